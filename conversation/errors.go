@@ -1,0 +1,19 @@
+package conversation
+
+import "errors"
+
+var (
+	// ErrDuplicate means the message was already handled (same platform id).
+	ErrDuplicate = errors.New("conversation: duplicate message")
+	// ErrRateLimited means the user sent too many messages; nothing was sent.
+	// Adapters answer with RateLimitedText (or the platform's equivalent).
+	ErrRateLimited = errors.New("conversation: rate limited")
+	// ErrHumanHandling means a human agent owns the session; the bot stays silent.
+	ErrHumanHandling = errors.New("conversation: session handed off to a human")
+	// ErrUnavailable means the session store cannot be reached; nothing was
+	// saved and the message can be retried.
+	ErrUnavailable = errors.New("conversation: store unavailable")
+)
+
+// RateLimitedText is the honest reply for a user over the rate limit.
+const RateLimitedText = "You're sending messages faster than I can answer. Please wait a minute and try again."
