@@ -1,0 +1,127 @@
+package gguf
+
+import (
+	"errors"
+	"os"
+	"testing"
+	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/switchboard/switchboard/engine/tensor"
+)
+
+func TestOpenFixtures(t *testing.T) {
+	tests := []struct {
+		path       string
+		tensors    int
+		fileType   uint64
+		embd       uint64
+		wantTensor string
+		wantType   tensor.Type
+		wantShape  []int
+	}{
+		{"testdata/llama/model-f16.gguf", 21, 1, 64, "blk.0.ffn_down.weight", tensor.F16, []int{64, 160}},
+		{"testdata/llama/model-q8_0.gguf", 21, 7, 64, "blk.0.ffn_gate.weight", tensor.Q8_0, []int{160, 64}},
+		{"testdata/kquant/model-q4_0.gguf", 21, 2, 256, "blk.0.attn_k.weight", tensor.Q4_0, []int{128, 256}},
+		{"testdata/kquant/model-q4_k_m.gguf", 21, 15, 256, "token_embd.weight", tensor.Q4_K, []int{384, 256}},
+		{"testdata/kquant/model-q5_k_m.gguf", 21, 17, 256, "blk.0.ffn_up.weight", tensor.Q5_K, []int{512, 256}},
+		{"testdata/kquant/model-q6_k.gguf", 21, 18, 256, "output.weight", tensor.Q6_K, []int{384, 256}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			f, err := Open(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if got, want := f.Version, uint32(3); got != want {
+				t.Errorf("Version = %d, want %d", got, want)
+			}
+			if got, want := f.Arch(), "llama"; got != want {
+				t.Errorf("Arch() = %q, want %q", got, want)
+			}
+			if got, ok := f.Uint("general.file_type"); !ok || got != tt.fileType {
+				t.Errorf("Uint(general.file_type) = %d, %v, want %d", got, ok, tt.fileType)
+			}
+			if got, ok := f.Uint("llama.embedding_length"); !ok || got != tt.embd {
+				t.Errorf("Uint(llama.embedding_length) = %d, %v, want %d", got, ok, tt.embd)
+			}
+			if got, ok := f.Float("llama.attention.layer_norm_rms_epsilon"); !ok || float32(got) != 1e-5 {
+				t.Errorf("Float(rms eps) = %v, %v, want 1e-5", got, ok)
+			}
+			if got, want := f.Alignment, DefaultAlignment; got != want {
+				t.Errorf("Alignment = %d, want %d", got, want)
+			}
+			toks, ok := f.Strings("tokenizer.ggml.tokens")
+			if !ok || len(toks) != 384 || toks[0] != "<|endoftext|>" {
+				t.Errorf("Strings(tokens) = %d tokens, %v; want 384 starting <|endoftext|>", len(toks), ok)
+			}
+			types, ok := f.Int32s("tokenizer.ggml.token_type")
+			if !ok || len(types) != len(toks) {
+				t.Errorf("Int32s(token_type) = %d values, %v; want %d", len(types), ok, len(toks))
+			}
+			if got := len(f.Tensors()); got != tt.tensors {
+				t.Errorf("len(Tensors()) = %d, want %d", got, tt.tensors)
+			}
+			w, ok := f.Tensor(tt.wantTensor)
+			if !ok {
+				t.Fatalf("Tensor(%q) missing", tt.wantTensor)
+			}
+			if w.Type != tt.wantType {
+				t.Errorf("%s type = %v, want %v", w.Name, w.Type, tt.wantType)
+			}
+			if diff := cmp.Diff(tt.wantShape, w.Shape); diff != "" {
+				t.Errorf("%s shape (-want +got):\n%s", w.Name, diff)
+			}
+			for _, x := range f.Tensors() {
+				n, err := x.Type.RowBytes(x.Cols())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := len(x.Data), n*x.Rows(); got != want {
+					t.Errorf("%s: %d data bytes, want %d", x.Name, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestParseAliasesInput checks that tensor data are slices of the input,
+// not copies: this is what makes Open of a large model cheap.
+func TestParseAliasesInput(t *testing.T) {
+	data, err := os.ReadFile("testdata/kquant/model-q4_k_m.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := uintptr(unsafe.Pointer(&data[0]))
+	hi := lo + uintptr(len(data))
+	for _, x := range f.Tensors() {
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(x.Data)))
+		if p < lo || p+uintptr(len(x.Data)) > hi {
+			t.Errorf("%s data is not a slice of the input", x.Name)
+		}
+		if off := int64(p-lo) - f.DataOffset; off%int64(f.Alignment) != 0 {
+			t.Errorf("%s at data offset %d, not aligned to %d", x.Name, off, f.Alignment)
+		}
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	f, err := Open("testdata/llama/model-q8_0.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if err := f.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close() = %v, want ErrClosed", err)
+	}
+	if _, ok := f.Tensor("output.weight"); ok {
+		t.Error("Tensor after Close found a tensor")
+	}
+}
