@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/switchboard/switchboard/knowledge"
@@ -31,20 +32,29 @@ type Meta struct {
 	HandoffAt time.Time // when the session was handed off; zero if never
 }
 
+// ErrClosed is returned by a Store's methods after Close, and by a second
+// Close.
+var ErrClosed = errors.New("conversation: store closed")
+
 // A Store persists session state between turns, in memory or in Redis.
 // Implementations must be safe for concurrent use by many goroutines and,
 // for shared stores, by many processes. Every key expires: history and
 // meta after the session TTL (refreshed on every write), dedup marks after
-// their own TTL. A store that cannot be reached returns an error wrapping
-// ErrUnavailable.
+// their own TTL. Every ttl, window and max argument must be positive; a
+// non-positive one is an error. A store that cannot be reached returns an
+// error wrapping ErrUnavailable; a done ctx gives an error wrapping
+// ctx.Err(). Slices passed in and returned are not retained or shared.
 type Store interface {
 	// MarkSeen records a platform message id and reports whether this was
-	// the first time (false means a duplicate).
+	// the first time (false means a duplicate). An empty id cannot be
+	// deduplicated: it is not recorded and always reports first.
 	MarkSeen(ctx context.Context, platform, id string, ttl time.Duration) (first bool, err error)
 
 	// Lock takes the session's exclusive lock, waiting until it is free or
 	// ctx is done. The lock expires after ttl if its holder dies; unlock
-	// releases it only if it is still held by this caller.
+	// releases it only if it is still held by this caller (unlocking a lock
+	// that expired, or was since taken by someone else, does nothing and
+	// returns nil). Calling unlock more than once is harmless.
 	Lock(ctx context.Context, session string, ttl time.Duration) (unlock func(context.Context) error, err error)
 
 	// History returns the session's saved turns, oldest first (nil, nil for
@@ -63,7 +73,8 @@ type Store interface {
 	SetMeta(ctx context.Context, session string, meta Meta, ttl time.Duration) error
 
 	// Allow counts one event against key in a fixed window and reports
-	// whether the count is still within limit.
+	// whether the count is still within limit. The window starts with the
+	// first event counted against key and lasts window.
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
 
 	// Ping reports whether the store is reachable.
