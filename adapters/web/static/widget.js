@@ -1,0 +1,296 @@
+/*
+ * Switchboard chat widget. Dependency-free; embed with
+ *
+ *   <script src="https://bot.example.com/widget.js" async
+ *           data-title="Help" data-greeting="Hi! Ask me anything."></script>
+ *
+ * It talks to POST /api/v1/messages on the origin it was loaded from (or
+ * data-api), streams replies over Server-Sent Events read with fetch and a
+ * ReadableStream, and keeps the conversation id and token in sessionStorage.
+ * Everything lives in a Shadow DOM so the host page's styles cannot reach it.
+ * window.Switchboard.open() / .close() / .toggle() control the panel.
+ */
+(function () {
+  "use strict";
+  if (window.Switchboard && window.Switchboard.version) return; // loaded twice
+
+  var script = document.currentScript;
+  var cfg = (script && script.dataset) || {};
+  var base = cfg.api || (script && script.src ? new URL(script.src, location.href).origin : location.origin);
+  var endpoint = base.replace(/\/$/, "") + "/api/v1/messages";
+  var title = cfg.title || "Support";
+  var greeting = cfg.greeting || "Hi! Ask me a question about our help centre.";
+  var storeKey = "switchboard:" + base;
+
+  var css = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border-radius:50%;border:0;background:#1f5fd6;color:#fff;cursor:pointer;box-shadow:0 6px 18px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}",
+    ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffb020;outline-offset:2px}",
+    ".launcher svg{width:28px;height:28px;fill:currentColor}",
+    ".panel{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:370px;max-width:calc(100vw - 40px);height:520px;max-height:calc(100vh - 120px);background:#fff;color:#1c2330;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);display:flex;flex-direction:column;overflow:hidden;font-size:15px;line-height:1.45}",
+    ".panel[hidden]{display:none}",
+    "header{background:#1f5fd6;color:#fff;padding:14px 16px;display:flex;align-items:center;justify-content:space-between}",
+    "header h2{margin:0;font-size:16px;font-weight:600}",
+    ".close{background:transparent;border:0;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:4px 8px;border-radius:6px}",
+    ".log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f5f7fb}",
+    ".msg{max-width:85%;padding:9px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}",
+    ".user{align-self:flex-end;background:#1f5fd6;color:#fff;border-bottom-right-radius:4px}",
+    ".bot{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-bottom-left-radius:4px}",
+    ".system{align-self:center;background:#fff4e0;color:#6b4a00;font-size:13px;border-radius:8px}",
+    ".sources{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #e6eaf2;font-size:13px;list-style:none}",
+    ".sources li{margin:2px 0}",
+    ".sources a{color:#1f5fd6}",
+    ".note{margin-top:6px;font-size:12px;color:#5b6475}",
+    ".typing{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-radius:12px;padding:10px 12px;display:flex;gap:4px}",
+    ".typing[hidden]{display:none}",
+    ".typing span{width:7px;height:7px;border-radius:50%;background:#8a94a6;animation:sb-blink 1.2s infinite both}",
+    ".typing span:nth-child(2){animation-delay:.2s}.typing span:nth-child(3){animation-delay:.4s}",
+    "@keyframes sb-blink{0%,80%,100%{opacity:.25}40%{opacity:1}}",
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e6eaf2;background:#fff}",
+    "textarea{flex:1;resize:none;border:1px solid #c9d1df;border-radius:10px;padding:8px 10px;font-size:15px;height:42px;color:#1c2330;background:#fff}",
+    ".send{border:0;background:#1f5fd6;color:#fff;border-radius:10px;padding:0 14px;font-size:15px;cursor:pointer}",
+    ".send:disabled{opacity:.5;cursor:default}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+  ].join("\n");
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  var host = el("div", { id: "switchboard-widget" });
+  var root = host.attachShadow({ mode: "open" });
+  root.appendChild(el("style", {}, css));
+
+  var launcher = el("button", { class: "launcher", type: "button", "aria-label": "Open chat with " + title, "aria-expanded": "false", "aria-controls": "sb-panel" });
+  launcher.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  var panel = el("div", { class: "panel", id: "sb-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "sb-title", hidden: "" });
+  var header = el("header");
+  header.appendChild(el("h2", { id: "sb-title" }, title));
+  var closeBtn = el("button", { class: "close", type: "button", "aria-label": "Close chat" }, "\u00d7");
+  header.appendChild(closeBtn);
+  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+  var typing = el("div", { class: "typing", hidden: "", role: "status" });
+  typing.appendChild(el("span", { "aria-hidden": "true" }));
+  typing.appendChild(el("span", { "aria-hidden": "true" }));
+  typing.appendChild(el("span", { "aria-hidden": "true" }));
+  typing.appendChild(el("span", { class: "sr" }, title + " is typing"));
+  var form = el("form", { "aria-label": "Send a message" });
+  var input = el("textarea", { rows: "1", "aria-label": "Your message", placeholder: "Type your question\u2026", maxlength: "4000" });
+  var send = el("button", { class: "send", type: "submit", "aria-label": "Send message" }, "Send");
+  form.appendChild(input);
+  form.appendChild(send);
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(form);
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  // --- state kept for the browser tab ---------------------------------
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try { sessionStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  var state = load();
+  state.transcript = state.transcript || [];
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function safeURL(u) {
+    if (!u) return "";
+    try {
+      var p = new URL(u, base);
+      return p.protocol === "http:" || p.protocol === "https:" ? p.href : "";
+    } catch (e) { return ""; }
+  }
+
+  function renderSources(bubble, reply) {
+    var old = bubble.querySelector(".sources");
+    if (old) old.remove();
+    var cites = reply.citations || [];
+    if (cites.length) {
+      var list = el("ul", { class: "sources", "aria-label": "Sources" });
+      cites.forEach(function (c) {
+        var li = el("li");
+        var href = safeURL(c.url);
+        if (href) {
+          li.appendChild(el("a", { href: href, target: "_blank", rel: "noopener noreferrer", class: "citation" }, c.title || c.source));
+        } else {
+          li.appendChild(el("span", { class: "citation" }, c.title || c.source));
+        }
+        list.appendChild(li);
+      });
+      bubble.appendChild(list);
+    }
+    if (reply.handoff) bubble.appendChild(el("div", { class: "note" }, "A member of our support team will take it from here."));
+  }
+
+  function bubble(role, text) {
+    var b = el("div", { class: "msg " + role });
+    var t = el("div", { class: "text" }, text || "");
+    b.appendChild(t);
+    log.insertBefore(b, typing);
+    scroll();
+    return b;
+  }
+
+  function remember(entry) {
+    state.transcript.push(entry);
+    if (state.transcript.length > 60) state.transcript.splice(0, state.transcript.length - 60);
+    save();
+  }
+
+  log.appendChild(typing);
+  if (!state.transcript.length) bubble("bot", greeting);
+  state.transcript.forEach(function (m) {
+    var b = bubble(m.role, m.text);
+    if (m.reply) renderSources(b, m.reply);
+  });
+
+  // --- panel ------------------------------------------------------------
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.setAttribute("aria-label", "Close chat with " + title);
+    input.focus();
+    scroll();
+  }
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-label", "Open chat with " + title);
+    launcher.focus();
+  }
+  function toggle() { panel.hidden ? open() : close(); }
+  launcher.addEventListener("click", toggle);
+  closeBtn.addEventListener("click", close);
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.preventDefault(); close(); }
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+
+  // --- talking to the server -------------------------------------------
+  var busy = false;
+
+  function submit() {
+    var text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    bubble("user", text);
+    remember({ role: "user", text: text });
+    ask(text, true);
+  }
+
+  function setBusy(b) {
+    busy = b;
+    send.disabled = b;
+    typing.hidden = !b;
+    log.setAttribute("aria-busy", b ? "true" : "false");
+    scroll();
+  }
+
+  function systemNote(text) {
+    bubble("system", text);
+  }
+
+  function ask(text, mayRetry) {
+    setBusy(true);
+    var body = { text: text };
+    if (state.conversation_id) { body.conversation_id = state.conversation_id; body.token = state.token; }
+    var reply = null, b = null, streamed = "";
+    function onEvent(name, data) {
+      if (name === "conversation") {
+        state.conversation_id = data.conversation_id; state.token = data.token; save();
+      } else if (name === "delta") {
+        if (!b) { b = bubble("bot", ""); typing.hidden = true; }
+        streamed += data.text;
+        b.querySelector(".text").textContent = streamed;
+        scroll();
+      } else if (name === "reply") {
+        reply = data.reply;
+        state.conversation_id = data.conversation_id; state.token = data.token;
+        if (!b) b = bubble("bot", "");
+        b.querySelector(".text").textContent = reply.text;
+        renderSources(b, reply);
+        remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, handoff: reply.handoff } });
+        scroll();
+      } else if (name === "error") {
+        systemNote((data.error && data.error.message) || "Something went wrong.");
+      }
+    }
+    return fetch(endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+      body: JSON.stringify(body)
+    }).then(function (res) {
+      var type = res.headers.get("Content-Type") || "";
+      if (res.ok && type.indexOf("text/event-stream") === 0 && res.body && res.body.getReader) {
+        return readStream(res.body.getReader(), onEvent);
+      }
+      return res.json().then(function (j) {
+        if (j && j.error) {
+          if (res.status === 401 && j.error.code === "bad_token" && mayRetry) {
+            delete state.conversation_id; delete state.token; save();
+            return ask(text, false);
+          }
+          systemNote(j.error.message);
+        } else if (j && j.reply) {
+          onEvent("reply", j);
+        }
+      });
+    }).catch(function () {
+      systemNote("We couldn't reach the assistant. Check your connection and try again.");
+    }).then(function () {
+      setBusy(false);
+      if (!panel.hidden) input.focus();
+    });
+  }
+
+  // readStream parses Server-Sent Events: "event:" and "data:" lines, an
+  // event ending at a blank line, ":" lines being comments.
+  function readStream(reader, onEvent) {
+    var decoder = new TextDecoder();
+    var buf = "";
+    function dispatch(block) {
+      var name = "message", data = [];
+      block.split(/\r?\n/).forEach(function (line) {
+        if (!line || line[0] === ":") return;
+        var i = line.indexOf(":");
+        var field = i < 0 ? line : line.slice(0, i);
+        var value = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
+        if (field === "event") name = value;
+        else if (field === "data") data.push(value);
+      });
+      if (!data.length) return;
+      var parsed;
+      try { parsed = JSON.parse(data.join("\n")); } catch (e) { return; }
+      onEvent(name, parsed);
+    }
+    function pump() {
+      return reader.read().then(function (r) {
+        if (r.value) buf += decoder.decode(r.value, { stream: true });
+        var m;
+        while ((m = /\r?\n\r?\n/.exec(buf))) {
+          dispatch(buf.slice(0, m.index));
+          buf = buf.slice(m.index + m[0].length);
+        }
+        if (r.done) { if (buf.trim()) dispatch(buf); return; }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function mount() { document.body.appendChild(host); }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
+  window.Switchboard = { version: 1, open: open, close: close, toggle: toggle };
+})();

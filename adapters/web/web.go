@@ -1,0 +1,498 @@
+// Package web is Switchboard's website channel: the chat widget, its demo
+// page, and the HTTP message API that the widget and server-to-server
+// webhooks call.
+//
+// # Messages
+//
+// POST /api/v1/messages takes {"text","conversation_id","token","user":{"id","name"}}.
+// The first message of a conversation omits conversation_id and token and
+// gets both back; the token is hex(HMAC-SHA256(WIDGET_SECRET, conversation_id))
+// and every later message must carry it. The answer is
+// {"conversation_id","token","reply":{"text","citations":[{"title","source","url"}],"confidence","fallback","handoff"}},
+// or, with "Accept: text/event-stream", the events conversation, delta...,
+// reply and done.
+//
+// # Server-to-server webhooks
+//
+// A request carrying X-Switchboard-Signature ("t=<unix>,v1=<hex of
+// HMAC-SHA256(WIDGET_SECRET, "<t>.<body>")>", 5 minutes of tolerance) is a
+// webhook: it needs no conversation token, may name its own conversation id
+// and may ask for the reply to be POSTed to a callback_url (signed the same
+// way, retried with exponential backoff). Such a request is answered 202 at
+// once.
+//
+// # Errors
+//
+// Every error is {"error":{"code","message"}}: 400 malformed, 401 bad token
+// or signature, 403 origin not allowed, 409 duplicate message or a session
+// a human agent owns (code human_handling: the bot stays silent until an
+// operator releases it), 413 too large, 429 rate limited, 503 store
+// unavailable. Once an event stream has started, an error arrives as an
+// "error" event with the same body, followed by "done".
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/switchboard/switchboard/conversation"
+)
+
+// Platform is the Address.Platform of web messages.
+const Platform = "web"
+
+// Address channels of web messages: the widget (token-authenticated) and
+// signed server-to-server webhooks.
+const (
+	ChannelWidget  = "widget"
+	ChannelWebhook = "webhook"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes = 64 << 10
+	DefaultMaxTextLen   = 4000 // characters
+	maxUserFieldLen     = 128
+	maxMessageIDLen     = 128
+	maxCallbackURLLen   = 2048
+)
+
+// Options configure an Adapter. The zero value of every field but Handler
+// works.
+type Options struct {
+	// Handler runs the conversation pipeline. Required.
+	Handler conversation.Handler
+	// Secret is WIDGET_SECRET: it signs conversation tokens and verifies
+	// webhook signatures. Empty means a random secret, with a warning in
+	// the log (tokens then stop working when the process restarts).
+	Secret []byte
+	// AllowedOrigins is the CORS allow-list of origins
+	// ("https://shop.example.com") that may call the API from a browser;
+	// "*" allows any. Same-origin requests are always allowed; other
+	// origins are refused with 403.
+	AllowedOrigins []string
+	// MaxBodyBytes bounds a request body. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxTextLen bounds a message text in characters. Zero means
+	// DefaultMaxTextLen.
+	MaxTextLen int
+	// Tolerance is how far a webhook signature's timestamp may be from
+	// now. Zero means DefaultTolerance.
+	Tolerance time.Duration
+	// Now is the clock for signature checks. Nil means time.Now.
+	Now func() time.Time
+	// CitationURL turns a citation source ("billing.md#refunds") into a
+	// link. Nil leaves citation URLs empty.
+	CitationURL func(source string) string
+	// Callback configures webhook callback delivery.
+	Callback CallbackOptions
+	// Logger receives the adapter's logs. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// An Adapter is the web channel. It is safe for concurrent use.
+type Adapter struct {
+	opt    Options
+	log    *slog.Logger
+	origin map[string]bool
+	anyOK  bool
+
+	// Webhook callbacks run after their request has been answered; they
+	// are owned by the adapter and stopped by Drain.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	bgWG     sync.WaitGroup
+	mu       sync.Mutex
+	draining bool // guarded by mu
+}
+
+// New returns the web adapter.
+func New(opt Options) (*Adapter, error) {
+	if opt.Handler == nil {
+		return nil, errors.New("web: Options.Handler is nil")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	log := opt.Logger.With("adapter", Platform)
+	if len(opt.Secret) == 0 {
+		opt.Secret = NewSecret()
+		log.Warn("WIDGET_SECRET is not set: using a random secret; widget conversations will not survive a restart")
+	}
+	if opt.MaxBodyBytes <= 0 {
+		opt.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opt.MaxTextLen <= 0 {
+		opt.MaxTextLen = DefaultMaxTextLen
+	}
+	if opt.Tolerance <= 0 {
+		opt.Tolerance = DefaultTolerance
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	opt.Callback.applyDefaults()
+	a := &Adapter{opt: opt, log: log, origin: map[string]bool{}}
+	for _, o := range opt.AllowedOrigins {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "*" {
+			a.anyOK = true
+		} else if o != "" {
+			a.origin[strings.ToLower(o)] = true
+		}
+	}
+	a.bg, a.bgCancel = context.WithCancel(context.Background())
+	return a, nil
+}
+
+// Name returns "web".
+func (a *Adapter) Name() string { return Platform }
+
+// Register adds POST /api/v1/messages (and its CORS preflight),
+// GET /widget.js and GET / (the demo page) to mux.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.Handle("/api/v1/messages", a)
+	mux.HandleFunc("GET /widget.js", serveWidget)
+	mux.HandleFunc("GET /{$}", serveDemo)
+}
+
+// Drain waits for webhook callbacks in progress until ctx is done, then
+// cancels what remains and waits for it to stop. After Drain, webhook
+// requests with a callback_url are refused with 503. A second call
+// returns at once.
+func (a *Adapter) Drain(ctx context.Context) error {
+	a.mu.Lock()
+	a.draining = true
+	a.mu.Unlock()
+	done := make(chan struct{})
+	go func() { a.bgWG.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("drain web callbacks: %w", ctx.Err())
+	}
+	a.bgCancel()
+	<-done
+	return err
+}
+
+// A Request is the body of POST /api/v1/messages.
+type Request struct {
+	Text           string `json:"text"`
+	ConversationID string `json:"conversation_id,omitempty"`
+	Token          string `json:"token,omitempty"`
+	User           User   `json:"user"`
+	// MessageID, optional, makes a retried message a duplicate (409)
+	// instead of a second question.
+	MessageID string `json:"message_id,omitempty"`
+	// CallbackURL, optional and only for signed webhook requests, is where
+	// the reply is POSTed; the request itself is answered 202.
+	CallbackURL string `json:"callback_url,omitempty"`
+}
+
+// A User is who sent a message, as the embedding site knows them.
+type User struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// A Response is the JSON answer of POST /api/v1/messages (and the body of
+// the SSE "reply" event's enclosing object).
+type Response struct {
+	ConversationID string     `json:"conversation_id"`
+	Token          string     `json:"token"`
+	Reply          *ReplyBody `json:"reply,omitempty"`
+	// Error is set only in callback deliveries of a failed message.
+	Error *ErrorDetail `json:"error,omitempty"`
+}
+
+// A ReplyBody is a conversation.Reply on the wire.
+type ReplyBody struct {
+	Text       string     `json:"text"`
+	Citations  []Citation `json:"citations"`
+	Confidence float64    `json:"confidence"`
+	Fallback   bool       `json:"fallback"`
+	Handoff    bool       `json:"handoff"`
+}
+
+// A Citation is an article a reply used.
+type Citation struct {
+	Title  string `json:"title"`
+	Source string `json:"source"`
+	URL    string `json:"url"`
+}
+
+// ConversationEvent is the data of the SSE "conversation" event.
+type ConversationEvent struct {
+	ConversationID string `json:"conversation_id"`
+	Token          string `json:"token"`
+}
+
+// DeltaEvent is the data of an SSE "delta" event.
+type DeltaEvent struct {
+	Text string `json:"text"`
+}
+
+func (a *Adapter) replyBody(r conversation.Reply) *ReplyBody {
+	b := &ReplyBody{Text: r.Text, Citations: []Citation{}, Confidence: r.Confidence, Fallback: r.Fallback, Handoff: r.Handoff}
+	for _, c := range r.Citations {
+		u := c.URL
+		if u == "" && a.opt.CitationURL != nil {
+			u = a.opt.CitationURL(c.Source)
+		}
+		b.Citations = append(b.Citations, Citation{Title: c.Title, Source: c.Source, URL: u})
+	}
+	return b
+}
+
+// ServeHTTP serves /api/v1/messages.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.cors(w, r) {
+		WriteError(w, http.StatusForbidden, "origin_not_allowed", "This origin may not call the Switchboard API.")
+		return
+	}
+	switch r.Method {
+	case http.MethodOptions:
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "POST, OPTIONS")
+		WriteError(w, http.StatusMethodNotAllowed, CodeMethod, "Use POST.")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opt.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			WriteError(w, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("The body is over %d bytes.", tooBig.Limit))
+			return
+		}
+		WriteError(w, http.StatusBadRequest, CodeMalformed, "The body could not be read.")
+		return
+	}
+	signed := r.Header.Get(SignatureHeader) != ""
+	if signed {
+		if err := VerifySignature(a.opt.Secret, body, r.Header.Get(SignatureHeader), a.opt.Now(), a.opt.Tolerance); err != nil {
+			a.log.Warn("webhook signature refused", "err", err, "remote", r.RemoteAddr)
+			WriteError(w, http.StatusUnauthorized, CodeBadSignature, "The request signature is missing, wrong or too old.")
+			return
+		}
+	}
+	req, err := parseRequest(body)
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, CodeMalformed, err.Error())
+		return
+	}
+	if n := utf8.RuneCountInString(req.Text); n > a.opt.MaxTextLen {
+		WriteError(w, http.StatusBadRequest, CodeMalformed, fmt.Sprintf("The text is %d characters; the limit is %d.", n, a.opt.MaxTextLen))
+		return
+	}
+	channel := ChannelWidget
+	switch {
+	case signed:
+		channel = ChannelWebhook
+		if req.ConversationID == "" {
+			req.ConversationID = newID()
+		}
+	case req.CallbackURL != "":
+		WriteError(w, http.StatusUnauthorized, CodeBadSignature, "A callback_url needs a signed request (X-Switchboard-Signature).")
+		return
+	case req.ConversationID == "" && req.Token != "":
+		WriteError(w, http.StatusBadRequest, CodeMalformed, "A token was sent without a conversation_id.")
+		return
+	case req.ConversationID == "":
+		req.ConversationID = newID()
+	case !validToken(a.opt.Secret, req.ConversationID, req.Token):
+		WriteError(w, http.StatusUnauthorized, CodeBadToken, "The conversation token is missing or wrong.")
+		return
+	}
+	token := Token(a.opt.Secret, req.ConversationID)
+	msg := a.message(req, channel)
+	if req.CallbackURL != "" {
+		a.acceptCallback(w, req, token, msg)
+		return
+	}
+	if wantsStream(r) {
+		a.serveStream(w, r, req.ConversationID, token, msg)
+		return
+	}
+	a.serveJSON(w, r, req.ConversationID, token, msg)
+}
+
+// parseRequest decodes and checks a message body.
+func parseRequest(body []byte) (Request, error) {
+	var req Request
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return req, fmt.Errorf("The body is not valid JSON of the documented shape: %v", err)
+	}
+	if dec.More() {
+		return req, errors.New("The body has data after the JSON object.")
+	}
+	req.Text = strings.TrimSpace(req.Text)
+	switch {
+	case req.Text == "":
+		return req, errors.New("The text is empty.")
+	case !utf8.ValidString(req.Text):
+		return req, errors.New("The text is not valid UTF-8.")
+	case req.ConversationID != "" && !validConversationID(req.ConversationID):
+		return req, fmt.Errorf("The conversation_id must be 1 to %d characters of A-Z, a-z, 0-9, _ and -.", MaxConversationIDLen)
+	case len(req.User.ID) > maxUserFieldLen || len(req.User.Name) > maxUserFieldLen:
+		return req, fmt.Errorf("user.id and user.name are limited to %d bytes.", maxUserFieldLen)
+	case len(req.MessageID) > maxMessageIDLen:
+		return req, fmt.Errorf("The message_id is limited to %d bytes.", maxMessageIDLen)
+	case len(req.Token) > 128:
+		return req, errors.New("The token is too long.")
+	}
+	if req.CallbackURL != "" {
+		u, err := url.Parse(req.CallbackURL)
+		if err != nil || len(req.CallbackURL) > maxCallbackURLLen || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return req, errors.New("The callback_url must be an absolute http or https URL.")
+		}
+	}
+	return req, nil
+}
+
+// message normalises a request into a conversation.Message.
+func (a *Adapter) message(req Request, channel string) conversation.Message {
+	user := req.User.ID
+	if user == "" {
+		user = "anon-" + req.ConversationID
+	}
+	id := req.MessageID
+	if id == "" {
+		id = newID()
+	}
+	return conversation.Message{
+		// Dedup ids are scoped to the conversation so two sites' ids
+		// cannot collide.
+		ID:       req.ConversationID + ":" + id,
+		Address:  conversation.Address{Platform: Platform, Channel: channel, Thread: req.ConversationID, User: user},
+		UserName: req.User.Name,
+		Text:     req.Text,
+		Time:     a.opt.Now(),
+	}
+}
+
+func wantsStream(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// cors sets the CORS headers for an allowed Origin and reports whether the
+// request may proceed. Requests without Origin (server to server) and
+// same-origin requests always may.
+func (a *Adapter) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	u, err := url.Parse(origin)
+	same := err == nil && strings.EqualFold(u.Host, r.Host)
+	if !same && !a.anyOK && !a.origin[strings.ToLower(origin)] {
+		return false
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	if r.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept, "+SignatureHeader)
+		h.Set("Access-Control-Max-Age", "600")
+	}
+	return true
+}
+
+// errorFor maps a Handle error to a status, code and message.
+func errorFor(err error) (int, string, string) {
+	switch {
+	case errors.Is(err, conversation.ErrRateLimited):
+		return http.StatusTooManyRequests, CodeRateLimited, conversation.RateLimitedText
+	case errors.Is(err, conversation.ErrDuplicate):
+		return http.StatusConflict, CodeDuplicate, "This message was already received."
+	case errors.Is(err, conversation.ErrHumanHandling):
+		return http.StatusConflict, CodeHumanHandling, "A member of our support team has this conversation; they will answer you here."
+	case errors.Is(err, conversation.ErrUnavailable):
+		return http.StatusServiceUnavailable, CodeUnavailable, "The bot cannot reach its session store right now; nothing was saved. Please try again shortly."
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, CodeUnavailable, "The reply was cancelled before it was ready."
+	default:
+		return http.StatusInternalServerError, CodeInternal, "Something went wrong while answering."
+	}
+}
+
+// writeHandleError answers a failed Handle in plain JSON.
+func writeHandleError(w http.ResponseWriter, err error) {
+	status, code, msg := errorFor(err)
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	WriteError(w, status, code, msg)
+}
+
+func (a *Adapter) logHandleError(msg conversation.Message, err error) {
+	level := slog.LevelInfo
+	if status, _, _ := errorFor(err); status >= 500 {
+		level = slog.LevelWarn
+	}
+	a.log.Log(context.Background(), level, "message not answered", "session", msg.Address.SessionID(), "err", err)
+}
+
+// serveJSON runs the pipeline and answers with one JSON object.
+func (a *Adapter) serveJSON(w http.ResponseWriter, r *http.Request, convID, token string, msg conversation.Message) {
+	var c capture
+	err := a.opt.Handler.Handle(r.Context(), msg, &c)
+	rep, ok := c.close()
+	if err == nil && !ok {
+		err = errors.New("handler returned without a reply")
+	}
+	if err != nil {
+		a.logHandleError(msg, err)
+		writeHandleError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(Response{ConversationID: convID, Token: token, Reply: a.replyBody(rep)})
+}
+
+// capture is the Sender of a JSON request: it keeps the reply. Deltas are
+// ignored.
+type capture struct {
+	mu     sync.Mutex
+	rep    conversation.Reply // guarded by mu
+	got    bool               // guarded by mu
+	closed bool               // guarded by mu
+}
+
+var errClosed = errors.New("web: request already answered")
+
+func (c *capture) Send(_ context.Context, r conversation.Reply) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errClosed
+	}
+	c.rep, c.got = r, true
+	return nil
+}
+
+// close stops accepting replies and returns the one received, if any.
+func (c *capture) close() (conversation.Reply, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return c.rep, c.got
+}
