@@ -261,20 +261,11 @@ func convertInts[T uint8 | int8 | uint16 | int16 | uint32 | int32 | uint64](s []
 }
 
 func toUint(v any) (uint64, bool) {
-	switch x := v.(type) {
-	case uint8:
-		return uint64(x), true
-	case uint16:
-		return uint64(x), true
-	case uint32:
-		return uint64(x), true
-	case uint64:
+	if x, ok := v.(uint64); ok {
 		return x, true
 	}
-	if i, ok := toInt(v); ok && i >= 0 {
-		return uint64(i), true
-	}
-	return 0, false
+	i, ok := toInt(v)
+	return uint64(i), ok && i >= 0
 }
 
 func toInt(v any) (int64, bool) {
