@@ -1,0 +1,246 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/switchboard/switchboard/engine/tensor"
+)
+
+// maxBatch is the number of prompt tokens a forward pass processes at once
+// during prefill: each weight row is read once per batch.
+const maxBatch = 32
+
+// A State is one sequence being run through a model: its KV cache, its
+// position and its activation buffers, all allocated once by NewState.
+// A State is not safe for concurrent use; different States of one Model
+// may run concurrently.
+type State struct {
+	m        *Model
+	pos      int // positions already in the cache
+	capacity int // positions the cache holds
+
+	// Activations for a batch of up to maxBatch tokens, one row per token.
+	x      []float32 // (batch, Dim) the residual stream
+	xb     []float32 // (batch, Dim) normalized input of a sublayer
+	xb2    []float32 // (batch, Dim) output of a sublayer
+	q      []float32 // (batch, Heads*HeadDim)
+	k      []float32 // (batch, KVHeads*HeadDim)
+	v      []float32 // (batch, KVHeads*HeadDim)
+	att    []float32 // (batch, Heads*HeadDim) attention output
+	hb     []float32 // (batch, FF) gate, then silu(gate)⊙up
+	hb2    []float32 // (batch, FF) up
+	cos    []float32 // (batch, HeadDim/2) RoPE angles of each token's position
+	sin    []float32 // (batch, HeadDim/2)
+	logits []float32 // (Vocab)
+
+	// The KV cache, float32, laid out (Layers, KVHeads, capacity, HeadDim):
+	// one head's keys over all positions are contiguous, so attention
+	// streams through them.
+	keys, values []float32
+
+	mm   matmulTask
+	attn attentionTask
+	done sync.WaitGroup // for the pool
+}
+
+// NewState returns a State whose KV cache holds capacity positions
+// (at most the model's context length; zero or less means all of it).
+func (m *Model) NewState(capacity int) *State {
+	c := m.Config
+	if capacity <= 0 || capacity > c.Context {
+		capacity = c.Context
+	}
+	s := &State{m: m, capacity: capacity}
+	s.x = make([]float32, maxBatch*c.Dim)
+	s.xb = make([]float32, maxBatch*c.Dim)
+	s.xb2 = make([]float32, maxBatch*c.Dim)
+	s.q = make([]float32, maxBatch*c.QDim())
+	s.k = make([]float32, maxBatch*c.KVDim())
+	s.v = make([]float32, maxBatch*c.KVDim())
+	s.att = make([]float32, maxBatch*c.QDim())
+	s.hb = make([]float32, maxBatch*c.FF)
+	s.hb2 = make([]float32, maxBatch*c.FF)
+	s.cos = make([]float32, maxBatch*c.HeadDim/2)
+	s.sin = make([]float32, maxBatch*c.HeadDim/2)
+	s.logits = make([]float32, c.Vocab)
+	s.keys = make([]float32, c.Layers*c.KVHeads*capacity*c.HeadDim)
+	s.values = make([]float32, c.Layers*c.KVHeads*capacity*c.HeadDim)
+	s.attn.s = s
+	return s
+}
+
+// Pos returns the number of tokens already processed.
+func (s *State) Pos() int { return s.pos }
+
+// Capacity returns the number of positions the KV cache holds.
+func (s *State) Capacity() int { return s.capacity }
+
+// Reset empties the KV cache for a new sequence.
+func (s *State) Reset() { s.pos = 0 }
+
+// Forward appends tokens to the sequence and returns the logits that
+// predict the token after the last one. The slice is owned by s and
+// overwritten by the next call.
+func (s *State) Forward(tokens []int) ([]float32, error) {
+	return s.forwardEach(tokens, nil)
+}
+
+// forwardEach is Forward; when each is non-nil it also computes the logits
+// after every token and passes them to each(i, logits).
+func (s *State) forwardEach(tokens []int, each func(i int, logits []float32)) ([]float32, error) {
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("forward: no tokens")
+	}
+	if s.pos+len(tokens) > s.capacity {
+		return nil, fmt.Errorf("forward %d tokens at position %d: %w (%d)", len(tokens), s.pos, ErrContext, s.capacity)
+	}
+	for _, t := range tokens {
+		if t < 0 || t >= s.m.Config.Vocab {
+			return nil, fmt.Errorf("forward: token id %d outside the vocabulary of %d", t, s.m.Config.Vocab)
+		}
+	}
+	for i := 0; i < len(tokens); i += maxBatch {
+		batch := tokens[i:min(i+maxBatch, len(tokens))]
+		s.forward(batch)
+		if each != nil {
+			for b := range batch {
+				each(i+b, s.logitsOf(b))
+			}
+		}
+	}
+	return s.logitsOf(len(tokens) - 1 - (len(tokens)-1)/maxBatch*maxBatch), nil
+}
+
+// forward runs one batch of tokens through every layer, leaving the final
+// residual stream of each token in s.x. The tokens take positions s.pos,
+// s.pos+1, ...
+func (s *State) forward(tokens []int) {
+	c, w := &s.m.Config, s.m.Weights
+	B, dim, qd, kvd, hd := len(tokens), c.Dim, c.QDim(), c.KVDim(), c.HeadDim
+	half := hd / 2
+	eps := float32(c.NormEps)
+
+	// Token embeddings.
+	for b, tok := range tokens {
+		tensor.Dequantize(w.TokenEmbed.Type, s.x[b*dim:(b+1)*dim], w.TokenEmbed.Row(tok))
+	}
+	// RoPE angles for each token's position.
+	for b := 0; b < B; b++ {
+		p := float64(s.pos + b)
+		for i, f := range s.m.invFreq {
+			sin, cos := math.Sincos(p * f)
+			s.cos[b*half+i], s.sin[b*half+i] = float32(cos), float32(sin)
+		}
+	}
+
+	for l := range w.Layers {
+		ly := &w.Layers[l]
+
+		// Attention: x += Wo · attention(rope(Wq·xb), rope(Wk·xb), Wv·xb),
+		// xb = rmsnorm(x).
+		for b := 0; b < B; b++ {
+			rmsnorm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.AttnNorm, eps)
+		}
+		s.matmul(s.q, s.xb, ly.WQ, B)
+		s.matmul(s.k, s.xb, ly.WK, B)
+		s.matmul(s.v, s.xb, ly.WV, B)
+		if ly.BQ != nil {
+			addBias(s.q[:B*qd], ly.BQ)
+			addBias(s.k[:B*kvd], ly.BK)
+			addBias(s.v[:B*kvd], ly.BV)
+		}
+		for b := 0; b < B; b++ {
+			cos, sin := s.cos[b*half:(b+1)*half], s.sin[b*half:(b+1)*half]
+			rope(s.q[b*qd:(b+1)*qd], cos, sin, hd, c.RopeNeox)
+			rope(s.k[b*kvd:(b+1)*kvd], cos, sin, hd, c.RopeNeox)
+		}
+		// Append this batch's keys and values to the cache.
+		for b := 0; b < B; b++ {
+			for h := 0; h < c.KVHeads; h++ {
+				at := s.cacheIndex(l, h, s.pos+b)
+				copy(s.keys[at:at+hd], s.k[b*kvd+h*hd:])
+				copy(s.values[at:at+hd], s.v[b*kvd+h*hd:])
+			}
+		}
+		s.attn.layer, s.attn.batch = l, B
+		s.m.pool.run(&s.attn, B*c.Heads, 1, &s.done)
+		s.matmul(s.xb2, s.att, ly.WO, B)
+		axpy(s.x[:B*dim], 1, s.xb2[:B*dim])
+
+		// Feed-forward: x += Wdown · (silu(Wgate·xb) ⊙ Wup·xb), xb = rmsnorm(x).
+		for b := 0; b < B; b++ {
+			rmsnorm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.FFNNorm, eps)
+		}
+		s.matmul(s.hb, s.xb, ly.WGate, B)
+		s.matmul(s.hb2, s.xb, ly.WUp, B)
+		swiglu(s.hb[:B*c.FF], s.hb2[:B*c.FF])
+		s.matmul(s.xb2, s.hb, ly.WDown, B)
+		axpy(s.x[:B*dim], 1, s.xb2[:B*dim])
+	}
+	s.pos += B
+}
+
+// logitsOf computes the logits after token b of the last batch:
+// Wout · rmsnorm(x[b]).
+func (s *State) logitsOf(b int) []float32 {
+	c, w := &s.m.Config, s.m.Weights
+	rmsnorm(s.xb[:c.Dim], s.x[b*c.Dim:(b+1)*c.Dim], w.OutNorm, float32(c.NormEps))
+	s.matmul(s.logits, s.xb[:c.Dim], w.Output, 1)
+	return s.logits
+}
+
+// matmul computes out[b] = W·x[b] for the first batch vectors of x,
+// split across the model's threads.
+func (s *State) matmul(out, x []float32, w tensor.Tensor, batch int) {
+	s.mm = matmulTask{out: out, x: x, w: w, batch: batch}
+	// Give each thread at least ~64k multiply-adds.
+	minRows := 1 + (1<<16)/(w.Shape[1]*batch)
+	s.m.pool.run(&s.mm, w.Shape[0], minRows, &s.done)
+}
+
+// cacheIndex returns the offset of (layer, kv head, position) in the cache.
+func (s *State) cacheIndex(layer, head, pos int) int {
+	c := &s.m.Config
+	return ((layer*c.KVHeads+head)*s.capacity + pos) * c.HeadDim
+}
+
+// attentionTask computes, for each (token, head) of a batch, the causal
+// attention softmax(q·Kᵀ/√d)·V over the cached positions up to the token's
+// own, with an online softmax so that no score buffer is needed.
+type attentionTask struct {
+	s     *State
+	layer int
+	batch int
+}
+
+func (a *attentionTask) rows(lo, hi int) {
+	s, c := a.s, &a.s.m.Config
+	hd, qd := c.HeadDim, c.QDim()
+	group := c.Heads / c.KVHeads
+	scaleQK := float32(1 / math.Sqrt(float64(hd)))
+	for r := lo; r < hi; r++ {
+		b, h := r/c.Heads, r%c.Heads
+		q := s.q[b*qd+h*hd : b*qd+(h+1)*hd]
+		out := s.att[b*qd+h*hd : b*qd+(h+1)*hd]
+		clear(out)
+		base := s.cacheIndex(a.layer, h/group, 0)
+		maxScore, sum := float32(math.Inf(-1)), float32(0)
+		for t := 0; t <= s.pos+b; t++ {
+			k := s.keys[base+t*hd : base+(t+1)*hd]
+			score := dot(q, k) * scaleQK
+			if score > maxScore {
+				// Rescale what was accumulated against the new maximum.
+				r := float32(math.Exp(float64(maxScore - score)))
+				scale(out, r)
+				sum *= r
+				maxScore = score
+			}
+			e := float32(math.Exp(float64(score - maxScore)))
+			sum += e
+			axpy(out, e, s.values[base+t*hd:base+(t+1)*hd])
+		}
+		scale(out, 1/sum)
+	}
+}

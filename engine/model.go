@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/switchboard/switchboard/engine/tensor"
+)
+
+// A Model is a loaded decoder: configuration, weights, tokenizer and chat
+// template. Its methods are safe for concurrent use; each generation runs
+// on a State of its own, taken from a small pool. Close releases the
+// worker goroutines and the memory-mapped file.
+type Model struct {
+	Config    Config
+	Weights   *Weights
+	Tokenizer Tokenizer // nil when the model files carry none
+	Template  Template  // the chat template Request.Messages are rendered with
+	Info      Info      // where the model came from, for display
+
+	invFreq []float64 // RoPE inverse frequency of each rotated pair
+	pool    *pool
+	closer  func() error // releases the weight files
+
+	mu     sync.Mutex
+	free   []*State // guarded by mu: idle states for reuse
+	closed atomic.Bool
+}
+
+// Info describes a model's files, for `switchboard model info`.
+type Info struct {
+	Path        string         // the .gguf file or the model folder
+	Format      string         // "gguf" or "safetensors"
+	Parameters  int64          // elements in all weight tensors
+	Bytes       int64          // bytes of all weight tensors as stored
+	TensorTypes map[string]int // tensor count by stored type name
+	Tokenizer   string         // tokenizer kind and source, such as "gpt2 (tokenizer.json)"
+	RawTemplate string         // the chat template text found in the files, if any
+}
+
+// Options tune loading. The zero value is valid.
+type Options struct {
+	// Threads is the number of goroutines a matrix product is split across.
+	// Zero or negative means runtime.GOMAXPROCS(0).
+	Threads int
+}
+
+// Load opens a model: a GGUF file, or a Hugging Face folder with
+// config.json, *.safetensors and tokenizer.json or tokenizer.model.
+func Load(path string) (*Model, error) { return LoadWith(path, Options{}) }
+
+// LoadWith is Load with options.
+func LoadWith(path string, opts Options) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	var m *Model
+	if st.IsDir() {
+		m, err = loadHF(path)
+	} else {
+		m, err = loadGGUF(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	m.pool = newPool(threads)
+	return m, nil
+}
+
+// newModel finishes a model whose config and weights are read.
+func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() error) *Model {
+	info.TensorTypes = map[string]int{}
+	seen := map[*byte]bool{}
+	add := func(t tensor.Tensor) {
+		if len(t.Data) == 0 || seen[&t.Data[0]] {
+			return
+		}
+		seen[&t.Data[0]] = true
+		info.TensorTypes[t.Type.String()]++
+		info.Parameters += int64(t.Len())
+		info.Bytes += int64(len(t.Data))
+	}
+	add(w.TokenEmbed)
+	add(w.Output)
+	for _, l := range w.Layers {
+		for _, t := range []tensor.Tensor{l.WQ, l.WK, l.WV, l.WO, l.WGate, l.WUp, l.WDown} {
+			add(t)
+		}
+	}
+	return &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
+}
+
+// Close stops the model's workers and releases its files. The model must
+// not be used afterwards; a second Close returns ErrClosed.
+func (m *Model) Close() error {
+	if !m.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	m.pool.close()
+	if m.closer != nil {
+		return m.closer()
+	}
+	return nil
+}
+
+// getState returns an idle State whose cache holds at least n positions.
+func (m *Model) getState(n int) *State {
+	m.mu.Lock()
+	for i, s := range m.free {
+		if s.capacity >= n {
+			m.free = append(m.free[:i], m.free[i+1:]...)
+			m.mu.Unlock()
+			s.Reset()
+			return s
+		}
+	}
+	m.mu.Unlock()
+	// Round up so that a few sizes serve most requests.
+	c := 256
+	for c < n {
+		c *= 2
+	}
+	return m.NewState(min(c, m.Config.Context))
+}
+
+// putState returns s to the pool, keeping at most one idle state per thread.
+func (m *Model) putState(s *State) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.free) < m.pool.threads {
+		m.free = append(m.free, s)
+	}
+}
+
+// String summarizes the model, as `switchboard model info` prints it.
+func (m *Model) String() string {
+	c := m.Config
+	var b strings.Builder
+	fmt.Fprintf(&b, "path:         %s\n", m.Info.Path)
+	fmt.Fprintf(&b, "format:       %s\n", m.Info.Format)
+	fmt.Fprintf(&b, "architecture: %s\n", c.Arch)
+	fmt.Fprintf(&b, "parameters:   %d (%s stored)\n", m.Info.Parameters, humanBytes(m.Info.Bytes))
+	fmt.Fprintf(&b, "dim:          %d\nlayers:       %d\nheads:        %d (kv %d, head dim %d)\nff:           %d\nvocab:        %d\n",
+		c.Dim, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.FF, c.Vocab)
+	fmt.Fprintf(&b, "context:      %d\nrope theta:   %g\n", c.Context, c.RopeTheta)
+	if c.RopeScaling.Factor != 0 {
+		fmt.Fprintf(&b, "rope scaling: llama3 factor %g (low %g, high %g, original context %d)\n",
+			c.RopeScaling.Factor, c.RopeScaling.LowFreqFactor, c.RopeScaling.HighFreqFactor, c.RopeScaling.OriginalContext)
+	}
+	types := make([]string, 0, len(m.Info.TensorTypes))
+	for t, n := range m.Info.TensorTypes {
+		types = append(types, fmt.Sprintf("%s×%d", t, n))
+	}
+	sort.Strings(types)
+	fmt.Fprintf(&b, "tensor types: %s\n", strings.Join(types, ", "))
+	fmt.Fprintf(&b, "tied output:  %v\nqkv bias:     %v\n", c.TiedOutput, c.QKVBias)
+	fmt.Fprintf(&b, "tokenizer:    %s\n", m.Info.Tokenizer)
+	fmt.Fprintf(&b, "template:     %s\n", m.Template.Name)
+	return b.String()
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.2f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+var errNoTokenizer = errors.New("engine: model has no tokenizer")

@@ -1,0 +1,6 @@
+package engine
+
+// A Template renders chat messages into a prompt.
+type Template struct {
+	Name string
+}
