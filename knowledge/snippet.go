@@ -9,6 +9,10 @@ type Snippet struct {
 	Source string  `json:"source"` // file path relative to the knowledge folder, "#heading-anchor" allowed
 	Text   string  `json:"text"`
 	Score  float64 `json:"score"`
+	// Section is the heading path of the chunk below the title, joined by
+	// " > " ("Billing > Invoices"); empty for an article's introduction and
+	// for FAQ entries.
+	Section string `json:"section,omitempty"`
 }
 
 // A Citation names an article a reply used.

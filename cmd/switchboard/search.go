@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+func init() {
+	register(command{
+		name:    "search",
+		summary: "search the knowledge base (retrieval only)",
+		run:     runSearch,
+	})
+}
+
+// searchHit is one line of `search --json`.
+type searchHit struct {
+	Title  string  `json:"title"`
+	Source string  `json:"source"`
+	Score  float64 `json:"score"`
+	Text   string  `json:"text"`
+}
+
+func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("search", "[--knowledge DIR] [--json] [-k N] QUERY", stderr)
+	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder")
+	asJSON := fs.Bool("json", false, `print [{"title","source","score","text"}], best first`)
+	k := fs.Int("k", knowledge.DefaultK, "number of results")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	query := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if query == "" {
+		fs.Usage()
+		return usageError{"search: no query given"}
+	}
+	if *k <= 0 {
+		return usageError{fmt.Sprintf("search: -k must be positive, got %d", *k)}
+	}
+	ix, err := knowledge.Open(ctx, *dir, knowledge.LoadOptions{}, knowledge.Options{})
+	if err != nil {
+		return fmt.Errorf("open knowledge: %w", err)
+	}
+	res, err := ix.Retrieve(ctx, knowledge.Query{Text: query, K: *k})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		hits := make([]searchHit, len(res.Snippets))
+		for i, s := range res.Snippets {
+			hits[i] = searchHit{Title: s.Title, Source: s.Source, Score: s.Score, Text: s.Text}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(hits)
+	}
+	if len(res.Snippets) == 0 {
+		fmt.Fprintln(stdout, "No results.")
+		return nil
+	}
+	fmt.Fprintf(stdout, "%d results (confidence %.2f)\n", len(res.Snippets), res.Confidence)
+	for i, s := range res.Snippets {
+		title := s.Title
+		if s.Section != "" {
+			title += " > " + s.Section
+		}
+		fmt.Fprintf(stdout, "\n%d. %s  [%s]  score %.3f\n", i+1, title, s.Source, s.Score)
+		fmt.Fprintf(stdout, "   %s\n", excerpt(s.Text, 240))
+	}
+	return nil
+}
+
+// excerpt returns the first n runes of text on one line, with "…" when cut.
+func excerpt(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	return string(r[:n]) + "…"
+}

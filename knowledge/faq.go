@@ -1,0 +1,89 @@
+package knowledge
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// An FAQEntry is one question and its answer in an FAQ file.
+type FAQEntry struct {
+	Question string `json:"question" yaml:"question"`
+	Answer   string `json:"answer" yaml:"answer"`
+}
+
+// faqListKeys are the keys under which an FAQ file that is an object
+// (rather than a bare list) may hold its entries.
+var faqListKeys = []string{"faq", "faqs", "questions", "entries", "items"}
+
+// parseFAQ reads a JSON or YAML FAQ file: a list of {question, answer}
+// objects, or an object holding such a list under one of faqListKeys.
+func parseFAQ(name string, data []byte, maxEntries int) ([]FAQEntry, error) {
+	var raw any
+	var err error
+	if fileKind(name) == "json" {
+		err = json.Unmarshal(data, &raw)
+	} else {
+		err = yaml.Unmarshal(data, &raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidFAQ, err)
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		if m, isMap := raw.(map[string]any); isMap {
+			for _, k := range faqListKeys {
+				if l, found := m[k].([]any); found {
+					list, ok = l, true
+					break
+				}
+			}
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: want a list of {question, answer} objects", ErrInvalidFAQ)
+	}
+	if len(list) > maxEntries {
+		return nil, fmt.Errorf("%w: %d entries, limit %d", ErrInvalidFAQ, len(list), maxEntries)
+	}
+	entries := make([]FAQEntry, 0, len(list))
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: entry %d is not an object", ErrInvalidFAQ, i+1)
+		}
+		q, a := field(m, "question", "q"), field(m, "answer", "a")
+		if q == "" || a == "" {
+			return nil, fmt.Errorf("%w: entry %d needs a non-empty question and answer", ErrInvalidFAQ, i+1)
+		}
+		entries = append(entries, FAQEntry{Question: q, Answer: a})
+	}
+	return entries, nil
+}
+
+// field returns the first string value of m under one of names.
+func field(m map[string]any, names ...string) string {
+	for _, n := range names {
+		if v, ok := m[n].(string); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// faqChunks makes chunks of FAQ entries: each titled by its question and
+// anchored by the question's slug.
+func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
+	slugs := newSlugger()
+	var chunks []Chunk
+	for _, e := range entries {
+		q := cleanInline(e.Question)
+		src := name + "#" + slugs.slug(q)
+		for _, t := range splitText(plainText(strings.Split(e.Answer, "\n")), maxRunes) {
+			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, Text: t})
+		}
+	}
+	return chunks
+}

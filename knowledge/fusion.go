@@ -1,0 +1,28 @@
+package knowledge
+
+// fusionDepth is how many results of each ranking take part in fusion.
+const fusionDepth = 50
+
+// rrfK is the constant of reciprocal rank fusion (Cormack et al. 2009).
+const rrfK = 60
+
+// fuse merges rankings by reciprocal rank fusion: a chunk scores
+// sum over rankings of 1/(rrfK + rank), rank counted from 1. The lexical
+// (first) ranking breaks ties.
+func fuse(rankings ...[]hit) []hit {
+	score := map[int32]float64{}
+	var order []int32
+	for _, r := range rankings {
+		for i, h := range r {
+			if _, ok := score[h.doc]; !ok {
+				order = append(order, h.doc)
+			}
+			score[h.doc] += 1 / float64(rrfK+i+1)
+		}
+	}
+	out := make([]hit, len(order))
+	for i, d := range order {
+		out[i] = hit{d, score[d]}
+	}
+	return topK(out, len(out))
+}

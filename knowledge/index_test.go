@@ -1,0 +1,243 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// openTestKB indexes testdata/kb with opts.
+func openTestKB(t testing.TB, opts Options) *Index {
+	t.Helper()
+	ix, err := Open(context.Background(), "testdata/kb", LoadOptions{}, opts)
+	if err != nil {
+		t.Fatalf("Open(testdata/kb): %v", err)
+	}
+	return ix
+}
+
+// indexVariants are the configurations every ranking test runs against.
+var indexVariants = []struct {
+	name string
+	opts Options
+}{
+	{"bm25", Options{Dense: DenseOptions{Off: true}}},
+	{"hybrid", Options{}},
+}
+
+func TestSearchRanking(t *testing.T) {
+	tests := []struct {
+		name, query string
+		want        string // Source of the expected top snippet
+	}{
+		{"exact section", "how long does a refund take", "refunds.md#how-long-a-refund-takes"},
+		{"price with number", "how much is plus per year", "plans.md#prices"},
+		{"duration number", "14 day trial", "plans.md#free-trial"},
+		{"nested folder", "download my invoice", "billing/invoices.md"},
+		{"failed payment", "my payment failed what happens", "billing/invoices.md#failed-payments"},
+		{"FAQ yaml by question", "reset password", "faq.yaml#how-do-i-reset-my-password"},
+		{"FAQ json by answer", "what are your opening hours for phone support", "faq-contact.json#when-is-support-open"},
+		{"txt file", "international delivery", "shipping.txt"},
+		{"stemming", "refunded annually", "refunds.md#refunds-for-annual-plans"},
+		{"folding", "ÍNVOICES", "billing/invoices.md"},
+		{"CJK", "退款", "refunds-zh.md"},
+		{"typo", "how do I rest my pasword", "faq.yaml#how-do-i-reset-my-password"},
+		{"typo long word", "internatinoal delivry", "shipping.txt"},
+	}
+	for _, v := range indexVariants {
+		ix := openTestKB(t, v.opts)
+		for _, tt := range tests {
+			t.Run(v.name+"/"+tt.name, func(t *testing.T) {
+				got, err := ix.Search(context.Background(), tt.query, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) == 0 || got[0].Source != tt.want {
+					t.Fatalf("Search(%q) top = %v, want %s", tt.query, sources(got), tt.want)
+				}
+				for i := 1; i < len(got); i++ {
+					if got[i].Score > got[i-1].Score {
+						t.Errorf("Search(%q) scores not descending: %v", tt.query, got)
+					}
+				}
+			})
+		}
+	}
+}
+
+func sources(ss []Snippet) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%s(%.3f)", s.Source, s.Score)
+	}
+	return out
+}
+
+func TestBM25Properties(t *testing.T) {
+	ctx := context.Background()
+	chunks := []Chunk{
+		{DocID: "a", Title: "Lockers", Source: "a", Text: "Open a locker with the code."},
+		{DocID: "b", Title: "Codes", Source: "b", Text: "Lockers lockers lockers. " + repeatWords("filler", 200)},
+		{DocID: "c", Title: "Misc", Source: "c", Text: "A locker."},
+		{DocID: "d", Title: "Other", Source: "d", Text: "Nothing relevant at all."},
+	}
+	ix, err := Build(ctx, chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ix.Search(ctx, "locker", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a has the term in its title; c in a short body; b three times in a long body.
+	if want := []string{"a", "c", "b"}; fmt.Sprint(srcs(got)) != fmt.Sprint(want) {
+		t.Errorf("Search(locker) = %v, want %v (title boost, then length normalisation)", sources(got), want)
+	}
+	if got, _ := ix.Search(ctx, "zebra", 10); len(got) != 0 {
+		t.Errorf("Search(zebra) = %v, want nothing", sources(got))
+	}
+	if got, _ := ix.Search(ctx, "the of and", 10); len(got) != 0 {
+		t.Errorf("Search(stop words) = %v, want nothing", sources(got))
+	}
+	if got, _ := ix.Search(ctx, "locker", 0); len(got) != 3 {
+		t.Errorf("Search(k=0) returned %d, want all 3 matches (DefaultK=%d)", len(got), DefaultK)
+	}
+	if got, _ := ix.Search(ctx, "locker", 1); len(got) != 1 {
+		t.Errorf("Search(k=1) returned %d, want 1", len(got))
+	}
+	// The rarer term decides: "nothing" occurs once, "locker" three times.
+	if got, _ := ix.Search(ctx, "locker nothing", 1); len(got) != 1 || got[0].Source != "d" {
+		t.Errorf("Search(locker nothing) = %v, want d first (rare term has higher IDF)", sources(got))
+	}
+}
+
+func srcs(ss []Snippet) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Source
+	}
+	return out
+}
+
+func repeatWords(w string, n int) string {
+	b := make([]byte, 0, n*(len(w)+1))
+	for range n {
+		b = append(b, w...)
+		b = append(b, ' ')
+	}
+	return string(b)
+}
+
+func TestRetrieveConfidence(t *testing.T) {
+	for _, v := range indexVariants {
+		ix := openTestKB(t, v.opts)
+		tests := []struct {
+			query          string
+			atLeast, below float64
+		}{
+			{"how long does a refund take", 0.9, 1.01},
+			{"what is the weather in paris tomorrow", 0, 0.3},
+			{"who won the football world cup", 0, 0.3},
+		}
+		for _, tt := range tests {
+			r, err := ix.Retrieve(context.Background(), Query{Text: tt.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Confidence < tt.atLeast || r.Confidence >= tt.below {
+				t.Errorf("%s: Retrieve(%q).Confidence = %.2f, want in [%.2f, %.2f)", v.name, tt.query, r.Confidence, tt.atLeast, tt.below)
+			}
+		}
+	}
+}
+
+func TestRetrieveHistory(t *testing.T) {
+	ix := openTestKB(t, Options{Dense: DenseOptions{Off: true}})
+	ctx := context.Background()
+	follow := "and how much is that per year?"
+	tests := []struct {
+		name    string
+		history []string
+		want    string
+	}{
+		{"about the Pro plan", []string{"tell me about the pro plan"}, "plans.md#prices"},
+		{"about refunds", []string{"what's the weather", "do annual plans get refunded?"}, "refunds.md#refunds-for-annual-plans"},
+	}
+	for _, tt := range tests {
+		r, err := ix.Retrieve(ctx, Query{Text: follow, History: tt.history, K: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Snippets) == 0 || r.Snippets[0].Source != tt.want {
+			t.Errorf("%s: Retrieve(%q, history %q) = %v, want %s first", tt.name, follow, tt.history, sources(r.Snippets), tt.want)
+		}
+	}
+	// History must not drown the question itself.
+	r, _ := ix.Retrieve(ctx, Query{Text: "how do I reset my password", History: []string{"refunds for annual plans"}})
+	if len(r.Snippets) == 0 || r.Snippets[0].DocID != "faq.yaml" {
+		t.Errorf("Retrieve(new topic with old history) = %v, want faq.yaml first", sources(r.Snippets))
+	}
+}
+
+func TestSearchCancelled(t *testing.T) {
+	ix := openTestKB(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ix.Search(ctx, "refund", 3); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Search(cancelled) error = %v, want context.Canceled", err)
+	}
+}
+
+func TestSearchEmptyIndex(t *testing.T) {
+	ix, err := Build(context.Background(), nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Retrieve(context.Background(), Query{Text: "refund"})
+	if err != nil || len(r.Snippets) != 0 || r.Confidence != 0 {
+		t.Fatalf("Retrieve on empty index = %+v, %v; want nothing, no error", r, err)
+	}
+}
+
+// TestSearchConcurrent runs searches from many goroutines (run with -race)
+// and checks that they all agree with a sequential search.
+func TestSearchConcurrent(t *testing.T) {
+	ix := openTestKB(t, Options{})
+	ctx := context.Background()
+	queries := []string{"refund", "plus price per year", "reset password", "退款", "invoice vat", "rest pasword"}
+	want := map[string][]string{}
+	for _, q := range queries {
+		s, err := ix.Search(ctx, q, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[q] = srcs(s)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*len(queries))
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				q := queries[(g+i)%len(queries)]
+				s, err := ix.Search(ctx, q, 5)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if fmt.Sprint(srcs(s)) != fmt.Sprint(want[q]) {
+					errs <- fmt.Errorf("Search(%q) = %v concurrently, %v alone", q, srcs(s), want[q])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,211 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Default limits of LoadOptions.
+const (
+	DefaultMaxFileBytes  = 1 << 20 // 1 MiB per file
+	DefaultMaxFiles      = 20000
+	DefaultMaxChunkRunes = 1200
+	DefaultMaxFAQEntries = 10000
+)
+
+// Sentinel errors of Load, wrapped in a *FileError naming the file.
+var (
+	ErrFileTooLarge = errors.New("knowledge: file too large")
+	ErrInvalidFAQ   = errors.New("knowledge: invalid FAQ file")
+	ErrTooManyFiles = errors.New("knowledge: too many files")
+)
+
+// A FileError is a problem with one file of a knowledge folder.
+type FileError struct {
+	Path string // relative to the folder, with forward slashes
+	Err  error
+}
+
+func (e *FileError) Error() string { return "knowledge file " + e.Path + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// A Chunk is one indexable passage: a bounded piece of one section of an
+// article, or one FAQ entry.
+type Chunk struct {
+	DocID   string   // file path relative to the knowledge folder, forward slashes
+	Title   string   // article title (first "#" heading, else from the file name); an FAQ entry's question
+	Section []string // heading path below the title ("Billing", "Invoices"); empty for the intro and FAQ entries
+	Source  string   // DocID plus "#anchor" of the section, GitHub-style
+	Text    string   // the passage, plain text
+}
+
+// Snippet returns the chunk as a search result with the given score.
+func (c Chunk) Snippet(score float64) Snippet {
+	return Snippet{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, Text: c.Text, Score: score}
+}
+
+// LoadOptions bounds what Load reads. The zero value uses the defaults.
+type LoadOptions struct {
+	// MaxFileBytes is the largest file read. Zero means DefaultMaxFileBytes.
+	MaxFileBytes int64
+	// MaxFiles is the most files a folder may hold. Zero means DefaultMaxFiles.
+	MaxFiles int
+	// MaxChunkRunes bounds a chunk's text. Zero means DefaultMaxChunkRunes.
+	// Longer sections are split at paragraphs, then sentences, then words.
+	MaxChunkRunes int
+	// MaxFAQEntries is the most entries one FAQ file may hold. Zero means
+	// DefaultMaxFAQEntries.
+	MaxFAQEntries int
+}
+
+func (o LoadOptions) withDefaults() LoadOptions {
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if o.MaxFiles <= 0 {
+		o.MaxFiles = DefaultMaxFiles
+	}
+	if o.MaxChunkRunes <= 0 {
+		o.MaxChunkRunes = DefaultMaxChunkRunes
+	}
+	if o.MaxFAQEntries <= 0 {
+		o.MaxFAQEntries = DefaultMaxFAQEntries
+	}
+	return o
+}
+
+// fileKind says how a file is parsed, by extension; "" means skip it.
+func fileKind(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".md", ".markdown":
+		return "markdown"
+	case ".txt":
+		return "text"
+	case ".json":
+		return "json"
+	case ".yaml", ".yml":
+		return "yaml"
+	}
+	return ""
+}
+
+// Load reads every article and FAQ file under dir, recursively, and returns
+// their chunks in file order (sorted paths), then document order. Files and
+// folders whose names start with "." are skipped, and so are files of other
+// types. A file over the size limit or an invalid FAQ file fails the whole
+// load with a *FileError naming it: a help centre that silently loses an
+// article answers wrongly.
+func Load(ctx context.Context, dir string, opts LoadOptions) ([]Chunk, error) {
+	return LoadFS(ctx, os.DirFS(dir), opts)
+}
+
+// LoadFS is Load on a file system (rooted at the knowledge folder).
+func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) {
+	opts = opts.withDefaults()
+	files, err := listFiles(fsys, opts.MaxFiles)
+	if err != nil {
+		return nil, err
+	}
+	var chunks []Chunk
+	for _, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("load knowledge: %w", err)
+		}
+		data, err := readLimited(fsys, name, opts.MaxFileBytes)
+		if err != nil {
+			return nil, &FileError{Path: name, Err: err}
+		}
+		cs, err := parseFile(name, data, opts)
+		if err != nil {
+			return nil, &FileError{Path: name, Err: err}
+		}
+		chunks = append(chunks, cs...)
+	}
+	return chunks, nil
+}
+
+// listFiles returns the loadable files of fsys in sorted order.
+func listFiles(fsys fs.FS, max int) ([]string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("walk %s: %w", p, err)
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || fileKind(p) == "" {
+			return nil
+		}
+		if len(files) >= max {
+			return fmt.Errorf("list knowledge files: %w (limit %d)", ErrTooManyFiles, max)
+		}
+		files = append(files, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrFileTooLarge, max)
+	}
+	return data, nil
+}
+
+// parseFile turns one file into chunks according to its kind.
+func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
+	if !utf8.Valid(data) {
+		data = []byte(strings.ToValidUTF8(string(data), "\uFFFD"))
+	}
+	switch fileKind(name) {
+	case "markdown", "text":
+		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
+	case "json", "yaml":
+		entries, err := parseFAQ(name, data, opts.MaxFAQEntries)
+		if err != nil {
+			return nil, err
+		}
+		return faqChunks(name, entries, opts.MaxChunkRunes), nil
+	}
+	return nil, nil
+}
+
+// titleFromName makes a title of a file name: "shipping-times.md" becomes
+// "Shipping times".
+func titleFromName(name string) string {
+	base := path.Base(filepath.ToSlash(name))
+	base = strings.TrimSuffix(base, path.Ext(base))
+	base = strings.Join(strings.FieldsFunc(base, func(r rune) bool { return r == '-' || r == '_' || unicode.IsSpace(r) }), " ")
+	if base == "" {
+		return name
+	}
+	r, size := utf8.DecodeRuneInString(base)
+	return string(unicode.ToUpper(r)) + base[size:]
+}

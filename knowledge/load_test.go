@@ -1,0 +1,271 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+
+// brief is a chunk without its text, for comparing structure.
+type brief struct {
+	DocID, Title, Section, Source string
+}
+
+func briefs(cs []Chunk) []brief {
+	out := make([]brief, len(cs))
+	for i, c := range cs {
+		out[i] = brief{c.DocID, c.Title, strings.Join(c.Section, " > "), c.Source}
+	}
+	return out
+}
+
+func TestLoadStructure(t *testing.T) {
+	tests := []struct {
+		name string
+		fs   fstest.MapFS
+		want []brief
+	}{
+		{
+			name: "title and nested anchors",
+			fs: fstest.MapFS{"refunds.md": file(`# Refunds
+
+Intro text.
+
+## How long a refund takes
+
+Five days.
+
+### Card payments
+
+Ten days.
+
+## Who can ask?
+
+Anyone.
+`)},
+			want: []brief{
+				{"refunds.md", "Refunds", "", "refunds.md"},
+				{"refunds.md", "Refunds", "How long a refund takes", "refunds.md#how-long-a-refund-takes"},
+				{"refunds.md", "Refunds", "How long a refund takes > Card payments", "refunds.md#card-payments"},
+				{"refunds.md", "Refunds", "Who can ask?", "refunds.md#who-can-ask"},
+			},
+		},
+		{
+			name: "title from file name, repeated headings numbered",
+			fs: fstest.MapFS{"sub/shipping-times.markdown": file(`Some intro.
+
+## Europe
+
+Two days.
+
+## Europe
+
+Again.
+
+## Europe
+
+Third.
+`)},
+			want: []brief{
+				{"sub/shipping-times.markdown", "Shipping times", "", "sub/shipping-times.markdown"},
+				{"sub/shipping-times.markdown", "Shipping times", "Europe", "sub/shipping-times.markdown#europe"},
+				{"sub/shipping-times.markdown", "Shipping times", "Europe", "sub/shipping-times.markdown#europe-1"},
+				{"sub/shipping-times.markdown", "Shipping times", "Europe", "sub/shipping-times.markdown#europe-2"},
+			},
+		},
+		{
+			name: "setext headings, inline markup, code fences",
+			fs:   fstest.MapFS{"a.md": file("Account **help**\n================\n\nHello.\n\nSign-in `codes` & [links](http://x)\n-----------------------\n\n```\n# not a heading\n```\n")},
+			want: []brief{
+				{"a.md", "Account help", "", "a.md"},
+				{"a.md", "Account help", "Sign-in codes & links", "a.md#sign-in-codes--links"},
+			},
+		},
+		{
+			name: "front matter title, empty sections dropped",
+			fs:   fstest.MapFS{"x.txt": file("---\ntitle: \"Contact hours\"\n---\n## Phone\n\n## Chat\n\nNine to five.\n")},
+			want: []brief{
+				{"x.txt", "Contact hours", "Chat", "x.txt#chat"},
+			},
+		},
+		{
+			name: "FAQ yaml list and json object, hidden and other files skipped",
+			fs: fstest.MapFS{
+				"faq.yaml":        file("- question: Do you ship to Norway?\n  answer: Yes, in 4 days.\n- q: Is it free?\n  a: No.\n"),
+				"more/faq.json":   file(`{"faqs": [{"question": "Can I pay by **card**?", "answer": "Yes."}]}`),
+				".hidden.md":      file("# Hidden\n\ntext"),
+				".git/config.md":  file("# Git\n\ntext"),
+				"logo.png":        file("\x89PNG"),
+				"notes/README.MD": file("# Notes\n\nRead me."),
+			},
+			want: []brief{
+				{"faq.yaml", "Do you ship to Norway?", "", "faq.yaml#do-you-ship-to-norway"},
+				{"faq.yaml", "Is it free?", "", "faq.yaml#is-it-free"},
+				{"more/faq.json", "Can I pay by card?", "", "more/faq.json#can-i-pay-by-card"},
+				{"notes/README.MD", "Notes", "", "notes/README.MD"},
+			},
+		},
+		{
+			name: "unicode headings keep letters",
+			fs:   fstest.MapFS{"u.md": file("# Über uns\n\nText.\n\n## Préparer l'envoi\n\nText.\n")},
+			want: []brief{
+				{"u.md", "Über uns", "", "u.md"},
+				{"u.md", "Über uns", "Préparer l'envoi", "u.md#préparer-lenvoi"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := LoadFS(context.Background(), tt.fs, LoadOptions{})
+			if err != nil {
+				t.Fatalf("LoadFS: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, briefs(cs)); diff != "" {
+				t.Errorf("LoadFS chunks mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadText(t *testing.T) {
+	fs := fstest.MapFS{"a.md": file("# A\n\nSee *Refunds* and __this__.\nSecond line.\n\n- one\n- two\n\n| Plan | Price |\n|---|---|\n| Plus | €9.99 |\n")}
+	cs, err := LoadFS(context.Background(), fs, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "See Refunds and this. Second line.\n\n- one\n- two\n\n| Plan | Price |\n| Plus | €9.99 |"
+	if len(cs) != 1 || cs[0].Text != want {
+		t.Fatalf("LoadFS text = %q, want one chunk %q", texts(cs), want)
+	}
+}
+
+func texts(cs []Chunk) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Text
+	}
+	return out
+}
+
+func TestLoadChunkBounds(t *testing.T) {
+	para := strings.Repeat("The parcel arrives in two days. ", 20) // 640 runes
+	long := strings.Repeat("x", 500)                               // one word longer than the limit
+	doc := "# Big\n\n" + para + "\n\n" + para + "\n\n" + strings.Repeat("word ", 300) + "\n\n" + long + "\n\n## Small\n\nShort.\n"
+	for _, max := range []int{100, 250, 700, 5000} {
+		cs, err := LoadFS(context.Background(), fstest.MapFS{"big.md": file(doc)}, LoadOptions{MaxChunkRunes: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total int
+		for _, c := range cs {
+			n := utf8.RuneCountInString(c.Text)
+			if n > max || n == 0 {
+				t.Errorf("max %d: chunk of %d runes: %.40q", max, n, c.Text)
+			}
+			total += len(strings.Fields(c.Text))
+		}
+		// Every word survives splitting (the long word may be cut in pieces).
+		if want := len(strings.Fields(doc)) - 4; total < want { // minus "#", "Big", "##", "Small"
+			t.Errorf("max %d: %d words in chunks, want at least %d", max, total, want)
+		}
+		if last := cs[len(cs)-1]; last.Text != "Short." || last.Source != "big.md#small" {
+			t.Errorf("max %d: last chunk = %q at %s, want the Small section", max, last.Text, last.Source)
+		}
+		if max >= 700 && !strings.HasPrefix(cs[0].Text, para[:len(para)-1]) {
+			t.Errorf("max %d: first chunk does not start with the whole first paragraph", max)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		fs      fstest.MapFS
+		opts    LoadOptions
+		wantErr error
+		path    string
+	}{
+		{"file over limit", fstest.MapFS{"ok.md": file("# ok"), "big.md": file(strings.Repeat("a", 101))}, LoadOptions{MaxFileBytes: 100}, ErrFileTooLarge, "big.md"},
+		{"FAQ not a list", fstest.MapFS{"faq.yaml": file("question: a\nanswer: b\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
+		{"FAQ bad json", fstest.MapFS{"f/faq.json": file(`[{"question": "a",`)}, LoadOptions{}, ErrInvalidFAQ, "f/faq.json"},
+		{"FAQ bad yaml", fstest.MapFS{"faq.yml": file("- question: [unclosed\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yml"},
+		{"FAQ missing answer", fstest.MapFS{"faq.json": file(`[{"question": "a", "answer": "b"}, {"question": "c"}]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
+		{"FAQ entry not object", fstest.MapFS{"faq.json": file(`["a"]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
+		{"FAQ too many entries", fstest.MapFS{"faq.json": file(`[{"q":"a","a":"b"},{"q":"c","a":"d"}]`)}, LoadOptions{MaxFAQEntries: 1}, ErrInvalidFAQ, "faq.json"},
+		{"too many files", fstest.MapFS{"a.md": file("a"), "b.md": file("b")}, LoadOptions{MaxFiles: 1}, ErrTooManyFiles, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadFS(context.Background(), tt.fs, tt.opts)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("LoadFS error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.path == "" {
+				return
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Path != tt.path || !strings.Contains(err.Error(), tt.path) {
+				t.Errorf("LoadFS error = %v, want a *FileError naming %s", err, tt.path)
+			}
+		})
+	}
+}
+
+func TestLoadMissingDir(t *testing.T) {
+	if _, err := Load(context.Background(), "testdata/no-such-dir", LoadOptions{}); err == nil {
+		t.Fatal("Load(missing dir) succeeded, want an error")
+	}
+}
+
+func TestLoadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := LoadFS(ctx, fstest.MapFS{"a.md": file("# a")}, LoadOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("LoadFS(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+func FuzzParseMarkdown(f *testing.F) {
+	f.Add("# T\n\n## A\n\ntext\n\nB\n---\n\n```\n# x\n```\n")
+	f.Add("---\ntitle: x\n---\n# y")
+	f.Fuzz(func(t *testing.T, doc string) {
+		for _, c := range parseMarkdown("f.md", doc, 50) {
+			if n := utf8.RuneCountInString(c.Text); n == 0 || n > 50 {
+				t.Fatalf("chunk of %d runes", n)
+			}
+			if !strings.HasPrefix(c.Source, "f.md") || c.Title == "" {
+				t.Fatalf("bad chunk %+v", c)
+			}
+		}
+	})
+}
+
+func FuzzParseFAQ(f *testing.F) {
+	f.Add([]byte(`[{"question":"a","answer":"b"}]`), true)
+	f.Add([]byte("- question: a\n  answer: b\n"), false)
+	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
+		name := "f.yaml"
+		if isJSON {
+			name = "f.json"
+		}
+		entries, err := parseFAQ(name, data, 100)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidFAQ) {
+				t.Fatalf("parseFAQ error %v is not ErrInvalidFAQ", err)
+			}
+			return
+		}
+		for _, e := range entries {
+			if e.Question == "" || e.Answer == "" {
+				t.Fatalf("parseFAQ returned empty entry %+v", e)
+			}
+		}
+	})
+}

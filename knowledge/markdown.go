@@ -1,0 +1,343 @@
+package knowledge
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var (
+	atxHeading  = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$`)
+	setextLine  = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
+	fenceLine   = regexp.MustCompile("^ {0,3}(```|~~~)")
+	tableRule   = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
+	mdImage     = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
+	mdLink      = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
+	htmlTag     = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
+	mdEmphasis  = regexp.MustCompile("(\\*\\*|__|`)")
+	mdItalic    = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
+	frontTitle  = regexp.MustCompile(`(?m)^title:[ \t]*["']?(.*?)["']?[ \t]*$`)
+	sentenceEnd = regexp.MustCompile(`[.!?]["')\]]?\s+`)
+)
+
+// A section is the text under one heading.
+type section struct {
+	path   []string // heading path below the title
+	anchor string   // "" for the title section
+	lines  []string
+}
+
+// parseMarkdown splits a Markdown (or plain text) article into chunks: one
+// section per heading, each cut to at most maxRunes runes.
+func parseMarkdown(name, text string, maxRunes int) []Chunk {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.TrimPrefix(text, "\uFEFF")
+	title := ""
+	if rest, fm, ok := cutFrontMatter(text); ok {
+		text = rest
+		if m := frontTitle.FindStringSubmatch(fm); m != nil {
+			title = strings.TrimSpace(m[1])
+		}
+	}
+
+	slugs := newSlugger()
+	cur := &section{}
+	sections := []*section{cur}
+	var stack []heading // open headings below the title
+	inFence := ""
+	lines := strings.Split(text, "\n")
+	start := func(level int, h string) {
+		h = cleanInline(h)
+		anchor := slugs.slug(h)
+		if title == "" && level == 1 && len(stack) == 0 {
+			title = h
+			return // the title section is the one already open
+		}
+		for len(stack) > 0 && stack[len(stack)-1].level >= level {
+			stack = stack[:len(stack)-1]
+		}
+		stack = append(stack, heading{level, h})
+		p := make([]string, len(stack))
+		for i, s := range stack {
+			p[i] = s.text
+		}
+		cur = &section{path: p, anchor: anchor}
+		sections = append(sections, cur)
+	}
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if m := fenceLine.FindStringSubmatch(line); m != nil {
+			switch {
+			case inFence == "":
+				inFence = m[1]
+			case inFence == m[1]:
+				inFence = ""
+			}
+			continue
+		}
+		if inFence != "" {
+			cur.lines = append(cur.lines, line)
+			continue
+		}
+		if m := atxHeading.FindStringSubmatch(line); m != nil {
+			start(len(m[1]), m[2])
+			continue
+		}
+		// Setext heading: a paragraph line underlined by === or ---.
+		if i+1 < len(lines) && strings.TrimSpace(line) != "" && !isListItem(line) && setextLine.MatchString(lines[i+1]) {
+			level := 2
+			if strings.Contains(lines[i+1], "=") {
+				level = 1
+			}
+			start(level, strings.TrimSpace(line))
+			i++
+			continue
+		}
+		cur.lines = append(cur.lines, line)
+	}
+	if title == "" {
+		title = titleFromName(name)
+	}
+
+	var chunks []Chunk
+	for _, s := range sections {
+		src := name
+		if s.anchor != "" {
+			src += "#" + s.anchor
+		}
+		for _, t := range splitText(plainText(s.lines), maxRunes) {
+			chunks = append(chunks, Chunk{DocID: name, Title: title, Section: s.path, Source: src, Text: t})
+		}
+	}
+	return chunks
+}
+
+type heading struct {
+	level int
+	text  string
+}
+
+func isListItem(line string) bool {
+	t := strings.TrimSpace(line)
+	return strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "+ ")
+}
+
+// cutFrontMatter splits YAML front matter ("---" ... "---") off text.
+func cutFrontMatter(text string) (rest, fm string, ok bool) {
+	if !strings.HasPrefix(text, "---\n") {
+		return text, "", false
+	}
+	body := text[4:]
+	for _, end := range []string{"\n---\n", "\n...\n"} {
+		if i := strings.Index(body, end); i >= 0 {
+			return body[i+len(end):], body[:i], true
+		}
+	}
+	return text, "", false
+}
+
+// cleanInline removes Markdown inline markup: links keep their text,
+// images their alt text; emphasis, code ticks and HTML tags go.
+func cleanInline(s string) string {
+	s = mdImage.ReplaceAllString(s, "$1")
+	s = mdLink.ReplaceAllString(s, "$1")
+	s = htmlTag.ReplaceAllString(s, "")
+	s = mdEmphasis.ReplaceAllString(s, "")
+	s = mdItalic.ReplaceAllString(s, "$1$2")
+	return strings.TrimSpace(s)
+}
+
+// plainText turns the lines of a section into plain paragraphs separated
+// by blank lines. List items and table rows keep a line each.
+func plainText(lines []string) string {
+	var b strings.Builder
+	blank := true
+	for _, line := range lines {
+		if tableRule.MatchString(line) && strings.Contains(line, "-") && strings.TrimSpace(line) != "" {
+			continue
+		}
+		t := strings.TrimSpace(line)
+		t = strings.TrimSpace(strings.TrimLeft(t, ">"))
+		if t == "" {
+			if !blank {
+				b.WriteString("\n\n")
+				blank = true
+			}
+			continue
+		}
+		if !blank {
+			if isListItem(t) || strings.HasPrefix(t, "|") || startsNumbered(t) {
+				b.WriteString("\n")
+			} else {
+				b.WriteString(" ")
+			}
+		}
+		b.WriteString(cleanInline(t))
+		blank = false
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func startsNumbered(t string) bool {
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	return i > 0 && i < len(t) && (t[i] == '.' || t[i] == ')')
+}
+
+// splitText cuts text into pieces of at most maxRunes runes, packing whole
+// paragraphs greedily, then sentences of a paragraph that is too long, then
+// words of a sentence that is too long, then runes of a word.
+func splitText(text string, maxRunes int) []string {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(text) <= maxRunes {
+		return []string{text}
+	}
+	var units []string // pieces no longer than maxRunes, with their separator
+	var seps []string
+	for _, para := range strings.Split(text, "\n\n") {
+		for i, s := range splitUnit(strings.TrimSpace(para), maxRunes) {
+			units = append(units, s)
+			if i == 0 {
+				seps = append(seps, "\n\n")
+			} else {
+				seps = append(seps, " ")
+			}
+		}
+	}
+	var out []string
+	var cur strings.Builder
+	n := 0
+	for i, u := range units {
+		un := utf8.RuneCountInString(u)
+		if n > 0 && n+len(seps[i])+un > maxRunes {
+			out = append(out, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteString(seps[i])
+			n += len(seps[i])
+		}
+		cur.WriteString(u)
+		n += un
+	}
+	if n > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// splitUnit cuts one paragraph into sentences, words or runes until every
+// piece fits in maxRunes.
+func splitUnit(p string, maxRunes int) []string {
+	if utf8.RuneCountInString(p) <= maxRunes {
+		return []string{p}
+	}
+	var pieces []string
+	last := 0
+	for _, m := range sentenceEnd.FindAllStringIndex(p, -1) {
+		pieces = append(pieces, strings.TrimSpace(p[last:m[1]]))
+		last = m[1]
+	}
+	if last < len(p) {
+		pieces = append(pieces, strings.TrimSpace(p[last:]))
+	}
+	if len(pieces) == 1 {
+		pieces = strings.Fields(p)
+		if len(pieces) == 1 {
+			return splitRunes(p, maxRunes)
+		}
+	}
+	var out []string
+	for _, s := range pieces {
+		if utf8.RuneCountInString(s) > maxRunes {
+			out = append(out, splitUnit(s, maxRunes)...)
+		} else if s != "" {
+			out = append(out, s)
+		}
+	}
+	return packSpace(out, maxRunes)
+}
+
+// packSpace joins consecutive pieces with spaces while they fit.
+func packSpace(pieces []string, maxRunes int) []string {
+	var out []string
+	cur, n := "", 0
+	for _, p := range pieces {
+		pn := utf8.RuneCountInString(p)
+		if n > 0 && n+1+pn > maxRunes {
+			out = append(out, cur)
+			cur, n = "", 0
+		}
+		if n > 0 {
+			cur += " "
+			n++
+		}
+		cur += p
+		n += pn
+	}
+	if n > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func splitRunes(s string, maxRunes int) []string {
+	var out []string
+	for s != "" {
+		i, n := 0, 0
+		for i < len(s) && n < maxRunes {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			n++
+		}
+		out = append(out, s[:i])
+		s = s[i:]
+	}
+	return out
+}
+
+// A slugger makes GitHub-style heading anchors, unique within one file:
+// lowercase, punctuation removed, spaces to hyphens, and "-1", "-2"... for
+// repeats.
+type slugger struct{ seen map[string]int }
+
+func newSlugger() *slugger { return &slugger{seen: map[string]int{}} }
+
+func (s *slugger) slug(heading string) string {
+	base := slugify(heading)
+	n, dup := s.seen[base]
+	s.seen[base] = n + 1
+	if !dup {
+		return base
+	}
+	for {
+		cand := base + "-" + strconv.Itoa(n)
+		if _, taken := s.seen[cand]; !taken {
+			s.seen[cand] = 1
+			return cand
+		}
+		n++
+	}
+}
+
+// slugify is GitHub's anchor rule for one heading.
+func slugify(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(h) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_' || r == '-':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}

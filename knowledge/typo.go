@@ -1,0 +1,144 @@
+package knowledge
+
+import (
+	"sort"
+	"unicode/utf8"
+)
+
+// typoIndex corrects misspelt query words against the surface words of the
+// knowledge, by symmetric deletion (as SymSpell does): every vocabulary
+// word is stored under itself and each of its one-rune deletions; a query
+// word's own deletions (one, or two for long words) are looked up, and the
+// candidates are checked with the optimal string alignment distance.
+type typoIndex struct {
+	words    []string           // surface words
+	terms    []string           // the index term of each word
+	df       []int              // document frequency of each word's term
+	variants map[string][]int32 // word or one-deletion -> word ids
+}
+
+// Minimum word lengths (in runes) for one and two corrections.
+const (
+	minTypoRunes  = 4
+	minTypo2Runes = 8
+)
+
+func newTypoIndex(words map[string]string, df func(term string) int) *typoIndex {
+	ti := &typoIndex{variants: make(map[string][]int32, len(words)*4)}
+	sorted := make([]string, 0, len(words))
+	for w := range words {
+		if utf8.RuneCountInString(w) >= minTypoRunes-1 && !isNumber(w) {
+			sorted = append(sorted, w)
+		}
+	}
+	sort.Strings(sorted) // deterministic ids
+	for _, w := range sorted {
+		id := int32(len(ti.words))
+		ti.words = append(ti.words, w)
+		ti.terms = append(ti.terms, words[w])
+		ti.df = append(ti.df, df(words[w]))
+		ti.variants[w] = append(ti.variants[w], id)
+		deletions(w, func(v string) { ti.variants[v] = appendUnique(ti.variants[v], id) })
+	}
+	return ti
+}
+
+func appendUnique(ids []int32, id int32) []int32 {
+	if n := len(ids); n > 0 && ids[n-1] == id {
+		return ids
+	}
+	return append(ids, id)
+}
+
+// deletions calls fn with each string made by deleting one rune of w.
+func deletions(w string, fn func(string)) {
+	for i, r := range w {
+		fn(w[:i] + w[i+utf8.RuneLen(r):])
+	}
+}
+
+// correct returns the index term of the vocabulary word closest to word
+// and the distance, or "" when none is close enough. Among equally close
+// words the one whose term is in most chunks wins.
+func (ti *typoIndex) correct(word string) (term string, dist int) {
+	n := utf8.RuneCountInString(word)
+	if n < minTypoRunes || isNumber(word) || n > 64 {
+		return "", 0
+	}
+	maxDist := 1
+	if n >= minTypo2Runes {
+		maxDist = 2
+	}
+	cands := map[int32]bool{}
+	look := func(v string) {
+		for _, id := range ti.variants[v] {
+			cands[id] = true
+		}
+	}
+	look(word)
+	deletions(word, func(v string) {
+		look(v)
+		if maxDist == 2 {
+			deletions(v, look)
+		}
+	})
+	best, bestDist := int32(-1), maxDist+1
+	for id := range cands {
+		d := osaDistance(word, ti.words[id], maxDist)
+		if d < bestDist || (d == bestDist && best >= 0 && better(ti, id, best)) {
+			best, bestDist = id, d
+		}
+	}
+	if best < 0 || bestDist == 0 {
+		return "", 0
+	}
+	return ti.terms[best], bestDist
+}
+
+// better orders candidates of equal distance: more frequent, then
+// alphabetical, so corrections are deterministic.
+func better(ti *typoIndex, a, b int32) bool {
+	if ti.df[a] != ti.df[b] {
+		return ti.df[a] > ti.df[b]
+	}
+	return ti.words[a] < ti.words[b]
+}
+
+// osaDistance is the optimal string alignment distance (Levenshtein with
+// adjacent transpositions) between a and b, or limit+1 when it exceeds
+// limit.
+func osaDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	if prev[len(rb)] > limit {
+		return limit + 1
+	}
+	return prev[len(rb)]
+}
