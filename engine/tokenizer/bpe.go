@@ -1,0 +1,152 @@
+package tokenizer
+
+import (
+	"fmt"
+	"strings"
+)
+
+// bpeModel is byte-level BPE: words from the pre-tokenizer, one symbol per
+// byte, merges by rank.
+type bpeModel struct {
+	split        splitter
+	byteID       [256]int32          // id of the one-byte token of each byte, -1 when absent
+	merges       map[uint64]bpeMerge // (left id, right id) -> merge
+	words        map[string]int32    // decoded bytes of normal tokens -> id, for ignoreMerges
+	ignoreMerges bool                // a word that is one token is that token, whatever the merges say
+	prefixSpace  bool                // prepend " " to text that does not start with one
+	cache        cache
+}
+
+type bpeMerge struct {
+	rank int32
+	id   int32
+}
+
+func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
+
+func (t *Tokenizer) initBPE(v Vocab, o options) error {
+	m := &bpeModel{merges: make(map[uint64]bpeMerge, len(v.Merges)), prefixSpace: o.prefixSpace}
+	split, ignore, err := o.splitter, false, error(nil)
+	if split == nil {
+		split, ignore, err = splitterFor(v.Pre)
+		if err != nil {
+			return err
+		}
+		if kind := preKinds[v.Pre]; kind != "" {
+			t.pre = kind
+		}
+	}
+	if o.ignoreMerges != nil {
+		ignore = *o.ignoreMerges
+	}
+	m.split, m.ignoreMerges = split, ignore
+
+	for i := range m.byteID {
+		m.byteID[i] = -1
+	}
+	t.text = make([][]byte, len(t.tokens))
+	m.words = make(map[string]int32, len(t.tokens))
+	for id, s := range t.tokens {
+		switch t.types[id] {
+		case TypeControl, TypeUserDefined, TypeUnknown:
+			t.text[id] = []byte(s) // added tokens are stored as their text
+			continue
+		}
+		raw, ok := byteLevelDecode(s)
+		if !ok {
+			t.text[id] = []byte(s)
+			continue
+		}
+		t.text[id] = raw
+		if len(raw) == 1 && m.byteID[raw[0]] < 0 {
+			m.byteID[raw[0]] = int32(id)
+		}
+		if _, dup := m.words[string(raw)]; !dup {
+			m.words[string(raw)] = int32(id)
+		}
+	}
+	pairs := o.pairs
+	if pairs == nil {
+		pairs = make([][2]string, 0, len(v.Merges))
+		for rank, line := range v.Merges {
+			a, b, ok := strings.Cut(line, " ")
+			if !ok {
+				return fmt.Errorf("merge %d %q: want two tokens separated by a space", rank, line)
+			}
+			pairs = append(pairs, [2]string{a, b})
+		}
+	}
+	for rank, p := range pairs {
+		l, okl := t.toID[p[0]]
+		r, okr := t.toID[p[1]]
+		id, okm := t.toID[p[0]+p[1]]
+		if !okl || !okr || !okm {
+			continue // llama.cpp skips merges outside the vocabulary too
+		}
+		k := pairKey(int32(l), int32(r))
+		if _, dup := m.merges[k]; !dup {
+			m.merges[k] = bpeMerge{rank: int32(rank), id: int32(id)}
+		}
+	}
+	t.bpe = m
+	return nil
+}
+
+// encode appends the ids of text (no added tokens in it) to ids. first
+// says text starts the input, for the prefix space.
+func (m *bpeModel) encode(ids []int, text string, first bool) []int {
+	if m.prefixSpace && first && !strings.HasPrefix(text, " ") {
+		text = " " + text
+	}
+	m.split(text, func(w string) {
+		ids = m.word(ids, w)
+	})
+	return ids
+}
+
+// word appends the ids of one pre-tokenized word.
+func (m *bpeModel) word(ids []int, w string) []int {
+	if got, ok := m.cache.get(w); ok {
+		for _, id := range got {
+			ids = append(ids, int(id))
+		}
+		return ids
+	}
+	var out []int32
+	if id, ok := m.words[w]; ok && (m.ignoreMerges || len(w) == 1) {
+		out = []int32{id}
+	} else {
+		out = m.merge(w)
+	}
+	m.cache.put(w, out)
+	for _, id := range out {
+		ids = append(ids, int(id))
+	}
+	return ids
+}
+
+// merge runs BPE over the bytes of w.
+func (m *bpeModel) merge(w string) []int32 {
+	if w == "" {
+		return nil
+	}
+	syms := make([]symbol, len(w))
+	for i := range syms {
+		syms[i] = symbol{start: i, end: i + 1, prev: i - 1, next: i + 1, id: m.byteID[w[i]]}
+	}
+	syms[len(syms)-1].next = -1
+	first := mergeSymbols(syms, func(l, r *symbol) (float64, int32, bool) {
+		if l.id < 0 || r.id < 0 {
+			return 0, 0, false
+		}
+		mg, ok := m.merges[pairKey(l.id, r.id)]
+		return float64(mg.rank), mg.id, ok
+	})
+	out := make([]int32, 0, len(w))
+	for i := first; i >= 0; i = syms[i].next {
+		if syms[i].id >= 0 { // a byte without a token is dropped, as with no unknown token in Hugging Face
+			out = append(out, syms[i].id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,152 @@
+package tokenizer
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// spmModel is SentencePiece BPE: spaces become "▁", one symbol per
+// character, adjacent symbols merge into the piece with the highest score,
+// and characters that are no piece fall back to <0xXX> byte tokens.
+type spmModel struct {
+	pieces       map[string]int32 // pieces BPE may produce (normal, user-defined, unused) -> id
+	scores       []float32
+	byteID       [256]int32 // id of <0xXX>, -1 when absent
+	byteFallback bool
+	unk          int
+	norm         spmNormalizer
+}
+
+// spmNormalizer is the part of SentencePiece's NormalizerSpec this package
+// implements (the "identity" normalization rule).
+type spmNormalizer struct {
+	addDummyPrefix         bool // prepend "▁"
+	removeExtraWhitespaces bool // drop leading and trailing spaces, squeeze runs
+}
+
+const spaceMark = "▁" // U+2581, SentencePiece's visible space
+
+func (t *Tokenizer) initSPM(v Vocab, o options) error {
+	m := &spmModel{
+		pieces: make(map[string]int32, len(t.tokens)),
+		scores: make([]float32, len(t.tokens)),
+		unk:    v.Unknown,
+		norm:   spmNormalizer{addDummyPrefix: v.AddSpacePrefix},
+	}
+	if o.spmNormSet {
+		m.norm = o.spmNorm
+	}
+	copy(m.scores, v.Scores)
+	for i := range m.byteID {
+		m.byteID[i] = -1
+	}
+	t.pre = ""
+	t.text = make([][]byte, len(t.tokens))
+	for id, s := range t.tokens {
+		typ := t.types[id]
+		if b, ok := parseByteToken(s); ok && (typ == TypeByte || v.Types == nil) {
+			t.types[id] = TypeByte
+			t.text[id] = []byte{b}
+			if m.byteID[b] < 0 {
+				m.byteID[b] = int32(id)
+			}
+			m.byteFallback = true
+			continue
+		}
+		switch typ {
+		case TypeNormal, TypeUserDefined, TypeUnused:
+			if _, dup := m.pieces[s]; !dup {
+				m.pieces[s] = int32(id)
+			}
+			t.text[id] = []byte(strings.ReplaceAll(s, spaceMark, " "))
+		default:
+			t.text[id] = []byte(s)
+		}
+	}
+	t.spm = m
+	return nil
+}
+
+// parseByteToken parses "<0xXX>".
+func parseByteToken(s string) (byte, bool) {
+	if len(s) != 6 || !strings.HasPrefix(s, "<0x") || s[5] != '>' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[3:5], 16, 8)
+	if err != nil {
+		return 0, false
+	}
+	return byte(n), true
+}
+
+// normalize applies the normalizer and escapes spaces. It returns "" for
+// text that normalizes to nothing.
+func (n spmNormalizer) normalize(text string) string {
+	if n.removeExtraWhitespaces {
+		text = strings.Join(strings.FieldsFunc(text, func(r rune) bool { return r == ' ' }), " ")
+	}
+	if text == "" {
+		return ""
+	}
+	if n.addDummyPrefix {
+		text = " " + text
+	}
+	return strings.ReplaceAll(text, " ", spaceMark)
+}
+
+// encode appends the ids of text (no added tokens in it) to ids. Like
+// llama.cpp and Hugging Face's Llama tokenizer, every fragment between
+// added tokens gets the dummy prefix.
+func (m *spmModel) encode(ids []int, text string) []int {
+	s := m.norm.normalize(text)
+	if s == "" {
+		return ids
+	}
+	syms := make([]symbol, 0, len(s))
+	for i := 0; i < len(s); {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		id, ok := m.pieces[s[i:i+size]]
+		if !ok {
+			id = -1
+		}
+		n := len(syms)
+		syms = append(syms, symbol{start: i, end: i + size, prev: n - 1, next: n + 1, id: id})
+		i += size
+	}
+	syms[len(syms)-1].next = -1
+	first := mergeSymbols(syms, func(l, r *symbol) (float64, int32, bool) {
+		id, ok := m.pieces[s[l.start:r.end]]
+		if !ok {
+			return 0, 0, false
+		}
+		return -float64(m.scores[id]), id, true
+	})
+	for i := first; i >= 0; i = syms[i].next {
+		sy := syms[i]
+		if sy.id >= 0 {
+			ids = append(ids, int(sy.id))
+			continue
+		}
+		ids = m.fallback(ids, s[sy.start:sy.end])
+	}
+	return ids
+}
+
+// fallback appends the byte tokens of piece, or the unknown token.
+func (m *spmModel) fallback(ids []int, piece string) []int {
+	if m.byteFallback {
+		for i := 0; i < len(piece); i++ {
+			if id := m.byteID[piece[i]]; id >= 0 {
+				ids = append(ids, int(id))
+			} else if m.unk >= 0 {
+				ids = append(ids, m.unk)
+			}
+		}
+		return ids
+	}
+	if m.unk >= 0 {
+		ids = append(ids, m.unk)
+	}
+	return ids
+}
