@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/switchboard/switchboard/engine/tensor"
+	"github.com/switchboard/switchboard/engine/tokenizer"
 )
 
 // A Model is a loaded decoder: configuration, weights, tokenizer and chat
@@ -20,7 +20,7 @@ import (
 type Model struct {
 	Config    Config
 	Weights   *Weights
-	Tokenizer Tokenizer // nil when the model files carry none
+	Tokenizer *tokenizer.Tokenizer
 	Template  Template  // the chat template Request.Messages are rendered with
 	Info      Info      // where the model came from, for display
 
@@ -181,5 +181,3 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
-
-var errNoTokenizer = errors.New("engine: model has no tokenizer")

@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultMaxTokens is the generation length when Request.MaxTokens is zero.
+const DefaultMaxTokens = 256
+
+var _ Generator = (*Model)(nil)
+
+// PromptIDs returns the token ids req asks the model to continue: req.IDs
+// as given; or req.Messages rendered with the model's chat template; or
+// req.Prompt encoded as plain text, after BOS when the tokenizer asks for it.
+func (m *Model) PromptIDs(req Request) ([]int, error) {
+	switch {
+	case len(req.IDs) > 0:
+		for _, id := range req.IDs {
+			if id < 0 || id >= m.Config.Vocab {
+				return nil, fmt.Errorf("prompt token id %d outside the vocabulary of %d", id, m.Config.Vocab)
+			}
+		}
+		return req.IDs, nil
+	case len(req.Messages) > 0:
+		return m.Template.Encode(m.Tokenizer, req.Messages), nil
+	}
+	var ids []int
+	if m.Tokenizer.AddBOS() {
+		ids = append(ids, m.Tokenizer.BOS())
+	}
+	ids = append(ids, m.Tokenizer.Encode(req.Prompt)...)
+	if len(ids) == 0 {
+		return nil, errors.New("empty prompt")
+	}
+	return ids, nil
+}
+
+// Generate implements Generator: it prefills the prompt, then samples one
+// token at a time until end of generation, MaxTokens, a stop string, an
+// error from onToken, or the end of ctx. The Result holds what was
+// generated up to that point even when an error is returned. onToken may
+// be nil.
+func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece string) error) (Result, error) {
+	if m.closed.Load() {
+		return Result{}, ErrClosed
+	}
+	prompt, err := m.PromptIDs(req)
+	if err != nil {
+		return Result{}, fmt.Errorf("generate: %w", err)
+	}
+	res := Result{PromptTokens: len(prompt)}
+	if len(prompt) >= m.Config.Context {
+		return res, fmt.Errorf("generate: prompt of %d tokens: %w (%d)", len(prompt), ErrContext, m.Config.Context)
+	}
+	maxTokens := req.MaxTokens
+	if maxTokens <= 0 {
+		maxTokens = DefaultMaxTokens
+	}
+	maxTokens = min(maxTokens, m.Config.Context-len(prompt))
+
+	s := m.getState(len(prompt) + maxTokens)
+	defer m.putState(s)
+
+	// Prefill, a batch at a time so that cancellation is noticed.
+	start := time.Now()
+	var logits []float32
+	for i := 0; i < len(prompt); i += maxBatch {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("generate: %w", err)
+		}
+		if logits, err = s.Forward(prompt[i:min(i+maxBatch, len(prompt))]); err != nil {
+			return res, fmt.Errorf("generate: %w", err)
+		}
+	}
+	res.PrefillTime = time.Since(start)
+
+	// Decode.
+	start = time.Now()
+	defer func() { res.DecodeTime = time.Since(start) }()
+	tok := m.Tokenizer
+	dec := tok.NewDecoder()
+	samp := newSampler(req.Sampling, m.Config.Vocab)
+	stop := &stopper{}
+	for _, st := range req.Stop {
+		if st != "" {
+			stop.stops = append(stop.stops, st)
+		}
+	}
+	history := make([]int, len(prompt), len(prompt)+maxTokens)
+	copy(history, prompt)
+	var text []byte
+	emit := func(piece string) error {
+		if piece == "" {
+			return nil
+		}
+		text = append(text, piece...)
+		if onToken != nil {
+			if err := onToken(piece); err != nil {
+				return fmt.Errorf("generate: token callback: %w", err)
+			}
+		}
+		return nil
+	}
+	finish := func(reason string) (Result, error) {
+		res.FinishReason = reason
+		err := emit(stop.flush() + dec.Flush())
+		res.Text = string(text)
+		res.DecodeTime = time.Since(start)
+		return res, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			res.Text = string(text)
+			return res, fmt.Errorf("generate: %w", err)
+		}
+		next := samp.sample(logits, history)
+		if tok.IsEOG(next) {
+			return finish("stop")
+		}
+		res.IDs = append(res.IDs, next)
+		res.GeneratedTokens++
+		history = append(history, next)
+		piece := ""
+		if !tok.IsControl(next) {
+			piece = dec.Next(next)
+		}
+		out, stopped := stop.add(piece)
+		if err := emit(out); err != nil {
+			res.Text = string(text)
+			return res, err
+		}
+		if stopped {
+			res.FinishReason = "stop"
+			res.Text = string(text)
+			return res, nil
+		}
+		if res.GeneratedTokens >= maxTokens {
+			return finish("length")
+		}
+		if logits, err = s.Forward([]int{next}); err != nil {
+			res.Text = string(text)
+			return res, fmt.Errorf("generate: %w", err)
+		}
+	}
+}
