@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,8 +15,9 @@ import (
 const maxFileSize = 256 << 20
 
 // Load reads a tokenizer from a Hugging Face tokenizer.json (byte-level
-// BPE), a SentencePiece tokenizer.model (BPE with byte fallback), or a
-// folder holding one of them. BOS, EOS and whether to add BOS come from
+// BPE), a SentencePiece tokenizer.model (BPE with byte fallback), a GGUF
+// file (see FromGGUF), or a folder holding a tokenizer.json or
+// tokenizer.model. BOS, EOS and whether to add BOS come from
 // tokenizer_config.json, generation_config.json and config.json beside the
 // file when present. In a folder, tokenizer.json is preferred; when it
 // cannot be used (a SentencePiece-style tokenizer.json), tokenizer.model is.
@@ -46,6 +48,13 @@ func Load(path string) (*Tokenizer, error) {
 }
 
 func loadFile(path string) (*Tokenizer, error) {
+	if isGGUF(path) {
+		t, err := loadGGUF(path)
+		if err != nil {
+			return nil, fmt.Errorf("load tokenizer %s: %w", path, err)
+		}
+		return t, nil
+	}
 	data, err := readLimited(path)
 	if err != nil {
 		return nil, fmt.Errorf("load tokenizer: %w", err)
@@ -61,6 +70,18 @@ func loadFile(path string) (*Tokenizer, error) {
 		return nil, fmt.Errorf("load tokenizer %s: %w", path, err)
 	}
 	return t, nil
+}
+
+// isGGUF reports whether the file at path starts with GGUF's magic.
+func isGGUF(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == "GGUF"
 }
 
 func readLimited(path string) ([]byte, error) {

@@ -217,16 +217,31 @@ func vocabOf(tok *Tokenizer) Vocab {
 }
 
 type modelPrompts struct {
-	Models map[string][]struct {
-		Text     string `json:"text"`
-		InputIDs []int  `json:"input_ids"`
-	} `json:"models"`
+	Models map[string][]prompt `json:"models"`
 }
 
 // TestModelPrompts checks the prompts of shared/testdata/engine/reference.json
 // (the transformers input_ids of each model, copied to
 // testdata/models/prompts.json) from each model's own tokenizer files.
 func TestModelPrompts(t *testing.T) {
+	mp := readPrompts(t)
+	for _, name := range []string{"llama", "llama3", "qwen2", "llama-spm"} {
+		t.Run(name, func(t *testing.T) {
+			tok, err := Load(filepath.Join("testdata/models", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// From Hugging Face files, AddBOS follows tokenizer_config.json,
+			// as transformers does.
+			if refBOS := checkPrompts(t, tok, mp.Models[name]); tok.AddBOS() != refBOS {
+				t.Errorf("AddBOS() = %v, want %v (the reference's input_ids)", tok.AddBOS(), refBOS)
+			}
+		})
+	}
+}
+
+func readPrompts(t testing.TB) modelPrompts {
+	t.Helper()
 	data, err := os.ReadFile("testdata/models/prompts.json")
 	if err != nil {
 		t.Fatal(err)
@@ -235,39 +250,41 @@ func TestModelPrompts(t *testing.T) {
 	if err := json.Unmarshal(data, &mp); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"llama", "llama3", "qwen2", "llama-spm"} {
-		t.Run(name, func(t *testing.T) {
-			tok, err := Load(filepath.Join("testdata/models", name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkPrompts(t, tok, mp.Models[name])
-		})
-	}
+	return mp
 }
 
-// checkPrompts asserts transformers' input_ids: BOS when the tokenizer says
-// to add it, and the chat-template prompts with their control tokens parsed.
-func checkPrompts(t *testing.T, tok *Tokenizer, prompts []struct {
+type prompt = struct {
 	Text     string `json:"text"`
 	InputIDs []int  `json:"input_ids"`
-}) {
+}
+
+// checkPrompts asserts transformers' input_ids after the BOS (which the
+// caller adds; the reference has it when its first id is BOS in every
+// prompt), parsing control tokens where the reference did (chat-template
+// prompts). It returns whether the reference starts with BOS.
+func checkPrompts(t *testing.T, tok *Tokenizer, prompts []prompt) (refBOS bool) {
 	t.Helper()
 	if len(prompts) == 0 {
 		t.Fatal("no prompts")
 	}
+	refBOS = true
 	for _, p := range prompts {
+		refBOS = refBOS && len(p.InputIDs) > 0 && p.InputIDs[0] == tok.BOS()
+	}
+	for _, p := range prompts {
+		want := p.InputIDs
+		if refBOS {
+			want = want[1:]
+		}
 		var got []int
-		if tok.AddBOS() {
-			got = append(got, tok.BOS())
-		}
-		if slices.ContainsFunc(p.InputIDs, func(id int) bool { return tok.IsControl(id) && id != tok.BOS() }) {
-			got = append(got, tok.EncodeSpecial(p.Text)...)
+		if slices.ContainsFunc(want, tok.IsControl) {
+			got = tok.EncodeSpecial(p.Text)
 		} else {
-			got = append(got, tok.Encode(p.Text)...)
+			got = tok.Encode(p.Text)
 		}
-		if !slices.Equal(got, p.InputIDs) {
-			t.Errorf("ids of %q diff (-got +want):\n%s", p.Text, cmp.Diff(got, p.InputIDs))
+		if !slices.Equal(got, want) {
+			t.Errorf("ids of %q diff (-got +want):\n%s", p.Text, cmp.Diff(got, want))
 		}
 	}
+	return refBOS
 }
