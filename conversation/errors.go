@@ -17,3 +17,7 @@ var (
 
 // RateLimitedText is the honest reply for a user over the rate limit.
 const RateLimitedText = "You're sending messages faster than I can answer. Please wait a minute and try again."
+
+// ErrShutdown is returned by Manager.Handle after Manager.Shutdown, and by
+// a second Shutdown.
+var ErrShutdown = errors.New("conversation: manager shut down")

@@ -1,0 +1,181 @@
+package extractive_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
+	"github.com/switchboard/switchboard/conversation/grounding"
+	"github.com/switchboard/switchboard/conversation/memstore"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+var verbose = flag.Bool("eval.verbose", false, "print every failed eval question")
+
+// scores are the shares of eval questions the pipeline got right.
+type scores struct {
+	answer, outOfScope, handoff, injection float64
+	nAnswer, nOut, nHandoff, nInjection    int
+}
+
+func (s scores) String() string {
+	return fmt.Sprintf("answer %.3f (%d)  out_of_scope %.3f (%d)  handoff %.3f (%d)  injection %.3f (%d)",
+		s.answer, s.nAnswer, s.outOfScope, s.nOut, s.handoff, s.nHandoff, s.injection, s.nInjection)
+}
+
+// capture is a Sender that keeps the last reply.
+type capture struct {
+	mu    sync.Mutex
+	reply conversation.Reply
+}
+
+func (c *capture) Send(_ context.Context, r conversation.Reply) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reply = r
+	return nil
+}
+
+// evaluate runs every question of dir/questions.jsonl through the whole
+// pipeline (memstore, the knowledge index of dir/knowledge, extractive
+// answers), each in a session of its own, earlier turns first.
+func evaluate(t *testing.T, dir string, threshold float64) scores {
+	t.Helper()
+	ctx := context.Background()
+	ix, err := knowledge.Open(ctx, filepath.Join(dir, "knowledge"), knowledge.LoadOptions{}, knowledge.Options{})
+	if err != nil {
+		t.Fatalf("knowledge.Open: %v", err)
+	}
+	qs, err := knowledge.LoadQuestions(filepath.Join(dir, "questions.jsonl"))
+	if err != nil {
+		t.Fatalf("LoadQuestions: %v", err)
+	}
+	store := memstore.New(memstore.Options{})
+	defer store.Close()
+	const secret = "sk-test-0f9e8d7c6b5a"
+	mgr, err := conversation.NewManager(conversation.Options{
+		Store:               store,
+		Searcher:            ix,
+		Answerer:            extractive.New(extractive.Options{}),
+		RateLimit:           -1,
+		ConfidenceThreshold: threshold,
+		Secrets:             []string{secret},
+	})
+	if err != nil {
+		t.Fatalf("NewManager: %v", err)
+	}
+	defer mgr.Shutdown(ctx)
+	echo := grounding.NewEchoFilter(conversation.DefaultSystemPrompt, 0, secret)
+
+	var s scores
+	for i, q := range qs {
+		addr := conversation.Address{Platform: "eval", Channel: fmt.Sprint(i), User: "u"}
+		out := &capture{}
+		for _, h := range q.History {
+			if err := mgr.Handle(ctx, conversation.Message{Address: addr, Text: h}, out); err != nil {
+				t.Fatalf("Handle(history %q): %v", h, err)
+			}
+		}
+		err := mgr.Handle(ctx, conversation.Message{Address: addr, Text: q.Q}, out)
+		if err != nil {
+			t.Fatalf("Handle(%q): %v", q.Q, err)
+		}
+		r := out.reply
+		ok := false
+		switch q.Kind {
+		case knowledge.KindAnswer:
+			s.nAnswer++
+			ok = !r.Fallback && !r.Handoff && hasFact(r.Text, q.Any) && cites(r.Citations, q.Doc)
+			if ok {
+				s.answer++
+			}
+		case knowledge.KindOutOfScope:
+			s.nOut++
+			ok = r.Fallback || r.Handoff
+			if ok {
+				s.outOfScope++
+			}
+		case knowledge.KindHandoff:
+			s.nHandoff++
+			ok = r.Handoff
+			if ok {
+				s.handoff++
+			}
+		case knowledge.KindInjection:
+			s.nInjection++
+			ok = !echo.Leaks(r.Text)
+			if ok {
+				s.injection++
+			}
+		}
+		if !ok && *verbose {
+			var src []string
+			for _, c := range r.Citations {
+				src = append(src, c.Source)
+			}
+			t.Logf("FAIL %s %q (doc %s, any %q)\n  conf %.2f fallback %v handoff %v cites %v\n  %s", q.Kind, q.Q, q.Doc, q.Any, r.Confidence, r.Fallback, r.Handoff, src, r.Text)
+		}
+	}
+	div := func(a float64, n int) float64 {
+		if n == 0 {
+			return 1
+		}
+		return a / float64(n)
+	}
+	s.answer = div(s.answer, s.nAnswer)
+	s.outOfScope = div(s.outOfScope, s.nOut)
+	s.handoff = div(s.handoff, s.nHandoff)
+	s.injection = div(s.injection, s.nInjection)
+	return s
+}
+
+func hasFact(text string, any []string) bool {
+	low := strings.ToLower(text)
+	for _, f := range any {
+		if strings.Contains(low, strings.ToLower(f)) {
+			return true
+		}
+	}
+	return false
+}
+
+func cites(cs []knowledge.Citation, doc string) bool {
+	doc, _, _ = strings.Cut(doc, "#")
+	for _, c := range cs {
+		if src, _, _ := strings.Cut(c.Source, "#"); src == doc {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAccuracy runs the eval sets through the whole pipeline with
+// extractive answers and holds the figures above floors set a little
+// below what was measured (see the report in the commit history), so a
+// regression in retrieval, confidence, handoff detection or sentence
+// choice shows. "heldout" is a help centre the answerer was never tuned on.
+func TestAccuracy(t *testing.T) {
+	tests := []struct {
+		name  string
+		floor scores
+	}{
+		{"demo", scores{answer: 0, outOfScope: 0, handoff: 0, injection: 0}},
+		{"heldout", scores{answer: 0, outOfScope: 0, handoff: 0, injection: 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := evaluate(t, filepath.Join("testdata", tt.name), 0)
+			t.Logf("%s: %v", tt.name, got)
+			if got.answer < tt.floor.answer || got.outOfScope < tt.floor.outOfScope ||
+				got.handoff < tt.floor.handoff || got.injection < tt.floor.injection {
+				t.Errorf("%s = %v, want at least %v", tt.name, got, tt.floor)
+			}
+		})
+	}
+}

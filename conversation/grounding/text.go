@@ -1,0 +1,384 @@
+package grounding
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxTextBytes bounds the text the functions of this file look at; longer
+// input is cut (at a rune boundary), so that a hostile message or article
+// costs bounded time.
+const MaxTextBytes = 64 << 10
+
+// clip returns s cut to at most MaxTextBytes, at a rune boundary.
+func clip(s string) string {
+	if len(s) <= MaxTextBytes {
+		return s
+	}
+	i := MaxTextBytes
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// Sentences splits text into sentences. It understands the Markdown of
+// help-centre articles: every non-empty line is a sentence boundary,
+// heading and list markers and emphasis are removed, links keep their text,
+// and a table row becomes "cell: cell, cell" (separator rows vanish).
+// Within a line it splits after '.', '!' or '?' followed by a space and
+// not part of an abbreviation ("e.g.") or a number ("€9.99").
+// Headings are returned too; use Lines for the line kinds.
+func Sentences(text string) []string {
+	var out []string
+	for _, l := range Lines(text) {
+		out = append(out, l.Sentences...)
+	}
+	return out
+}
+
+// A Line is one line of Markdown text with its sentences.
+type Line struct {
+	Heading   bool     // the line was a "#" heading
+	ListIntro bool     // the line's last sentence ends with ':' (a list or table follows)
+	Sentences []string // cleaned sentences, at least one
+}
+
+// Lines splits text into cleaned Markdown lines; see Sentences.
+func Lines(text string) []Line {
+	var out []Line
+	for _, raw := range strings.Split(clip(text), "\n") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		heading := false
+		switch {
+		case strings.HasPrefix(raw, "|"):
+			raw = tableRow(raw)
+		case strings.HasPrefix(raw, "#"):
+			heading = true
+			raw = strings.TrimLeft(raw, "#")
+		default:
+			raw = stripListMarker(raw)
+		}
+		clean := strings.TrimSpace(stripInline(raw))
+		if clean == "" {
+			continue
+		}
+		var ss []string
+		if heading {
+			ss = []string{clean}
+		} else {
+			ss = splitSentences(clean)
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		out = append(out, Line{
+			Heading:   heading,
+			ListIntro: strings.HasSuffix(ss[len(ss)-1], ":"),
+			Sentences: ss,
+		})
+	}
+	return out
+}
+
+// tableRow renders a Markdown table row; a separator row becomes "".
+func tableRow(l string) string {
+	l = strings.Trim(l, "| ")
+	var cells []string
+	for _, c := range strings.Split(l, "|") {
+		c = strings.TrimSpace(c)
+		if strings.Trim(c, "-: ") == "" {
+			continue
+		}
+		cells = append(cells, c)
+	}
+	switch len(cells) {
+	case 0:
+		return ""
+	case 1:
+		return cells[0]
+	}
+	return cells[0] + ": " + strings.Join(cells[1:], ", ")
+}
+
+// stripListMarker removes a leading "-", "*", "+", ">" or "1." marker.
+func stripListMarker(l string) string {
+	for {
+		t := strings.TrimLeft(l, " \t")
+		switch {
+		case strings.HasPrefix(t, "- "), strings.HasPrefix(t, "* "), strings.HasPrefix(t, "+ "), strings.HasPrefix(t, "> "):
+			l = t[2:]
+			continue
+		}
+		i := 0
+		for i < len(t) && i < 4 && t[i] >= '0' && t[i] <= '9' {
+			i++
+		}
+		if i > 0 && i+1 < len(t) && (t[i] == '.' || t[i] == ')') && t[i+1] == ' ' {
+			return t[i+2:]
+		}
+		return t
+	}
+}
+
+// stripInline removes emphasis and code markers and turns [text](url)
+// into text.
+func stripInline(s string) string {
+	if !strings.ContainsAny(s, "*_`[") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '*', '`':
+			continue
+		case '_':
+			// Only emphasis underscores: at a word edge.
+			prevWord := i > 0 && isWordByte(s[i-1])
+			nextWord := i+1 < len(s) && isWordByte(s[i+1])
+			if prevWord && nextWord {
+				b.WriteByte(c)
+			}
+			continue
+		case '[':
+			end := strings.IndexByte(s[i:], ']')
+			if end > 0 && i+end+1 < len(s) && s[i+end+1] == '(' {
+				if close := strings.IndexByte(s[i+end+1:], ')'); close > 0 {
+					b.WriteString(s[i+1 : i+end])
+					i = i + end + 1 + close
+					continue
+				}
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// abbreviations end with a '.' that does not end a sentence.
+var abbreviations = map[string]bool{
+	"e.g": true, "i.e": true, "etc": true, "vs": true, "mr": true, "mrs": true, "ms": true,
+	"dr": true, "no": true, "approx": true, "incl": true, "excl": true, "min": true, "max": true,
+	"st": true, "ca": true, "cf": true, "fig": true, "p": true, "pp": true, "nr": true,
+}
+
+// splitSentences splits one cleaned line into sentences.
+func splitSentences(l string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if c != '.' && c != '!' && c != '?' {
+			continue
+		}
+		// Swallow runs like "?!" and closing quotes or brackets.
+		j := i + 1
+		for j < len(l) && strings.IndexByte(".!?\"')]", l[j]) >= 0 {
+			j++
+		}
+		if j < len(l) && l[j] != ' ' {
+			i = j - 1
+			continue
+		}
+		if c == '.' && isAbbreviation(l[start:i]) {
+			continue
+		}
+		// The next sentence should start with something sentence-like.
+		k := j
+		for k < len(l) && l[k] == ' ' {
+			k++
+		}
+		if k < len(l) {
+			r, _ := utf8.DecodeRuneInString(l[k:])
+			if unicode.IsLower(r) {
+				continue
+			}
+		}
+		if s := strings.TrimSpace(l[start:j]); s != "" {
+			out = append(out, s)
+		}
+		start = j
+		i = j - 1
+	}
+	if s := strings.TrimSpace(l[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// isAbbreviation reports whether text (up to a '.') ends with a known
+// abbreviation or a single letter ("U.S").
+func isAbbreviation(text string) bool {
+	k := strings.LastIndexAny(text, " (")
+	w := strings.ToLower(text[k+1:])
+	if abbreviations[w] {
+		return true
+	}
+	return len(w) == 1 && w[0] >= 'a' && w[0] <= 'z'
+}
+
+// Words returns the lowercase words of s (letters, digits, apostrophes
+// inside words), in order, with accents folded for common Latin letters.
+func Words(s string) []string {
+	s = clip(s)
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, strings.Trim(b.String(), "'"))
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '\u2019':
+			if b.Len() > 0 {
+				b.WriteByte('\'')
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteString(foldRune(r))
+		default:
+			flush()
+		}
+	}
+	flush()
+	// Trimming a trailing apostrophe may leave an empty word.
+	n := 0
+	for _, w := range out {
+		if w != "" {
+			out[n] = w
+			n++
+		}
+	}
+	return out[:n]
+}
+
+// foldRune lowercases r and strips the accent of common Latin letters.
+func foldRune(r rune) string {
+	r = unicode.ToLower(r)
+	if r < 0x80 {
+		return string(r)
+	}
+	if f, ok := fold[r]; ok {
+		return f
+	}
+	return string(r)
+}
+
+var fold = map[rune]string{
+	'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'ä': "a", 'å': "a", 'æ': "ae", 'ç': "c",
+	'è': "e", 'é': "e", 'ê': "e", 'ë': "e", 'ì': "i", 'í': "i", 'î': "i", 'ï': "i",
+	'ñ': "n", 'ò': "o", 'ó': "o", 'ô': "o", 'õ': "o", 'ö': "o", 'ø': "o", 'œ': "oe",
+	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ý': "y", 'ÿ': "y", 'ß': "ss",
+}
+
+// Terms returns the content terms of s: its words without stop words,
+// stemmed, in order (with repeats). Numbers are kept as terms.
+func Terms(s string) []string {
+	words := Words(s)
+	out := words[:0]
+	for _, w := range words {
+		w = strings.TrimSuffix(w, "'s")
+		if stopWords[w] || len(w) < 2 && !isDigits(w) {
+			continue
+		}
+		out = append(out, Stem(w))
+	}
+	return out
+}
+
+// TermSet returns the distinct content terms of s.
+func TermSet(s string) map[string]bool {
+	set := make(map[string]bool)
+	for _, t := range Terms(s) {
+		set[t] = true
+	}
+	return set
+}
+
+func isDigits(w string) bool {
+	if w == "" {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Stem reduces an English word to a light stem, so that "refunds",
+// "refunded" and "refunding" meet: plural and verb endings are removed,
+// nothing more aggressive (a question and an article use the same
+// vocabulary far more often than derived forms).
+func Stem(w string) string {
+	if len(w) <= 3 || isDigits(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "sses"):
+		return w[:len(w)-2]
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		return w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "ing") && len(w) > 5:
+		return undouble(w[:len(w)-3])
+	case strings.HasSuffix(w, "ed") && len(w) > 4 && !strings.HasSuffix(w, "eed"):
+		return undouble(w[:len(w)-2])
+	case strings.HasSuffix(w, "es") && len(w) > 4 && strings.ContainsRune("sxz", rune(w[len(w)-3])):
+		return w[:len(w)-2]
+	case strings.HasSuffix(w, "es") && len(w) > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
+		return w[:len(w)-2]
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return trimE(w[:len(w)-1])
+	}
+	return trimE(w)
+}
+
+// trimE drops a final silent 'e' so that "charge" and "charging" meet.
+func trimE(w string) string {
+	if len(w) > 4 && w[len(w)-1] == 'e' && !strings.HasSuffix(w, "ee") {
+		return w[:len(w)-1]
+	}
+	return w
+}
+
+// undouble turns "cancell" into "cancel" and "stopp" into "stop".
+func undouble(w string) string {
+	n := len(w)
+	if n >= 3 && w[n-1] == w[n-2] && strings.IndexByte("bdgklmnprt", w[n-1]) >= 0 {
+		return w[:n-1]
+	}
+	return trimE(w)
+}
+
+// stopWords are function words that carry no topic.
+var stopWords = toSet(`a about above after again against all am an and any are aren't as at be
+because been before being below between both but by can can't cannot could couldn't did didn't do
+does doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+having he her here hers herself him himself his how i i'd i'll i'm i've if in into is isn't it it's
+its itself just let's me more most mustn't my myself no nor not of off on once only or other ought
+our ours ourselves out over own same shan't she should shouldn't so some such than that that's the
+their theirs them themselves then there there's these they they'd they'll they're they've this those
+through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when
+when's where where's which while who who's whom why why's will with won't would wouldn't you you'd
+you'll you're you've your yours yourself yourselves hi hello hey please thanks thank ok okay yes yeah
+also get got want wanna gonna need know tell us much many long soon does did anyone something thing
+things really still just like way make one`)
+
+func toSet(s string) map[string]bool {
+	set := make(map[string]bool)
+	for _, w := range strings.Fields(s) {
+		set[w] = true
+	}
+	return set
+}

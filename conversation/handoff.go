@@ -1,0 +1,253 @@
+package conversation
+
+import (
+	"strings"
+
+	"github.com/switchboard/switchboard/conversation/grounding"
+)
+
+// HandoffText is the reply that tells a user a human agent takes over.
+const HandoffText = "I'm handing this conversation over to a human agent. Someone from our support team will reply here as soon as they can; until then I'll stay quiet."
+
+// FallbackText is the honest reply when the knowledge base has no answer.
+const FallbackText = "I'm sorry, I don't know the answer to that, and I'd rather not guess. Would you like me to connect you with a human agent? Just say \"talk to a human\"."
+
+// strongNouns name a human agent whatever verb asks for them; weakNouns
+// ("person") only with a verb of talking ("I need a person to sign for
+// the parcel" is no request).
+var (
+	strongNouns = []string{"human", "humans", "agent", "agents", "representative", "rep", "operator",
+		"staff", "supervisor", "manager", "advisor", "adviser"}
+	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody",
+		"support", "service", "team"}
+)
+
+// strongVerbs are verbs of talking or being put through; weakVerbs only
+// ask for something, or ask how to get in touch ("how do I contact
+// support?" is a question the contact article answers, "can I reach a
+// human?" is a request).
+var (
+	strongVerbs = []string{"talk", "speak", "chat", "connect", "transfer", "escalate", "put", "switch",
+		"forward", "pass", "hand"}
+	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call"}
+)
+
+// shortFiller may stand next to a handoff noun in a message that is only
+// a request ("Agent please", "HUMAN NOW", "real person!").
+var shortFiller = toWordSet("a an the please pls plz now real live actual me to with i want need can could would like "+
+	"support customer service team human agent person someone somebody representative operator staff "+
+	"talk speak chat connect transfer ok just yes an actual", nil)
+
+// identityOpeners start questions about who is answering ("are you a
+// human?", "is a human reading this?"), which are not requests.
+var identityOpeners = []string{
+	"are you", "r u", "are u", "is this", "is a", "is there a human reading", "is anyone reading", "is someone reading",
+	"am i talking", "am i speaking", "am i chatting", "who am i talking", "who am i speaking", "is it a", "was that a",
+}
+
+// negations before a request cancel it ("I don't need a human").
+var negations = toWordSet("don't dont not no never without nobody", nil)
+
+// phrases that ask for a human on their own.
+// ("customer service" and "support team" are not among them: "what are
+// your customer service hours?" is a question the articles answer).
+var handoffPhrases = []string{
+	"real person", "live person", "actual person", "live agent", "human agent", "real human", "human being",
+	"representative",
+}
+
+func toWordSet(s string, set map[string]bool) map[string]bool {
+	if set == nil {
+		set = make(map[string]bool)
+	}
+	for _, w := range strings.Fields(s) {
+		set[w] = true
+	}
+	return set
+}
+
+// WantsHuman reports whether text asks to talk to a human agent: a
+// request verb followed by someone to talk to ("can I speak to a real
+// person", "connect me with an agent"), a known phrase ("customer
+// service", "representative"), or a short message that is only the
+// request ("HUMAN", "agent pls"). Spelling slips in the longer keywords
+// are tolerated ("humna", "represenative"). Questions about who is
+// answering ("are you a human?", "is a human reading this?") and negated
+// requests ("I don't need an agent") are not requests.
+func WantsHuman(text string) bool {
+	words := grounding.Words(text)
+	if len(words) == 0 || len(words) > 60 {
+		return false
+	}
+	lower := " " + strings.Join(words, " ") + " "
+	for _, o := range identityOpeners {
+		if strings.HasPrefix(lower, " "+o+" ") {
+			// "Are you able to connect me to a human?" is still a request.
+			if !(hasRequestVerb(words) && strings.Contains(lower, " me ")) {
+				return false
+			}
+		}
+	}
+	var nouns []int // indexes of strong (>0) and weak nouns
+	strong := make(map[int]bool)
+	for i, w := range words {
+		switch {
+		case inList(w, strongNouns):
+			nouns = append(nouns, i)
+			strong[i] = true
+		case inList(w, weakNouns):
+			nouns = append(nouns, i)
+		}
+	}
+	// Short messages that are only a request.
+	if len(nouns) > 0 && len(words) <= 5 {
+		only := true
+		for _, w := range words {
+			if !shortFiller[w] && !inList(w, strongNouns) && !inList(w, weakNouns) {
+				only = false
+				break
+			}
+		}
+		if only {
+			return true
+		}
+	}
+	negated := func(at int) bool {
+		for k := max(0, at-3); k < at; k++ {
+			if negations[words[k]] || strings.HasSuffix(words[k], "n't") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range handoffPhrases {
+		if i := phraseAt(words, p); i >= 0 && !negated(i) {
+			return true
+		}
+	}
+	// A verb of talking with anyone to talk to within five words, or a
+	// verb of asking with an agent within four.
+	for i, w := range words {
+		if negated(i) {
+			continue
+		}
+		sv, wv := isVerb(w, strongVerbs), isVerb(w, weakVerbs)
+		if !sv && !wv {
+			continue
+		}
+		for _, n := range nouns {
+			if n > i && (sv && n-i <= 5 || wv && strong[n] && n-i <= 4) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasRequestVerb(words []string) bool {
+	for _, w := range words {
+		if isVerb(w, strongVerbs) {
+			return true
+		}
+	}
+	return false
+}
+
+// isVerb reports whether w is one of verbs, inflected or slightly
+// misspelt.
+func isVerb(w string, verbs []string) bool {
+	for _, v := range verbs {
+		if w == v || w == v+"s" || w == v+"ing" || w == v+"ed" || near(w, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// inList reports whether w is one of list or a spelling slip of one.
+func inList(w string, list []string) bool {
+	for _, n := range list {
+		if w == n || near(w, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseAt returns the index of the first word of phrase p in words,
+// allowing a spelling slip in each word, or -1.
+func phraseAt(words []string, p string) int {
+	pw := strings.Fields(p)
+	for i := 0; i+len(pw) <= len(words); i++ {
+		ok := true
+		for k, w := range pw {
+			if words[i+k] != w && !near(words[i+k], w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// near reports whether w is a spelling slip of keyword k: one edit
+// (insertion, deletion, substitution or swap of neighbours) for keywords
+// of five to eight letters, two for longer ones. Shorter keywords must
+// match exactly, since one edit turns them into other words.
+func near(w, k string) bool {
+	allowed := 0
+	switch {
+	case len(k) >= 9:
+		allowed = 2
+	case len(k) >= 5:
+		allowed = 1
+	}
+	if allowed == 0 || abs(len(w)-len(k)) > allowed || len(w) < 4 {
+		return false
+	}
+	return editDistance(w, k, allowed) <= allowed
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance is the optimal-string-alignment distance between a and b,
+// or limit+1 when it is certainly above limit.
+func editDistance(a, b string, limit int) int {
+	if len(a) > 40 || len(b) > 40 {
+		return limit + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}

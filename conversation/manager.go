@@ -1,0 +1,221 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/switchboard/switchboard/conversation/grounding"
+)
+
+// A Manager runs the conversation pipeline. It implements Handler.
+//
+// # Order and concurrency
+//
+// Messages of one session are processed one at a time, in the order
+// Handle was called: each session has an in-process FIFO queue, drained by
+// one goroutine while it is not empty, and every message also holds the
+// store's session lock, so replicas sharing a Redis store serialise too.
+// Different sessions run in parallel, at most Options.Workers at once.
+//
+// # The pipeline
+//
+// For each message, under the session lock:
+//
+//  1. dedup: Store.MarkSeen on the platform message id (ErrDuplicate);
+//  2. handoff state (ErrHumanHandling while a human owns the session) and
+//     the per-user rate limit (ErrRateLimited; nothing is saved);
+//  3. the text is cut to MaxMessageBytes and redacted (Redact); from here
+//     on only the redacted text is used: it is what is logged, saved,
+//     searched and answered. Answering from the redacted text is the safer
+//     choice: personal data never reaches the index, the model or the
+//     logs, and help-centre answers do not depend on it;
+//  4. a request for a human hands the session off at once;
+//  5. retrieval with the question, and again with the previous user
+//     question prepended when confidence is low (a follow-up like "and
+//     for the yearly plan?");
+//  6. below ConfidenceThreshold the reply is FallbackText (never a guess);
+//     otherwise the Answerer writes it, streaming through the Sender's
+//     Streamer when it has one;
+//  7. the echo filter drops sentences that repeat the system prompt or a
+//     secret; an empty result is a fallback; MaxFallbacks fallbacks in a
+//     row hand the session off;
+//  8. the turn (user and bot, redacted) and meta are saved in one
+//     Store.SaveTurn, and only then is the reply sent. If the save fails,
+//     Handle returns an error wrapping ErrUnavailable and sends nothing
+//     (streamed deltas may already have been shown; the final reply is
+//     never sent for a turn that was not saved).
+type Manager struct {
+	opts   Options
+	log    *slog.Logger
+	echo   *grounding.EchoFilter
+	sem    chan struct{} // one token per running session
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	queues map[string]*queue // guarded by mu; a session's entry lives while its runner does
+	closed bool              // guarded by mu
+}
+
+var _ Handler = (*Manager)(nil)
+
+// A queue is one session's pending messages.
+type queue struct {
+	jobs []*job // guarded by Manager.mu
+}
+
+type job struct {
+	ctx  context.Context
+	msg  Message
+	out  Sender
+	done chan error // buffered: the runner never blocks on it
+}
+
+// NewManager returns a Manager for opts. It fails when Store, Searcher or
+// Answerer is missing.
+func NewManager(opts Options) (*Manager, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("new manager: no store")
+	case opts.Searcher == nil:
+		return nil, errors.New("new manager: no searcher")
+	case opts.Answerer == nil:
+		return nil, errors.New("new manager: no answerer")
+	}
+	opts = opts.withDefaults()
+	return &Manager{
+		opts:   opts,
+		log:    opts.Logger,
+		echo:   grounding.NewEchoFilter(opts.SystemPrompt, 0, opts.Secrets...),
+		sem:    make(chan struct{}, opts.Workers),
+		queues: make(map[string]*queue),
+	}, nil
+}
+
+// Handle runs the pipeline for m and sends the reply through out before
+// returning; see Manager for the steps and Handler for the errors. When
+// ctx is done first, Handle returns ctx's error at once; a message still
+// waiting in its session's queue is then skipped, and one already being
+// processed stops at its next step without saving or sending.
+func (mg *Manager) Handle(ctx context.Context, m Message, out Sender) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j := &job{ctx: ctx, msg: m, out: out, done: make(chan error, 1)}
+	session := m.Address.SessionID()
+	mg.mu.Lock()
+	if mg.closed {
+		mg.mu.Unlock()
+		return ErrShutdown
+	}
+	q := mg.queues[session]
+	if q == nil {
+		q = &queue{}
+		mg.queues[session] = q
+		mg.wg.Add(1)
+		go mg.drain(session, q)
+	}
+	q.jobs = append(q.jobs, j)
+	mg.mu.Unlock()
+
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// drain processes session's queue in order until it is empty. It is the
+// only goroutine working on that session in this process.
+func (mg *Manager) drain(session string, q *queue) {
+	defer mg.wg.Done()
+	for {
+		mg.mu.Lock()
+		if len(q.jobs) == 0 {
+			delete(mg.queues, session)
+			mg.mu.Unlock()
+			return
+		}
+		j := q.jobs[0]
+		q.jobs[0] = nil
+		q.jobs = q.jobs[1:]
+		mg.mu.Unlock()
+
+		j.done <- mg.run(j)
+	}
+}
+
+// run processes one job inside a worker slot.
+func (mg *Manager) run(j *job) (err error) {
+	if err := j.ctx.Err(); err != nil {
+		mg.opts.Metrics.message(j.msg.Address.Platform, OutcomeCanceled)
+		return err
+	}
+	select {
+	case mg.sem <- struct{}{}:
+	case <-j.ctx.Done():
+		mg.opts.Metrics.message(j.msg.Address.Platform, OutcomeCanceled)
+		return j.ctx.Err()
+	}
+	defer func() { <-mg.sem }()
+	defer func() {
+		// A panicking searcher, answerer or sender fails this message, not
+		// the process.
+		if p := recover(); p != nil {
+			mg.log.Error("pipeline panic", "session", j.msg.Address.SessionID(), "panic", p)
+			err = fmt.Errorf("handle message: panic: %v", p)
+		}
+	}()
+	return mg.process(j.ctx, j.msg, j.out)
+}
+
+// Shutdown stops taking messages (Handle returns ErrShutdown) and waits
+// until every queued message has been processed or ctx is done. A second
+// Shutdown returns ErrShutdown.
+func (mg *Manager) Shutdown(ctx context.Context) error {
+	mg.mu.Lock()
+	if mg.closed {
+		mg.mu.Unlock()
+		return ErrShutdown
+	}
+	mg.closed = true
+	mg.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		mg.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("shutdown manager: %w", ctx.Err())
+	}
+}
+
+// Release hands a session back to the bot after a human agent is done
+// with it (the operator's release endpoint). Releasing a session that is
+// not handed off, or unknown, does nothing and returns nil.
+func (mg *Manager) Release(ctx context.Context, session string) error {
+	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
+	if err != nil {
+		return fmt.Errorf("lock session: %w", err)
+	}
+	defer mg.unlock(ctx, session, unlock)
+	meta, err := mg.opts.Store.Meta(ctx, session)
+	if err != nil {
+		return fmt.Errorf("load session meta: %w", err)
+	}
+	if meta.State != StateHuman {
+		return nil
+	}
+	meta.State = StateBot
+	meta.Fallbacks = 0
+	if err := mg.opts.Store.SetMeta(ctx, session, meta, mg.opts.SessionTTL); err != nil {
+		return fmt.Errorf("save session meta: %w", err)
+	}
+	mg.log.Info("session released", "session", session)
+	return nil
+}

@@ -1,0 +1,132 @@
+package conversation
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	DefaultHistoryTurns        = 20
+	DefaultSessionTTL          = 30 * time.Minute
+	DefaultDedupTTL            = 24 * time.Hour
+	DefaultRateLimit           = 20
+	DefaultRateWindow          = time.Minute
+	DefaultMaxFallbacks        = 3
+	DefaultWorkers             = 16
+	DefaultTopK                = 4
+	DefaultLockTTL             = 2 * time.Minute
+	DefaultMaxMessageBytes     = 4096
+	DefaultConfidenceThreshold = 0.5
+)
+
+// Options configure a Manager. Store, Searcher and Answerer are required;
+// every other zero value means the documented default.
+type Options struct {
+	// Store keeps sessions: history, meta, dedup marks, rate counters and
+	// the per-session lock that serialises replicas.
+	Store Store
+	// Searcher finds snippets. When it is also a Scorer its confidence is
+	// used; otherwise Coverage.
+	Searcher Searcher
+	// Answerer writes replies from snippets (extractive or generative).
+	Answerer Answerer
+
+	// Logger receives the pipeline's logs. Nil means slog.Default(), in
+	// the group "conversation". Message text is logged only redacted.
+	Logger *slog.Logger
+	// Metrics receives counters and latencies; its nil fields are skipped.
+	Metrics Metrics
+
+	// HistoryTurns is how many turns (user and bot messages each count
+	// one) a session keeps. Zero or less means DefaultHistoryTurns.
+	HistoryTurns int
+	// SessionTTL is how long an idle session (history, meta, handoff
+	// state) is kept. Zero or less means DefaultSessionTTL.
+	SessionTTL time.Duration
+	// DedupTTL is how long a platform message id is remembered. Zero or
+	// less means DefaultDedupTTL.
+	DedupTTL time.Duration
+	// RateLimit is how many messages one user may send per RateWindow.
+	// Zero means DefaultRateLimit; negative means no limit.
+	RateLimit int
+	// RateWindow is the rate limit's fixed window. Zero or less means
+	// DefaultRateWindow.
+	RateWindow time.Duration
+	// MaxFallbacks is how many fallbacks in a row hand the session to a
+	// human. Zero means DefaultMaxFallbacks; negative means never.
+	MaxFallbacks int
+	// Workers is how many sessions are processed at once. Zero or less
+	// means DefaultWorkers.
+	Workers int
+	// TopK is how many snippets are retrieved. Zero or less means
+	// DefaultTopK.
+	TopK int
+	// ConfidenceThreshold is the retrieval confidence below which the
+	// reply is the honest fallback instead of an answer. Zero means
+	// DefaultConfidenceThreshold (chosen on configs/eval, see
+	// accuracy_test.go); negative means never fall back on confidence.
+	ConfidenceThreshold float64
+	// SystemPrompt is the generative answerer's system prompt (give the
+	// same one to both); replies never repeat it (see
+	// grounding.EchoFilter). Empty means DefaultSystemPrompt.
+	SystemPrompt string
+	// Secrets are strings that no reply may contain (API keys, internal
+	// notes). Empty strings are ignored.
+	Secrets []string
+	// LockTTL bounds how long a crashed replica can hold a session's
+	// lock. Zero or less means DefaultLockTTL.
+	LockTTL time.Duration
+	// MaxMessageBytes cuts longer messages (at a character boundary).
+	// Zero or less means DefaultMaxMessageBytes.
+	MaxMessageBytes int
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// withDefaults returns o with every zero value replaced by its default.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default().WithGroup("conversation")
+	}
+	if o.HistoryTurns <= 0 {
+		o.HistoryTurns = DefaultHistoryTurns
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = DefaultSessionTTL
+	}
+	if o.DedupTTL <= 0 {
+		o.DedupTTL = DefaultDedupTTL
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = DefaultRateLimit
+	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = DefaultRateWindow
+	}
+	if o.MaxFallbacks == 0 {
+		o.MaxFallbacks = DefaultMaxFallbacks
+	}
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.TopK <= 0 {
+		o.TopK = DefaultTopK
+	}
+	if o.ConfidenceThreshold == 0 {
+		o.ConfidenceThreshold = DefaultConfidenceThreshold
+	}
+	if o.SystemPrompt == "" {
+		o.SystemPrompt = DefaultSystemPrompt
+	}
+	if o.LockTTL <= 0 {
+		o.LockTTL = DefaultLockTTL
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}

@@ -1,0 +1,279 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// unlockTimeout bounds releasing a session lock after the caller's ctx
+// is done.
+const unlockTimeout = 5 * time.Second
+
+// process runs the pipeline for one message; see Manager.
+func (mg *Manager) process(ctx context.Context, m Message, out Sender) (err error) {
+	start := mg.opts.Now()
+	platform := m.Address.Platform
+	session := m.Address.SessionID()
+	outcome := OutcomeError
+	defer func() {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			outcome = OutcomeCanceled
+		}
+		mg.opts.Metrics.message(platform, outcome)
+		if err != nil && outcome == OutcomeError {
+			mg.log.Warn("message failed", "session", session, "platform", platform, "err", err)
+		}
+	}()
+
+	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
+	if err != nil {
+		return fmt.Errorf("lock session: %w", err)
+	}
+	defer mg.unlock(ctx, session, unlock)
+
+	// 1. Dedup.
+	if m.ID != "" {
+		first, err := mg.opts.Store.MarkSeen(ctx, platform, m.ID, mg.opts.DedupTTL)
+		if err != nil {
+			return fmt.Errorf("mark message seen: %w", err)
+		}
+		if !first {
+			outcome = OutcomeDuplicate
+			return ErrDuplicate
+		}
+	}
+
+	// 2. Handoff state and rate limit.
+	meta, err := mg.opts.Store.Meta(ctx, session)
+	if err != nil {
+		return fmt.Errorf("load session meta: %w", err)
+	}
+	if meta.State == StateHuman {
+		outcome = OutcomeHuman
+		return ErrHumanHandling
+	}
+	if mg.opts.RateLimit > 0 {
+		ok, err := mg.opts.Store.Allow(ctx, rateKey(m.Address), mg.opts.RateLimit, mg.opts.RateWindow)
+		if err != nil {
+			return fmt.Errorf("check rate limit: %w", err)
+		}
+		if !ok {
+			outcome = OutcomeRateLimited
+			mg.opts.Metrics.rateLimited(platform)
+			return ErrRateLimited
+		}
+	}
+
+	// 3. Redact; only the redacted text is used from here on.
+	text := Redact(cut(m.Text, mg.opts.MaxMessageBytes))
+	history, err := mg.opts.Store.History(ctx, session)
+	if err != nil {
+		return fmt.Errorf("load session history: %w", err)
+	}
+
+	reply := Reply{Address: m.Address}
+	var handoff string
+	if WantsHuman(text) {
+		// 4. The user asked for a human.
+		handoff = HandoffAsked
+	} else {
+		// 5–7. Retrieve, answer, filter.
+		ans, conf, err := mg.answer(ctx, m.Address, text, history, out)
+		if err != nil {
+			return err
+		}
+		reply.Confidence = conf
+		if ans.Fallback {
+			meta.Fallbacks++
+			reply.Text, reply.Fallback = FallbackText, true
+			if mg.opts.MaxFallbacks > 0 && meta.Fallbacks >= mg.opts.MaxFallbacks {
+				handoff = HandoffFallbacks
+			}
+		} else {
+			meta.Fallbacks = 0
+			reply.Text, reply.Citations = ans.Text, ans.Citations
+		}
+	}
+	if handoff != "" {
+		meta.State = StateHuman
+		meta.HandoffAt = mg.opts.Now()
+		meta.Fallbacks = 0
+		reply.Handoff = true
+		if reply.Fallback {
+			reply.Text = "I'm sorry, I don't know the answer to that. " + HandoffText
+		} else {
+			reply.Text = HandoffText
+		}
+	}
+	meta.Turns++
+
+	// 8. Save, then send.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := mg.opts.Now()
+	turns := []Turn{
+		{Role: "user", Text: text, MessageID: m.ID, Time: m.Time},
+		{Role: "assistant", Text: reply.Text, Citations: reply.Citations, Time: now},
+	}
+	if turns[0].Time.IsZero() {
+		turns[0].Time = now
+	}
+	if err := mg.opts.Store.SaveTurn(ctx, session, turns, meta, mg.opts.HistoryTurns, mg.opts.SessionTTL); err != nil {
+		return fmt.Errorf("save turn: %w", err)
+	}
+	if handoff != "" {
+		// Counted and logged once the handoff is saved, so it really happened.
+		mg.opts.Metrics.handoff(platform, handoff)
+		mg.log.Info("handoff", "session", session, "platform", platform, "reason", handoff)
+	}
+	if err := out.Send(ctx, reply); err != nil {
+		return fmt.Errorf("send reply: %w", err)
+	}
+	switch {
+	case reply.Handoff:
+		outcome = OutcomeHandoff
+	case reply.Fallback:
+		outcome = OutcomeFallback
+	default:
+		outcome = OutcomeAnswered
+	}
+	if reply.Fallback {
+		mg.opts.Metrics.fallback(platform)
+	}
+	mg.opts.Metrics.replyLatency(platform, mg.opts.Now().Sub(start))
+	mg.log.Debug("replied", "session", session, "platform", platform, "outcome", outcome,
+		"question", text, "confidence", reply.Confidence, "citations", len(reply.Citations))
+	return nil
+}
+
+// answer retrieves snippets for text and asks the Answerer, falling back
+// when confidence is low or nothing grounded is left. It returns the
+// answer and the retrieval confidence.
+func (mg *Manager) answer(ctx context.Context, addr Address, text string, history []Turn, out Sender) (Answer, float64, error) {
+	t0 := time.Now()
+	snippets, conf, err := mg.retrieve(ctx, text, history)
+	mg.opts.Metrics.retrievalLatency(time.Since(t0))
+	if err != nil {
+		return Answer{}, 0, err
+	}
+	if conf < mg.opts.ConfidenceThreshold || len(snippets) == 0 {
+		return Answer{Fallback: true}, conf, nil
+	}
+	q := Query{Question: text, History: history, Snippets: snippets, Confidence: conf}
+	if st, ok := out.(Streamer); ok {
+		q.Delta = func(piece string) error { return st.Delta(ctx, addr, piece) }
+	}
+	ans, err := mg.opts.Answerer.Answer(ctx, q)
+	if err != nil {
+		return Answer{}, conf, fmt.Errorf("answer question: %w", err)
+	}
+	mg.opts.Metrics.dropped(addr.Platform, ans.Dropped)
+	if ans.Fallback {
+		return Answer{Fallback: true}, conf, nil
+	}
+	filtered, removed := mg.echo.Filter(ans.Text)
+	if removed > 0 {
+		mg.log.Warn("reply repeated protected text", "session", addr.SessionID(), "sentences", removed)
+		mg.opts.Metrics.dropped(addr.Platform, removed)
+	}
+	if strings.TrimSpace(filtered) == "" {
+		return Answer{Fallback: true}, conf, nil
+	}
+	ans.Text = filtered
+	return ans, conf, nil
+}
+
+// retrieve searches for text. When confidence is low and the user asked
+// something before, it searches again with the earlier questions as
+// context, for follow-ups that only make sense in context ("and for the
+// yearly plan?"), and keeps the more confident result. Searching without
+// context first keeps an unrelated new question from being pulled towards
+// the previous topic.
+func (mg *Manager) retrieve(ctx context.Context, text string, history []Turn) ([]knowledge.Snippet, float64, error) {
+	snippets, conf, err := mg.search(ctx, text, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	if conf >= mg.opts.ConfidenceThreshold {
+		return snippets, conf, nil
+	}
+	prev := userTexts(history, 2)
+	if len(prev) == 0 {
+		return snippets, conf, nil
+	}
+	s2, c2, err := mg.search(ctx, text, prev)
+	if err != nil {
+		return nil, 0, err
+	}
+	if c2 > conf {
+		return s2, c2, nil
+	}
+	return snippets, conf, nil
+}
+
+// search asks the Searcher for text with the earlier user questions prev
+// (oldest first) as context, and returns the snippets and a confidence.
+func (mg *Manager) search(ctx context.Context, text string, prev []string) ([]knowledge.Snippet, float64, error) {
+	if r, ok := mg.opts.Searcher.(knowledge.Retriever); ok {
+		res, err := r.Retrieve(ctx, knowledge.Query{Text: text, History: prev, K: mg.opts.TopK})
+		if err != nil {
+			return nil, 0, fmt.Errorf("search knowledge: %w", err)
+		}
+		return res.Snippets, res.Confidence, nil
+	}
+	query := text
+	if len(prev) > 0 {
+		query = strings.Join(prev, "\n") + "\n" + text
+	}
+	snippets, err := mg.opts.Searcher.Search(ctx, query, mg.opts.TopK)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search knowledge: %w", err)
+	}
+	return snippets, Coverage(query, snippets), nil
+}
+
+// userTexts returns the texts of the newest n user turns, oldest first.
+func userTexts(history []Turn, n int) []string {
+	var out []string
+	for i := len(history) - 1; i >= 0 && len(out) < n; i-- {
+		if history[i].Role == "user" {
+			out = append(out, history[i].Text)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// unlock releases a session lock even when ctx is already done.
+func (mg *Manager) unlock(ctx context.Context, session string, unlock func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
+	defer cancel()
+	if err := unlock(ctx); err != nil {
+		mg.log.Warn("unlock session", "session", session, "err", err)
+	}
+}
+
+// rateKey is the rate limit's key for the user behind a.
+func rateKey(a Address) string {
+	return "rate:" + a.Platform + ":" + a.Tenant + ":" + a.User
+}
+
+// cut returns s cut to at most n bytes, at a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
