@@ -21,8 +21,8 @@ type Model struct {
 	Config    Config
 	Weights   *Weights
 	Tokenizer *tokenizer.Tokenizer
-	Template  Template  // the chat template Request.Messages are rendered with
-	Info      Info      // where the model came from, for display
+	Template  Template // the chat template Request.Messages are rendered with
+	Info      Info     // where the model came from, for display
 
 	invFreq []float64 // RoPE inverse frequency of each rotated pair
 	pool    *pool
