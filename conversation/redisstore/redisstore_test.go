@@ -1,0 +1,349 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/storetest"
+	"github.com/switchboard/switchboard/internal/redistest"
+)
+
+func TestMain(m *testing.M) {
+	// go-redis logs every failed dial; the outage tests cause hundreds.
+	redis.SetLogger(quietLogger{})
+	os.Exit(m.Run())
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// quiet keeps expected warnings (a lock that expired before its unlock)
+// out of the test output.
+var quiet = slog.New(slog.DiscardHandler)
+
+// prefixes gives every store of a test run its own keys.
+var prefixes atomic.Int64
+
+func newPrefix() string { return fmt.Sprintf("t%d", prefixes.Add(1)) }
+
+func mustNew(t *testing.T, rdb redis.UniversalClient, opts Options) *Store {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	s, err := New(rdb, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestStore(t *testing.T) {
+	srv := redistest.Start(t)
+	storetest.Run(t, func(t *testing.T) conversation.Store {
+		return mustNew(t, srv.Client(), Options{Prefix: newPrefix()})
+	})
+}
+
+// TestStoreOnCluster runs the suite on a three-node Redis Cluster, with
+// stores made by Open from a redis+cluster:// URL.
+func TestStoreOnCluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	url := "redis+cluster://" + strings.Join(c.Addrs, ",")
+	storetest.Run(t, func(t *testing.T) conversation.Store {
+		s, err := Open(t.Context(), url, Options{Prefix: newPrefix(), Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.rdb.(*redis.ClusterClient); !ok {
+			t.Fatalf("Open(%s) made a %T, want *redis.ClusterClient", url, s.rdb)
+		}
+		return s
+	})
+}
+
+// TestKeyLayout pins the key names of DESIGN.md and checks that every key
+// the store writes has a TTL.
+func TestKeyLayout(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	s := mustNew(t, srv.Client(), Options{}) // default prefix "sb"
+	defer s.Close()
+	ctx := t.Context()
+
+	const session = "slack:T1:C1:17.1"
+	turns := []conversation.Turn{{Role: "user", Text: "hi", MessageID: "m1"}}
+	meta := conversation.Meta{State: conversation.StateHuman, Fallbacks: 2, Turns: 1, HandoffAt: time.Unix(1700000000, 5).UTC()}
+	if err := s.SaveTurn(ctx, session, turns, meta, 10, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, session, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSeen(ctx, "slack", "Ev1", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Allow(ctx, "slack:U1", 5, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSeen(ctx, "web", "a{b}%c", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	want := []string{
+		"sb:dedup:{slack:Ev1}",
+		"sb:dedup:{web:a%7Bb%7D%25c}",
+		"sb:rate:{slack:U1}",
+		"sb:{slack:T1:C1:17.1}:history",
+		"sb:{slack:T1:C1:17.1}:lock",
+		"sb:{slack:T1:C1:17.1}:meta",
+	}
+	if !slices.Equal(keys, want) {
+		t.Errorf("keys = %q, want %q", keys, want)
+	}
+	for _, k := range keys {
+		ttl, err := rdb.PTTL(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl <= 0 || ttl > time.Hour {
+			t.Errorf("PTTL(%s) = %v, want in (0, 1h]", k, ttl)
+		}
+	}
+	h, err := rdb.HGetAll(ctx, "sb:{slack:T1:C1:17.1}:meta").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, v := range map[string]string{"state": "human", "fallbacks": "2", "turns": "1", "handoff": "2023-11-14T22:13:20.000000005Z"} {
+		if h[f] != v {
+			t.Errorf("meta hash field %s = %q, want %q", f, h[f], v)
+		}
+	}
+}
+
+func TestServerErrorIsNotUnavailable(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	s := mustNew(t, srv.Client(), Options{})
+	defer s.Close()
+	ctx := t.Context()
+	if err := rdb.Set(ctx, "sb:{x}:history", "not a list", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.History(ctx, "x")
+	if err == nil || errors.Is(err, conversation.ErrUnavailable) {
+		t.Errorf("History of a key of the wrong type = %v, want a plain error (not ErrUnavailable)", err)
+	}
+	if err := rdb.HSet(ctx, "sb:{y}:meta", "turns", "many").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meta(ctx, "y"); err == nil {
+		t.Error("Meta with a corrupt counter = nil error, want a parse error")
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	if _, err := New(nil, Options{}); err == nil {
+		t.Error("New(nil) = nil error")
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	if _, err := New(rdb, Options{Prefix: "a{b"}); err == nil {
+		t.Error(`New(Prefix "a{b") = nil error, want an error`)
+	}
+}
+
+// TestRedisGoesAway stops Redis in the middle of a conversation: every
+// operation fails fast with ErrUnavailable, and the same store works again
+// once Redis is back, with the data saved before.
+func TestRedisGoesAway(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, srv.Client(), Options{})
+	defer s.Close()
+	ctx := t.Context()
+	const id = "web::conv:"
+	saved := []conversation.Turn{{Role: "user", Text: "before", MessageID: "m1"}}
+	if err := s.SaveTurn(ctx, id, saved, conversation.Meta{Turns: 1}, 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Stop()
+	ops := []struct {
+		name string
+		call func() error
+	}{
+		{"Ping", func() error { return s.Ping(ctx) }},
+		{"MarkSeen", func() error { _, err := s.MarkSeen(ctx, "web", "m2", time.Minute); return err }},
+		{"Allow", func() error { _, err := s.Allow(ctx, "u", 5, time.Minute); return err }},
+		{"Lock", func() error { _, err := s.Lock(ctx, id, time.Minute); return err }},
+		{"History", func() error { _, err := s.History(ctx, id); return err }},
+		{"Meta", func() error { _, err := s.Meta(ctx, id); return err }},
+		{"SaveTurn", func() error {
+			return s.SaveTurn(ctx, id, []conversation.Turn{{Role: "user", Text: "lost"}}, conversation.Meta{Turns: 2}, 10, time.Minute)
+		}},
+		{"SetMeta", func() error { return s.SetMeta(ctx, id, conversation.Meta{Turns: 9}, time.Minute) }},
+	}
+	for _, op := range ops {
+		start := time.Now()
+		err := op.call()
+		took := time.Since(start)
+		if !errors.Is(err, conversation.ErrUnavailable) {
+			t.Errorf("%s with Redis stopped = %v, want an error wrapping ErrUnavailable", op.name, err)
+		}
+		if took > 3*time.Second {
+			t.Errorf("%s with Redis stopped took %v, want a quick failure", op.name, took)
+		}
+	}
+
+	srv.Restart()
+	waitRecovered(t, s)
+	h, err := s.History(ctx, id)
+	if err != nil {
+		t.Fatalf("History after Restart: %v", err)
+	}
+	if len(h) != 1 || h[0].Text != "before" {
+		t.Errorf("History after Restart = %+v, want just the turn saved before the outage", h)
+	}
+	if err := s.SaveTurn(ctx, id, []conversation.Turn{{Role: "assistant", Text: "after"}}, conversation.Meta{Turns: 2}, 10, time.Minute); err != nil {
+		t.Fatalf("SaveTurn after Restart: %v", err)
+	}
+	unlock, err := s.Lock(ctx, id, time.Minute)
+	if err != nil {
+		t.Fatalf("Lock after Restart: %v", err)
+	}
+	if err := unlock(ctx); err != nil {
+		t.Fatalf("unlock after Restart: %v", err)
+	}
+}
+
+// TestCrashLeavesNoHalfSave kills Redis while ten conversations save
+// question/answer pairs, restarts it, and checks that every session holds
+// whole saves only, including every save that was acknowledged.
+func TestCrashLeavesNoHalfSave(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, srv.Client(), Options{})
+	defer s.Close()
+	ctx := t.Context()
+
+	const sessions = 10
+	acked := make([]int, sessions) // last acknowledged save per session
+	var wg sync.WaitGroup
+	var unavailable atomic.Int64
+	for k := range sessions {
+		wg.Go(func() {
+			id := fmt.Sprintf("s%d", k)
+			for i := 1; i <= 2000; i++ {
+				pair := []conversation.Turn{
+					{Role: "user", Text: fmt.Sprint(i), MessageID: fmt.Sprint(i)},
+					{Role: "assistant", Text: fmt.Sprint(i)},
+				}
+				err := s.SaveTurn(ctx, id, pair, conversation.Meta{Turns: i}, 10000, time.Minute)
+				if err != nil {
+					if !errors.Is(err, conversation.ErrUnavailable) {
+						t.Errorf("SaveTurn during a crash = %v, want ErrUnavailable", err)
+					}
+					unavailable.Add(1)
+					return
+				}
+				acked[k] = i
+			}
+		})
+	}
+	time.Sleep(150 * time.Millisecond)
+	srv.Kill()
+	wg.Wait()
+	srv.Restart()
+	waitRecovered(t, s)
+
+	total := 0
+	for k := range sessions {
+		id := fmt.Sprintf("s%d", k)
+		h, err := s.History(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Meta(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 2*m.Turns {
+			t.Errorf("%s: %d turns for %d saves of 2: a save was half-written", id, len(h), m.Turns)
+		}
+		if m.Turns < acked[k] || m.Turns > acked[k]+1 {
+			t.Errorf("%s: %d saves survived, %d were acknowledged: want %d or %d", id, m.Turns, acked[k], acked[k], acked[k]+1)
+		}
+		for i, turn := range h {
+			if want := fmt.Sprint(i/2 + 1); turn.Text != want {
+				t.Fatalf("%s: turn %d = %q, want %q", id, i, turn.Text, want)
+			}
+		}
+		total += m.Turns
+	}
+	t.Logf("%d saves survived the crash; %d writers saw ErrUnavailable", total, unavailable.Load())
+	if total == 0 {
+		t.Error("no save happened before the crash; the test proves nothing")
+	}
+}
+
+// waitRecovered waits for the store to reach a restarted Redis through
+// its existing client. go-redis stops dialing a server that refused many
+// dials and probes it once a second, so recovery takes up to about 1 s.
+func waitRecovered(t *testing.T, s *Store) {
+	t.Helper()
+	start := time.Now()
+	for {
+		err := s.Ping(t.Context())
+		if err == nil {
+			t.Logf("store recovered %v after Redis came back", time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("store still failing 5s after Redis came back: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := t.Context()
+	for _, url := range []string{"redis://" + srv.Addr + "/0", srv.Addr} {
+		s, err := Open(ctx, url, Options{Prefix: newPrefix()})
+		if err != nil {
+			t.Fatalf("Open(%s): %v", url, err)
+		}
+		if err := s.SetMeta(ctx, "s", conversation.Meta{Turns: 1}, time.Minute); err != nil {
+			t.Errorf("SetMeta through Open(%s): %v", url, err)
+		}
+		s.Close()
+	}
+
+	start := time.Now()
+	_, err := Open(ctx, "redis://:secret@127.0.0.1:1/0", Options{})
+	if !errors.Is(err, conversation.ErrUnavailable) {
+		t.Errorf("Open(closed port) = %v, want an error wrapping ErrUnavailable", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "secret") {
+		t.Errorf("Open error %q shows the password", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Open(closed port) took %v", took)
+	}
+}
