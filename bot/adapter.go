@@ -22,3 +22,12 @@ type Adapter interface {
 type Runner interface {
 	Run(ctx context.Context) error
 }
+
+// A Drainer is implemented by adapters that keep working after the HTTP
+// request that started the work has been answered (webhook callbacks).
+// Drain waits for that work until ctx is done, then cancels what remains
+// and returns once it has stopped. The server calls it during Shutdown,
+// after the HTTP server has drained and before the pipeline stops.
+type Drainer interface {
+	Drain(ctx context.Context) error
+}

@@ -426,6 +426,8 @@ func errorFor(err error) (int, string, string) {
 		return http.StatusConflict, CodeHumanHandling, "A member of our support team has this conversation; they will answer you here."
 	case errors.Is(err, conversation.ErrUnavailable):
 		return http.StatusServiceUnavailable, CodeUnavailable, "The bot cannot reach its session store right now; nothing was saved. Please try again shortly."
+	case errors.Is(err, conversation.ErrShutdown):
+		return http.StatusServiceUnavailable, CodeShuttingDown, "The server is shutting down; please retry in a moment."
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, CodeUnavailable, "The reply was cancelled before it was ready."
 	default:

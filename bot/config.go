@@ -1,0 +1,319 @@
+package bot
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultConfigPath is where serve, chat and ask look for a configuration
+// when none is named.
+const DefaultConfigPath = "configs/switchboard.yaml"
+
+// defaultYAML is a copy of configs/switchboard.yaml, so that the binary
+// also runs outside the repository (a test keeps the two identical).
+//
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Answer modes.
+const (
+	ModeExtractive = "extractive"
+	ModeGenerative = "generative"
+)
+
+// Config is Switchboard's configuration: configs/switchboard.yaml plus the
+// secrets of the environment. The zero value of every field means the
+// default written on it; ApplyDefaults fills them in.
+type Config struct {
+	Server       ServerConfig       `yaml:"server"`
+	Log          LogConfig          `yaml:"log"`
+	Knowledge    KnowledgeConfig    `yaml:"knowledge"`
+	Answer       AnswerConfig       `yaml:"answer"`
+	Engine       EngineConfig       `yaml:"engine"`
+	Conversation ConversationConfig `yaml:"conversation"`
+	Redis        RedisConfig        `yaml:"redis"`
+	Web          WebConfig          `yaml:"web"`
+
+	// Secrets come from the environment only, never from the file.
+	Secrets Secrets `yaml:"-"`
+}
+
+// ServerConfig is the HTTP server.
+type ServerConfig struct {
+	// Addr is the listen address. Empty means ":8080"; the environment
+	// variable SWITCHBOARD_ADDR overrides it.
+	Addr string `yaml:"addr"`
+	// AllowedOrigins may call the message API from a browser; "*" allows
+	// any. Same-origin calls are always allowed.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// MaxBodyBytes bounds a request body. Zero means 64 KiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// CitationBaseURL prefixes citation sources to make their links.
+	// Empty means "/articles/", where the server publishes the knowledge
+	// folder's articles.
+	CitationBaseURL string `yaml:"citation_base_url"`
+	// ShutdownTimeout bounds how long a shutdown waits for replies in
+	// flight. Zero means 20s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// DrainDelay is how long a shutting-down server keeps its listener
+	// open while answering 503, so load balancers notice. Zero means none.
+	DrainDelay time.Duration `yaml:"drain_delay"`
+	// ReplyTimeout bounds the production of one reply. Zero means 60s.
+	ReplyTimeout time.Duration `yaml:"reply_timeout"`
+}
+
+// LogConfig is the structured log.
+type LogConfig struct {
+	// Level is debug, info, warn or error. Empty means info.
+	Level string `yaml:"level"`
+	// Format is text or json. Empty means text on a terminal, json
+	// otherwise.
+	Format string `yaml:"format"`
+}
+
+// KnowledgeConfig is the help-centre knowledge.
+type KnowledgeConfig struct {
+	// Dir is the folder of articles. Empty means "configs/knowledge".
+	Dir string `yaml:"dir"`
+}
+
+// AnswerConfig is how replies are made.
+type AnswerConfig struct {
+	// Mode is ModeExtractive or ModeGenerative. Empty means extractive.
+	Mode string `yaml:"mode"`
+	// Threshold is the retrieval confidence under which the bot falls
+	// back. Zero means the knowledge package's default; negative is
+	// invalid.
+	Threshold float64 `yaml:"threshold"`
+	// TopK is the number of snippets retrieved. Zero means 4.
+	TopK int `yaml:"top_k"`
+}
+
+// EngineConfig is the decoder of generative mode.
+type EngineConfig struct {
+	// Model is a .gguf file or a Hugging Face folder. Empty means the
+	// embedded default model.
+	Model string `yaml:"model"`
+	// MaxTokens bounds one generated reply. Zero means 256.
+	MaxTokens int `yaml:"max_tokens"`
+}
+
+// ConversationConfig is the pipeline's policy.
+type ConversationConfig struct {
+	// HistoryTurns is how many turns a session keeps. Zero means 20.
+	HistoryTurns int `yaml:"history_turns"`
+	// SessionTTL is how long an idle session lives. Zero means 30m.
+	SessionTTL time.Duration `yaml:"session_ttl"`
+	// RateLimit messages per RateWindow are allowed per user. Zero means
+	// 20 per minute.
+	RateLimit  int           `yaml:"rate_limit"`
+	RateWindow time.Duration `yaml:"rate_window"`
+	// MaxFallbacks in a row hand the session to a human. Zero means 2.
+	MaxFallbacks int `yaml:"max_fallbacks"`
+	// Workers is how many sessions are answered in parallel. Zero means
+	// the number of CPUs.
+	Workers int `yaml:"workers"`
+}
+
+// RedisConfig is the Redis session store (used when REDIS_URL is set).
+type RedisConfig struct {
+	// Prefix starts every key. Empty means "sb".
+	Prefix string `yaml:"prefix"`
+}
+
+// WebConfig is the web channel.
+type WebConfig struct {
+	// MaxTextLen bounds a message in characters. Zero means 4000.
+	MaxTextLen int `yaml:"max_text_len"`
+	// SignatureTolerance is the accepted age of a webhook signature.
+	// Zero means 5m.
+	SignatureTolerance time.Duration `yaml:"signature_tolerance"`
+	// Callback delivery: attempts (zero: 5), first backoff (zero: 500ms,
+	// doubling), backoff cap (zero: 30s), per-attempt timeout (zero: 10s).
+	CallbackAttempts   int           `yaml:"callback_attempts"`
+	CallbackBackoff    time.Duration `yaml:"callback_backoff"`
+	CallbackMaxBackoff time.Duration `yaml:"callback_max_backoff"`
+	CallbackTimeout    time.Duration `yaml:"callback_timeout"`
+}
+
+// Secrets are read from the environment (names in DESIGN.md). An empty
+// field means the variable is unset.
+type Secrets struct {
+	RedisURL     string // REDIS_URL: empty means the in-process store
+	WidgetSecret string // WIDGET_SECRET: empty means a random one per process
+	AdminToken   string // SWITCHBOARD_ADMIN_TOKEN: empty disables the operator API
+
+	SlackBotToken      string // SLACK_BOT_TOKEN
+	SlackSigningSecret string // SLACK_SIGNING_SECRET
+	SlackAppToken      string // SLACK_APP_TOKEN (Socket Mode)
+	SlackAPIURL        string // SLACK_API_URL
+
+	DiscordBotToken      string // DISCORD_BOT_TOKEN
+	DiscordPublicKey     string // DISCORD_PUBLIC_KEY
+	DiscordApplicationID string // DISCORD_APPLICATION_ID
+	DiscordAPIURL        string // DISCORD_API_URL
+}
+
+// SecretsFromEnv reads Secrets with getenv (os.Getenv in production).
+func SecretsFromEnv(getenv func(string) string) Secrets {
+	return Secrets{
+		RedisURL:             getenv("REDIS_URL"),
+		WidgetSecret:         getenv("WIDGET_SECRET"),
+		AdminToken:           getenv("SWITCHBOARD_ADMIN_TOKEN"),
+		SlackBotToken:        getenv("SLACK_BOT_TOKEN"),
+		SlackSigningSecret:   getenv("SLACK_SIGNING_SECRET"),
+		SlackAppToken:        getenv("SLACK_APP_TOKEN"),
+		SlackAPIURL:          getenv("SLACK_API_URL"),
+		DiscordBotToken:      getenv("DISCORD_BOT_TOKEN"),
+		DiscordPublicKey:     getenv("DISCORD_PUBLIC_KEY"),
+		DiscordApplicationID: getenv("DISCORD_APPLICATION_ID"),
+		DiscordAPIURL:        getenv("DISCORD_API_URL"),
+	}
+}
+
+// ParseConfig decodes a YAML configuration (unknown fields are errors) and
+// applies the defaults. It reads no environment.
+func ParseConfig(data []byte) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("parse config: %w", err)
+	}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// LoadConfig reads the configuration at path, or, when path is empty,
+// DefaultConfigPath if it exists and the embedded default otherwise. Then
+// it takes the secrets and SWITCHBOARD_ADDR from getenv (nil means
+// os.Getenv). It returns the path it read ("" for the embedded default).
+func LoadConfig(path string, getenv func(string) string) (Config, string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	data := defaultYAML
+	switch {
+	case path != "":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, "", fmt.Errorf("read config: %w", err)
+		}
+		data = b
+	default:
+		b, err := os.ReadFile(DefaultConfigPath)
+		switch {
+		case err == nil:
+			data, path = b, DefaultConfigPath
+		case !errors.Is(err, fs.ErrNotExist):
+			return Config{}, "", fmt.Errorf("read config: %w", err)
+		}
+	}
+	c, err := ParseConfig(data)
+	if err != nil {
+		if path != "" {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+		return Config{}, path, err
+	}
+	c.Secrets = SecretsFromEnv(getenv)
+	if a := getenv("SWITCHBOARD_ADDR"); a != "" {
+		c.Server.Addr = a
+	}
+	return c, path, nil
+}
+
+// ApplyDefaults replaces every zero field with its default.
+func (c *Config) ApplyDefaults() {
+	setDefault(&c.Server.Addr, ":8080")
+	setDefault(&c.Server.MaxBodyBytes, 64<<10)
+	setDefault(&c.Server.CitationBaseURL, "/articles/")
+	setDefault(&c.Server.ShutdownTimeout, 20*time.Second)
+	setDefault(&c.Server.ReplyTimeout, 60*time.Second)
+	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Knowledge.Dir, "configs/knowledge")
+	setDefault(&c.Answer.Mode, ModeExtractive)
+	setDefault(&c.Answer.TopK, 4)
+	setDefault(&c.Engine.MaxTokens, 256)
+	setDefault(&c.Conversation.HistoryTurns, 20)
+	setDefault(&c.Conversation.SessionTTL, 30*time.Minute)
+	setDefault(&c.Conversation.RateLimit, 20)
+	setDefault(&c.Conversation.RateWindow, time.Minute)
+	setDefault(&c.Conversation.MaxFallbacks, 2)
+	setDefault(&c.Conversation.Workers, runtime.NumCPU())
+	setDefault(&c.Redis.Prefix, "sb")
+	setDefault(&c.Web.MaxTextLen, 4000)
+	setDefault(&c.Web.SignatureTolerance, 5*time.Minute)
+	setDefault(&c.Web.CallbackAttempts, 5)
+	setDefault(&c.Web.CallbackBackoff, 500*time.Millisecond)
+	setDefault(&c.Web.CallbackMaxBackoff, 30*time.Second)
+	setDefault(&c.Web.CallbackTimeout, 10*time.Second)
+}
+
+func setDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}
+
+// Validate reports the first field that cannot work.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Answer.Mode != ModeExtractive && c.Answer.Mode != ModeGenerative {
+		errs = append(errs, fmt.Errorf("answer.mode %q: want %s or %s", c.Answer.Mode, ModeExtractive, ModeGenerative))
+	}
+	if c.Answer.Threshold < 0 || c.Answer.Threshold > 1 {
+		errs = append(errs, fmt.Errorf("answer.threshold %v: want 0..1", c.Answer.Threshold))
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	for _, n := range []struct {
+		name string
+		v    int64
+	}{
+		{"server.max_body_bytes", c.Server.MaxBodyBytes},
+		{"answer.top_k", int64(c.Answer.TopK)},
+		{"engine.max_tokens", int64(c.Engine.MaxTokens)},
+		{"conversation.history_turns", int64(c.Conversation.HistoryTurns)},
+		{"conversation.rate_limit", int64(c.Conversation.RateLimit)},
+		{"conversation.max_fallbacks", int64(c.Conversation.MaxFallbacks)},
+		{"conversation.workers", int64(c.Conversation.Workers)},
+		{"web.max_text_len", int64(c.Web.MaxTextLen)},
+		{"web.callback_attempts", int64(c.Web.CallbackAttempts)},
+		{"server.shutdown_timeout", int64(c.Server.ShutdownTimeout)},
+		{"server.reply_timeout", int64(c.Server.ReplyTimeout)},
+		{"server.drain_delay", int64(c.Server.DrainDelay)},
+		{"conversation.session_ttl", int64(c.Conversation.SessionTTL)},
+		{"conversation.rate_window", int64(c.Conversation.RateWindow)},
+	} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("%s: negative", n.name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// TestEmbeddedConfigMatchesRepo keeps bot/default.yaml, the copy embedded
+// in the binary, identical to configs/switchboard.yaml.
+func TestEmbeddedConfigMatchesRepo(t *testing.T) {
+	repo, err := os.ReadFile(filepath.Join("..", DefaultConfigPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(repo, defaultYAML) {
+		t.Fatalf("bot/default.yaml differs from %s: copy it over (cp %s bot/default.yaml)", DefaultConfigPath, DefaultConfigPath)
+	}
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	empty, err := ParseConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := ParseConfig(defaultYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The documented file states the defaults: parsing it or nothing gives
+	// the same configuration.
+	if d := cmp.Diff(empty, embedded, cmpopts.EquateEmpty()); d != "" {
+		t.Fatalf("empty config vs default.yaml (-empty +file):\n%s", d)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"server.addr", empty.Server.Addr, ":8080"},
+		{"knowledge.dir", empty.Knowledge.Dir, "configs/knowledge"},
+		{"answer.mode", empty.Answer.Mode, ModeExtractive},
+		{"conversation.session_ttl", empty.Conversation.SessionTTL, 30 * time.Minute},
+		{"redis.prefix", empty.Redis.Prefix, "sb"},
+		{"web.signature_tolerance", empty.Web.SignatureTolerance, 5 * time.Minute},
+		{"server.max_body_bytes", empty.Server.MaxBodyBytes, int64(64 << 10)},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown field", "server:\n  adress: ':1'\n", "adress"},
+		{"bad mode", "answer:\n  mode: psychic\n", "answer.mode"},
+		{"bad threshold", "answer:\n  threshold: 2\n", "answer.threshold"},
+		{"bad duration", "conversation:\n  session_ttl: soon\n", "time.Duration"},
+		{"negative", "conversation:\n  workers: -3\n", "conversation.workers"},
+		{"bad level", "log:\n  level: loud\n", "log.level"},
+		{"not yaml", "server: [", "parse config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParseConfig = %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sb.yaml")
+	if err := os.WriteFile(path, []byte("server:\n  addr: ':9999'\nredis:\n  prefix: test\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"REDIS_URL":               "redis://localhost:6379/0",
+		"WIDGET_SECRET":           "w",
+		"SWITCHBOARD_ADMIN_TOKEN": "admin",
+		"SWITCHBOARD_ADDR":        "127.0.0.1:7000",
+		"SLACK_BOT_TOKEN":         "xoxb",
+		"DISCORD_PUBLIC_KEY":      "pk",
+	}
+	cfg, got, err := LoadConfig(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != path {
+		t.Errorf("LoadConfig read %q, want %q", got, path)
+	}
+	want := Secrets{RedisURL: env["REDIS_URL"], WidgetSecret: "w", AdminToken: "admin", SlackBotToken: "xoxb", DiscordPublicKey: "pk"}
+	if d := cmp.Diff(want, cfg.Secrets); d != "" {
+		t.Errorf("secrets (-want +got):\n%s", d)
+	}
+	if cfg.Server.Addr != "127.0.0.1:7000" {
+		t.Errorf("addr = %q, want SWITCHBOARD_ADDR's 127.0.0.1:7000", cfg.Server.Addr)
+	}
+	if cfg.Redis.Prefix != "test" || cfg.Conversation.HistoryTurns != 20 {
+		t.Errorf("prefix %q, history %d: want the file's value and the default", cfg.Redis.Prefix, cfg.Conversation.HistoryTurns)
+	}
+	// Secrets in the file are not fields: the decoder refuses them.
+	if err := os.WriteFile(path, []byte("secrets:\n  widgetsecret: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadConfig(path, func(string) string { return "" }); err == nil {
+		t.Error("a secrets section in the file was accepted")
+	}
+	// No path outside the repository: the embedded default.
+	t.Chdir(t.TempDir())
+	cfg, got, err = LoadConfig("", func(string) string { return "" })
+	if err != nil || got != "" || cfg.Server.Addr != ":8080" {
+		t.Fatalf("LoadConfig outside the repo = %q, %v (addr %q), want the embedded default", got, err, cfg.Server.Addr)
+	}
+}
+
+func TestPlatformsOffReasons(t *testing.T) {
+	for _, p := range platforms {
+		if why := offReason(p, Secrets{}); !strings.Contains(why, "unset") {
+			t.Errorf("%s without credentials: offReason = %q, want it to name the unset variables", p.Name, why)
+		}
+	}
+}

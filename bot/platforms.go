@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"log/slog"
+	"strings"
+
+	"github.com/switchboard/switchboard/conversation"
+)
+
+// A Platform is an adapter bot can build from the configuration. Slack and
+// Discord register here (platforms below); the web channel is always on.
+type Platform struct {
+	// Name is the platform ("slack").
+	Name string
+	// Missing lists the environment variables the adapter needs and that
+	// are unset; a non-empty list means the adapter is off.
+	Missing func(Secrets) []string
+	// New builds the adapter. Nil means the adapter is not part of this
+	// build yet, and it stays off.
+	New func(Deps) (Adapter, error)
+}
+
+// Deps is what a Platform's New gets to build its adapter.
+type Deps struct {
+	Config  Config
+	Handler conversation.Handler // the instrumented conversation pipeline
+	Logger  *slog.Logger
+}
+
+// platforms are the optional platform adapters, in start order. A new
+// platform is one more entry here.
+var platforms = []Platform{
+	{
+		Name: "slack",
+		Missing: func(s Secrets) []string {
+			var m []string
+			if s.SlackBotToken == "" {
+				m = append(m, "SLACK_BOT_TOKEN")
+			}
+			if s.SlackSigningSecret == "" && s.SlackAppToken == "" {
+				m = append(m, "SLACK_SIGNING_SECRET or SLACK_APP_TOKEN")
+			}
+			return m
+		},
+	},
+	{
+		Name: "discord",
+		Missing: func(s Secrets) []string {
+			var m []string
+			if s.DiscordBotToken == "" && s.DiscordPublicKey == "" {
+				m = append(m, "DISCORD_BOT_TOKEN or DISCORD_PUBLIC_KEY")
+			}
+			if s.DiscordApplicationID == "" {
+				m = append(m, "DISCORD_APPLICATION_ID")
+			}
+			return m
+		},
+	},
+}
+
+// offReason says why p is off, or "" when it is on.
+func offReason(p Platform, s Secrets) string {
+	if m := p.Missing(s); len(m) > 0 {
+		return "unset " + strings.Join(m, ", ")
+	}
+	if p.New == nil {
+		return "not in this build"
+	}
+	return ""
+}

@@ -1,0 +1,473 @@
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboard/switchboard/adapters/web"
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/memstore"
+	"github.com/switchboard/switchboard/conversation/redisstore"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// ErrClosed is returned by a second Shutdown.
+var ErrClosed = errors.New("bot: server closed")
+
+// Options are a Server's dependencies that do not come from the
+// configuration. The zero value builds everything from Config.
+type Options struct {
+	// Logger receives the server's logs. Nil means slog.Default().
+	Logger *slog.Logger
+	// Store replaces the store Config names (memory, or Redis from
+	// REDIS_URL). The Server closes it on Shutdown.
+	Store conversation.Store
+	// Knowledge replaces the index loaded from Config.Knowledge.Dir.
+	Knowledge *knowledge.Index
+	// Answerer replaces the answerer of Config.Answer.Mode.
+	Answerer conversation.Answerer
+	// Adapters are extra adapters, registered after the built-in ones.
+	Adapters []Adapter
+	// Now is the clock of the pipeline and of webhook signatures. Nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// A Server is Switchboard's HTTP server: the web channel, the platform
+// adapters, the operator API, health, readiness and metrics, over one
+// conversation pipeline. Create it with New, run it with Serve and stop it
+// with Shutdown (or by cancelling Serve's context).
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    conversation.Store
+	index    *knowledge.Index
+	manager  *conversation.Manager
+	web      *web.Adapter
+	adapters []Adapter
+	metrics  *metrics
+	http     *http.Server
+	handler  http.Handler
+
+	// base is the context of every request; cancelled when a shutdown
+	// runs out of time, to stop replies that would not finish.
+	base       context.Context
+	cancelBase context.CancelFunc
+	// bg is the context of the adapters' Run loops.
+	bg       context.Context
+	cancelBG context.CancelFunc
+	wg       sync.WaitGroup // Run loops
+
+	draining atomic.Bool // new requests get 503
+	closed   atomic.Bool
+	done     chan struct{} // closed when Shutdown has finished
+}
+
+// New builds a Server from cfg: it loads the knowledge, opens the store,
+// builds the answerer, the pipeline and the adapters. It does not listen.
+func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), done: make(chan struct{})}
+	s.base, s.cancelBase = context.WithCancel(context.Background())
+	s.bg, s.cancelBG = context.WithCancel(context.Background())
+	ok := false
+	defer func() {
+		if !ok {
+			s.cancelBase()
+			s.cancelBG()
+			if s.store != nil {
+				s.store.Close()
+			}
+		}
+	}()
+
+	s.index = opt.Knowledge
+	if s.index == nil {
+		start := time.Now()
+		ix, err := knowledge.Open(ctx, cfg.Knowledge.Dir, knowledge.LoadOptions{}, knowledge.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
+		}
+		s.index = ix
+		log.Info("knowledge loaded", "dir", cfg.Knowledge.Dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond))
+	}
+	if s.index.Len() == 0 {
+		return nil, fmt.Errorf("load knowledge %s: no articles", cfg.Knowledge.Dir)
+	}
+
+	s.store = opt.Store
+	if s.store == nil {
+		st, err := OpenStore(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		s.store = st
+	}
+
+	answerer := opt.Answerer
+	if answerer == nil {
+		a, err := NewAnswerer(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		answerer = a
+	}
+
+	mgr, err := conversation.NewManager(conversation.Options{
+		Store:               s.store,
+		Searcher:            s.index,
+		Answerer:            answerer,
+		Logger:              log.WithGroup("conversation"),
+		Metrics:             s.metrics.hooks(),
+		HistoryTurns:        cfg.Conversation.HistoryTurns,
+		SessionTTL:          cfg.Conversation.SessionTTL,
+		RateLimit:           cfg.Conversation.RateLimit,
+		RateWindow:          cfg.Conversation.RateWindow,
+		MaxFallbacks:        cfg.Conversation.MaxFallbacks,
+		Workers:             cfg.Conversation.Workers,
+		TopK:                cfg.Answer.TopK,
+		ConfidenceThreshold: cfg.Answer.Threshold,
+		Secrets:             cfg.Secrets.values(),
+		Now:                 opt.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build pipeline: %w", err)
+	}
+	s.manager = mgr
+
+	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
+	s.web, err = web.New(web.Options{
+		Handler:        mgr,
+		Secret:         []byte(cfg.Secrets.WidgetSecret),
+		AllowedOrigins: cfg.Server.AllowedOrigins,
+		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
+		MaxTextLen:     cfg.Web.MaxTextLen,
+		Tolerance:      cfg.Web.SignatureTolerance,
+		Now:            opt.Now,
+		CitationURL:    func(source string) string { return base + source },
+		Callback: web.CallbackOptions{
+			Attempts:       cfg.Web.CallbackAttempts,
+			InitialBackoff: cfg.Web.CallbackBackoff,
+			MaxBackoff:     cfg.Web.CallbackMaxBackoff,
+			Timeout:        cfg.Web.CallbackTimeout,
+		},
+		Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build web adapter: %w", err)
+	}
+	s.adapters = []Adapter{s.web}
+	var off []string
+	for _, p := range platforms {
+		if why := offReason(p, cfg.Secrets); why != "" {
+			off = append(off, p.Name+" ("+why+")")
+			continue
+		}
+		a, err := p.New(Deps{Config: cfg, Handler: mgr, Logger: log.With("adapter", p.Name)})
+		if err != nil {
+			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
+		}
+		s.adapters = append(s.adapters, a)
+	}
+	s.adapters = append(s.adapters, opt.Adapters...)
+	var on []string
+	for _, a := range s.adapters {
+		on = append(on, a.Name())
+	}
+	log.Info("adapters", "on", strings.Join(on, ", "), "off", strings.Join(off, "; "))
+
+	s.handler = s.routes()
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return s.base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ok = true
+	return s, nil
+}
+
+// values returns the secrets a reply must never contain.
+func (s Secrets) values() []string {
+	return []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
+}
+
+// OpenStore opens the session store cfg names: Redis when REDIS_URL is
+// set, memory otherwise.
+func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (conversation.Store, error) {
+	if cfg.Secrets.RedisURL == "" {
+		log.Info("session store: in process (set REDIS_URL to share sessions between replicas)")
+		return memstore.New(memstore.Options{Logger: log}), nil
+	}
+	st, err := redisstore.Open(ctx, cfg.Secrets.RedisURL, redisstore.Options{Prefix: cfg.Redis.Prefix, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open session store: %w", err)
+	}
+	log.Info("session store: redis", "prefix", cfg.Redis.Prefix)
+	return st, nil
+}
+
+// Handler returns the server's HTTP handler (every route, with the
+// shutdown gate), for tests and for embedding in another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Pipeline returns the conversation pipeline, for adapters built outside
+// the server (the CLI's chat).
+func (s *Server) Pipeline() conversation.Handler { return s.manager }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}))
+	mux.HandleFunc("POST /api/v1/sessions/{id}/release", s.serveRelease)
+	mux.HandleFunc("GET /articles/{path...}", s.serveArticle)
+	for _, a := range s.adapters {
+		a.Register(mux)
+	}
+	return s.gate(mux)
+}
+
+// gate answers 503 while the server is draining (except liveness and
+// metrics), bounds reply time and turns panics into 500s.
+func (s *Server) gate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("handler panicked", "path", r.URL.Path, "panic", p)
+				web.WriteError(w, http.StatusInternalServerError, web.CodeInternal, "Something went wrong.")
+			}
+		}()
+		if s.draining.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", "5")
+			web.WriteError(w, http.StatusServiceUnavailable, web.CodeShuttingDown, "The server is shutting down; please retry in a moment.")
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Server.ReplyTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Check runs the readiness checks: the store answers, knowledge is
+// loaded. It returns nil when the server can answer.
+func (s *Server) Check(ctx context.Context) error {
+	var errs []error
+	if s.draining.Load() {
+		errs = append(errs, errors.New("shutting down"))
+	}
+	if s.index == nil || s.index.Len() == 0 {
+		errs = append(errs, errors.New("knowledge not loaded"))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("session store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	if err := s.Check(r.Context()); err != nil {
+		web.WriteError(w, http.StatusServiceUnavailable, web.CodeNotReady, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// serveRelease hands a session back to the bot:
+// POST /api/v1/sessions/{id}/release with "Authorization: Bearer
+// <SWITCHBOARD_ADMIN_TOKEN>".
+func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
+	want := s.cfg.Secrets.AdminToken
+	got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if want == "" || !bearer || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+		msg := "A valid operator token is required (Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>)."
+		if want == "" {
+			msg = "The operator API is off: SWITCHBOARD_ADMIN_TOKEN is not set."
+		}
+		web.WriteError(w, http.StatusUnauthorized, web.CodeUnauthorized, msg)
+		return
+	}
+	id := r.PathValue("id")
+	if id == "" || len(id) > 512 || strings.ContainsAny(id, "{}") {
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The session id is not valid.")
+		return
+	}
+	if err := s.manager.Release(r.Context(), id); err != nil {
+		s.log.Warn("release failed", "session", id, "err", err)
+		if errors.Is(err, conversation.ErrUnavailable) {
+			web.WriteError(w, http.StatusServiceUnavailable, web.CodeUnavailable, "The session store cannot be reached; try again.")
+			return
+		}
+		web.WriteError(w, http.StatusInternalServerError, web.CodeInternal, "The session could not be released.")
+		return
+	}
+	s.log.Info("session released by operator", "session", id, "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, map[string]string{"session": id, "state": conversation.StateBot})
+}
+
+// serveArticle publishes the knowledge folder's articles, the targets of
+// citation links. Only text formats the knowledge loader reads are served.
+func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
+	p := r.PathValue("path")
+	ctype := map[string]string{
+		".md": "text/markdown; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
+	}[strings.ToLower(path.Ext(p))]
+	if ctype == "" || s.cfg.Knowledge.Dir == "" {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
+		return
+	}
+	root, err := os.OpenRoot(s.cfg.Knowledge.Dir) // confines p to the folder
+	if err != nil {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
+		return
+	}
+	defer root.Close()
+	f, err := root.Open(p)
+	if err != nil {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() || st.Size() > knowledge.DefaultMaxFileBytes {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, path.Base(p), st.ModTime(), f)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Serve starts the adapters' background loops and serves HTTP on ln until
+// ctx is done, then shuts down within Config.Server.ShutdownTimeout. It
+// returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.closed.Load() {
+		ln.Close()
+		return ErrClosed
+	}
+	for _, a := range s.adapters {
+		if r, ok := a.(Runner); ok {
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				if err := r.Run(s.bg); err != nil && s.bg.Err() == nil {
+					s.log.Error("adapter stopped", "adapter", a.Name(), "err", err)
+				}
+			}()
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			<-s.done // Shutdown was called directly; wait for it
+			return nil
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+		defer cancel()
+		_ = s.Shutdown(sctx)
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+		defer cancel()
+		err := s.Shutdown(sctx)
+		<-errc
+		if errors.Is(err, ErrClosed) {
+			<-s.done
+			return nil
+		}
+		return err
+	}
+}
+
+// Shutdown stops the server gracefully: new requests get 503 (for
+// DrainDelay the listener stays open to say so), the listener closes,
+// replies in flight finish (until ctx is done; then they are cancelled),
+// webhook callbacks are delivered or cancelled, the pipeline drains, the
+// adapters' loops stop and the store closes. A second call returns
+// ErrClosed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	defer close(s.done)
+	s.draining.Store(true)
+	s.log.Info("shutting down", "drain_delay", s.cfg.Server.DrainDelay)
+	if d := s.cfg.Server.DrainDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	var errs []error
+	if err := s.http.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("drain http: %w", err))
+		s.cancelBase() // replies that did not finish in time stop now
+		s.http.Close()
+	}
+	for _, a := range s.adapters {
+		if d, ok := a.(Drainer); ok {
+			if err := d.Drain(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := s.manager.Shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	s.cancelBG()
+	s.wg.Wait()
+	s.cancelBase()
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	err := errors.Join(errs...)
+	s.log.Info("stopped", "err", err)
+	return err
+}

@@ -1,0 +1,377 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/adapters/web"
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
+)
+
+const testKnowledge = "testdata/knowledge"
+
+// testConfig is the default configuration over the test knowledge.
+func testConfig() Config {
+	cfg, _ := ParseConfig(nil)
+	cfg.Knowledge.Dir = testKnowledge
+	cfg.Server.Addr = "127.0.0.1:0"
+	cfg.Secrets.WidgetSecret = "test-secret"
+	cfg.Secrets.AdminToken = "test-admin"
+	cfg.Server.ShutdownTimeout = 10 * time.Second
+	return cfg
+}
+
+// running is a Server serving on a loopback port.
+type running struct {
+	*Server
+	URL    string
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Serve has returned
+	err    error         // Serve's result, once done is closed
+}
+
+// start builds a Server from cfg and opt and serves it on a loopback port
+// until the test ends.
+func start(t testing.TB, cfg Config, opt Options) *running {
+	t.Helper()
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := New(context.Background(), cfg, opt)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{Server: s, URL: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = s.Serve(ctx, ln)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(15 * time.Second):
+			t.Error("server did not stop within 15s")
+		}
+	})
+	return r
+}
+
+// reply is a decoded answer of POST /api/v1/messages (or its error).
+type reply struct {
+	Status int
+	web.Response
+	Error web.ErrorDetail
+}
+
+func send(t testing.TB, url string, body any) reply {
+	t.Helper()
+	r, err := trySend(url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// trySend is send for goroutines other than the test's.
+func trySend(url string, body any) (reply, error) {
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url+"/api/v1/messages", "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		return reply{}, fmt.Errorf("POST: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{Status: resp.StatusCode}
+	if resp.StatusCode == 200 {
+		if err := json.Unmarshal(raw, &r.Response); err != nil {
+			return r, fmt.Errorf("answer %s: %w", raw, err)
+		}
+		return r, nil
+	}
+	var eb web.ErrorBody
+	if err := json.Unmarshal(raw, &eb); err != nil || eb.Error.Code == "" {
+		return r, fmt.Errorf("status %d with body %s: not the error shape", resp.StatusCode, raw)
+	}
+	r.Error = eb.Error
+	return r, nil
+}
+
+type msg = map[string]any
+
+func TestAnswerWithCitation(t *testing.T) {
+	r := start(t, testConfig(), Options{})
+	got := send(t, r.URL, msg{"text": "How long does a refund take to reach me?"})
+	if got.Status != 200 || got.Reply == nil {
+		t.Fatalf("status %d %+v", got.Status, got.Error)
+	}
+	if got.Reply.Fallback || len(got.Reply.Citations) == 0 {
+		t.Fatalf("reply %+v: want a cited answer", got.Reply)
+	}
+	c := got.Reply.Citations[0]
+	if !strings.HasPrefix(c.Source, "refunds.md") || c.URL != "/articles/"+c.Source {
+		t.Fatalf("citation %+v: want refunds.md linked under /articles/", c)
+	}
+	// The citation link works.
+	path, _, _ := strings.Cut(c.URL, "#")
+	resp, err := http.Get(r.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "# Refunds") {
+		t.Fatalf("GET %s: status %d, body %.40q", path, resp.StatusCode, body)
+	}
+	for _, bad := range []string{"/articles/../config_test.go", "/articles/%2e%2e/config.go", "/articles/nope.md", "/articles/x.go"} {
+		resp, err := http.Get(r.URL + bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 && resp.StatusCode != 400 {
+			t.Errorf("GET %s: status %d, want 404", bad, resp.StatusCode)
+		}
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	r := start(t, testConfig(), Options{})
+	send(t, r.URL, msg{"text": "How much is the Plus plan per month?"})
+	send(t, r.URL, msg{"text": "What is the airspeed velocity of an unladen swallow?"})
+	for _, tt := range []struct {
+		path     string
+		status   int
+		contains []string
+	}{
+		{"/healthz", 200, []string{`"ok"`}},
+		{"/readyz", 200, []string{`"ready"`}},
+		{"/metrics", 200, []string{
+			`switchboard_messages_total{outcome="answered",platform="web"} 1`,
+			`switchboard_messages_total{outcome="fallback",platform="web"} 1`,
+			`switchboard_fallbacks_total{platform="web"} 1`,
+			`switchboard_reply_seconds_count{platform="web"} 2`,
+			`switchboard_retrieval_seconds_count`,
+		}},
+	} {
+		resp, err := http.Get(r.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: status %d, want %d", tt.path, resp.StatusCode, tt.status)
+		}
+		for _, c := range tt.contains {
+			if !strings.Contains(string(body), c) {
+				t.Errorf("GET %s: body lacks %q", tt.path, c)
+			}
+		}
+	}
+}
+
+func TestReleaseHandoff(t *testing.T) {
+	r := start(t, testConfig(), Options{})
+	first := send(t, r.URL, msg{"text": "I want to talk to a human please"})
+	if first.Status != 200 || !first.Reply.Handoff {
+		t.Fatalf("asking for a human: status %d reply %+v, want a handoff", first.Status, first.Reply)
+	}
+	conv := msg{"conversation_id": first.ConversationID, "token": first.Token}
+	ask := func(text string) reply {
+		m := msg{"text": text}
+		for k, v := range conv {
+			m[k] = v
+		}
+		return send(t, r.URL, m)
+	}
+	if got := ask("How much is Plus?"); got.Status != 409 || got.Error.Code != web.CodeHumanHandling {
+		t.Fatalf("while handed off: status %d code %q, want 409 %s", got.Status, got.Error.Code, web.CodeHumanHandling)
+	}
+	session := conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: first.ConversationID}.SessionID()
+	release := func(auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, r.URL+"/api/v1/sessions/"+session+"/release", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		name, auth string
+		want       int
+	}{
+		{"no token", "", 401},
+		{"wrong token", "Bearer nope", 401},
+		{"not bearer", "test-admin", 401},
+		{"operator", "Bearer test-admin", 200},
+	} {
+		if got := release(tt.auth); got != tt.want {
+			t.Errorf("release, %s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if got := ask("How much is the Plus plan per month?"); got.Status != 200 || got.Reply.Handoff {
+		t.Fatalf("after release: status %d %+v, want the bot to answer again", got.Status, got.Error)
+	}
+}
+
+// gatedAnswerer blocks every answer until release is closed.
+type gatedAnswerer struct {
+	inner   conversation.Answerer
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedAnswerer) Answer(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
+	g.once.Do(func() { close(g.started) })
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return conversation.Answer{}, ctx.Err()
+	}
+	return g.inner.Answer(ctx, q)
+}
+
+// TestShutdown: a reply in flight finishes, new requests get 503 with the
+// error shape, and a second Shutdown returns ErrClosed.
+func TestShutdown(t *testing.T) {
+	g := &gatedAnswerer{inner: extractive.New(extractive.Options{}), started: make(chan struct{}), release: make(chan struct{})}
+	cfg := testConfig()
+	cfg.Server.DrainDelay = 300 * time.Millisecond
+	r := start(t, cfg, Options{Answerer: g})
+
+	inflight := make(chan reply, 1)
+	go func() {
+		r, err := trySend(r.URL, msg{"text": "How long does a refund take?"})
+		if err != nil {
+			t.Error(err)
+		}
+		inflight <- r
+	}()
+	<-g.started
+
+	shut := make(chan error, 1)
+	go func() { shut <- r.Shutdown(context.Background()) }()
+	time.Sleep(50 * time.Millisecond) // inside the drain delay
+	if got := send(t, r.URL, msg{"text": "another question"}); got.Status != 503 || got.Error.Code != web.CodeShuttingDown {
+		t.Fatalf("new request while draining: status %d code %q, want 503 %s", got.Status, got.Error.Code, web.CodeShuttingDown)
+	}
+	resp, err := http.Get(r.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Fatalf("/readyz while draining: %d, want 503", resp.StatusCode)
+	}
+	close(g.release)
+	if got := <-inflight; got.Status != 200 || got.Reply == nil || got.Reply.Text == "" {
+		t.Fatalf("in-flight reply: status %d %+v, want it to finish", got.Status, got.Error)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if err := r.Shutdown(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Shutdown = %v, want ErrClosed", err)
+	}
+	<-r.done
+	if r.err != nil {
+		t.Fatalf("Serve = %v after Shutdown, want nil", r.err)
+	}
+	if _, err := http.Get(r.URL + "/healthz"); err == nil {
+		t.Fatal("the listener still accepts after Shutdown")
+	}
+}
+
+// TestShutdownBounded: a reply that would not finish in time is cancelled
+// when the shutdown context ends.
+func TestShutdownBounded(t *testing.T) {
+	g := &gatedAnswerer{inner: extractive.New(extractive.Options{}), started: make(chan struct{}), release: make(chan struct{})}
+	r := start(t, testConfig(), Options{Answerer: g})
+	go trySend(r.URL, msg{"text": "How long does a refund take?"})
+	<-g.started
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := r.Shutdown(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Shutdown took %v with a 200ms budget", d)
+	}
+}
+
+// readSSE reads event names from an SSE body.
+func readSSE(t testing.TB, body io.Reader) (names []string, data []string) {
+	sc := bufio.NewScanner(body)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			names = append(names, v)
+		}
+		if v, ok := strings.CutPrefix(line, "data: "); ok {
+			data = append(data, v)
+		}
+	}
+	return names, data
+}
+
+func TestStreamThroughServer(t *testing.T) {
+	r := start(t, testConfig(), Options{})
+	req, _ := http.NewRequest(http.MethodPost, r.URL+"/api/v1/messages", strings.NewReader(`{"text":"How long does a refund take?"}`))
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	names, _ := readSSE(t, resp.Body)
+	if len(names) < 4 || names[0] != "conversation" || names[1] != "delta" || names[len(names)-2] != "reply" || names[len(names)-1] != "done" {
+		t.Fatalf("events = %v, want conversation, delta..., reply, done", names)
+	}
+	for _, n := range names[1 : len(names)-2] {
+		if n != "delta" {
+			t.Fatalf("events = %v: %q between the deltas", names, n)
+		}
+	}
+}
+
+func ExampleServer() {
+	cfg, _, err := LoadConfig("", nil) // configs/switchboard.yaml and the environment
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := New(context.Background(), cfg, Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ln, _ := net.Listen("tcp", cfg.Server.Addr)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	_ = s.Serve(ctx, ln) // until ctx is done, then a graceful shutdown
+}
