@@ -89,7 +89,8 @@ func (s *sender) showLocked(ctx context.Context, text string) {
 	a := s.msg.Address
 	var err error
 	if s.ts == "" {
-		s.ts, err = s.a.post(ctx, a.Channel, a.Thread, "", 0, part{text: text})
+		// The preview becomes the reply's first part: it carries its metadata.
+		s.ts, err = s.a.post(ctx, a.Channel, a.Thread, s.msg.ID, 0, part{text: text})
 	} else {
 		err = s.a.update(ctx, a.Channel, s.ts, part{text: text})
 	}
