@@ -125,8 +125,12 @@ func contraction(st *scanText, i, n int, fold bool) int {
 		return -1
 	}
 	lower := func(r rune) rune {
-		if fold && r >= 'A' && r <= 'Z' {
+		switch {
+		case !fold:
+		case r >= 'A' && r <= 'Z':
 			return r + 'a' - 'A'
+		case r == 'ſ': // U+017F folds to s under (?i), in Oniguruma as in Go
+			return 's'
 		}
 		return r
 	}
