@@ -92,13 +92,22 @@ func (d *decoder) count(field string, max uint64, minSize int) (int, error) {
 }
 
 // strBytes reads a length-prefixed string and returns its bytes, a slice
-// of the input.
+// of the input. It builds no error text unless it fails: it runs once per
+// vocabulary entry.
 func (d *decoder) strBytes(field string, max uint64) ([]byte, error) {
-	n, err := d.count(field+" length", max, 1)
-	if err != nil {
-		return nil, err
+	off := d.off
+	if d.left() < 8 {
+		return nil, d.errorf(off, field+" length", ErrTruncated, "need 8 bytes, %d left", d.left())
 	}
-	return d.take(n, field)
+	n := binary.LittleEndian.Uint64(d.b[off:])
+	if n > max {
+		return nil, d.errorf(off, field+" length", ErrLimit, "%d > %d", n, max)
+	}
+	if n > uint64(d.left()-8) {
+		return nil, d.errorf(off, field+" length", ErrTruncated, "%d bytes, %d left", n, d.left()-8)
+	}
+	d.off += 8 + int(n)
+	return d.b[off+8 : d.off : d.off], nil
 }
 
 func (d *decoder) str(field string, max uint64) (string, error) {
