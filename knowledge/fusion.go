@@ -6,18 +6,17 @@ const fusionDepth = 50
 // rrfK is the constant of reciprocal rank fusion (Cormack et al. 2009).
 const rrfK = 60
 
-// fuse merges rankings by reciprocal rank fusion: a chunk scores
-// sum over rankings of 1/(rrfK + rank), rank counted from 1. The lexical
-// (first) ranking breaks ties.
-func fuse(rankings ...[]hit) []hit {
+// fuse merges rankings by weighted reciprocal rank fusion: a chunk scores
+// the sum over rankings of weight/(rrfK + rank), rank counted from 1.
+func fuse(rankings [][]hit, weights []float64) []hit {
 	score := map[int32]float64{}
 	var order []int32
-	for _, r := range rankings {
-		for i, h := range r {
+	for r, ranking := range rankings {
+		for i, h := range ranking {
 			if _, ok := score[h.doc]; !ok {
 				order = append(order, h.doc)
 			}
-			score[h.doc] += 1 / float64(rrfK+i+1)
+			score[h.doc] += weights[r] / float64(rrfK+i+1)
 		}
 	}
 	out := make([]hit, len(order))

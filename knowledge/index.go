@@ -43,13 +43,15 @@ type Query struct {
 // A Result is the answer to a Query.
 type Result struct {
 	Snippets []Snippet // best first
-	// Confidence in [0, 1] says how well the best snippet covers the
-	// question: the IDF-weighted share of the query's content terms that
-	// occur in the top chunk (a typo-corrected term counts at a discount),
-	// raised by the dense similarity of the top chunk when the index has
-	// dense vectors. Questions about things the knowledge never mentions
-	// score near 0; see DefaultConfidenceThreshold for the cut-off measured
-	// on the demo evaluation set.
+	// Confidence in [0, 1] says how well the knowledge covers the
+	// question: the largest, over the three best chunks, IDF-weighted
+	// share of the query's content terms (context terms and typo
+	// corrections at their reduced weights) that occur in the chunk. Words
+	// the knowledge never uses count fully against it, so questions about
+	// other things score low. Dense similarity is left out on purpose: it
+	// is high for any text in the domain's vocabulary and separated
+	// answerable from out-of-scope questions worse on the evaluation set.
+	// Compare it with DefaultConfidenceThreshold.
 	Confidence float64
 }
 
@@ -61,6 +63,10 @@ type Options struct {
 	// title and heading path against its body (weight 1), as in BM25F.
 	// Zero means DefaultTitleWeight and DefaultSectionWeight.
 	TitleWeight, SectionWeight float64
+	// ArticleWeight scales the BM25F score of a chunk's whole article,
+	// added to the chunk's own score. Zero means DefaultArticleWeight;
+	// negative means chunks are scored alone.
+	ArticleWeight float64
 	// NoTypos turns off typo correction of query words that are not in
 	// the vocabulary.
 	NoTypos bool
@@ -71,7 +77,8 @@ type Options struct {
 // Default field weights of Options.
 const (
 	DefaultTitleWeight   = 2.0
-	DefaultSectionWeight = 1.5
+	DefaultSectionWeight = 2.0
+	DefaultArticleWeight = 0.5
 )
 
 func (o Options) withDefaults() Options {
@@ -80,6 +87,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.B <= 0 {
 		o.B = 0.75
+	}
+	if o.ArticleWeight == 0 {
+		o.ArticleWeight = DefaultArticleWeight
 	}
 	if o.TitleWeight <= 0 {
 		o.TitleWeight = DefaultTitleWeight
@@ -98,27 +108,28 @@ const (
 	numFields
 )
 
-type posting struct {
-	doc int32
-	tf  [numFields]uint16
+// An Index is an immutable search index over chunks: BM25F over title,
+// heading path and body, plus the same over whole articles (so a chunk's
+// article as a whole also counts), with typo correction and optional dense
+// vectors fused by reciprocal rank. It is safe for concurrent use; to
+// change the knowledge, build a new Index and swap it in (see Live).
+type Index struct {
+	opts      Options
+	chunks    []Chunk
+	terms     map[string]int32 // term -> id
+	idf       []float64        // by term id, over chunks
+	byChunk   *inverted        // units: chunks
+	byArticle *inverted        // units: articles (chunks sharing a DocID)
+	article   []int32          // chunk -> article number
+	weight    [numFields]float64
+	typos     *typoIndex  // nil when Options.NoTypos
+	dense     *denseModel // nil when dense vectors are off
+	scratch   sync.Pool   // *scratch sized for this index
 }
 
-// An Index is an immutable search index over chunks: BM25F over title,
-// heading path and body, with typo correction and optional dense vectors
-// fused by reciprocal rank. It is safe for concurrent use; to change the
-// knowledge, build a new Index and swap it in (see Live).
-type Index struct {
-	opts     Options
-	chunks   []Chunk
-	terms    map[string]int32 // term -> id
-	postings [][]posting      // by term id, sorted by doc
-	idf      []float64        // by term id
-	fieldLen [numFields][]float32
-	avgLen   [numFields]float64
-	weight   [numFields]float64
-	typos    *typoIndex  // nil when Options.NoTypos
-	dense    *denseModel // nil when dense vectors are off
-	scratch  sync.Pool   // *[]float64 of len(chunks)
+// scratch is per-search working memory, pooled.
+type scratch struct {
+	chunk, article []float64
 }
 
 var _ Retriever = (*Index)(nil)
@@ -135,7 +146,8 @@ func Open(ctx context.Context, dir string, lopts LoadOptions, opts Options) (*In
 // chunkTerms is the analysed form of one chunk.
 type chunkTerms struct {
 	fields [numFields][]string
-	words  []wordTerm // surface words of the body, for typo correction
+	ids    [numFields][]int32
+	words  []wordTerm // surface words of the title and body, for typo correction
 }
 
 type wordTerm struct{ word, term string }
@@ -147,65 +159,82 @@ func Build(ctx context.Context, chunks []Chunk, opts Options) (*Index, error) {
 	ix := &Index{opts: opts, chunks: chunks, terms: map[string]int32{}}
 	ix.weight = [numFields]float64{opts.TitleWeight, opts.SectionWeight, 1}
 	n := len(chunks)
-	ix.scratch.New = func() any { s := make([]float64, n); return &s }
 
 	analysed, err := analyseChunks(ctx, chunks)
 	if err != nil {
 		return nil, err
 	}
-	for f := range ix.fieldLen {
-		ix.fieldLen[f] = make([]float32, n)
-	}
-	var typoWords map[string]string
-	if !opts.NoTypos {
-		typoWords = map[string]string{}
-	}
-	counts := map[int32]*posting{}
-	for d, at := range analysed {
-		clear(counts)
+	typoWords := map[string]string{}
+	for d := range analysed {
+		at := &analysed[d]
 		for f, ts := range at.fields {
-			ix.fieldLen[f][d] = float32(len(ts))
-			ix.avgLen[f] += float64(len(ts))
-			for _, t := range ts {
+			at.ids[f] = make([]int32, len(ts))
+			for i, t := range ts {
 				id, ok := ix.terms[t]
 				if !ok {
-					id = int32(len(ix.postings))
+					id = int32(len(ix.terms))
 					ix.terms[t] = id
-					ix.postings = append(ix.postings, nil)
 				}
-				p := counts[id]
-				if p == nil {
-					p = &posting{doc: int32(d)}
-					counts[id] = p
-				}
-				if p.tf[f] < math.MaxUint16 {
-					p.tf[f]++
-				}
+				at.ids[f][i] = id
 			}
 		}
-		for id, p := range counts {
-			ix.postings[id] = append(ix.postings[id], *p)
-		}
-		for _, wt := range at.words {
-			typoWords[wt.word] = wt.term
-		}
-	}
-	for f := range ix.avgLen {
-		if n > 0 {
-			ix.avgLen[f] /= float64(n)
-		}
-		if ix.avgLen[f] == 0 {
-			ix.avgLen[f] = 1
+		if !opts.NoTypos {
+			for _, wt := range at.words {
+				typoWords[wt.word] = wt.term
+			}
 		}
 	}
-	ix.idf = make([]float64, len(ix.postings))
-	for id, ps := range ix.postings {
-		ix.idf[id] = idf(n, len(ps))
+
+	// Chunk level.
+	ix.byChunk = newInverted(n)
+	counts := map[int32]*posting{}
+	for d := range analysed {
+		ix.byChunk.add(d, &analysed[d].ids, counts)
 	}
-	if typoWords != nil {
+	ix.byChunk.finish(len(ix.terms))
+	ix.idf = make([]float64, len(ix.terms))
+	for id := range ix.idf {
+		ix.idf[id] = idf(n, ix.byChunk.df(int32(id)))
+	}
+
+	// Article level: an article's title counts once, its sections and
+	// bodies all together.
+	ix.article = make([]int32, n)
+	articleOf := map[string]int32{}
+	for d, c := range chunks {
+		a, ok := articleOf[c.DocID]
+		if !ok {
+			a = int32(len(articleOf))
+			articleOf[c.DocID] = a
+		}
+		ix.article[d] = a
+	}
+	ix.byArticle = newInverted(len(articleOf))
+	merged := make([][numFields][]int32, len(articleOf))
+	seenTitle := make([]bool, len(articleOf))
+	for d := range analysed {
+		a := ix.article[d]
+		ids := &analysed[d].ids
+		if !seenTitle[a] || chunks[d].DocID == "" {
+			merged[a][fieldTitle] = append(merged[a][fieldTitle], ids[fieldTitle]...)
+			seenTitle[a] = true
+		}
+		merged[a][fieldSection] = append(merged[a][fieldSection], ids[fieldSection]...)
+		merged[a][fieldBody] = append(merged[a][fieldBody], ids[fieldBody]...)
+	}
+	for a := range merged {
+		ix.byArticle.add(a, &merged[a], counts)
+	}
+	ix.byArticle.finish(len(ix.terms))
+
+	articles := len(articleOf)
+	ix.scratch.New = func() any {
+		return &scratch{chunk: make([]float64, n), article: make([]float64, articles)}
+	}
+	if !opts.NoTypos {
 		ix.typos = newTypoIndex(typoWords, func(term string) int {
 			if id, ok := ix.terms[term]; ok {
-				return len(ix.postings[id])
+				return ix.byChunk.df(id)
 			}
 			return 0
 		})
@@ -324,18 +353,19 @@ func (ix *Index) Retrieve(ctx context.Context, q Query) (Result, error) {
 	if ix.dense != nil {
 		dvec = ix.dense.queryVector(qt)
 		if dvec != nil {
-			ranked = fuse(lexical, ix.dense.search(dvec, depth))
+			ranked = fuse([][]hit{lexical, ix.dense.search(dvec, depth)}, []float64{1, ix.dense.weight})
 		}
+	}
+	var res Result
+	for i := 0; i < len(ranked) && i < confidenceDepth; i++ {
+		res.Confidence = max(res.Confidence, ix.coverage(qt, ranked[i].doc))
 	}
 	if len(ranked) > k {
 		ranked = ranked[:k]
 	}
-	res := Result{Snippets: make([]Snippet, len(ranked))}
+	res.Snippets = make([]Snippet, len(ranked))
 	for i, h := range ranked {
 		res.Snippets[i] = ix.chunks[h.doc].Snippet(h.score)
-	}
-	if len(ranked) > 0 {
-		res.Confidence = ix.confidence(qt, ranked[0].doc, dvec)
 	}
 	return res, nil
 }
@@ -397,36 +427,28 @@ type hit struct {
 	score float64
 }
 
-// bm25 returns the best k chunks by BM25F score.
+// bm25 returns the best k chunks by BM25F score, each raised by
+// ArticleWeight times its article's BM25F score.
 func (ix *Index) bm25(qt []queryTerm, k int) []hit {
-	sp := ix.scratch.Get().(*[]float64)
-	defer ix.scratch.Put(sp)
-	acc := *sp
-	var touched []int32
+	sc := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(sc)
 	k1, b := ix.opts.K1, ix.opts.B
-	for _, t := range qt {
-		if t.id < 0 {
-			continue
-		}
-		for _, p := range ix.postings[t.id] {
-			var tf float64
-			for f := range numFields {
-				if p.tf[f] == 0 {
-					continue
-				}
-				norm := 1 - b + b*float64(ix.fieldLen[f][p.doc])/ix.avgLen[f]
-				tf += ix.weight[f] * float64(p.tf[f]) / norm
-			}
-			if acc[p.doc] == 0 {
-				touched = append(touched, p.doc)
-			}
-			acc[p.doc] += t.weight * t.idf * tf / (k1 + tf)
-		}
+	touched := ix.byChunk.score(qt, k1, b, &ix.weight, sc.chunk, nil)
+	var arts []int32
+	if ix.opts.ArticleWeight > 0 {
+		arts = ix.byArticle.score(qt, k1, b, &ix.weight, sc.article, nil)
 	}
 	hits := make([]hit, 0, len(touched))
 	for _, d := range touched {
-		hits = append(hits, hit{d, acc[d]})
-		acc[d] = 0
+		s := sc.chunk[d]
+		if ix.opts.ArticleWeight > 0 {
+			s += ix.opts.ArticleWeight * sc.article[ix.article[d]]
+		}
+		hits = append(hits, hit{d, s})
+		sc.chunk[d] = 0
+	}
+	for _, a := range arts {
+		sc.article[a] = 0
 	}
 	return topK(hits, k)
 }
@@ -445,14 +467,17 @@ func topK(hits []hit, k int) []hit {
 	return hits
 }
 
-// confidence is the IDF-weighted share of the query's terms found in the
-// chunk doc, or the dense cosine when that is higher (see Result).
-func (ix *Index) confidence(qt []queryTerm, doc int32, dvec []float32) float64 {
+// confidenceDepth is how many of the best chunks confidence looks at.
+const confidenceDepth = 3
+
+// coverage is the IDF-weighted share of the query's terms found in the
+// chunk doc, in [0, 1].
+func (ix *Index) coverage(qt []queryTerm, doc int32) float64 {
 	var have, all float64
 	for _, t := range qt {
 		w := t.weight * t.idf
 		all += w
-		if t.id >= 0 && ix.contains(t.id, doc) {
+		if t.id >= 0 && ix.byChunk.contains(t.id, doc) {
 			have += w
 		}
 	}
@@ -460,15 +485,5 @@ func (ix *Index) confidence(qt []queryTerm, doc int32, dvec []float32) float64 {
 	if all > 0 {
 		c = have / all
 	}
-	if ix.dense != nil && dvec != nil {
-		c = max(c, ix.dense.similarity(dvec, doc)*denseConfidenceScale)
-	}
 	return math.Min(1, math.Max(0, c))
-}
-
-// contains reports whether term id occurs in chunk doc.
-func (ix *Index) contains(id, doc int32) bool {
-	ps := ix.postings[id]
-	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= doc })
-	return i < len(ps) && ps[i].doc == doc
 }
