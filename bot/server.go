@@ -20,8 +20,6 @@ import (
 
 	"github.com/switchboard/switchboard/adapters/web"
 	"github.com/switchboard/switchboard/conversation"
-	"github.com/switchboard/switchboard/conversation/memstore"
-	"github.com/switchboard/switchboard/conversation/redisstore"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -96,69 +94,21 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		if !ok {
 			s.cancelBase()
 			s.cancelBG()
-			if s.store != nil {
-				s.store.Close()
+			if s.manager != nil {
+				_ = (&Pipeline{Store: s.store, Manager: s.manager}).Close(context.Background())
 			}
 		}
 	}()
 
-	s.index = opt.Knowledge
-	if s.index == nil {
-		start := time.Now()
-		ix, err := knowledge.Open(ctx, cfg.Knowledge.Dir, knowledge.LoadOptions{}, knowledge.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
-		}
-		s.index = ix
-		log.Info("knowledge loaded", "dir", cfg.Knowledge.Dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond))
-	}
-	if s.index.Len() == 0 {
-		return nil, fmt.Errorf("load knowledge %s: no articles", cfg.Knowledge.Dir)
-	}
-
-	s.store = opt.Store
-	if s.store == nil {
-		st, err := OpenStore(ctx, cfg, log)
-		if err != nil {
-			return nil, err
-		}
-		s.store = st
-	}
-
-	answerer := opt.Answerer
-	if answerer == nil {
-		a, err := NewAnswerer(ctx, cfg, log)
-		if err != nil {
-			return nil, err
-		}
-		answerer = a
-	}
-
-	mgr, err := conversation.NewManager(conversation.Options{
-		Store:               s.store,
-		Searcher:            s.index,
-		Answerer:            answerer,
-		Logger:              log.WithGroup("conversation"),
-		Metrics:             s.metrics.hooks(),
-		HistoryTurns:        cfg.Conversation.HistoryTurns,
-		SessionTTL:          cfg.Conversation.SessionTTL,
-		RateLimit:           cfg.Conversation.RateLimit,
-		RateWindow:          cfg.Conversation.RateWindow,
-		MaxFallbacks:        cfg.Conversation.MaxFallbacks,
-		Workers:             cfg.Conversation.Workers,
-		TopK:                cfg.Answer.TopK,
-		ConfidenceThreshold: cfg.Answer.Threshold,
-		Secrets:             cfg.Secrets.values(),
-		Now:                 opt.Now,
-	})
+	p, err := NewPipeline(ctx, cfg, opt, s.metrics.hooks(), log)
 	if err != nil {
-		return nil, fmt.Errorf("build pipeline: %w", err)
+		return nil, err
 	}
-	s.manager = mgr
+	s.store, s.index, s.manager = p.Store, p.Index, p.Manager
 
 	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
 	s.web, err = web.New(web.Options{
-		Handler:        mgr,
+		Handler:        s.manager,
 		Secret:         []byte(cfg.Secrets.WidgetSecret),
 		AllowedOrigins: cfg.Server.AllowedOrigins,
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
@@ -184,7 +134,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			off = append(off, p.Name+" ("+why+")")
 			continue
 		}
-		a, err := p.New(Deps{Config: cfg, Handler: mgr, Logger: log.With("adapter", p.Name)})
+		a, err := p.New(Deps{Config: cfg, Handler: s.manager, Logger: log.With("adapter", p.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
 		}
@@ -207,26 +157,6 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	ok = true
 	return s, nil
-}
-
-// values returns the secrets a reply must never contain.
-func (s Secrets) values() []string {
-	return []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
-}
-
-// OpenStore opens the session store cfg names: Redis when REDIS_URL is
-// set, memory otherwise.
-func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (conversation.Store, error) {
-	if cfg.Secrets.RedisURL == "" {
-		log.Info("session store: in process (set REDIS_URL to share sessions between replicas)")
-		return memstore.New(memstore.Options{Logger: log}), nil
-	}
-	st, err := redisstore.Open(ctx, cfg.Secrets.RedisURL, redisstore.Options{Prefix: cfg.Redis.Prefix, Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("open session store: %w", err)
-	}
-	log.Info("session store: redis", "prefix", cfg.Redis.Prefix)
-	return st, nil
 }
 
 // Handler returns the server's HTTP handler (every route, with the

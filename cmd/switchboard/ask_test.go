@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// testKB is a copy of four demo articles kept by the bot package's tests.
+const testKB = "../../bot/testdata/knowledge"
+
+func TestAskJSON(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		source   string // expected prefix of the first citation; "" for a fallback
+		fallback bool
+	}{
+		{"flags first", []string{"--knowledge", testKB, "--json", "How long does a refund take to arrive?"}, "refunds.md", false},
+		{"flags after the question", []string{"what does the Plus plan cost per month", "--json", "--knowledge", testKB}, "plans-and-pricing.md", false},
+		{"out of scope", []string{"--knowledge", testKB, "--json", "--", "Who won the football world cup in 1998?"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), append([]string{"ask"}, tt.args...), &stdout, &stderr); err != nil {
+				t.Fatalf("ask: %v (stderr %s)", err, stderr.String())
+			}
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal(stdout.Bytes(), &raw); err != nil {
+				t.Fatalf("output %q is not JSON: %v", stdout.String(), err)
+			}
+			if got, want := len(raw), 5; got != want {
+				t.Fatalf("output has %d keys, want exactly reply, citations, confidence, fallback, handoff: %s", got, stdout.String())
+			}
+			var a askAnswer
+			if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
+				t.Fatal(err)
+			}
+			if a.Reply == "" {
+				t.Fatalf("empty reply: %s", stdout.String())
+			}
+			if a.Fallback != tt.fallback {
+				t.Fatalf("fallback = %v, want %v: %s", a.Fallback, tt.fallback, stdout.String())
+			}
+			if tt.source != "" && (len(a.Citations) == 0 || !strings.HasPrefix(a.Citations[0].Source, tt.source)) {
+				t.Fatalf("citations %+v, want the first from %s", a.Citations, tt.source)
+			}
+		})
+	}
+}
+
+func TestAskErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool
+	}{
+		{"no question", []string{"--knowledge", testKB}, true},
+		{"bad mode", []string{"--knowledge", testKB, "--mode", "psychic", "hi"}, true},
+		{"unknown flag", []string{"--nope", "hi"}, true},
+		{"missing knowledge", []string{"--knowledge", "/does/not/exist", "hi"}, false},
+		{"missing config", []string{"--config", "/does/not/exist.yaml", "hi"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), append([]string{"ask"}, tt.args...), &stdout, &stderr)
+			if err == nil {
+				t.Fatalf("ask %v succeeded: %s", tt.args, stdout.String())
+			}
+			var u usageError
+			if got := errors.As(err, &u); got != tt.usage {
+				t.Fatalf("ask %v = %v; usage error %v, want %v", tt.args, err, got, tt.usage)
+			}
+			if exitCode(err) == 0 {
+				t.Fatal("exit code 0 for an error")
+			}
+		})
+	}
+}
+
+func TestAskText(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ask", "--knowledge", testKB, "How long does a refund take to arrive?"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "Sources:") || !strings.Contains(stdout.String(), "refunds.md") {
+		t.Fatalf("output %q: want the answer and its sources", stdout.String())
+	}
+}

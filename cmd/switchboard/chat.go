@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard/switchboard/conversation"
+)
+
+func init() {
+	register(command{
+		name:    "chat",
+		summary: "talk to the bot in the terminal (the whole pipeline)",
+		run:     runChat,
+	})
+}
+
+// stdin is what chat reads (tests replace it).
+var stdin io.Reader = os.Stdin
+
+// terminal is the chat's Sender: it prints deltas as they come and the
+// citations at the end.
+type terminal struct {
+	w        io.Writer
+	streamed bool
+}
+
+func (t *terminal) Delta(_ context.Context, _ conversation.Address, text string) error {
+	if !t.streamed {
+		fmt.Fprint(t.w, "bot> ")
+		t.streamed = true
+	}
+	_, err := fmt.Fprint(t.w, text)
+	return err
+}
+
+func (t *terminal) Send(_ context.Context, r conversation.Reply) error {
+	if !t.streamed {
+		fmt.Fprint(t.w, "bot> ", r.Text)
+	}
+	fmt.Fprintln(t.w)
+	printCitations(t.w, r)
+	if r.Handoff {
+		fmt.Fprintln(t.w, "(handed over to a human agent; the bot stays quiet in this conversation)")
+	}
+	_, err := fmt.Fprintln(t.w)
+	return err
+}
+
+func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("chat", "[--config F] [--knowledge DIR] [--mode extractive|generative] [--model PATH]", stderr)
+	var pf pipelineFlags
+	pf.add(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("chat: unexpected argument %q", fs.Arg(0))}
+	}
+	p, err := pf.pipeline(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.WithoutCancel(ctx))
+
+	fmt.Fprintln(stdout, "Ask a question about the help centre. Type /quit to leave.")
+	addr := conversation.Address{Platform: "cli", Channel: "chat", User: "you"}
+	lines := make(chan string)
+	// The reader goroutine ends when stdin does; it may outlive runChat
+	// only while blocked in a read of a terminal the process owns.
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdin)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for n := 1; ; n++ {
+		fmt.Fprint(stdout, "you> ")
+		var line string
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stdout)
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(stdout)
+				return nil
+			}
+			line = strings.TrimSpace(l)
+		}
+		switch line {
+		case "":
+			continue
+		case "/quit", "/exit", "/q":
+			return nil
+		}
+		m := conversation.Message{ID: strconv.Itoa(n), Address: addr, UserName: "you", Text: line}
+		err := p.Manager.Handle(ctx, m, &terminal{w: stdout})
+		switch {
+		case err == nil:
+		case errors.Is(err, conversation.ErrRateLimited):
+			fmt.Fprintln(stdout, "bot>", conversation.RateLimitedText)
+		case errors.Is(err, conversation.ErrHumanHandling):
+			fmt.Fprintln(stdout, "(a human agent has this conversation; the bot stays quiet)")
+		case ctx.Err() != nil:
+			return nil
+		default:
+			fmt.Fprintln(stderr, "switchboard: chat:", err)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestChat(t *testing.T) {
+	old := stdin
+	t.Cleanup(func() { stdin = old })
+	stdin = strings.NewReader("How long does a refund take to arrive?\n\nwhat does the Plus plan cost per month\n/quit\nnever read\n")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"chat", "--knowledge", testKB}, &stdout, &stderr); err != nil {
+		t.Fatalf("chat: %v (stderr %s)", err, stderr.String())
+	}
+	out := stdout.String()
+	if got := strings.Count(out, "bot> "); got != 2 {
+		t.Fatalf("%d bot replies, want 2:\n%s", got, out)
+	}
+	for _, want := range []string{"refunds.md", "plans-and-pricing.md", "Sources:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "never read") {
+		t.Error("chat went on after /quit")
+	}
+}
+
+func TestChatEOF(t *testing.T) {
+	old := stdin
+	t.Cleanup(func() { stdin = old })
+	stdin = strings.NewReader("")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"chat", "--knowledge", testKB}, &stdout, &stderr); err != nil {
+		t.Fatalf("chat at end of input: %v", err)
+	}
+}
