@@ -27,11 +27,11 @@ type fakeSlack struct {
 	srv *httptest.Server
 
 	mu    sync.Mutex
-	calls []apiCall                                                      // guarded by mu
-	n     map[string]int                                                 // guarded by mu
+	calls []apiCall                                                     // guarded by mu
+	n     map[string]int                                                // guarded by mu
 	hooks map[string]func(w http.ResponseWriter, c apiCall, n int) bool // guarded by mu
-	posts []apiCall                                                      // guarded by mu: messages that exist
-	seq   int                                                            // guarded by mu
+	posts []apiCall                                                     // guarded by mu: messages that exist
+	seq   int                                                           // guarded by mu
 }
 
 type apiCall struct {

@@ -151,9 +151,12 @@ func Citations(cs []knowledge.Citation) string {
 		if title == "" {
 			title = c.Source
 		}
-		url := c.URL
-		if url == "" && (strings.HasPrefix(c.Source, "https://") || strings.HasPrefix(c.Source, "http://")) {
-			url = c.Source
+		url := ""
+		for _, u := range []string{c.URL, c.Source} {
+			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+				url = u
+				break
+			}
 		}
 		switch {
 		case url != "":

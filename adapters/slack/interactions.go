@@ -136,10 +136,9 @@ func (a *Adapter) humanRequested(ctx context.Context, v buttonValue, clicker, me
 	s.note = note
 	err := a.opts.Handler.Handle(ctx, m, s)
 	switch {
-	case errors.Is(err, conversation.ErrHumanHandling):
+	case errors.Is(err, conversation.ErrHumanHandling), errors.Is(err, conversation.ErrDuplicate):
+		// Already handed off, or this very button was pressed before.
 		_ = a.ephemeral(ctx, v.Channel, v.Thread, clicker, alreadyHuman)
-		s.finish(ctx, nil)
-	case errors.Is(err, conversation.ErrDuplicate):
 		s.finish(ctx, nil)
 	default:
 		s.finish(ctx, err)
