@@ -311,8 +311,11 @@ func (s *Store) SaveTurn(ctx context.Context, id string, turns []conversation.Tu
 	}
 	all := append(sess.turns, add...)
 	if len(all) > max {
-		// Copy rather than reslice so the dropped turns can be collected.
-		all = slices.Clone(all[len(all)-max:])
+		// Shift rather than reslice, so that the array does not grow
+		// without bound and the dropped turns can be collected.
+		n := copy(all, all[len(all)-max:])
+		clear(all[n:])
+		all = all[:n]
 	}
 	sess.turns = all
 	sess.meta = meta

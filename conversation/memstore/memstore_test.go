@@ -60,3 +60,7 @@ func TestCloseStopsReaper(t *testing.T) {
 		t.Fatal("reaper still running after Close returned")
 	}
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) conversation.Store { return New(Options{}) })
+}

@@ -57,21 +57,24 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// TestStoreOnCluster runs the suite on a three-node Redis Cluster, with
-// stores made by Open from a redis+cluster:// URL.
-func TestStoreOnCluster(t *testing.T) {
+// TestCluster runs the suite on a three-node Redis Cluster, with stores
+// made by Open from a redis+cluster:// URL, then stops a primary.
+func TestCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
 	url := "redis+cluster://" + strings.Join(c.Addrs, ",")
-	storetest.Run(t, func(t *testing.T) conversation.Store {
-		s, err := Open(t.Context(), url, Options{Prefix: newPrefix(), Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := s.rdb.(*redis.ClusterClient); !ok {
-			t.Fatalf("Open(%s) made a %T, want *redis.ClusterClient", url, s.rdb)
-		}
-		return s
+	t.Run("Suite", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) conversation.Store {
+			s, err := Open(t.Context(), url, Options{Prefix: newPrefix(), Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := s.rdb.(*redis.ClusterClient); !ok {
+				t.Fatalf("Open(%s) made a %T, want *redis.ClusterClient", url, s.rdb)
+			}
+			return s
+		})
 	})
+	t.Run("NodeDown", func(t *testing.T) { testClusterNodeDown(t, c) })
 }
 
 // TestKeyLayout pins the key names of DESIGN.md and checks that every key
@@ -346,4 +349,79 @@ func TestOpen(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("Open(closed port) took %v", took)
 	}
+}
+
+// BenchmarkStore measures round trips to a real redis-server on loopback.
+func BenchmarkStore(b *testing.B) {
+	srv := redistest.Start(b)
+	storetest.Benchmark(b, func(b *testing.B) conversation.Store {
+		s, err := New(srv.Client(), Options{Prefix: newPrefix(), Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// testClusterNodeDown stops one primary of a cluster: sessions in its
+// slots fail fast with ErrUnavailable, and all sessions work again, with
+// their data, once it is back.
+func testClusterNodeDown(t *testing.T, c *redistest.Cluster) {
+	s := mustNew(t, c.Client(), Options{Prefix: newPrefix()})
+	defer s.Close()
+	ctx := t.Context()
+	const sessions = 12
+	for i := range sessions {
+		id := fmt.Sprintf("session-%d", i)
+		if err := s.SaveTurn(ctx, id, []conversation.Turn{{Role: "user", Text: id}}, conversation.Meta{Turns: 1}, 5, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t0 := time.Now()
+	c.Nodes[0].Stop()
+	t.Logf("stopped node 0 in %v", time.Since(t0))
+	t0 = time.Now()
+	failed := 0
+	for i := range sessions {
+		id := fmt.Sprintf("session-%d", i)
+		start := time.Now()
+		_, err := s.History(ctx, id)
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("History(%s) with a primary down took %v", id, took)
+		}
+		if err != nil {
+			if !errors.Is(err, conversation.ErrUnavailable) {
+				t.Errorf("History(%s) with a primary down = %v, want ErrUnavailable", id, err)
+			}
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Errorf("no session of %d failed with one primary of 3 down", sessions)
+	}
+
+	t.Logf("checked sessions while down in %v", time.Since(t0))
+	t0 = time.Now()
+	c.Nodes[0].Restart()
+	t.Logf("restarted node 0 in %v", time.Since(t0))
+	t0 = time.Now()
+	deadline := time.Now().Add(10 * time.Second)
+	for i := range sessions {
+		id := fmt.Sprintf("session-%d", i)
+		for {
+			h, err := s.History(ctx, id)
+			if err == nil {
+				if len(h) != 1 || h[0].Text != id {
+					t.Errorf("History(%s) after the primary came back = %+v, want its one turn", id, h)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("History(%s) still failing 10s after the primary came back: %v", id, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	t.Logf("all sessions back %v after the restart; %d of %d were unavailable while the primary was down", time.Since(t0), failed, sessions)
 }

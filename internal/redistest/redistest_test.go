@@ -1,0 +1,75 @@
+package redistest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestServerRestartKeepsData(t *testing.T) {
+	s := Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	if err := c.Set(ctx, "k", "v1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name string
+		down func()
+	}{
+		{"Stop", s.Stop},
+		{"Kill", s.Kill},
+	} {
+		step.down()
+		if err := c.Ping(ctx).Err(); err == nil {
+			t.Fatalf("Ping after %s succeeded", step.name)
+		}
+		s.Restart()
+		var got string
+		var err error
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if got, err = c.Get(ctx, "k").Result(); err == nil {
+				break
+			}
+		}
+		if err != nil || got != "v1" {
+			t.Fatalf("Get(k) after %s and Restart = %q, %v, want v1", step.name, got, err)
+		}
+	}
+}
+
+func TestStopLeavesNoProcess(t *testing.T) {
+	s := Start(t)
+	s.mu.Lock()
+	pid := s.cmd.Process.Pid
+	s.mu.Unlock()
+	s.Stop()
+	s.Stop() // idempotent
+	// Signal 0 checks existence; the process has been waited for, so its
+	// pid is gone (or, rarely, reused by an unrelated process).
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("kill(%d, 0) after Stop = %v, want ESRCH", pid, err)
+	}
+}
+
+func TestCluster(t *testing.T) {
+	c := StartCluster(t)
+	rdb := c.Client()
+	ctx := context.Background()
+	// Keys spread over all three nodes' slots.
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		if err := rdb.Set(ctx, k, k, time.Minute).Err(); err != nil {
+			t.Fatalf("Set(%s) on the cluster: %v", k, err)
+		}
+	}
+	info, err := rdb.ClusterInfo(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "cluster_size:3"; !strings.Contains(info, want) {
+		t.Errorf("CLUSTER INFO lacks %q:\n%s", want, info)
+	}
+}
