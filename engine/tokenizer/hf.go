@@ -92,8 +92,10 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	for _, a := range f.AddedTokens {
 		n = max(n, a.ID+1)
 	}
-	if n > maxVocab {
-		return nil, fmt.Errorf("parse tokenizer.json: %d tokens, more than %d", n, maxVocab)
+	if entries := len(m.Vocab) + len(f.AddedTokens); n > maxVocab || n > 2*entries+1024 {
+		// Ids may leave holes, but not so many that a small file could
+		// make us allocate a huge vocabulary.
+		return nil, fmt.Errorf("parse tokenizer.json: ids up to %d for %d tokens", n-1, entries)
 	}
 	v := Vocab{Model: ModelBPE, Pre: pre, Tokens: make([]string, n), Types: make([]int32, n),
 		BOS: -1, EOS: -1, Unknown: -1, Padding: -1}
