@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultMaxTokens is the generation length when Request.MaxTokens is zero.
@@ -40,7 +42,8 @@ func (m *Model) PromptIDs(req Request) ([]int, error) {
 
 // Generate implements Generator: it prefills the prompt, then samples one
 // token at a time until end of generation, MaxTokens, a stop string, an
-// error from onToken, or the end of ctx. The Result holds what was
+// error from onToken, or the end of ctx. Pieces and Text are valid UTF-8:
+// bytes that cannot form a character become U+FFFD. The Result holds what was
 // generated up to that point even when an error is returned. onToken may
 // be nil.
 func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece string) error) (Result, error) {
@@ -106,7 +109,7 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 	}
 	finish := func(reason string) (Result, error) {
 		res.FinishReason = reason
-		err := emit(stop.flush() + dec.Flush())
+		err := emit(stop.flush() + validUTF8(dec.Flush()))
 		res.Text = string(text)
 		res.DecodeTime = time.Since(start)
 		return res, err
@@ -125,7 +128,10 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 		history = append(history, next)
 		piece := ""
 		if !tok.IsControl(next) {
-			piece = dec.Next(next)
+			// Each byte that can never form a character (a model may emit
+			// any byte token) becomes U+FFFD, so that pieces, Text and stop
+			// matching all see valid UTF-8.
+			piece = validUTF8(dec.Next(next))
 		}
 		out, stopped := stop.add(piece)
 		if err := emit(out); err != nil {
@@ -145,4 +151,18 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 			return res, fmt.Errorf("generate: %w", err)
 		}
 	}
+}
+
+// validUTF8 replaces each byte of s that is not part of a valid UTF-8
+// sequence with U+FFFD, one per byte, so that the result does not depend on
+// how s was split into pieces.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteRune(r) // range yields RuneError (U+FFFD) for each bad byte
+	}
+	return b.String()
 }

@@ -51,7 +51,7 @@ func TestGenerateGreedy(t *testing.T) {
 			if !equalInts(res.IDs, p.Greedy) {
 				t.Errorf("%s: Generate(%q).IDs = %v, want %v", name, p.Text, res.IDs, p.Greedy)
 			}
-			if got, want := res.Text, m.Tokenizer.Decode(p.Greedy); got != want {
+			if got, want := res.Text, validUTF8(m.Tokenizer.Decode(p.Greedy)); got != want {
 				t.Errorf("%s: Text = %q, want %q", name, got, want)
 			}
 			if got := strings.Join(pieces, ""); got != res.Text {
@@ -110,11 +110,11 @@ func TestGenerateStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A stop string spanning tokens from the middle of the greedy text.
-	n := len(full.Text)
-	if n < 12 {
+	r := []rune(full.Text)
+	if len(r) < 12 {
 		t.Fatalf("greedy text %q too short", full.Text)
 	}
-	stop := full.Text[n/2 : n/2+6]
+	stop := string(r[len(r)/2 : len(r)/2+4])
 	want := full.Text[:strings.Index(full.Text, stop)]
 	req.Stop = []string{"never appears", stop}
 	var pieces []string
