@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/engine/gguf"
+	"github.com/switchboard/switchboard/engine/tensor"
+)
+
+// rewriteGGUF writes a copy of the GGUF file src to a temporary file after
+// edit has changed its metadata and tensors.
+func rewriteGGUF(t *testing.T, src string, edit func(meta []gguf.KV, ts []tensor.Tensor) ([]gguf.KV, []tensor.Tensor)) string {
+	t.Helper()
+	f, err := gguf.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	meta, ts := edit(f.Metadata(), f.Tensors())
+	path := filepath.Join(t.TempDir(), "edited.gguf")
+	if err := gguf.WriteFile(path, meta, ts); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// copyHF copies a model folder, then edits its config.json.
+func copyHF(t *testing.T, src string, editConfig func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == "config.json" {
+			b = []byte(editConfig(string(b)))
+		}
+		if filepath.Ext(e.Name()) == ".gguf" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadCorrupt(t *testing.T) {
+	f32 := modelPath("llama", "model-f32.gguf")
+	whole, err := os.ReadFile(f32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(t.TempDir(), "truncated.gguf")
+	os.WriteFile(truncated, whole[:len(whole)/2], 0o644)
+
+	dropTensor := func(name string) func([]gguf.KV, []tensor.Tensor) ([]gguf.KV, []tensor.Tensor) {
+		return func(meta []gguf.KV, ts []tensor.Tensor) ([]gguf.KV, []tensor.Tensor) {
+			var out []tensor.Tensor
+			for _, x := range ts {
+				if x.Name != name {
+					out = append(out, x)
+				}
+			}
+			return meta, out
+		}
+	}
+	setMeta := func(key string, v any) func([]gguf.KV, []tensor.Tensor) ([]gguf.KV, []tensor.Tensor) {
+		return func(meta []gguf.KV, ts []tensor.Tensor) ([]gguf.KV, []tensor.Tensor) {
+			for i := range meta {
+				if meta[i].Key == key {
+					meta[i].Value = v
+				}
+			}
+			return meta, ts
+		}
+	}
+	hf := modelPath("llama", "")
+	tests := []struct {
+		name string
+		path string
+		want error    // nil: any error
+		says []string // the message names what is wrong
+	}{
+		{"truncated gguf", truncated, nil, []string{"truncated.gguf"}},
+		{"missing tensor", rewriteGGUF(t, f32, dropTensor("blk.1.ffn_up.weight")), ErrMissingTensor, []string{"blk.1.ffn_up.weight"}},
+		{"unknown architecture", rewriteGGUF(t, f32, setMeta("general.architecture", "mamba")), ErrArch, []string{"mamba"}},
+		{"wrong width", rewriteGGUF(t, f32, setMeta("llama.feed_forward_length", uint32(128))), ErrShape, []string{"ffn_gate", "[160 64]"}},
+		{"zero heads", rewriteGGUF(t, f32, setMeta("llama.attention.head_count", uint32(0))), ErrConfig, []string{"heads"}},
+		{"absurd context", rewriteGGUF(t, f32, setMeta("llama.context_length", uint32(1<<30))), ErrConfig, []string{"context"}},
+		{"hf wrong ff", copyHF(t, hf, func(c string) string {
+			return strings.Replace(c, `"intermediate_size": 160`, `"intermediate_size": 161`, 1)
+		}), ErrShape, []string{"gate_proj"}},
+		{"hf unknown model type", copyHF(t, hf, func(c string) string {
+			return strings.Replace(c, `"model_type": "llama"`, `"model_type": "mamba"`, 1)
+		}), ErrArch, []string{"mamba"}},
+		{"hf unsupported rope scaling", copyHF(t, hf, func(c string) string {
+			return strings.Replace(c, `"rope_type": "default"`, `"rope_type": "yarn"`, 1)
+		}), ErrConfig, []string{"yarn"}},
+		{"hf bad json", copyHF(t, hf, func(c string) string { return c[:len(c)/2] }), nil, []string{"config.json"}},
+		{"not a file", filepath.Join(t.TempDir(), "absent.gguf"), os.ErrNotExist, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Load(tt.path)
+			if err == nil {
+				m.Close()
+				t.Fatalf("Load() succeeded, want an error")
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("Load() = %v, want %v", err, tt.want)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("Load() = %q, want it to mention %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	before := runtime.NumGoroutine()
+	m, err := LoadWith(modelPath("llama", "model-f32.gguf"), Options{Threads: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("second Close() = %v, want ErrClosed", err)
+	}
+	if _, err := m.Generate(context.Background(), Request{Prompt: "x"}, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Generate after Close = %v, want ErrClosed", err)
+	}
+	// The workers are gone.
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before Load", n, before)
+	}
+}
