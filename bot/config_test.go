@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,5 +130,28 @@ func TestPlatformsOffReasons(t *testing.T) {
 		if why := offReason(p, Secrets{}); !strings.Contains(why, "unset") {
 			t.Errorf("%s without credentials: offReason = %q, want it to name the unset variables", p.Name, why)
 		}
+	}
+}
+
+func TestSlackOnWithCredentials(t *testing.T) {
+	cfg := testConfig()
+	cfg.Secrets.SlackBotToken = "xoxb-test"
+	cfg.Secrets.SlackSigningSecret = "signing"
+	r := start(t, cfg, Options{})
+	var names []string
+	for _, a := range r.adapters {
+		names = append(names, a.Name())
+	}
+	if got := strings.Join(names, ","); got != "web,slack" {
+		t.Fatalf("adapters = %s, want web,slack", got)
+	}
+	// Its route is registered and refuses unsigned requests.
+	resp, err := http.Post(r.URL+"/slack/events", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned POST /slack/events: status %d, want 401", resp.StatusCode)
 	}
 }

@@ -1,9 +1,12 @@
 package bot
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
+	"github.com/switchboard/switchboard/adapters/slack"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -42,6 +45,20 @@ var platforms = []Platform{
 			}
 			return m
 		},
+		New: func(d Deps) (Adapter, error) {
+			a, err := slack.New(slack.Options{
+				Handler:       d.Handler,
+				BotToken:      d.Config.Secrets.SlackBotToken,
+				SigningSecret: d.Config.Secrets.SlackSigningSecret,
+				AppToken:      d.Config.Secrets.SlackAppToken,
+				APIURL:        d.Config.Secrets.SlackAPIURL,
+				Logger:        d.Logger,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return slackAdapter{a}, nil
+		},
 	},
 	{
 		Name: "discord",
@@ -67,4 +84,17 @@ func offReason(p Platform, s Secrets) string {
 		return "not in this build"
 	}
 	return ""
+}
+
+// slackAdapter lets the server drain Slack replies in flight before the
+// pipeline stops.
+type slackAdapter struct{ *slack.Adapter }
+
+var _ Drainer = slackAdapter{}
+
+func (a slackAdapter) Drain(ctx context.Context) error {
+	if err := a.Shutdown(ctx); err != nil && !errors.Is(err, slack.ErrClosed) {
+		return err
+	}
+	return nil
 }
