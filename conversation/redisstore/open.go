@@ -13,14 +13,16 @@ import (
 
 // Client settings NewClient uses when the URL does not set them: short
 // enough that an unreachable Redis turns into ErrUnavailable (and a 503)
-// within about a second, not minutes. go-redis's own defaults dial five
-// times per attempt and retry three times.
+// within about a second when it refuses connections, and within
+// (1+DefaultMaxRetries)*DefaultReadTimeout = 4 s when it hangs. go-redis's
+// own defaults dial five times per attempt and retry three times.
 const (
 	DefaultDialTimeout   = 2 * time.Second
 	DefaultReadTimeout   = 2 * time.Second
 	DefaultWriteTimeout  = 2 * time.Second
 	DefaultPoolTimeout   = 3 * time.Second
 	DefaultDialerRetries = 2
+	DefaultMaxRetries    = 1
 )
 
 // NewClient returns a client for a REDIS_URL. It does not connect. The
@@ -37,7 +39,7 @@ const (
 // A redis:// or rediss:// URL with several comma-separated hosts is a
 // cluster too. Options are go-redis's (dial_timeout=3s, read_timeout=1s,
 // max_retries=2, pool_size=20, ...); a cluster URL may also name more seed
-// nodes with addr=host:port. For Sentinel the password authenticates to
+// nodes with addr=host:port; max_retries=-1 turns retries off. For Sentinel the password authenticates to
 // the primary, not to the sentinels. A missing port means 6379 (26379 for
 // sentinels). Timeouts not set in the URL are the Default* constants.
 func NewClient(rawURL string) (redis.UniversalClient, error) {
@@ -57,11 +59,11 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 		}
 		if len(hosts) == 1 {
 			o := &redis.Options{Addr: hosts[0]}
-			tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries)
+			tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
 			return redis.NewClient(o), nil
 		}
 		o := &redis.ClusterOptions{Addrs: hosts}
-		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries)
+		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
 		return redis.NewClusterClient(o), nil
 	}
 
@@ -78,7 +80,7 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 			if err != nil {
 				return nil, err
 			}
-			tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries)
+			tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
 			return redis.NewClient(o), nil
 		}
 		fallthrough
@@ -98,7 +100,7 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, err
 		}
-		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries)
+		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
 		return redis.NewClusterClient(o), nil
 	case "redis+sentinel", "rediss+sentinel":
 		hosts, err := splitHosts(hostlist, "26379")
@@ -134,7 +136,7 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 		if o.TLSConfig != nil {
 			o.TLSConfig.ServerName = "" // the primary's name is not the sentinel's host
 		}
-		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries)
+		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
 		return redis.NewFailoverClient(o), nil
 	default:
 		return nil, fmt.Errorf("unknown scheme %q (want redis, rediss, redis+cluster, rediss+cluster or redis+sentinel)", scheme)
@@ -174,9 +176,12 @@ func splitHosts(list, defaultPort string) ([]string, error) {
 
 // tune sets the settings the URL left at zero. go-redis reads a negative
 // timeout as "none", which stays as the URL says.
-func tune(dial, read, write, pool *time.Duration, dialerRetries *int) {
+func tune(dial, read, write, pool *time.Duration, dialerRetries, maxRetries *int) {
 	if *dialerRetries == 0 {
 		*dialerRetries = DefaultDialerRetries
+	}
+	if *maxRetries == 0 {
+		*maxRetries = DefaultMaxRetries
 	}
 	for _, d := range []struct {
 		v   *time.Duration

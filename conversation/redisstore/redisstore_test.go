@@ -425,3 +425,82 @@ func testClusterNodeDown(t *testing.T, c *redistest.Cluster) {
 	}
 	t.Logf("all sessions back %v after the restart; %d of %d were unavailable while the primary was down", time.Since(t0), failed, sessions)
 }
+
+// TestRedisHangs freezes Redis (connections stay open, nothing answers):
+// calls give up after the client's read timeout with ErrUnavailable.
+func TestRedisHangs(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, srv.Client(), Options{})
+	defer s.Close()
+	ctx := t.Context()
+	// A first save loads the script, so that the frozen server gets an
+	// EVALSHA it can run when it resumes.
+	if err := s.SaveTurn(ctx, "warm-up", nil, conversation.Meta{}, 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Pause()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	took := make([]time.Duration, 2)
+	wg.Go(func() {
+		start := time.Now()
+		errs[0] = s.SaveTurn(ctx, "s", []conversation.Turn{{Role: "user", Text: "during the hang"}}, conversation.Meta{Turns: 1}, 10, time.Minute)
+		took[0] = time.Since(start)
+	})
+	wg.Go(func() {
+		start := time.Now()
+		_, errs[1] = s.History(ctx, "other")
+		took[1] = time.Since(start)
+	})
+	wg.Wait()
+	srv.Resume()
+	for i, name := range []string{"SaveTurn", "History"} {
+		if !errors.Is(errs[i], conversation.ErrUnavailable) {
+			t.Errorf("%s with Redis hung = %v, want ErrUnavailable", name, errs[i])
+		}
+		// redistest's client: 1 s read timeout, one retry.
+		if took[i] > 4*time.Second {
+			t.Errorf("%s with Redis hung took %v", name, took[i])
+		}
+	}
+
+	waitRecovered(t, s)
+	// The frozen server may have received the script and run it when it
+	// resumed, though the caller saw an error: at most once.
+	h, err := s.History(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) > 1 {
+		t.Errorf("History after a save retried during a hang has %d turns, want at most 1", len(h))
+	}
+	t.Logf("the save sent during the hang is %s", map[bool]string{true: "applied once", false: "absent"}[len(h) == 1])
+}
+
+// TestSaveScriptIsIdempotent replays one save, as go-redis does when the
+// reply to a script that did run is lost: the replay must not append the
+// turns again.
+func TestSaveScriptIsIdempotent(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, srv.Client(), Options{})
+	defer s.Close()
+	ctx := t.Context()
+	keys := []string{s.sessionKey("s", "history"), s.sessionKey("s", "meta")}
+	for i, token := range []string{"tok-1", "tok-1", "tok-2"} {
+		args := append(metaArgs(token, 10, time.Minute, conversation.Meta{Turns: i + 1}), `{"role":"user","text":"x"}`)
+		if err := saveScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := s.History(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 2 {
+		t.Errorf("History after saves with tokens 1, 1 (replayed), 2 = %d turns, want 2", len(h))
+	}
+	if m, err := s.Meta(ctx, "s"); err != nil || m.Turns != 3 {
+		t.Errorf("Meta after the replay and a new save = %+v, %v, want Turns 3", m, err)
+	}
+}

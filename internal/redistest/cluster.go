@@ -94,6 +94,7 @@ func (c *Cluster) Client() *redis.ClusterClient {
 		WriteTimeout:  ioTimeout,
 		PoolTimeout:   ioTimeout,
 		DialerRetries: dialerRetries,
+		MaxRetries:    maxRetries,
 	})
 	c.t.Cleanup(func() { rdb.Close() })
 	return rdb

@@ -33,6 +33,7 @@ const (
 	dialTimeout   = time.Second
 	ioTimeout     = time.Second
 	dialerRetries = 2
+	maxRetries    = 1
 )
 
 // startTimeout bounds how long a redis-server may take to answer PING.
@@ -169,8 +170,8 @@ func (s *Server) logTail() string {
 	return string(b)
 }
 
-// Client returns a new client of the server with short timeouts (1 s) and
-// two dial attempts per try,
+// Client returns a new client of the server with short timeouts (1 s),
+// two dial attempts per try and one retry,
 // closed when the test ends. It keeps working across Stop and Restart.
 func (s *Server) Client() *redis.Client {
 	c := redis.NewClient(&redis.Options{
@@ -180,6 +181,7 @@ func (s *Server) Client() *redis.Client {
 		WriteTimeout:  ioTimeout,
 		PoolTimeout:   ioTimeout,
 		DialerRetries: dialerRetries,
+		MaxRetries:    maxRetries,
 	})
 	s.t.Cleanup(func() { c.Close() })
 	return c
@@ -202,11 +204,29 @@ func (s *Server) signal(sig syscall.Signal) {
 		return
 	}
 	cmd.Process.Signal(sig)
+	cmd.Process.Signal(syscall.SIGCONT) // a paused server handles nothing else
 	select {
 	case <-exited:
 	case <-time.After(5 * time.Second):
 		cmd.Process.Kill()
 		<-exited
+	}
+}
+
+// Pause freezes the server (SIGSTOP) without closing its connections, as
+// a hung or partitioned Redis looks to clients: commands time out instead
+// of failing at once. Resume undoes it; Stop and Restart work while paused.
+func (s *Server) Pause() { s.send(syscall.SIGSTOP) }
+
+// Resume lets a paused server run again (SIGCONT).
+func (s *Server) Resume() { s.send(syscall.SIGCONT) }
+
+// send delivers sig to the running server, if any, without waiting.
+func (s *Server) send(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		s.cmd.Process.Signal(sig)
 	}
 }
 
