@@ -369,3 +369,54 @@ func FuzzParseHFJSON(f *testing.F) {
 		tok.Decode(tok.Encode(s))
 	})
 }
+
+// TestNormalizer: Qwen2's tokenizer.json normalizes to NFC before splitting.
+func TestNormalizer(t *testing.T) {
+	m := readTokenizerJSON(t, "bpe-gpt2")
+	plain, err := Load(writeJSON(t, t.TempDir(), "tokenizer.json", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["normalizer"] = map[string]any{"type": "Sequence", "normalizers": []any{map[string]any{"type": "NFC"}}}
+	nfc, err := Load(writeJSON(t, t.TempDir(), "tokenizer.json", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	composed, decomposed := "café naïve", "cafe\u0301 nai\u0308ve"
+	if got, want := nfc.Encode(decomposed), plain.Encode(composed); !slices.Equal(got, want) {
+		t.Errorf("NFC Encode(%q) = %v, want %v (the composed text's ids)", decomposed, got, want)
+	}
+	if slices.Equal(plain.Encode(decomposed), plain.Encode(composed)) {
+		t.Error("without a normalizer the decomposed text encodes like the composed one; the test shows nothing")
+	}
+	m["normalizer"] = map[string]any{"type": "Lowercase"}
+	if _, err := Load(writeJSON(t, t.TempDir(), "tokenizer.json", m)); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Load with a Lowercase normalizer: error = %v, want ErrUnsupported", err)
+	}
+}
+
+// TestGPT4oStyleRegex loads a tokenizer.json whose Split regex (the
+// o200k/Tekken family) has no hand-written scanner.
+func TestGPT4oStyleRegex(t *testing.T) {
+	const expr = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+	m := readTokenizerJSON(t, "bpe-llama3")
+	pre := m["pre_tokenizer"].(map[string]any)
+	pre["pretokenizers"].([]any)[0].(map[string]any)["pattern"] = map[string]any{"Regex": expr}
+	tok, err := Load(writeJSON(t, t.TempDir(), "tokenizer.json", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Pre(); got != "custom" {
+		t.Errorf("Pre() = %q, want custom", got)
+	}
+	split, _, err := regexSplitter(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := words(split, "HelloWorld's 12345 a/b\n\n  x"), []string{"Hello", "World's", " ", "123", "45", " a", "/b", "\n\n", " ", " x"}; !slices.Equal(got, want) {
+		t.Errorf("words = %q, want %q", got, want)
+	}
+	for _, c := range readReference(t)["bpe-llama3"].Cases {
+		checkRoundTrip(t, "gpt-4o regex", tok, c.Text)
+	}
+}

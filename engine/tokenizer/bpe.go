@@ -14,6 +14,7 @@ type bpeModel struct {
 	words        map[string]int32    // decoded bytes of normal tokens -> id, for ignoreMerges
 	ignoreMerges bool                // a word that is one token is that token, whatever the merges say
 	prefixSpace  bool                // prepend " " to text that does not start with one
+	normalize    func(string) string // nil for none
 	cache        cache
 }
 
@@ -25,7 +26,7 @@ type bpeMerge struct {
 func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
 
 func (t *Tokenizer) initBPE(v Vocab, o options) error {
-	m := &bpeModel{merges: make(map[uint64]bpeMerge, len(v.Merges)), prefixSpace: o.prefixSpace}
+	m := &bpeModel{merges: make(map[uint64]bpeMerge, len(v.Merges)), prefixSpace: o.prefixSpace, normalize: o.normalize}
 	split, ignore, err := o.splitter, false, error(nil)
 	if split == nil {
 		split, ignore, err = splitterFor(v.Pre)
@@ -95,6 +96,9 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 // encode appends the ids of text (no added tokens in it) to ids. first
 // says text starts the input, for the prefix space.
 func (m *bpeModel) encode(ids []int, text string, first bool) []int {
+	if m.normalize != nil {
+		text = m.normalize(text)
+	}
 	if m.prefixSpace && first && !strings.HasPrefix(text, " ") {
 		text = " " + text
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Hugging Face tokenizer.json, the parts this package reads.
@@ -72,7 +74,8 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	if (m.ContinuingSubwordPrefix != nil && *m.ContinuingSubwordPrefix != "") || (m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "") {
 		return nil, fmt.Errorf("%w: tokenizer.json BPE with subword prefix or suffix", ErrUnsupported)
 	}
-	if err := checkNormalizer(f.Normalizer); err != nil {
+	normalize, err := hfNormalize(f.Normalizer)
+	if err != nil {
 		return nil, err
 	}
 	split, pre, prefixSpace, byteLevel, err := hfSplitter(f.PreTokenizer)
@@ -133,26 +136,48 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	ignore := m.IgnoreMerges
 	return newTokenizer(v, options{
 		splitter: split, ignoreMerges: &ignore, prefixSpace: prefixSpace,
-		pairs: merges, strip: strip, eog: extra,
+		pairs: merges, strip: strip, eog: extra, normalize: normalize,
 	})
 }
 
-// checkNormalizer accepts the normalizers that change nothing this package
-// would see.
-func checkNormalizer(n *hfNormalizer) error {
+// hfNormalize returns the normalizer as a function (nil for none). The
+// Unicode normal forms are supported (Qwen2 uses NFC), alone or in a
+// Sequence.
+func hfNormalize(n *hfNormalizer) (func(string) string, error) {
 	if n == nil {
-		return nil
+		return nil, nil
 	}
 	switch n.Type {
+	case "NFC":
+		return norm.NFC.String, nil
+	case "NFD":
+		return norm.NFD.String, nil
+	case "NFKC":
+		return norm.NFKC.String, nil
+	case "NFKD":
+		return norm.NFKD.String, nil
 	case "Sequence":
+		var fns []func(string) string
 		for i := range n.Normalizers {
-			if err := checkNormalizer(&n.Normalizers[i]); err != nil {
-				return err
+			fn, err := hfNormalize(&n.Normalizers[i])
+			if err != nil {
+				return nil, err
+			}
+			if fn != nil {
+				fns = append(fns, fn)
 			}
 		}
-		return nil
+		if len(fns) == 0 {
+			return nil, nil
+		}
+		return func(s string) string {
+			for _, fn := range fns {
+				s = fn(s)
+			}
+			return s
+		}, nil
 	}
-	return fmt.Errorf("%w: tokenizer.json normalizer %q", ErrUnsupported, n.Type)
+	return nil, fmt.Errorf("%w: tokenizer.json normalizer %q", ErrUnsupported, n.Type)
 }
 
 // parseMerges reads merges as "a b" strings or as [a, b] pairs.

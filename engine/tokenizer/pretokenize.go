@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -271,9 +272,11 @@ func splitterFor(pre string) (splitter, bool, error) {
 }
 
 // regexSplitter returns the pre-tokenizer for a Split regex of a
-// tokenizer.json, and the GGUF name of its kind ("" for one handled by
-// Go's regexp). Known expressions get their hand-written scanners; others
-// are compiled with Go's regexp, which fails on look-around.
+// tokenizer.json, and the GGUF name of its kind ("" for others). Known
+// expressions get their hand-written scanners. Others run on Go's regexp,
+// whose leftmost-first alternation picks what a backtracking engine
+// would: an expression ending in the usual \s+(?!\S)|\s+ has that tail
+// done by hand (Go has no look-ahead), and other look-around fails.
 func regexSplitter(expr string) (splitter, string, error) {
 	switch expr {
 	case regexGPT2:
@@ -283,12 +286,80 @@ func regexSplitter(expr string) (splitter, string, error) {
 	case regexQwen2:
 		return ruleSplitter(llama3Rule(1), false), "qwen2", nil
 	}
-	re, err := regexp.Compile(expr)
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: pre-tokenizer regex %q: %v", ErrUnsupported, expr, err)
+	head, tail := strings.CutSuffix(expr, lookaheadTail)
+	goExpr, err := unicodeClasses(head)
+	if err == nil {
+		if tail {
+			goExpr = `^(?:` + goExpr + `)`
+		}
+		var re *regexp.Regexp
+		if re, err = regexp.Compile(goExpr); err == nil {
+			if tail {
+				return headTailSplitter(re), "", nil
+			}
+			return isolatedSplitter(re), "", nil
+		}
 	}
+	return nil, "", fmt.Errorf("%w: pre-tokenizer regex %q: %v", ErrUnsupported, expr, err)
+}
+
+// lookaheadTail ends the byte-level pre-tokenizer expressions: a run of
+// whitespace gives its last character to the next word when one follows.
+const lookaheadTail = `|\s+(?!\S)|\s+`
+
+// Oniguruma's Unicode shorthands, which in Go's regexp are ASCII-only.
+var shorthands = map[byte]struct {
+	class   string // inside brackets
+	negated bool
+}{
+	's': {`\t-\r\x{85}\p{Z}`, false}, // White_Space
+	'S': {`\t-\r\x{85}\p{Z}`, true},
+	'd': {`\p{Nd}`, false},
+	'D': {`\p{Nd}`, true},
+	'w': {`\p{L}\p{M}\p{Nd}\p{Pc}`, false},
+	'W': {`\p{L}\p{M}\p{Nd}\p{Pc}`, true},
+}
+
+// unicodeClasses rewrites \s \d \w and their negations with the Unicode
+// meaning Hugging Face's Oniguruma gives them.
+func unicodeClasses(expr string) (string, error) {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case c == '\\' && i+1 < len(expr):
+			next := expr[i+1]
+			i++
+			sh, ok := shorthands[next]
+			switch {
+			case !ok:
+				b.WriteByte(c)
+				b.WriteByte(next)
+			case inClass && sh.negated:
+				return "", fmt.Errorf("negated class \\%c inside brackets", next)
+			case inClass:
+				b.WriteString(sh.class)
+			case sh.negated:
+				b.WriteString("[^" + sh.class + "]")
+			default:
+				b.WriteString("[" + sh.class + "]")
+			}
+			continue
+		case c == '[' && !inClass:
+			inClass = true
+		case c == ']' && inClass:
+			inClass = false
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), nil
+}
+
+// isolatedSplitter is a Split with behavior Isolated: matches and the gaps
+// between them are words.
+func isolatedSplitter(re *regexp.Regexp) splitter {
 	return func(text string, emit func(string)) {
-		// "Isolated" split: matches and the gaps between them are words.
 		last := 0
 		for _, m := range re.FindAllStringIndex(text, -1) {
 			if m[0] > last {
@@ -302,5 +373,52 @@ func regexSplitter(expr string) (splitter, string, error) {
 		if last < len(text) {
 			emit(text[last:])
 		}
-	}, "", nil
+	}
+}
+
+// headTailSplitter matches the anchored head at each place, then the
+// whitespace tail; text neither matches is a gap word.
+func headTailSplitter(head *regexp.Regexp) splitter {
+	return func(text string, emit func(string)) {
+		gap := -1
+		flush := func(end int) {
+			if gap >= 0 {
+				emit(text[gap:end])
+				gap = -1
+			}
+		}
+		for i := 0; i < len(text); {
+			if m := head.FindStringIndex(text[i:]); m != nil && m[1] > 0 {
+				flush(i)
+				emit(text[i : i+m[1]])
+				i += m[1]
+				continue
+			}
+			j, runes, lastSize := i, 0, 0
+			for j < len(text) {
+				r, size := utf8.DecodeRuneInString(text[j:])
+				if (r == utf8.RuneError && size == 1) || !unicode.IsSpace(r) {
+					break
+				}
+				j += size
+				runes++
+				lastSize = size
+			}
+			if runes == 0 {
+				if gap < 0 {
+					gap = i
+				}
+				_, size := utf8.DecodeRuneInString(text[i:])
+				i += size
+				continue
+			}
+			flush(i)
+			if j < len(text) && runes > 1 {
+				j -= lastSize
+			}
+			emit(text[i:j])
+			i = j
+		}
+		flush(len(text))
+	}
 }

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"errors"
 	"math/rand"
 	"regexp"
 	"slices"
@@ -169,6 +170,51 @@ func TestPretokenizeRandom(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s words(%q) = %q, want %q", kinds[k].pre, text, got, want)
 			}
+		}
+	}
+}
+
+// TestGenericRegex runs the regexp fallback on spellings of the known
+// expressions that the scanners do not recognise, and expects the
+// scanners' words: the fallback's \s+(?!\S) tail and Unicode classes are
+// right too.
+func TestGenericRegex(t *testing.T) {
+	kinds := []struct{ pre, expr string }{
+		{"gpt-2", strings.Replace(regexGPT2, ` ?\p{N}+`, ` ?[\p{N}]+`, 1)},
+		{"llama-bpe", strings.Replace(regexLlama3, `\p{N}{1,3}`, `[\p{N}]{1,3}`, 1)},
+		{"qwen2", strings.Replace(regexQwen2, `|\p{N}|`, `|[\p{N}]|`, 1)},
+	}
+	texts := []string{"Hello  world  \n\n x", "a\u3000\u3000b\u0085\u0085c", "x\xff\xfe y"}
+	for _, c := range readReference(t)["gpt2"].Cases {
+		texts = append(texts, c.Text)
+	}
+	alpha := []rune{'a', 'B', '1', '٣', ' ', '\n', '\r', '\t', '\'', 's', 'L', 'e', '!', '\u3000', '\u00a0', 'ſ', '你', '\u0085', '\v'}
+	rng := rand.New(rand.NewSource(2))
+	for range 3000 {
+		rs := make([]rune, rng.Intn(10))
+		for i := range rs {
+			rs[i] = alpha[rng.Intn(len(alpha))]
+		}
+		texts = append(texts, string(rs))
+	}
+	for _, k := range kinds {
+		generic, name, err := regexSplitter(k.expr)
+		if err != nil || name != "" {
+			t.Fatalf("regexSplitter(%q) = %q, %v; want the generic splitter", k.expr, name, err)
+		}
+		scanner := mustSplitter(t, k.pre)
+		for _, s := range texts {
+			if got, want := words(generic, s), words(scanner, s); !slices.Equal(got, want) {
+				t.Fatalf("%s generic words(%q) = %q, want %q", k.pre, s, got, want)
+			}
+		}
+	}
+}
+
+func TestGenericRegexErrors(t *testing.T) {
+	for _, expr := range []string{`a(?=b)`, `[^\S]`, `(?<=a)b|\s+(?!\S)|\s+`} {
+		if _, _, err := regexSplitter(expr); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("regexSplitter(%q) error = %v, want ErrUnsupported", expr, err)
 		}
 	}
 }

@@ -113,8 +113,9 @@ type options struct {
 	pairs        [][2]string // byte-level merges as pairs, instead of Vocab.Merges
 	spmNorm      spmNormalizer
 	spmNormSet   bool
-	strip        map[int]stripRule // added tokens that swallow neighbouring whitespace
-	eog          []int             // further end-of-generation ids
+	strip        map[int]stripRule   // added tokens that swallow neighbouring whitespace
+	eog          []int               // further end-of-generation ids
+	normalize    func(string) string // byte-level: applied to text between added tokens
 }
 
 // stripRule says whether an added token swallows whitespace on its left or right.
