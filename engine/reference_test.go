@@ -112,16 +112,6 @@ func maxAbsDiff(a, b []float32) float64 {
 	return d
 }
 
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
 // greedy prefills ids and decodes n tokens one at a time.
 func greedy(t *testing.T, m *Model, ids []int, n int) []int {
 	t.Helper()
@@ -132,7 +122,7 @@ func greedy(t *testing.T, m *Model, ids []int, n int) []int {
 	}
 	var out []int
 	for len(out) < n {
-		next := argmax(logits)
+		next := Argmax(logits)
 		out = append(out, next)
 		if logits, err = s.Forward([]int{next}); err != nil {
 			t.Fatal(err)

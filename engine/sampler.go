@@ -40,7 +40,7 @@ func (s *sampler) sample(logits []float32, history []int) int {
 		penalize(logits, history, p, s.seen)
 	}
 	if s.cfg.Temperature <= 0 {
-		return argmaxFloat(logits)
+		return Argmax(logits)
 	}
 	c := s.cands[:len(logits)]
 	invT := float32(1 / s.cfg.Temperature)
@@ -82,7 +82,9 @@ func penalize(logits []float32, history []int, p float32, seen []bool) {
 	}
 }
 
-func argmaxFloat(v []float32) int {
+// Argmax returns the index of the largest value of v (the first, on ties):
+// the greedy choice among logits.
+func Argmax(v []float32) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {

@@ -134,7 +134,7 @@ func benchSequenceSync(ctx context.Context, m *engine.Model, prompt, gen int, se
 		return t, err
 	}
 	t.prefill = time.Since(t0)
-	next := argmax(logits)
+	next := engine.Argmax(logits)
 	t.ttft = time.Since(t0)
 	if ready != nil {
 		ready.Done()
@@ -150,18 +150,8 @@ func benchSequenceSync(ctx context.Context, m *engine.Model, prompt, gen int, se
 		if err != nil {
 			return t, err
 		}
-		tok[0] = argmax(logits)
+		tok[0] = engine.Argmax(logits)
 	}
 	t.decode = time.Since(t1)
 	return t, nil
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }

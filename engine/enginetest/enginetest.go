@@ -34,28 +34,18 @@ var Small = Shape{Dim: 128, Layers: 2, Heads: 4, KVHeads: 2, FF: 384, Vocab: 512
 var GPT2Small = Shape{Dim: 768, Layers: 12, Heads: 12, KVHeads: 12, FF: 3072, Vocab: 50257, Context: 1024, Type: tensor.F32}
 
 func (s Shape) withDefaults() Shape {
-	d := Small
-	if s.Dim == 0 {
-		s.Dim = d.Dim
+	orDefault := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
 	}
-	if s.Layers == 0 {
-		s.Layers = d.Layers
-	}
-	if s.Heads == 0 {
-		s.Heads = d.Heads
-	}
-	if s.KVHeads == 0 {
-		s.KVHeads = s.Heads
-	}
-	if s.FF == 0 {
-		s.FF = d.FF
-	}
-	if s.Vocab == 0 {
-		s.Vocab = d.Vocab
-	}
-	if s.Context == 0 {
-		s.Context = d.Context
-	}
+	orDefault(&s.Dim, Small.Dim)
+	orDefault(&s.Layers, Small.Layers)
+	orDefault(&s.Heads, Small.Heads)
+	orDefault(&s.KVHeads, s.Heads)
+	orDefault(&s.FF, Small.FF)
+	orDefault(&s.Vocab, Small.Vocab)
+	orDefault(&s.Context, Small.Context)
 	return s
 }
 
