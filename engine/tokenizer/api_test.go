@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -418,5 +419,50 @@ func TestGPT4oStyleRegex(t *testing.T) {
 	}
 	for _, c := range readReference(t)["bpe-llama3"].Cases {
 		checkRoundTrip(t, "gpt-4o regex", tok, c.Text)
+	}
+}
+
+// TestConcurrentEncode shares one Tokenizer (and its word cache) between
+// goroutines; run with -race.
+func TestConcurrentEncode(t *testing.T) {
+	tok := loadRef(t, "bpe-llama3")
+	cases := readReference(t)["bpe-llama3"].Cases
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(cases))
+	for range 4 {
+		wg.Go(func() {
+			for _, c := range cases {
+				if got := tok.Encode(c.Text); !slices.ContainsFunc(c.IDs, tok.IsControl) && !slices.Equal(got, c.IDs) {
+					errs <- c.Text
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Errorf("concurrent Encode(%q) differs from the reference", s)
+	}
+}
+
+func TestAddPrefixSpace(t *testing.T) {
+	m := tinyBPE(false, []any{map[string]any{"id": 8, "content": "<ctl>", "special": true}})
+	m["pre_tokenizer"].(map[string]any)["add_prefix_space"] = true
+	tok, err := Load(writeJSON(t, t.TempDir(), "tokenizer.json", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want []int
+	}{
+		{"abc", []int{6, 0, 4}},           // " abc"
+		{" abc", []int{6, 0, 4}},          // already has one
+		{"a<ctl>a", []int{6, 0, 8, 6, 0}}, // each fragment gets one
+	}
+	for _, tc := range tests {
+		if got := tok.EncodeSpecial(tc.text); !slices.Equal(got, tc.want) {
+			t.Errorf("EncodeSpecial(%q) = %v, want %v", tc.text, got, tc.want)
+		}
 	}
 }

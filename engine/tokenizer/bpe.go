@@ -93,13 +93,14 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 	return nil
 }
 
-// encode appends the ids of text (no added tokens in it) to ids. first
-// says text starts the input, for the prefix space.
-func (m *bpeModel) encode(ids []int, text string, first bool) []int {
+// encode appends the ids of text (no added tokens in it) to ids. The
+// prefix space, when asked for, goes before each fragment between added
+// tokens, as Hugging Face's ByteLevel pre-tokenizer does.
+func (m *bpeModel) encode(ids []int, text string) []int {
 	if m.normalize != nil {
 		text = m.normalize(text)
 	}
-	if m.prefixSpace && first && !strings.HasPrefix(text, " ") {
+	if m.prefixSpace && !strings.HasPrefix(text, " ") {
 		text = " " + text
 	}
 	m.split(text, func(w string) {

@@ -311,19 +311,15 @@ func (t *Tokenizer) EncodeSpecial(text string) []int {
 
 func (t *Tokenizer) encode(text string, m *matcher) []int {
 	var ids []int
-	afterToken := false
 	m.split(text, func(frag string, id int) {
-		if id >= 0 {
+		switch {
+		case id >= 0:
 			ids = append(ids, id)
-			afterToken = true
-			return
-		}
-		if t.spm != nil {
+		case t.spm != nil:
 			ids = t.spm.encode(ids, frag)
-		} else {
-			ids = t.bpe.encode(ids, frag, !afterToken)
+		default:
+			ids = t.bpe.encode(ids, frag)
 		}
-		afterToken = false
 	})
 	return ids
 }
