@@ -75,6 +75,22 @@ func toWordSet(s string, set map[string]bool) map[string]bool {
 // answering ("are you a human?", "is a human reading this?") and negated
 // requests ("I don't need an agent") are not requests.
 func WantsHuman(text string) bool {
+	if len(text) > 2000 {
+		return false // a request for a human is short; long text is a question
+	}
+	// Each sentence on its own, so that "Nobody answers. Get me someone!"
+	// is not read as a negated request.
+	// Users rarely capitalise, so any '.', '!', '?' or ';' ends a clause.
+	clauses := strings.FieldsFunc(text, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == ';' || r == '\n' })
+	for _, s := range clauses {
+		if sentenceWantsHuman(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func sentenceWantsHuman(text string) bool {
 	words := grounding.Words(text)
 	if len(words) == 0 || len(words) > 60 {
 		return false
@@ -125,7 +141,7 @@ func WantsHuman(text string) bool {
 			return true
 		}
 	}
-	// A verb of talking with anyone to talk to within five words, or a
+	// A verb of talking with anyone to talk to within eight words, or a
 	// verb of asking with an agent within four.
 	for i, w := range words {
 		if negated(i) {
@@ -135,8 +151,12 @@ func WantsHuman(text string) bool {
 		if !sv && !wv {
 			continue
 		}
+		// "get me someone", "give me a person": a weak verb and "me" ask
+		// for whoever comes next.
+		forMe := wv && i+1 < len(words) && words[i+1] == "me"
 		for _, n := range nouns {
-			if n > i && (sv && n-i <= 5 || wv && strong[n] && n-i <= 4) {
+			d := n - i
+			if d > 0 && (sv && d <= 8 || wv && strong[n] && d <= 4 || forMe && d <= 3) {
 				return true
 			}
 		}

