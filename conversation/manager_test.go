@@ -263,10 +263,15 @@ func runOrderTest(t *testing.T, store conversation.Store) {
 // the order Handle was called, even while the first one is slow.
 func TestArrivalOrder(t *testing.T) {
 	release := make(chan struct{})
+	started := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock() // a failing test must not leave the first message stuck
 	var mu sync.Mutex
 	var order []string
 	answerer := conversation.AnswererFunc(func(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
 		if q.Question == "first" {
+			close(started)
 			<-release
 		}
 		mu.Lock()
@@ -287,10 +292,14 @@ func TestArrivalOrder(t *testing.T) {
 				t.Errorf("Handle(%q): %v", text, err)
 			}
 		}()
-		// Wait until this message is queued (the first is being processed).
+		if i == 0 {
+			<-started // the first message is being processed
+			continue
+		}
+		// Wait until this message is queued behind the others.
 		waitFor(t, func() bool { return conversation.QueueLen(mg, session) == i })
 	}
-	close(release)
+	unblock()
 	wg.Wait()
 	if diff := cmp.Diff(texts, order); diff != "" {
 		t.Errorf("answer order (-want +got):\n%s", diff)
@@ -666,6 +675,9 @@ func TestEchoFilter(t *testing.T) {
 // message is then skipped.
 func TestCancelWhileQueued(t *testing.T) {
 	release := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock()
 	var asked sync.Map
 	answerer := conversation.AnswererFunc(func(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
 		asked.Store(q.Question, true)
@@ -693,7 +705,7 @@ func TestCancelWhileQueued(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Handle did not return after its ctx was canceled")
 	}
-	close(release)
+	unblock()
 	if err := <-done; err != nil {
 		t.Fatalf("slow Handle: %v", err)
 	}
