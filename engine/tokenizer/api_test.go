@@ -186,7 +186,7 @@ func TestSmolLMPreTokenizer(t *testing.T) {
 		t.Errorf("Pre() = %q, want %q", got, want)
 	}
 	gguf, err := New(Vocab{Model: ModelBPE, Pre: "smollm", Tokens: tok.tokens, Types: tok.types,
-		Merges: vocabOf(tok).Merges, BOS: -1, EOS: -1, Unknown: -1, Padding: -1})
+		Merges: tok.Vocab().Merges, BOS: -1, EOS: -1, Unknown: -1, Padding: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

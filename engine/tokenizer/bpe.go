@@ -11,6 +11,7 @@ type bpeModel struct {
 	split        splitter
 	byteID       [256]int32          // id of the one-byte token of each byte, -1 when absent
 	merges       map[uint64]bpeMerge // (left id, right id) -> merge
+	mergeList    []string            // the merges kept, "left right", by rank
 	words        map[string]int32    // decoded bytes of normal tokens -> id, for ignoreMerges
 	ignoreMerges bool                // a word that is one token is that token, whatever the merges say
 	prefixSpace  bool                // prepend " " to text that does not start with one
@@ -77,7 +78,7 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 			pairs = append(pairs, [2]string{a, b})
 		}
 	}
-	for rank, p := range pairs {
+	for _, p := range pairs {
 		l, okl := t.toID[p[0]]
 		r, okr := t.toID[p[1]]
 		id, okm := t.toID[p[0]+p[1]]
@@ -86,7 +87,8 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 		}
 		k := pairKey(int32(l), int32(r))
 		if _, dup := m.merges[k]; !dup {
-			m.merges[k] = bpeMerge{rank: int32(rank), id: int32(id)}
+			m.merges[k] = bpeMerge{rank: int32(len(m.mergeList)), id: int32(id)}
+			m.mergeList = append(m.mergeList, p[0]+" "+p[1])
 		}
 	}
 	t.bpe = m

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/switchboard/switchboard/engine/gguf"
 )
@@ -131,4 +132,38 @@ func loadGGUF(path string) (*Tokenizer, error) {
 	}
 	defer f.Close()
 	return FromGGUF(f)
+}
+
+// Metadata returns v as GGUF tokenizer.ggml.* metadata, as llama.cpp's
+// converter writes it: ids as uint32 (absent ids left out), token types
+// as int32, and add_space_prefix only for "llama". A Pre of "" or "custom"
+// is left out.
+func (v Vocab) Metadata() []gguf.KV {
+	meta := []gguf.KV{{Key: KeyModel, Value: v.Model}}
+	if v.Pre != "" && v.Pre != "custom" {
+		meta = append(meta, gguf.KV{Key: KeyPre, Value: v.Pre})
+	}
+	meta = append(meta, gguf.KV{Key: KeyTokens, Value: slices.Clone(v.Tokens)})
+	if v.Scores != nil {
+		meta = append(meta, gguf.KV{Key: KeyScores, Value: slices.Clone(v.Scores)})
+	}
+	if v.Types != nil {
+		meta = append(meta, gguf.KV{Key: KeyTokenType, Value: slices.Clone(v.Types)})
+	}
+	if v.Merges != nil {
+		meta = append(meta, gguf.KV{Key: KeyMerges, Value: slices.Clone(v.Merges)})
+	}
+	for _, id := range []struct {
+		key string
+		id  int
+	}{{KeyBOS, v.BOS}, {KeyEOS, v.EOS}, {KeyUnknown, v.Unknown}, {KeyPadding, v.Padding}} {
+		if id.id >= 0 {
+			meta = append(meta, gguf.KV{Key: id.key, Value: uint32(id.id)})
+		}
+	}
+	meta = append(meta, gguf.KV{Key: KeyAddBOS, Value: v.AddBOS}, gguf.KV{Key: KeyAddEOS, Value: v.AddEOS})
+	if v.Model == ModelSPM {
+		meta = append(meta, gguf.KV{Key: KeyAddSpacePrefix, Value: v.AddSpacePrefix})
+	}
+	return meta
 }

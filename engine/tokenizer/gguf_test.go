@@ -1,8 +1,12 @@
 package tokenizer
 
 import (
+	"bytes"
+	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard/switchboard/engine/gguf"
 )
@@ -64,4 +68,73 @@ func TestLoadGGUFPath(t *testing.T) {
 	if got, want := tok.Len(), 384; got != want {
 		t.Errorf("Len() = %d, want %d", got, want)
 	}
+}
+
+// TestMetadataMatchesConverter writes the reference vocabularies as GGUF
+// metadata and compares the tokenizer keys with what llama.cpp's
+// convert_hf_to_gguf.py wrote for the same vocabulary.
+func TestMetadataMatchesConverter(t *testing.T) {
+	for _, c := range []struct{ path, ref string }{
+		{"testdata/models/llama/model-q8_0.gguf", "bpe-gpt2"},
+		{"testdata/models/llama3/model-f32.gguf", "bpe-llama3"},
+		{"testdata/models/llama-spm/model-f32.gguf", "spm-llama"},
+	} {
+		t.Run(c.ref, func(t *testing.T) {
+			f, err := gguf.Open(c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			dir := "testdata/models/" + filepath.Base(filepath.Dir(c.path))
+			tok, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta := tok.Vocab().Metadata()
+			for _, key := range []string{KeyModel, KeyPre, KeyTokens, KeyScores, KeyTokenType, KeyMerges, KeyBOS, KeyEOS} {
+				want, inFile := f.Value(key)
+				var got any
+				for _, kv := range meta {
+					if kv.Key == key {
+						got = kv.Value
+					}
+				}
+				if key == KeyPre && tok.Model() == ModelSPM {
+					continue // the converter writes "default" for SentencePiece; llama.cpp ignores it
+				}
+				if !inFile {
+					if got != nil {
+						t.Errorf("%s = %v, but the converter wrote none", key, got)
+					}
+					continue
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s differs from the converter's (-converter +ours):\n%s", key, diff)
+				}
+			}
+		})
+	}
+}
+
+// TestGPT2ThroughGGUF writes the real GPT-2 vocabulary (no GGUF of it is
+// in testdata) as GGUF metadata, reads it back with FromGGUF, and checks
+// every reference case.
+func TestGPT2ThroughGGUF(t *testing.T) {
+	src := loadRef(t, "gpt2")
+	var buf bytes.Buffer
+	if err := gguf.Write(&buf, src.Vocab().Metadata(), nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := FromGGUF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Pre(); got != "gpt-2" {
+		t.Errorf("Pre() = %q, want gpt-2", got)
+	}
+	checkCases(t, tok, readReference(t)["gpt2"].Cases)
 }

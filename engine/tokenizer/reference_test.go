@@ -174,46 +174,20 @@ func TestReferenceSpecialCaseIsParsed(t *testing.T) {
 	}
 }
 
-// TestVocabPath builds each reference tokenizer through New(Vocab), the
-// path a GGUF loader takes, from the vocabulary the file loader read: the
-// ids must not change.
+// TestVocabPath builds each reference tokenizer through New(t.Vocab()),
+// the path a GGUF loader takes, from the vocabulary the file loader read:
+// the ids must not change.
 func TestVocabPath(t *testing.T) {
 	ref := readReference(t)
 	for name, r := range ref {
 		t.Run(name, func(t *testing.T) {
-			tok, err := New(vocabOf(loadRef(t, name)))
+			tok, err := New(loadRef(t, name).Vocab())
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkCases(t, tok, r.Cases)
 		})
 	}
-}
-
-// vocabOf is the Vocab a GGUF converter would write for tok.
-func vocabOf(tok *Tokenizer) Vocab {
-	v := Vocab{Model: tok.model, Pre: tok.pre, Tokens: tok.tokens, Types: tok.types,
-		BOS: tok.bos, EOS: tok.eos, Unknown: tok.unk, Padding: tok.pad, AddBOS: tok.addBOS}
-	if tok.spm != nil {
-		v.Scores = tok.spm.scores
-		v.AddSpacePrefix = tok.spm.norm.addDummyPrefix
-	}
-	if tok.bpe != nil {
-		type ranked struct {
-			rank int32
-			line string
-		}
-		var ms []ranked
-		for k, m := range tok.bpe.merges {
-			l, r := int32(k>>32), int32(uint32(k))
-			ms = append(ms, ranked{m.rank, tok.tokens[l] + " " + tok.tokens[r]})
-		}
-		slices.SortFunc(ms, func(a, b ranked) int { return int(a.rank - b.rank) })
-		for _, m := range ms {
-			v.Merges = append(v.Merges, m.line)
-		}
-	}
-	return v
 }
 
 type modelPrompts struct {

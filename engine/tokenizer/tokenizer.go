@@ -36,6 +36,7 @@ package tokenizer
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -224,6 +225,26 @@ func (t *Tokenizer) initEOG(extra []int) {
 			t.eog[id] = true
 		}
 	}
+}
+
+// Vocab returns the tokenizer as GGUF's tokenizer.ggml.* metadata
+// describes it, for writing a GGUF file; the slices are fresh copies.
+// New(t.Vocab()) encodes like t, except where a tokenizer.json said what
+// GGUF cannot: a pre-tokenizer with no GGUF name (Pre is then "custom",
+// which New rejects), a normalizer, or an ignore_merges other than
+// llama.cpp's choice for the pre-tokenizer.
+func (t *Tokenizer) Vocab() Vocab {
+	v := Vocab{Model: t.model, Pre: t.pre,
+		Tokens: slices.Clone(t.tokens), Types: slices.Clone(t.types),
+		BOS: t.bos, EOS: t.eos, Unknown: t.unk, Padding: t.pad, AddBOS: t.addBOS, AddEOS: t.addEOS}
+	if t.spm != nil {
+		v.Scores = slices.Clone(t.spm.scores)
+		v.AddSpacePrefix = t.spm.norm.addDummyPrefix
+	}
+	if t.bpe != nil {
+		v.Merges = slices.Clone(t.bpe.mergeList)
+	}
+	return v
 }
 
 // Len returns the number of tokens in the vocabulary.
