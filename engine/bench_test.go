@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -16,9 +17,19 @@ import (
 // 21M parameters; 84 MB as F32, 22 MB as Q8_0).
 var benchShape = enginetest.Shape{Dim: 512, Layers: 4, Heads: 8, KVHeads: 4, FF: 1408, Vocab: 8192, Context: 1024}
 
+// benchLarge switches the benchmarks to GPT-2 small's size (dim 768, 12
+// layers, 50257 tokens; 163M parameters in this Llama layout), the shape
+// the engine is compared with llama.cpp on:
+//
+//	go test -run '^$' -bench . ./engine -large
+var benchLarge = flag.Bool("large", false, "benchmark a GPT-2-small-sized random model")
+
 func benchModel(b *testing.B, typ tensor.Type) *engine.Model {
 	b.Helper()
 	s := benchShape
+	if *benchLarge {
+		s = enginetest.GPT2Small
+	}
 	s.Type = typ
 	path := filepath.Join(b.TempDir(), "model.gguf")
 	if err := enginetest.WriteModel(path, s); err != nil {
@@ -72,7 +83,7 @@ func BenchmarkPrefill(b *testing.B) {
 			s := m.NewState(128)
 			prompt := make([]int, 128)
 			for i := range prompt {
-				prompt[i] = (i * 31) % benchShape.Vocab
+				prompt[i] = (i * 31) % m.Config.Vocab
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
