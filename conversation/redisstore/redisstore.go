@@ -99,6 +99,11 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 	return &Store{rdb: rdb, prefix: opts.Prefix, log: log.WithGroup("redisstore")}, nil
 }
 
+// Client returns the client the store uses, so that other Redis work of
+// the same process (queues, pub/sub) can share its connections. The store
+// still owns it: do not Close it.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
 // tagEscaper keeps an id from closing or opening a hash tag; escaping '%'
 // keeps the mapping one to one.
 var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
