@@ -15,7 +15,6 @@ import (
 
 var redisPrefixes atomic.Int64
 
-
 // TestOrderUnderConcurrencyRedis is the concurrency check on a
 // real redis-server: 50 goroutines, 20 messages each, 10 sessions.
 func TestOrderUnderConcurrencyRedis(t *testing.T) {
