@@ -25,6 +25,10 @@ const (
 	MaxAlignment      = 1 << 16 // general.alignment
 )
 
+// maxElements bounds a tensor's elements so that its size in bytes (at
+// most 8 per element) fits an int, also on 32-bit machines.
+const maxElements = min(MaxTensorElements, math.MaxInt/8)
+
 // DefaultAlignment is the alignment of tensor data when a file does not set
 // general.alignment.
 const DefaultAlignment = 32
@@ -367,8 +371,8 @@ func Parse(data []byte) (*File, error) {
 				return nil, err
 			}
 			hi, lo := bits.Mul64(elems, ne)
-			if ne > MaxTensorElements || hi != 0 || lo > MaxTensorElements {
-				return nil, d.errorf(eoff, field+" shape", ErrLimit, "more than %d elements", uint64(MaxTensorElements))
+			if ne > maxElements || hi != 0 || lo > maxElements {
+				return nil, d.errorf(eoff, field+" shape", ErrLimit, "more than %d elements", uint64(maxElements))
 			}
 			elems = lo
 			t.Shape[int(nd)-1-j] = int(ne)

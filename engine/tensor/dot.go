@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // DotRow returns Σ row[j]·x[j] for one stored row of type t, computed block
@@ -12,7 +13,9 @@ import (
 // ErrUnsupported if t has no kernels (check Type.Supported when loading).
 //
 // Sums are accumulated in float32, so the result differs from dequantizing
-// and summing in another order by float32 rounding only.
+// and summing in another order by float32 rounding only. For quantized
+// types the block scales are applied to sums of quants (Σ d·sc·q·x =
+// d·Σ sc·(Σ q·x)), as ggml does.
 func DotRow(t Type, row []byte, x []float32) float32 {
 	bs, bb := t.BlockSize(), t.BlockBytes()
 	if !t.Supported() {
@@ -43,55 +46,93 @@ func DotRow(t Type, row []byte, x []float32) float32 {
 }
 
 func dotF32(row []byte, x []float32) float32 {
-	var s0, s1, s2, s3 float32
-	n := len(x) &^ 3
-	for i := 0; i < n; i += 4 {
-		r := row[4*i : 4*i+16 : 4*i+16]
-		xs := x[i : i+4 : i+4]
-		s0 += math.Float32frombits(binary.LittleEndian.Uint32(r[0:])) * xs[0]
-		s1 += math.Float32frombits(binary.LittleEndian.Uint32(r[4:])) * xs[1]
-		s2 += math.Float32frombits(binary.LittleEndian.Uint32(r[8:])) * xs[2]
-		s3 += math.Float32frombits(binary.LittleEndian.Uint32(r[12:])) * xs[3]
+	if !littleEndian {
+		var s float32
+		for i := range x {
+			s += math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:])) * x[i]
+		}
+		return s
+	}
+	// On a little-endian machine the stored row is a []float32 already.
+	w := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(row))), len(x))
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	n := len(x) &^ 7
+	for i := 0; i < n; i += 8 {
+		ws, xs := w[i:i+8:i+8], x[i:i+8:i+8]
+		s0 += ws[0] * xs[0]
+		s1 += ws[1] * xs[1]
+		s2 += ws[2] * xs[2]
+		s3 += ws[3] * xs[3]
+		s4 += ws[4] * xs[4]
+		s5 += ws[5] * xs[5]
+		s6 += ws[6] * xs[6]
+		s7 += ws[7] * xs[7]
 	}
 	for i := n; i < len(x); i++ {
-		s0 += math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:])) * x[i]
+		s0 += w[i] * x[i]
 	}
-	return (s0 + s1) + (s2 + s3)
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
+// littleEndian reports whether this machine stores numbers as GGUF and
+// safetensors do, so stored F32 rows can be read in place.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
 func dotF16(row []byte, x []float32) float32 {
+	h := halves(row, len(x))
 	var s0, s1, s2, s3 float32
 	n := len(x) &^ 3
 	for i := 0; i < n; i += 4 {
-		r := row[2*i : 2*i+8 : 2*i+8]
-		xs := x[i : i+4 : i+4]
-		s0 += f16Table[binary.LittleEndian.Uint16(r[0:])] * xs[0]
-		s1 += f16Table[binary.LittleEndian.Uint16(r[2:])] * xs[1]
-		s2 += f16Table[binary.LittleEndian.Uint16(r[4:])] * xs[2]
-		s3 += f16Table[binary.LittleEndian.Uint16(r[6:])] * xs[3]
+		hs, xs := h[i:i+4:i+4], x[i:i+4:i+4]
+		s0 += f16Table[hs[0]] * xs[0]
+		s1 += f16Table[hs[1]] * xs[1]
+		s2 += f16Table[hs[2]] * xs[2]
+		s3 += f16Table[hs[3]] * xs[3]
 	}
 	for i := n; i < len(x); i++ {
-		s0 += f16Table[binary.LittleEndian.Uint16(row[2*i:])] * x[i]
+		s0 += f16Table[h[i]] * x[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
 
 func dotBF16(row []byte, x []float32) float32 {
+	h := halves(row, len(x))
 	var s0, s1, s2, s3 float32
 	n := len(x) &^ 3
 	for i := 0; i < n; i += 4 {
-		r := row[2*i : 2*i+8 : 2*i+8]
-		xs := x[i : i+4 : i+4]
-		s0 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(r[0:]))<<16) * xs[0]
-		s1 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(r[2:]))<<16) * xs[1]
-		s2 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(r[4:]))<<16) * xs[2]
-		s3 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(r[6:]))<<16) * xs[3]
+		hs, xs := h[i:i+4:i+4], x[i:i+4:i+4]
+		s0 += math.Float32frombits(uint32(hs[0])<<16) * xs[0]
+		s1 += math.Float32frombits(uint32(hs[1])<<16) * xs[1]
+		s2 += math.Float32frombits(uint32(hs[2])<<16) * xs[2]
+		s3 += math.Float32frombits(uint32(hs[3])<<16) * xs[3]
 	}
 	for i := n; i < len(x); i++ {
-		s0 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(row[2*i:]))<<16) * x[i]
+		s0 += math.Float32frombits(uint32(h[i])<<16) * x[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// halves returns the n little-endian 16-bit values stored in row: the
+// bytes themselves on a little-endian machine, a decoded copy otherwise.
+func halves(row []byte, n int) []uint16 {
+	if littleEndian {
+		return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(row))), n)
+	}
+	h := make([]uint16, n)
+	for i := range h {
+		h[i] = binary.LittleEndian.Uint16(row[2*i:])
+	}
+	return h
+}
+
+// The quantized kernels below and their batched twins in batch.go perform
+// the same float32 operations in the same order, so DotRow and DotRows
+// agree bit for bit. Products are rounded explicitly (float32(a*b)) so that
+// no compiler fuses them into FMA instructions in one place and not in the
+// other.
 
 func dotQ4_0(row []byte, x []float32) float32 {
 	const bb = 2 + QK/2
@@ -103,10 +144,10 @@ func dotQ4_0(row []byte, x []float32) float32 {
 		qs := blk[2:bb]
 		var s0, s1 float32
 		for j := 0; j < QK/2; j++ {
-			s0 += float32(int8(qs[j]&0xf)-8) * xs[j]
-			s1 += float32(int8(qs[j]>>4)-8) * xs[j+QK/2]
+			s0 += float32(float32(int8(qs[j]&0xf)-8) * xs[j])
+			s1 += float32(float32(int8(qs[j]>>4)-8) * xs[j+QK/2])
 		}
-		sum += d * (s0 + s1)
+		sum += float32(d * (s0 + s1))
 	}
 	return sum
 }
@@ -121,18 +162,19 @@ func dotQ8_0(row []byte, x []float32) float32 {
 		qs := blk[2:bb]
 		var s0, s1, s2, s3 float32
 		for j := 0; j < QK; j += 4 {
-			s0 += float32(int8(qs[j])) * xs[j]
-			s1 += float32(int8(qs[j+1])) * xs[j+1]
-			s2 += float32(int8(qs[j+2])) * xs[j+2]
-			s3 += float32(int8(qs[j+3])) * xs[j+3]
+			s0 += float32(float32(int8(qs[j])) * xs[j])
+			s1 += float32(float32(int8(qs[j+1])) * xs[j+1])
+			s2 += float32(float32(int8(qs[j+2])) * xs[j+2])
+			s3 += float32(float32(int8(qs[j+3])) * xs[j+3])
 		}
-		sum += d * ((s0 + s1) + (s2 + s3))
+		sum += float32(d * ((s0 + s1) + (s2 + s3)))
 	}
 	return sum
 }
 
-// dotQ4K uses d·sc·Σq·x − dmin·m·Σx per 32-element sub-block, which is
-// the dequantized dot product with the scales factored out.
+// dotQ4K uses d·Σ sc·(Σ q·x) − dmin·Σ m·(Σ x) over the 32-element
+// sub-blocks, which is the dequantized dot product with the scales
+// factored out.
 func dotQ4K(row []byte, x []float32) float32 {
 	const bb = 4 + 12 + QKK/2
 	var sum float32
@@ -150,19 +192,19 @@ func dotQ4K(row []byte, x []float32) float32 {
 			xh := xb[64*j+32 : 64*j+64 : 64*j+64]
 			var ql, qh, xsl, xsh float32
 			for l := 0; l < 32; l++ {
-				ql += float32(q[l]&0xf) * xl[l]
-				qh += float32(q[l]>>4) * xh[l]
+				ql += float32(float32(q[l]&0xf) * xl[l])
+				qh += float32(float32(q[l]>>4) * xh[l])
 				xsl += xl[l]
 				xsh += xh[l]
 			}
 			sc, m := scaleMinK4(2*j, scales)
-			sq += float32(sc) * ql
-			sm += float32(m) * xsl
+			sq += float32(float32(sc) * ql)
+			sm += float32(float32(m) * xsl)
 			sc, m = scaleMinK4(2*j+1, scales)
-			sq += float32(sc) * qh
-			sm += float32(m) * xsh
+			sq += float32(float32(sc) * qh)
+			sm += float32(float32(m) * xsh)
 		}
-		sum += d*sq - dmin*sm
+		sum += float32(d*sq) - float32(dmin*sm)
 	}
 	return sum
 }
@@ -187,19 +229,19 @@ func dotQ5K(row []byte, x []float32) float32 {
 			var ql, qh, xsl, xsh float32
 			for l := 0; l < 32; l++ {
 				h := qhs[l] >> shift
-				ql += float32(q[l]&0xf|(h&1)<<4) * xl[l]
-				qh += float32(q[l]>>4|(h&2)<<3) * xh[l]
+				ql += float32(float32(q[l]&0xf|(h&1)<<4) * xl[l])
+				qh += float32(float32(q[l]>>4|(h&2)<<3) * xh[l])
 				xsl += xl[l]
 				xsh += xh[l]
 			}
 			sc, m := scaleMinK4(2*j, scales)
-			sq += float32(sc) * ql
-			sm += float32(m) * xsl
+			sq += float32(float32(sc) * ql)
+			sm += float32(float32(m) * xsl)
 			sc, m = scaleMinK4(2*j+1, scales)
-			sq += float32(sc) * qh
-			sm += float32(m) * xsh
+			sq += float32(float32(sc) * qh)
+			sm += float32(float32(m) * xsh)
 		}
-		sum += d*sq - dmin*sm
+		sum += float32(d*sq) - float32(dmin*sm)
 	}
 	return sum
 }
@@ -219,21 +261,21 @@ func dotQ6K(row []byte, x []float32) float32 {
 			l64 := ql[64*n : 64*n+64 : 64*n+64]
 			h32 := qh[32*n : 32*n+32 : 32*n+32]
 			y := xb[128*n : 128*n+128 : 128*n+128]
+			s8 := sc[8*n : 8*n+8 : 8*n+8]
 			// Each 16-element sub-block has its own scale.
 			for is := 0; is < 2; is++ {
 				var a1, a2, a3, a4 float32
 				for l := 16 * is; l < 16*is+16; l++ {
-					a1 += float32(int8(l64[l]&0xf|(h32[l]&3)<<4)-32) * y[l]
-					a2 += float32(int8(l64[l+32]&0xf|(h32[l]>>2&3)<<4)-32) * y[l+32]
-					a3 += float32(int8(l64[l]>>4|(h32[l]>>4&3)<<4)-32) * y[l+64]
-					a4 += float32(int8(l64[l+32]>>4|(h32[l]>>6&3)<<4)-32) * y[l+96]
+					a1 += float32(float32(int8(l64[l]&0xf|(h32[l]&3)<<4)-32) * y[l])
+					a2 += float32(float32(int8(l64[l+32]&0xf|(h32[l]>>2&3)<<4)-32) * y[l+32])
+					a3 += float32(float32(int8(l64[l]>>4|(h32[l]>>4&3)<<4)-32) * y[l+64])
+					a4 += float32(float32(int8(l64[l+32]>>4|(h32[l]>>6&3)<<4)-32) * y[l+96])
 				}
-				s8 := sc[8*n : 8*n+8 : 8*n+8]
-				s += float32(int8(s8[is]))*a1 + float32(int8(s8[is+2]))*a2 +
-					float32(int8(s8[is+4]))*a3 + float32(int8(s8[is+6]))*a4
+				s += float32(float32(int8(s8[is]))*a1) + float32(float32(int8(s8[is+2]))*a2) +
+					float32(float32(int8(s8[is+4]))*a3) + float32(float32(int8(s8[is+6]))*a4)
 			}
 		}
-		sum += d * s
+		sum += float32(d * s)
 	}
 	return sum
 }

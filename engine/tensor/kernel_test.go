@@ -315,3 +315,58 @@ func BenchmarkDotRow(b *testing.B) {
 		}
 	}
 }
+
+// TestDotRowsMatchesDotRow checks that the batched kernel gives DotRow's
+// bits for every vector of the batch.
+func TestDotRowsMatchesDotRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 11))
+	for _, typ := range supported {
+		for _, batch := range []int{1, 2, 5} {
+			const n = 512
+			row := randomRow(r, typ, n)
+			x := make([]float32, batch*n)
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			out := make([]float32, batch)
+			for i := range out {
+				out[i] = float32(math.NaN()) // must be overwritten
+			}
+			DotRows(typ, row, x, out)
+			for b := range out {
+				if want := DotRow(typ, row, x[b*n:(b+1)*n]); math.Float32bits(out[b]) != math.Float32bits(want) {
+					t.Errorf("%v batch %d: DotRows()[%d] = %v, DotRow = %v", typ, batch, b, out[b], want)
+				}
+			}
+		}
+	}
+	DotRows(Q8_0, nil, nil, nil) // an empty batch does nothing
+	defer func() {
+		if err, _ := recover().(error); !errors.Is(err, ErrShape) {
+			t.Errorf("DotRows(uneven batch) panicked with %v, want ErrShape", err)
+		}
+	}()
+	DotRows(Q8_0, make([]byte, 34), make([]float32, 65), make([]float32, 2))
+}
+
+// BenchmarkDotRows measures a batch of 8 vectors; compare ns/op/8 with
+// BenchmarkDotRow.
+func BenchmarkDotRows(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const n, batch = 2048, 8
+	for _, typ := range supported {
+		row := randomRow(r, typ, n)
+		x := make([]float32, batch*n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		out := make([]float32, batch)
+		b.Run(fmt.Sprintf("%v/%dx%d", typ, batch, n), func(b *testing.B) {
+			b.SetBytes(int64(len(row)))
+			b.ReportAllocs()
+			for b.Loop() {
+				DotRows(typ, row, x, out)
+			}
+		})
+	}
+}
