@@ -32,6 +32,8 @@ type fakeSlack struct {
 	hooks map[string]func(w http.ResponseWriter, c apiCall, n int) bool // guarded by mu
 	posts []apiCall                                                     // guarded by mu: messages that exist
 	seq   int                                                           // guarded by mu
+
+	ws http.HandlerFunc // serves /ws when set (Socket Mode); set before use
 }
 
 type apiCall struct {
@@ -72,6 +74,10 @@ func (f *fakeSlack) record(c apiCall) string {
 }
 
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/ws" && f.ws != nil {
+		f.ws(w, r)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	for k, v := range r.URL.Query() {
@@ -324,3 +330,5 @@ func (f *fakeSlack) final(ts string) url.Values {
 	}
 	return out
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

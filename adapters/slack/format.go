@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -122,18 +123,18 @@ func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// Link is a Slack link to url labelled title (<url|title>), or the
-// escaped title alone when url is not an http(s) URL.
-func Link(url, title string) string {
+// Link is a Slack link to href labelled title (<href|title>), or the
+// escaped title alone when href is not an http(s) URL.
+func Link(href, title string) string {
 	title = strings.TrimSpace(strings.NewReplacer("|", "/", "\n", " ").Replace(title))
-	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+	if !strings.HasPrefix(href, "https://") && !strings.HasPrefix(href, "http://") {
 		return escape(title)
 	}
-	url = strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "").Replace(url)
+	href = strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "").Replace(href)
 	if title == "" {
-		return "<" + url + ">"
+		return "<" + href + ">"
 	}
-	return "<" + url + "|" + escape(title) + ">"
+	return "<" + href + "|" + escape(title) + ">"
 }
 
 // Citations renders citations as one mrkdwn line: each a link when its
@@ -151,16 +152,16 @@ func Citations(cs []knowledge.Citation) string {
 		if title == "" {
 			title = c.Source
 		}
-		url := ""
+		link := ""
 		for _, u := range []string{c.URL, c.Source} {
 			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-				url = u
+				link = u
 				break
 			}
 		}
 		switch {
-		case url != "":
-			items = append(items, Link(url, title))
+		case link != "":
+			items = append(items, Link(link, title))
 		case c.Source != "" && c.Source != title:
 			items = append(items, escape(title)+" (`"+strings.ReplaceAll(escape(c.Source), "`", "'")+"`)")
 		default:
@@ -171,6 +172,28 @@ func Citations(cs []knowledge.Citation) string {
 		return ""
 	}
 	return cutRunes("*Sources:* "+strings.Join(items, " · "), maxContextChars)
+}
+
+// resolveCitations returns cs with every URL made absolute against base:
+// a relative URL is resolved against it, a missing one is base joined
+// with the source. Without a usable base, cs is returned as it is.
+func resolveCitations(cs []knowledge.Citation, base string) []knowledge.Citation {
+	b, err := url.Parse(base)
+	if base == "" || err != nil || (b.Scheme != "https" && b.Scheme != "http") {
+		return cs
+	}
+	out := make([]knowledge.Citation, len(cs))
+	for i, c := range cs {
+		ref := c.URL
+		if ref == "" {
+			ref = strings.TrimPrefix(c.Source, "/")
+		}
+		if u, err := url.Parse(ref); err == nil && ref != "" {
+			c.URL = b.ResolveReference(u).String()
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // Split cuts s into pieces of at most max characters, preferring to cut

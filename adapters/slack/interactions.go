@@ -22,6 +22,9 @@ const (
 	humanRequest = "I'd like to talk to a human agent, please."
 )
 
+// maxActions bounds the actions of one interaction that are handled.
+const maxActions = 5
+
 // ParseInteraction decodes the form body of an interactivity request
 // (payload=<json>).
 func ParseInteraction(body []byte) (slackapi.InteractionCallback, error) {
@@ -65,7 +68,11 @@ func (a *Adapter) interact(cb slackapi.InteractionCallback) error {
 	if cb.Type != slackapi.InteractionTypeBlockActions {
 		return nil
 	}
-	for _, act := range cb.ActionCallback.BlockActions {
+	actions := cb.ActionCallback.BlockActions
+	if len(actions) > maxActions {
+		actions = actions[:maxActions] // a click sends one; more is not Slack
+	}
+	for _, act := range actions {
 		if act == nil {
 			continue
 		}

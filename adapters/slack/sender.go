@@ -234,7 +234,7 @@ func (a *Adapter) render(r conversation.Reply, messageID string) []part {
 		parts = append(parts, p)
 	}
 	last := &parts[len(parts)-1]
-	if c := Citations(r.Citations); c != "" {
+	if c := Citations(resolveCitations(r.Citations, a.opts.CitationBaseURL)); c != "" {
 		last.blocks = append(last.blocks, slackapi.NewContextBlock("citations",
 			slackapi.NewTextBlockObject(slackapi.MarkdownType, c, false, false)))
 		last.text += "\n" + c

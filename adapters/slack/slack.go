@@ -94,6 +94,11 @@ type Options struct {
 	// AgentsChannel is the channel id that handoff notices are posted
 	// to. Empty means no notice (the handoff still happens).
 	AgentsChannel string
+	// CitationBaseURL is the absolute URL ("https://help.example.com/articles/")
+	// that a citation's relative URL, or else its source, is resolved
+	// against to make a link. Empty means citations without an absolute
+	// URL show their title and source.
+	CitationBaseURL string
 	// BotUserID is the bot's own user id. Empty means it is taken from
 	// the event's authorizations, else from auth.test (once).
 	BotUserID string
