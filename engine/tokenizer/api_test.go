@@ -253,7 +253,8 @@ func TestTinyBPE(t *testing.T) {
 
 func TestLoadFolder(t *testing.T) {
 	// A folder with a SentencePiece-style tokenizer.json (Metaspace) and a
-	// tokenizer.model, as Llama 2 ships: tokenizer.model is used.
+	// tokenizer.model, as Llama 2 ships: tokenizer.model, which is exact,
+	// is used.
 	dir := t.TempDir()
 	writeJSON(t, dir, "tokenizer.json", map[string]any{
 		"pre_tokenizer": map[string]any{"type": "Metaspace", "replacement": "▁"},
@@ -270,8 +271,14 @@ func TestLoadFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := tok.Model(), ModelSPM; got != want {
-		t.Errorf("Model() = %q, want %q", got, want)
+	if got, want := tok.Len(), 640; got != want {
+		t.Errorf("Len() = %d, want %d (tokenizer.model's, not tokenizer.json's)", got, want)
+	}
+	if err := os.Remove(filepath.Join(dir, "tokenizer.model")); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := Load(dir); err != nil || tok.Len() != 1 {
+		t.Errorf("Load(folder with only a SentencePiece-style tokenizer.json) = %v, %v; want its one token", tok, err)
 	}
 	if _, err := Load(t.TempDir()); err == nil {
 		t.Error("Load(empty folder) succeeded")

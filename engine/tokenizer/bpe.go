@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // bpeModel is byte-level BPE: words from the pre-tokenizer, one symbol per
@@ -27,7 +28,7 @@ type bpeMerge struct {
 func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
 
 func (t *Tokenizer) initBPE(v Vocab, o options) error {
-	m := &bpeModel{merges: make(map[uint64]bpeMerge, len(v.Merges)), prefixSpace: o.prefixSpace, normalize: o.normalize}
+	m := &bpeModel{prefixSpace: o.prefixSpace, normalize: o.normalize}
 	split, ignore, err := o.splitter, false, error(nil)
 	if split == nil {
 		split, ignore, err = splitterFor(v.Pre)
@@ -78,21 +79,32 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 			pairs = append(pairs, [2]string{a, b})
 		}
 	}
-	for _, p := range pairs {
-		l, okl := t.toID[p[0]]
-		r, okr := t.toID[p[1]]
-		id, okm := t.toID[p[0]+p[1]]
-		if !okl || !okr || !okm {
-			continue // llama.cpp skips merges outside the vocabulary too
-		}
-		k := pairKey(int32(l), int32(r))
-		if _, dup := m.merges[k]; !dup {
-			m.merges[k] = bpeMerge{rank: int32(len(m.mergeList)), id: int32(id)}
-			m.mergeList = append(m.mergeList, p[0]+" "+p[1])
-		}
-	}
+	m.merges, m.mergeList = mergeTable(t.toID, pairs)
 	t.bpe = m
 	return nil
+}
+
+// mergeTable indexes merges by the ids of their two sides, ranked in the
+// order given. Merges whose sides or result are no token are skipped, as
+// llama.cpp does; of duplicates the first counts. It also returns the
+// merges kept, as "left right" lines.
+func mergeTable(toID map[string]int, pairs [][2]string) (map[uint64]bpeMerge, []string) {
+	table := make(map[uint64]bpeMerge, len(pairs))
+	var kept []string
+	for _, p := range pairs {
+		l, okl := toID[p[0]]
+		r, okr := toID[p[1]]
+		id, okm := toID[p[0]+p[1]]
+		if !okl || !okr || !okm {
+			continue
+		}
+		k := pairKey(int32(l), int32(r))
+		if _, dup := table[k]; !dup {
+			table[k] = bpeMerge{rank: int32(len(kept)), id: int32(id)}
+			kept = append(kept, p[0]+" "+p[1])
+		}
+	}
+	return table, kept
 }
 
 // encode appends the ids of text (no added tokens in it) to ids. The
@@ -156,4 +168,34 @@ func (m *bpeModel) merge(w string) []int32 {
 		}
 	}
 	return out
+}
+
+// cache is a bounded word -> ids cache shared by concurrent encoders.
+type cache struct {
+	mu sync.Mutex
+	m  map[string][]int32 // guarded by mu
+}
+
+const (
+	cacheMaxEntries = 1 << 16 // the map is dropped and rebuilt when it grows past this
+	cacheMaxWord    = 128     // longer words are not cached
+)
+
+func (c *cache) get(w string) ([]int32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids, ok := c.m[w]
+	return ids, ok
+}
+
+func (c *cache) put(w string, ids []int32) {
+	if len(w) > cacheMaxWord {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= cacheMaxEntries {
+		c.m = make(map[string][]int32)
+	}
+	c.m[strings.Clone(w)] = ids
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -30,6 +31,11 @@ type hfAddedToken struct {
 type hfNormalizer struct {
 	Type        string         `json:"type"`
 	Normalizers []hfNormalizer `json:"normalizers"`
+	Prepend     string         `json:"prepend"` // Prepend
+	Pattern     struct {
+		String *string `json:"String"`
+	} `json:"pattern"` // Replace
+	Content string `json:"content"` // Replace
 }
 
 type hfPre struct {
@@ -44,6 +50,9 @@ type hfPre struct {
 	AddPrefixSpace   bool   `json:"add_prefix_space"`
 	UseRegex         *bool  `json:"use_regex"`
 	IndividualDigits bool   `json:"individual_digits"`
+	Replacement      string `json:"replacement"`    // Metaspace
+	PrependScheme    string `json:"prepend_scheme"` // Metaspace: "always", "first" or "never"
+	Split            *bool  `json:"split"`          // Metaspace, default true
 }
 
 type hfModel struct {
@@ -52,6 +61,7 @@ type hfModel struct {
 	Merges                  json.RawMessage `json:"merges"`
 	ByteFallback            bool            `json:"byte_fallback"`
 	IgnoreMerges            bool            `json:"ignore_merges"`
+	UnkToken                *string         `json:"unk_token"`
 	ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
 	EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
 }
@@ -60,7 +70,9 @@ type hfModel struct {
 // cannot make us allocate without bound.
 const maxVocab = 1 << 22
 
-// parseHFJSON builds a byte-level BPE Tokenizer from tokenizer.json bytes;
+// parseHFJSON builds a Tokenizer from tokenizer.json bytes: byte-level BPE
+// (a ByteLevel pre-tokenizer), or SentencePiece-style BPE with byte
+// fallback (spaces replaced by "▁", as Llama 2's and Mistral's files do).
 // side supplies BOS, EOS and AddBOS from the files beside it.
 func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	var f hfFile
@@ -74,7 +86,34 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	if (m.ContinuingSubwordPrefix != nil && *m.ContinuingSubwordPrefix != "") || (m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "") {
 		return nil, fmt.Errorf("%w: tokenizer.json BPE with subword prefix or suffix", ErrUnsupported)
 	}
-	normalize, err := hfNormalize(f.Normalizer)
+	v, strip, err := hfVocab(&f)
+	if err != nil {
+		return nil, err
+	}
+	merges, err := parseMerges(m.Merges)
+	if err != nil {
+		return nil, err
+	}
+	ignore := m.IgnoreMerges
+	o := options{ignoreMerges: &ignore, pairs: merges, strip: strip}
+	if norm, ok, err := hfSentencePiece(f.Normalizer, f.PreTokenizer); err != nil {
+		return nil, err
+	} else if ok {
+		v.Model, v.AddSpacePrefix = ModelSPM, norm.addDummyPrefix
+		o.spmNorm, o.spmNormSet = norm, true
+		for id, tok := range v.Tokens {
+			if _, isByte := parseByteToken(tok); isByte && m.ByteFallback && v.Types[id] == TypeNormal {
+				v.Types[id] = TypeByte
+			}
+		}
+		if m.UnkToken != nil {
+			v.Unknown = slices.Index(v.Tokens, *m.UnkToken)
+		}
+		o.eog = applySidecar(&v, side, f.PostProcessor)
+		return newTokenizer(v, o)
+	}
+
+	o.normalize, err = hfNormalize(f.Normalizer)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +122,18 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 		return nil, err
 	}
 	if !byteLevel {
-		// SentencePiece-style tokenizer.json (Metaspace, byte fallback):
-		// Load uses tokenizer.model for those.
-		return nil, fmt.Errorf("%w: tokenizer.json without a ByteLevel pre-tokenizer", ErrUnsupported)
+		return nil, fmt.Errorf("%w: tokenizer.json with neither a ByteLevel pre-tokenizer nor SentencePiece-style spaces", ErrUnsupported)
 	}
+	v.Model, v.Pre = ModelBPE, pre
+	o.splitter, o.prefixSpace = split, prefixSpace
+	o.eog = applySidecar(&v, side, f.PostProcessor)
+	return newTokenizer(v, o)
+}
 
+// hfVocab reads the vocabulary and added tokens: added tokens marked
+// special are control tokens, the others user-defined.
+func hfVocab(f *hfFile) (Vocab, map[int]stripRule, error) {
+	m := f.Model
 	n := 0
 	for _, id := range m.Vocab {
 		n = max(n, id+1)
@@ -98,13 +144,12 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	if entries := len(m.Vocab) + len(f.AddedTokens); n > maxVocab || n > 2*entries+1024 {
 		// Ids may leave holes, but not so many that a small file could
 		// make us allocate a huge vocabulary.
-		return nil, fmt.Errorf("parse tokenizer.json: ids up to %d for %d tokens", n-1, entries)
+		return Vocab{}, nil, fmt.Errorf("parse tokenizer.json: ids up to %d for %d tokens", n-1, entries)
 	}
-	v := Vocab{Model: ModelBPE, Pre: pre, Tokens: make([]string, n), Types: make([]int32, n),
-		BOS: -1, EOS: -1, Unknown: -1, Padding: -1}
+	v := Vocab{Tokens: make([]string, n), Types: make([]int32, n), BOS: -1, EOS: -1, Unknown: -1, Padding: -1}
 	for s, id := range m.Vocab {
 		if id < 0 {
-			return nil, fmt.Errorf("parse tokenizer.json: token %q has id %d", s, id)
+			return v, nil, fmt.Errorf("parse tokenizer.json: token %q has id %d", s, id)
 		}
 		v.Tokens[id] = s
 		v.Types[id] = TypeNormal
@@ -112,7 +157,7 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 	strip := make(map[int]stripRule)
 	for _, a := range f.AddedTokens {
 		if a.ID < 0 || a.Content == "" {
-			return nil, fmt.Errorf("parse tokenizer.json: added token %q has id %d", a.Content, a.ID)
+			return v, nil, fmt.Errorf("parse tokenizer.json: added token %q has id %d", a.Content, a.ID)
 		}
 		v.Tokens[a.ID] = a.Content
 		v.Types[a.ID] = TypeUserDefined
@@ -128,16 +173,59 @@ func parseHFJSON(data []byte, side sidecar) (*Tokenizer, error) {
 			v.Types[id] = TypeUnused // a hole in the ids
 		}
 	}
-	merges, err := parseMerges(m.Merges)
-	if err != nil {
-		return nil, err
+	return v, strip, nil
+}
+
+// hfSentencePiece recognises a SentencePiece-style tokenizer.json: a
+// normalizer that replaces " " with "▁" (and may prepend "▁"), or a
+// Metaspace pre-tokenizer. ok is false for other files.
+func hfSentencePiece(n *hfNormalizer, p *hfPre) (norm spmNormalizer, ok bool, err error) {
+	if p != nil && p.Type != "Metaspace" {
+		return norm, false, nil
 	}
-	extra := applySidecar(&v, side, f.PostProcessor)
-	ignore := m.IgnoreMerges
-	return newTokenizer(v, options{
-		splitter: split, ignoreMerges: &ignore, prefixSpace: prefixSpace,
-		pairs: merges, strip: strip, eog: extra, normalize: normalize,
-	})
+	var steps []hfNormalizer
+	if n != nil {
+		steps = []hfNormalizer{*n}
+		if n.Type == "Sequence" {
+			steps = n.Normalizers
+		}
+	}
+	escapes := p != nil // Metaspace
+	var other []string
+	for _, s := range steps {
+		switch {
+		case s.Type == "Prepend" && s.Prepend == spaceMark:
+			norm.addDummyPrefix = true
+		case s.Type == "Replace" && s.Pattern.String != nil && *s.Pattern.String == " " && s.Content == spaceMark:
+			escapes = true
+		default:
+			other = append(other, s.Type)
+		}
+	}
+	if !escapes {
+		return spmNormalizer{}, false, nil
+	}
+	if len(other) > 0 {
+		return norm, false, fmt.Errorf("%w: tokenizer.json normalizers %q with SentencePiece-style spaces", ErrUnsupported, other)
+	}
+	if p != nil {
+		if p.Replacement != spaceMark {
+			return norm, false, fmt.Errorf("%w: Metaspace replacement %q", ErrUnsupported, p.Replacement)
+		}
+		switch p.PrependScheme {
+		case "always":
+			norm.addDummyPrefix = true
+		case "first":
+			norm.addDummyPrefix, norm.prefixAtStartOnly = true, true
+		case "never":
+		case "":
+			norm.addDummyPrefix = p.AddPrefixSpace // files older than prepend_scheme
+		default:
+			return norm, false, fmt.Errorf("%w: Metaspace prepend_scheme %q", ErrUnsupported, p.PrependScheme)
+		}
+		norm.splitWords = p.Split == nil || *p.Split
+	}
+	return norm, true, nil
 }
 
 // hfNormalize returns the normalizer as a function (nil for none). The

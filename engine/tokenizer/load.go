@@ -19,8 +19,9 @@ const maxFileSize = 256 << 20
 // file (see FromGGUF), or a folder holding a tokenizer.json or
 // tokenizer.model. BOS, EOS and whether to add BOS come from
 // tokenizer_config.json, generation_config.json and config.json beside the
-// file when present. In a folder, tokenizer.json is preferred; when it
-// cannot be used (a SentencePiece-style tokenizer.json), tokenizer.model is.
+// file when present. In a folder, tokenizer.json is preferred, except that
+// tokenizer.model is when the tokenizer.json is SentencePiece-style or
+// cannot be used.
 func Load(path string) (*Tokenizer, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -29,13 +30,26 @@ func Load(path string) (*Tokenizer, error) {
 	if !fi.IsDir() {
 		return loadFile(path)
 	}
+	jsonPath, modelPath := filepath.Join(path, "tokenizer.json"), filepath.Join(path, "tokenizer.model")
 	var errs []error
-	for _, name := range []string{"tokenizer.json", "tokenizer.model"} {
-		p := filepath.Join(path, name)
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			continue
+	if exists(jsonPath) {
+		t, err := loadFile(jsonPath)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case t.Model() != ModelSPM || !exists(modelPath):
+			return t, nil
+		default:
+			// A SentencePiece-style tokenizer.json only approximates
+			// SentencePiece's merge order; tokenizer.model is exact.
+			if exact, err := loadFile(modelPath); err == nil {
+				return exact, nil
+			}
+			return t, nil
 		}
-		t, err := loadFile(p)
+	}
+	if exists(modelPath) {
+		t, err := loadFile(modelPath)
 		if err == nil {
 			return t, nil
 		}
@@ -45,6 +59,11 @@ func Load(path string) (*Tokenizer, error) {
 		return nil, fmt.Errorf("load tokenizer: no tokenizer.json or tokenizer.model in %s", path)
 	}
 	return nil, errors.Join(errs...)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 func loadFile(path string) (*Tokenizer, error) {

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,6 +17,12 @@ type spmModel struct {
 	byteFallback bool
 	unk          int
 	norm         spmNormalizer
+
+	// Set for a SentencePiece-style tokenizer.json: merges by rank of the
+	// (left, right) pair, as Hugging Face's BPE does, instead of by score.
+	ranks        map[uint64]bpeMerge
+	mergeList    []string
+	ignoreMerges bool
 }
 
 // spmNormalizer is the part of SentencePiece's NormalizerSpec this package
@@ -23,6 +30,8 @@ type spmModel struct {
 type spmNormalizer struct {
 	addDummyPrefix         bool // prepend "▁"
 	removeExtraWhitespaces bool // drop leading and trailing spaces, squeeze runs
+	prefixAtStartOnly      bool // the dummy prefix only for text at the start of the input (Metaspace prepend_scheme "first")
+	splitWords             bool // BPE within words that each start at a "▁" (Metaspace split)
 }
 
 const spaceMark = "▁" // U+2581, SentencePiece's visible space
@@ -38,6 +47,12 @@ func (t *Tokenizer) initSPM(v Vocab, o options) error {
 		m.norm = o.spmNorm
 	}
 	copy(m.scores, v.Scores)
+	if o.pairs != nil {
+		m.ranks, m.mergeList = mergeTable(t.toID, o.pairs)
+	}
+	if o.ignoreMerges != nil {
+		m.ignoreMerges = *o.ignoreMerges
+	}
 	for i := range m.byteID {
 		m.byteID[i] = -1
 	}
@@ -80,28 +95,48 @@ func parseByteToken(s string) (byte, bool) {
 	return byte(n), true
 }
 
-// normalize applies the normalizer and escapes spaces. It returns "" for
-// text that normalizes to nothing.
-func (n spmNormalizer) normalize(text string) string {
+// normalize applies the normalizer and escapes spaces. atStart says text
+// begins the input. It returns "" for text that normalizes to nothing.
+func (n spmNormalizer) normalize(text string, atStart bool) string {
 	if n.removeExtraWhitespaces {
 		text = strings.Join(strings.FieldsFunc(text, func(r rune) bool { return r == ' ' }), " ")
 	}
 	if text == "" {
 		return ""
 	}
-	if n.addDummyPrefix {
+	if n.addDummyPrefix && (atStart || !n.prefixAtStartOnly) {
 		text = " " + text
 	}
 	return strings.ReplaceAll(text, " ", spaceMark)
 }
 
-// encode appends the ids of text (no added tokens in it) to ids. Like
-// llama.cpp and Hugging Face's Llama tokenizer, every fragment between
-// added tokens gets the dummy prefix.
-func (m *spmModel) encode(ids []int, text string) []int {
-	s := m.norm.normalize(text)
+// encode appends the ids of text (no added tokens in it) to ids. atStart
+// says text begins the input. Like llama.cpp and Hugging Face's legacy
+// Llama tokenizer, every fragment between added tokens gets the dummy
+// prefix, unless the normalizer says only the first.
+func (m *spmModel) encode(ids []int, text string, atStart bool) []int {
+	s := m.norm.normalize(text, atStart)
+	if !m.norm.splitWords {
+		return m.word(ids, s)
+	}
+	for s != "" {
+		end := strings.Index(s[1:], spaceMark) + 1 // each word runs to the next "▁"
+		if end == 0 {
+			end = len(s)
+		}
+		ids = m.word(ids, s[:end])
+		s = s[end:]
+	}
+	return ids
+}
+
+// word appends the ids of the normalized text s.
+func (m *spmModel) word(ids []int, s string) []int {
 	if s == "" {
 		return ids
+	}
+	if id, ok := m.pieces[s]; ok && m.ignoreMerges {
+		return append(ids, int(id))
 	}
 	syms := make([]symbol, 0, len(s))
 	for i := 0; i < len(s); {
@@ -116,6 +151,10 @@ func (m *spmModel) encode(ids []int, text string) []int {
 	}
 	syms[len(syms)-1].next = -1
 	first := mergeSymbols(syms, func(l, r *symbol) (float64, int32, bool) {
+		if m.ranks != nil {
+			mg, ok := m.ranks[pairKey(l.id, r.id)]
+			return float64(mg.rank), mg.id, ok && l.id >= 0 && r.id >= 0
+		}
 		id, ok := m.pieces[s[l.start:r.end]]
 		if !ok {
 			return 0, 0, false
@@ -149,4 +188,20 @@ func (m *spmModel) fallback(ids []int, piece string) []int {
 		ids = append(ids, m.unk)
 	}
 	return ids
+}
+
+// rankScores turns merge ranks into SentencePiece scores: -rank for the
+// result of a merge, 0 for single characters, and lowest for other pieces,
+// which no merge makes.
+func (m *spmModel) rankScores(tokens []string) []float32 {
+	scores := make([]float32, len(tokens))
+	for id, s := range tokens {
+		if utf8.RuneCountInString(s) > 1 {
+			scores[id] = -math.MaxFloat32
+		}
+	}
+	for _, mg := range m.ranks {
+		scores[mg.id] = max(scores[mg.id], -float32(mg.rank))
+	}
+	return scores
 }

@@ -38,7 +38,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Token types, as stored in GGUF tokenizer.ggml.token_type and in
@@ -75,7 +74,7 @@ type Vocab struct {
 	BOS, EOS, Unknown, Padding int // token ids; -1 when absent
 
 	AddBOS, AddEOS bool // whether a prompt should start with BOS / end with EOS (the caller adds them)
-	AddSpacePrefix bool // SentencePiece: prepend "▁" to the text (GGUF tokenizer.ggml.add_space_prefix, true when absent)
+	AddSpacePrefix bool // SentencePiece: prepend "▁" to the text (GGUF tokenizer.ggml.add_space_prefix; FromGGUF makes it true when absent)
 }
 
 // A Tokenizer encodes text to token ids and decodes ids to text. It is safe
@@ -110,7 +109,7 @@ func New(v Vocab) (*Tokenizer, error) {
 type options struct {
 	splitter     splitter    // overrides the splitter named by Vocab.Pre
 	ignoreMerges *bool       // overrides the default for Vocab.Pre
-	prefixSpace  bool        // byte-level: prepend a space when the text does not start with one
+	prefixSpace  bool        // byte-level: prepend a space to each fragment that does not start with one
 	pairs        [][2]string // byte-level merges as pairs, instead of Vocab.Merges
 	spmNorm      spmNormalizer
 	spmNormSet   bool
@@ -232,7 +231,10 @@ func (t *Tokenizer) initEOG(extra []int) {
 // New(t.Vocab()) encodes like t, except where a tokenizer.json said what
 // GGUF cannot: a pre-tokenizer with no GGUF name (Pre is then "custom",
 // which New rejects), a normalizer, or an ignore_merges other than
-// llama.cpp's choice for the pre-tokenizer.
+// llama.cpp's choice for the pre-tokenizer. A SentencePiece-style
+// tokenizer.json has merges but no scores: its Vocab scores each merge's
+// result by -rank and other multi-character pieces lowest, which gives the
+// same ids unless a piece can be formed by a pair that is no merge.
 func (t *Tokenizer) Vocab() Vocab {
 	v := Vocab{Model: t.model, Pre: t.pre,
 		Tokens: slices.Clone(t.tokens), Types: slices.Clone(t.types),
@@ -240,6 +242,9 @@ func (t *Tokenizer) Vocab() Vocab {
 	if t.spm != nil {
 		v.Scores = slices.Clone(t.spm.scores)
 		v.AddSpacePrefix = t.spm.norm.addDummyPrefix
+		if t.spm.ranks != nil {
+			v.Scores = t.spm.rankScores(t.tokens)
+		}
 	}
 	if t.bpe != nil {
 		v.Merges = slices.Clone(t.bpe.mergeList)
@@ -332,15 +337,17 @@ func (t *Tokenizer) EncodeSpecial(text string) []int {
 
 func (t *Tokenizer) encode(text string, m *matcher) []int {
 	var ids []int
+	atStart := true
 	m.split(text, func(frag string, id int) {
 		switch {
 		case id >= 0:
 			ids = append(ids, id)
 		case t.spm != nil:
-			ids = t.spm.encode(ids, frag)
+			ids = t.spm.encode(ids, frag, atStart)
 		default:
 			ids = t.bpe.encode(ids, frag)
 		}
+		atStart = false
 	})
 	return ids
 }
@@ -356,34 +363,4 @@ func (t *Tokenizer) Decode(ids []int) string {
 		d.appendTo(&b, id)
 	}
 	return b.String()
-}
-
-// cache is a bounded word -> ids cache shared by concurrent encoders.
-type cache struct {
-	mu sync.Mutex
-	m  map[string][]int32 // guarded by mu
-}
-
-const (
-	cacheMaxEntries = 1 << 16 // the map is dropped and rebuilt when it grows past this
-	cacheMaxWord    = 128     // longer words are not cached
-)
-
-func (c *cache) get(w string) ([]int32, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ids, ok := c.m[w]
-	return ids, ok
-}
-
-func (c *cache) put(w string, ids []int32) {
-	if len(w) > cacheMaxWord {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= cacheMaxEntries {
-		c.m = make(map[string][]int32)
-	}
-	c.m[strings.Clone(w)] = ids
 }
