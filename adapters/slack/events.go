@@ -73,7 +73,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	env, err := ParseEnvelope(body)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		writeError(w, http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	switch env.Type {
@@ -87,7 +87,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		retry, _ := strconv.Atoi(r.Header.Get(HeaderRetryNum))
 		if err := a.dispatch(env, retry); errors.Is(err, errBusy) {
 			// Slack redelivers later, or to another replica.
-			http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "busy or shutting down; retry later")
 			return
 		}
 	}
@@ -101,18 +101,27 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) ([]byte, bo
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body too large")
 		} else {
-			http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
+			writeError(w, http.StatusBadRequest, "malformed", "read request body: "+err.Error())
 		}
 		return nil, false
 	}
 	if err := Verify(r.Header, body, a.opts.SigningSecret, a.opts.Clock()); err != nil {
 		a.log.Warn("slack request refused", "path", r.URL.Path, "err", err)
-		http.Error(w, err.Error(), http.StatusUnauthorized)
+		writeError(w, http.StatusUnauthorized, "invalid_signature", err.Error())
 		return nil, false
 	}
 	return body, true
+}
+
+// writeError answers with the server's error shape,
+// {"error":{"code","message"}}.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
 
 // dispatch starts the reply to env's event when it is one the bot
@@ -189,7 +198,8 @@ func (a *Adapter) reply(ctx context.Context, m conversation.Message, early bool,
 	s := a.newSender(ctx, m, early)
 	s.note = note
 	err := a.opts.Handler.Handle(ctx, m, s)
-	if err != nil && !errors.Is(err, conversation.ErrDuplicate) && !errors.Is(err, conversation.ErrHumanHandling) {
+	if err != nil && !errors.Is(err, conversation.ErrDuplicate) && !errors.Is(err, conversation.ErrHumanHandling) &&
+		!errors.Is(err, conversation.ErrRateLimited) {
 		a.log.Warn("slack reply failed", "event_id", m.ID, "session", m.Address.SessionID(), "err", err)
 	}
 	s.finish(ctx, err)

@@ -66,6 +66,15 @@ func TestEventsRejectUnsignedRequests(t *testing.T) {
 			if w.Code != tt.wantCode || !strings.Contains(w.Body.String(), tt.wantBody) {
 				t.Errorf("status, body = %d, %q; want %d, containing %q", w.Code, w.Body.String(), tt.wantCode, tt.wantBody)
 			}
+			if tt.wantBody == "" {
+				return
+			}
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+				t.Errorf("body %q is not {\"error\":{\"code\",\"message\"}}", w.Body.String())
+			}
 		})
 	}
 	if n := calls.Load(); n != 0 {

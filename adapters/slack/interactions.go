@@ -52,11 +52,11 @@ func (a *Adapter) handleInteractions(w http.ResponseWriter, r *http.Request) {
 	}
 	cb, err := ParseInteraction(body)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		writeError(w, http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	if err := a.interact(cb); errors.Is(err, errBusy) {
-		http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "busy or shutting down; retry later")
 		return
 	}
 	w.WriteHeader(http.StatusOK)

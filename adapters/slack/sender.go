@@ -114,8 +114,12 @@ func (s *sender) Delta(ctx context.Context, _ conversation.Address, text string)
 	if s.ts != "" && s.a.opts.Clock().Sub(s.lastEdit) < s.a.opts.UpdateInterval {
 		return nil
 	}
-	preview := cutRunes(Mrkdwn(s.streamed.String()), maxPreviewChars) + " …"
-	s.showLocked(ctx, preview)
+	// The first piece of a split never cuts a link, entity or code block.
+	preview := Split(Mrkdwn(s.streamed.String()), maxPreviewChars)
+	if len(preview) == 0 {
+		return nil
+	}
+	s.showLocked(ctx, preview[0]+" …")
 	return nil
 }
 
