@@ -8,4 +8,5 @@ import (
 var (
 	_ bot.Adapter = (*slack.Adapter)(nil)
 	_ bot.Runner  = (*slack.Adapter)(nil)
+	_ bot.Drainer = (*slack.Adapter)(nil)
 )

@@ -336,7 +336,20 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if serr := a.Shutdown(dctx); serr != nil && !errors.Is(serr, ErrClosed) {
 		a.log.Warn("replies cancelled at shutdown", "err", serr)
 	}
+	// When another Shutdown (Drain) is under way, wait for it to finish.
+	a.wg.Wait()
 	return err
+}
+
+// Drain is Shutdown for the server's shutdown sequence (bot.Drainer): it
+// lets replies in flight finish until ctx is done, then cancels them, and
+// returns nil when the adapter was already shut down.
+func (a *Adapter) Drain(ctx context.Context) error {
+	if err := a.Shutdown(ctx); err != nil && !errors.Is(err, ErrClosed) {
+		return err
+	}
+	a.wg.Wait()
+	return nil
 }
 
 // Shutdown stops taking events (they are refused with 503 so that Slack
