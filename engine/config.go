@@ -22,7 +22,12 @@ type Config struct {
 	RopeNeox    bool        // RoPE rotates pairs (i, i+HeadDim/2) (Hugging Face, qwen2) instead of (2i, 2i+1) (GGUF llama, whose Q/K rows are permuted)
 	NormEps     float64     // {arch}.attention.layer_norm_rms_epsilon: RMSNorm ε
 	TiedOutput  bool        // the output projection is the token embedding table
-	QKVBias     bool        // the q, k and v projections add a bias (qwen2)
+	QKVBias     bool        // the q, k and v projections add a bias (qwen2, gpt2)
+
+	// GPT-2's differences from the Llama family (all false for llama, qwen2).
+	LayerNorm  bool // normalization is LayerNorm (mean, variance, bias) instead of RMSNorm
+	LearnedPos bool // positions are learned embeddings added to the input instead of RoPE
+	GELU       bool // the feed-forward is Wdown·GELU(Wup·x + b) + b instead of SwiGLU
 }
 
 // RopeScaling is Llama 3's RoPE frequency scaling (rope_type "llama3" in
@@ -77,7 +82,7 @@ func (c Config) validate() error {
 	if c.HeadDim%2 != 0 {
 		return fmt.Errorf("%w: head dim %d is odd", ErrConfig, c.HeadDim)
 	}
-	if !(c.RopeTheta > 0) || math.IsInf(c.RopeTheta, 0) {
+	if !c.LearnedPos && (!(c.RopeTheta > 0) || math.IsInf(c.RopeTheta, 0)) {
 		return fmt.Errorf("%w: rope theta %v", ErrConfig, c.RopeTheta)
 	}
 	if !(c.NormEps > 0) || c.NormEps > 1 {

@@ -120,11 +120,14 @@ func (s *State) forward(tokens []int) {
 	c, w := &s.m.Config, s.m.Weights
 	B, dim, qd, kvd, hd := len(tokens), c.Dim, c.QDim(), c.KVDim(), c.HeadDim
 	half := hd / 2
-	eps := float32(c.NormEps)
 
-	// Token embeddings.
+	// Token embeddings, plus learned position embeddings (gpt2).
 	for b, tok := range tokens {
 		tensor.Dequantize(w.TokenEmbed.Type, s.x[b*dim:(b+1)*dim], w.TokenEmbed.Row(tok))
+		if c.LearnedPos {
+			tensor.Dequantize(w.PosEmbed.Type, s.xb[:dim], w.PosEmbed.Row(s.pos+b))
+			axpy(s.x[b*dim:(b+1)*dim], 1, s.xb[:dim])
+		}
 	}
 	// RoPE angles for each token's position.
 	for b := 0; b < B; b++ {
@@ -141,7 +144,7 @@ func (s *State) forward(tokens []int) {
 		// Attention: x += Wo · attention(rope(Wq·xb), rope(Wk·xb), Wv·xb),
 		// xb = rmsnorm(x).
 		for b := 0; b < B; b++ {
-			rmsnorm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.AttnNorm, eps)
+			s.norm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.AttnNorm, ly.AttnNormBias)
 		}
 		s.matmul(s.q, s.xb, ly.WQ, B)
 		s.matmul(s.k, s.xb, ly.WK, B)
@@ -151,7 +154,7 @@ func (s *State) forward(tokens []int) {
 			addBias(s.k[:B*kvd], ly.BK)
 			addBias(s.v[:B*kvd], ly.BV)
 		}
-		for b := 0; b < B; b++ {
+		for b := 0; b < B && !c.LearnedPos; b++ {
 			cos, sin := s.cos[b*half:(b+1)*half], s.sin[b*half:(b+1)*half]
 			rope(s.q[b*qd:(b+1)*qd], cos, sin, hd, c.RopeNeox)
 			rope(s.k[b*kvd:(b+1)*kvd], cos, sin, hd, c.RopeNeox)
@@ -167,16 +170,29 @@ func (s *State) forward(tokens []int) {
 		s.attn.layer, s.attn.batch = l, B
 		s.m.pool.run(&s.attn, B*c.Heads, 1, &s.done)
 		s.matmul(s.xb2, s.att, ly.WO, B)
+		if ly.BO != nil {
+			addBias(s.xb2[:B*dim], ly.BO)
+		}
 		axpy(s.x[:B*dim], 1, s.xb2[:B*dim])
 
-		// Feed-forward: x += Wdown · (silu(Wgate·xb) ⊙ Wup·xb), xb = rmsnorm(x).
+		// Feed-forward: x += Wdown · (silu(Wgate·xb) ⊙ Wup·xb), xb = rmsnorm(x);
+		// for gpt2, x += Wdown · gelu(Wup·xb + b) + b.
 		for b := 0; b < B; b++ {
-			rmsnorm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.FFNNorm, eps)
+			s.norm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.FFNNorm, ly.FFNNormBias)
 		}
-		s.matmul(s.hb, s.xb, ly.WGate, B)
-		s.matmul(s.hb2, s.xb, ly.WUp, B)
-		swiglu(s.hb[:B*c.FF], s.hb2[:B*c.FF])
+		if c.GELU {
+			s.matmul(s.hb, s.xb, ly.WUp, B)
+			addBias(s.hb[:B*c.FF], ly.BUp)
+			gelu(s.hb[:B*c.FF])
+		} else {
+			s.matmul(s.hb, s.xb, ly.WGate, B)
+			s.matmul(s.hb2, s.xb, ly.WUp, B)
+			swiglu(s.hb[:B*c.FF], s.hb2[:B*c.FF])
+		}
 		s.matmul(s.xb2, s.hb, ly.WDown, B)
+		if ly.BDown != nil {
+			addBias(s.xb2[:B*dim], ly.BDown)
+		}
 		axpy(s.x[:B*dim], 1, s.xb2[:B*dim])
 	}
 	s.pos += B
@@ -186,9 +202,19 @@ func (s *State) forward(tokens []int) {
 // Wout · rmsnorm(x[b]).
 func (s *State) logitsOf(b int) []float32 {
 	c, w := &s.m.Config, s.m.Weights
-	rmsnorm(s.xb[:c.Dim], s.x[b*c.Dim:(b+1)*c.Dim], w.OutNorm, float32(c.NormEps))
+	s.norm(s.xb[:c.Dim], s.x[b*c.Dim:(b+1)*c.Dim], w.OutNorm, w.OutNormBias)
 	s.matmul(s.logits, s.xb[:c.Dim], w.Output, 1)
 	return s.logits
+}
+
+// norm normalizes x into out with weight w: RMSNorm, or LayerNorm with
+// bias b for gpt2.
+func (s *State) norm(out, x, w, b []float32) {
+	if s.m.Config.LayerNorm {
+		layernorm(out, x, w, b, float32(s.m.Config.NormEps))
+		return
+	}
+	rmsnorm(out, x, w, float32(s.m.Config.NormEps))
 }
 
 // matmul computes out[b] = W·x[b] for the first batch vectors of x,

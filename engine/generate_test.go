@@ -10,7 +10,7 @@ import (
 
 func TestPromptIDsMatchReference(t *testing.T) {
 	ref := loadReference(t)
-	for _, name := range []string{"llama", "llama3", "qwen2", "llama-spm"} {
+	for _, name := range []string{"llama", "llama3", "qwen2", "llama-spm", "gpt2"} {
 		m := openModel(t, modelPath(name, ""))
 		for _, p := range ref.Models[name].Reference {
 			req := Request{Prompt: p.Text}
@@ -37,7 +37,7 @@ func TestPromptIDsMatchReference(t *testing.T) {
 
 func TestGenerateGreedy(t *testing.T) {
 	ref := loadReference(t)
-	for _, name := range []string{"llama", "llama-spm"} {
+	for _, name := range []string{"llama", "llama-spm", "gpt2"} {
 		m := openModel(t, modelPath(name, ""))
 		for _, p := range ref.Models[name].Reference {
 			var pieces []string

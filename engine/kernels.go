@@ -19,6 +19,33 @@ func rmsnorm(out, x, w []float32, eps float32) {
 	}
 }
 
+// layernorm computes out = (x − mean(x)) / sqrt(var(x) + ε) ⊙ w + b.
+func layernorm(out, x, w, b []float32, eps float32) {
+	var mean float32
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float32(len(x))
+	var variance float32
+	for _, v := range x {
+		variance += (v - mean) * (v - mean)
+	}
+	scale := float32(1 / math.Sqrt(float64(variance/float32(len(x))+eps)))
+	for i, v := range x {
+		out[i] = w[i]*((v-mean)*scale) + b[i]
+	}
+}
+
+// gelu computes x = x·Φ(x) with GPT-2's tanh approximation:
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+func gelu(x []float32) {
+	const c = 0.7978845608028654 // √(2/π)
+	for i, v := range x {
+		f := float64(v)
+		x[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+	}
+}
+
 // matmulTask computes out[b] = W·x[b] for a batch of vectors: W (d, n),
 // x (batch, n) -> out (batch, d). Each row of W is read once for the whole
 // batch. Most of the time of a forward pass is spent here.

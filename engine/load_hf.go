@@ -32,6 +32,15 @@ type hfConfig struct {
 	TieWordEmbeddings *bool           `json:"tie_word_embeddings"`
 	SlidingWindow     json.RawMessage `json:"sliding_window"`
 	UseSlidingWindow  bool            `json:"use_sliding_window"`
+
+	// GPT-2's names.
+	NEmbd        int     `json:"n_embd"`
+	NHead        int     `json:"n_head"`
+	NLayer       int     `json:"n_layer"`
+	NPositions   int     `json:"n_positions"`
+	NInner       int     `json:"n_inner"`
+	LayerNormEps float64 `json:"layer_norm_epsilon"`
+	Activation   string  `json:"activation_function"`
 }
 
 type hfRopeScaling struct {
@@ -70,8 +79,10 @@ func configFromHF(h hfConfig) (Config, error) {
 	arch := h.ModelType
 	switch arch {
 	case "llama", "mistral", "qwen2":
+	case "gpt2":
+		return gpt2Config(h)
 	default:
-		return Config{}, fmt.Errorf("%w: model_type %q (want llama, mistral or qwen2)", ErrArch, h.ModelType)
+		return Config{}, fmt.Errorf("%w: model_type %q (want llama, mistral, qwen2 or gpt2)", ErrArch, h.ModelType)
 	}
 	if h.UseSlidingWindow {
 		return Config{}, fmt.Errorf("%w: sliding-window attention", ErrArch)
@@ -139,17 +150,26 @@ func loadHF(dir string) (*Model, error) {
 		return nil, &LoadError{File: dir, Err: err}
 	}
 	l := &weightLoader{src: set, hf: true, file: dir}
-	c.TiedOutput = !l.has(nameOutput, -1)
-	if h.TieWordEmbeddings != nil && *h.TieWordEmbeddings {
-		c.TiedOutput = true
+	var w *Weights
+	if c.Arch == "gpt2" {
+		w, err = loadGPT2Weights(c, l)
+	} else {
+		c.TiedOutput = !l.has(nameOutput, -1)
+		if h.TieWordEmbeddings != nil && *h.TieWordEmbeddings {
+			c.TiedOutput = true
+		}
+		c.QKVBias = l.has(nameBQ, 0)
+		w, err = loadWeights(c, l)
 	}
-	c.QKVBias = l.has(nameBQ, 0)
-	w, err := loadWeights(c, l)
 	if err != nil {
 		set.Close()
 		return nil, err
 	}
-	m := newModel(c, w, c.ropeInvFreq(), Info{Path: dir, Format: "safetensors"}, set.Close)
+	var invFreq []float64
+	if !c.LearnedPos {
+		invFreq = c.ropeInvFreq()
+	}
+	m := newModel(c, w, invFreq, Info{Path: dir, Format: "safetensors"}, set.Close)
 	if err := m.loadHFTokenizer(dir); err != nil {
 		set.Close()
 		return nil, &LoadError{File: dir, Err: err}

@@ -93,6 +93,7 @@ func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() 
 	}
 	add(w.TokenEmbed)
 	add(w.Output)
+	add(w.PosEmbed)
 	for _, l := range w.Layers {
 		for _, t := range []tensor.Tensor{l.WQ, l.WK, l.WV, l.WO, l.WGate, l.WUp, l.WDown} {
 			add(t)
@@ -153,7 +154,12 @@ func (m *Model) String() string {
 	fmt.Fprintf(&b, "parameters:   %d (%s stored)\n", m.Info.Parameters, humanBytes(m.Info.Bytes))
 	fmt.Fprintf(&b, "dim:          %d\nlayers:       %d\nheads:        %d (kv %d, head dim %d)\nff:           %d\nvocab:        %d\n",
 		c.Dim, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.FF, c.Vocab)
-	fmt.Fprintf(&b, "context:      %d\nrope theta:   %g\n", c.Context, c.RopeTheta)
+	fmt.Fprintf(&b, "context:      %d\n", c.Context)
+	if c.LearnedPos {
+		fmt.Fprintf(&b, "positions:    learned\nnorm:         LayerNorm\nfeed-forward: GELU\n")
+	} else {
+		fmt.Fprintf(&b, "rope theta:   %g\n", c.RopeTheta)
+	}
 	if c.RopeScaling.Factor != 0 {
 		fmt.Fprintf(&b, "rope scaling: llama3 factor %g (low %g, high %g, original context %d)\n",
 			c.RopeScaling.Factor, c.RopeScaling.LowFreqFactor, c.RopeScaling.HighFreqFactor, c.RopeScaling.OriginalContext)

@@ -164,6 +164,7 @@ func TestLogitsMatchTransformers(t *testing.T) {
 		{"qwen2", "model-f32.gguf", 1e-4},
 		{"llama-spm", "", 1e-4},
 		{"llama-spm", "model-f32.gguf", 1e-4},
+		{"gpt2", "", 1e-4},
 		// f16 weights: each weight is rounded to 11 significant bits
 		// (relative error ≤ 2⁻¹¹ ≈ 4.9e-4); through two layers and logits of
 		// magnitude ~1-3 that moves logits by a few 1e-3.
@@ -197,6 +198,7 @@ func TestGreedyMatchesTransformers(t *testing.T) {
 		{"llama3", ""}, {"llama3", "model-f32.gguf"},
 		{"qwen2", ""}, {"qwen2", "model-f32.gguf"},
 		{"llama-spm", ""}, {"llama-spm", "model-f32.gguf"},
+		{"gpt2", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.model+"/"+tt.file, func(t *testing.T) {

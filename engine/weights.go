@@ -15,6 +15,9 @@ type Weights struct {
 	Layers     []Layer
 	OutNorm    []float32     // (Dim)
 	Output     tensor.Tensor // (Vocab, Dim); TokenEmbed when the output is tied
+
+	PosEmbed    tensor.Tensor // (Context, Dim) learned positions with LearnedPos; empty otherwise
+	OutNormBias []float32     // (Dim) with LayerNorm; nil otherwise
 }
 
 // A Layer is one transformer block's parameters.
@@ -31,6 +34,13 @@ type Layer struct {
 	WGate    tensor.Tensor // (FF, Dim)
 	WUp      tensor.Tensor // (FF, Dim)
 	WDown    tensor.Tensor // (Dim, FF)
+
+	// Biases of GPT-2 (nil otherwise); WGate is empty with GELU.
+	AttnNormBias []float32 // (Dim)
+	FFNNormBias  []float32 // (Dim)
+	BO           []float32 // (Dim)
+	BUp          []float32 // (FF)
+	BDown        []float32 // (Dim)
 }
 
 // A weightName is the name of one weight in each file format; %d stands for

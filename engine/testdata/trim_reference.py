@@ -21,9 +21,9 @@ def prompts(items):
              "logits": pack(p["logits"])} for p in items]
 
 out = {"made_with": ref["made_with"], "notes": ref["notes"], "models": {}}
-for name in ["llama", "llama3", "qwen2", "llama-spm"]:
+for name in ["llama", "llama3", "qwen2", "llama-spm", "gpt2"]:
     m = ref["models"][name]
-    entry = {"rope_inv_freq": m["rope_inv_freq"], "reference": prompts(m["reference"])}
+    entry = {"rope_inv_freq": m.get("rope_inv_freq"), "reference": prompts(m["reference"])}
     if "llamacpp_q8_0" in m:
         entry["llamacpp_q8_0"] = prompts([dict(p, text=m["reference"][i]["text"]) for i, p in enumerate(m["llamacpp_q8_0"])])
     out["models"][name] = entry
