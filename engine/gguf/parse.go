@@ -273,8 +273,8 @@ func (d *decoder) strings(n int, field string) ([]string, error) {
 
 // Parse parses a GGUF file held in data. The returned File's tensors are
 // slices of data, which must stay unchanged while they are in use; Close on
-// such a File does nothing. Parse never panics and allocates no more than
-// the input's size justifies.
+// such a File releases nothing. Parse never panics, and what it allocates
+// is bounded by a small multiple of len(data).
 func Parse(data []byte) (*File, error) {
 	d := &decoder{b: data}
 	magic, err := d.take(4, "magic")
