@@ -365,6 +365,13 @@ func FuzzParseHFJSON(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	for _, metaspace := range []bool{false, true} {
+		data, err := json.Marshal(spmAsTokenizerJSON(f, metaspace))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Add([]byte(`{"model":{"type":"BPE","vocab":{"a":3000000000}}}`))
 	f.Add([]byte(`{"added_tokens":[{"id":-1,"content":"x"}],"model":{"vocab":{}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -13,7 +13,7 @@ import (
 // into two pieces, ordered by the pieces' ids, then all sorted by the
 // merged piece's score, highest first, stably); byte fallback; the
 // normalizer (legacy) or a Metaspace pre-tokenizer for the space handling.
-func spmAsTokenizerJSON(t *testing.T, metaspace bool) map[string]any {
+func spmAsTokenizerJSON(t testing.TB, metaspace bool) map[string]any {
 	t.Helper()
 	data, err := os.ReadFile("testdata/spm-llama/tokenizer.model")
 	if err != nil {
