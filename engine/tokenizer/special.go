@@ -18,11 +18,12 @@ type matchEntry struct {
 // among those starting at the same place (as Hugging Face's added
 // vocabulary does).
 type matcher struct {
-	byFirst map[byte][]matchEntry // by first byte, longest first
+	byFirst [256][]matchEntry // by first byte, longest first
+	n       int
 }
 
 func newMatcher(entries []matchEntry) *matcher {
-	m := &matcher{byFirst: make(map[byte][]matchEntry)}
+	m := &matcher{n: len(entries)}
 	for _, e := range entries {
 		m.byFirst[e.text[0]] = append(m.byFirst[e.text[0]], e)
 	}
@@ -35,7 +36,7 @@ func newMatcher(entries []matchEntry) *matcher {
 // split calls fn for each piece of text in order: plain text with id -1
 // (never empty), or a matched token with its id.
 func (m *matcher) split(text string, fn func(frag string, id int)) {
-	if m == nil || len(m.byFirst) == 0 {
+	if m == nil || m.n == 0 {
 		if text != "" {
 			fn(text, -1)
 		}
