@@ -3,11 +3,23 @@ package redistest
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(quietLogger{}) // the outage steps cause failed dials
+	os.Exit(m.Run())
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
 
 func TestServerRestartKeepsData(t *testing.T) {
 	s := Start(t)
