@@ -88,6 +88,10 @@ func ambiguous(err error) bool {
 	if errors.As(err, &sc) {
 		return sc.Code >= 500
 	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false // never connected
+	}
 	return true // timeout or transport error: unknown
 }
 

@@ -634,3 +634,45 @@ func TestUserCache(t *testing.T) {
 		}
 	}
 }
+
+// A reply that streams fast (the extractive answerer) is one message: no
+// preview, no edit.
+func TestFastStreamIsOneMessage(t *testing.T) {
+	fake := newFakeSlack(t)
+	mg := newManager(t, "Lockers keep parcels for 72 hours.")
+	a, mux := newTestAdapter(t, fake, Options{Handler: mg, ThinkingDelay: 2 * time.Second})
+	do(mux, signed(t, "/slack/events", mentionBody("Ev1", "<@UBOT> locker?", "1.000001", ""), time.Now()))
+	drain(t, a)
+	posts, updates := fake.of("chat.postMessage"), fake.of("chat.update")
+	if len(posts) != 1 || len(updates) != 0 {
+		t.Fatalf("posts, updates = %d, %d; want 1, 0", len(posts), len(updates))
+	}
+	if got := posts[0].Form.Get("text"); !strings.Contains(got, "Lockers keep parcels for 72 hours.") {
+		t.Errorf("text = %q, want the whole answer", got)
+	}
+}
+
+// A reply that streams slowly shows what it has so far once
+// ThinkingDelay has passed.
+func TestSlowStreamShowsPreview(t *testing.T) {
+	fake := newFakeSlack(t)
+	h := handlerFunc(func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		_ = out.(conversation.Streamer).Delta(ctx, m.Address, "Lockers keep ")
+		time.Sleep(200 * time.Millisecond)
+		_ = out.(conversation.Streamer).Delta(ctx, m.Address, "parcels ")
+		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "Lockers keep parcels for 72 hours."})
+	})
+	a, mux := newTestAdapter(t, fake, Options{Handler: h, ThinkingDelay: 50 * time.Millisecond})
+	do(mux, signed(t, "/slack/events", mentionBody("Ev1", "<@UBOT> locker?", "1.000001", ""), time.Now()))
+	drain(t, a)
+	posts, updates := fake.of("chat.postMessage"), fake.of("chat.update")
+	if len(posts) != 1 || len(updates) == 0 {
+		t.Fatalf("posts, updates = %d, %d; want 1 and at least 1", len(posts), len(updates))
+	}
+	if got, want := posts[0].Form.Get("text"), "Lockers keep …"; got != want {
+		t.Errorf("preview = %q, want %q", got, want)
+	}
+	if got := updates[len(updates)-1].Form.Get("text"); !strings.Contains(got, "72 hours.") {
+		t.Errorf("final = %q, want the answer", got)
+	}
+}

@@ -37,6 +37,7 @@ type sender struct {
 	msg   conversation.Message
 	note  string      // summary for the agents when the Handler keeps no history
 	timer *time.Timer // posts the thinking message; nil when none is planned
+	start time.Time   // when the reply began
 
 	mu       sync.Mutex
 	ts       string          // guarded by mu: the thinking or streaming message, "" until posted
@@ -55,7 +56,7 @@ var (
 // posted if no reply has come after ThinkingDelay; the timer belongs to
 // the adapter's WaitGroup until it fires or stop cancels it.
 func (a *Adapter) newSender(ctx context.Context, m conversation.Message, early bool) *sender {
-	s := &sender{a: a, ctx: ctx, msg: m}
+	s := &sender{a: a, ctx: ctx, msg: m, start: a.opts.Clock()}
 	if early && a.opts.ThinkingDelay > 0 {
 		a.wg.Add(1)
 		s.timer = time.AfterFunc(a.opts.ThinkingDelay, func() {
@@ -73,14 +74,25 @@ func (s *sender) stopTimer() {
 	}
 }
 
-// thinking posts the thinking message unless the reply came first.
+// thinking posts the thinking message (with what has streamed so far)
+// unless the reply came first.
 func (s *sender) thinking() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done || s.broken || s.ts != "" {
 		return
 	}
-	s.showLocked(s.ctx, thinkingText)
+	s.showLocked(s.ctx, s.previewLocked())
+}
+
+// previewLocked is the preview of the reply so far: the streamed text
+// with a trailing ellipsis, or the thinking text. s.mu must be held.
+func (s *sender) previewLocked() string {
+	// The first piece of a split never cuts a link, entity or code block.
+	if p := Split(Mrkdwn(s.streamed.String()), maxPreviewChars); len(p) > 0 {
+		return strings.TrimRight(p[0], " \n") + " …"
+	}
+	return thinkingText
 }
 
 // showLocked posts or updates the preview message with text; a failure
@@ -101,9 +113,11 @@ func (s *sender) showLocked(ctx context.Context, text string) {
 	s.lastEdit = s.a.opts.Clock()
 }
 
-// Delta shows the reply so far, posting the preview message first if
-// needed and then updating it at most once per UpdateInterval. A failing
-// preview never fails the reply: Delta always returns nil.
+// Delta shows the reply so far: once the reply has taken ThinkingDelay
+// (at once when that is negative) the preview message is posted, then
+// updated at most once per UpdateInterval. A fast reply is thus one
+// message, never a preview and an edit. A failing preview never fails the
+// reply: Delta always returns nil.
 func (s *sender) Delta(ctx context.Context, _ conversation.Address, text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,15 +125,17 @@ func (s *sender) Delta(ctx context.Context, _ conversation.Address, text string)
 		return nil
 	}
 	s.streamed.WriteString(text)
-	if s.ts != "" && s.a.opts.Clock().Sub(s.lastEdit) < s.a.opts.UpdateInterval {
+	now := s.a.opts.Clock()
+	if s.ts == "" && s.a.opts.ThinkingDelay > 0 && now.Sub(s.start) < s.a.opts.ThinkingDelay {
 		return nil
 	}
-	// The first piece of a split never cuts a link, entity or code block.
-	preview := Split(Mrkdwn(s.streamed.String()), maxPreviewChars)
-	if len(preview) == 0 {
+	if s.ts != "" && now.Sub(s.lastEdit) < s.a.opts.UpdateInterval {
 		return nil
 	}
-	s.showLocked(ctx, preview[0]+" …")
+	if strings.TrimSpace(s.streamed.String()) == "" {
+		return nil
+	}
+	s.showLocked(ctx, s.previewLocked())
 	return nil
 }
 
