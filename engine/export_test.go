@@ -1,0 +1,8 @@
+package engine
+
+import "github.com/switchboard/switchboard/engine/enginetest"
+
+// writeTinyModel writes a 1-layer random model of width 8.
+func writeTinyModel(path string) error {
+	return enginetest.WriteModel(path, enginetest.Shape{Dim: 8, Layers: 1, Heads: 2, KVHeads: 1, FF: 16, Vocab: 257, Context: 8})
+}
