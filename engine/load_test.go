@@ -154,3 +154,23 @@ func TestCloseTwice(t *testing.T) {
 		t.Errorf("%d goroutines after Close, %d before Load", n, before)
 	}
 }
+
+func TestTemplateFromFiles(t *testing.T) {
+	llama3 := "{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n{{ m['content'] }}<|eot_id|>{% endfor %}"
+	withTemplate := rewriteGGUF(t, modelPath("llama", "model-f32.gguf"), func(meta []gguf.KV, ts []tensor.Tensor) ([]gguf.KV, []tensor.Tensor) {
+		return append(meta, gguf.KV{Key: "tokenizer.chat_template", Value: llama3}), ts
+	})
+	hf := copyHF(t, modelPath("llama", ""), func(c string) string { return c })
+	os.WriteFile(filepath.Join(hf, "tokenizer_config.json"), []byte(`{"chat_template": [{"name": "tool_use", "template": "x"}, {"name": "default", "template": "[INST] {{ m }} [/INST]"}]}`), 0o644)
+	tests := []struct{ path, want string }{
+		{modelPath("llama", "model-f32.gguf"), "chatml"}, // no template: ChatML
+		{withTemplate, "llama3"},
+		{hf, "mistral"},
+	}
+	for _, tt := range tests {
+		m := openModel(t, tt.path)
+		if got := m.Template.Name; got != tt.want {
+			t.Errorf("Load(%s).Template = %s, want %s", tt.path, got, tt.want)
+		}
+	}
+}
