@@ -420,7 +420,7 @@ through to too under until up very was wasn't we we'd we'll we're we've were wer
 when's where where's which while who who's whom why why's will with won't would wouldn't you you'd
 you'll you're you've your yours yourself yourselves hi hello hey please thanks thank ok okay yes yeah
 also get got want wanna gonna need know tell us much many long soon does did anyone something thing
-things really still just like way make one often`)
+things really still just like way make one often sure certainly absolutely glad happy great`)
 
 func toSet(s string) map[string]bool {
 	set := make(map[string]bool)
