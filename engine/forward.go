@@ -142,7 +142,7 @@ func (s *State) forward(tokens []int) {
 		ly := &w.Layers[l]
 
 		// Attention: x += Wo · attention(rope(Wq·xb), rope(Wk·xb), Wv·xb),
-		// xb = rmsnorm(x).
+		// xb = norm(x).
 		for b := 0; b < B; b++ {
 			s.norm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.AttnNorm, ly.AttnNormBias)
 		}
@@ -175,7 +175,7 @@ func (s *State) forward(tokens []int) {
 		}
 		axpy(s.x[:B*dim], 1, s.xb2[:B*dim])
 
-		// Feed-forward: x += Wdown · (silu(Wgate·xb) ⊙ Wup·xb), xb = rmsnorm(x);
+		// Feed-forward: x += Wdown · (silu(Wgate·xb) ⊙ Wup·xb), xb = norm(x);
 		// for gpt2, x += Wdown · gelu(Wup·xb + b) + b.
 		for b := 0; b < B; b++ {
 			s.norm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.FFNNorm, ly.FFNNormBias)

@@ -46,7 +46,7 @@ func (m *Model) PromptIDs(req Request) ([]int, error) {
 // bytes that cannot form a character become U+FFFD. The Result holds what was
 // generated up to that point even when an error is returned. onToken may
 // be nil.
-func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece string) error) (Result, error) {
+func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece string) error) (res Result, err error) {
 	if m.closed.Load() {
 		return Result{}, ErrClosed
 	}
@@ -54,7 +54,7 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 	if err != nil {
 		return Result{}, fmt.Errorf("generate: %w", err)
 	}
-	res := Result{PromptTokens: len(prompt)}
+	res = Result{PromptTokens: len(prompt)}
 	if len(prompt) >= m.Config.Context {
 		return res, fmt.Errorf("generate: prompt of %d tokens: %w (%d)", len(prompt), ErrContext, m.Config.Context)
 	}
@@ -82,7 +82,7 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 
 	// Decode.
 	start = time.Now()
-	defer func() { res.DecodeTime = time.Since(start) }()
+	defer func() { res.DecodeTime = time.Since(start) }() // on every return from here
 	tok := m.Tokenizer
 	dec := tok.NewDecoder()
 	samp := newSampler(req.Sampling, m.Config.Vocab)
@@ -111,7 +111,6 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 		res.FinishReason = reason
 		err := emit(stop.flush() + validUTF8(dec.Flush()))
 		res.Text = string(text)
-		res.DecodeTime = time.Since(start)
 		return res, err
 	}
 	for {

@@ -57,6 +57,9 @@ func TestGenerateGreedy(t *testing.T) {
 			if got := strings.Join(pieces, ""); got != res.Text {
 				t.Errorf("%s: pieces join to %q, Text is %q", name, got, res.Text)
 			}
+			if res.PrefillTime <= 0 || res.DecodeTime <= 0 {
+				t.Errorf("%s: prefill %v, decode %v; want both measured", name, res.PrefillTime, res.DecodeTime)
+			}
 			if res.FinishReason != "length" || res.GeneratedTokens != len(p.Greedy) || res.PromptTokens != len(p.IDs) {
 				t.Errorf("%s: result %+v, want length after %d tokens, %d prompt tokens", name, res, len(p.Greedy), len(p.IDs))
 			}
