@@ -14,7 +14,7 @@ test: vet
 	$(MAKE) test-race
 
 test-race:
-	$(GO) test -count=1 -race -timeout 10m ./adapters/web ./bot ./conversation ./conversation/memstore
+	$(GO) test -count=1 -race -timeout 10m ./adapters/web ./bot ./conversation/memstore
 
 vet:
 	$(GO) vet ./...

@@ -244,7 +244,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Server.ShutdownTimeout, 20*time.Second)
 	setDefault(&c.Server.ReplyTimeout, 60*time.Second)
 	setDefault(&c.Log.Level, "info")
-	setDefault(&c.Knowledge.Dir, "configs/knowledge")
+	setDefault(&c.Knowledge.Dir, DefaultKnowledgeDir)
 	setDefault(&c.Answer.Mode, ModeExtractive)
 	setDefault(&c.Answer.TopK, 4)
 	setDefault(&c.Engine.MaxTokens, 256)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -153,5 +154,50 @@ func TestSlackOnWithCredentials(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("unsigned POST /slack/events: status %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestDemoKnowledgeMatchesRepo keeps bot/demo/knowledge, the demo help
+// centre embedded in the binary, identical to configs/knowledge.
+func TestDemoKnowledgeMatchesRepo(t *testing.T) {
+	repo := os.DirFS(filepath.Join("..", DefaultKnowledgeDir))
+	embedded, _ := fs.Sub(demoKnowledge, "demo/knowledge")
+	list := func(fsys fs.FS) map[string]string {
+		m := map[string]string{}
+		_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := fs.ReadFile(fsys, p)
+				m[p] = string(b)
+			}
+			return nil
+		})
+		return m
+	}
+	if d := cmp.Diff(list(repo), list(embedded)); d != "" {
+		t.Fatalf("bot/demo/knowledge differs from %s (rm -r bot/demo/knowledge && cp -r %s bot/demo/) (-repo +embedded):\n%.2000s", DefaultKnowledgeDir, DefaultKnowledgeDir, d)
+	}
+}
+
+// TestServeOutsideRepo: with no configuration file and no knowledge
+// folder, the server runs on the embedded defaults and demo help centre.
+func TestServeOutsideRepo(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cfg, path, err := LoadConfig("", func(string) string { return "" })
+	if err != nil || path != "" {
+		t.Fatalf("LoadConfig = %q, %v", path, err)
+	}
+	r := start(t, cfg, Options{})
+	got := send(t, r.URL, msg{"text": "How long does a refund take to arrive?"})
+	if got.Status != 200 || len(got.Reply.Citations) == 0 {
+		t.Fatalf("status %d reply %+v: want a cited answer from the demo help centre", got.Status, got.Reply)
+	}
+	link, _, _ := strings.Cut(got.Reply.Citations[0].URL, "#")
+	resp, err := http.Get(r.URL + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: status %d", link, resp.StatusCode)
 	}
 }

@@ -2,9 +2,12 @@ package bot
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/switchboard/switchboard/conversation"
@@ -20,6 +23,35 @@ type Pipeline struct {
 	Index   *knowledge.Index
 	Store   conversation.Store
 	Manager *conversation.Manager
+	// Articles is the knowledge folder the index was built from (nil when
+	// Options.Knowledge was given), served under /articles/.
+	Articles fs.FS
+
+	root *os.Root // the knowledge folder, when read from disk
+}
+
+// demoKnowledge is a copy of configs/knowledge, the demo help centre, so
+// that the binary runs outside the repository (a test keeps the two
+// identical).
+//
+//go:embed demo/knowledge
+var demoKnowledge embed.FS
+
+// DefaultKnowledgeDir is the default knowledge.dir: the demo help centre.
+const DefaultKnowledgeDir = "configs/knowledge"
+
+// openKnowledge opens the knowledge folder dir; the default folder, when
+// absent (outside the repository), is the embedded demo help centre.
+func openKnowledge(dir string) (fs.FS, *os.Root, error) {
+	root, err := os.OpenRoot(dir) // confines reads, symlinks included, to dir
+	if err == nil {
+		return root.FS(), root, nil
+	}
+	if dir == DefaultKnowledgeDir && errors.Is(err, fs.ErrNotExist) {
+		sub, _ := fs.Sub(demoKnowledge, "demo/knowledge")
+		return sub, nil, nil
+	}
+	return nil, nil, fmt.Errorf("open knowledge folder: %w", err)
 }
 
 // NewPipeline loads the knowledge, opens the store and builds the answerer
@@ -30,14 +62,33 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		log = slog.Default()
 	}
 	p := &Pipeline{Index: opt.Knowledge}
+	ok := false
+	defer func() {
+		if !ok && p.root != nil {
+			p.root.Close()
+		}
+	}()
 	if p.Index == nil {
 		start := time.Now()
-		ix, err := knowledge.Open(ctx, cfg.Knowledge.Dir, knowledge.LoadOptions{}, knowledge.Options{})
+		fsys, root, err := openKnowledge(cfg.Knowledge.Dir)
+		if err != nil {
+			return nil, err
+		}
+		p.Articles, p.root = fsys, root
+		chunks, err := knowledge.LoadFS(ctx, fsys, knowledge.LoadOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
 		}
+		ix, err := knowledge.Build(ctx, chunks, knowledge.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("index knowledge %s: %w", cfg.Knowledge.Dir, err)
+		}
 		p.Index = ix
-		log.Info("knowledge loaded", "dir", cfg.Knowledge.Dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond).String())
+		from := cfg.Knowledge.Dir
+		if root == nil {
+			from = "built-in demo help centre"
+		}
+		log.Info("knowledge loaded", "dir", from, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	if p.Index.Len() == 0 {
 		return nil, fmt.Errorf("load knowledge %s: no articles", cfg.Knowledge.Dir)
@@ -76,16 +127,23 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		Now:                 opt.Now,
 	})
 	if err != nil {
-		p.Store.Close()
+		if opt.Store == nil {
+			p.Store.Close()
+		}
 		return nil, fmt.Errorf("build pipeline: %w", err)
 	}
 	p.Manager = mgr
+	ok = true
 	return p, nil
 }
 
 // Close drains the Manager (until ctx is done) and closes the store.
 func (p *Pipeline) Close(ctx context.Context) error {
-	return errors.Join(p.Manager.Shutdown(ctx), p.Store.Close())
+	err := errors.Join(p.Manager.Shutdown(ctx), p.Store.Close())
+	if p.root != nil {
+		err = errors.Join(err, p.root.Close())
+	}
+	return err
 }
 
 // values returns the secrets a reply must never contain.

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -55,6 +55,8 @@ type Server struct {
 	store    conversation.Store
 	index    *knowledge.Index
 	manager  *conversation.Manager
+	pipeline *Pipeline
+	articles fs.FS // nil: no articles to link to
 	web      *web.Adapter
 	adapters []Adapter
 	metrics  *metrics
@@ -94,8 +96,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		if !ok {
 			s.cancelBase()
 			s.cancelBG()
-			if s.manager != nil {
-				_ = (&Pipeline{Store: s.store, Manager: s.manager}).Close(context.Background())
+			if s.pipeline != nil {
+				_ = s.pipeline.Close(context.Background())
 			}
 		}
 	}()
@@ -104,7 +106,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.store, s.index, s.manager = p.Store, p.Index, p.Manager
+	s.pipeline = p
+	s.store, s.index, s.manager, s.articles = p.Store, p.Index, p.Manager, p.Articles
 
 	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
 	s.web, err = web.New(web.Options{
@@ -151,6 +154,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // the request, body included; replies stream without a limit
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return s.base },
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -176,6 +180,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}))
 	mux.HandleFunc("POST /api/v1/sessions/{id}/release", s.serveRelease)
 	mux.HandleFunc("GET /articles/{path...}", s.serveArticle)
+	mux.HandleFunc("/", serveNotFound)
 	for _, a := range s.adapters {
 		a.Register(mux)
 	}
@@ -277,30 +282,24 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		".md": "text/markdown; charset=utf-8", ".txt": "text/plain; charset=utf-8",
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
 	}[strings.ToLower(path.Ext(p))]
-	if ctype == "" || s.cfg.Knowledge.Dir == "" {
+	if ctype == "" || s.articles == nil || !fs.ValidPath(p) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
 	}
-	root, err := os.OpenRoot(s.cfg.Knowledge.Dir) // confines p to the folder
-	if err != nil {
-		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
-		return
-	}
-	defer root.Close()
-	f, err := root.Open(p)
-	if err != nil {
-		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.IsDir() || st.Size() > knowledge.DefaultMaxFileBytes {
+	b, err := fs.ReadFile(s.articles, p)
+	if err != nil || len(b) > knowledge.DefaultMaxFileBytes {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, path.Base(p), st.ModTime(), f)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(b)
+}
+
+// serveNotFound answers unknown routes in the error shape.
+func serveNotFound(w http.ResponseWriter, r *http.Request) {
+	web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such route: "+r.Method+" "+r.URL.Path)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -388,15 +387,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 	}
-	if err := s.manager.Shutdown(ctx); err != nil {
-		errs = append(errs, err)
-	}
 	s.cancelBG()
 	s.wg.Wait()
-	s.cancelBase()
-	if err := s.store.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("close store: %w", err))
+	if err := s.pipeline.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close pipeline: %w", err))
 	}
+	s.cancelBase()
 	err := errors.Join(errs...)
 	s.log.Info("stopped", "err", err)
 	return err
