@@ -174,3 +174,29 @@ func TestTemplateFromFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateStopsAtEndOfSequence(t *testing.T) {
+	ref := loadReference(t)
+	p := ref.Models["llama"].Reference[1] // its greedy path starts with three different tokens
+	// Make the third greedy token the end-of-sequence token.
+	eos := p.Greedy[2]
+	if p.Greedy[0] == eos || p.Greedy[1] == eos {
+		t.Fatalf("greedy path %v repeats its third token early", p.Greedy)
+	}
+	path := rewriteGGUF(t, modelPath("llama", "model-f32.gguf"), func(meta []gguf.KV, ts []tensor.Tensor) ([]gguf.KV, []tensor.Tensor) {
+		for i := range meta {
+			if meta[i].Key == "tokenizer.ggml.eos_token_id" {
+				meta[i].Value = uint32(eos)
+			}
+		}
+		return meta, ts
+	})
+	m := openModel(t, path)
+	res, err := m.Generate(context.Background(), Request{IDs: p.IDs, MaxTokens: 24}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalInts(res.IDs, p.Greedy[:2]) || res.FinishReason != "stop" {
+		t.Errorf("Generate = %v (%s), want %v (stop) without the end token", res.IDs, res.FinishReason, p.Greedy[:2])
+	}
+}
