@@ -100,6 +100,11 @@ func TestAccessors(t *testing.T) {
 	if got, want := tok.Model(), ModelBPE; got != want {
 		t.Errorf("Model() = %q, want %q", got, want)
 	}
+	// GPT-2's tokenizer.json has no added tokens and no config beside it:
+	// <|endoftext|> (50256) is found by name.
+	if tok.EOS() != 50256 || !tok.IsEOG(50256) || tok.BOS() != 50256 {
+		t.Errorf("EOS, IsEOG(50256), BOS = %d, %v, %d, want 50256, true, 50256", tok.EOS(), tok.IsEOG(50256), tok.BOS())
+	}
 	ids := tok.Encode(" hello")
 	if len(ids) != 1 {
 		t.Fatalf("Encode(\" hello\") = %v, want one token", ids)
