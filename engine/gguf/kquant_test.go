@@ -1,6 +1,7 @@
 package gguf
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -82,6 +83,57 @@ func TestDequantizeMatchesGGUFPy(t *testing.T) {
 	for _, typ := range []tensor.Type{tensor.Q4_0, tensor.Q4_K, tensor.Q5_K, tensor.Q6_K} {
 		if !seen[typ] {
 			t.Errorf("reference covers no %v tensor", typ)
+		}
+	}
+}
+
+// TestQuantizeMatchesLlamaQuantize quantizes the float32 source of two
+// tensors (testdata/kquant/source-f32.gguf, copied from the f32 model that
+// llama-quantize read) and compares the bytes with what llama-quantize
+// wrote in each quantized fixture: tensor.Quantize must reproduce ggml's
+// reference quantizers exactly.
+func TestQuantizeMatchesLlamaQuantize(t *testing.T) {
+	src, err := Open("testdata/kquant/source-f32.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	seen := map[tensor.Type]bool{}
+	for _, file := range []string{"model-q4_0.gguf", "model-q4_k_m.gguf", "model-q5_k_m.gguf", "model-q6_k.gguf"} {
+		ref, err := Open(filepath.Join("testdata/kquant", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ref.Close()
+		for _, s := range src.Tensors() {
+			want, ok := ref.Tensor(s.Name)
+			if !ok {
+				t.Fatalf("%s: no tensor %q", file, s.Name)
+			}
+			x, err := s.Float32s()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, len(want.Data))
+			if err := tensor.Quantize(want.Type, got, x); err != nil {
+				t.Fatalf("Quantize(%v): %v", want.Type, err)
+			}
+			seen[want.Type] = true
+			bb := want.Type.BlockBytes()
+			bad := 0
+			for b := 0; b < len(got)/bb; b++ {
+				if !bytes.Equal(got[b*bb:(b+1)*bb], want.Data[b*bb:(b+1)*bb]) {
+					bad++
+				}
+			}
+			if bad > 0 {
+				t.Errorf("%s %s: Quantize(%v) differs from llama-quantize in %d of %d blocks", file, s.Name, want.Type, bad, len(got)/bb)
+			}
+		}
+	}
+	for _, typ := range []tensor.Type{tensor.Q4_0, tensor.Q4_K, tensor.Q5_K, tensor.Q6_K} {
+		if !seen[typ] {
+			t.Errorf("no fixture tensor of type %v", typ)
 		}
 	}
 }

@@ -69,9 +69,9 @@ func Write(w io.Writer, meta []KV, tensors []tensor.Tensor) error {
 	return nil
 }
 
-// WriteFile writes a GGUF file at path as Write does. It writes a
-// temporary file in the same directory and renames it, so path never
-// holds a partial file.
+// WriteFile writes a GGUF file at path (mode 0644) as Write does. It
+// writes a temporary file in the same directory and renames it, so path
+// never holds a partial file.
 func WriteFile(path string, meta []KV, tensors []tensor.Tensor) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -85,6 +85,9 @@ func WriteFile(path string, meta []KV, tensors []tensor.Tensor) (err error) {
 	}()
 	if err := Write(f, meta, tensors); err != nil {
 		return err
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp made it 0600
+		return fmt.Errorf("write gguf: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write gguf: %w", err)

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"encoding/binary"
 	"math"
 	"testing"
 )
@@ -32,6 +33,33 @@ func FuzzKernels(f *testing.F) {
 			if math.Float32bits(out[b]) != math.Float32bits(want) && !(out[b] != out[b] && want != want) {
 				t.Fatalf("%v: DotRows()[%d] = %v, DotRow = %v", typ, b, out[b], want)
 			}
+		}
+	})
+}
+
+// FuzzQuantize quantizes arbitrary float32 bit patterns (NaN, infinities,
+// subnormals included) to every writable type: nothing may panic, and the
+// result must dequantize.
+func FuzzQuantize(f *testing.F) {
+	f.Add(uint8(5), []byte("\x00\x00\xc0\x7f\x00\x00\x80\x7f\x01\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		typ := supported[int(which)%len(supported)]
+		n := len(data) / 4 / typ.BlockSize() * typ.BlockSize()
+		if n == 0 {
+			n = typ.BlockSize()
+		}
+		x := make([]float32, n)
+		for i := range x {
+			if 4*i+4 <= len(data) {
+				x[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+			}
+		}
+		q := make([]byte, mustRowBytes(typ, n))
+		if err := Quantize(typ, q, x); err != nil {
+			t.Fatalf("Quantize(%v, %d values) = %v", typ, n, err)
+		}
+		if err := Dequantize(typ, make([]float32, n), q); err != nil {
+			t.Fatalf("Dequantize(%v) = %v", typ, err)
 		}
 	})
 }

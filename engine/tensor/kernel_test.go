@@ -237,6 +237,55 @@ func TestQuantizeRoundTrip(t *testing.T) {
 	}
 }
 
+// TestQuantizeKQuantError checks the K-quant quantizers on Gaussian data:
+// the relative RMS error of a round trip stays within what the bits
+// allow, and an all-zero block comes back as zeros. Exactness against
+// llama-quantize is checked in engine/gguf with its files.
+func TestQuantizeKQuantError(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	tests := []struct {
+		typ     Type
+		maxRMSE float64 // relative to the data's RMS
+	}{
+		{Q4_K, 0.12},
+		{Q5_K, 0.06},
+		{Q6_K, 0.03},
+		{Q4_0, 0.15},
+		{Q8_0, 0.01},
+	}
+	for _, tt := range tests {
+		const n = 4 * QKK
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 0.02)
+		}
+		for i := QKK; i < 2*QKK; i++ {
+			x[i] = 0
+		}
+		q := make([]byte, mustRowBytes(tt.typ, n))
+		if err := Quantize(tt.typ, q, x); err != nil {
+			t.Fatal(err)
+		}
+		y := make([]float32, n)
+		if err := Dequantize(tt.typ, y, q); err != nil {
+			t.Fatal(err)
+		}
+		var se, sx float64
+		for i := range x {
+			se += float64(y[i]-x[i]) * float64(y[i]-x[i])
+			sx += float64(x[i]) * float64(x[i])
+		}
+		if rel := math.Sqrt(se / sx); rel > tt.maxRMSE {
+			t.Errorf("%v: relative RMS error %.4f, want at most %.4f", tt.typ, rel, tt.maxRMSE)
+		}
+		for i := QKK; i < 2*QKK; i++ {
+			if y[i] != 0 {
+				t.Fatalf("%v: zero block came back with y[%d] = %v", tt.typ, i, y[i])
+			}
+		}
+	}
+}
+
 // TestQuantizeQ8_0Rounding pins ggml's rounding: halves away from zero.
 func TestQuantizeQ8_0Rounding(t *testing.T) {
 	x := make([]float32, 32)
@@ -254,8 +303,8 @@ func TestQuantizeQ8_0Rounding(t *testing.T) {
 }
 
 func TestQuantizeErrors(t *testing.T) {
-	if err := Quantize(Q4_K, make([]byte, 144), make([]float32, 256)); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("Quantize(Q4_K) = %v, want ErrUnsupported", err)
+	if err := Quantize(Q2_K, make([]byte, 84), make([]float32, 256)); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Quantize(Q2_K) = %v, want ErrUnsupported", err)
 	}
 	if err := Quantize(Q8_0, make([]byte, 34), make([]float32, 33)); !errors.Is(err, ErrShape) {
 		t.Errorf("Quantize(33 values) = %v, want ErrShape", err)

@@ -8,12 +8,14 @@ import (
 
 // Quantize stores the values of src in dst as type t, the reverse of
 // Dequantize. len(src) must be a multiple of t's block size and len(dst)
-// the bytes those blocks take. F32, F16, BF16, Q8_0 and Q4_0 are supported
-// (Q8_0 and Q4_0 as ggml's reference quantizers round them); other types
-// return an error wrapping ErrUnsupported.
+// the bytes those blocks take. Every supported type can be written: F32,
+// F16 and BF16 round to nearest even; Q8_0, Q4_0, Q4_K, Q5_K and Q6_K
+// follow ggml's reference quantizers and give the same bytes as
+// llama-quantize without an importance matrix. Other types return an error
+// wrapping ErrUnsupported.
 func Quantize(t Type, dst []byte, src []float32) error {
 	switch t {
-	case F32, F16, BF16, Q8_0, Q4_0:
+	case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K:
 	default:
 		return fmt.Errorf("quantize: %w %v", ErrUnsupported, t)
 	}
@@ -44,6 +46,19 @@ func Quantize(t Type, dst []byte, src []float32) error {
 	case Q4_0:
 		for b := 0; b < len(src)/QK; b++ {
 			quantQ4_0(dst[b*(2+QK/2):(b+1)*(2+QK/2)], src[b*QK:(b+1)*QK])
+		}
+	case Q4_K, Q5_K, Q6_K:
+		bb := t.BlockBytes()
+		for b := 0; b < len(src)/QKK; b++ {
+			out, x := dst[b*bb:(b+1)*bb], src[b*QKK:(b+1)*QKK]
+			switch t {
+			case Q4_K:
+				quantK45(out, x, 4)
+			case Q5_K:
+				quantK45(out, x, 5)
+			default:
+				quantQ6K(out, x)
+			}
 		}
 	}
 	return nil
