@@ -45,21 +45,29 @@ func readReference(t testing.TB) map[string]refTokenizer {
 
 var (
 	gpt2Once sync.Once
+	gpt2Dir  string // removed by TestMain
 	gpt2Path string
 	gpt2Err  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if gpt2Dir != "" {
+		os.RemoveAll(gpt2Dir)
+	}
+	os.Exit(code)
+}
 
 // gpt2JSON returns the path of the real GPT-2 tokenizer.json, kept gzipped
 // in testdata (3.5 MB raw).
 func gpt2JSON(t testing.TB) string {
 	t.Helper()
 	gpt2Once.Do(func() {
-		dir, err := os.MkdirTemp("", "tokenizer-gpt2")
-		if err != nil {
-			gpt2Err = err
+		gpt2Dir, gpt2Err = os.MkdirTemp("", "tokenizer-gpt2")
+		if gpt2Err != nil {
 			return
 		}
-		gpt2Path = filepath.Join(dir, "tokenizer.json")
+		gpt2Path = filepath.Join(gpt2Dir, "tokenizer.json")
 		gpt2Err = gunzip("testdata/gpt2/tokenizer.json.gz", gpt2Path)
 	})
 	if gpt2Err != nil {
