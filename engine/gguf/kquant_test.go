@@ -87,51 +87,61 @@ func TestDequantizeMatchesGGUFPy(t *testing.T) {
 	}
 }
 
-// TestQuantizeMatchesLlamaQuantize quantizes the float32 source of two
-// tensors (testdata/kquant/source-f32.gguf, copied from the f32 model that
-// llama-quantize read) and compares the bytes with what llama-quantize
-// wrote in each quantized fixture: tensor.Quantize must reproduce ggml's
-// reference quantizers exactly.
-func TestQuantizeMatchesLlamaQuantize(t *testing.T) {
-	src, err := Open("testdata/kquant/source-f32.gguf")
-	if err != nil {
-		t.Fatal(err)
+// TestQuantizeMatchesLlamaCpp quantizes the float32 source of a few
+// tensors (source-f32.gguf: copied from the f32 models llama.cpp's tools
+// read) and compares the bytes with what those tools wrote: gguf-py
+// (convert_hf_to_gguf.py --outtype f16/q8_0) for the llama files and
+// llama-quantize for the kquant files. tensor.Quantize must reproduce them
+// exactly.
+func TestQuantizeMatchesLlamaCpp(t *testing.T) {
+	tests := []struct {
+		source string
+		files  []string
+	}{
+		{"testdata/llama/source-f32.gguf", []string{"model-f16.gguf", "model-q8_0.gguf"}},
+		{"testdata/kquant/source-f32.gguf", []string{"model-q4_0.gguf", "model-q4_k_m.gguf", "model-q5_k_m.gguf", "model-q6_k.gguf"}},
 	}
-	defer src.Close()
 	seen := map[tensor.Type]bool{}
-	for _, file := range []string{"model-q4_0.gguf", "model-q4_k_m.gguf", "model-q5_k_m.gguf", "model-q6_k.gguf"} {
-		ref, err := Open(filepath.Join("testdata/kquant", file))
+	for _, tt := range tests {
+		src, err := Open(tt.source)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer ref.Close()
-		for _, s := range src.Tensors() {
-			want, ok := ref.Tensor(s.Name)
-			if !ok {
-				t.Fatalf("%s: no tensor %q", file, s.Name)
-			}
-			x, err := s.Float32s()
+		defer src.Close()
+		for _, file := range tt.files {
+			ref, err := Open(filepath.Join(filepath.Dir(tt.source), file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := make([]byte, len(want.Data))
-			if err := tensor.Quantize(want.Type, got, x); err != nil {
-				t.Fatalf("Quantize(%v): %v", want.Type, err)
-			}
-			seen[want.Type] = true
-			bb := want.Type.BlockBytes()
-			bad := 0
-			for b := 0; b < len(got)/bb; b++ {
-				if !bytes.Equal(got[b*bb:(b+1)*bb], want.Data[b*bb:(b+1)*bb]) {
-					bad++
+			defer ref.Close()
+			for _, s := range src.Tensors() {
+				want, ok := ref.Tensor(s.Name)
+				if !ok {
+					t.Fatalf("%s: no tensor %q", file, s.Name)
 				}
-			}
-			if bad > 0 {
-				t.Errorf("%s %s: Quantize(%v) differs from llama-quantize in %d of %d blocks", file, s.Name, want.Type, bad, len(got)/bb)
+				x, err := s.Float32s()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]byte, len(want.Data))
+				if err := tensor.Quantize(want.Type, got, x); err != nil {
+					t.Fatalf("Quantize(%v): %v", want.Type, err)
+				}
+				seen[want.Type] = true
+				bb := want.Type.BlockBytes()
+				bad := 0
+				for b := 0; b < len(got)/bb; b++ {
+					if !bytes.Equal(got[b*bb:(b+1)*bb], want.Data[b*bb:(b+1)*bb]) {
+						bad++
+					}
+				}
+				if bad > 0 {
+					t.Errorf("%s %s: Quantize(%v) differs from llama.cpp's in %d of %d blocks", file, s.Name, want.Type, bad, len(got)/bb)
+				}
 			}
 		}
 	}
-	for _, typ := range []tensor.Type{tensor.Q4_0, tensor.Q4_K, tensor.Q5_K, tensor.Q6_K} {
+	for _, typ := range []tensor.Type{tensor.F16, tensor.Q8_0, tensor.Q4_0, tensor.Q4_K, tensor.Q5_K, tensor.Q6_K} {
 		if !seen[typ] {
 			t.Errorf("no fixture tensor of type %v", typ)
 		}

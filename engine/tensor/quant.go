@@ -11,7 +11,8 @@ import (
 // the bytes those blocks take. Every supported type can be written: F32,
 // F16 and BF16 round to nearest even; Q8_0, Q4_0, Q4_K, Q5_K and Q6_K
 // follow ggml's reference quantizers and give the same bytes as
-// llama-quantize without an importance matrix. Other types return an error
+// llama-quantize without an importance matrix (and, for F16 and Q8_0, as
+// convert_hf_to_gguf.py). Other types return an error
 // wrapping ErrUnsupported.
 func Quantize(t Type, dst []byte, src []float32) error {
 	switch t {
