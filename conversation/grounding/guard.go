@@ -49,9 +49,9 @@ type Evidence struct {
 func NewEvidence(snippets []knowledge.Snippet) *Evidence {
 	ev := &Evidence{numbers: make(map[string]bool)}
 	for _, s := range snippets {
-		set := TermSet(s.Title + "\n" + s.Text)
-		ev.terms = append(ev.terms, set)
-		for _, n := range EvidenceNumbers(s.Title + "\n" + s.Text) {
+		text := s.Title + "\n" + s.Section + "\n" + s.Text
+		ev.terms = append(ev.terms, TermSet(text))
+		for _, n := range EvidenceNumbers(text) {
 			ev.numbers[n] = true
 		}
 	}

@@ -97,12 +97,12 @@ func Build(in Input) Prompt {
 		b.snippets = b.snippets[:len(b.snippets)-1]
 	}
 	if b.size() > in.Budget && len(b.snippets) == 1 {
-		s := b.snippets[0]
-		s.Text = b.cut(s.Text, b.size()-in.Budget)
-		b.snippets = []knowledge.Snippet{s}
+		// Copy: the caller's slice is not ours to change.
+		b.snippets = []knowledge.Snippet{b.snippets[0]}
+		b.fit(&b.snippets[0].Text)
 	}
 	if b.size() > in.Budget {
-		b.question = b.cut(b.question, b.size()-in.Budget)
+		b.fit(&b.question)
 	}
 	msgs := b.messages()
 	return Prompt{
@@ -142,7 +142,11 @@ func (b *builder) system() string {
 		s.WriteString("\n(none found)")
 	}
 	for i, sn := range b.snippets {
-		fmt.Fprintf(&s, "\n\n[%d] %s (%s)\n%s", i+1, Neutralize(oneLine(sn.Title)), Neutralize(oneLine(sn.Source)), Neutralize(strings.TrimSpace(sn.Text)))
+		title := sn.Title
+		if sn.Section != "" {
+			title += " > " + sn.Section
+		}
+		fmt.Fprintf(&s, "\n\n[%d] %s (%s)\n%s", i+1, Neutralize(oneLine(title)), Neutralize(oneLine(sn.Source)), Neutralize(strings.TrimSpace(sn.Text)))
 	}
 	return s.String()
 }
@@ -155,24 +159,34 @@ func (b *builder) size() int {
 	return n
 }
 
-// cut shortens text by about over tokens (whole words from the end, and a
-// few more for safety), keeping at least nothing.
-func (b *builder) cut(text string, over int) string {
-	words := strings.Fields(text)
-	for len(words) > 0 && over > 0 {
-		// Remove words in proportion to the excess, then re-measure.
-		drop := over
-		if drop > len(words) {
-			drop = len(words)
+// fit cuts *text to the longest run of its first words (marked with a
+// final " …") with which the prompt fits the budget; it may leave "".
+func (b *builder) fit(text *string) {
+	words := strings.Fields(*text)
+	keep := func(n int) string {
+		switch n {
+		case len(words):
+			return strings.Join(words, " ")
+		case 0:
+			return ""
 		}
-		before := b.in.Count(strings.Join(words, " "))
-		words = words[:len(words)-drop]
-		over -= before - b.in.Count(strings.Join(words, " "))
+		return strings.Join(words[:n], " ") + " …"
 	}
-	if len(words) == 0 {
-		return ""
+	fits := func(n int) bool {
+		*text = keep(n)
+		return b.size() <= b.in.Budget
 	}
-	return strings.Join(words, " ") + " …"
+	// The prompt shrinks as n does, so search for the largest n that fits.
+	lo, hi := 0, len(words)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	*text = keep(lo)
 }
 
 // Render writes msgs as plain text, one "Role: content" block each,
