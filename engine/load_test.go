@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/engine/gguf"
+	"github.com/switchboard/switchboard/engine/safetensors"
 	"github.com/switchboard/switchboard/engine/tensor"
 )
 
@@ -198,5 +201,67 @@ func TestGenerateStopsAtEndOfSequence(t *testing.T) {
 	}
 	if !equalInts(res.IDs, p.Greedy[:2]) || res.FinishReason != "stop" {
 		t.Errorf("Generate = %v (%s), want %v (stop) without the end token", res.IDs, res.FinishReason, p.Greedy[:2])
+	}
+}
+
+// writeSafetensors writes tensors converted to typ as a safetensors file.
+func writeSafetensors(t *testing.T, path string, src *safetensors.File, typ tensor.Type, dtype string) {
+	t.Helper()
+	header := map[string]any{}
+	var body []byte
+	for _, name := range src.Names() {
+		x, _ := src.Tensor(name)
+		v, err := x.Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := typ.RowBytes(len(v))
+		data := make([]byte, n)
+		if err := tensor.Quantize(typ, data, v); err != nil {
+			t.Fatal(err)
+		}
+		header[name] = map[string]any{"dtype": dtype, "shape": x.Shape, "data_offsets": []int{len(body), len(body) + n}}
+		body = append(body, data...)
+	}
+	h, _ := json.Marshal(header)
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	out = append(append(out, h...), body...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHalfPrecisionSafetensors(t *testing.T) {
+	ref := loadReference(t)
+	src, err := safetensors.Open(filepath.Join(modelPath("llama", ""), "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	tests := []struct {
+		typ   tensor.Type
+		dtype string
+		tol   float64
+	}{
+		// F16 as the f16 GGUF (same rounding, measured 0.0023).
+		{tensor.F16, "F16", 5e-3},
+		// BF16 keeps 8 significant bits (relative error ≤ 2⁻⁹), eight
+		// times coarser than F16.
+		{tensor.BF16, "BF16", 4e-2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dtype, func(t *testing.T) {
+			dir := copyHF(t, modelPath("llama", ""), func(c string) string { return c })
+			writeSafetensors(t, filepath.Join(dir, "model.safetensors"), src, tt.typ, tt.dtype)
+			m := openModel(t, dir)
+			if got := m.Weights.Layers[0].WQ.Type; got != tt.typ {
+				t.Fatalf("weights loaded as %v, want %v (stored type kept)", got, tt.typ)
+			}
+			worst := 0.0
+			for i := range ref.Models["llama"].Reference {
+				worst = max(worst, checkLogits(t, m, &ref.Models["llama"].Reference[i], tt.tol))
+			}
+			t.Logf("largest logit difference %.3g", worst)
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -68,7 +69,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Threads: *threads, Concurrency: *concurrency,
 	}
 	if out.Threads == 0 {
-		out.Threads = -1 // all CPUs
+		out.Threads = runtime.GOMAXPROCS(0)
 	}
 	out.AggregateDecodeTokS = out.DecodeTokS
 	if *concurrency > 1 {
