@@ -20,9 +20,17 @@ const replyMetadataType = "switchboard_reply"
 // is logged with its Slack error code and counted.
 func (a *Adapter) call(ctx context.Context, method string, f func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
+		if !a.breaker.allow(a.opts.Clock()) {
+			a.opts.Metrics.apiError(method, "circuit_open")
+			return fmt.Errorf("call %s: %w", method, ErrSlackDown)
+		}
 		cctx, cancel := context.WithTimeout(ctx, a.opts.CallTimeout)
 		err := f(cctx)
 		cancel()
+		outage := err != nil && ctx.Err() == nil && outageLike(err)
+		if a.breaker.record(a.opts.Clock(), outage) {
+			a.log.Error("slack web api looks down; failing fast", "method", method, "for", BreakerCooldown, "err", err)
+		}
 		if err == nil {
 			return nil
 		}
@@ -93,6 +101,21 @@ func ambiguous(err error) bool {
 		return false // never connected
 	}
 	return true // timeout or transport error: unknown
+}
+
+// outageLike reports whether err looks like Slack being down or
+// unreachable (rather than refusing this one call).
+func outageLike(err error) bool {
+	var resp slackapi.SlackErrorResponse
+	var rl *slackapi.RateLimitedError
+	var sc slackapi.StatusCodeError
+	switch {
+	case errors.As(err, &resp), errors.As(err, &rl), errors.Is(err, context.Canceled):
+		return false
+	case errors.As(err, &sc):
+		return sc.Code >= 500
+	}
+	return true
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -54,7 +54,7 @@ var (
 
 // newSender returns the sender for m. When early, a thinking message is
 // posted if no reply has come after ThinkingDelay; the timer belongs to
-// the adapter's WaitGroup until it fires or stop cancels it.
+// the adapter's WaitGroup until it fires or stopTimer cancels it.
 func (a *Adapter) newSender(ctx context.Context, m conversation.Message, early bool) *sender {
 	s := &sender{a: a, ctx: ctx, msg: m, start: a.opts.Clock()}
 	if early && a.opts.ThinkingDelay > 0 {

@@ -25,7 +25,9 @@
 //
 // # Failures
 //
-// Every Web API call has a timeout. A 429 is retried once after its
+// Every Web API call has a timeout, and after a few outage-like failures
+// in a row calls fail fast for a while (ErrSlackDown), so that a Slack
+// outage does not hold the pipeline's shared workers. A 429 is retried once after its
 // Retry-After (when that is at most MaxRetryAfter). chat.postMessage is
 // never blindly re-sent: a post that failed ambiguously (timeout, 5xx) is
 // re-sent only after conversations.replies shows it is not in the thread
@@ -159,7 +161,8 @@ type Metrics struct {
 	HandoffButton func()
 	// APIError is called for every failed Web API call with the method
 	// ("chat.postMessage") and the Slack error code ("channel_not_found",
-	// "ratelimited", "timeout", "http_503", "transport").
+	// "ratelimited", "timeout", "http_503", "transport", and "circuit_open"
+	// for a call not made because Slack looks down).
 	APIError func(method, code string)
 }
 
@@ -255,10 +258,11 @@ func (o Options) withDefaults() Options {
 // An Adapter is the Slack channel. It implements bot.Adapter and
 // bot.Runner; create it with New. Its methods are safe for concurrent use.
 type Adapter struct {
-	opts  Options
-	log   *slog.Logger
-	api   *slackapi.Client
-	users *userCache
+	opts    Options
+	log     *slog.Logger
+	api     *slackapi.Client
+	users   *userCache
+	breaker breaker
 
 	ctx    context.Context // parent of every reply; cancelled by Shutdown
 	cancel context.CancelFunc
