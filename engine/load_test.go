@@ -167,6 +167,7 @@ func TestTemplateFromFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(hf, "tokenizer_config.json"), []byte(`{"chat_template": [{"name": "tool_use", "template": "x"}, {"name": "default", "template": "[INST] {{ m }} [/INST]"}]}`), 0o644)
 	tests := []struct{ path, want string }{
 		{modelPath("llama", "model-f32.gguf"), "chatml"}, // no template: ChatML
+		{modelPath("llama", "model.safetensors"), "chatml"},
 		{withTemplate, "llama3"},
 		{hf, "mistral"},
 	}

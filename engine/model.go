@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -52,7 +53,8 @@ type Options struct {
 }
 
 // Load opens a model: a GGUF file, or a Hugging Face folder with
-// config.json, *.safetensors and tokenizer.json or tokenizer.model.
+// config.json, *.safetensors and tokenizer.json or tokenizer.model (a
+// *.safetensors or config.json path in such a folder means the folder).
 func Load(path string) (*Model, error) { return LoadWith(path, Options{}) }
 
 // LoadWith is Load with options.
@@ -62,9 +64,12 @@ func LoadWith(path string, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
 	var m *Model
-	if st.IsDir() {
+	switch {
+	case st.IsDir():
 		m, err = loadHF(path)
-	} else {
+	case strings.HasSuffix(path, ".safetensors") || filepath.Base(path) == "config.json":
+		m, err = loadHF(filepath.Dir(path))
+	default:
 		m, err = loadGGUF(path)
 	}
 	if err != nil {
