@@ -61,9 +61,9 @@ const DefaultAPIURL = "https://slack.com/api/"
 // Defaults of Options.
 const (
 	DefaultMaxBodyBytes   = 1 << 20
-	DefaultCallTimeout    = 10 * time.Second
+	DefaultCallTimeout    = 5 * time.Second
 	DefaultReplyTimeout   = 2 * time.Minute
-	DefaultMaxRetryAfter  = 30 * time.Second
+	DefaultMaxRetryAfter  = 10 * time.Second
 	DefaultUpdateInterval = time.Second
 	DefaultThinkingDelay  = 750 * time.Millisecond
 	DefaultUserCacheTTL   = time.Hour
