@@ -97,6 +97,29 @@ func (g Guard) Supported(sentence string, ev *Evidence) bool {
 	return g.judge(sentence, ev) == supported
 }
 
+// Support returns the index of the snippet that best supports sentence
+// (the one holding most of its content terms), and whether the sentence
+// is supported at all; a sentence without content reports (-1, false).
+func (g Guard) Support(sentence string, ev *Evidence) (int, bool) {
+	if g.judge(sentence, ev) != supported {
+		return -1, false
+	}
+	terms := TermSet(sentence)
+	best, bestN := -1, -1
+	for i, set := range ev.terms {
+		n := 0
+		for t := range terms {
+			if set[t] {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = i, n
+		}
+	}
+	return best, true
+}
+
 type judgement int
 
 const (
