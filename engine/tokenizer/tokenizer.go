@@ -7,15 +7,19 @@
 //   - Byte-level BPE ("gpt2" in GGUF terms: GPT-2, Llama 3, Qwen2, SmolLM2).
 //     Text is split into words by a pre-tokenizer (a hand-written scanner
 //     for each known regular expression, since Go's regexp has no
-//     look-ahead), every byte of a word is mapped to one symbol and symbols
-//     are merged by merge rank.
+//     look-ahead; other expressions run on Go's regexp with the
+//     look-ahead tail done by hand), every byte of a word is mapped to one
+//     symbol and symbols are merged by merge rank.
 //   - SentencePiece BPE ("llama" in GGUF terms: Llama 2, TinyLlama,
 //     Mistral). Spaces become "▁", a dummy prefix is added, symbols (one per
-//     character) are merged by piece score, and characters outside the
+//     character) are merged by piece score (by merge rank for a
+//     SentencePiece-style tokenizer.json), and characters outside the
 //     vocabulary fall back to <0xXX> byte tokens.
 //
 // A Tokenizer comes from a Vocab (the GGUF tokenizer.ggml.* metadata, see
-// New and FromGGUF) or from a tokenizer.json or tokenizer.model file (Load).
+// New and FromGGUF) or from a file (Load): tokenizer.json, tokenizer.model,
+// a GGUF file, or a model folder. Tokenizer.Vocab and Vocab.Metadata go the
+// other way, for writing GGUF files.
 //
 // # Special tokens
 //
