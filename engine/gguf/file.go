@@ -54,7 +54,9 @@ type File struct {
 }
 
 // Open memory-maps the GGUF file at path and parses it. Tensor data are
-// slices of the read-only mapping; call Close to release it.
+// slices of the read-only mapping, paged in when first read; call Close to
+// release it. As with any mapping, the file must not be truncated while it
+// is open: reading a vanished page faults.
 func Open(path string) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
