@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/engine/tensor"
 )
 
 func init() {
 	register(command{
 		name:    "model",
-		summary: "describe a model file (model info --model PATH)",
+		summary: "describe a model (model info) or write a random-weight one (model random)",
 		run:     runModel,
 	})
 }
@@ -44,17 +47,24 @@ type modelInfo struct {
 }
 
 func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "info" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(stderr, "Usage: switchboard model info --model PATH [--json]")
-			return nil
-		}
-		return usageError{"model: want a subcommand: model info --model PATH"}
+	const usage = "Usage: switchboard model info --model PATH [--json]\n       switchboard model random --out PATH [--shape small|gpt2-small] [--type f32|f16|bf16|q8_0|q4_0] [--seed N]"
+	switch {
+	case len(args) > 0 && args[0] == "info":
+		return runModelInfo(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "random":
+		return runModelRandom(args[1:], stdout, stderr)
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help"):
+		fmt.Fprintln(stderr, usage)
+		return nil
 	}
+	return usageError{"model: want a subcommand\n" + usage}
+}
+
+func runModelInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("model info", "--model PATH [--json]", stderr)
 	path := fs.String("model", "", "a .gguf file or a Hugging Face model folder")
 	asJSON := fs.Bool("json", false, "print the description as JSON")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -75,5 +85,41 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	}
 	_, err = io.WriteString(stdout, m.String())
+	return err
+}
+
+// randomShapes are the shapes `model random --shape` knows.
+var randomShapes = map[string]enginetest.Shape{
+	"small":      enginetest.Small,
+	"gpt2-small": enginetest.GPT2Small,
+}
+
+// runModelRandom writes a random-weight Llama GGUF (readable by llama.cpp
+// too), for benchmarks.
+func runModelRandom(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("model random", "--out PATH [--shape small|gpt2-small] [--type f32|f16|bf16|q8_0|q4_0] [--seed N]", stderr)
+	out := fs.String("out", "", "the .gguf file to write")
+	shapeName := fs.String("shape", "small", "small (dim 128, 2 layers) or gpt2-small (dim 768, 12 layers, 50257 tokens)")
+	typeName := fs.String("type", "f32", "stored type of the matrices: f32, f16, bf16, q8_0 or q4_0")
+	seed := fs.Uint64("seed", 1, "random seed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"model random: --out is required"}
+	}
+	shape, ok := randomShapes[*shapeName]
+	if !ok {
+		return usageError{fmt.Sprintf("model random: unknown shape %q", *shapeName)}
+	}
+	types := map[string]tensor.Type{"f32": tensor.F32, "f16": tensor.F16, "bf16": tensor.BF16, "q8_0": tensor.Q8_0, "q4_0": tensor.Q4_0}
+	if shape.Type, ok = types[strings.ToLower(*typeName)]; !ok {
+		return usageError{fmt.Sprintf("model random: unknown type %q", *typeName)}
+	}
+	shape.Seed = *seed
+	if err := enginetest.WriteModel(*out, shape); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "wrote %s (%s, %v)\n", *out, *shapeName, shape.Type)
 	return err
 }

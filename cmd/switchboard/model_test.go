@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,24 @@ func TestModelInfo(t *testing.T) {
 	}
 	if _, err := runCmd(t, "model"); err == nil {
 		t.Error("model without a subcommand succeeded")
+	}
+}
+
+func TestModelRandom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.gguf")
+	if _, err := runCmd(t, "model", "random", "--out", path, "--type", "q8_0", "--seed", "3"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCmd(t, "model", "info", "--model", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Q8_0×", "dim:          128", "layers:       2"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("model info of a random small q8_0 model printed\n%s\nwant %q", out, w)
+		}
+	}
+	if _, err := runCmd(t, "model", "random", "--out", path, "--type", "q3_k"); err == nil {
+		t.Error("model random --type q3_k succeeded")
 	}
 }
