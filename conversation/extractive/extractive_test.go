@@ -1,0 +1,139 @@
+package extractive_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// kb is a small help centre, as retrieval would return it, best first.
+var kb = []knowledge.Snippet{
+	{DocID: "plans.md", Title: "Plans and pricing", Section: "Plus", Source: "plans.md#plus",
+		Text: "Plus is our most popular plan. It costs €9.99 a month or €99.90 a year. Plus includes 15 sends a month and a 7-day locker hold."},
+	{DocID: "refunds.md", Title: "Refunds", Section: "How long a refund takes", Source: "refunds.md#how-long",
+		Text: "Refunds always go back to the payment method you paid with:\n\n| Payment method | Time to arrive |\n| PayPal | within 3 business days |\n| Visa, Mastercard | 5–10 business days |"},
+	{DocID: "account.md", Title: "Deleting your account", Source: "account.md",
+		Text: "To delete your account:\n1. Go to Account > Privacy.\n2. Tap Delete my account.\n3. Confirm with your password.\nYou can undo the deletion within 14 days."},
+}
+
+func answer(t *testing.T, q conversation.Query) conversation.Answer {
+	t.Helper()
+	got, err := extractive.New(extractive.Options{}).Answer(context.Background(), q)
+	if err != nil {
+		t.Fatalf("Answer(%q): %v", q.Question, err)
+	}
+	return got
+}
+
+func TestAnswer(t *testing.T) {
+	tests := []struct {
+		name      string
+		q         string
+		history   []string
+		snippets  []knowledge.Snippet
+		contains  []string
+		citations []string
+		fallback  bool
+	}{
+		{name: "price", q: "how much does plus cost a month?", snippets: kb,
+			contains: []string{"€9.99"}, citations: []string{"plans.md#plus"}},
+		{name: "table row with its header", q: "how long does a refund to my visa take", snippets: kb,
+			contains: []string{"5–10 business days"}, citations: []string{"refunds.md#how-long"}},
+		{name: "steps follow their intro", q: "how do i delete my account", snippets: []knowledge.Snippet{kb[2], kb[0]},
+			contains: []string{"Go to Account > Privacy.", "Tap Delete my account.", "Confirm with your password."}, citations: []string{"account.md"}},
+		{name: "duration", q: "can i undo deleting my account? how long do i have", snippets: []knowledge.Snippet{kb[2]},
+			contains: []string{"14 days"}, citations: []string{"account.md"}},
+		{name: "follow-up uses the previous question", q: "and per year?", history: []string{"how much is plus"}, snippets: kb,
+			contains: []string{"€99.90"}, citations: []string{"plans.md#plus"}},
+		{name: "no overlap", q: "what is the capital of australia", snippets: kb, fallback: true},
+		{name: "no snippets", q: "how much is plus", fallback: true},
+		{name: "no content words", q: "hi!", snippets: kb, fallback: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := conversation.Query{Question: tt.q, Snippets: tt.snippets, Confidence: 1}
+			for _, h := range tt.history {
+				q.History = append(q.History, conversation.Turn{Role: "user", Text: h}, conversation.Turn{Role: "assistant", Text: "..."})
+			}
+			got := answer(t, q)
+			if got.Fallback != tt.fallback {
+				t.Fatalf("Answer(%q) = %+v, want Fallback %v", tt.q, got, tt.fallback)
+			}
+			if tt.fallback {
+				if got.Text != "" || len(got.Citations) != 0 {
+					t.Errorf("fallback answer %+v carries text or citations", got)
+				}
+				return
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(got.Text, c) {
+					t.Errorf("Answer(%q) = %q, want it to contain %q", tt.q, got.Text, c)
+				}
+			}
+			var sources []string
+			for _, c := range got.Citations {
+				sources = append(sources, c.Source)
+			}
+			if diff := cmp.Diff(tt.citations, sources); diff != "" {
+				t.Errorf("citations of %q (-want +got):\n%s", got.Text, diff)
+			}
+			// Every sentence of the reply is a sentence of a cited snippet.
+			for _, line := range strings.Split(got.Text, "\n") {
+				found := false
+				for _, s := range tt.snippets {
+					if strings.Contains(s.Text, strings.TrimSuffix(line, ".")) || strings.Contains(s.Text, strings.Split(line, ":")[0]) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("reply line %q is not from the snippets", line)
+				}
+			}
+		})
+	}
+}
+
+func TestAnswerAtMostMaxSentences(t *testing.T) {
+	a := extractive.New(extractive.Options{MaxSentences: 1})
+	got, err := a.Answer(context.Background(), conversation.Query{Question: "plus plan price sends locker hold", Snippets: kb[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(got.Text, ". "); n > 0 {
+		t.Errorf("Answer = %q, want one sentence", got.Text)
+	}
+}
+
+func TestAnswerStreams(t *testing.T) {
+	var pieces []string
+	got := answer(t, conversation.Query{
+		Question: "how much does plus cost?", Snippets: kb,
+		Delta: func(p string) error { pieces = append(pieces, p); return nil },
+	})
+	if strings.Join(pieces, "") != got.Text {
+		t.Errorf("streamed %q, want the reply %q", strings.Join(pieces, ""), got.Text)
+	}
+	if len(pieces) < 3 {
+		t.Errorf("streamed %d pieces, want word pieces", len(pieces))
+	}
+}
+
+func TestAnswerStops(t *testing.T) {
+	boom := errors.New("client gone")
+	a := extractive.New(extractive.Options{})
+	_, err := a.Answer(context.Background(), conversation.Query{Question: "how much is plus", Snippets: kb, Delta: func(string) error { return boom }})
+	if !errors.Is(err, boom) {
+		t.Errorf("Answer with a failing Delta = %v, want its error", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := a.Answer(ctx, conversation.Query{Question: "how much is plus", Snippets: kb}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Answer(canceled) = %v, want context.Canceled", err)
+	}
+}
