@@ -7,16 +7,16 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultHistoryTurns        = 20
-	DefaultSessionTTL          = 30 * time.Minute
-	DefaultDedupTTL            = 24 * time.Hour
-	DefaultRateLimit           = 20
-	DefaultRateWindow          = time.Minute
-	DefaultMaxFallbacks        = 3
-	DefaultWorkers             = 16
-	DefaultTopK                = 4
-	DefaultLockTTL             = 2 * time.Minute
-	DefaultMaxMessageBytes     = 4096
+	DefaultHistoryTurns    = 20
+	DefaultSessionTTL      = 30 * time.Minute
+	DefaultDedupTTL        = 24 * time.Hour
+	DefaultRateLimit       = 20
+	DefaultRateWindow      = time.Minute
+	DefaultMaxFallbacks    = 3
+	DefaultWorkers         = 16
+	DefaultTopK            = 4
+	DefaultLockTTL         = 2 * time.Minute
+	DefaultMaxMessageBytes = 4096
 
 	// DefaultConfidenceThreshold was chosen on the demo and held-out eval
 	// sets (conversation/extractive/accuracy_test.go) with the knowledge
