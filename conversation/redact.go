@@ -43,32 +43,36 @@ func Redact(s string) string {
 		return s
 	}
 	s = emailRE.ReplaceAllString(s, RedactedEmail)
-	s = replaceFunc(s, ibanRE, func(s string, loc []int) (int, bool) {
-		return ibanEnd(s[loc[0]:loc[1]])
+	s = replaceFunc(s, ibanRE, func(s string, loc []int) (int, int, bool) {
+		end, ok := ibanEnd(s[loc[0]:loc[1]])
+		return 0, end, ok
 	}, RedactedIBAN)
-	s = redactCards(s)
-	s = replaceFunc(s, phoneRE, func(s string, loc []int) (int, bool) {
-		return isPhone(s, loc[0], loc[1])
+	s = replaceFunc(s, cardRE, func(s string, loc []int) (int, int, bool) {
+		return cardSpan(s[loc[0]:loc[1]])
+	}, RedactedCard)
+	s = replaceFunc(s, phoneRE, func(s string, loc []int) (int, int, bool) {
+		end, ok := isPhone(s, loc[0], loc[1])
+		return 0, end, ok
 	}, RedactedPhone)
 	return s
 }
 
-// replaceFunc replaces each match of re that ok accepts; ok returns how
-// many bytes of the match to replace.
-func replaceFunc(s string, re *regexp.Regexp, ok func(s string, loc []int) (int, bool), marker string) string {
+// replaceFunc replaces part of each match of re with marker: the part
+// m[i:j] of the match m that ok returns, when it accepts the match.
+func replaceFunc(s string, re *regexp.Regexp, ok func(s string, loc []int) (i, j int, yes bool), marker string) string {
 	var b strings.Builder
 	last := 0
 	for _, loc := range re.FindAllStringIndex(s, -1) {
 		if loc[0] < last {
 			continue
 		}
-		n, yes := ok(s, loc)
+		i, j, yes := ok(s, loc)
 		if !yes {
 			continue
 		}
-		b.WriteString(s[last:loc[0]])
+		b.WriteString(s[last : loc[0]+i])
 		b.WriteString(marker)
-		last = loc[0] + n
+		last = loc[0] + j
 	}
 	if last == 0 {
 		return s
@@ -87,31 +91,10 @@ func digitsOf(s string) string {
 	return b.String()
 }
 
-// redactCards replaces card numbers. A run of digit groups may hold a
-// card number next to other digits ("4111 1111 1111 1111 123" with its
-// security code), so every span of whole groups is tried, longest first.
-func redactCards(s string) string {
-	var b strings.Builder
-	last := 0
-	for _, loc := range cardRE.FindAllStringIndex(s, -1) {
-		m := s[loc[0]:loc[1]]
-		i, j, ok := cardSpan(m)
-		if !ok {
-			continue
-		}
-		b.WriteString(s[last : loc[0]+i])
-		b.WriteString(RedactedCard)
-		last = loc[0] + j
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
 // cardSpan finds the longest span m[i:j] of whole digit groups that is a
-// Luhn-valid card number.
+// Luhn-valid card number. A run of digit groups may hold a card number
+// next to other digits ("4111 1111 1111 1111 123" with its security
+// code), so every span is tried.
 func cardSpan(m string) (i, j int, ok bool) {
 	// Group boundaries: starts and ends of digit runs.
 	var starts, ends []int
