@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +44,8 @@ func TestSocketMode(t *testing.T) {
 		payload := json.RawMessage(mentionBody("EvSOCK1", "<@UBOT> how long do refunds take?", "1700000000.000001", ""))
 		send(map[string]any{"type": "events_api", "envelope_id": "env-1", "payload": payload, "retry_attempt": 0})
 		send(map[string]any{"type": "events_api", "envelope_id": "env-2", "payload": payload, "retry_attempt": 1, "retry_reason": "timeout"})
+		form, _ := url.ParseQuery(interactionBody(actionHelpful, buttonOf(t), "1700000100.000001"))
+		send(map[string]any{"type": "interactive", "envelope_id": "env-3", "payload": json.RawMessage(form.Get("payload"))})
 		for {
 			var ack struct {
 				EnvelopeID string `json:"envelope_id"`
@@ -53,22 +57,24 @@ func TestSocketMode(t *testing.T) {
 		}
 	}
 	mg := newManager(t, "Refunds take 5 working days.")
-	a, _ := newTestAdapter(t, fake, Options{Handler: mg, AppToken: "xapp-test", SigningSecret: "unused"})
+	var feedback atomic.Int32
+	a, _ := newTestAdapter(t, fake, Options{Handler: mg, AppToken: "xapp-test", SigningSecret: "unused",
+		Metrics: Metrics{Feedback: func(bool) { feedback.Add(1) }}})
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
 	go func() { runDone <- a.Run(ctx) }()
 
 	var got []string
-	for len(got) < 2 {
+	for len(got) < 3 {
 		select {
 		case id := <-acks:
 			got = append(got, id)
 		case <-time.After(5 * time.Second):
-			t.Fatalf("acks = %v after 5s, want env-1 and env-2", got)
+			t.Fatalf("acks = %v after 5s, want env-1, env-2 and env-3", got)
 		}
 	}
-	if strings.Join(got, ",") != "env-1,env-2" {
-		t.Errorf("acks = %v, want env-1,env-2", got)
+	if strings.Join(got, ",") != "env-1,env-2,env-3" {
+		t.Errorf("acks = %v, want env-1,env-2,env-3", got)
 	}
 	waitFor(t, func() bool { return len(fake.of("chat.postMessage")) >= 1 })
 	cancel()
@@ -87,6 +93,9 @@ func TestSocketMode(t *testing.T) {
 	}
 	if got := fake.final(posts[0].TS).Get("text"); !strings.Contains(got, "Refunds take 5 working days.") {
 		t.Errorf("reply = %q, want the answer", got)
+	}
+	if n := feedback.Load(); n != 1 {
+		t.Errorf("Feedback calls = %d, want 1 (the interactive envelope)", n)
 	}
 	if got := posts[0].Form.Get("thread_ts"); got != "1700000000.000001" {
 		t.Errorf("thread_ts = %q, want 1700000000.000001", got)
