@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -134,95 +136,135 @@ func buildDense(ctx context.Context, ix *Index, analysed []chunkTerms, o DenseOp
 	}
 
 	// Y = A Ω with Ω a Gaussian (chunks × l), generated row by row.
-	y := make([]float64, a.rows*l)
-	omega := make([]float64, l)
-	for j := range a.cols {
+	y := a.mulAdd(l, func(j int, omega []float64) {
 		rng := rand.New(rand.NewPCG(0x5eed, uint64(j)))
 		for i := range omega {
 			omega[i] = rng.NormFloat64()
 		}
-		a.colAdd(j, omega, l, y)
-	}
+	})
 	q, l := orthonormalise(y, a.rows, l)
-	z := make([]float64, l)
 	for range iters {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("build dense vectors: %w", err)
 		}
-		y = make([]float64, a.rows*l)
-		for j := range a.cols {
-			a.colDot(j, q, l, z)
-			a.colAdd(j, z, l, y)
-		}
+		z := a.tMul(q, l)
+		y = a.mulAdd(l, func(j int, zj []float64) { copy(zj, z[j*l:(j+1)*l]) })
 		q, l = orthonormalise(y, a.rows, l)
-		z = z[:l]
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("build dense vectors: %w", err)
 	}
 
-	// S = Qᵀ A Aᵀ Q = Σ_j z_j z_jᵀ; its eigenvectors W rotate Q onto the
-	// left singular vectors: U = Q W, σ² = eigenvalues.
-	s := mat.NewSymDense(l, nil)
-	zs := make([]float64, a.cols*l)
-	for j := range a.cols {
-		zj := zs[j*l : (j+1)*l]
-		a.colDot(j, q, l, zj)
-		s.SymRankOne(s, 1, mat.NewVecDense(l, zj))
-	}
+	// S = Qᵀ A Aᵀ Q = Zᵀ Z with Z = Aᵀ Q; its eigenvectors W rotate Q
+	// onto the left singular vectors, U = Q W, with σ² the eigenvalues.
+	z := a.tMul(q, l)
+	zm := mat.NewDense(a.cols, l, z)
+	var s mat.SymDense
+	s.SymOuterK(1, zm.T())
 	var eig mat.EigenSym
-	if !eig.Factorize(s, true) {
+	if !eig.Factorize(&s, true) {
 		return nil, fmt.Errorf("build dense vectors: eigen decomposition failed")
 	}
 	var w mat.Dense
 	eig.VectorsTo(&w)
 	vals := eig.Values(nil) // ascending
 	r = min(r, l)
-	// Column c of W for latent dimension d (largest first).
-	col := func(d int) int { return l - 1 - d }
-	for r > 0 && vals[col(r-1)] <= 1e-12 {
+	for r > 0 && vals[l-r] <= 1e-12 {
 		r--
 	}
 	if r < minRank {
 		return nil, nil
 	}
-
+	// W_r: the eigenvectors of the r largest eigenvalues, largest first.
+	wr := mat.NewDense(l, r, nil)
+	for d := range r {
+		for i := range l {
+			wr.Set(i, d, w.At(i, l-1-d))
+		}
+	}
 	dm := &denseModel{rank: r, weight: o.Weight}
 	if dm.weight <= 0 {
 		dm.weight = DefaultDenseWeight
 	}
-	dm.terms = make([]float32, a.rows*r)
-	for t := range a.rows {
-		qt := q[t*l : (t+1)*l]
-		for d := range r {
-			var v float64
-			for i := range l {
-				v += qt[i] * w.At(i, col(d))
-			}
-			dm.terms[t*r+d] = float32(v)
-		}
-	}
-	dm.chunks = make([]float32, a.cols*r)
-	for j := range a.cols {
-		zj := zs[j*l : (j+1)*l]
-		out := dm.chunks[j*r : (j+1)*r]
-		var norm float64
-		for d := range r {
-			var v float64
-			for i := range l {
-				v += zj[i] * w.At(i, col(d))
-			}
-			out[d] = float32(v)
-			norm += v * v
-		}
-		if norm > 0 {
-			inv := float32(1 / math.Sqrt(norm))
-			for d := range out {
-				out[d] *= inv
-			}
-		}
-	}
+	var u, c mat.Dense
+	u.Mul(mat.NewDense(a.rows, l, q), wr) // terms × r
+	c.Mul(zm, wr)                         // chunks × r: U_rᵀ a_j
+	dm.terms = toFloat32(&u, false)
+	dm.chunks = toFloat32(&c, true)
 	return dm, nil
+}
+
+// toFloat32 copies m row by row into float32, scaling each row to unit
+// length when normalise is set (rows of zeros stay zero).
+func toFloat32(m *mat.Dense, normalise bool) []float32 {
+	rows, cols := m.Dims()
+	out := make([]float32, rows*cols)
+	for i := range rows {
+		row := m.RawRowView(i)
+		scale := 1.0
+		if normalise {
+			var n float64
+			for _, v := range row {
+				n += v * v
+			}
+			if n > 0 {
+				scale = 1 / math.Sqrt(n)
+			}
+		}
+		for j, v := range row {
+			out[i*cols+j] = float32(v * scale)
+		}
+	}
+	return out
+}
+
+// parallel runs fn over [0, n) split into one contiguous range per CPU.
+func parallel(n int, fn func(worker, lo, hi int)) int {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+	return workers
+}
+
+// tMul returns Z = Aᵀ Q (cols × l, row-major) for Q row-major (rows × l).
+func (m *csc) tMul(q []float64, l int) []float64 {
+	z := make([]float64, m.cols*l)
+	parallel(m.cols, func(_, lo, hi int) {
+		for j := lo; j < hi; j++ {
+			m.colDot(j, q, l, z[j*l:(j+1)*l])
+		}
+	})
+	return z
+}
+
+// mulAdd returns Y = A X (rows × l, row-major) where row j of X (chunks ×
+// l) is written by fill. Each worker sums into its own Y, then they add up.
+func (m *csc) mulAdd(l int, fill func(j int, xj []float64)) []float64 {
+	parts := make([][]float64, runtime.GOMAXPROCS(0))
+	used := parallel(m.cols, func(w, lo, hi int) {
+		y := make([]float64, m.rows*l)
+		x := make([]float64, l)
+		for j := lo; j < hi; j++ {
+			fill(j, x)
+			m.colAdd(j, x, l, y)
+		}
+		parts[w] = y
+	})
+	y := parts[0]
+	for _, p := range parts[1:used] {
+		for i, v := range p {
+			y[i] += v
+		}
+	}
+	return y
 }
 
 // orthonormalise returns an orthonormal basis of the columns of y (rows ×
@@ -309,13 +351,15 @@ func (m *denseModel) queryVector(qt []queryTerm) []float32 {
 // search returns the k chunks with the highest cosine to the unit vector q.
 func (m *denseModel) search(q []float32, k int) []hit {
 	n := len(m.chunks) / m.rank
-	hits := make([]hit, 0, n)
+	h := make([]hit, 0, k)
 	for j := range n {
-		if s := dot32(q, m.chunks[j*m.rank:(j+1)*m.rank]); s > 0 {
-			hits = append(hits, hit{int32(j), float64(s)})
+		s := dot32(q, m.chunks[j*m.rank:(j+1)*m.rank])
+		if s <= 0 {
+			continue
 		}
+		h = pushTop(h, k, hit{int32(j), float64(s)})
 	}
-	return topK(hits, k)
+	return topK(h, k)
 }
 
 // similarity is the cosine between the unit query vector q and chunk doc.

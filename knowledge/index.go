@@ -129,7 +129,8 @@ type Index struct {
 
 // scratch is per-search working memory, pooled.
 type scratch struct {
-	chunk, article []float64
+	chunk, article []float64 // scores by chunk and by article; all zero between searches
+	touched, arts  []int32   // chunks and articles with a score
 }
 
 var _ Retriever = (*Index)(nil)
@@ -186,12 +187,8 @@ func Build(ctx context.Context, chunks []Chunk, opts Options) (*Index, error) {
 	}
 
 	// Chunk level.
-	ix.byChunk = newInverted(n)
-	counts := map[int32]*posting{}
-	for d := range analysed {
-		ix.byChunk.add(d, &analysed[d].ids, counts)
-	}
-	ix.byChunk.finish(len(ix.terms))
+	k1, b := opts.K1, opts.B
+	ix.byChunk = buildInverted(n, len(ix.terms), k1, b, &ix.weight, func(u int) *[numFields][]int32 { return &analysed[u].ids })
 	ix.idf = make([]float64, len(ix.terms))
 	for id := range ix.idf {
 		ix.idf[id] = idf(n, ix.byChunk.df(int32(id)))
@@ -209,23 +206,19 @@ func Build(ctx context.Context, chunks []Chunk, opts Options) (*Index, error) {
 		}
 		ix.article[d] = a
 	}
-	ix.byArticle = newInverted(len(articleOf))
 	merged := make([][numFields][]int32, len(articleOf))
 	seenTitle := make([]bool, len(articleOf))
 	for d := range analysed {
 		a := ix.article[d]
 		ids := &analysed[d].ids
-		if !seenTitle[a] || chunks[d].DocID == "" {
+		if !seenTitle[a] {
 			merged[a][fieldTitle] = append(merged[a][fieldTitle], ids[fieldTitle]...)
 			seenTitle[a] = true
 		}
 		merged[a][fieldSection] = append(merged[a][fieldSection], ids[fieldSection]...)
 		merged[a][fieldBody] = append(merged[a][fieldBody], ids[fieldBody]...)
 	}
-	for a := range merged {
-		ix.byArticle.add(a, &merged[a], counts)
-	}
-	ix.byArticle.finish(len(ix.terms))
+	ix.byArticle = buildInverted(len(merged), len(ix.terms), k1, b, &ix.weight, func(u int) *[numFields][]int32 { return &merged[u] })
 
 	articles := len(articleOf)
 	ix.scratch.New = func() any {
@@ -432,39 +425,96 @@ type hit struct {
 func (ix *Index) bm25(qt []queryTerm, k int) []hit {
 	sc := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(sc)
-	k1, b := ix.opts.K1, ix.opts.B
-	touched := ix.byChunk.score(qt, k1, b, &ix.weight, sc.chunk, nil)
-	var arts []int32
-	if ix.opts.ArticleWeight > 0 {
-		arts = ix.byArticle.score(qt, k1, b, &ix.weight, sc.article, nil)
+	sc.touched = ix.byChunk.score(qt, sc.chunk, sc.touched[:0])
+	aw := ix.opts.ArticleWeight
+	if aw > 0 {
+		sc.arts = ix.byArticle.score(qt, sc.article, sc.arts[:0])
 	}
-	hits := make([]hit, 0, len(touched))
-	for _, d := range touched {
+	h := make([]hit, 0, k)
+	for _, d := range sc.touched {
 		s := sc.chunk[d]
-		if ix.opts.ArticleWeight > 0 {
-			s += ix.opts.ArticleWeight * sc.article[ix.article[d]]
+		if aw > 0 {
+			s += aw * sc.article[ix.article[d]]
 		}
-		hits = append(hits, hit{d, s})
 		sc.chunk[d] = 0
+		h = pushTop(h, k, hit{d, s})
 	}
-	for _, a := range arts {
+	for _, a := range sc.arts {
 		sc.article[a] = 0
 	}
-	return topK(hits, k)
+	return topK(h, k)
 }
 
-// topK sorts hits best first (ties by chunk order) and keeps k.
+// topK returns the k best hits, best first (ties by chunk order). It may
+// reorder hits.
 func topK(hits []hit, k int) []hit {
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].score != hits[j].score {
-			return hits[i].score > hits[j].score
+	if k <= 0 {
+		return nil
+	}
+	if len(hits) > 4*k {
+		// Keep the k best in a min-heap at the front; the rest never sort.
+		h := hits[:k]
+		heapify(h)
+		for _, x := range hits[k:] {
+			if better(x, h[0]) {
+				h[0] = x
+				siftDown(h, 0)
+			}
 		}
-		return hits[i].doc < hits[j].doc
-	})
+		hits = h
+	}
+	sort.Slice(hits, func(i, j int) bool { return better(hits[i], hits[j]) })
 	if len(hits) > k {
 		hits = hits[:k]
 	}
 	return hits
+}
+
+// better orders hits: higher score, then earlier chunk.
+func better(a, b hit) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.doc < b.doc
+}
+
+// pushTop adds x to h, a min-heap (by better) of at most k hits.
+func pushTop(h []hit, k int, x hit) []hit {
+	switch {
+	case len(h) < k:
+		h = append(h, x)
+		if len(h) == k {
+			heapify(h)
+		}
+	case better(x, h[0]):
+		h[0] = x
+		siftDown(h, 0)
+	}
+	return h
+}
+
+// heapify orders h as a min-heap by better (the worst hit at the root).
+func heapify(h []hit) {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
+}
+
+func siftDown(h []hit, i int) {
+	for {
+		worst, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && better(h[worst], h[l]) {
+			worst = l
+		}
+		if r < len(h) && better(h[worst], h[r]) {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		h[i], h[worst] = h[worst], h[i]
+		i = worst
+	}
 }
 
 // confidenceDepth is how many of the best chunks confidence looks at.

@@ -85,7 +85,7 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 	best, bestDist := int32(-1), maxDist+1
 	for id := range cands {
 		d := osaDistance(word, ti.words[id], maxDist)
-		if d < bestDist || (d == bestDist && best >= 0 && better(ti, id, best)) {
+		if d < bestDist || (d == bestDist && best >= 0 && ti.better(id, best)) {
 			best, bestDist = id, d
 		}
 	}
@@ -97,7 +97,7 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 
 // better orders candidates of equal distance: more frequent, then
 // alphabetical, so corrections are deterministic.
-func better(ti *typoIndex, a, b int32) bool {
+func (ti *typoIndex) better(a, b int32) bool {
 	if ti.df[a] != ti.df[b] {
 		return ti.df[a] > ti.df[b]
 	}
