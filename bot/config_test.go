@@ -201,3 +201,22 @@ func TestServeOutsideRepo(t *testing.T) {
 		t.Fatalf("GET %s: status %d", link, resp.StatusCode)
 	}
 }
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add(defaultYAML)
+	f.Add([]byte("server:\n  addr: ':1'\nanswer:\n  mode: generative\n"))
+	f.Add([]byte("conversation: {session_ttl: 1h, workers: 3}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig(data)
+		if err != nil {
+			return
+		}
+		// Whatever it accepts is valid and has every default applied.
+		if err := c.Validate(); err != nil {
+			t.Fatalf("ParseConfig accepted an invalid config: %v", err)
+		}
+		if c.Server.Addr == "" || c.Knowledge.Dir == "" || c.Conversation.Workers <= 0 || c.Redis.Prefix == "" {
+			t.Fatalf("defaults missing: %+v", c)
+		}
+	})
+}
