@@ -10,8 +10,12 @@ import (
 
 func TestPromptIDsMatchReference(t *testing.T) {
 	ref := loadReference(t)
-	for _, name := range []string{"llama", "llama3", "qwen2", "llama-spm", "gpt2"} {
-		m := openModel(t, modelPath(name, ""))
+	for _, src := range []struct{ name, file string }{
+		{"llama", ""}, {"llama", "model-f32.gguf"}, {"llama3", ""}, {"llama3", "model-f32.gguf"},
+		{"qwen2", ""}, {"qwen2", "model-f32.gguf"}, {"llama-spm", ""}, {"llama-spm", "model-f32.gguf"}, {"gpt2", ""},
+	} {
+		name := src.name
+		m := openModel(t, modelPath(name, src.file))
 		for _, p := range ref.Models[name].Reference {
 			req := Request{Prompt: p.Text}
 			if name != "llama-spm" && strings.HasPrefix(p.Text, "<|im_start|>") {
@@ -20,6 +24,9 @@ func TestPromptIDsMatchReference(t *testing.T) {
 				// come from Messages, while a Prompt keeps them plain text.
 				req = Request{Messages: []ChatMessage{{Role: "user", Content: "Where is my parcel?"}}}
 				plain, _ := m.PromptIDs(Request{Prompt: p.Text})
+				if m.Tokenizer.AddBOS() {
+					plain = plain[1:]
+				}
 				if got, want := plain, m.Tokenizer.Encode(p.Text); !equalInts(got, want) || equalInts(got, p.IDs) {
 					t.Errorf("%s: PromptIDs(Prompt %q) = %v, want plain-text ids %v", name, p.Text, got, want)
 				}
@@ -28,8 +35,14 @@ func TestPromptIDsMatchReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalInts(got, p.IDs) {
-				t.Errorf("%s: PromptIDs(%+v) = %v, want %v", name, req, got, p.IDs)
+			want := p.IDs
+			if tok := m.Tokenizer; tok.AddBOS() && want[0] != tok.BOS() {
+				// The llama3 GGUF asks for BOS (llama.cpp's default for
+				// llama-bpe vocabularies); its tokenizer.json does not.
+				want = append([]int{tok.BOS()}, want...)
+			}
+			if !equalInts(got, want) {
+				t.Errorf("%s %s: PromptIDs(%+v) = %v, want %v", name, src.file, req, got, want)
 			}
 		}
 	}

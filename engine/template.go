@@ -7,7 +7,7 @@ import (
 )
 
 // A Template renders chat messages into a prompt in one of the formats
-// models are trained on. Templates are recognised from the Jinja text that
+// models are trained on. The zero value renders ChatML. Templates are recognised from the Jinja text that
 // model files carry (GGUF tokenizer.chat_template, tokenizer_config.json
 // chat_template), not executed.
 type Template struct {
@@ -126,7 +126,11 @@ func (t Template) Encode(tok *tokenizer.Tokenizer, msgs []ChatMessage) []int {
 			text.Reset()
 		}
 	}
-	segs := t.render(msgs)
+	render := t.render
+	if render == nil {
+		render = renderChatML // the zero Template is ChatML
+	}
+	segs := render(msgs)
 	if t.Name == "chatml" && tok.AddBOS() {
 		segs = append([]segment{{markBOS, true}}, segs...)
 	}
