@@ -194,3 +194,21 @@ func TestAccuracy(t *testing.T) {
 		})
 	}
 }
+
+var sweep = flag.Bool("eval.sweep", false, "print accuracy for a range of confidence thresholds")
+
+// TestThresholdSweep prints the eval figures for a range of confidence
+// thresholds; it is how DefaultConfidenceThreshold was chosen:
+//
+//	go test ./conversation/extractive -run ThresholdSweep -v -eval.sweep
+func TestThresholdSweep(t *testing.T) {
+	if !*sweep {
+		t.Skip("run with -eval.sweep")
+	}
+	for _, th := range []float64{0.25, 0.3, 0.35, 0.4, 0.45} {
+		d := evaluate(t, filepath.Join("testdata", "demo"), th, extractive.Options{}, 0)
+		h := evaluate(t, filepath.Join("testdata", "heldout"), th, extractive.Options{}, 0)
+		t.Logf("threshold %.2f  demo: answer %.3f out_of_scope %.3f  heldout: answer %.3f out_of_scope %.3f",
+			th, d.answer, d.outOfScope, h.answer, h.outOfScope)
+	}
+}
