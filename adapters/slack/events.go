@@ -49,9 +49,9 @@ const (
 	maxTextLen = 40 << 10 // Slack's own message limit
 )
 
-// ParseEnvelope decodes an Events API body. It fails on malformed JSON,
+// parseEnvelope decodes an Events API body. It fails on malformed JSON,
 // a missing type, and an event_callback without event_id or event.
-func ParseEnvelope(body []byte) (envelope, error) {
+func parseEnvelope(body []byte) (envelope, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return env, fmt.Errorf("decode slack event: %w", err)
@@ -71,7 +71,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	env, err := ParseEnvelope(body)
+	env, err := parseEnvelope(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "malformed", err.Error())
 		return

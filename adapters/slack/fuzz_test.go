@@ -14,12 +14,12 @@ func FuzzParseEnvelope(f *testing.F) {
 	f.Add([]byte(`{"type":"event_callback","event_id":"E","event":{"type":"message","subtype":"message_changed","message":{"text":"x"}}}`))
 	f.Add([]byte(`{"type":"app_rate_limited","minute_rate_limited":1518467820}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		env, err := ParseEnvelope(body)
+		env, err := parseEnvelope(body)
 		if err != nil {
 			return
 		}
 		if env.Type == "" {
-			t.Fatal("ParseEnvelope accepted an envelope without type")
+			t.Fatal("parseEnvelope accepted an envelope without type")
 		}
 		var ev event
 		_ = jsonUnmarshal(env.Event, &ev)

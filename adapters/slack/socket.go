@@ -48,7 +48,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if evt.Request == nil {
 			return
 		}
-		env, err := ParseEnvelope(evt.Request.Payload)
+		env, err := parseEnvelope(evt.Request.Payload)
 		if err != nil {
 			a.log.Warn("undecodable slack socket event", "err", err)
 			_ = client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
