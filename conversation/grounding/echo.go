@@ -17,9 +17,14 @@ type EchoFilter struct {
 	secrets []string // lowercase
 }
 
+// MinSecretLen is the shortest secret an EchoFilter protects: a shorter
+// one would match ordinary words and remove innocent sentences.
+const MinSecretLen = 6
+
 // NewEchoFilter returns a filter protecting prompt (by word spans of
 // length words; zero or less means DefaultEchoWords) and secrets (each
-// matched case-insensitively; empty ones are ignored).
+// matched case-insensitively; ones shorter than MinSecretLen, after
+// trimming spaces, are ignored).
 func NewEchoFilter(prompt string, words int, secrets ...string) *EchoFilter {
 	if words <= 0 {
 		words = DefaultEchoWords
@@ -30,7 +35,7 @@ func NewEchoFilter(prompt string, words int, secrets ...string) *EchoFilter {
 		f.grams[strings.Join(w[i:i+words], " ")] = true
 	}
 	for _, s := range secrets {
-		if s = strings.TrimSpace(s); s != "" {
+		if s = strings.TrimSpace(s); len(s) >= MinSecretLen {
 			f.secrets = append(f.secrets, strings.ToLower(s))
 		}
 	}
