@@ -117,7 +117,7 @@ func TestGenerateErrors(t *testing.T) {
 		{"bad ids", []string{"generate", "--model", model, "--ids", "1,x"}, true, "bad token id"},
 		{"id outside vocabulary", []string{"generate", "--model", model, "--ids", "100000"}, false, "outside the vocabulary"},
 		{"missing model file", []string{"generate", "--model", "nope.gguf", "--prompt", "hi"}, false, "nope.gguf"},
-		{"corrupt model", []string{"generate", "--model", engineTestdata + "models/llama/config.json", "--prompt", "hi"}, false, "gguf"},
+		{"corrupt model", []string{"generate", "--model", engineTestdata + "models/llama/tokenizer.json", "--prompt", "hi"}, false, "gguf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
