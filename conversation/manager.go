@@ -47,6 +47,11 @@ import (
 //     Handle returns an error wrapping ErrUnavailable and sends nothing
 //     (streamed deltas may already have been shown; the final reply is
 //     never sent for a turn that was not saved).
+//
+// The dedup mark of step 1 is set before the turn is saved, so a
+// platform retry of a message whose turn failed to save is dropped as a
+// duplicate; the failure was reported to the adapter, which answers it
+// (a 503 for the web channel, whose retries carry new ids).
 type Manager struct {
 	opts   Options
 	log    *slog.Logger

@@ -82,7 +82,7 @@ type Options struct {
 	// grounding.EchoFilter). Empty means DefaultSystemPrompt.
 	SystemPrompt string
 	// Secrets are strings that no reply may contain (API keys, internal
-	// notes). Empty strings are ignored.
+	// notes). Ones shorter than grounding.MinSecretLen are ignored.
 	Secrets []string
 	// LockTTL bounds how long a crashed replica can hold a session's
 	// lock. Zero or less means DefaultLockTTL.
