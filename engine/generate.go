@@ -47,6 +47,8 @@ func (m *Model) PromptIDs(req Request) ([]int, error) {
 // generated up to that point even when an error is returned. onToken may
 // be nil.
 func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece string) error) (res Result, err error) {
+	m.running.RLock()
+	defer m.running.RUnlock()
 	if m.closed.Load() {
 		return Result{}, ErrClosed
 	}

@@ -134,6 +134,37 @@ func TestLoadCorrupt(t *testing.T) {
 	}
 }
 
+func TestCloseWaitsForGenerate(t *testing.T) {
+	m, err := LoadWith(modelPath("llama", "model-f32.gguf"), Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		first := true
+		_, err := m.Generate(context.Background(), Request{Prompt: "How", MaxTokens: 200}, func(string) error {
+			if first {
+				close(started)
+				first = false
+			}
+			return nil
+		})
+		done <- err
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("Generate ended (%v) before its first piece", err)
+	}
+	if err := m.Close(); err != nil { // must not crash the generation
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Generate running during Close = %v", err)
+	}
+}
+
 func TestCloseTwice(t *testing.T) {
 	before := runtime.NumGoroutine()
 	m, err := LoadWith(modelPath("llama", "model-f32.gguf"), Options{Threads: 4})

@@ -32,6 +32,11 @@ type Model struct {
 	mu     sync.Mutex
 	free   []*State // guarded by mu: idle states for reuse
 	closed atomic.Bool
+
+	// running is read-locked by each Generate and write-locked by Close,
+	// so that Close waits for generations in flight before it stops the
+	// workers they use.
+	running sync.RWMutex
 }
 
 // Info describes a model's files, for `switchboard model info`.
@@ -107,12 +112,16 @@ func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() 
 	return &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
 }
 
-// Close stops the model's workers and releases its files. The model must
-// not be used afterwards; a second Close returns ErrClosed.
+// Close waits for running generations to end, then stops the model's
+// workers and releases its files. Generate fails with ErrClosed from the
+// moment Close is called; States from NewState must not be used after it.
+// A second Close returns ErrClosed.
 func (m *Model) Close() error {
 	if !m.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
+	m.running.Lock()
+	defer m.running.Unlock()
 	m.pool.close()
 	if m.closer != nil {
 		return m.closer()
