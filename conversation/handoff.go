@@ -45,6 +45,9 @@ var identityOpeners = []string{
 	"am i talking", "am i speaking", "am i chatting", "who am i talking", "who am i speaking", "is it a", "was that a",
 }
 
+// determiners before a verb-looking word make it a noun ("my chat").
+var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
+
 // negations before a request cancel it ("I don't need a human").
 var negations = toWordSet("don't dont not no never without nobody", nil)
 
@@ -148,8 +151,8 @@ func sentenceWantsHuman(text string) bool {
 			continue
 		}
 		sv, wv := isVerb(w, strongVerbs), isVerb(w, weakVerbs)
-		if !sv && !wv {
-			continue
+		if !sv && !wv || i > 0 && determiners[words[i-1]] {
+			continue // "my chat with support" names a thing
 		}
 		// "get me someone", "give me a person": a weak verb and "me" ask
 		// for whoever comes next.
@@ -177,7 +180,7 @@ func hasRequestVerb(words []string) bool {
 // misspelt.
 func isVerb(w string, verbs []string) bool {
 	for _, v := range verbs {
-		if w == v || w == v+"s" || w == v+"ing" || w == v+"ed" || near(w, v) {
+		if w == v || w == v+"ing" || w == v+"ed" || near(w, v) {
 			return true
 		}
 	}

@@ -101,6 +101,8 @@ func TestWantsHuman(t *testing.T) {
 		{"can I add people to my business account", false},
 		{"how much is the plus plan", false},
 		{"my travel agent booked it", false},
+		{"how long do you keep my chats with support", false},
+		{"is live chat open on sundays", false},
 		{"", false},
 	}
 	for _, tt := range tests {
