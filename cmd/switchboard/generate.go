@@ -94,7 +94,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if out.IDs == nil {
 			out.IDs = []int{}
 		}
-		return json.NewEncoder(stdout).Encode(out)
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false) // print "<", ">" and "&" as they are
+		return enc.Encode(out)
 	}
 	_, err = io.WriteString(stdout, "\n")
 	return err
