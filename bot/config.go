@@ -152,6 +152,9 @@ type Secrets struct {
 	RedisURL     string // REDIS_URL: empty means the in-process store
 	WidgetSecret string // WIDGET_SECRET: empty means a random one per process
 	AdminToken   string // SWITCHBOARD_ADMIN_TOKEN: empty disables the operator API
+	// APIKeys is SWITCHBOARD_API_KEYS: comma-separated bearer tokens of the
+	// OpenAI-compatible API. Empty leaves that API open.
+	APIKeys string
 
 	SlackBotToken      string // SLACK_BOT_TOKEN
 	SlackSigningSecret string // SLACK_SIGNING_SECRET
@@ -170,6 +173,7 @@ func SecretsFromEnv(getenv func(string) string) Secrets {
 		RedisURL:             getenv("REDIS_URL"),
 		WidgetSecret:         getenv("WIDGET_SECRET"),
 		AdminToken:           getenv("SWITCHBOARD_ADMIN_TOKEN"),
+		APIKeys:              getenv("SWITCHBOARD_API_KEYS"),
 		SlackBotToken:        getenv("SLACK_BOT_TOKEN"),
 		SlackSigningSecret:   getenv("SLACK_SIGNING_SECRET"),
 		SlackAppToken:        getenv("SLACK_APP_TOKEN"),

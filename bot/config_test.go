@@ -143,8 +143,8 @@ func TestSlackOnWithCredentials(t *testing.T) {
 	for _, a := range r.adapters {
 		names = append(names, a.Name())
 	}
-	if got := strings.Join(names, ","); got != "web,slack" {
-		t.Fatalf("adapters = %s, want web,slack", got)
+	if got := strings.Join(names, ","); got != "web,openai,slack" {
+		t.Fatalf("adapters = %s, want web,openai,slack", got)
 	}
 	// Its route is registered and refuses unsigned requests.
 	resp, err := http.Post(r.URL+"/slack/events", "application/json", strings.NewReader(`{}`))

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/conversation"
@@ -148,7 +149,8 @@ func (p *Pipeline) Close(ctx context.Context) error {
 
 // values returns the secrets a reply must never contain.
 func (s Secrets) values() []string {
-	return []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
+	v := []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
+	return append(v, strings.Split(s.APIKeys, ",")...)
 }
 
 // OpenStore opens the session store cfg names: Redis when REDIS_URL is

@@ -18,8 +18,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/switchboard/switchboard/adapters/openai"
 	"github.com/switchboard/switchboard/adapters/web"
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -56,7 +58,8 @@ type Server struct {
 	index    *knowledge.Index
 	manager  *conversation.Manager
 	pipeline *Pipeline
-	articles fs.FS // nil: no articles to link to
+	model    *engine.Model // nil without engine.model
+	articles fs.FS         // nil: no articles to link to
 	web      *web.Adapter
 	adapters []Adapter
 	metrics  *metrics
@@ -99,6 +102,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			if s.pipeline != nil {
 				_ = s.pipeline.Close(context.Background())
 			}
+			if s.model != nil {
+				s.model.Close()
+			}
 		}
 	}()
 
@@ -131,6 +137,44 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("build web adapter: %w", err)
 	}
 	s.adapters = []Adapter{s.web}
+
+	// The OpenAI-compatible API: raw generation needs engine.model; grounded
+	// chat ("switchboard": {"knowledge": true}) uses the pipeline.
+	var gen engine.Generator
+	if cfg.Engine.Model != "" {
+		start := time.Now()
+		m, err := engine.Load(cfg.Engine.Model)
+		if err != nil {
+			return nil, fmt.Errorf("load engine.model: %w", err)
+		}
+		s.model, gen = m, m
+		log.Info("model loaded", "path", cfg.Engine.Model, "took", time.Since(start).Round(time.Millisecond).String())
+	}
+	var keys []openai.Key
+	for _, k := range strings.Split(cfg.Secrets.APIKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, openai.Key{Token: k})
+		}
+	}
+	oa, err := openai.New(openai.Options{
+		Generator:        gen,
+		Keys:             keys,
+		DefaultMaxTokens: cfg.Engine.MaxTokens,
+		Handler:          s.manager,
+		Logger:           log.With("adapter", openai.Platform),
+		Now:              opt.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build openai adapter: %w", err)
+	}
+	s.adapters = append(s.adapters, oa)
+	var notes []string
+	if gen == nil {
+		notes = append(notes, "openai: no engine.model, generation routes answer 503")
+	}
+	if len(keys) == 0 {
+		notes = append(notes, "openai: SWITCHBOARD_API_KEYS unset, the API is open to anyone who can reach it")
+	}
 	var off []string
 	for _, p := range platforms {
 		if why := offReason(p, cfg.Secrets); why != "" {
@@ -148,7 +192,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	for _, a := range s.adapters {
 		on = append(on, a.Name())
 	}
-	log.Info("adapters", "on", strings.Join(on, ", "), "off", strings.Join(off, "; "))
+	log.Info("adapters", "on", strings.Join(on, ", "), "off", strings.Join(off, "; "), "notes", strings.Join(notes, "; "))
 
 	s.handler = s.routes()
 	s.http = &http.Server{
@@ -391,6 +435,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.wg.Wait()
 	if err := s.pipeline.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close pipeline: %w", err))
+	}
+	if s.model != nil {
+		if err := s.model.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close model: %w", err))
+		}
 	}
 	s.cancelBase()
 	err := errors.Join(errs...)

@@ -375,3 +375,67 @@ func ExampleServer() {
 	defer cancel()
 	_ = s.Serve(ctx, ln) // until ctx is done, then a graceful shutdown
 }
+
+func TestOpenAIRoutes(t *testing.T) {
+	cfg := testConfig()
+	cfg.Secrets.APIKeys = "sk-one, sk-two"
+	r := start(t, cfg, Options{})
+	call := func(method, path, key, body string) (int, string) {
+		req, _ := http.NewRequest(method, r.URL+path, strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		name, method, path, key, body string
+		status                        int
+		contains                      string
+	}{
+		{"models without key", "GET", "/v1/models", "", "", 401, `"error"`},
+		{"models without a model", "GET", "/v1/models", "sk-two", "", 503, `model_not_loaded`},
+		{"generation without a model", "POST", "/v1/chat/completions", "sk-one", `{"messages":[{"role":"user","content":"hi"}]}`, 503, `"error"`},
+		{"grounded chat", "POST", "/v1/chat/completions", "sk-one",
+			`{"messages":[{"role":"user","content":"How long does a refund take to arrive?"}],"switchboard":{"knowledge":true}}`, 200, `refunds.md`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := call(tt.method, tt.path, tt.key, tt.body)
+			if status != tt.status || !strings.Contains(body, tt.contains) {
+				t.Fatalf("%s %s: status %d body %.300s, want %d containing %q", tt.method, tt.path, status, body, tt.status, tt.contains)
+			}
+		})
+	}
+}
+
+// TestOpenAIWithModel: with engine.model set the server loads it and the
+// generation routes answer (a tiny random-weight Llama 3 from the engine's
+// fixtures, so the text itself means nothing).
+func TestOpenAIWithModel(t *testing.T) {
+	cfg := testConfig()
+	cfg.Engine.Model = "testdata/model/tiny-llama3.gguf"
+	r := start(t, cfg, Options{})
+	for _, tt := range []struct{ method, path, body, contains string }{
+		{"GET", "/v1/models", "", `"object":"list"`},
+		{"POST", "/v1/completions", `{"prompt":"Hello","max_tokens":4}`, `"text_completion"`},
+	} {
+		req, _ := http.NewRequest(tt.method, r.URL+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), tt.contains) {
+			t.Errorf("%s %s: status %d body %.300s, want 200 containing %q", tt.method, tt.path, resp.StatusCode, b, tt.contains)
+		}
+	}
+}
