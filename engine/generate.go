@@ -69,16 +69,10 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 	s := m.getState(len(prompt) + maxTokens)
 	defer m.putState(s)
 
-	// Prefill, a batch at a time so that cancellation is noticed.
 	start := time.Now()
-	var logits []float32
-	for i := 0; i < len(prompt); i += maxBatch {
-		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("generate: %w", err)
-		}
-		if logits, err = s.Forward(prompt[i:min(i+maxBatch, len(prompt))]); err != nil {
-			return res, fmt.Errorf("generate: %w", err)
-		}
+	logits, err := s.prefill(ctx, prompt)
+	if err != nil {
+		return res, fmt.Errorf("generate: %w", err)
 	}
 	res.PrefillTime = time.Since(start)
 
@@ -88,12 +82,7 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 	tok := m.Tokenizer
 	dec := tok.NewDecoder()
 	samp := newSampler(req.Sampling, m.Config.Vocab)
-	stop := &stopper{}
-	for _, st := range req.Stop {
-		if st != "" {
-			stop.stops = append(stop.stops, st)
-		}
-	}
+	stop := newStopper(req.Stop)
 	history := make([]int, len(prompt), len(prompt)+maxTokens)
 	copy(history, prompt)
 	var text []byte
@@ -152,6 +141,20 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 			return res, fmt.Errorf("generate: %w", err)
 		}
 	}
+}
+
+// prefill runs the prompt through s a batch at a time, so that
+// cancellation is noticed between batches, and returns the logits after it.
+func (s *State) prefill(ctx context.Context, prompt []int) (logits []float32, err error) {
+	for i := 0; i < len(prompt); i += maxBatch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if logits, err = s.Forward(prompt[i:min(i+maxBatch, len(prompt))]); err != nil {
+			return nil, err
+		}
+	}
+	return logits, nil
 }
 
 // validUTF8 replaces each byte of s that is not part of a valid UTF-8

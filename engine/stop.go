@@ -9,6 +9,17 @@ type stopper struct {
 	pending strings.Builder // text decoded but not yet emitted
 }
 
+// newStopper returns a stopper for the non-empty strings of stops.
+func newStopper(stops []string) *stopper {
+	s := &stopper{}
+	for _, st := range stops {
+		if st != "" {
+			s.stops = append(s.stops, st)
+		}
+	}
+	return s
+}
+
 // add appends text and returns what can be emitted now. stopped reports
 // that a stop string was found; emit is then the text before it and the
 // rest is dropped.
