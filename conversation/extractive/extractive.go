@@ -79,16 +79,17 @@ func New(opts Options) *Answerer {
 
 // A candidate is one sentence of one snippet.
 type candidate struct {
-	snippet  int // rank of its snippet
-	line     int // line number within the snippet
-	pos      int // sentence number within the snippet
-	text     string
-	terms    map[string]bool
-	context  map[string]bool // terms of the snippet's title and section and of a table header
-	numbers  bool
-	intro    bool // ends with ':' and introduces the lines after it
-	score    float64
-	selected bool
+	snippet   int // rank of its snippet
+	line      int // line number within the snippet
+	pos       int // sentence number within the snippet
+	text      string
+	terms     map[string]bool
+	context   map[string]bool // terms of the snippet's title and section and of a table header
+	numbers   bool
+	intro     bool // ends with ':' and introduces the lines after it
+	introLine int  // for a list item or table row: the line of its intro; -1 when none
+	score     float64
+	selected  bool
 }
 
 // Answer implements conversation.Answerer: it picks the sentence that best
@@ -212,6 +213,15 @@ func (a *Answerer) pick(q conversation.Query) ([]*candidate, float64) {
 			}
 		}
 	}
+	// A list item or table row reads better after its intro ("You pay
+	// per parcel when you create the label:").
+	if best.introLine >= 0 {
+		for _, c := range cands {
+			if c.snippet == best.snippet && c.line == best.introLine && c.intro {
+				c.selected = true
+			}
+		}
+	}
 	// The next sentence of the same paragraph often finishes the thought
 	// ("... within 14 days. After that, ..."): take it when it is on topic.
 	for _, c := range cands {
@@ -303,14 +313,15 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 			}
 			for k, text := range l.Sentences {
 				out = append(out, &candidate{
-					snippet: i,
-					line:    li,
-					pos:     pos,
-					text:    text,
-					terms:   grounding.TermSet(text),
-					context: context,
-					numbers: len(grounding.Numbers(text)) > 0,
-					intro:   l.ListIntro && k == len(l.Sentences)-1,
+					snippet:   i,
+					line:      li,
+					pos:       pos,
+					text:      text,
+					terms:     grounding.TermSet(text),
+					context:   context,
+					numbers:   len(grounding.Numbers(text)) > 0,
+					intro:     l.ListIntro && k == len(l.Sentences)-1,
+					introLine: l.Intro,
 				})
 				pos++
 			}

@@ -33,10 +33,19 @@ func TestSentences(t *testing.T) {
 	}
 }
 
-func TestLinesTableContext(t *testing.T) {
-	lines := grounding.Lines("Refunds take:\n| Method | Time to arrive |\n| Visa | 5–10 business days |")
-	if len(lines) != 3 || !lines[0].ListIntro || lines[2].Context != "Method, Time to arrive" {
-		t.Errorf("Lines = %+v, want a list intro and a row with its header as context", lines)
+func TestLinesContext(t *testing.T) {
+	lines := grounding.Lines("Refunds take:\n| Method | Time to arrive |\n| Visa | 5–10 business days |\nAfter that:\n- you get an e-mail\n\nThe end.")
+	if len(lines) != 6 {
+		t.Fatalf("Lines = %+v, want 6 lines", lines)
+	}
+	if row := lines[2]; !lines[0].ListIntro || row.Intro != 0 || row.Context != "Refunds take: Method, Time to arrive" {
+		t.Errorf("table row = %+v, want intro 0 and the intro and header as context", row)
+	}
+	if item := lines[4]; !item.Item || item.Intro != 3 || item.Context != "After that:" {
+		t.Errorf("list item = %+v, want intro 3 and the intro as context", item)
+	}
+	if end := lines[5]; end.Item || end.Intro != -1 {
+		t.Errorf("paragraph after a list = %+v, want no intro", end)
 	}
 }
 

@@ -42,9 +42,11 @@ func Sentences(text string) []string {
 type Line struct {
 	Heading   bool     // the line was a "#" heading
 	ListIntro bool     // the line's last sentence ends with ':' (a list or table follows)
+	Item      bool     // the line was a list item ("- ", "* ", "1. ") or a table row
+	Intro     int      // for an item: the index of its ListIntro line; -1 when none
 	Sentences []string // cleaned sentences, at least one
 	// Context is text the line depends on without repeating it: for a
-	// table row, the table's header row.
+	// table row, the table's header row; for a list item, its intro.
 	Context string
 }
 
@@ -52,6 +54,7 @@ type Line struct {
 func Lines(text string) []Line {
 	var out []Line
 	var header []string // cells of the current table's header row
+	intro := -1         // index in out of the ListIntro line the current list follows
 	for _, raw := range strings.Split(clip(text), "\n") {
 		raw = strings.TrimSpace(raw)
 		if !strings.HasPrefix(raw, "|") {
@@ -60,7 +63,7 @@ func Lines(text string) []Line {
 		if raw == "" {
 			continue
 		}
-		heading := false
+		heading, item := false, false
 		context := ""
 		switch {
 		case strings.HasPrefix(raw, "|"):
@@ -68,6 +71,7 @@ func Lines(text string) []Line {
 			if len(cells) == 0 {
 				continue // a separator row
 			}
+			item = true
 			if header == nil {
 				header = cells
 				raw = strings.Join(cells, ", ")
@@ -79,7 +83,9 @@ func Lines(text string) []Line {
 			heading = true
 			raw = strings.TrimLeft(raw, "#")
 		default:
-			raw = stripListMarker(raw)
+			stripped := stripListMarker(raw)
+			item = stripped != raw
+			raw = stripped
 		}
 		clean := strings.TrimSpace(stripInline(raw))
 		if clean == "" {
@@ -94,12 +100,26 @@ func Lines(text string) []Line {
 		if len(ss) == 0 {
 			continue
 		}
-		out = append(out, Line{
+		l := Line{
 			Heading:   heading,
 			ListIntro: strings.HasSuffix(ss[len(ss)-1], ":"),
+			Item:      item,
+			Intro:     -1,
 			Sentences: ss,
 			Context:   stripInline(context),
-		})
+		}
+		switch {
+		case item && intro >= 0:
+			l.Intro = intro
+			introText := out[intro].Sentences[len(out[intro].Sentences)-1]
+			l.Context = strings.TrimSpace(introText + " " + l.Context)
+		case !item:
+			intro = -1
+		}
+		if l.ListIntro {
+			intro = len(out)
+		}
+		out = append(out, l)
 	}
 	return out
 }
