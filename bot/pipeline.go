@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/conversation/memstore"
 	"github.com/switchboard/switchboard/conversation/redisstore"
+	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -27,6 +28,8 @@ type Pipeline struct {
 	// Articles is the knowledge folder the index was built from (nil when
 	// Options.Knowledge was given), served under /articles/.
 	Articles fs.FS
+	// Model is the decoder of generative answers; nil in extractive mode.
+	Model *engine.Model
 
 	root *os.Root // the knowledge folder, when read from disk
 }
@@ -68,6 +71,9 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		if !ok && p.root != nil {
 			p.root.Close()
 		}
+		if !ok && p.Model != nil {
+			p.Model.Close()
+		}
 	}()
 	if p.Index == nil {
 		start := time.Now()
@@ -96,7 +102,15 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 	}
 	answerer := opt.Answerer
 	if answerer == nil {
-		a, err := NewAnswerer(ctx, cfg, log)
+		var gen engine.Generator
+		if cfg.Answer.Mode == ModeGenerative {
+			m, err := LoadModel(cfg, log)
+			if err != nil {
+				return nil, err
+			}
+			p.Model, gen = m, m
+		}
+		a, err := NewAnswerer(ctx, cfg, gen, log)
 		if err != nil {
 			return nil, err
 		}
@@ -143,6 +157,9 @@ func (p *Pipeline) Close(ctx context.Context) error {
 	err := errors.Join(p.Manager.Shutdown(ctx), p.Store.Close())
 	if p.root != nil {
 		err = errors.Join(err, p.root.Close())
+	}
+	if p.Model != nil {
+		err = errors.Join(err, p.Model.Close())
 	}
 	return err
 }

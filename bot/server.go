@@ -141,14 +141,15 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	// The OpenAI-compatible API: raw generation needs engine.model; grounded
 	// chat ("switchboard": {"knowledge": true}) uses the pipeline.
 	var gen engine.Generator
-	if cfg.Engine.Model != "" {
-		start := time.Now()
-		m, err := engine.Load(cfg.Engine.Model)
+	switch {
+	case p.Model != nil:
+		gen = p.Model // generative mode: the pipeline's model
+	case cfg.Engine.Model != "":
+		m, err := LoadModel(cfg, log)
 		if err != nil {
-			return nil, fmt.Errorf("load engine.model: %w", err)
+			return nil, err
 		}
 		s.model, gen = m, m
-		log.Info("model loaded", "path", cfg.Engine.Model, "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	var keys []openai.Key
 	for _, k := range strings.Split(cfg.Secrets.APIKeys, ",") {

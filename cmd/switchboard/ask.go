@@ -47,7 +47,7 @@ func (p *pipelineFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&p.config, "config", "", "configuration file (default "+bot.DefaultConfigPath+" when present, else the built-in defaults)")
 	fs.StringVar(&p.knowledge, "knowledge", "", "knowledge folder (default: the configuration's knowledge.dir)")
 	fs.StringVar(&p.mode, "mode", "", "answer mode: extractive or generative (default: the configuration's answer.mode)")
-	fs.StringVar(&p.model, "model", "", "model for generative mode: a .gguf file or a Hugging Face folder (default: the embedded model)")
+	fs.StringVar(&p.model, "model", "", "model for generative mode (implies --mode generative): a .gguf file or a Hugging Face folder (default: the configuration's engine.model)")
 }
 
 // pipeline builds the conversation pipeline the flags describe, with an
@@ -61,11 +61,12 @@ func (p *pipelineFlags) pipeline(ctx context.Context, stderr io.Writer) (*bot.Pi
 	if p.knowledge != "" {
 		cfg.Knowledge.Dir = p.knowledge
 	}
-	if p.mode != "" {
-		cfg.Answer.Mode = p.mode
-	}
 	if p.model != "" {
 		cfg.Engine.Model = p.model
+		cfg.Answer.Mode = bot.ModeGenerative // a model is given to be used
+	}
+	if p.mode != "" {
+		cfg.Answer.Mode = p.mode
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, usageError{err.Error()}

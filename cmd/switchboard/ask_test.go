@@ -64,6 +64,8 @@ func TestAskErrors(t *testing.T) {
 		{"unknown flag", []string{"--nope", "hi"}, true},
 		{"missing knowledge", []string{"--knowledge", "/does/not/exist", "hi"}, false},
 		{"missing config", []string{"--config", "/does/not/exist.yaml", "hi"}, false},
+		{"generative without a model", []string{"--knowledge", testKB, "--mode", "generative", "hi"}, false},
+		{"model that is not one", []string{"--knowledge", testKB, "--model", testKB + "/refunds.md", "hi"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,5 +92,23 @@ func TestAskText(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "Sources:") || !strings.Contains(stdout.String(), "refunds.md") {
 		t.Fatalf("output %q: want the answer and its sources", stdout.String())
+	}
+}
+
+// TestAskGenerative runs the generative mode end to end with a tiny
+// random-weight model: its words mean nothing, so the grounding guard must
+// keep them out and the answer stays cited.
+func TestAskGenerative(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"ask", "--knowledge", testKB, "--model", "../../bot/testdata/model/tiny-llama3.gguf", "--json", "How long does a refund take to arrive?"}
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("ask: %v (stderr %s)", err, stderr.String())
+	}
+	var a askAnswer
+	if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
+		t.Fatalf("output %q: %v", stdout.String(), err)
+	}
+	if a.Reply == "" || (!a.Fallback && len(a.Citations) == 0) {
+		t.Fatalf("answer %+v: want a reply, cited unless it is a fallback", a)
 	}
 }
