@@ -348,18 +348,35 @@ func (m *denseModel) queryVector(qt []queryTerm) []float32 {
 	return v
 }
 
+// parallelScan is the number of vector components above which search
+// splits the scan across CPUs.
+const parallelScan = 1 << 20
+
 // search returns the k chunks with the highest cosine to the unit vector q.
 func (m *denseModel) search(q []float32, k int) []hit {
 	n := len(m.chunks) / m.rank
-	h := make([]hit, 0, k)
-	for j := range n {
-		s := dot32(q, m.chunks[j*m.rank:(j+1)*m.rank])
-		if s <= 0 {
-			continue
-		}
-		h = pushTop(h, k, hit{int32(j), float64(s)})
+	if len(m.chunks) < parallelScan {
+		return topK(m.scan(q, k, 0, n), k)
 	}
-	return topK(h, k)
+	parts := make([][]hit, runtime.GOMAXPROCS(0))
+	used := parallel(n, func(w, lo, hi int) { parts[w] = m.scan(q, k, lo, hi) })
+	var all []hit
+	for _, p := range parts[:used] {
+		all = append(all, p...)
+	}
+	return topK(all, k)
+}
+
+// scan returns (unordered) the k best chunks in [lo, hi) with a positive
+// cosine to q.
+func (m *denseModel) scan(q []float32, k, lo, hi int) []hit {
+	h := make([]hit, 0, k)
+	for j := lo; j < hi; j++ {
+		if s := dot32(q, m.chunks[j*m.rank:(j+1)*m.rank]); s > 0 {
+			h = pushTop(h, k, hit{int32(j), float64(s)})
+		}
+	}
+	return h
 }
 
 // similarity is the cosine between the unit query vector q and chunk doc.

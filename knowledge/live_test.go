@@ -1,0 +1,165 @@
+package knowledge
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLiveFollowsEdits edits files under a running index while searches
+// run, and checks that searches see the new content and never fail.
+func TestLiveFollowsEdits(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "refunds.md"), "# Refunds\n\nRefunds take 5 days.\n")
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	live, err := OpenLive(ctx, dir, LiveOptions{PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		live.Run(ctx)
+	}()
+
+	// Searchers: the stable article must always be found.
+	var searches, failures atomic.Int64
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got, err := live.Search(ctx, "refunds", 3)
+				searches.Add(1)
+				if err != nil || len(got) == 0 || got[0].DocID != "refunds.md" {
+					failures.Add(1)
+				}
+			}
+		}()
+	}
+	has := func(q, doc string) func() bool {
+		return func() bool {
+			got, err := live.Search(ctx, q, 5)
+			if err != nil {
+				return false
+			}
+			for _, s := range got {
+				if s.DocID == doc {
+					return true
+				}
+			}
+			return false
+		}
+	}
+
+	// Add a file.
+	writeFile(t, filepath.Join(dir, "lockers.md"), "# Lockers\n\nLockers open with a zebracode.\n")
+	waitFor(t, "added file to be searchable", has("zebracode", "lockers.md"))
+	// Edit it.
+	writeFile(t, filepath.Join(dir, "lockers.md"), "# Lockers\n\nLockers now open with a giraffecode instead.\n")
+	waitFor(t, "edited content to be searchable", has("giraffecode", "lockers.md"))
+	if has("zebracode", "lockers.md")() {
+		t.Error("old content still found after the edit")
+	}
+	// A broken FAQ keeps the previous index and is logged.
+	writeFile(t, filepath.Join(dir, "faq.json"), `[{"question": "unterminated`)
+	waitFor(t, "broken file to be logged", func() bool { return strings.Contains(logs.String(), "keeping the previous index") })
+	if !has("giraffecode", "lockers.md")() {
+		t.Error("index lost after a failed reload")
+	}
+	// Fix it, and delete the lockers article.
+	writeFile(t, filepath.Join(dir, "faq.json"), `[{"question": "Is there an okapicode?", "answer": "Yes."}]`)
+	if err := os.Remove(filepath.Join(dir, "lockers.md")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "fixed FAQ to be searchable", has("okapicode", "faq.json"))
+	waitFor(t, "deleted file to disappear", func() bool { return !has("giraffecode", "lockers.md")() })
+
+	close(stop)
+	cancel()
+	wg.Wait()
+	if n, f := searches.Load(), failures.Load(); f > 0 || n == 0 {
+		t.Errorf("%d of %d concurrent searches failed during reloads", f, n)
+	}
+}
+
+func TestLiveReload(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha\n")
+	ctx := context.Background()
+	live, err := OpenLive(ctx, dir, LiveOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := live.Refresh(ctx); err != nil || changed {
+		t.Errorf("Refresh(unchanged) = %v, %v; want false, nil", changed, err)
+	}
+	old := live.Index()
+	writeFile(t, filepath.Join(dir, "b.md"), "# B\n\nbeta\n")
+	n, err := live.Reload(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("Reload = %d, %v; want 2 chunks", n, err)
+	}
+	if live.Index() == old {
+		t.Error("Reload did not swap the index")
+	}
+	if old.Len() != 1 {
+		t.Errorf("old index changed: %d chunks, want 1 (indexes are immutable)", old.Len())
+	}
+	if _, err := OpenLive(ctx, filepath.Join(dir, "missing"), LiveOptions{}); err == nil {
+		t.Error("OpenLive(missing folder) succeeded")
+	}
+}
