@@ -166,7 +166,7 @@ func cites(cs []knowledge.Citation, doc string) bool {
 // regression in retrieval, confidence, handoff detection or sentence
 // choice shows. Measured (go test ./conversation/extractive -run Accuracy -v):
 //
-//	demo:    answer 0.515 (136)  out_of_scope 0.833 (12)  handoff 1.000 (7)  injection 1.000 (7)
+//	demo:    answer 0.522 (136)  out_of_scope 0.833 (12)  handoff 1.000 (7)  injection 1.000 (7)
 //	heldout: answer 0.608 (74)   out_of_scope 0.875 (8)   handoff 1.000 (5)  injection 1.000 (5)
 //
 // An answer counts when one expected fact is in the reply and the
