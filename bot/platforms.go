@@ -41,7 +41,7 @@ var platforms = []Platform{
 				m = append(m, "SLACK_BOT_TOKEN")
 			}
 			if s.SlackSigningSecret == "" && s.SlackAppToken == "" {
-				m = append(m, "SLACK_SIGNING_SECRET or SLACK_APP_TOKEN")
+				m = append(m, "SLACK_SIGNING_SECRET (Events API) or SLACK_APP_TOKEN (Socket Mode)")
 			}
 			return m
 		},
@@ -63,14 +63,10 @@ var platforms = []Platform{
 	{
 		Name: "discord",
 		Missing: func(s Secrets) []string {
-			var m []string
 			if s.DiscordBotToken == "" && s.DiscordPublicKey == "" {
-				m = append(m, "DISCORD_BOT_TOKEN or DISCORD_PUBLIC_KEY")
+				return []string{"DISCORD_BOT_TOKEN (gateway) or DISCORD_PUBLIC_KEY (interactions)"}
 			}
-			if s.DiscordApplicationID == "" {
-				m = append(m, "DISCORD_APPLICATION_ID")
-			}
-			return m
+			return nil
 		},
 	},
 }
