@@ -41,7 +41,9 @@ import (
 //     Streamer when it has one;
 //  7. the echo filter drops sentences that repeat the system prompt or a
 //     secret; an empty result is a fallback; MaxFallbacks fallbacks in a
-//     row hand the session off;
+//     row hand the session off. The filter sees the whole reply, so text
+//     already streamed can differ from the final Reply, which is the
+//     truth (adapters replace the streamed text with it);
 //  8. the turn (user and bot, redacted) and meta are saved in one
 //     Store.SaveTurn, and only then is the reply sent. If the save fails,
 //     Handle returns an error wrapping ErrUnavailable and sends nothing
