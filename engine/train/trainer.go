@@ -1,0 +1,256 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+)
+
+// An Example is one training sequence: tokens, and which of them are
+// learnt (Loss[i] means token i is predicted from tokens[:i] and counts in
+// the loss; typically the answer's tokens and the end-of-turn token).
+type Example struct {
+	Tokens []int
+	Loss   []bool
+}
+
+// A Dataset gives the training examples by index. Example(i) must be a
+// pure function of i (and of the dataset's own seed), so that a resumed
+// run sees exactly the data the interrupted one would have.
+type Dataset interface {
+	Example(i int64) (Example, error)
+}
+
+// Options are the hyperparameters of a run. Zero fields take the defaults
+// noted.
+type Options struct {
+	Steps       int     // optimizer steps in all
+	Batch       int     // sequences per step
+	Seq         int     // tokens per sequence (≤ Config.Context)
+	LR          float64 // peak learning rate (1e-3)
+	MinLRRatio  float64 // final learning rate as a fraction of LR (0.1)
+	Warmup      int     // linear warm-up steps (Steps/20)
+	WeightDecay float64 // AdamW decoupled decay on matrices, not on norms or the embedding (0.1)
+	Beta1       float64 // (0.9)
+	Beta2       float64 // (0.95)
+	AdamEps     float64 // (1e-8)
+	Clip        float64 // global gradient norm limit; negative disables (1.0)
+	Seed        uint64  // initialization; the data are the Dataset's business
+	Threads     int     // goroutines; 0 means GOMAXPROCS
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.LR, 1e-3)
+	def(&o.MinLRRatio, 0.1)
+	def(&o.WeightDecay, 0.1)
+	def(&o.Beta1, 0.9)
+	def(&o.Beta2, 0.95)
+	def(&o.AdamEps, 1e-8)
+	def(&o.Clip, 1.0)
+	if o.Warmup == 0 {
+		o.Warmup = max(1, o.Steps/20)
+	}
+	if o.Threads <= 0 {
+		o.Threads = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// A Trainer owns a model, its optimizer state and the worker goroutines
+// (stopped by Close). It is not safe for concurrent use.
+type Trainer struct {
+	Model *Model
+	Opts  Options
+
+	Step   int   // optimizer steps done
+	Cursor int64 // index of the next example of the Dataset
+
+	grad, m1, m2 []float32
+	pool         *pool
+	pass         *pass
+	lastNorm     float32
+}
+
+// New returns a Trainer for model m. m is trained in place.
+func New(m *Model, o Options) (*Trainer, error) {
+	o = o.withDefaults()
+	if o.Steps <= 0 || o.Batch <= 0 || o.Seq <= 0 || o.Seq > m.Config.Context {
+		return nil, fmt.Errorf("%w: steps %d, batch %d, seq %d (context %d)", ErrConfig, o.Steps, o.Batch, o.Seq, m.Config.Context)
+	}
+	n := len(m.Params)
+	t := &Trainer{Model: m, Opts: o, grad: make([]float32, n), m1: make([]float32, n), m2: make([]float32, n)}
+	t.pool = newPool(o.Threads)
+	t.pass = newPass(m, t.pool, o.Batch, o.Seq)
+	return t, nil
+}
+
+// Close stops the worker goroutines.
+func (t *Trainer) Close() { t.pool.close() }
+
+// LR returns the learning rate of step (0-based): linear warm-up to
+// Opts.LR, then cosine decay to Opts.LR·MinLRRatio at the last step.
+func (t *Trainer) LR(step int) float64 {
+	o := t.Opts
+	if step < o.Warmup {
+		return o.LR * float64(step+1) / float64(o.Warmup)
+	}
+	span := max(1, o.Steps-o.Warmup)
+	frac := math.Min(1, float64(step-o.Warmup)/float64(span))
+	minLR := o.LR * o.MinLRRatio
+	return minLR + 0.5*(o.LR-minLR)*(1+math.Cos(math.Pi*frac))
+}
+
+// errTooLong is returned by fill for an example longer than a row; such
+// examples are skipped.
+var errTooLong = errors.New("example longer than the sequence")
+
+// fillBatch reads examples from ds at t.Cursor into the pass's rows,
+// skipping examples that do not fit a row and padding the others.
+func (t *Trainer) fillBatch(ds Dataset) error {
+	s := t.pass
+	T := s.T
+	for b := 0; b < s.B; b++ {
+		for tries := 0; ; tries++ {
+			if tries > 1000 {
+				return fmt.Errorf("fill batch: 1000 examples in a row longer than %d tokens", T+1)
+			}
+			ex, err := ds.Example(t.Cursor)
+			t.Cursor++
+			if err != nil {
+				return fmt.Errorf("fill batch: example %d: %w", t.Cursor-1, err)
+			}
+			if err := t.fillRow(b, ex); errors.Is(err, errTooLong) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			break
+		}
+	}
+	return nil
+}
+
+func (t *Trainer) fillRow(b int, ex Example) error {
+	s, V := t.pass, t.Model.Config.Vocab
+	T := s.T
+	if len(ex.Tokens) != len(ex.Loss) {
+		return fmt.Errorf("fill batch: %d tokens, %d loss flags", len(ex.Tokens), len(ex.Loss))
+	}
+	if len(ex.Tokens) > T+1 {
+		return errTooLong
+	}
+	for _, tok := range ex.Tokens {
+		if tok < 0 || tok >= V {
+			return fmt.Errorf("fill batch: token %d outside the vocabulary of %d", tok, V)
+		}
+	}
+	for i := 0; i < T; i++ {
+		r := b*T + i
+		s.tokens[r], s.targets[r], s.weights[r] = 0, 0, 0
+		if i < len(ex.Tokens) {
+			s.tokens[r] = int32(ex.Tokens[i])
+		}
+		if i+1 < len(ex.Tokens) {
+			s.targets[r] = int32(ex.Tokens[i+1])
+			if ex.Loss[i+1] {
+				s.weights[r] = 1
+			}
+		}
+	}
+	return nil
+}
+
+// StepResult reports one optimizer step.
+type StepResult struct {
+	Loss     float32
+	GradNorm float32 // before clipping
+	LR       float64
+	Tokens   int // positions processed (Batch·Seq)
+}
+
+// TrainStep runs one step: a batch from ds, forward, backward, clipping
+// and an AdamW update.
+func (t *Trainer) TrainStep(ds Dataset) (StepResult, error) {
+	if err := t.fillBatch(ds); err != nil {
+		return StepResult{}, err
+	}
+	loss := t.pass.forward(false)
+	clear(t.grad)
+	t.pass.backward(t.grad)
+	norm := t.update()
+	r := StepResult{Loss: loss, GradNorm: norm, LR: t.LR(t.Step), Tokens: t.pass.B * t.pass.T}
+	t.Step++
+	return r, nil
+}
+
+// update clips the gradient to Opts.Clip and applies AdamW with the
+// learning rate of t.Step. It returns the gradient norm before clipping.
+func (t *Trainer) update() float32 {
+	o := t.Opts
+	var ss float64
+	for _, g := range t.grad {
+		ss += float64(g) * float64(g)
+	}
+	norm := math.Sqrt(ss)
+	gscale := 1.0
+	if o.Clip > 0 && norm > o.Clip {
+		gscale = o.Clip / norm
+	}
+	lr := t.LR(t.Step)
+	step := float64(t.Step + 1)
+	bc1 := 1 - math.Pow(o.Beta1, step)
+	bc2 := 1 - math.Pow(o.Beta2, step)
+	b1, b2 := float32(o.Beta1), float32(o.Beta2)
+	lay := t.Model.lay
+	// Decay applies to the matrices: everything after the embedding but
+	// the norm ranges.
+	decayed := func(i int) bool { return i >= lay.embed+t.Model.Config.Vocab*t.Model.Config.Dim }
+	ranges := lay.norms
+	ri := 0
+	p := t.Model.Params
+	for i := range p {
+		for ri < len(ranges) && i >= ranges[ri][1] {
+			ri++
+		}
+		inNorm := ri < len(ranges) && i >= ranges[ri][0]
+		g := t.grad[i] * float32(gscale)
+		t.m1[i] = b1*t.m1[i] + (1-b1)*g
+		t.m2[i] = b2*t.m2[i] + (1-b2)*g*g
+		mh := float64(t.m1[i]) / bc1
+		vh := float64(t.m2[i]) / bc2
+		upd := mh / (math.Sqrt(vh) + o.AdamEps)
+		if decayed(i) && !inNorm {
+			upd += o.WeightDecay * float64(p[i])
+		}
+		p[i] -= float32(lr * upd)
+	}
+	return float32(norm)
+}
+
+// Train runs steps from t.Step to Opts.Steps, calling each after every
+// step (for progress and checkpoints); it stops early when ctx is done
+// or each returns an error.
+func (t *Trainer) Train(ctx context.Context, ds Dataset, each func(StepResult) error) error {
+	for t.Step < t.Opts.Steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r, err := t.TrainStep(ds)
+		if err != nil {
+			return fmt.Errorf("train step %d: %w", t.Step, err)
+		}
+		if each != nil {
+			if err := each(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
