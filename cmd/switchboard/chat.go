@@ -25,10 +25,13 @@ func init() {
 var stdin io.Reader = os.Stdin
 
 // terminal is the chat's Sender: it prints deltas as they come and the
-// citations at the end.
+// citations at the end. The final reply supersedes the streamed text; when
+// they differ (the grounding guard removed a sentence), it is printed
+// again in full.
 type terminal struct {
 	w        io.Writer
 	streamed bool
+	text     strings.Builder // what was streamed
 }
 
 func (t *terminal) Delta(_ context.Context, _ conversation.Address, text string) error {
@@ -36,13 +39,17 @@ func (t *terminal) Delta(_ context.Context, _ conversation.Address, text string)
 		fmt.Fprint(t.w, "bot> ")
 		t.streamed = true
 	}
+	t.text.WriteString(text)
 	_, err := fmt.Fprint(t.w, text)
 	return err
 }
 
 func (t *terminal) Send(_ context.Context, r conversation.Reply) error {
-	if !t.streamed {
+	switch {
+	case !t.streamed:
 		fmt.Fprint(t.w, "bot> ", r.Text)
+	case strings.TrimSpace(t.text.String()) != strings.TrimSpace(r.Text):
+		fmt.Fprint(t.w, "\n\nbot (final)> ", r.Text)
 	}
 	fmt.Fprintln(t.w)
 	printCitations(t.w, r)

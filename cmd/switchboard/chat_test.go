@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/switchboard/switchboard/conversation"
 )
 
 func TestChat(t *testing.T) {
@@ -36,5 +38,24 @@ func TestChatEOF(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"chat", "--knowledge", testKB}, &stdout, &stderr); err != nil {
 		t.Fatalf("chat at end of input: %v", err)
+	}
+}
+
+func TestTerminalFinalSupersedesStream(t *testing.T) {
+	var out bytes.Buffer
+	term := &terminal{w: &out}
+	ctx := context.Background()
+	term.Delta(ctx, conversation.Address{}, "Refunds take 5 days. ")
+	term.Delta(ctx, conversation.Address{}, "The moon is cheese.")
+	term.Send(ctx, conversation.Reply{Text: "Refunds take 5 days."})
+	if got := out.String(); !strings.Contains(got, "bot (final)> Refunds take 5 days.") {
+		t.Fatalf("output %q: want the final reply printed again", got)
+	}
+	out.Reset()
+	term = &terminal{w: &out}
+	term.Delta(ctx, conversation.Address{}, "Same text.")
+	term.Send(ctx, conversation.Reply{Text: "Same text."})
+	if got := out.String(); strings.Contains(got, "final") {
+		t.Fatalf("output %q: the final reply repeated though it matched the stream", got)
 	}
 }
