@@ -286,7 +286,7 @@ func (o Options) withDefaults() Options {
 type Adapter struct {
 	opts    Options
 	log     *slog.Logger
-	key     ed25519.PublicKey // nil when no PublicKey: interactions refused
+	key     ed25519.PublicKey  // nil when no PublicKey: interactions refused
 	rest    *discordgo.Session // REST calls only; the gateway has its own
 	breaker breaker
 
@@ -308,7 +308,7 @@ var (
 		Name() string
 		Register(*http.ServeMux)
 	} = (*Adapter)(nil)
-	_ interface{ Run(context.Context) error } = (*Adapter)(nil)
+	_ interface{ Run(context.Context) error }   = (*Adapter)(nil)
 	_ interface{ Drain(context.Context) error } = (*Adapter)(nil)
 )
 

@@ -28,15 +28,15 @@ type fakeDiscord struct {
 	srv *httptest.Server
 
 	mu         sync.Mutex
-	reqs       []fakeReq                                    // guarded by mu
+	reqs       []fakeReq                                     // guarded by mu
 	hooks      []func(w http.ResponseWriter, r fakeReq) bool // guarded by mu
-	identifies []json.RawMessage                            // guarded by mu
-	resumes    []json.RawMessage                            // guarded by mu
-	conn       *websocket.Conn                              // guarded by mu: the open gateway connection
-	write      func(string) error                           // guarded by mu: writes to conn, one at a time
-	seq        int                                          // guarded by mu
-	nextID     int                                          // guarded by mu
-	channels   map[string]string                            // guarded by mu: GET /channels/{id} answers
+	identifies []json.RawMessage                             // guarded by mu
+	resumes    []json.RawMessage                             // guarded by mu
+	conn       *websocket.Conn                               // guarded by mu: the open gateway connection
+	write      func(string) error                            // guarded by mu: writes to conn, one at a time
+	seq        int                                           // guarded by mu
+	nextID     int                                           // guarded by mu
+	channels   map[string]string                             // guarded by mu: GET /channels/{id} answers
 
 	changed chan struct{} // signalled on every request and gateway step
 	done    chan struct{} // closed by close: stops gateway loops

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,8 +226,8 @@ func TestGatewayLongAnswer(t *testing.T) {
 func TestGatewayResume(t *testing.T) {
 	f := newFakeDiscord(t)
 	h := &fakeHandler{}
-	var reconnects int
-	startGateway(t, f, h, func(o *Options) { o.Metrics.Reconnect = func() { reconnects++ } })
+	var reconnects atomic.Int32
+	startGateway(t, f, h, func(o *Options) { o.Metrics.Reconnect = func() { reconnects.Add(1) } })
 	f.dispatch("MESSAGE_CREATE", messageJSON("M1", "", "D1", "U1", false, "first"))
 	f.waitRequests("POST /api/v9/channels/D1/messages", 1)
 
@@ -267,8 +268,8 @@ func TestGatewayResume(t *testing.T) {
 	if got := len(posted(t, f, "D1")); got != 3 {
 		t.Errorf("replies = %d, want 3 (the replayed duplicate dropped)", got)
 	}
-	if reconnects != 1 {
-		t.Errorf("Metrics.Reconnect called %d times, want 1", reconnects)
+	if n := reconnects.Load(); n != 1 {
+		t.Errorf("Metrics.Reconnect called %d times, want 1", n)
 	}
 }
 
