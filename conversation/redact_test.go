@@ -133,3 +133,16 @@ func TestCoverage(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWantsHuman checks that the phrase detector never panics and
+// decides the same way twice.
+func FuzzWantsHuman(f *testing.F) {
+	for _, s := range []string{"get me a human", "are you a human?", "agnet pls", "don't need an agent. get me someone", "'''", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if conversation.WantsHuman(s) != conversation.WantsHuman(s) {
+			t.Fatalf("WantsHuman(%q) is not deterministic", s)
+		}
+	})
+}
