@@ -23,6 +23,13 @@ const (
 	DefaultPoolTimeout   = 3 * time.Second
 	DefaultDialerRetries = 2
 	DefaultMaxRetries    = 1
+
+	// DefaultClusterReload is how often a cluster client reloads the slot
+	// map when nothing forces it, bounding how long a client keeps
+	// dialing a failed primary after its replica took over (go-redis's
+	// default is 60 s). The Store also reloads after every unavailable
+	// error.
+	DefaultClusterReload = 5 * time.Second
 )
 
 // NewClient returns a client for a REDIS_URL. It does not connect. The
@@ -63,8 +70,7 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 			return redis.NewClient(o), nil
 		}
 		o := &redis.ClusterOptions{Addrs: hosts}
-		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
-		return redis.NewClusterClient(o), nil
+		return newClusterClient(o), nil
 	}
 
 	userinfo, hostlist, tail := splitAuthority(rest)
@@ -100,8 +106,7 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, err
 		}
-		tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
-		return redis.NewClusterClient(o), nil
+		return newClusterClient(o), nil
 	case "redis+sentinel", "rediss+sentinel":
 		hosts, err := splitHosts(hostlist, "26379")
 		if err != nil {
@@ -141,6 +146,14 @@ func newClient(rawURL string) (redis.UniversalClient, error) {
 	default:
 		return nil, fmt.Errorf("unknown scheme %q (want redis, rediss, redis+cluster, rediss+cluster or redis+sentinel)", scheme)
 	}
+}
+
+func newClusterClient(o *redis.ClusterOptions) *redis.ClusterClient {
+	tune(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries)
+	if o.ClusterStateReloadInterval == 0 {
+		o.ClusterStateReloadInterval = DefaultClusterReload
+	}
+	return redis.NewClusterClient(o)
 }
 
 // splitAuthority splits "user:pass@h1,h2/path?query" into "user:pass@",

@@ -144,6 +144,13 @@ func (s *Store) wrap(ctx context.Context, what string, err error) error {
 	case isServerFault(err):
 		return fmt.Errorf("%s: %w", what, err)
 	default:
+		if c, ok := s.rdb.(*redis.ClusterClient); ok {
+			// go-redis learns of a failover only from a MOVED reply or its
+			// periodic reload (60 s by default); a dead primary sends no
+			// MOVED. Ask for a reload now (asynchronous and coalesced) so
+			// that the next call finds the promoted replica.
+			c.ReloadState(ctx)
+		}
 		return fmt.Errorf("%s: %w: %w", what, conversation.ErrUnavailable, err)
 	}
 }

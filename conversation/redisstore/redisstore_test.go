@@ -51,6 +51,7 @@ func mustNew(t *testing.T, rdb redis.UniversalClient, opts Options) *Store {
 }
 
 func TestStore(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	storetest.Run(t, func(t *testing.T) conversation.Store {
 		return mustNew(t, srv.Client(), Options{Prefix: newPrefix()})
@@ -60,6 +61,7 @@ func TestStore(t *testing.T) {
 // TestCluster runs the suite on a three-node Redis Cluster, with stores
 // made by Open from a redis+cluster:// URL, then stops a primary.
 func TestCluster(t *testing.T) {
+	t.Parallel()
 	c := redistest.StartCluster(t)
 	url := "redis+cluster://" + strings.Join(c.Addrs, ",")
 	t.Run("Suite", func(t *testing.T) {
@@ -177,6 +179,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 // operation fails fast with ErrUnavailable, and the same store works again
 // once Redis is back, with the data saved before.
 func TestRedisGoesAway(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	s := mustNew(t, srv.Client(), Options{})
 	defer s.Close()
@@ -240,6 +243,7 @@ func TestRedisGoesAway(t *testing.T) {
 // question/answer pairs, restarts it, and checks that every session holds
 // whole saves only, including every save that was acknowledged.
 func TestCrashLeavesNoHalfSave(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	s := mustNew(t, srv.Client(), Options{})
 	defer s.Close()
@@ -248,7 +252,7 @@ func TestCrashLeavesNoHalfSave(t *testing.T) {
 	const sessions = 10
 	acked := make([]int, sessions) // last acknowledged save per session
 	var wg sync.WaitGroup
-	var unavailable atomic.Int64
+	var unavailable, acks atomic.Int64
 	for k := range sessions {
 		wg.Go(func() {
 			id := fmt.Sprintf("s%d", k)
@@ -266,10 +270,14 @@ func TestCrashLeavesNoHalfSave(t *testing.T) {
 					return
 				}
 				acked[k] = i
+				acks.Add(1)
 			}
 		})
 	}
-	time.Sleep(150 * time.Millisecond)
+	// Crash in the middle of the stream of saves, not before it starts.
+	for deadline := time.Now().Add(10 * time.Second); acks.Load() < 200 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	srv.Kill()
 	wg.Wait()
 	srv.Restart()
@@ -325,6 +333,7 @@ func waitRecovered(t *testing.T, s *Store) {
 }
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	ctx := t.Context()
 	for _, url := range []string{"redis://" + srv.Addr + "/0", srv.Addr} {
@@ -429,6 +438,7 @@ func testClusterNodeDown(t *testing.T, c *redistest.Cluster) {
 // TestRedisHangs freezes Redis (connections stay open, nothing answers):
 // calls give up after the client's read timeout with ErrUnavailable.
 func TestRedisHangs(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	s := mustNew(t, srv.Client(), Options{})
 	defer s.Close()
@@ -502,5 +512,63 @@ func TestSaveScriptIsIdempotent(t *testing.T) {
 	}
 	if m, err := s.Meta(ctx, "s"); err != nil || m.Turns != 3 {
 		t.Errorf("Meta after the replay and a new save = %+v, %v, want Turns 3", m, err)
+	}
+}
+
+// TestClusterFailover kills the primary that holds a session in a cluster
+// with replicas: calls fail with ErrUnavailable until the replica takes
+// over, then the same store carries on with the session's data.
+func TestClusterFailover(t *testing.T) {
+	t.Parallel()
+	c := redistest.StartClusterWith(t, redistest.ClusterOptions{Replicas: 1})
+	ctx := t.Context()
+	s, err := Open(ctx, "redis+cluster://"+strings.Join(c.Addrs, ","), Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const id = "web::failover:"
+	first := []conversation.Turn{{Role: "user", Text: "before"}}
+	if err := s.SaveTurn(ctx, id, first, conversation.Meta{Turns: 1}, 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	key := s.sessionKey(id, "history")
+	primary := c.PrimaryFor(ctx, key)
+	// Replication is asynchronous: make sure the replica has the save.
+	pc := redis.NewClient(&redis.Options{Addr: primary.Addr})
+	n, err := pc.Wait(ctx, 1, 2*time.Second).Result()
+	pc.Close()
+	if err != nil || n != 1 {
+		t.Fatalf("WAIT 1 = %d, %v", n, err)
+	}
+
+	start := time.Now()
+	primary.Kill()
+	failures := 0
+	for {
+		err := s.SaveTurn(ctx, id, []conversation.Turn{{Role: "user", Text: "after"}}, conversation.Meta{Turns: 2}, 10, time.Minute)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, conversation.ErrUnavailable) {
+			t.Fatalf("SaveTurn during the failover = %v, want ErrUnavailable", err)
+		}
+		failures++
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("SaveTurn still failing 20s after the primary died: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("store writable again %v after the primary died (%d calls failed meanwhile)", time.Since(start).Round(100*time.Millisecond), failures)
+	h, err := s.History(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, turn := range h {
+		texts = append(texts, turn.Text)
+	}
+	if want := []string{"before", "after"}; !slices.Equal(texts, want) {
+		t.Errorf("History after the failover = %q, want %q", texts, want)
 	}
 }

@@ -82,19 +82,39 @@ func startServer(t testing.TB, bin, dir string, extra []string) *Server {
 			args: extra,
 		}
 		if lastErr = s.start(); lastErr == nil {
-			t.Cleanup(s.Stop)
+			t.Cleanup(func() {
+				s.Stop()
+				releasePort(port)
+			})
 			return s
 		}
+		releasePort(port)
 	}
 	t.Fatalf("start redis-server: %v", lastErr)
 	return nil
 }
 
+// reserved holds the ports of this process's servers, stopped or not, so
+// that a parallel test never takes the port of a server that is down for
+// a Restart.
+var reserved struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
 // freePort returns a loopback port that is free, and whose cluster bus
-// port (port+10000) is free too.
+// port (port+10000) is free too, and reserves it until release.
 func freePort() (int, error) {
+	reserved.Lock()
+	defer reserved.Unlock()
+	if reserved.ports == nil {
+		reserved.ports = make(map[int]bool)
+	}
 	for range 100 {
 		p := 20000 + rand.IntN(25000)
+		if reserved.ports[p] || reserved.ports[p+10000] || reserved.ports[p-10000] {
+			continue
+		}
 		ok := true
 		for _, q := range []int{p, p + 10000} {
 			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(q)))
@@ -105,10 +125,17 @@ func freePort() (int, error) {
 			l.Close()
 		}
 		if ok {
+			reserved.ports[p] = true
 			return p, nil
 		}
 	}
 	return 0, errors.New("no free port pair after 100 tries")
+}
+
+func releasePort(p int) {
+	reserved.Lock()
+	defer reserved.Unlock()
+	delete(reserved.ports, p)
 }
 
 func (s *Server) start() error {
@@ -124,6 +151,9 @@ func (s *Server) start() error {
 		// Acknowledged writes are in the kernel before the reply, so they
 		// survive a killed process; fsync is left to the OS for speed.
 		"--appendfsync", "no",
+		// Replicas (in a cluster with replicas) sync at once instead of
+		// after the default 5 s.
+		"--repl-diskless-sync-delay", "0",
 	}, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir

@@ -85,3 +85,41 @@ func TestCluster(t *testing.T) {
 		t.Errorf("CLUSTER INFO lacks %q:\n%s", want, info)
 	}
 }
+
+// TestClusterFailover kills the primary of a key in a cluster with
+// replicas: the replica takes over and the data is still there.
+func TestClusterFailover(t *testing.T) {
+	c := StartClusterWith(t, ClusterOptions{Replicas: 1})
+	if got, want := len(c.Nodes), 6; got != want {
+		t.Fatalf("len(Nodes) = %d, want %d", got, want)
+	}
+	rdb := c.Client()
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	old := c.PrimaryFor(ctx, "k")
+	// Make sure the replica has the write before the primary dies.
+	pc := redis.NewClient(&redis.Options{Addr: old.Addr})
+	n, err := pc.Wait(ctx, 1, time.Second).Result()
+	pc.Close()
+	if err != nil || n != 1 {
+		t.Fatalf("WAIT 1 on the primary = %d, %v", n, err)
+	}
+	start := time.Now()
+	old.Kill()
+	var got string
+	for time.Since(start) < 20*time.Second {
+		if got, err = rdb.Get(ctx, "k").Result(); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || got != "v" {
+		t.Fatalf("Get(k) 20s after its primary died = %q, %v, want v", got, err)
+	}
+	if now := c.PrimaryFor(ctx, "k"); now == old {
+		t.Errorf("PrimaryFor(k) is still the killed node %s", old.Addr)
+	}
+	t.Logf("failed over in %v", time.Since(start).Round(100*time.Millisecond))
+}
