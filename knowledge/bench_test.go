@@ -158,3 +158,31 @@ func BenchmarkBleveSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMapFile measures start-up from a saved index: map the file and
+// make it searchable (the first search included).
+func BenchmarkMapFile(b *testing.B) {
+	for _, n := range benchSizes {
+		chunks, queries := syntheticCorpus(n)
+		ix, err := Build(context.Background(), chunks, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := b.TempDir() + "/kb.idx"
+		if err := ix.Save(path); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
+			for range b.N {
+				m, release, err := MapFile(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := m.Search(context.Background(), queries[0], 5); err != nil {
+					b.Fatal(err)
+				}
+				release()
+			}
+		})
+	}
+}

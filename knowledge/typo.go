@@ -52,8 +52,10 @@ func appendUnique(ids []int32, id int32) []int32 {
 
 // deletions calls fn with each string made by deleting one rune of w.
 func deletions(w string, fn func(string)) {
-	for i, r := range w {
-		fn(w[:i] + w[i+utf8.RuneLen(r):])
+	for i := 0; i < len(w); {
+		_, size := utf8.DecodeRuneInString(w[i:])
+		fn(w[:i] + w[i+size:])
+		i += size
 	}
 }
 
