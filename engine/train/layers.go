@@ -152,7 +152,12 @@ func (j *attnBackwardJob) item(it int) {
 // axpy computes y += α·x.
 func axpy(y []float32, alpha float32, x []float32) {
 	x = x[:len(y)]
-	for i := range y {
+	i := 0
+	if useAVX && len(y) >= 8 {
+		i = len(y) &^ 7
+		axpyAVX(&y[0], &x[0], alpha, i)
+	}
+	for ; i < len(y); i++ {
 		y[i] += alpha * x[i]
 	}
 }

@@ -87,12 +87,20 @@ func tile(c, a, b []float32, n, k, i0, i1, j0, j1, k0, k1 int) {
 	}
 }
 
-// kernel4x2 returns the eight dot products of a0..a3 with b0, b1, each
-// summed in order of index (the same order as dotSeq).
+// kernel4x2 returns the eight dot products of a0..a3 with b0, b1. With
+// AVX2 the sums run in eight lanes; either way the order depends only on
+// the length, so results do not depend on the number of threads.
 func kernel4x2(a0, a1, a2, a3, b0, b1 []float32) (s00, s01, s10, s11, s20, s21, s30, s31 float32) {
 	n := len(a0)
 	a1, a2, a3, b0, b1 = a1[:n], a2[:n], a3[:n], b0[:n], b1[:n]
-	for p := 0; p < n; p++ {
+	p := 0
+	if useAVX && n >= 8 {
+		var out [8]float32
+		p = n &^ 7
+		dot4x2AVX(&a0[0], &a1[0], &a2[0], &a3[0], &b0[0], &b1[0], p, &out)
+		s00, s01, s10, s11, s20, s21, s30, s31 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7]
+	}
+	for ; p < n; p++ {
 		x0, x1 := b0[p], b1[p]
 		v := a0[p]
 		s00 += v * x0
@@ -110,12 +118,17 @@ func kernel4x2(a0, a1, a2, a3, b0, b1 []float32) (s00, s01, s10, s11, s20, s21, 
 	return
 }
 
-// dotSeq returns a·b summed in order of index.
+// dotSeq returns a·b (in AVX2 lanes where available, then in order).
 func dotSeq(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s float32
-	for i, v := range a {
-		s += v * b[i]
+	i := 0
+	if useAVX && len(a) >= 8 {
+		i = len(a) &^ 7
+		s = dotAVX(&a[0], &b[0], i)
+	}
+	for ; i < len(a); i++ {
+		s += a[i] * b[i]
 	}
 	return s
 }

@@ -71,8 +71,10 @@ func viewLayer(c Config, lo layerOffsets, p []float32) layerTensors {
 }
 
 func (m *Model) layer(l int) layerTensors { return viewLayer(m.Config, m.lay.layers[l], m.Params) }
-func (m *Model) embed() []float32      { return m.Params[m.lay.embed : m.lay.embed+m.Config.Vocab*m.Config.Dim] }
-func (m *Model) outNorm() []float32    { return m.Params[m.lay.outNorm : m.lay.outNorm+m.Config.Dim] }
+func (m *Model) embed() []float32 {
+	return m.Params[m.lay.embed : m.lay.embed+m.Config.Vocab*m.Config.Dim]
+}
+func (m *Model) outNorm() []float32 { return m.Params[m.lay.outNorm : m.lay.outNorm+m.Config.Dim] }
 
 // namedTensor is a tensor of the model as GGUF names it.
 type namedTensor struct {

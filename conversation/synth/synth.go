@@ -1,0 +1,373 @@
+// Package synth generates grounded support dialogues to train the
+// generative answerer on: prompts assembled by prompt.Build, exactly as
+// the conversation pipeline assembles them, from one to three snippets of
+// a procedurally drawn fictional help centre (or of a real knowledge base
+// the caller names), and answers that copy the snippet sentence holding
+// the asked fact, with its citation marker. About one question in seven
+// cannot be answered from its snippets; its answer is the honest "I don't
+// know" with an offer of a human. Some questions are follow-ups that only
+// make sense after an earlier turn ("And for the Plus plan?").
+//
+// Example(i) is a pure function of the seed and i, so a trainer can
+// resume at any index.
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"unicode"
+
+	"github.com/switchboard/switchboard/conversation/prompt"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/tokenizer"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// Unknown is the answer to a question the snippets do not answer.
+const Unknown = "I'm sorry, I don't know the answer to that. Would you like me to connect you with a human agent?"
+
+// ErrHeldOut reports a knowledge folder that must never be trained on.
+var ErrHeldOut = errors.New("synth: held-out knowledge must not be used for training")
+
+// Options configure a Generator. The zero value generates fictional help
+// centres only.
+type Options struct {
+	Seed uint64
+	// Knowledge are knowledge folders whose articles are mixed into the
+	// data (the demo knowledge base, an operator's own for fine-tuning).
+	// A folder named "heldout" is refused.
+	Knowledge []string
+	// KnowledgeShare is the fraction of examples drawn from Knowledge
+	// (0.25 when zero and Knowledge is set).
+	KnowledgeShare float64
+	// Unanswerable is the fraction of unanswerable questions (0.15 when zero).
+	Unanswerable float64
+	// FollowUps is the fraction of answerable questions asked as a
+	// follow-up turn (0.15 when zero).
+	FollowUps float64
+	// Budget is the prompt's token budget given to prompt.Build (zero
+	// means prompt.DefaultBudget); Count measures tokens (nil means
+	// prompt.Approx).
+	Budget int
+	Count  func(string) int
+}
+
+// An Example is one training dialogue turn.
+type Example struct {
+	Prompt       prompt.Prompt // as the pipeline assembles it
+	Answer       string        // what the model should reply
+	Unanswerable bool
+	FollowUp     bool
+	FromKB       bool // drawn from Options.Knowledge
+}
+
+// A Generator produces Examples. It is safe for concurrent use.
+type Generator struct {
+	opts   Options
+	chunks []knowledge.Chunk // from Options.Knowledge, usable ones only
+}
+
+// New returns a Generator, loading the knowledge folders.
+func New(ctx context.Context, o Options) (*Generator, error) {
+	if o.Unanswerable == 0 {
+		o.Unanswerable = 0.15
+	}
+	if o.FollowUps == 0 {
+		o.FollowUps = 0.15
+	}
+	if o.KnowledgeShare == 0 && len(o.Knowledge) > 0 {
+		o.KnowledgeShare = 0.25
+	}
+	g := &Generator{opts: o}
+	for _, dir := range o.Knowledge {
+		if isHeldOut(dir) {
+			return nil, fmt.Errorf("load %s: %w", dir, ErrHeldOut)
+		}
+		chunks, err := knowledge.Load(ctx, dir, knowledge.LoadOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("load knowledge %s: %w", dir, err)
+		}
+		for _, c := range chunks {
+			if len(sentences(c.Text)) > 0 {
+				g.chunks = append(g.chunks, c)
+			}
+		}
+	}
+	return g, nil
+}
+
+// isHeldOut reports whether a path is, or is inside, a folder named
+// "heldout".
+func isHeldOut(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	for _, part := range strings.Split(filepath.ToSlash(abs), "/") {
+		if strings.EqualFold(part, "heldout") {
+			return true
+		}
+	}
+	return false
+}
+
+// Example returns example i.
+func (g *Generator) Example(i int64) Example {
+	r := rand.New(rand.NewPCG(g.opts.Seed, uint64(i)))
+	if len(g.chunks) > 0 && r.Float64() < g.opts.KnowledgeShare {
+		return g.fromKB(r)
+	}
+	return g.fromCentre(r)
+}
+
+// snippetOf renders an article's facts (a random subset holding want, if
+// given, in article order) as a snippet.
+func snippetOf(r *rand.Rand, c centre, a article, want *fact, max int) knowledge.Snippet {
+	var kept []string
+	for i := range a.facts {
+		f := &a.facts[i]
+		if f == want || (len(kept) < max && r.IntN(3) > 0) {
+			kept = append(kept, f.sentence)
+		}
+	}
+	if len(kept) == 0 {
+		kept = append(kept, a.facts[r.IntN(len(a.facts))].sentence)
+	}
+	return knowledge.Snippet{DocID: a.slug + ".md", Title: a.title, Source: a.slug + ".md", Text: strings.Join(kept, " ")}
+}
+
+func (g *Generator) fromCentre(r *rand.Rand) Example {
+	c := newCentre(r)
+	ai := r.IntN(len(c.articles))
+	a := c.articles[ai]
+	fi := r.IntN(len(a.facts))
+	target := &a.facts[fi]
+	ex := Example{}
+	var hist []engine.ChatMessage
+	question := pick(r, target.asks)
+
+	// Snippets: the target's article (unless unanswerable), plus
+	// distractors from other articles.
+	var snips []knowledge.Snippet
+	targetAt := -1
+	switch {
+	case r.Float64() < g.opts.Unanswerable:
+		ex.Unanswerable = true
+		if target.variant != "" && len(a.facts) > 1 && r.IntN(2) == 0 {
+			// Hard case: the article is there, the asked variant is not.
+			var others []string
+			for i := range a.facts {
+				if i != fi {
+					others = append(others, a.facts[i].sentence)
+				}
+			}
+			snips = append(snips, knowledge.Snippet{DocID: a.slug + ".md", Title: a.title, Source: a.slug + ".md", Text: strings.Join(others, " ")})
+		} else if r.IntN(3) == 0 {
+			question = pick(r, unanswerable)
+		}
+	default:
+		snips = append(snips, snippetOf(r, c, a, target, 3))
+		targetAt = 0
+		if target.followUp != nil && len(a.facts) > 1 && r.Float64() < g.opts.FollowUps {
+			// An earlier turn asked about a sibling variant.
+			prev := &a.facts[(fi+1+r.IntN(len(a.facts)-1))%len(a.facts)]
+			snips[0] = knowledge.Snippet{DocID: a.slug + ".md", Title: a.title, Source: a.slug + ".md", Text: joinFacts(a.facts)}
+			hist = []engine.ChatMessage{
+				{Role: "user", Content: style(r, pick(r, prev.asks))},
+				{Role: "assistant", Content: prev.sentence + " [1]"},
+			}
+			question = pick(r, target.followUp)
+			ex.FollowUp = true
+		}
+	}
+	nd := r.IntN(3)
+	if len(snips) == 0 {
+		nd = 1 + r.IntN(2)
+	}
+	for _, j := range r.Perm(len(c.articles)) {
+		if len(snips) >= 1+nd || len(snips) >= 3 {
+			break
+		}
+		if j == ai {
+			continue
+		}
+		o := c.articles[j]
+		snips = append(snips, snippetOf(r, c, o, nil, 2))
+	}
+	// The right snippet is usually ranked first, not always.
+	if targetAt == 0 && len(snips) > 1 && r.IntN(3) == 0 && !ex.FollowUp {
+		k := 1 + r.IntN(len(snips)-1)
+		snips[0], snips[k] = snips[k], snips[0]
+		targetAt = k
+	}
+	p := g.build(snips, hist, style(r, question))
+	ex.Prompt = p
+	switch {
+	case ex.Unanswerable:
+		ex.Answer = Unknown
+	case targetAt >= len(p.Snippets) || !strings.Contains(p.Snippets[targetAt].Text, target.sentence):
+		// The budget cut the answer out: then it is unanswerable.
+		ex.Unanswerable, ex.Answer = true, Unknown
+	default:
+		ex.Answer = fmt.Sprintf("%s [%d]", target.sentence, targetAt+1)
+	}
+	return ex
+}
+
+func joinFacts(fs []fact) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = f.sentence
+	}
+	return strings.Join(s, " ")
+}
+
+func (g *Generator) build(snips []knowledge.Snippet, hist []engine.ChatMessage, q string) prompt.Prompt {
+	return prompt.Build(prompt.Input{Snippets: snips, History: hist, Question: q, Budget: g.opts.Budget, Count: g.opts.Count})
+}
+
+// fromKB asks about a chunk of the knowledge folders: an FAQ entry's
+// question, or an article section's heading, answered by the chunk's
+// first sentence; or, as unanswerable, a question the drawn chunks do not
+// cover.
+func (g *Generator) fromKB(r *rand.Rand) Example {
+	ci := r.IntN(len(g.chunks))
+	c := g.chunks[ci]
+	sents := sentences(c.Text)
+	// Keep snippets short: the first sentences up to ~300 bytes.
+	text := sents[0]
+	for _, s := range sents[1:] {
+		if len(text)+len(s) > 300 {
+			break
+		}
+		text += " " + s
+	}
+	snips := []knowledge.Snippet{{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, Text: text}}
+	for _, j := range r.Perm(len(g.chunks))[:min(len(g.chunks), 1+r.IntN(2))] {
+		if j != ci && g.chunks[j].DocID != c.DocID {
+			o := g.chunks[j]
+			snips = append(snips, knowledge.Snippet{DocID: o.DocID, Title: o.Title, Section: strings.Join(o.Section, " > "), Source: o.Source, Text: firstSentences(o.Text, 200)})
+		}
+	}
+	ex := Example{FromKB: true}
+	q := kbQuestion(r, c)
+	if r.Float64() < g.opts.Unanswerable {
+		ex.Unanswerable = true
+		snips = snips[1:]
+		if len(snips) == 0 || r.IntN(2) == 0 {
+			q = pick(r, unanswerable)
+		}
+	} else if r.IntN(3) == 0 && len(snips) > 1 {
+		snips[0], snips[1] = snips[1], snips[0]
+	}
+	ex.Prompt = g.build(snips, nil, style(r, q))
+	ex.Answer = Unknown
+	if !ex.Unanswerable {
+		ex.Answer = Unknown
+		ex.Unanswerable = true
+		for k, s := range ex.Prompt.Snippets {
+			if s.Source == c.Source && strings.Contains(s.Text, sents[0]) {
+				ex.Answer = fmt.Sprintf("%s [%d]", sents[0], k+1)
+				ex.Unanswerable = false
+			}
+		}
+	}
+	return ex
+}
+
+// kbQuestion turns a chunk's title or heading into a question.
+func kbQuestion(r *rand.Rand, c knowledge.Chunk) string {
+	h := c.Title
+	if len(c.Section) > 0 {
+		h = c.Section[len(c.Section)-1]
+	}
+	if strings.HasSuffix(h, "?") {
+		return h
+	}
+	lower := strings.ToLower(h[:1]) + h[1:]
+	return fmt.Sprintf(pick(r, []string{"Can you tell me about %s?", "I have a question about %s.", "What should I know about %s?", "%s?"}), lower)
+}
+
+// style varies a question's surface: greetings, case, punctuation.
+func style(r *rand.Rand, q string) string {
+	switch r.IntN(8) {
+	case 0:
+		q = strings.ToLower(q)
+	case 1:
+		q = strings.TrimSuffix(q, "?")
+	case 2:
+		q = pick(r, []string{"Hi, ", "Hello! ", "Hey, ", "Quick question: ", "Hi there. "}) + lowerFirst(q)
+	case 3:
+		q += pick(r, []string{" Thanks!", " Thank you.", " Please help."})
+	}
+	return q
+}
+
+func lowerFirst(s string) string {
+	if s == "" || (len(s) > 1 && unicode.IsUpper(rune(s[1]))) {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// sentences splits plain text into sentences (and list items), dropping
+// ones too short to state a fact.
+func sentences(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "-*0123456789. "))
+		for len(line) > 0 {
+			end := len(line)
+			for i := 0; i+1 < len(line); i++ {
+				if (line[i] == '.' || line[i] == '!' || line[i] == '?') && line[i+1] == ' ' && i+2 < len(line) && unicode.IsUpper(rune(line[i+2])) {
+					end = i + 1
+					break
+				}
+			}
+			s := strings.TrimSpace(line[:end])
+			if len(strings.Fields(s)) >= 4 {
+				out = append(out, s)
+			}
+			line = strings.TrimSpace(line[end:])
+		}
+	}
+	return out
+}
+
+func firstSentences(text string, maxBytes int) string {
+	ss := sentences(text)
+	if len(ss) == 0 {
+		return strings.TrimSpace(text)
+	}
+	out := ss[0]
+	for _, s := range ss[1:] {
+		if len(out)+len(s) > maxBytes {
+			break
+		}
+		out += " " + s
+	}
+	return out
+}
+
+// Tokens renders ex with template t (ChatML for the zero Template) as the
+// runtime does for the prompt, then the answer and end-of-turn token:
+// ids, and which of them are to be learnt (the answer's and the end
+// token).
+func (ex Example) Tokens(tok *tokenizer.Tokenizer, t engine.Template) (ids []int, learn []bool, err error) {
+	ids = t.Encode(tok, ex.Prompt.Messages)
+	end, ok := tok.ID("<|im_end|>")
+	if !ok {
+		return nil, nil, fmt.Errorf("encode example: the vocabulary has no <|im_end|>")
+	}
+	learn = make([]bool, len(ids))
+	ans := tok.Encode(ex.Answer)
+	ids = append(append(ids, ans...), end)
+	for range len(ans) + 1 {
+		learn = append(learn, true)
+	}
+	return ids, learn, nil
+}
