@@ -148,7 +148,7 @@ func Open(ctx context.Context, dir string, lopts LoadOptions, opts Options) (*In
 type chunkTerms struct {
 	fields [numFields][]string
 	ids    [numFields][]int32
-	words  []wordTerm // surface words of the title and body, for typo correction
+	words  []wordTerm // surface words (first sight per worker), for typo correction
 }
 
 type wordTerm struct{ word, term string }
@@ -290,18 +290,21 @@ func analyseChunk(c Chunk, cache map[string]string) chunkTerms {
 				cjkBigrams(w, func(t string) { at.fields[f] = append(at.fields[f], t) })
 				return
 			}
-			t, ok := cache[w]
-			if !ok {
+			t, seen := cache[w]
+			if !seen {
 				emitTerms(w, false, func(s string) { t = s })
 				if len(cache) < 1<<18 {
 					cache[w] = t
 				}
 			}
-			if t != "" {
-				at.fields[f] = append(at.fields[f], t)
-				if f == fieldBody || f == fieldTitle {
-					at.words = append(at.words, wordTerm{w, t})
-				}
+			if t == "" {
+				return
+			}
+			at.fields[f] = append(at.fields[f], t)
+			// A word this worker has seen before is already recorded
+			// for typo correction.
+			if !seen {
+				at.words = append(at.words, wordTerm{w, t})
 			}
 		})
 	}

@@ -1,5 +1,33 @@
 // Package knowledge loads an operator's help-centre articles, splits them
 // into chunks, indexes them and finds the passages that answer a question.
+//
+// # Loading
+//
+// Load reads a folder of Markdown (.md, .markdown), plain text (.txt) and
+// FAQ files (.json, .yaml, .yml lists of {question, answer}). An article's
+// title is its first "#" heading (else its file name); it is split at its
+// headings, and long sections at paragraphs and sentences, into Chunks of
+// bounded size whose Source is the file path plus the GitHub-style anchor
+// of the section. Each FAQ entry is a chunk titled by its question.
+//
+// # Searching
+//
+// Build (or Open) makes an immutable Index. Text is analysed the same way
+// on both sides: Unicode folding, lowercasing, English stop words, the
+// Porter2 stemmer, numbers kept whole, CJK as character bigrams. Chunks are
+// ranked by BM25F over title, heading path and body, raised by their
+// article's score, and fused by reciprocal rank with latent semantic
+// (LSA) vectors from a randomized truncated SVD of the TF-IDF matrix, which
+// find passages that share no word with the question. Misspelt query words
+// are corrected against the vocabulary; Query.History lets a follow-up be
+// searched with the turns before it. Result.Confidence, compared with
+// DefaultConfidenceThreshold, tells answerable questions from others.
+//
+// # Operations
+//
+// Live follows a folder and swaps rebuilt indexes atomically. Save,
+// ReadIndex and MapFile store an index in a file and memory-map it back.
+// EvalRetrieval and Calibrate measure a Searcher on a questions.jsonl set.
 package knowledge
 
 // A Snippet is one retrieved chunk of an article.
