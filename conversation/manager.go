@@ -18,7 +18,10 @@ import (
 // Handle was called: each session has an in-process FIFO queue, drained by
 // one goroutine while it is not empty, and every message also holds the
 // store's session lock, so replicas sharing a Redis store serialise too.
-// Different sessions run in parallel, at most Options.Workers at once.
+// Different sessions run in parallel, at most Options.Workers at once;
+// a message gives its worker slot back before its reply is delivered, so
+// a slow Sender delays only its own session (which stays busy, keeping
+// its replies in order, until Send returns), never the others.
 //
 // # The pipeline
 //
@@ -154,7 +157,7 @@ func (mg *Manager) drain(session string, q *queue) {
 	}
 }
 
-// run processes one job inside a worker slot.
+// run processes one job inside a worker slot, freed before delivery.
 func (mg *Manager) run(j *job) (err error) {
 	if err := j.ctx.Err(); err != nil {
 		mg.opts.Metrics.message(j.msg.Address.Platform, OutcomeCanceled)
@@ -166,7 +169,13 @@ func (mg *Manager) run(j *job) (err error) {
 		mg.opts.Metrics.message(j.msg.Address.Platform, OutcomeCanceled)
 		return j.ctx.Err()
 	}
-	defer func() { <-mg.sem }()
+	// The slot is freed before the reply is delivered (process calls
+	// free), so a slow platform does not hold up other sessions; the
+	// session itself stays busy until Send returns, which keeps its
+	// replies in order.
+	var once sync.Once
+	free := func() { once.Do(func() { <-mg.sem }) }
+	defer free()
 	defer func() {
 		// A panicking searcher, answerer or sender fails this message, not
 		// the process.
@@ -175,7 +184,7 @@ func (mg *Manager) run(j *job) (err error) {
 			err = fmt.Errorf("handle message: panic: %v", p)
 		}
 	}()
-	return mg.process(j.ctx, j.msg, j.out)
+	return mg.process(j.ctx, j.msg, j.out, free)
 }
 
 // Shutdown stops taking messages (Handle returns ErrShutdown) and waits
@@ -206,6 +215,59 @@ func (mg *Manager) Shutdown(ctx context.Context) error {
 // with it (the operator's release endpoint). Releasing a session that is
 // not handed off, or unknown, does nothing and returns nil.
 func (mg *Manager) Release(ctx context.Context, session string) error {
+	released := false
+	err := mg.updateMeta(ctx, session, func(meta *Meta) (bool, error) {
+		if meta.State != StateHuman {
+			return false, nil
+		}
+		meta.State = StateBot
+		meta.Fallbacks = 0
+		released = true
+		return true, nil
+	})
+	if err == nil && released {
+		mg.log.Info("session released", "session", session)
+	}
+	return err
+}
+
+// Handoff hands the session at a to a human agent on request, outside
+// the message flow (an adapter's "Talk to a human" button): the session's
+// state becomes StateHuman, so the bot stays silent there until Release
+// or until the session expires, exactly as after a request for a human
+// in a message. The handoff is logged and counted (Metrics.Handoff) with
+// reason, which becomes a metrics label and so should be a short fixed
+// word such as "button"; empty means HandoffRequested. Handoff sends
+// nothing and saves no turn: the caller tells the user. It returns
+// ErrHumanHandling when a human already owns the session. It waits for
+// a message of the session being processed to finish.
+func (mg *Manager) Handoff(ctx context.Context, a Address, reason string) error {
+	if reason == "" {
+		reason = HandoffRequested
+	}
+	session := a.SessionID()
+	err := mg.updateMeta(ctx, session, func(meta *Meta) (bool, error) {
+		if meta.State == StateHuman {
+			return false, ErrHumanHandling
+		}
+		meta.State = StateHuman
+		meta.HandoffAt = mg.opts.Now()
+		meta.Fallbacks = 0
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	// Counted and logged once the handoff is saved, so it really happened.
+	mg.opts.Metrics.handoff(a.Platform, reason)
+	mg.log.Info("handoff", "session", session, "platform", a.Platform, "reason", reason)
+	return nil
+}
+
+// updateMeta loads session's meta under the session lock, lets change
+// edit it, and saves it when change reports a change. An error from
+// change is returned as it is.
+func (mg *Manager) updateMeta(ctx context.Context, session string, change func(*Meta) (bool, error)) error {
 	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
 	if err != nil {
 		return fmt.Errorf("lock session: %w", err)
@@ -215,14 +277,25 @@ func (mg *Manager) Release(ctx context.Context, session string) error {
 	if err != nil {
 		return fmt.Errorf("load session meta: %w", err)
 	}
-	if meta.State != StateHuman {
-		return nil
+	changed, err := change(&meta)
+	if err != nil || !changed {
+		return err
 	}
-	meta.State = StateBot
-	meta.Fallbacks = 0
 	if err := mg.opts.Store.SetMeta(ctx, session, meta, mg.opts.SessionTTL); err != nil {
 		return fmt.Errorf("save session meta: %w", err)
 	}
-	mg.log.Info("session released", "session", session)
 	return nil
+}
+
+// History returns the saved turns of session (an Address.SessionID),
+// oldest first, as they were stored: redacted, at most
+// Options.HistoryTurns of them. An unknown or expired session has none
+// (nil, nil). Adapters use it to summarise a conversation for the human
+// agent who takes it over.
+func (mg *Manager) History(ctx context.Context, session string) ([]Turn, error) {
+	turns, err := mg.opts.Store.History(ctx, session)
+	if err != nil {
+		return nil, fmt.Errorf("load session history: %w", err)
+	}
+	return turns, nil
 }

@@ -18,6 +18,7 @@ const (
 const (
 	HandoffAsked     = "asked"     // the user asked for a human
 	HandoffFallbacks = "fallbacks" // too many fallbacks in a row
+	HandoffRequested = "requested" // Manager.Handoff called without a reason
 )
 
 // Metrics receives the Manager's measurements, so that bot/ can feed

@@ -15,8 +15,9 @@ import (
 // is done.
 const unlockTimeout = 5 * time.Second
 
-// process runs the pipeline for one message; see Manager.
-func (mg *Manager) process(ctx context.Context, m Message, out Sender) (err error) {
+// process runs the pipeline for one message; see Manager. It calls
+// freeSlot once the reply is saved, before it is sent.
+func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot func()) (err error) {
 	start := mg.opts.Now()
 	platform := m.Address.Platform
 	session := m.Address.SessionID()
@@ -133,6 +134,10 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender) (err erro
 		mg.opts.Metrics.handoff(platform, handoff)
 		mg.log.Info("handoff", "session", session, "platform", platform, "reason", handoff)
 	}
+	// Delivery waits on the platform, not on this process: give the
+	// worker slot back, but keep the session lock until Send returns so
+	// that the session's replies stay in order.
+	freeSlot()
 	if err := out.Send(ctx, reply); err != nil {
 		return fmt.Errorf("send reply: %w", err)
 	}
