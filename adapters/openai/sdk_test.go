@@ -120,8 +120,8 @@ func TestSDKRequests(t *testing.T) {
 		},
 		{
 			recording: "node-completion", finish: "length",
-			wantReq:   engine.Request{Prompt: "Once upon a time", MaxTokens: 8, Stop: []string{"\n"}, Sampling: engine.Sampling{Temperature: 1}},
-			want:      []string{`{"object":"text_completion","model":"` + testModel + `","choices":[{"text":"Hello there","index":0,"logprobs":null,"finish_reason":"length"}],"usage":` + usage + `}`},
+			wantReq: engine.Request{Prompt: "Once upon a time", MaxTokens: 8, Stop: []string{"\n"}, Sampling: engine.Sampling{Temperature: 1}},
+			want:    []string{`{"object":"text_completion","model":"` + testModel + `","choices":[{"text":"Hello there","index":0,"logprobs":null,"finish_reason":"length"}],"usage":` + usage + `}`},
 		},
 		{
 			recording: "python-chat", finish: "stop",
