@@ -134,26 +134,29 @@ func TestPlatformsOffReasons(t *testing.T) {
 	}
 }
 
-func TestSlackOnWithCredentials(t *testing.T) {
+func TestPlatformsOnWithCredentials(t *testing.T) {
 	cfg := testConfig()
 	cfg.Secrets.SlackBotToken = "xoxb-test"
 	cfg.Secrets.SlackSigningSecret = "signing"
+	cfg.Secrets.DiscordPublicKey = strings.Repeat("ab", 32) // interactions only: no gateway to dial
 	r := start(t, cfg, Options{})
 	var names []string
 	for _, a := range r.adapters {
 		names = append(names, a.Name())
 	}
-	if got := strings.Join(names, ","); got != "web,openai,slack" {
-		t.Fatalf("adapters = %s, want web,openai,slack", got)
+	if got, want := strings.Join(names, ","), "web,openai,slack,discord"; got != want {
+		t.Fatalf("adapters = %s, want %s", got, want)
 	}
-	// Its route is registered and refuses unsigned requests.
-	resp, err := http.Post(r.URL+"/slack/events", "application/json", strings.NewReader(`{}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("unsigned POST /slack/events: status %d, want 401", resp.StatusCode)
+	// Their routes are registered and refuse unsigned requests.
+	for _, path := range []string{"/slack/events", "/discord/interactions"} {
+		resp, err := http.Post(r.URL+path, "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("unsigned POST %s: status %d, want 401", path, resp.StatusCode)
+		}
 	}
 }
 

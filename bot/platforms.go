@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/switchboard/switchboard/adapters/discord"
 	"github.com/switchboard/switchboard/adapters/slack"
 	"github.com/switchboard/switchboard/conversation"
 )
@@ -68,6 +69,21 @@ var platforms = []Platform{
 			}
 			return nil
 		},
+		New: func(d Deps) (Adapter, error) {
+			base := d.Config.Server.CitationBaseURL
+			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+				base = "" // Discord needs absolute links
+			}
+			return discord.New(discord.Options{
+				Handler:         d.Handler,
+				BotToken:        d.Config.Secrets.DiscordBotToken,
+				PublicKey:       d.Config.Secrets.DiscordPublicKey,
+				ApplicationID:   d.Config.Secrets.DiscordApplicationID,
+				APIURL:          d.Config.Secrets.DiscordAPIURL,
+				CitationBaseURL: base,
+				Logger:          d.Logger,
+			})
+		},
 	},
 }
 
@@ -94,3 +110,5 @@ func (a slackAdapter) Drain(ctx context.Context) error {
 	}
 	return nil
 }
+
+var _ Drainer = (*discord.Adapter)(nil)
