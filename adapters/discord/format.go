@@ -155,11 +155,12 @@ func chars(s string) int {
 // sentences, else words, never inside a [masked](link), and only where
 // nothing else fits inside a word. A ``` block cut in two is closed and
 // reopened, so every piece renders. Pieces have no surrounding blank
-// lines; an empty s gives no pieces.
+// lines; an empty s gives no pieces. Invalid UTF-8 becomes U+FFFD.
 func Split(s string, max int) []string {
 	if max < 32 {
 		max = 32
 	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	var out []string
 	fence := "" // the open fence line carried into the next piece
 	for {
@@ -171,18 +172,26 @@ func Split(s string, max int) []string {
 		if fence != "" {
 			prefix = fence + "\n"
 		}
-		budget := max - chars(prefix) - 4 // room for a closing "\n```"
-		if chars(s) <= max-chars(prefix) {
-			return append(out, prefix+s)
+		budget := max - chars(prefix)
+		if chars(s) <= budget {
+			return append(out, prefix+strings.TrimRight(s, " \t\n"))
 		}
 		cut := cutPoint(s, budget)
 		piece := prefix + strings.TrimRight(s[:cut], " \t\n")
+		open := openFence(piece)
+		if open != "" && chars(piece)+4 > max {
+			// Make room for the closing "\n```".
+			cut = cutPoint(s, budget-4)
+			piece = prefix + strings.TrimRight(s[:cut], " \t\n")
+			open = openFence(piece)
+		}
 		s = s[cut:]
-		if open := openFence(piece); open != "" {
+		if open != "" {
 			piece += "\n```"
-			fence = open
-		} else {
-			fence = ""
+		}
+		fence = open
+		if strings.TrimSpace(piece) == "" {
+			continue // only blank space before the cut
 		}
 		out = append(out, piece)
 	}
@@ -237,7 +246,7 @@ func cutPoint(s string, n int) int {
 	}
 	head := s[:limit]
 	// Never inside a masked link: back up to its "[".
-	if lb := strings.LastIndexByte(head, '['); lb > 0 && lb > strings.LastIndexByte(head, ')') && lb > len(head)/2 {
+	if lb := strings.LastIndexByte(head, '['); lb > len(head)/4 && lb > strings.LastIndexByte(head, ')') {
 		head = head[:lb]
 	}
 	min := len(head) / 3
