@@ -40,8 +40,8 @@ var ErrClosed = errors.New("conversation: store closed")
 // Implementations must be safe for concurrent use by many goroutines and,
 // for shared stores, by many processes. Every key expires: history and
 // meta after the session TTL (refreshed on every write), dedup marks after
-// their own TTL. Every ttl, window and max argument must be positive; a
-// non-positive one is an error. A store that cannot be reached returns an
+// their own TTL. Every ttl, window, max and limit argument must be
+// positive; a non-positive one is an error and writes nothing. A store that cannot be reached returns an
 // error wrapping ErrUnavailable; a done ctx gives an error wrapping
 // ctx.Err(). Slices passed in and returned are not retained or shared.
 type Store interface {
@@ -69,7 +69,8 @@ type Store interface {
 	// Meta returns the session's meta (the zero Meta for an unknown session).
 	Meta(ctx context.Context, session string) (Meta, error)
 
-	// SetMeta replaces the session's meta and refreshes its TTL.
+	// SetMeta replaces the session's meta and refreshes the session's TTL
+	// (history included); the history is left as it is.
 	SetMeta(ctx context.Context, session string, meta Meta, ttl time.Duration) error
 
 	// Allow counts one event against key in a fixed window and reports
