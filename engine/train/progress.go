@@ -25,6 +25,15 @@ type Progress struct {
 	lossN     int
 }
 
+// Begin starts the clock at step (steps already done), so that the
+// first line's throughput counts the first step.
+func (p *Progress) Begin(step int) {
+	if p.now == nil {
+		p.now = time.Now
+	}
+	p.start, p.last, p.startStep = p.now(), p.now(), step
+}
+
 // Update records the result of step (1-based count of steps done) and
 // prints when due.
 func (p *Progress) Update(step int, r StepResult) {

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/conversation/synth"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/tensor"
+	"github.com/switchboard/switchboard/engine/tokenizer"
+	"github.com/switchboard/switchboard/engine/train"
+)
+
+func init() {
+	register(command{
+		name:    "train",
+		summary: "train a tokenizer and a decoder on grounded dialogues and write a GGUF model",
+		run:     runTrain,
+	})
+}
+
+// chatMLTemplate is written to tokenizer.chat_template so that the runtime
+// and llama.cpp render prompts as ChatML, as the model was trained.
+const chatMLTemplate = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+
+// trainState is kept in the checkpoint next to the weights: what a
+// resumed run needs to rebuild the same data.
+type trainState struct {
+	Vocab     tokenizer.Vocab
+	DataSeed  uint64
+	Knowledge []string
+}
+
+const checkpointFile = "checkpoint.bin"
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "--out model.gguf [flags]", stderr)
+	out := fs.String("out", "model.gguf", "the GGUF file to write (also rewritten at every checkpoint)")
+	steps := fs.Int("steps", 1000, "optimizer steps in all")
+	batch := fs.Int("batch", 8, "sequences per step")
+	seq := fs.Int("seq", 384, "tokens per sequence; longer examples are skipped")
+	lr := fs.Float64("lr", 1e-3, "peak learning rate (linear warm-up, cosine decay to a tenth)")
+	warmup := fs.Int("warmup", 0, "warm-up steps (default steps/20)")
+	dim := fs.Int("dim", 256, "model width")
+	layers := fs.Int("layers", 6, "transformer blocks")
+	heads := fs.Int("heads", 4, "attention heads")
+	kvHeads := fs.Int("kv-heads", 0, "key/value heads (default: heads)")
+	ff := fs.Int("ff", 0, "feed-forward width (default: 8/3·dim rounded to 32)")
+	vocab := fs.Int("vocab", 4096, "tokenizer vocabulary size (ignored with --init)")
+	context_ := fs.Int("context", 0, "context length written to the model (default: seq)")
+	seed := fs.Uint64("seed", 1, "seed of the initialization and the data")
+	threads := fs.Int("threads", 0, "worker goroutines (default GOMAXPROCS)")
+	ckptDir := fs.String("checkpoint", "", "checkpoint folder: resumed from if it holds a checkpoint, written every --every steps")
+	every := fs.Int("every", 100, "checkpoint interval in steps")
+	initPath := fs.String("init", "", "start from this GGUF model (its tokenizer and shape) instead of random weights")
+	knowledgeDirs := fs.String("knowledge", "", "comma-separated knowledge folders mixed into the data (for fine-tuning)")
+	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
+	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var (
+		tr    *train.Trainer
+		state trainState
+		err   error
+	)
+	ckptPath := ""
+	if *ckptDir != "" {
+		if err := os.MkdirAll(*ckptDir, 0o755); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		ckptPath = filepath.Join(*ckptDir, checkpointFile)
+	}
+	if ckptPath != "" && trainFileExists(ckptPath) {
+		newSteps := 0
+		if set["steps"] {
+			newSteps = *steps
+		}
+		var extra json.RawMessage
+		tr, extra, err = train.Resume(ckptPath, *threads, newSteps)
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		if err := json.Unmarshal(extra, &state); err != nil {
+			tr.Close()
+			return fmt.Errorf("train: checkpoint state: %w", err)
+		}
+		fmt.Fprintf(stderr, "resuming %s at step %d/%d\n", ckptPath, tr.Step, tr.Opts.Steps)
+	} else {
+		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs)}
+		var m *train.Model
+		if *initPath != "" {
+			if *initPath == "default" {
+				return usageError{"train: --init default: no default model is embedded in this build yet; give a GGUF path"}
+			}
+			m, state.Vocab, err = train.LoadGGUF(*initPath)
+			if err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+		} else {
+			state.Vocab, err = learnVocab(ctx, state, *bpeTexts, *vocab, stderr)
+			if err != nil {
+				return err
+			}
+			c := train.Config{Dim: *dim, Layers: *layers, Heads: *heads, KVHeads: *kvHeads, FF: *ff,
+				Vocab: len(state.Vocab.Tokens), Context: *context_}
+			if c.FF == 0 {
+				c.FF = (8*c.Dim/3 + 31) / 32 * 32
+			}
+			if c.Context == 0 {
+				c.Context = *seq
+			}
+			if m, err = train.NewModel(c, *seed); err != nil {
+				return usageError{fmt.Sprintf("train: %v", err)}
+			}
+		}
+		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads})
+		if err != nil {
+			return usageError{fmt.Sprintf("train: %v", err)}
+		}
+	}
+	defer tr.Close()
+
+	tok, err := tokenizer.New(state.Vocab)
+	if err != nil {
+		return fmt.Errorf("train: tokenizer: %w", err)
+	}
+	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge,
+		Budget: tr.Opts.Seq, Count: func(s string) int { return len(tok.Encode(s)) }})
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	ds := dialogues{gen: gen, tok: tok}
+	c := tr.Model.Config
+	fmt.Fprintf(stderr, "model: %d parameters (dim %d, %d layers, %d heads, %d kv heads, ff %d, vocab %d, context %d); batch %d × %d tokens\n",
+		len(tr.Model.Params), c.Dim, c.Layers, c.Heads, c.KVHeads, c.FF, c.Vocab, c.Context, tr.Opts.Batch, tr.Opts.Seq)
+
+	save := func() error {
+		typ := tensor.F32
+		if *f16 {
+			typ = tensor.F16
+		}
+		if err := tr.Model.SaveGGUF(*out, state.Vocab, train.GGUFOptions{Type: typ, ChatTemplate: chatMLTemplate}); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		if ckptPath != "" {
+			if err := tr.SaveCheckpoint(ckptPath, state); err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+		}
+		return nil
+	}
+	var lossLog io.Writer = io.Discard
+	if *ckptDir != "" {
+		f, err := os.OpenFile(filepath.Join(*ckptDir, "loss.tsv"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		defer f.Close()
+		lossLog = f
+	}
+	prog := &train.Progress{W: stderr, TTY: trainIsTerminal(stderr), Total: tr.Opts.Steps}
+	prog.Begin(tr.Step)
+	last := time.Now()
+	err = tr.Train(ctx, ds, func(r train.StepResult) error {
+		now := time.Now()
+		fmt.Fprintf(lossLog, "%d\t%.5f\t%.3e\t%.3f\t%.0f\t%s\n", tr.Step, r.Loss, r.LR, r.GradNorm,
+			float64(r.Tokens)/now.Sub(last).Seconds(), now.UTC().Format(time.RFC3339))
+		last = now
+		prog.Update(tr.Step, r)
+		if tr.Step%*every == 0 && tr.Step < tr.Opts.Steps {
+			return save()
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if serr := save(); serr != nil {
+		return serr
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "\ninterrupted at step %d; checkpoint and %s written\n", tr.Step, *out)
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d steps)\n", *out, tr.Step)
+	return nil
+}
+
+// learnVocab learns the tokenizer from generated dialogues (prompts and
+// answers as the model will see them).
+func learnVocab(ctx context.Context, st trainState, n, size int, stderr io.Writer) (tokenizer.Vocab, error) {
+	gen, err := synth.New(ctx, synth.Options{Seed: st.DataSeed ^ 0xb9e, Knowledge: st.Knowledge})
+	if err != nil {
+		return tokenizer.Vocab{}, fmt.Errorf("train: %w", err)
+	}
+	texts := make([]string, 0, n)
+	for i := range int64(n) {
+		ex := gen.Example(i)
+		for _, m := range ex.Prompt.Messages {
+			texts = append(texts, m.Role+"\n"+m.Content+"\n")
+		}
+		texts = append(texts, ex.Answer)
+	}
+	start := time.Now()
+	v, err := train.TrainBPE(texts, size, train.DefaultSpecials)
+	if err != nil {
+		return tokenizer.Vocab{}, fmt.Errorf("train: %w", err)
+	}
+	fmt.Fprintf(stderr, "tokenizer: %d tokens learnt from %d dialogues in %s\n", len(v.Tokens), n, time.Since(start).Round(time.Millisecond))
+	return v, nil
+}
+
+// dialogues is the training data: synthetic dialogues encoded as the
+// runtime encodes a ChatML prompt, learning the answer and <|im_end|>.
+type dialogues struct {
+	gen *synth.Generator
+	tok *tokenizer.Tokenizer
+}
+
+func (d dialogues) Example(i int64) (train.Example, error) {
+	ids, learn, err := d.gen.Example(i).Tokens(d.tok, engine.ChatML)
+	if err != nil {
+		return train.Example{}, err
+	}
+	return train.Example{Tokens: ids, Loss: learn}, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func trainFileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// trainIsTerminal reports whether w is a character device (a terminal).
+func trainIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
