@@ -348,31 +348,63 @@ func (m *denseModel) queryVector(qt []queryTerm) []float32 {
 	return v
 }
 
-// parallelScan is the number of vector components above which search
-// splits the scan across CPUs.
-const parallelScan = 1 << 20
+// Very large indexes scan in two stages: the first prefixDims latent
+// dimensions (the strongest, as they come in order of singular value) of
+// every chunk pick candidates, which are then scored on all dimensions.
+// It reads a third of each vector, but on the synthetic benchmark corpus
+// (no topic structure, a flat spectrum) it keeps only about 0.8 of the
+// exact top 10 at 20,000 chunks, so it starts only above about 170,000
+// chunks at rank 96; below that the exact scan is split across CPUs.
+const (
+	twoStageAbove = 1 << 24 // vector components (chunks × rank)
+	parallelAbove = 1 << 18
+	prefixDims    = 32
+	minCandidates = 1000
+)
 
 // search returns the k chunks with the highest cosine to the unit vector q.
 func (m *denseModel) search(q []float32, k int) []hit {
 	n := len(m.chunks) / m.rank
-	if len(m.chunks) < parallelScan {
-		return topK(m.scan(q, k, 0, n), k)
+	switch {
+	case len(m.chunks) >= twoStageAbove && m.rank > 2*prefixDims:
+		return m.searchTwoStage(q, k)
+	case len(m.chunks) >= parallelAbove:
+		return topK(m.scanParallel(q, m.rank, k), k)
 	}
+	return topK(m.scan(q, m.rank, k, 0, n), k)
+}
+
+// scanParallel is scan over all chunks, split across CPUs.
+func (m *denseModel) scanParallel(q []float32, dims, k int) []hit {
+	n := len(m.chunks) / m.rank
 	parts := make([][]hit, runtime.GOMAXPROCS(0))
-	used := parallel(n, func(w, lo, hi int) { parts[w] = m.scan(q, k, lo, hi) })
+	used := parallel(n, func(w, lo, hi int) { parts[w] = m.scan(q, dims, k, lo, hi) })
 	var all []hit
 	for _, p := range parts[:used] {
 		all = append(all, p...)
 	}
-	return topK(all, k)
+	return all
 }
 
-// scan returns (unordered) the k best chunks in [lo, hi) with a positive
-// cosine to q.
-func (m *denseModel) scan(q []float32, k, lo, hi int) []hit {
+func (m *denseModel) searchTwoStage(q []float32, k int) []hit {
+	cand := max(10*k, minCandidates, len(m.chunks)/m.rank/50)
 	h := make([]hit, 0, k)
+	for _, c := range topK(m.scanParallel(q, prefixDims, cand), cand) {
+		s := dot32(q, m.chunks[int(c.doc)*m.rank:int(c.doc+1)*m.rank])
+		if s > 0 {
+			h = pushTop(h, k, hit{c.doc, float64(s)})
+		}
+	}
+	return topK(h, k)
+}
+
+// scan returns (unordered) the k chunks in [lo, hi) whose first dims
+// components have the largest positive dot product with q's.
+func (m *denseModel) scan(q []float32, dims, k, lo, hi int) []hit {
+	h := make([]hit, 0, k)
+	q = q[:dims]
 	for j := lo; j < hi; j++ {
-		if s := dot32(q, m.chunks[j*m.rank:(j+1)*m.rank]); s > 0 {
+		if s := dot32(q, m.chunks[j*m.rank:j*m.rank+dims]); s > 0 {
 			h = pushTop(h, k, hit{int32(j), float64(s)})
 		}
 	}

@@ -94,3 +94,41 @@ func TestOrthonormalise(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoStageScan checks the approximate scan of large indexes against the
+// exact one: most of the exact top 10 must survive.
+func TestTwoStageScan(t *testing.T) {
+	chunks, queries := syntheticCorpus(3000)
+	ix, err := Build(context.Background(), chunks, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ix.dense
+	if m == nil || m.rank <= 2*prefixDims {
+		t.Fatalf("dense model rank too small for two stages: %+v", m)
+	}
+	var kept, total int
+	for _, q := range queries[:100] {
+		v := m.queryVector(ix.queryTerms(Query{Text: q}))
+		if v == nil {
+			continue
+		}
+		exact := topK(m.scan(v, m.rank, 10, 0, len(m.chunks)/m.rank), 10)
+		approx := m.searchTwoStage(v, 10)
+		in := map[int32]bool{}
+		for _, h := range approx {
+			in[h.doc] = true
+		}
+		for _, h := range exact {
+			total++
+			if in[h.doc] {
+				kept++
+			}
+		}
+	}
+	if share := float64(kept) / float64(total); share < 0.9 {
+		t.Errorf("two-stage scan kept %.2f of the exact top 10, want at least 0.9", share)
+	} else {
+		t.Logf("two-stage scan kept %.3f of the exact top 10", share)
+	}
+}
