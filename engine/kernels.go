@@ -47,12 +47,17 @@ func gelu(x []float32) {
 }
 
 // matmulTask computes out[b] = W·x[b] for a batch of vectors: W (d, n),
-// x (batch, n) -> out (batch, d). Each row of W is read once for the whole
-// batch. Most of the time of a forward pass is spent here.
+// x (batch, n) -> out (batch, d). Most of the time of a forward pass is
+// spent here. Q8_0 and Q4_0 weights are multiplied on their stored quants
+// with the activations quantized to Q8_0 (q, filled by State.matmul); other
+// types use float dot products, a prefill dequantizing each row once for
+// the whole batch. Either way each weight row is read from memory once per
+// batch and stays in cache while it meets every vector.
 type matmulTask struct {
 	out, x []float32
 	w      tensor.Tensor
 	batch  int
+	q      *tensor.Q8 // x quantized, for tensor.QuantizeQ8(w.Type)
 }
 
 // rowScratch holds float32 copies of weight rows during batched products.
@@ -61,15 +66,27 @@ var rowScratch = sync.Pool{New: func() any { return new([]float32) }}
 func (m *matmulTask) rows(lo, hi int) {
 	n, d := m.w.Shape[1], m.w.Shape[0]
 	rb := len(m.w.Data) / d
-	if m.batch == 1 {
-		// Decode: one pass over the stored row, whatever its type.
+	if tensor.QuantizeQ8(m.w.Type) {
 		for r := lo; r < hi; r++ {
-			m.out[r] = tensor.DotRow(m.w.Type, m.w.Data[r*rb:(r+1)*rb], m.x[:n])
+			row := m.w.Data[r*rb : (r+1)*rb]
+			for b := 0; b < m.batch; b++ {
+				m.out[b*d+r] = tensor.DotQ8(m.w.Type, row, m.q, b)
+			}
+		}
+		return
+	}
+	if m.batch == 1 || m.w.Type == tensor.F32 || m.w.Type == tensor.F16 {
+		// One pass over the stored row per vector: no decoding needed.
+		for r := lo; r < hi; r++ {
+			row := m.w.Data[r*rb : (r+1)*rb]
+			for b := 0; b < m.batch; b++ {
+				m.out[b*d+r] = tensor.DotRow(m.w.Type, row, m.x[b*n:(b+1)*n])
+			}
 		}
 		return
 	}
 	// Prefill: dequantize each row once, then multiply it with every
-	// vector of the batch, four at a time.
+	// vector of the batch.
 	sp := rowScratch.Get().(*[]float32)
 	if cap(*sp) < n {
 		*sp = make([]float32, n)
@@ -77,28 +94,11 @@ func (m *matmulTask) rows(lo, hi int) {
 	row := (*sp)[:n]
 	for r := lo; r < hi; r++ {
 		tensor.Dequantize(m.w.Type, row, m.w.Data[r*rb:(r+1)*rb])
-		b := 0
-		for ; b+4 <= m.batch; b += 4 {
-			m.out[b*d+r], m.out[(b+1)*d+r], m.out[(b+2)*d+r], m.out[(b+3)*d+r] =
-				dot4(row, m.x[b*n:(b+1)*n], m.x[(b+1)*n:(b+2)*n], m.x[(b+2)*n:(b+3)*n], m.x[(b+3)*n:(b+4)*n])
-		}
-		for ; b < m.batch; b++ {
-			m.out[b*d+r] = dot(row, m.x[b*n:(b+1)*n])
+		for b := 0; b < m.batch; b++ {
+			m.out[b*d+r] = tensor.DotF32(row, m.x[b*n:(b+1)*n])
 		}
 	}
 	rowScratch.Put(sp)
-}
-
-// dot4 returns (w·x0, w·x1, w·x2, w·x3), loading each w[j] once.
-func dot4(w, x0, x1, x2, x3 []float32) (s0, s1, s2, s3 float32) {
-	x0, x1, x2, x3 = x0[:len(w)], x1[:len(w)], x2[:len(w)], x3[:len(w)]
-	for j, v := range w {
-		s0 += v * x0[j]
-		s1 += v * x1[j]
-		s2 += v * x2[j]
-		s3 += v * x3[j]
-	}
-	return
 }
 
 // addBias computes x[b] += bias for every vector of the batch in x.
@@ -137,21 +137,7 @@ func swiglu(gate, up []float32) {
 }
 
 // dot returns a·b.
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	n := len(a) &^ 3
-	for i := 0; i < n; i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for i := n; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+func dot(a, b []float32) float32 { return tensor.DotF32(a, b) }
 
 // axpy computes y += α·x.
 func axpy(y []float32, alpha float32, x []float32) {

@@ -22,16 +22,22 @@ type Shape struct {
 	FF      int         // feed-forward width
 	Vocab   int         // vocabulary size, at least 257 (256 bytes and an end token)
 	Context int         // context length
-	Type    tensor.Type // stored type of the matrices: F32, F16, BF16, Q8_0 or Q4_0
-	Seed    uint64      // the random weights
+	Type    tensor.Type // stored type of the matrices: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K
+	// Q4KM stores the model as llama.cpp's Q4_K_M mix instead of Type:
+	// Q4_K everywhere except Q6_K for output.weight and for attn_v and
+	// ffn_down in the layers llama-quantize gives more bits (the first and
+	// last eighth, and every third in between).
+	Q4KM bool
+	Seed uint64 // the random weights
 }
 
 // Small is a model of modest shape for fast tests.
 var Small = Shape{Dim: 128, Layers: 2, Heads: 4, KVHeads: 2, FF: 384, Vocab: 512, Context: 512, Type: tensor.F32}
 
 // GPT2Small is GPT-2 small's size in a Llama layout (dim 768, 12 layers,
-// 50257 tokens), for benchmarks.
-var GPT2Small = Shape{Dim: 768, Layers: 12, Heads: 12, KVHeads: 12, FF: 3072, Vocab: 50257, Context: 1024, Type: tensor.F32}
+// 12 heads, feed-forward 2048, 50257 tokens: about 134M parameters), the
+// shape the engine is benchmarked against llama.cpp on.
+var GPT2Small = Shape{Dim: 768, Layers: 12, Heads: 12, KVHeads: 12, FF: 2048, Vocab: 50257, Context: 1024, Type: tensor.F32}
 
 func (s Shape) withDefaults() Shape {
 	orDefault := func(v *int, def int) {
@@ -63,13 +69,17 @@ func WriteModel(path string, s Shape) error {
 		if err != nil {
 			return
 		}
+		typ := s.Type
+		if s.Q4KM {
+			typ = q4kmType(name, s.Layers)
+		}
 		v := make([]float32, rows*cols)
 		a := float32(math.Sqrt(3 / float64(cols))) // unit variance outputs for unit inputs
 		for i := range v {
 			v[i] = (2*rng.Float32() - 1) * a
 		}
 		var t tensor.Tensor
-		t, err = encode(name, s.Type, []int{rows, cols}, v)
+		t, err = encode(name, typ, []int{rows, cols}, v)
 		tensors = append(tensors, t)
 	}
 	vector := func(name string, n int) {
@@ -120,6 +130,26 @@ func WriteModel(path string, s Shape) error {
 		{Key: "tokenizer.ggml.eos_token_id", Value: uint32(s.Vocab - 1)},
 	}
 	return gguf.WriteFile(path, meta, tensors)
+}
+
+// q4kmType returns the type llama-quantize's Q4_K_M gives a matrix of a
+// model with the given number of layers.
+func q4kmType(name string, layers int) tensor.Type {
+	if name == "output.weight" {
+		return tensor.Q6_K
+	}
+	var l int
+	var kind string
+	if _, err := fmt.Sscanf(name, "blk.%d.%s", &l, &kind); err != nil {
+		return tensor.Q4_K
+	}
+	if kind != "attn_v.weight" && kind != "ffn_down.weight" {
+		return tensor.Q4_K
+	}
+	if l < layers/8 || l >= 7*layers/8 || (l-layers/8)%3 == 2 {
+		return tensor.Q6_K
+	}
+	return tensor.Q4_K
 }
 
 func encode(name string, t tensor.Type, shape []int, v []float32) (tensor.Tensor, error) {

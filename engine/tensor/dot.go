@@ -55,6 +55,9 @@ func dotF32(row []byte, x []float32) float32 {
 	}
 	// On a little-endian machine the stored row is a []float32 already.
 	w := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(row))), len(x))
+	if simdOn.Load() {
+		return simdDotF32(w, x)
+	}
 	var s0, s1, s2, s3, s4, s5, s6, s7 float32
 	n := len(x) &^ 7
 	for i := 0; i < n; i += 8 {
@@ -83,6 +86,9 @@ var littleEndian = func() bool {
 
 func dotF16(row []byte, x []float32) float32 {
 	h := halves(row, len(x))
+	if simdOn.Load() {
+		return simdDotF16(h, x)
+	}
 	var s0, s1, s2, s3 float32
 	n := len(x) &^ 3
 	for i := 0; i < n; i += 4 {

@@ -1,0 +1,56 @@
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX2 reports whether the AVX2 kernels of simd_amd64.s can run here:
+// they use AVX2, FMA and F16C (for half-precision scales).
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+//go:noescape
+func dotF32AVX2(w, x *float32, n int) float32
+
+//go:noescape
+func dotF16AVX2(w *uint16, x *float32, n int) float32
+
+//go:noescape
+func dotQ8_0AVX2(row *byte, q *int8, d *float32, nb int) float32
+
+//go:noescape
+func dotQ4_0AVX2(row *byte, q *int8, d *float32, nb int) float32
+
+// simdDotF32 is dotF32 with the vectorizable part in assembly.
+func simdDotF32(w, x []float32) float32 {
+	n := len(x) &^ 7
+	var s float32
+	if n > 0 {
+		s = dotF32AVX2(&w[0], &x[0], n)
+	}
+	for i := n; i < len(x); i++ {
+		s += w[i] * x[i]
+	}
+	return s
+}
+
+// simdDotF16 is dotF16 with the vectorizable part in assembly.
+func simdDotF16(h []uint16, x []float32) float32 {
+	n := len(x) &^ 7
+	var s float32
+	if n > 0 {
+		s = dotF16AVX2(&h[0], &x[0], n)
+	}
+	for i := n; i < len(x); i++ {
+		s += f16Table[h[i]] * x[i]
+	}
+	return s
+}
+
+// simdDotQ8 computes DotQ8's sum for Q8_0 and Q4_0 rows in assembly.
+func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 {
+	if len(d) == 0 {
+		return 0
+	}
+	if t == Q8_0 {
+		return dotQ8_0AVX2(&row[0], &q[0], &d[0], len(d))
+	}
+	return dotQ4_0AVX2(&row[0], &q[0], &d[0], len(d))
+}

@@ -1,0 +1,10 @@
+//go:build !amd64
+
+package tensor
+
+// hasAVX2 is false off amd64: only the portable kernels exist.
+const hasAVX2 = false
+
+func simdDotF32(w, x []float32) float32                           { panic("unreachable") }
+func simdDotF16(h []uint16, x []float32) float32                  { panic("unreachable") }
+func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 { panic("unreachable") }

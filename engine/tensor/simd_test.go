@@ -1,0 +1,202 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// randRow returns n random values quantized to a row of type t, and the
+// row's dequantized values.
+func randRow(t *testing.T, typ Type, n int, rng *rand.Rand) ([]byte, []float32) {
+	t.Helper()
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	rb, err := typ.RowBytes(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]byte, rb)
+	if err := Quantize(typ, row, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := Dequantize(typ, v, row); err != nil {
+		t.Fatal(err)
+	}
+	return row, v
+}
+
+// withSIMD runs f with the SIMD kernels on, then off, returning both
+// results; where the CPU has no SIMD kernels both are the portable one.
+func withSIMD(f func() float32) (simd, portable float32) {
+	was := SetSIMD(true)
+	defer SetSIMD(was)
+	simd = f()
+	SetSIMD(false)
+	return simd, f()
+}
+
+// TestSIMDMatchesPortable runs the SIMD and portable dot products on the
+// same data. Both sum the same products in a different order (and the
+// SIMD ones fuse multiply-adds), so they agree to float32 rounding of the
+// sum: within 1e-5 of Σ|w·x|.
+func TestSIMDMatchesPortable(t *testing.T) {
+	if !hasAVX2 {
+		t.Log("no SIMD kernels on this CPU: comparing the portable path with itself")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, typ := range []Type{F32, F16} {
+		for _, n := range []int{1, 7, 8, 31, 32, 33, 100, 768, 3072} {
+			row, w := randRow(t, typ, n, rng)
+			x := make([]float32, n)
+			var mag float64
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+				mag += math.Abs(float64(w[i] * x[i]))
+			}
+			got, want := withSIMD(func() float32 { return DotRow(typ, row, x) })
+			if d := math.Abs(float64(got - want)); d > 1e-5*mag+1e-6 {
+				t.Errorf("%v n=%d: simd %g, portable %g", typ, n, got, want)
+			}
+		}
+	}
+	for _, typ := range []Type{Q8_0, Q4_0} {
+		for _, n := range []int{32, 64, 96, 768, 2048} {
+			row, w := randRow(t, typ, n, rng)
+			x := make([]float32, 3*n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			var a Q8
+			a.Quantize(x, n)
+			for b := 0; b < 3; b++ {
+				xb := x[b*n : (b+1)*n]
+				var mag float64
+				for i := range xb {
+					mag += math.Abs(float64(w[i] * xb[i]))
+				}
+				got, want := withSIMD(func() float32 { return DotQ8(typ, row, &a, b) })
+				if d := math.Abs(float64(got - want)); d > 1e-5*mag+1e-6 {
+					t.Errorf("%v n=%d vector %d: simd %g, portable %g", typ, n, b, got, want)
+				}
+				// Against the float dot product: each x moves by at most
+				// half a quantization step, max|x_block|/254 (plus the
+				// float16 rounding of the scale, 2⁻¹¹ relative).
+				var bound float64
+				for k := 0; k < n; k += QK {
+					var amax float64
+					for _, v := range xb[k : k+QK] {
+						amax = max(amax, math.Abs(float64(v)))
+					}
+					var wsum float64
+					for _, v := range w[k : k+QK] {
+						wsum += math.Abs(float64(v))
+					}
+					bound += wsum * amax * (1.0/254 + 1.0/2048)
+				}
+				if d := math.Abs(float64(got - DotRow(typ, row, xb))); d > bound+1e-4 {
+					t.Errorf("%v n=%d vector %d: q8 %g, float %g: differ by %g > %g", typ, n, b, got, DotRow(typ, row, xb), d, bound)
+				}
+			}
+		}
+	}
+}
+
+func TestQ8Shapes(t *testing.T) {
+	var a Q8
+	for _, tt := range []struct{ x, n int }{{31, 31}, {64, 48}, {0, 0}, {96, 64}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Quantize(%d values, n=%d) did not panic", tt.x, tt.n)
+				}
+			}()
+			a.Quantize(make([]float32, tt.x), tt.n)
+		}()
+	}
+	a.Quantize(make([]float32, 64), 32)
+	if got := a.Len(); got != 2 {
+		t.Errorf("Len() = %d, want 2", got)
+	}
+	// A zero vector quantizes to zero scales and dots to zero.
+	row := make([]byte, 34)
+	row[2] = 5
+	if got := DotQ8(Q8_0, row, &a, 1); got != 0 {
+		t.Errorf("DotQ8 of a zero vector = %g, want 0", got)
+	}
+}
+
+// BenchmarkDot measures one 4096-element row product per op for each
+// kernel; bytes/s is the weight-read rate.
+func BenchmarkDot(b *testing.B) {
+	const n = 4096
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	var a Q8
+	a.Quantize(x, n)
+	for _, simd := range []bool{true, false} {
+		if simd && !hasAVX2 {
+			continue
+		}
+		path := map[bool]string{true: "simd", false: "portable"}[simd]
+		for _, typ := range []Type{F32, F16, Q8_0, Q4_0, Q4_K, Q6_K} {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+			}
+			rb, _ := typ.RowBytes(n)
+			row := make([]byte, rb)
+			if err := Quantize(typ, row, v); err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("type=%v/path=%s", typ, path), func(b *testing.B) {
+				was := SetSIMD(simd)
+				defer SetSIMD(was)
+				b.SetBytes(int64(rb))
+				var s float32
+				for b.Loop() {
+					if QuantizeQ8(typ) {
+						s += DotQ8(typ, row, &a, 0)
+					} else {
+						s += DotRow(typ, row, x)
+					}
+				}
+				sink = s
+			})
+		}
+	}
+}
+
+var sink float32
+
+// BenchmarkStreamRead reads a 1 GiB buffer end to end per op, summing its
+// words: the machine's streaming-read bandwidth, which bounds decode
+// speed (every weight is read once per token). Skipped in -short mode.
+func BenchmarkStreamRead(b *testing.B) {
+	if testing.Short() {
+		b.Skip("allocates 1 GiB")
+	}
+	buf := make([]uint64, 1<<27)
+	for i := range buf {
+		buf[i] = uint64(i)
+	}
+	b.SetBytes(int64(len(buf) * 8))
+	for b.Loop() {
+		var s0, s1, s2, s3 uint64
+		for i := 0; i < len(buf); i += 4 {
+			s0 += buf[i]
+			s1 += buf[i+1]
+			s2 += buf[i+2]
+			s3 += buf[i+3]
+		}
+		sinkU = s0 + s1 + s2 + s3
+	}
+}
+
+var sinkU uint64
