@@ -131,7 +131,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			MaxBackoff:     cfg.Web.CallbackMaxBackoff,
 			Timeout:        cfg.Web.CallbackTimeout,
 		},
-		Logger: log,
+		ReplyTimeout: cfg.Server.ReplyTimeout,
+		Logger:       log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build web adapter: %w", err)

@@ -71,7 +71,13 @@ func (a *Adapter) acceptCallback(w http.ResponseWriter, req Request, token strin
 // runCallback runs the pipeline for msg and delivers the outcome.
 func (a *Adapter) runCallback(ctx context.Context, req Request, token string, msg conversation.Message) {
 	var c capture
-	err := a.opt.Handler.Handle(ctx, msg, &c)
+	hctx := ctx
+	if a.opt.ReplyTimeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, a.opt.ReplyTimeout)
+		defer cancel()
+	}
+	err := a.opt.Handler.Handle(hctx, msg, &c)
 	rep, ok := c.close()
 	if err == nil && !ok {
 		err = errors.New("handler returned without a reply")

@@ -257,3 +257,29 @@ func TestStaticFiles(t *testing.T) {
 		t.Errorf("GET /nope: status %d, want 404", w.Code)
 	}
 }
+
+// TestCallbackReplyTimeout: a reply for a callback that takes too long is
+// cancelled and the callback gets the error.
+func TestCallbackReplyTimeout(t *testing.T) {
+	delivered := make(chan Response, 1)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var resp Response
+		_ = json.NewDecoder(r.Body).Decode(&resp)
+		delivered <- resp
+	}))
+	defer cb.Close()
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}, func(o *Options) { o.ReplyTimeout = 50 * time.Millisecond })
+	body := `{"text":"slow","callback_url":"` + cb.URL + `"}`
+	post(t, a, body, map[string]string{SignatureHeader: Sign(testSecret, []byte(body), time.Now())})
+	select {
+	case resp := <-delivered:
+		if resp.Error == nil || resp.Reply != nil {
+			t.Fatalf("delivered %+v, want an error and no reply", resp)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing delivered")
+	}
+}

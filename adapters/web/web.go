@@ -97,6 +97,10 @@ type Options struct {
 	CitationURL func(source string) string
 	// Callback configures webhook callback delivery.
 	Callback CallbackOptions
+	// ReplyTimeout bounds the production of a reply that is delivered to
+	// a callback_url (a request's own replies are bounded by its context).
+	// Zero means no bound.
+	ReplyTimeout time.Duration
 	// Logger receives the adapter's logs. Nil means slog.Default().
 	Logger *slog.Logger
 }
