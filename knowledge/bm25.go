@@ -1,6 +1,9 @@
 package knowledge
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // A posting records that a term occurs in a unit, with the unit's
 // saturated BM25F term weight precomputed at build time:
@@ -21,9 +24,6 @@ type inverted struct {
 	units    int
 }
 
-// fieldCounts is a unit's term frequencies per field.
-type fieldCounts map[int32]*[numFields]uint16
-
 // buildInverted indexes units; unit u's terms are terms(u) by field.
 func buildInverted(units, numTerms int, k1, b float64, weight *[numFields]float64, terms func(u int) *[numFields][]int32) *inverted {
 	v := &inverted{units: units, postings: make([][]posting, numTerms)}
@@ -41,20 +41,17 @@ func buildInverted(units, numTerms int, k1, b float64, weight *[numFields]float6
 			avg[f] = 1
 		}
 	}
-	counts := fieldCounts{}
+	counts := make([][numFields]uint16, numTerms) // scratch, zero between units
 	var ids []int32
 	for u := range units {
-		clear(counts)
 		ids = ids[:0]
 		fields := terms(u)
 		var norm [numFields]float64
 		for f, fids := range fields {
 			norm[f] = 1 - b + b*float64(len(fids))/avg[f]
 			for _, id := range fids {
-				c := counts[id]
-				if c == nil {
-					c = new([numFields]uint16)
-					counts[id] = c
+				c := &counts[id]
+				if *c == ([numFields]uint16{}) {
 					ids = append(ids, id)
 				}
 				if c[f] < math.MaxUint16 {
@@ -62,11 +59,13 @@ func buildInverted(units, numTerms int, k1, b float64, weight *[numFields]float6
 				}
 			}
 		}
+		slices.Sort(ids)
 		for _, id := range ids {
 			var tf float64
 			for f, n := range counts[id] {
 				tf += weight[f] * float64(n) / norm[f]
 			}
+			counts[id] = [numFields]uint16{}
 			v.postings[id] = append(v.postings[id], posting{unit: int32(u), sat: float32(tf / (k1 + tf))})
 		}
 	}

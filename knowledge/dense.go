@@ -6,7 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -62,24 +62,24 @@ type csc struct {
 // (1 + ln tf) · idf, with field weights applied to tf.
 func tfidfMatrix(ix *Index, analysed []chunkTerms) *csc {
 	m := &csc{rows: len(ix.terms), cols: len(analysed), start: make([]int32, 1, len(analysed)+1)}
-	tf := map[int32]float64{}
+	tf := make([]float64, len(ix.terms)) // scratch, zero between chunks
 	var ids []int32
 	for _, at := range analysed {
-		clear(tf)
+		ids = ids[:0]
 		for f, fids := range at.ids {
 			for _, id := range fids {
+				if tf[id] == 0 {
+					ids = append(ids, id)
+				}
 				tf[id] += ix.weight[f]
 			}
 		}
-		ids = ids[:0]
-		for id := range tf {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+		slices.Sort(ids)
 		first := len(m.val)
 		var norm float64
 		for _, id := range ids {
 			v := (1 + math.Log(tf[id])) * ix.idf[id]
+			tf[id] = 0
 			m.row = append(m.row, id)
 			m.val = append(m.val, v)
 			norm += v * v
