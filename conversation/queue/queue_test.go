@@ -1,0 +1,292 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/queue"
+	"github.com/switchboard/switchboard/internal/redistest"
+)
+
+// fakeBot is a conversation.Handler that answers "re: <text>", streams
+// two deltas, dedups by message id and keeps each session's history, as
+// the Manager does.
+type fakeBot struct {
+	mu      sync.Mutex
+	seen    map[string]bool
+	history map[string][]conversation.Turn
+	calls   []string // texts handled, in order
+	block   chan struct{}
+	started chan string // receives each text as its handling starts (if not nil)
+}
+
+func newFakeBot() *fakeBot {
+	return &fakeBot{seen: map[string]bool{}, history: map[string][]conversation.Turn{}}
+}
+
+func (b *fakeBot) Handle(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+	b.mu.Lock()
+	if b.seen[m.ID] {
+		b.mu.Unlock()
+		return conversation.ErrDuplicate
+	}
+	b.seen[m.ID] = true
+	b.calls = append(b.calls, m.Text)
+	b.mu.Unlock()
+	if b.started != nil {
+		b.started <- m.Text
+	}
+	if b.block != nil {
+		select {
+		case <-b.block:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if st, ok := out.(conversation.Streamer); ok {
+		_ = st.Delta(ctx, m.Address, "re: ")
+		_ = st.Delta(ctx, m.Address, m.Text)
+	}
+	s := m.Address.SessionID()
+	b.mu.Lock()
+	b.history[s] = append(b.history[s],
+		conversation.Turn{Role: "user", Text: m.Text, MessageID: m.ID},
+		conversation.Turn{Role: "assistant", Text: "re: " + m.Text})
+	b.mu.Unlock()
+	return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "re: " + m.Text})
+}
+
+func (b *fakeBot) History(_ context.Context, session string) ([]conversation.Turn, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]conversation.Turn(nil), b.history[session]...), nil
+}
+
+func (b *fakeBot) Calls() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.calls...)
+}
+
+// recorder is a Sender and Streamer that keeps what it gets.
+type recorder struct {
+	mu      sync.Mutex
+	deltas  []string
+	replies []string
+}
+
+func (r *recorder) Delta(_ context.Context, _ conversation.Address, s string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deltas = append(r.deltas, s)
+	return nil
+}
+
+func (r *recorder) Send(_ context.Context, rep conversation.Reply) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.replies = append(r.replies, rep.Text)
+	return nil
+}
+
+// run starts fn in a goroutine stopped and waited for at cleanup.
+func run(t *testing.T, fn func(ctx context.Context)) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return cancel
+}
+
+func msg(session, id, text string) conversation.Message {
+	return conversation.Message{ID: id, Text: text, Address: conversation.Address{Platform: "web", Channel: "widget", Thread: session, User: "u"}}
+}
+
+func newQueue(t *testing.T, rdb redis.UniversalClient, claim time.Duration) *queue.Queue {
+	t.Helper()
+	q, err := queue.New(rdb, queue.Options{Prefix: "t", ClaimAfter: claim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestRoundTrip(t *testing.T) {
+	clients := map[string]func(t *testing.T) redis.UniversalClient{
+		"single":  func(t *testing.T) redis.UniversalClient { return redistest.Start(t).Client() },
+		"cluster": func(t *testing.T) redis.UniversalClient { return redistest.StartCluster(t).Client() },
+	}
+	for name, client := range clients {
+		t.Run(name, func(t *testing.T) {
+			q := newQueue(t, client(t), time.Second)
+			gw := q.NewGateway()
+			run(t, func(ctx context.Context) { gw.Run(ctx) })
+			bot := newFakeBot()
+			run(t, func(ctx context.Context) { q.NewWorker("w1", bot, bot, 2).Run(ctx) })
+
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for i, text := range []string{"hello", "how do I reset my password"} {
+				var rec recorder
+				if err := gw.Handle(ctx, msg("s1", fmt.Sprint("m", i), text), &rec); err != nil {
+					t.Fatalf("Handle(%q): %v", text, err)
+				}
+				if got, want := strings.Join(rec.replies, "|"), "re: "+text; got != want {
+					t.Errorf("replies = %q, want %q", got, want)
+				}
+				if got, want := strings.Join(rec.deltas, ""), "re: "+text; got != want {
+					t.Errorf("deltas = %q, want %q", got, want)
+				}
+			}
+			// A platform retry (same id) comes back as the pipeline's error.
+			err := gw.Handle(ctx, msg("s1", "m0", "hello"), &recorder{})
+			if !errors.Is(err, conversation.ErrDuplicate) {
+				t.Errorf("duplicate: err = %v, want ErrDuplicate", err)
+			}
+			// Jobs are acknowledged just after their outcome is sent.
+			var st queue.Stats
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if st, _ = q.Stats(ctx); st.Length == 0 {
+					break
+				}
+			}
+			if st.Length != 0 || st.Pending != 0 {
+				t.Errorf("stats after all answered = %+v, want empty", st)
+			}
+		})
+	}
+}
+
+// TestDeadWorker: a worker that dies mid-reply leaves its job pending;
+// another claims it and answers exactly once, and the session's next
+// message, taken meanwhile by the live worker, waits for it.
+func TestDeadWorker(t *testing.T) {
+	srv := redistest.Start(t)
+	q := newQueue(t, srv.Client(), 600*time.Millisecond)
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+
+	dead := newFakeBot()
+	dead.block = make(chan struct{}) // never answers
+	dead.started = make(chan string, 1)
+	kill := run(t, func(ctx context.Context) { q.NewWorker("dead", dead, dead, 1).Run(ctx) })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	recs := make([]recorder, 2)
+	errs := make([]error, 2)
+	wg.Add(1)
+	go func() { defer wg.Done(); errs[0] = gw.Handle(ctx, msg("s", "a", "first"), &recs[0]) }()
+	select {
+	case <-dead.started:
+	case <-ctx.Done():
+		t.Fatal("the first worker never started")
+	}
+	kill() // the worker dies mid-reply; its job stays pending
+
+	live := newFakeBot()
+	run(t, func(ctx context.Context) { q.NewWorker("live", live, dead, 2).Run(ctx) })
+	wg.Add(1)
+	go func() { defer wg.Done(); errs[1] = gw.Handle(ctx, msg("s", "b", "second"), &recs[1]) }()
+	wg.Wait()
+	for i, want := range []string{"re: first", "re: second"} {
+		if errs[i] != nil {
+			t.Fatalf("message %d: %v", i, errs[i])
+		}
+		if got := strings.Join(recs[i].replies, "|"); got != want {
+			t.Errorf("message %d replies = %q, want %q", i, got, want)
+		}
+	}
+	if got, want := strings.Join(live.Calls(), ","), "first,second"; got != want {
+		t.Errorf("live worker handled %q, want %q (in order, once each)", got, want)
+	}
+}
+
+// TestSavedTurnNotRegenerated: a job whose worker saved the turn and
+// died before recording the outcome is answered from the history, not
+// generated again.
+func TestSavedTurnNotRegenerated(t *testing.T) {
+	srv := redistest.Start(t)
+	q := newQueue(t, srv.Client(), 500*time.Millisecond)
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+	// The turn is in the history and the dedup mark is set, as after a
+	// worker that saved the turn and died before sending.
+	bot := newFakeBot()
+	m := msg("s", "x", "saved")
+	bot.seen[m.ID] = true
+	sid := m.Address.SessionID()
+	bot.history[sid] = []conversation.Turn{{Role: "user", Text: "saved", MessageID: "x"}, {Role: "assistant", Text: "re: saved"}}
+
+	dying := newFakeBot()
+	dying.block = make(chan struct{})
+	dying.started = make(chan string, 1)
+	kill := run(t, func(ctx context.Context) { q.NewWorker("dying", dying, dying, 1).Run(ctx) })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var rec recorder
+	errc := make(chan error, 1)
+	go func() { errc <- gw.Handle(ctx, m, &rec) }()
+	<-dying.started
+	kill()
+	run(t, func(ctx context.Context) { q.NewWorker("heir", bot, bot, 1).Run(ctx) })
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rec.replies, "|"); got != "re: saved" {
+		t.Errorf("reply = %q, want the saved one", got)
+	}
+	if n := len(bot.Calls()); n != 0 {
+		t.Errorf("the heir generated %d replies, want 0", n)
+	}
+}
+
+func TestBusyAndUnavailable(t *testing.T) {
+	srv := redistest.Start(t)
+	q, err := queue.New(srv.Client(), queue.Options{Prefix: "t", MaxAge: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+	// No worker: the first message waits in the queue and ages.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_ = gw.Handle(ctx, msg("s", "1", "anyone?"), &recorder{})
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for !gw.Busy() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := gw.Handle(context.Background(), msg("s", "2", "still there?"), &recorder{}); !errors.Is(err, queue.ErrBusy) {
+		t.Errorf("Handle with an old queue: err = %v, want ErrBusy", err)
+	}
+	if st, _ := gw.Stats(); st.Length != 1 || st.OldestAge < 300*time.Millisecond {
+		t.Errorf("stats = %+v, want one job older than 300ms", st)
+	}
+
+	// Redis gone: refused at once, as unavailable.
+	srv.Stop()
+	start := time.Now()
+	err = gw.Handle(context.Background(), msg("t", "3", "hello?"), &recorder{})
+	if !errors.Is(err, conversation.ErrUnavailable) {
+		t.Errorf("Handle without Redis: err = %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Handle without Redis took %v", d)
+	}
+	// Back again: the job queued before the outage is still there.
+	srv.Restart()
+	st, err := q.Stats(context.Background())
+	if err != nil || st.Length != 1 {
+		t.Errorf("after restart: stats = %+v, %v; want the queued job kept", st, err)
+	}
+}

@@ -1,0 +1,377 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard/switchboard/conversation"
+)
+
+// A Worker takes jobs from the queue and runs them through a Handler
+// (the conversation.Manager), sending the outcomes back to the gateways.
+type Worker struct {
+	q        *Queue
+	h        conversation.Handler
+	history  HistoryReader
+	slots    int
+	consumer string
+	stop     chan struct{} // closed by Stop: take no new jobs
+	stopOnce sync.Once
+	wg       sync.WaitGroup // jobs in progress
+}
+
+// A HistoryReader reads a session's saved turns (conversation.Manager
+// has this method). A worker that claims a job whose turn was saved but
+// whose outcome was not recorded rebuilds the reply from it.
+type HistoryReader interface {
+	History(ctx context.Context, session string) ([]conversation.Turn, error)
+}
+
+// NewWorker returns a worker that runs h with at most slots jobs at once
+// (XREADGROUP COUNT is the free slots). consumer names it in the group;
+// empty means a random name. history may be nil when h cannot save turns.
+func (q *Queue) NewWorker(consumer string, h conversation.Handler, history HistoryReader, slots int) *Worker {
+	if consumer == "" {
+		consumer = "worker-" + newID()
+	}
+	return &Worker{q: q, h: h, history: history, slots: max(1, slots), consumer: consumer, stop: make(chan struct{})}
+}
+
+// Stop makes Run stop taking jobs and return once the jobs in progress
+// are done (or ctx of Run is done). Stop may be called more than once.
+func (w *Worker) Stop() { w.stopOnce.Do(func() { close(w.stop) }) }
+
+// Run takes and processes jobs until ctx is done or Stop is called, and
+// returns after every job it started has finished (a job interrupted by
+// ctx stays pending, for another worker to claim). Redis outages are
+// waited out.
+func (w *Worker) Run(ctx context.Context) error {
+	sem := make(chan struct{}, w.slots)
+	defer w.wg.Wait()
+	lastClaim := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.stop:
+			return nil
+		case sem <- struct{}{}:
+		}
+		free := 1 + w.slots - len(sem) // this slot plus those still free
+		var msgs []redis.XMessage
+		claimed := false
+		var err error
+		if time.Since(lastClaim) > w.q.opts.ClaimAfter/3 {
+			lastClaim = time.Now()
+			msgs, _, err = w.q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+				Stream: w.q.jobs, Group: group, Consumer: w.consumer,
+				MinIdle: w.q.opts.ClaimAfter, Start: "0-0", Count: int64(free),
+			}).Result()
+			claimed = len(msgs) > 0
+		}
+		if err == nil && len(msgs) == 0 {
+			var res []redis.XStream
+			res, err = w.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+				Group: group, Consumer: w.consumer, Streams: []string{w.q.jobs, ">"},
+				Count: int64(free), Block: time.Second,
+			}).Result()
+			if len(res) > 0 {
+				msgs = res[0].Messages
+			}
+		}
+		if err != nil && !errors.Is(err, redis.Nil) {
+			<-sem
+			if ctx.Err() != nil {
+				return nil
+			}
+			if isNoGroup(err) {
+				err = w.q.ensureGroup(ctx)
+			}
+			if err != nil {
+				w.q.log.Warn("read jobs", "consumer", w.consumer, "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		if len(msgs) == 0 {
+			<-sem
+			continue
+		}
+		// The first job uses the slot taken above; the others take theirs.
+		for i, m := range msgs {
+			if i > 0 {
+				sem <- struct{}{} // never blocks: at most free messages came
+			}
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				defer func() { <-sem }()
+				w.process(ctx, m, claimed)
+			}()
+		}
+	}
+}
+
+// process runs one job to its recorded, delivered and acknowledged end,
+// or leaves it pending when ctx is done or Redis fails.
+func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
+	q := w.q
+	raw, _ := m.Values["j"].(string)
+	var j job
+	if err := json.Unmarshal([]byte(raw), &j); err != nil || j.Gateway == "" || j.Req == "" {
+		q.log.Error("dropping malformed job", "entry", m.ID, "err", err)
+		w.ack(ctx, m.ID)
+		return
+	}
+	session := j.Msg.Address.SessionID()
+	log := q.log.With("entry", m.ID, "session", session, "seq", j.Seq, "consumer", w.consumer)
+
+	// Keep the job ours while it runs: refresh its idle time.
+	hbCtx, stopHB := context.WithCancel(ctx)
+	defer stopHB()
+	go w.heartbeat(hbCtx, m.ID)
+
+	// Already recorded: a worker died after recording. Send it again.
+	if rec, err := q.rdb.Get(ctx, q.doneKey(m.ID)).Result(); err == nil {
+		var ev event
+		if json.Unmarshal([]byte(rec), &ev) == nil {
+			if q.publish(ctx, j.Gateway, ev) != nil {
+				return
+			}
+		}
+		if q.finish(ctx, session, j.Seq) == nil {
+			w.ack(ctx, m.ID)
+		}
+		return
+	} else if !errors.Is(err, redis.Nil) {
+		return // Redis is unreachable: leave it pending
+	}
+
+	if err := w.waitTurn(ctx, session, j.Seq); err != nil {
+		if ctx.Err() == nil {
+			log.Warn("previous message of the session did not finish in time; going on", "err", err)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+
+	out := &sender{w: w, j: j, entry: m.ID}
+	msg := j.Msg
+	// The first job to carry a message id owns it: a duplicate reported
+	// for the owner itself means an earlier attempt of this job died.
+	owner := true
+	if msg.ID != "" {
+		ok, err := q.rdb.SetNX(ctx, q.ownerKey(msg.ID), m.ID, q.opts.RecordTTL).Result()
+		if err != nil {
+			return
+		}
+		if !ok {
+			cur, err := q.rdb.Get(ctx, q.ownerKey(msg.ID)).Result()
+			if err != nil {
+				return
+			}
+			owner = cur == m.ID
+		}
+		if owner && claimed {
+			if rep, found, err := w.savedReply(ctx, msg); err != nil {
+				return
+			} else if found {
+				log.Info("claimed job was answered before its worker died; sending the saved reply")
+				w.conclude(ctx, &j, m.ID, event{Req: j.Req, Kind: kindReply, Reply: &rep})
+				return
+			}
+			// The dedup mark may be set by the dead attempt: this
+			// attempt carries a fresh id.
+			msg.ID = msg.ID + "#r" + newID()[:8]
+		}
+	}
+	err := w.h.Handle(ctx, msg, out)
+	switch {
+	case err == nil:
+		if !out.recorded {
+			return // Send failed to record: leave pending
+		}
+	case ctx.Err() != nil:
+		return
+	case errors.Is(err, conversation.ErrUnavailable) || errors.Is(err, conversation.ErrShutdown):
+		log.Warn("job left for retry", "err", err)
+		return
+	case out.recorded:
+		// The reply went out; a later step failed. It stands.
+	default:
+		w.conclude(ctx, &j, m.ID, event{Req: j.Req, Kind: kindError, Code: codeOf(err), Text: err.Error()})
+		return
+	}
+	if q.finish(ctx, session, j.Seq) == nil {
+		w.ack(ctx, m.ID)
+	}
+}
+
+// conclude records ev as j's outcome (unless one is recorded), sends the
+// recorded outcome, finishes the sequence number and acknowledges.
+func (w *Worker) conclude(ctx context.Context, j *job, entry string, ev event) {
+	ev, err := w.record(ctx, j, entry, ev)
+	if err != nil {
+		return
+	}
+	if err := w.q.publish(ctx, j.Gateway, ev); err != nil {
+		return
+	}
+	if w.q.finish(ctx, j.Msg.Address.SessionID(), j.Seq) == nil {
+		w.ack(ctx, entry)
+	}
+}
+
+// record stores ev as the job's outcome with SET NX, and returns the
+// outcome that stands (an earlier one wins).
+func (w *Worker) record(ctx context.Context, j *job, entry string, ev event) (event, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return ev, fmt.Errorf("encode outcome: %w", err)
+	}
+	key := w.q.doneKey(entry)
+	ok, err := w.q.rdb.SetNX(ctx, key, b, w.q.opts.RecordTTL).Result()
+	if err != nil {
+		return ev, unavailable(ctx, "record outcome", err)
+	}
+	if ok {
+		return ev, nil
+	}
+	s, err := w.q.rdb.Get(ctx, key).Result()
+	if err != nil {
+		return ev, unavailable(ctx, "read outcome", err)
+	}
+	var prev event
+	if err := json.Unmarshal([]byte(s), &prev); err != nil {
+		return ev, fmt.Errorf("decode outcome: %w", err)
+	}
+	return prev, nil
+}
+
+// savedReply looks for msg's turn in the session history and returns the
+// reply saved after it.
+func (w *Worker) savedReply(ctx context.Context, msg conversation.Message) (conversation.Reply, bool, error) {
+	if w.history == nil {
+		return conversation.Reply{}, false, nil
+	}
+	turns, err := w.history.History(ctx, msg.Address.SessionID())
+	if err != nil {
+		return conversation.Reply{}, false, err
+	}
+	for i, t := range turns {
+		if t.Role == "user" && (t.MessageID == msg.ID || strings.HasPrefix(t.MessageID, msg.ID+"#r")) &&
+			i+1 < len(turns) && turns[i+1].Role == "assistant" {
+			a := turns[i+1]
+			return conversation.Reply{Address: msg.Address, Text: a.Text, Citations: a.Citations}, true, nil
+		}
+	}
+	return conversation.Reply{}, false, nil
+}
+
+// waitTurn waits until the session's messages before seq are finished,
+// for at most Options.OrderWait.
+func (w *Worker) waitTurn(ctx context.Context, session string, seq int64) error {
+	if seq <= 1 {
+		return nil
+	}
+	deadline := time.Now().Add(w.q.opts.OrderWait)
+	pause := 10 * time.Millisecond
+	for {
+		done, err := w.q.rdb.HGet(ctx, w.q.orderKey(session), "done").Int64()
+		if errors.Is(err, redis.Nil) {
+			done, err = 0, nil
+		}
+		if err == nil && done >= seq-1 {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("wait for message %d of session: finished %d", seq-1, done)
+		}
+		sleep(ctx, pause)
+		pause = min(2*pause, 250*time.Millisecond)
+	}
+}
+
+var finishScript = redis.NewScript(`
+local d = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
+if d < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'done', ARGV[1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`)
+
+// finish records that the session's message seq is finished.
+func (q *Queue) finish(ctx context.Context, session string, seq int64) error {
+	if seq <= 0 {
+		return nil
+	}
+	err := finishScript.Run(ctx, q.rdb, []string{q.orderKey(session)}, seq, DefaultOrderTTL.Milliseconds()).Err()
+	if err != nil {
+		return unavailable(ctx, "finish message", err)
+	}
+	return nil
+}
+
+// ack acknowledges and deletes a finished job.
+func (w *Worker) ack(ctx context.Context, entry string) {
+	pipe := w.q.rdb.TxPipeline()
+	pipe.XAck(ctx, w.q.jobs, group, entry)
+	pipe.XDel(ctx, w.q.jobs, entry)
+	if _, err := pipe.Exec(ctx); err != nil {
+		w.q.log.Warn("acknowledge job", "entry", entry, "err", err)
+	}
+}
+
+// heartbeat keeps entry's idle time low while the job runs, so that only
+// the jobs of dead workers are claimed.
+func (w *Worker) heartbeat(ctx context.Context, entry string) {
+	every := w.q.opts.ClaimAfter / 3
+	for {
+		sleep(ctx, every)
+		if ctx.Err() != nil {
+			return
+		}
+		w.q.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
+			Stream: w.q.jobs, Group: group, Consumer: w.consumer, MinIdle: 0, Messages: []string{entry},
+		})
+	}
+}
+
+// sender is the Sender a worker gives the pipeline: deltas go straight
+// to the gateway, the reply is recorded and then sent.
+type sender struct {
+	w        *Worker
+	j        job
+	entry    string
+	recorded bool // set by Send once the outcome is recorded and sent
+}
+
+var _ conversation.Streamer = (*sender)(nil)
+
+func (s *sender) Delta(ctx context.Context, _ conversation.Address, text string) error {
+	if !s.j.Stream {
+		return nil
+	}
+	return s.w.q.publish(ctx, s.j.Gateway, event{Req: s.j.Req, Kind: kindDelta, Text: text})
+}
+
+func (s *sender) Send(ctx context.Context, r conversation.Reply) error {
+	ev, err := s.w.record(ctx, &s.j, s.entry, event{Req: s.j.Req, Kind: kindReply, Reply: &r})
+	if err != nil {
+		return err
+	}
+	if err := s.w.q.publish(ctx, s.j.Gateway, ev); err != nil {
+		return err
+	}
+	s.recorded = true
+	return nil
+}
