@@ -26,7 +26,7 @@ type chatFormat struct {
 
 func (f chatFormat) whole(text, finish string, u *Usage, g *Grounding) any {
 	return ChatCompletion{
-		ID: f.id, Object: objectChat, Created: f.created, Model: f.a.opts.ModelName, SystemFingerprint: f.a.fingerprint,
+		Header:  f.a.header(f.id, objectChat, f.created),
 		Choices: []ChatChoice{{Index: 0, Message: ChatMessage{Role: "assistant", Content: text}, Logprobs: null, FinishReason: finish}},
 		Usage:   u, Switchboard: g,
 	}
@@ -34,7 +34,7 @@ func (f chatFormat) whole(text, finish string, u *Usage, g *Grounding) any {
 
 func (f chatFormat) chunk(d Delta, finish *string, g *Grounding) any {
 	return f.withUsage(&ChatChunk{
-		ID: f.id, Object: objectChatChunk, Created: f.created, Model: f.a.opts.ModelName, SystemFingerprint: f.a.fingerprint,
+		Header:  f.a.header(f.id, objectChatChunk, f.created),
 		Choices: []ChunkChoice{{Index: 0, Delta: d, Logprobs: null, FinishReason: finish}}, Switchboard: g,
 	}, nil)
 }
@@ -62,7 +62,7 @@ func (f chatFormat) last(finish string, g *Grounding) any { return f.chunk(Delta
 
 func (f chatFormat) usage(u *Usage) any {
 	return f.withUsage(&ChatChunk{
-		ID: f.id, Object: objectChatChunk, Created: f.created, Model: f.a.opts.ModelName, SystemFingerprint: f.a.fingerprint,
+		Header:  f.a.header(f.id, objectChatChunk, f.created),
 		Choices: []ChunkChoice{},
 	}, u)
 }
@@ -84,7 +84,7 @@ type textChunkUsage struct {
 
 func (f textFormat) object(choices []TextChoice, u *Usage) *TextCompletion {
 	return &TextCompletion{
-		ID: f.id, Object: objectText, Created: f.created, Model: f.a.opts.ModelName, SystemFingerprint: f.a.fingerprint,
+		Header:  f.a.header(f.id, objectText, f.created),
 		Choices: choices, Usage: u,
 	}
 }
@@ -112,4 +112,9 @@ func (f textFormat) last(finish string, _ *Grounding) any {
 
 func (f textFormat) usage(u *Usage) any {
 	return f.streamed(f.object([]TextChoice{}, nil), u)
+}
+
+// header starts a response object.
+func (a *API) header(id, object string, created int64) Header {
+	return Header{ID: id, Object: object, Created: created, Model: a.opts.ModelName, SystemFingerprint: a.fingerprint}
 }

@@ -31,7 +31,6 @@ func (s *sseWriter) start() {
 	h := s.w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no") // keep reverse proxies from buffering the stream
 	s.w.WriteHeader(http.StatusOK)
 }

@@ -102,16 +102,21 @@ func newUsage(prompt, completion int) *Usage {
 	return &Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 }
 
+// Header is what every response object starts with.
+type Header struct {
+	ID                string `json:"id"` // "chatcmpl-…" or "cmpl-…", the same in every chunk of a stream
+	Object            string `json:"object"`
+	Created           int64  `json:"created"` // Unix seconds
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint"` // "fp_…", derived from the model name
+}
+
 // ChatCompletion is the answer of a non-streamed chat request.
 type ChatCompletion struct {
-	ID                string       `json:"id"`
-	Object            string       `json:"object"`
-	Created           int64        `json:"created"`
-	Model             string       `json:"model"`
-	SystemFingerprint string       `json:"system_fingerprint"`
-	Choices           []ChatChoice `json:"choices"`
-	Usage             *Usage       `json:"usage"`
-	Switchboard       *Grounding   `json:"switchboard,omitempty"`
+	Header
+	Choices     []ChatChoice `json:"choices"`
+	Usage       *Usage       `json:"usage"`
+	Switchboard *Grounding   `json:"switchboard,omitempty"`
 }
 
 // ChatChoice is one choice of a ChatCompletion.
@@ -130,13 +135,9 @@ type ChatMessage struct {
 
 // ChatChunk is one event of a streamed chat response.
 type ChatChunk struct {
-	ID                string        `json:"id"`
-	Object            string        `json:"object"`
-	Created           int64         `json:"created"`
-	Model             string        `json:"model"`
-	SystemFingerprint string        `json:"system_fingerprint"`
-	Choices           []ChunkChoice `json:"choices"`
-	Switchboard       *Grounding    `json:"switchboard,omitempty"`
+	Header
+	Choices     []ChunkChoice `json:"choices"`
+	Switchboard *Grounding    `json:"switchboard,omitempty"`
 }
 
 // ChunkChoice is the one choice of a ChatChunk.
@@ -156,13 +157,9 @@ type Delta struct {
 // TextCompletion is the answer of a legacy completion request, streamed
 // or not (each chunk has the same shape).
 type TextCompletion struct {
-	ID                string       `json:"id"`
-	Object            string       `json:"object"`
-	Created           int64        `json:"created"`
-	Model             string       `json:"model"`
-	SystemFingerprint string       `json:"system_fingerprint"`
-	Choices           []TextChoice `json:"choices"`
-	Usage             *Usage       `json:"usage,omitempty"`
+	Header
+	Choices []TextChoice `json:"choices"`
+	Usage   *Usage       `json:"usage,omitempty"`
 }
 
 // TextChoice is one choice of a TextCompletion.
