@@ -125,10 +125,22 @@ type ConversationConfig struct {
 	Workers int `yaml:"workers"`
 }
 
-// RedisConfig is the Redis session store (used when REDIS_URL is set).
+// RedisConfig is the Redis session store (used when REDIS_URL is set)
+// and the work queue between gateway and worker replicas (serve --role).
 type RedisConfig struct {
 	// Prefix starts every key. Empty means "sb".
 	Prefix string `yaml:"prefix"`
+	// QueueMaxAge is the age of the oldest queued message past which
+	// gateways answer 503 "busy, please retry". Zero means 30s.
+	QueueMaxAge time.Duration `yaml:"queue_max_age"`
+	// QueueMaxLen caps the queue; gateways refuse messages at this
+	// length. Zero means 100000.
+	QueueMaxLen int64 `yaml:"queue_max_len"`
+	// QueueClaimAfter is how long a message taken by a worker that
+	// stopped answering waits before another worker takes it over. It
+	// must exceed nothing else: live workers keep their messages. Zero
+	// means 30s.
+	QueueClaimAfter time.Duration `yaml:"queue_claim_after"`
 }
 
 // WebConfig is the web channel.
