@@ -19,7 +19,8 @@ type FAQEntry struct {
 var faqListKeys = []string{"faq", "faqs", "questions", "entries", "items"}
 
 // parseFAQ reads a JSON or YAML FAQ file: a list of {question, answer}
-// objects, or an object holding such a list under one of faqListKeys.
+// objects ("q"/"title" and "a"/"body"/"text" are accepted too), or an
+// object holding such a list under one of faqListKeys or as its only list.
 func parseFAQ(name string, data []byte, maxEntries int) ([]FAQEntry, error) {
 	var raw any
 	var err error
@@ -32,15 +33,8 @@ func parseFAQ(name string, data []byte, maxEntries int) ([]FAQEntry, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidFAQ, err)
 	}
 	list, ok := raw.([]any)
-	if !ok {
-		if m, isMap := raw.(map[string]any); isMap {
-			for _, k := range faqListKeys {
-				if l, found := m[k].([]any); found {
-					list, ok = l, true
-					break
-				}
-			}
-		}
+	if m, isMap := raw.(map[string]any); isMap {
+		list, ok = faqList(m)
 	}
 	if !ok {
 		return nil, fmt.Errorf("%w: want a list of {question, answer} objects", ErrInvalidFAQ)
@@ -54,13 +48,32 @@ func parseFAQ(name string, data []byte, maxEntries int) ([]FAQEntry, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: entry %d is not an object", ErrInvalidFAQ, i+1)
 		}
-		q, a := field(m, "question", "q"), field(m, "answer", "a")
+		q, a := field(m, "question", "q", "title"), field(m, "answer", "a", "body", "text")
 		if q == "" || a == "" {
 			return nil, fmt.Errorf("%w: entry %d needs a non-empty question and answer", ErrInvalidFAQ, i+1)
 		}
 		entries = append(entries, FAQEntry{Question: q, Answer: a})
 	}
 	return entries, nil
+}
+
+// faqList finds the entries of an FAQ file that is an object: the list
+// under one of faqListKeys, or its only list.
+func faqList(m map[string]any) ([]any, bool) {
+	for _, k := range faqListKeys {
+		if l, ok := m[k].([]any); ok {
+			return l, true
+		}
+	}
+	var only []any
+	lists := 0
+	for _, v := range m {
+		if l, ok := v.([]any); ok {
+			only = l
+			lists++
+		}
+	}
+	return only, lists == 1
 }
 
 // field returns the first string value of m under one of names.

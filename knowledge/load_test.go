@@ -100,6 +100,7 @@ Third.
 			fs: fstest.MapFS{
 				"faq.yaml":        file("- question: Do you ship to Norway?\n  answer: Yes, in 4 days.\n- q: Is it free?\n  a: No.\n"),
 				"more/faq.json":   file(`{"faqs": [{"question": "Can I pay by **card**?", "answer": "Yes."}]}`),
+				"more/help.yml":   file("version: 2\nitems_v2:\n  - title: Where is my parcel?\n    body: Track it in the app.\n"),
 				".hidden.md":      file("# Hidden\n\ntext"),
 				".git/config.md":  file("# Git\n\ntext"),
 				"logo.png":        file("\x89PNG"),
@@ -109,6 +110,7 @@ Third.
 				{"faq.yaml", "Do you ship to Norway?", "", "faq.yaml#do-you-ship-to-norway"},
 				{"faq.yaml", "Is it free?", "", "faq.yaml#is-it-free"},
 				{"more/faq.json", "Can I pay by card?", "", "more/faq.json#can-i-pay-by-card"},
+				{"more/help.yml", "Where is my parcel?", "", "more/help.yml#where-is-my-parcel"},
 				{"notes/README.MD", "Notes", "", "notes/README.MD"},
 			},
 		},
@@ -194,6 +196,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"file over limit", fstest.MapFS{"ok.md": file("# ok"), "big.md": file(strings.Repeat("a", 101))}, LoadOptions{MaxFileBytes: 100}, ErrFileTooLarge, "big.md"},
 		{"FAQ not a list", fstest.MapFS{"faq.yaml": file("question: a\nanswer: b\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
+		{"FAQ two lists", fstest.MapFS{"faq.yaml": file("x: [1]\ny: [2]\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
 		{"FAQ bad json", fstest.MapFS{"f/faq.json": file(`[{"question": "a",`)}, LoadOptions{}, ErrInvalidFAQ, "f/faq.json"},
 		{"FAQ bad yaml", fstest.MapFS{"faq.yml": file("- question: [unclosed\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yml"},
 		{"FAQ missing answer", fstest.MapFS{"faq.json": file(`[{"question": "a", "answer": "b"}, {"question": "c"}]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
