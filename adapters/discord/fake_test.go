@@ -37,6 +37,9 @@ type fakeDiscord struct {
 	seq        int                                           // guarded by mu
 	nextID     int                                           // guarded by mu
 	channels   map[string]string                             // guarded by mu: GET /channels/{id} answers
+	silent     bool                                          // guarded by mu: the gateway never says HELLO
+	closeCode  int                                           // guarded by mu: close the gateway with this code after IDENTIFY
+	dials      int                                           // guarded by mu: gateway connections accepted
 
 	changed chan struct{} // signalled on every request and gateway step
 	done    chan struct{} // closed by close: stops gateway loops
@@ -209,6 +212,24 @@ func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
 	f.wg.Add(1)
 	defer f.wg.Done()
 	defer c.Close()
+	f.mu.Lock()
+	f.dials++
+	silent, closeCode := f.silent, f.closeCode
+	f.mu.Unlock()
+	f.signal()
+	if silent {
+		// Hold the connection open without a word until the client or
+		// the test gives up.
+		go func() {
+			<-f.done
+			c.Close()
+		}()
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
 	var wmu sync.Mutex
 	write := func(v string) error {
 		wmu.Lock()
@@ -223,6 +244,10 @@ func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
 		D  json.RawMessage `json:"d"`
 	}
 	if err := c.ReadJSON(&first); err != nil {
+		return
+	}
+	if closeCode != 0 {
+		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(closeCode, "refused"))
 		return
 	}
 	f.mu.Lock()

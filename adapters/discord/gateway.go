@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +36,7 @@ func (a *Adapter) runGateway(ctx context.Context) error {
 	conns := &connSet{m: make(map[net.Conn]bool)}
 	defer conns.closeAll()
 	dropped := make(chan struct{}, 1)
-	gw, err := a.newGatewaySession(conns, dropped)
+	gw, err := a.newGatewaySession(ctx, conns, dropped)
 	if err != nil {
 		return err
 	}
@@ -75,12 +77,18 @@ func closeGateway(gw *discordgo.Session, conns *connSet) {
 }
 
 // newGatewaySession returns a session for the gateway with the adapter's
-// event handlers; a Disconnect signals dropped.
-func (a *Adapter) newGatewaySession(conns *connSet, dropped chan<- struct{}) (*discordgo.Session, error) {
+// event handlers; a Disconnect signals dropped. Its REST calls (GET
+// /gateway, which Open makes without a context) end when ctx is done.
+func (a *Adapter) newGatewaySession(ctx context.Context, conns *connSet, dropped chan<- struct{}) (*discordgo.Session, error) {
 	gw, err := newSession(a.opts.BotToken, a.opts.APIURL, a.opts.HTTPClient)
 	if err != nil {
 		return nil, err
 	}
+	next := gw.Client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	gw.Client = &http.Client{Timeout: gw.Client.Timeout, Transport: ctxTransport{ctx: ctx, next: next}}
 	d := *a.opts.Dialer
 	d.NetDialContext = conns.dialer(a.opts.Dialer)
 	gw.Dialer = &d
@@ -134,7 +142,7 @@ func (a *Adapter) open(ctx context.Context, gw *discordgo.Session, conns *connSe
 			return gw, fmt.Errorf("open discord gateway: %w", err)
 		case errors.As(err, &ce) && freshCloseCodes[ce.Code]:
 			a.log.Warn("discord gateway session cannot be resumed; identifying anew", "code", ce.Code)
-			fresh, nerr := a.newGatewaySession(conns, dropped)
+			fresh, nerr := a.newGatewaySession(ctx, conns, dropped)
 			if nerr != nil {
 				return gw, nerr
 			}
@@ -165,6 +173,39 @@ func openCtx(ctx context.Context, gw *discordgo.Session, conns *connSet) error {
 		conns.closeAll()
 		return <-done
 	}
+}
+
+// ctxTransport ends its requests when ctx is done.
+type ctxTransport struct {
+	ctx  context.Context
+	next http.RoundTripper
+}
+
+func (t ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	stop := context.AfterFunc(t.ctx, cancel)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		stop()
+		cancel()
+		return nil, err
+	}
+	// The body is read after RoundTrip returns: cancel when it is closed.
+	resp.Body = &cancelBody{ReadCloser: resp.Body, done: func() { stop(); cancel() }}
+	return resp, nil
+}
+
+// cancelBody calls done once when closed.
+type cancelBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
 }
 
 // A connSet tracks the gateway's TCP connections, so that a handshake

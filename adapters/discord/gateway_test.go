@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 
 	"github.com/switchboard/switchboard/conversation"
 )
@@ -427,4 +429,85 @@ func TestOutageFailsFast(t *testing.T) {
 	if err := errs[BreakerFailures]; !errors.Is(err, ErrDiscordDown) {
 		t.Errorf("send after %d failures = %v, want ErrDiscordDown", BreakerFailures, err)
 	}
+}
+
+// Discord refusing the bot for good (bad token, disallowed intents) ends
+// Run with an error instead of reconnecting forever.
+func TestGatewayFatalClose(t *testing.T) {
+	for _, code := range []int{4004, 4014} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			f := newFakeDiscord(t)
+			f.mu.Lock()
+			f.closeCode = code
+			f.mu.Unlock()
+			a, err := New(Options{Handler: &fakeHandler{}, BotToken: "tok", APIURL: f.srv.URL, Logger: testLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err = a.Run(ctx)
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != code {
+				t.Errorf("Run = %v, want a close error %d", err, code)
+			}
+			f.close()
+			checkNoLeaks(t)
+		})
+	}
+}
+
+// A gateway that accepts the connection and says nothing does not hold
+// Run after its ctx is done.
+func TestGatewaySilentServer(t *testing.T) {
+	f := newFakeDiscord(t)
+	f.mu.Lock()
+	f.silent = true
+	f.mu.Unlock()
+	a, err := New(Options{Handler: &fakeHandler{}, BotToken: "tok", APIURL: f.srv.URL, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	f.waitFor("a dial", func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.dials > 0
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run still blocked 5 s after cancel")
+	}
+	f.close()
+	checkNoLeaks(t)
+}
+
+// An unreachable Discord is retried with backoff until ctx is done.
+func TestGatewayUnreachable(t *testing.T) {
+	f := newFakeDiscord(t)
+	f.hook(func(w http.ResponseWriter, r fakeReq) bool {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	})
+	a, err := New(Options{Handler: &fakeHandler{}, BotToken: "tok", APIURL: f.srv.URL, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := a.Run(ctx); err != nil {
+		t.Errorf("Run = %v, want nil once ctx is done", err)
+	}
+	if n := len(f.requests("GET /api/v9/gateway")); n < 2 {
+		t.Errorf("GET /gateway attempts = %d, want retries", n)
+	}
+	f.close()
+	checkNoLeaks(t)
 }
