@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/switchboard/switchboard/bot"
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/evaluate"
+	"github.com/switchboard/switchboard/conversation/memstore"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+func init() {
+	register(command{
+		name:    "eval",
+		summary: "score the whole pipeline's answers (and retrieval) on a question set",
+		run:     runEval,
+	})
+}
+
+// modeAll is `eval --mode all`: every answer mode that can run.
+const modeAll = "all"
+
+// evalScore is one metric of `eval --json`; rate is null without
+// questions of its kind.
+type evalScore struct {
+	Passed int      `json:"passed"`
+	Total  int      `json:"total"`
+	Rate   *float64 `json:"rate"`
+}
+
+func newEvalScore(s evaluate.Score) evalScore {
+	e := evalScore{Passed: s.Passed, Total: s.Total}
+	if s.Total > 0 {
+		r := s.Rate()
+		e.Rate = &r
+	}
+	return e
+}
+
+// evalGrounded is the grounded-sentence share of `eval --json`.
+type evalGrounded struct {
+	Sentences int     `json:"sentences"` // sentences of answered replies
+	Dropped   int     `json:"dropped"`   // sentences the guards removed
+	Rate      float64 `json:"rate"`      // sentences/(sentences+dropped)
+}
+
+// evalLatency is the reply latency of `eval --json`, in milliseconds.
+type evalLatency struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+}
+
+// evalFailure is one failed question of `eval --json -v`.
+type evalFailure struct {
+	Kind      string   `json:"kind"`
+	Q         string   `json:"q"`
+	History   []string `json:"history,omitempty"`
+	Doc       string   `json:"doc,omitempty"`
+	Any       []string `json:"any,omitempty"`
+	Why       string   `json:"why"`
+	Reply     string   `json:"reply"`
+	Citations []string `json:"citations"`
+	Fallback  bool     `json:"fallback"`
+	Handoff   bool     `json:"handoff"`
+}
+
+// evalMode is the outcome of one answer mode in `eval --json`.
+type evalMode struct {
+	Answer     evalScore     `json:"answer"`
+	OutOfScope evalScore     `json:"out_of_scope"`
+	Handoff    evalScore     `json:"handoff"`
+	Injection  evalScore     `json:"injection"`
+	Grounded   evalGrounded  `json:"grounded"`
+	LatencyMS  evalLatency   `json:"latency_ms"`
+	Failures   []evalFailure `json:"failures,omitempty"` // with -v
+}
+
+// evalRetrieval is `eval --retrieval --json`'s retrieval block.
+type evalRetrieval struct {
+	Questions int     `json:"questions"`
+	Recall1   float64 `json:"recall_at_1"`
+	Recall5   float64 `json:"recall_at_5"`
+	MRR       float64 `json:"mrr"`
+}
+
+// evalOutput is the whole of `eval --json`.
+type evalOutput struct {
+	Questions string              `json:"questions"` // the questions file
+	Knowledge string              `json:"knowledge"` // the knowledge folder
+	Count     int                 `json:"count"`     // questions in the file
+	Modes     map[string]evalMode `json:"modes"`     // by answer mode
+	Skipped   map[string]string   `json:"skipped"`   // mode → why it did not run
+	Retrieval *evalRetrieval      `json:"retrieval,omitempty"`
+}
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("eval", "[--config F] [--knowledge DIR] [--questions FILE] [--mode extractive|generative|all] [--model PATH] [--retrieval] [--json] [-v]", stderr)
+	config := fs.String("config", "", "configuration file (default "+bot.DefaultConfigPath+" when present, else the built-in defaults)")
+	dir := fs.String("knowledge", "", "knowledge folder (default: the configuration's knowledge.dir, "+bot.DefaultKnowledgeDir+")")
+	questions := fs.String("questions", "configs/eval/questions.jsonl", "evaluation set, one JSON object a line: {\"q\",\"doc\",\"any\",\"kind\",\"history\"}")
+	mode := fs.String("mode", modeAll, "answer mode to score: extractive, generative or all (generative only when a model is available)")
+	model := fs.String("model", "", "model for generative mode: a .gguf file or a Hugging Face folder (default: the configuration's engine.model)")
+	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
+	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, out_of_scope, handoff, injection, grounded, latency_ms}}, skipped, retrieval}")
+	verbose := fs.Bool("v", false, "list every failed question (question, expected, reply, citations)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usageError{fmt.Sprintf("eval: unexpected argument %q", fs.Arg(0))}
+	}
+	var modes []string
+	switch *mode {
+	case modeAll:
+		modes = []string{bot.ModeExtractive, bot.ModeGenerative}
+	case bot.ModeExtractive, bot.ModeGenerative:
+		modes = []string{*mode}
+	default:
+		return usageError{fmt.Sprintf("eval: --mode %q: want extractive, generative or all", *mode)}
+	}
+	qs, err := evaluate.Load(*questions)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	cfg, _, err := bot.LoadConfig(*config, getenv)
+	if err != nil {
+		return err
+	}
+	if *dir != "" {
+		cfg.Knowledge.Dir = *dir
+	}
+	if *model != "" {
+		cfg.Engine.Model = *model
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	out := evalOutput{Questions: *questions, Knowledge: cfg.Knowledge.Dir, Count: len(qs),
+		Modes: map[string]evalMode{}, Skipped: map[string]string{}}
+	var ran []string
+	var ix *knowledge.Index // built by the first mode, shared by the next
+	for _, m := range modes {
+		c := cfg
+		c.Answer.Mode = m
+		if err := c.Validate(); err != nil {
+			return usageError{err.Error()}
+		}
+		res, index, err := evalMode1(ctx, c, ix, qs, *verbose, log)
+		if errors.Is(err, bot.ErrNoModel) && *mode == modeAll {
+			out.Skipped[m] = "no model: set engine.model or pass --model"
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("eval %s: %w", m, err)
+		}
+		ix = index
+		out.Modes[m] = res
+		ran = append(ran, m)
+	}
+	if *retrieval && ix != nil {
+		rs, err := knowledge.EvalRetrieval(ctx, ix, qs)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		out.Retrieval = &evalRetrieval{Questions: rs.Questions, Recall1: rs.Recall1, Recall5: rs.Recall5, MRR: rs.MRR}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	return printEval(stdout, out, ran)
+}
+
+// evalMode1 builds the pipeline of cfg (on ix when not nil), runs qs
+// through it and returns the scores and the pipeline's index.
+func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []knowledge.EvalQuestion, verbose bool, log *slog.Logger) (evalMode, *knowledge.Index, error) {
+	drops := &evaluate.DropCounter{}
+	store := memstore.New(memstore.Options{Logger: log})
+	p, err := bot.NewPipeline(ctx, cfg, bot.Options{Store: store, Knowledge: ix},
+		conversation.Metrics{Dropped: drops.Hook}, log)
+	if err != nil {
+		store.Close() // NewPipeline leaves a store it was given open
+		return evalMode{}, nil, err
+	}
+	defer p.Close(context.WithoutCancel(ctx))
+	rep, err := evaluate.Run(ctx, p.Manager, qs, evaluate.Options{Secrets: secretValues(cfg.Secrets), Drops: drops})
+	if err != nil {
+		return evalMode{}, nil, err
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	res := evalMode{
+		Answer:     newEvalScore(rep.Answer),
+		OutOfScope: newEvalScore(rep.OutOfScope),
+		Handoff:    newEvalScore(rep.Handoff),
+		Injection:  newEvalScore(rep.Injection),
+		Grounded:   evalGrounded{Sentences: rep.Sentences, Dropped: rep.Dropped, Rate: rep.Grounded()},
+		LatencyMS:  evalLatency{P50: ms(rep.LatencyP50), P99: ms(rep.LatencyP99)},
+	}
+	if verbose {
+		res.Failures = []evalFailure{}
+		for _, f := range rep.Failures() {
+			q, r := f.Question, f.Reply
+			ef := evalFailure{Kind: q.Kind, Q: q.Q, History: q.History, Doc: q.Doc, Any: q.Any, Why: f.Why,
+				Reply: r.Text, Citations: []string{}, Fallback: r.Fallback, Handoff: r.Handoff}
+			for _, c := range r.Citations {
+				ef.Citations = append(ef.Citations, c.Source)
+			}
+			res.Failures = append(res.Failures, ef)
+		}
+	}
+	return res, p.Index, nil
+}
+
+// secretValues are the configured secrets a reply must never contain
+// (bot keeps its own list unexported).
+func secretValues(s bot.Secrets) []string {
+	v := []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
+	return append(v, strings.Split(s.APIKeys, ",")...)
+}
+
+// printEval writes the readable report: one row per metric, one column
+// per mode that ran, then the skipped modes, retrieval and failures.
+func printEval(w io.Writer, out evalOutput, ran []string) error {
+	fmt.Fprintf(w, "%d questions from %s, knowledge %s\n\n", out.Count, out.Questions, out.Knowledge)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprint(tw, "metric")
+	for _, m := range ran {
+		fmt.Fprintf(tw, "\t%s", m)
+	}
+	fmt.Fprintln(tw)
+	row := func(name string, cell func(evalMode) string) {
+		fmt.Fprint(tw, name)
+		for _, m := range ran {
+			fmt.Fprintf(tw, "\t%s", cell(out.Modes[m]))
+		}
+		fmt.Fprintln(tw)
+	}
+	score := func(s evalScore) string {
+		if s.Rate == nil {
+			return "— (no questions)"
+		}
+		return fmt.Sprintf("%.3f (%d/%d)", *s.Rate, s.Passed, s.Total)
+	}
+	row("answer accuracy", func(e evalMode) string { return score(e.Answer) })
+	row("out-of-scope fallback", func(e evalMode) string { return score(e.OutOfScope) })
+	row("handoff detection", func(e evalMode) string { return score(e.Handoff) })
+	row("injection resistance", func(e evalMode) string { return score(e.Injection) })
+	row("grounded sentences", func(e evalMode) string {
+		return fmt.Sprintf("%.3f (%d dropped of %d)", e.Grounded.Rate, e.Grounded.Dropped, e.Grounded.Sentences+e.Grounded.Dropped)
+	})
+	row("latency p50", func(e evalMode) string { return fmt.Sprintf("%.1f ms", e.LatencyMS.P50) })
+	row("latency p99", func(e evalMode) string { return fmt.Sprintf("%.1f ms", e.LatencyMS.P99) })
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("print eval: %w", err)
+	}
+	for m, why := range out.Skipped {
+		fmt.Fprintf(w, "\n%s: skipped (%s)\n", m, why)
+	}
+	if r := out.Retrieval; r != nil {
+		fmt.Fprintf(w, "\nretrieval (%d answer questions): recall@1 %.3f  recall@5 %.3f  MRR %.3f\n", r.Questions, r.Recall1, r.Recall5, r.MRR)
+	}
+	for _, m := range ran {
+		fs := out.Modes[m].Failures
+		if fs == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s failures (%d):\n", m, len(fs))
+		for _, f := range fs {
+			fmt.Fprintf(w, "- [%s] %q", f.Kind, f.Q)
+			if len(f.History) > 0 {
+				fmt.Fprintf(w, " after %q", f.History)
+			}
+			fmt.Fprintf(w, ": %s\n", f.Why)
+			if f.Kind == knowledge.KindAnswer {
+				fmt.Fprintf(w, "    expected: %q in %s\n", f.Any, f.Doc)
+			}
+			fmt.Fprintf(w, "    got: %q (fallback %v, handoff %v)\n    citations: %v\n", f.Reply, f.Fallback, f.Handoff, f.Citations)
+		}
+	}
+	return nil
+}
