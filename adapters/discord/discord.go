@@ -146,7 +146,8 @@ type Options struct {
 	// rewrite.
 	HTTPClient *http.Client
 	// Dialer dials the gateway websocket. Nil means a dialer with a 10 s
-	// handshake timeout.
+	// handshake timeout. Its NetDialContext (if any) is wrapped so that
+	// the handshake has a deadline and Run can cut a hung connection.
 	Dialer *websocket.Dialer
 
 	// MaxBodyBytes bounds an interaction body (413 above). Zero or less
