@@ -41,7 +41,7 @@ type State struct {
 	keys, values []float32
 
 	mm   matmulTask
-	xq   tensor.Q8 // the input of a Q8_0/Q4_0 product, quantized
+	xq   tensor.Q8 // the input of a product with quantized weights, quantized
 	attn attentionTask
 	done sync.WaitGroup // for the pool
 }
@@ -223,7 +223,7 @@ func (s *State) norm(out, x, w, b []float32) {
 func (s *State) matmul(out, x []float32, w tensor.Tensor, batch int) {
 	s.mm = matmulTask{out: out, x: x, w: w, batch: batch}
 	if tensor.QuantizeQ8(w.Type) {
-		s.xq.Quantize(x[:batch*w.Shape[1]], w.Shape[1])
+		s.xq.Quantize(w.Type, x[:batch*w.Shape[1]], w.Shape[1])
 		s.mm.q = &s.xq
 	}
 	// Give each thread at least ~64k multiply-adds.

@@ -244,10 +244,10 @@ func equalInts(a, b []int) bool {
 // TestMatchesLlamaCpp compares quantized files with llama.cpp's logits for
 // the same file. llama.cpp quantizes the activations to 8 bits before its
 // quantized dot products (Q8_0 for Q4_0/Q8_0, Q8_K for K-quants); we do the
-// same for Q8_0/Q4_0 (tensor.DotQ8) but not yet for K-quants, and
-// llama.cpp keeps its KV cache in float16 where ours is float32, so logits
-// still differ by rounding. Measured: up to 0.057
-// for q8_0 (logits up to ~3) and 0.24 for the K-quant files (logits up to
+// same (tensor.DotQ8) for all but Q5_K, but llama.cpp keeps its KV cache
+// in float16 where ours is float32, so logits still differ by rounding.
+// Measured: up to 0.057 for q8_0 (logits up to ~3) and 0.23 for the K-quant
+// files (0.24 with float activations; logits up to
 // ~5.5), where weight quantization itself moves llama.cpp's logits by
 // 0.8 (Q6_K) to 2.9 (Q4_0) from its f32 file: the tolerances (0.08, 0.3)
 // are a little above the measured activation-rounding differences and far

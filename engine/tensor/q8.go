@@ -6,37 +6,53 @@ import (
 	"math"
 )
 
-// Q8 holds a batch of activation vectors quantized to 8 bits per value in
-// blocks of QK, as ggml's Q8_0: each block has a scale d (rounded to
-// float16, as ggml stores it) and 32 values q with x ≈ d·q. Quantizing the
-// vector once per matrix-vector product lets DotQ8 multiply Q8_0 and Q4_0
-// weight rows with integer arithmetic on the stored quants, as llama.cpp
-// does. The zero value is ready to use; buffers grow to the largest batch
-// and are reused, so a steady decode loop does not allocate.
+// Q8 holds a batch of activation vectors quantized to 8 bits per value,
+// in the layout ggml pairs with a weight type: Q8_0 blocks of 32 values
+// (scale rounded to float16, as ggml stores it) for Q8_0 and Q4_0 rows,
+// Q8_K blocks of 256 (float32 scale, plus the sum of every 16 quants) for
+// Q4_K and Q6_K rows. Each block has a scale d and quants q with x ≈ d·q,
+// d = max|x|/127. Quantizing the vector once per matrix-vector product
+// lets DotQ8 multiply weight rows with integer arithmetic on the stored
+// quants, as llama.cpp does. The zero value is ready to use; buffers grow
+// to the largest batch and are reused, so a steady decode loop does not
+// allocate.
 type Q8 struct {
-	n int       // values per vector
-	q []int8    // quants, vector after vector
-	d []float32 // one scale per block
+	n    int       // values per vector
+	bs   int       // values per block: QK or QKK
+	q    []int8    // quants, vector after vector
+	d    []float32 // one scale per block
+	bsum []int32   // Q8_K: the sum of each 16 quants
 }
 
 // QuantizeQ8 reports whether DotQ8 handles rows of type t.
-func QuantizeQ8(t Type) bool { return t == Q8_0 || t == Q4_0 }
+func QuantizeQ8(t Type) bool { return t == Q8_0 || t == Q4_0 || t == Q4_K || t == Q6_K }
 
-// Quantize stores x, len(x)/n vectors of n values (n a multiple of QK),
-// replacing what a held. Each block gets d = max|x|/127 and
-// q = round(x/d), ggml's quantize_row_q8_0.
-func (a *Q8) Quantize(x []float32, n int) {
-	if n <= 0 || n%QK != 0 || len(x)%n != 0 {
-		panic(fmt.Errorf("quantize q8: %w: %d values in vectors of %d", ErrShape, len(x), n))
+// q8Block returns the activation block size DotQ8 uses with rows of t.
+func q8Block(t Type) int {
+	if t == Q4_K || t == Q6_K {
+		return QKK
 	}
-	a.n = n
+	return QK
+}
+
+// Quantize stores x, len(x)/n vectors of n values each, in the layout
+// rows of type t (see QuantizeQ8) are multiplied with, replacing what a
+// held. n must be a multiple of t's block size; Quantize panics with
+// ErrShape if it is not.
+func (a *Q8) Quantize(t Type, x []float32, n int) {
+	bs := q8Block(t)
+	if !QuantizeQ8(t) || n <= 0 || n%bs != 0 || len(x)%n != 0 {
+		panic(fmt.Errorf("quantize q8 for %v: %w: %d values in vectors of %d", t, ErrShape, len(x), n))
+	}
+	a.n, a.bs = n, bs
 	if cap(a.q) < len(x) {
 		a.q = make([]int8, len(x))
 		a.d = make([]float32, len(x)/QK)
+		a.bsum = make([]int32, len(x)/16)
 	}
-	a.q, a.d = a.q[:len(x)], a.d[:len(x)/QK]
+	a.q, a.d = a.q[:len(x)], a.d[:len(x)/bs]
 	for b := range a.d {
-		xs := x[b*QK : b*QK+QK : b*QK+QK]
+		xs := x[b*bs : b*bs+bs : b*bs+bs]
 		var amax float32
 		for _, v := range xs {
 			amax = max(amax, float32(math.Abs(float64(v))))
@@ -46,10 +62,23 @@ func (a *Q8) Quantize(x []float32, n int) {
 		if d != 0 {
 			id = 1 / d
 		}
-		a.d[b] = f16Table[Float32ToFloat16(d)]
-		qs := a.q[b*QK : b*QK+QK : b*QK+QK]
+		if bs == QK {
+			d = f16Table[Float32ToFloat16(d)]
+		}
+		a.d[b] = d
+		qs := a.q[b*bs : b*bs+bs : b*bs+bs]
 		for j, v := range xs {
 			qs[j] = int8(math.Round(float64(v * id)))
+		}
+	}
+	if bs == QKK {
+		a.bsum = a.bsum[:len(x)/16]
+		for i := range a.bsum {
+			var s int32
+			for _, v := range a.q[16*i : 16*i+16] {
+				s += int32(v)
+			}
+			a.bsum[i] = s
 		}
 	}
 }
@@ -62,29 +91,35 @@ func (a *Q8) Len() int {
 	return len(a.q) / a.n
 }
 
-// DotQ8 returns the dot product of a stored row of type t (Q8_0 or Q4_0,
-// see QuantizeQ8) with vector b of a: Σ_blocks dw·dx·Σ w·q, the inner sums
-// exact in integers. It differs from DotRow on the float vector by the
-// rounding of the activations to 8 bits (relative error per value up to
-// 1/254 of its block's largest magnitude), which is what llama.cpp
-// computes too. It panics with ErrShape if the lengths do not fit.
+// DotQ8 returns the dot product of a stored row of type t (see
+// QuantizeQ8) with vector b of a, which must have been quantized for t:
+// per block, the weight and activation scales times integer sums of the
+// stored quants times the activation quants, exact. It differs from
+// DotRow on the float vector by the rounding of the activations to 8 bits
+// (an error per value of at most half a step, max|x_block|/254), which is
+// what llama.cpp computes too. It panics with ErrShape if the lengths or
+// layouts do not fit.
 func DotQ8(t Type, row []byte, a *Q8, b int) float32 {
 	if !QuantizeQ8(t) {
 		panic(fmt.Errorf("dot q8: %w %v", ErrUnsupported, t))
 	}
 	checkRow(t, row, a.n)
-	if b < 0 || b >= a.Len() {
-		panic(fmt.Errorf("dot q8: %w: vector %d of %d", ErrShape, b, a.Len()))
+	if b < 0 || b >= a.Len() || a.bs != q8Block(t) {
+		panic(fmt.Errorf("dot q8 %v: %w: vector %d of %d in blocks of %d", t, ErrShape, b, a.Len(), a.bs))
 	}
-	nb := a.n / QK
+	nb := a.n / a.bs
 	q, d := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb]
-	if simdOn.Load() {
-		return simdDotQ8(t, row, q, d)
+	switch t {
+	case Q8_0, Q4_0:
+		if simdOn.Load() {
+			return simdDotQ8(t, row, q, d)
+		}
+		if t == Q8_0 {
+			return dotQ8Q8_0(row, q, d)
+		}
+		return dotQ8Q4_0(row, q, d)
 	}
-	if t == Q8_0 {
-		return dotQ8Q8_0(row, q, d)
-	}
-	return dotQ8Q4_0(row, q, d)
+	return dotQ8K(t, row, q, d, a.bsum[b*a.n/16:(b+1)*a.n/16])
 }
 
 func dotQ8Q8_0(row []byte, q []int8, d []float32) float32 {
@@ -115,4 +150,104 @@ func dotQ8Q4_0(row []byte, q []int8, d []float32) float32 {
 		sum += f16Table[binary.LittleEndian.Uint16(blk)] * d[b] * float32(s)
 	}
 	return sum
+}
+
+// q6Order is the order in which the Q6_K sums come out of sumsQ6K: the
+// 16-element sub-block of each.
+var q6Order = [16]int{0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15}
+
+// dotQ8K is DotQ8 for Q4_K and Q6_K rows. The integer sums of quants
+// within each sub-block come from the SIMD kernel or sumsQ4K/sumsQ6K in
+// chunks of up to 16 blocks; the scales and minimums are applied here:
+// Q4_K: d·dx·Σ sc·Σ(u·q) − dmin·dx·Σ m·Σq, Q6_K: d·dx·Σ sc·(Σ(u·q) − 32·Σq).
+func dotQ8K(t Type, row []byte, q []int8, d []float32, bsum []int32) float32 {
+	bb := t.BlockBytes()
+	var sums [16 * 16]int32
+	var total float32
+	for c := 0; c < len(d); c += 16 {
+		nb := min(16, len(d)-c)
+		r, qs := row[c*bb:(c+nb)*bb], q[c*QKK:(c+nb)*QKK]
+		switch {
+		case simdOn.Load():
+			simdSumsK(t, r, qs, nb, sums[:])
+		case t == Q4_K:
+			sumsQ4K(r, qs, nb, sums[:])
+		default:
+			sumsQ6K(r, qs, nb, sums[:])
+		}
+		for k := 0; k < nb; k++ {
+			blk, bs := r[k*bb:(k+1)*bb], bsum[(c+k)*16:(c+k)*16+16]
+			dx := d[c+k]
+			if t == Q4_K {
+				is := sums[8*k : 8*k+8]
+				scales := blk[4:16]
+				var sumi, summ int32
+				for j := 0; j < 8; j++ {
+					sc, m := scaleMinK4(j, scales)
+					sumi += int32(sc) * is[j]
+					summ += int32(m) * (bs[2*j] + bs[2*j+1])
+				}
+				dw := f16Table[binary.LittleEndian.Uint16(blk)] * dx
+				dmin := f16Table[binary.LittleEndian.Uint16(blk[2:])] * dx
+				total += dw*float32(sumi) - dmin*float32(summ)
+				continue
+			}
+			is := sums[16*k : 16*k+16]
+			sc := blk[QKK/2+QKK/4 : QKK/2+QKK/4+16]
+			var sumi int32
+			for j, sb := range q6Order {
+				sumi += int32(int8(sc[sb])) * (is[j] - 32*bs[sb])
+			}
+			total += f16Table[binary.LittleEndian.Uint16(blk[QKK/2+QKK/4+16:])] * dx * float32(sumi)
+		}
+	}
+	return total
+}
+
+// sumsQ4K writes, for each of nb Q4_K blocks, the 8 sums Σ u·q over its
+// 32-element sub-blocks (u the unsigned 4-bit quant).
+func sumsQ4K(row []byte, q []int8, nb int, out []int32) {
+	const bb = 4 + 12 + QKK/2
+	for b := 0; b < nb; b++ {
+		qs := row[b*bb+16 : b*bb+bb]
+		y := q[b*QKK : b*QKK+QKK]
+		for j := 0; j < 4; j++ {
+			var lo, hi int32
+			for l := 0; l < 32; l++ {
+				v := qs[32*j+l]
+				lo += int32(v&0xf) * int32(y[64*j+l])
+				hi += int32(v>>4) * int32(y[64*j+32+l])
+			}
+			out[8*b+2*j], out[8*b+2*j+1] = lo, hi
+		}
+	}
+}
+
+// sumsQ6K writes, for each of nb Q6_K blocks, the 16 sums Σ u·q over its
+// 16-element sub-blocks (u the unsigned 6-bit quant), in q6Order.
+func sumsQ6K(row []byte, q []int8, nb int, out []int32) {
+	const bb = QKK/2 + QKK/4 + QKK/16 + 2
+	for b := 0; b < nb; b++ {
+		blk := row[b*bb : b*bb+bb]
+		y := q[b*QKK : b*QKK+QKK]
+		var s [16]int32 // by sub-block
+		for n := 0; n < 2; n++ {
+			l64, h32 := blk[64*n:64*n+64], blk[QKK/2+32*n:QKK/2+32*n+32]
+			for l := 0; l < 32; l++ {
+				u := [4]byte{
+					l64[l]&0xf | (h32[l]&3)<<4,
+					l64[l+32]&0xf | (h32[l]>>2&3)<<4,
+					l64[l]>>4 | (h32[l]>>4&3)<<4,
+					l64[l+32]>>4 | (h32[l]>>6&3)<<4,
+				}
+				for k, v := range u {
+					e := 128*n + 32*k + l
+					s[e/16] += int32(v) * int32(y[e])
+				}
+			}
+		}
+		for j, sb := range q6Order {
+			out[16*b+j] = s[sb]
+		}
+	}
 }

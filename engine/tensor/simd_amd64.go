@@ -54,3 +54,19 @@ func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 {
 	}
 	return dotQ4_0AVX2(&row[0], &q[0], &d[0], len(d))
 }
+
+//go:noescape
+func sumsQ4KAVX2(row *byte, q *int8, nb int, out *int32)
+
+//go:noescape
+func sumsQ6KAVX2(row *byte, q *int8, nb int, out *int32)
+
+// simdSumsK fills out with the integer sub-block sums of nb K-quant blocks
+// (see sumsQ4K and sumsQ6K).
+func simdSumsK(t Type, row []byte, q []int8, nb int, out []int32) {
+	if t == Q4_K {
+		sumsQ4KAVX2(&row[0], &q[0], nb, &out[0])
+		return
+	}
+	sumsQ6KAVX2(&row[0], &q[0], nb, &out[0])
+}

@@ -8,3 +8,5 @@ const hasAVX2 = false
 func simdDotF32(w, x []float32) float32                           { panic("unreachable") }
 func simdDotF16(h []uint16, x []float32) float32                  { panic("unreachable") }
 func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 { panic("unreachable") }
+
+func simdSumsK(t Type, row []byte, q []int8, nb int, out []int32) { panic("unreachable") }

@@ -63,15 +63,15 @@ func TestSIMDMatchesPortable(t *testing.T) {
 			}
 		}
 	}
-	for _, typ := range []Type{Q8_0, Q4_0} {
-		for _, n := range []int{32, 64, 96, 768, 2048} {
+	for _, typ := range []Type{Q8_0, Q4_0, Q4_K, Q6_K} {
+		for _, n := range []int{256, 768, 2048} {
 			row, w := randRow(t, typ, n, rng)
 			x := make([]float32, 3*n)
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
 			}
 			var a Q8
-			a.Quantize(x, n)
+			a.Quantize(typ, x, n)
 			for b := 0; b < 3; b++ {
 				xb := x[b*n : (b+1)*n]
 				var mag float64
@@ -84,15 +84,16 @@ func TestSIMDMatchesPortable(t *testing.T) {
 				}
 				// Against the float dot product: each x moves by at most
 				// half a quantization step, max|x_block|/254 (plus the
-				// float16 rounding of the scale, 2⁻¹¹ relative).
+				// float16 rounding of a Q8_0 scale, 2⁻¹¹ relative).
 				var bound float64
-				for k := 0; k < n; k += QK {
+				bs := q8Block(typ)
+				for k := 0; k < n; k += bs {
 					var amax float64
-					for _, v := range xb[k : k+QK] {
+					for _, v := range xb[k : k+bs] {
 						amax = max(amax, math.Abs(float64(v)))
 					}
 					var wsum float64
-					for _, v := range w[k : k+QK] {
+					for _, v := range w[k : k+bs] {
 						wsum += math.Abs(float64(v))
 					}
 					bound += wsum * amax * (1.0/254 + 1.0/2048)
@@ -114,10 +115,10 @@ func TestQ8Shapes(t *testing.T) {
 					t.Errorf("Quantize(%d values, n=%d) did not panic", tt.x, tt.n)
 				}
 			}()
-			a.Quantize(make([]float32, tt.x), tt.n)
+			a.Quantize(Q8_0, make([]float32, tt.x), tt.n)
 		}()
 	}
-	a.Quantize(make([]float32, 64), 32)
+	a.Quantize(Q8_0, make([]float32, 64), 32)
 	if got := a.Len(); got != 2 {
 		t.Errorf("Len() = %d, want 2", got)
 	}
@@ -139,7 +140,6 @@ func BenchmarkDot(b *testing.B) {
 		x[i] = float32(rng.NormFloat64())
 	}
 	var a Q8
-	a.Quantize(x, n)
 	for _, simd := range []bool{true, false} {
 		if simd && !hasAVX2 {
 			continue
@@ -154,6 +154,9 @@ func BenchmarkDot(b *testing.B) {
 			row := make([]byte, rb)
 			if err := Quantize(typ, row, v); err != nil {
 				b.Fatal(err)
+			}
+			if QuantizeQ8(typ) {
+				a.Quantize(typ, x, n)
 			}
 			b.Run(fmt.Sprintf("type=%v/path=%s", typ, path), func(b *testing.B) {
 				was := SetSIMD(simd)
