@@ -322,18 +322,14 @@ func snowflake(s string) bool {
 	return true
 }
 
-// buttons returns the reply buttons for the session at a: feedback and,
-// unless the session is already with a human, "Talk to a human".
-func buttons(a conversation.Address, handoff bool) []discordgo.MessageComponent {
-	row := discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+// buttons returns the reply buttons for the session at a: feedback and
+// "Talk to a human". (A handoff reply gets none.)
+func buttons(a conversation.Address) []discordgo.MessageComponent {
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		discordgo.Button{Label: "Helpful", Style: discordgo.SecondaryButton, CustomID: customID(actionHelpful, a), Emoji: &discordgo.ComponentEmoji{Name: "👍"}},
 		discordgo.Button{Label: "Not helpful", Style: discordgo.SecondaryButton, CustomID: customID(actionUnhelpful, a), Emoji: &discordgo.ComponentEmoji{Name: "👎"}},
-	}}
-	if !handoff {
-		row.Components = append(row.Components,
-			discordgo.Button{Label: "Talk to a human", Style: discordgo.PrimaryButton, CustomID: customID(actionHuman, a)})
-	}
-	return []discordgo.MessageComponent{row}
+		discordgo.Button{Label: "Talk to a human", Style: discordgo.PrimaryButton, CustomID: customID(actionHuman, a)},
+	}}}
 }
 
 // PlainText turns the content of a Discord message into what the user

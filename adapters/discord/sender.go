@@ -57,7 +57,7 @@ func (s *sender) Send(ctx context.Context, r conversation.Reply) error {
 	for i, p := range parts {
 		var comps []discordgo.MessageComponent
 		if i == len(parts)-1 && !r.Handoff {
-			comps = buttons(addr, r.Handoff)
+			comps = buttons(addr)
 		}
 		if err := s.post(ctx, p, i == 0, comps); err != nil {
 			return fmt.Errorf("send discord reply: %w", err)
@@ -84,8 +84,8 @@ func (s *sender) hasSent() bool {
 }
 
 // handle runs the Handler for m and tells the user when it fails without
-// a reply: over the rate limit, a human in charge (only when quiet is
-// false), or an error.
+// a reply: over the rate limit, a human in charge (only for a slash
+// command, whose deferred response needs an answer), or an error.
 func (a *Adapter) handle(ctx context.Context, m conversation.Message, s *sender) {
 	err := a.opts.Handler.Handle(ctx, m, s)
 	var text string
