@@ -113,7 +113,7 @@ func (s *pass) forward(logitsOnly bool) float32 {
 	N, d, q, kv := s.B*s.T, c.Dim, c.qdim(), c.kvdim()
 	E := m.embed()
 	x := s.res[0]
-	for r, tok := range s.tokens {
+	for r, tok := range s.tokens[:N] {
 		copy(x[r*d:(r+1)*d], E[int(tok)*d:(int(tok)+1)*d])
 	}
 	for l := range c.Layers {
@@ -139,7 +139,7 @@ func (s *pass) forward(logitsOnly bool) float32 {
 
 	s.active = s.active[:0]
 	s.weightSum = 0
-	for r, wt := range s.weights {
+	for r, wt := range s.weights[:N] {
 		if wt > 0 || logitsOnly {
 			s.active = append(s.active, int32(r))
 			s.weightSum += wt
@@ -257,7 +257,7 @@ func (s *pass) backward(grad []float32) {
 		s.linearBackward(s.dxn, g.wv, s.dv, s.xn1[l], w.wv, N, d, kv, true)
 		s.normBackward(s.dres, g.attnNorm, s.dxn, s.res[l], s.rstd1[l], w.attnNorm)
 	}
-	for r, tok := range s.tokens {
+	for r, tok := range s.tokens[:N] {
 		add(gE[int(tok)*d:(int(tok)+1)*d], s.dres[r*d:(r+1)*d])
 	}
 }

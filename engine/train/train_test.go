@@ -172,9 +172,10 @@ func TestGGUFMatchesEngine(t *testing.T) {
 
 	s := tr.pass
 	ex, _ := ds.Example(99)
-	if err := tr.fillRow(0, ex); err != nil {
+	if err := tr.checkExample(ex); err != nil {
 		t.Fatal(err)
 	}
+	tr.fillRow(0, ex)
 	s.forward(true)
 	st := em.NewState(0)
 	V := smallConfig.Vocab

@@ -75,6 +75,8 @@ type Trainer struct {
 	grad, m1, m2 []float32
 	pool         *pool
 	pass         *pass
+	batch        []Example // the current step's examples
+	opt          adamJob
 	lastNorm     float32
 }
 
@@ -112,45 +114,62 @@ func (t *Trainer) LR(step int) float64 {
 var errTooLong = errors.New("example longer than the sequence")
 
 // fillBatch reads examples from ds at t.Cursor into the pass's rows,
-// skipping examples that do not fit a row and padding the others.
+// skipping examples that do not fit a row. The batch's sequence length is
+// that of its longest example (at most Opts.Seq), so that padding costs
+// little; shorter rows are padded with weight 0.
 func (t *Trainer) fillBatch(ds Dataset) error {
 	s := t.pass
-	T := s.T
-	for b := 0; b < s.B; b++ {
+	if cap(t.batch) < s.B {
+		t.batch = make([]Example, s.B)
+	}
+	t.batch = t.batch[:s.B]
+	longest := 2
+	for b := range t.batch {
 		for tries := 0; ; tries++ {
 			if tries > 1000 {
-				return fmt.Errorf("fill batch: 1000 examples in a row longer than %d tokens", T+1)
+				return fmt.Errorf("fill batch: 1000 examples in a row longer than %d tokens", t.Opts.Seq+1)
 			}
 			ex, err := ds.Example(t.Cursor)
 			t.Cursor++
 			if err != nil {
 				return fmt.Errorf("fill batch: example %d: %w", t.Cursor-1, err)
 			}
-			if err := t.fillRow(b, ex); errors.Is(err, errTooLong) {
+			if err := t.checkExample(ex); errors.Is(err, errTooLong) {
 				continue
 			} else if err != nil {
 				return err
 			}
+			t.batch[b] = ex
+			longest = max(longest, len(ex.Tokens))
 			break
+		}
+	}
+	s.T = min(t.Opts.Seq, longest-1)
+	for b, ex := range t.batch {
+		t.fillRow(b, ex)
+	}
+	return nil
+}
+
+func (t *Trainer) checkExample(ex Example) error {
+	if len(ex.Tokens) != len(ex.Loss) {
+		return fmt.Errorf("fill batch: %d tokens, %d loss flags", len(ex.Tokens), len(ex.Loss))
+	}
+	if len(ex.Tokens) > t.Opts.Seq+1 {
+		return errTooLong
+	}
+	for _, tok := range ex.Tokens {
+		if tok < 0 || tok >= t.Model.Config.Vocab {
+			return fmt.Errorf("fill batch: token %d outside the vocabulary of %d", tok, t.Model.Config.Vocab)
 		}
 	}
 	return nil
 }
 
-func (t *Trainer) fillRow(b int, ex Example) error {
-	s, V := t.pass, t.Model.Config.Vocab
+// fillRow writes a checked example into row b of the batch.
+func (t *Trainer) fillRow(b int, ex Example) {
+	s := t.pass
 	T := s.T
-	if len(ex.Tokens) != len(ex.Loss) {
-		return fmt.Errorf("fill batch: %d tokens, %d loss flags", len(ex.Tokens), len(ex.Loss))
-	}
-	if len(ex.Tokens) > T+1 {
-		return errTooLong
-	}
-	for _, tok := range ex.Tokens {
-		if tok < 0 || tok >= V {
-			return fmt.Errorf("fill batch: token %d outside the vocabulary of %d", tok, V)
-		}
-	}
 	for i := 0; i < T; i++ {
 		r := b*T + i
 		s.tokens[r], s.targets[r], s.weights[r] = 0, 0, 0
@@ -164,7 +183,6 @@ func (t *Trainer) fillRow(b int, ex Example) error {
 			}
 		}
 	}
-	return nil
 }
 
 // StepResult reports one optimizer step.
@@ -172,7 +190,7 @@ type StepResult struct {
 	Loss     float32
 	GradNorm float32 // before clipping
 	LR       float64
-	Tokens   int // positions processed (Batch·Seq)
+	Tokens   int // positions processed (Batch × the batch's sequence length)
 }
 
 // TrainStep runs one step: a batch from ds, forward, backward, clipping
@@ -190,48 +208,79 @@ func (t *Trainer) TrainStep(ds Dataset) (StepResult, error) {
 	return r, nil
 }
 
+// updateChunk is the number of parameters one optimizer item handles.
+const updateChunk = 1 << 14
+
 // update clips the gradient to Opts.Clip and applies AdamW with the
 // learning rate of t.Step. It returns the gradient norm before clipping.
+// Both passes are split over the pool in fixed chunks; the norm's partial
+// sums are added in chunk order, so the result does not depend on the
+// number of threads.
 func (t *Trainer) update() float32 {
 	o := t.Opts
+	n := len(t.Model.Params)
+	chunks := (n + updateChunk - 1) / updateChunk
+	if cap(t.opt.partial) < chunks {
+		t.opt.partial = make([]float64, chunks)
+	}
+	t.opt = adamJob{t: t, partial: t.opt.partial[:chunks], norm: true}
+	t.pool.run(&t.opt, chunks)
 	var ss float64
-	for _, g := range t.grad {
-		ss += float64(g) * float64(g)
+	for _, p := range t.opt.partial {
+		ss += p
 	}
 	norm := math.Sqrt(ss)
 	gscale := 1.0
 	if o.Clip > 0 && norm > o.Clip {
 		gscale = o.Clip / norm
 	}
-	lr := t.LR(t.Step)
 	step := float64(t.Step + 1)
-	bc1 := 1 - math.Pow(o.Beta1, step)
-	bc2 := 1 - math.Pow(o.Beta2, step)
-	b1, b2 := float32(o.Beta1), float32(o.Beta2)
-	lay := t.Model.lay
-	// Decay applies to the matrices: everything after the embedding but
-	// the norm ranges.
-	decayed := func(i int) bool { return i >= lay.embed+t.Model.Config.Vocab*t.Model.Config.Dim }
-	ranges := lay.norms
-	ri := 0
-	p := t.Model.Params
-	for i := range p {
-		for ri < len(ranges) && i >= ranges[ri][1] {
-			ri++
+	t.opt.norm = false
+	t.opt.gscale = float32(gscale)
+	t.opt.lr = t.LR(t.Step)
+	t.opt.bc1 = 1 - math.Pow(o.Beta1, step)
+	t.opt.bc2 = 1 - math.Pow(o.Beta2, step)
+	t.pool.run(&t.opt, chunks)
+	return float32(norm)
+}
+
+// adamJob computes the squared gradient norm of each chunk (norm), or
+// applies AdamW to each chunk. Weight decay applies to the matrices:
+// everything but the embedding and the norm weights.
+type adamJob struct {
+	t            *Trainer
+	partial      []float64
+	norm         bool
+	gscale       float32
+	lr, bc1, bc2 float64
+}
+
+func (j *adamJob) item(c int) {
+	t, o := j.t, j.t.Opts
+	lo, hi := c*updateChunk, min((c+1)*updateChunk, len(t.Model.Params))
+	g := t.grad[lo:hi]
+	if j.norm {
+		var ss float64
+		for _, v := range g {
+			ss += float64(v) * float64(v)
 		}
-		inNorm := ri < len(ranges) && i >= ranges[ri][0]
-		g := t.grad[i] * float32(gscale)
-		t.m1[i] = b1*t.m1[i] + (1-b1)*g
-		t.m2[i] = b2*t.m2[i] + (1-b2)*g*g
-		mh := float64(t.m1[i]) / bc1
-		vh := float64(t.m2[i]) / bc2
-		upd := mh / (math.Sqrt(vh) + o.AdamEps)
-		if decayed(i) && !inNorm {
+		j.partial[c] = ss
+		return
+	}
+	lay := t.Model.lay
+	embedEnd := lay.embed + t.Model.Config.Vocab*t.Model.Config.Dim
+	b1, b2 := float32(o.Beta1), float32(o.Beta2)
+	p, m1, m2 := t.Model.Params, t.m1, t.m2
+	for i := lo; i < hi; i++ {
+		gi := t.grad[i] * j.gscale
+		m1[i] = b1*m1[i] + (1-b1)*gi
+		m2[i] = b2*m2[i] + (1-b2)*gi*gi
+		upd := float64(m1[i]) / j.bc1 / (math.Sqrt(float64(m2[i])/j.bc2) + o.AdamEps)
+		if i >= embedEnd && !lay.isNorm(i) {
 			upd += o.WeightDecay * float64(p[i])
 		}
-		p[i] -= float32(lr * upd)
+		p[i] -= float32(j.lr * upd)
 	}
-	return float32(norm)
 }
 
 // Train runs steps from t.Step to Opts.Steps, calling each after every
