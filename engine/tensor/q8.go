@@ -179,13 +179,12 @@ func dotQ8K(t Type, row []byte, q []int8, d []float32, bsum []int32) float32 {
 			blk, bs := r[k*bb:(k+1)*bb], bsum[(c+k)*16:(c+k)*16+16]
 			dx := d[c+k]
 			if t == Q4_K {
-				is := sums[8*k : 8*k+8]
-				scales := blk[4:16]
+				is := sums[8*k : 8*k+8 : 8*k+8]
+				sc, m := unpackScalesK4(blk[4:16])
 				var sumi, summ int32
 				for j := 0; j < 8; j++ {
-					sc, m := scaleMinK4(j, scales)
-					sumi += int32(sc) * is[j]
-					summ += int32(m) * (bs[2*j] + bs[2*j+1])
+					sumi += int32(sc>>(8*j)&0xff) * is[j]
+					summ += int32(m>>(8*j)&0xff) * (bs[2*j] + bs[2*j+1])
 				}
 				dw := f16Table[binary.LittleEndian.Uint16(blk)] * dx
 				dmin := f16Table[binary.LittleEndian.Uint16(blk[2:])] * dx
@@ -250,4 +249,20 @@ func sumsQ6K(row []byte, q []int8, nb int, out []int32) {
 			out[16*b+j] = s[sb]
 		}
 	}
+}
+
+// unpackScalesK4 returns the eight 6-bit scales and eight 6-bit minimums
+// of a Q4_K/Q5_K block (see scaleMinK4), one per byte of sc and m,
+// sub-block 0 in the lowest byte.
+func unpackScalesK4(s []byte) (sc, m uint64) {
+	const low6, low4, top2 = 0x3f3f3f3f, 0x0f0f0f0f, 0x03030303
+	a := binary.LittleEndian.Uint32(s)
+	b := binary.LittleEndian.Uint32(s[4:])
+	c := binary.LittleEndian.Uint32(s[8:])
+	// Sub-blocks 0-3 keep the low 6 bits of bytes 0-3 (scales) and 4-7
+	// (minimums); sub-blocks 4-7 take 4 bits from bytes 8-11 and their top
+	// 2 bits from the top bits of bytes 0-3 (scales) and 4-7 (minimums).
+	sc = uint64(a&low6) | uint64(c&low4|(a>>6&top2)<<4)<<32
+	m = uint64(b&low6) | uint64(c>>4&low4|(b>>6&top2)<<4)<<32
+	return sc, m
 }

@@ -64,7 +64,11 @@ func TestSIMDMatchesPortable(t *testing.T) {
 		}
 	}
 	for _, typ := range []Type{Q8_0, Q4_0, Q4_K, Q6_K} {
-		for _, n := range []int{256, 768, 2048} {
+		ns := []int{256, 768, 2048}
+		if q8Block(typ) == QK {
+			ns = append(ns, 32, 96, 160) // odd block counts
+		}
+		for _, n := range ns {
 			row, w := randRow(t, typ, n, rng)
 			x := make([]float32, 3*n)
 			for i := range x {
@@ -203,3 +207,23 @@ func BenchmarkStreamRead(b *testing.B) {
 }
 
 var sinkU uint64
+
+func TestUnpackScalesK4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100 {
+		s := make([]byte, 12)
+		for i := range s {
+			s[i] = byte(rng.Uint32())
+		}
+		sc, m := unpackScalesK4(s)
+		for j := 0; j < 8; j++ {
+			wantSc, wantM := scaleMinK4(j, s)
+			if got := uint8(sc >> (8 * j)); got != wantSc {
+				t.Errorf("scales % x: scale %d = %d, want %d", s, j, got, wantSc)
+			}
+			if got := uint8(m >> (8 * j)); got != wantM {
+				t.Errorf("scales % x: min %d = %d, want %d", s, j, got, wantM)
+			}
+		}
+	}
+}
