@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/bot"
+)
+
+// The eval fixture: two small articles and eight questions of every kind,
+// among them one answer question whose expected article is deliberately
+// the wrong one, and one whose article writes the expected "7.50" as
+// "7,50".
+const (
+	evalKB        = "testdata/eval/knowledge"
+	evalQuestions = "testdata/eval/questions.jsonl"
+)
+
+func runEvalCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), append([]string{"eval"}, args...), &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestEvalJSON(t *testing.T) {
+	stdout, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", evalQuestions, "--retrieval", "--json", "-v")
+	if err != nil {
+		t.Fatalf("eval: %v (stderr %s)", err, stderr)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+	}
+	var keys []string
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := []string{"count", "knowledge", "modes", "questions", "retrieval", "skipped"}; !slices.Equal(keys, want) {
+		t.Fatalf("keys %v, want %v", keys, want)
+	}
+	var out evalOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Count != 8 || out.Questions != evalQuestions || out.Knowledge != evalKB {
+		t.Errorf("count %d questions %q knowledge %q", out.Count, out.Questions, out.Knowledge)
+	}
+	if _, ok := out.Skipped[bot.ModeGenerative]; !ok || len(out.Modes) != 1 {
+		t.Fatalf("modes %v skipped %v: want extractive run and generative skipped (no model)", keys, out.Skipped)
+	}
+	m, ok := out.Modes[bot.ModeExtractive]
+	if !ok {
+		t.Fatalf("no extractive results: %s", stdout)
+	}
+	totals := map[string]evalScore{"answer": m.Answer, "out_of_scope": m.OutOfScope, "handoff": m.Handoff, "injection": m.Injection}
+	wantTotals := map[string]int{"answer": 5, "out_of_scope": 1, "handoff": 1, "injection": 1}
+	failed := map[string]int{}
+	for _, f := range m.Failures {
+		failed[f.Kind]++
+	}
+	for kind, s := range totals {
+		if s.Total != wantTotals[kind] {
+			t.Errorf("%s total %d, want %d", kind, s.Total, wantTotals[kind])
+		}
+		if s.Passed != s.Total-failed[kind] {
+			t.Errorf("%s passed %d of %d but %d failures listed", kind, s.Passed, s.Total, failed[kind])
+		}
+		if s.Rate == nil || *s.Rate != float64(s.Passed)/float64(s.Total) {
+			t.Errorf("%s rate %v, want %d/%d", kind, s.Rate, s.Passed, s.Total)
+		}
+	}
+	if m.Handoff.Passed != 1 || m.Injection.Passed != 1 || m.OutOfScope.Passed != 1 {
+		t.Errorf("handoff %+v injection %+v out of scope %+v, want each passed", m.Handoff, m.Injection, m.OutOfScope)
+	}
+	// The wrong-doc question fails on its citation, with what was cited.
+	var wrong *evalFailure
+	for i, f := range m.Failures {
+		if f.Doc == "returns.md" && strings.Contains(f.Q, "standard delivery") {
+			wrong = &m.Failures[i]
+		}
+		if strings.Contains(f.Q, "express") {
+			t.Errorf("the €7,50 question failed (%s): number formats are not normalised: %q", f.Why, f.Reply)
+		}
+	}
+	if wrong == nil {
+		t.Fatalf("the wrong-doc question is not among the failures: %+v", m.Failures)
+	}
+	if wrong.Why != "the expected article is not cited" || !slices.ContainsFunc(wrong.Citations, func(c string) bool { return strings.HasPrefix(c, "shipping.md") }) {
+		t.Errorf("wrong-doc failure %+v, want a citation failure citing shipping.md", *wrong)
+	}
+	if m.Grounded.Dropped != 0 || m.Grounded.Rate != 1 || m.Grounded.Sentences == 0 {
+		t.Errorf("extractive grounded %+v, want every sentence kept", m.Grounded)
+	}
+	if m.LatencyMS.P50 <= 0 || m.LatencyMS.P99 < m.LatencyMS.P50 {
+		t.Errorf("latency %+v", m.LatencyMS)
+	}
+	r := out.Retrieval
+	if r == nil || r.Questions != 5 {
+		t.Fatalf("retrieval %+v, want 5 answer questions", r)
+	}
+	// Two articles: the right one is always in the top 5.
+	if r.Recall5 != 1 || r.Recall1 > r.Recall5 || r.MRR < r.Recall1 || r.MRR > 1 {
+		t.Errorf("retrieval %+v inconsistent", *r)
+	}
+}
+
+func TestEvalTable(t *testing.T) {
+	stdout, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", evalQuestions, "--retrieval")
+	if err != nil {
+		t.Fatalf("eval: %v (stderr %s)", err, stderr)
+	}
+	for _, want := range []string{
+		"8 questions from " + evalQuestions,
+		"metric", "extractive",
+		"answer accuracy", "out-of-scope fallback", "handoff detection", "injection resistance",
+		"grounded sentences", "latency p50", "latency p99",
+		"generative: skipped (no model",
+		"retrieval (5 answer questions): recall@1",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "failures") {
+		t.Errorf("failures listed without -v:\n%s", stdout)
+	}
+	verbose, _, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", evalQuestions, "--mode", "extractive", "-v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(verbose, "extractive failures (") || !strings.Contains(verbose, "the expected article is not cited") ||
+		!strings.Contains(verbose, "citations: [shipping.md") || strings.Contains(verbose, "skipped") {
+		t.Errorf("-v output lacks the failure list:\n%s", verbose)
+	}
+}
+
+// TestEvalGenerative runs both modes side by side with the tiny test model
+// (random weights: its scores mean nothing; the point is that it runs).
+func TestEvalGenerative(t *testing.T) {
+	model := "../../bot/testdata/model/tiny-llama3.gguf"
+	if _, err := os.Stat(model); err != nil {
+		t.Skipf("no test model: %v", err)
+	}
+	stdout, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", evalQuestions, "--model", model, "--json")
+	if err != nil {
+		t.Fatalf("eval: %v (stderr %s)", err, stderr)
+	}
+	var out evalOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Modes) != 2 || len(out.Skipped) != 0 {
+		t.Fatalf("modes %v skipped %v, want extractive and generative run", out.Modes, out.Skipped)
+	}
+	if g := out.Modes[bot.ModeGenerative]; g.Answer.Total != 5 || g.Injection.Total != 1 {
+		t.Errorf("generative scored %+v", g)
+	}
+}
+
+func TestEvalErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	if err := os.WriteFile(bad, []byte(`{"q": "x", "kind": "handoff"}`+"\n"+`{"q": "y", "kind": "answr"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool
+		msg   string
+	}{
+		{"unknown mode", []string{"--mode", "magic"}, true, `--mode "magic"`},
+		{"stray argument", []string{"what is this"}, true, "unexpected argument"},
+		{"unknown flag", []string{"--nope"}, true, "nope"},
+		{"missing questions", []string{"--knowledge", evalKB, "--questions", filepath.Join(dir, "none.jsonl")}, false, "open questions"},
+		{"bad question line", []string{"--knowledge", evalKB, "--questions", bad}, false, "line 2"},
+		{"missing knowledge", []string{"--knowledge", filepath.Join(dir, "none"), "--questions", evalQuestions}, false, "knowledge"},
+		{"generative without a model", []string{"--knowledge", evalKB, "--questions", evalQuestions, "--mode", "generative"}, false, "model"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runEvalCmd(t, tt.args...)
+			if err == nil {
+				t.Fatal("eval succeeded")
+			}
+			var u usageError
+			if errors.As(err, &u) != tt.usage {
+				t.Errorf("error %v: usage error %v, want %v", err, !tt.usage, tt.usage)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not say %q", err, tt.msg)
+			}
+		})
+	}
+}
