@@ -45,6 +45,9 @@ type Options struct {
 	// Now is the clock of the pipeline and of webhook signatures. Nil
 	// means time.Now.
 	Now func() time.Time
+	// Role is RoleAll (also when empty), RoleGateway or RoleWorker; the
+	// last two share work through a Redis queue and need a Redis store.
+	Role string
 }
 
 // A Server is Switchboard's HTTP server: the web channel, the platform
@@ -63,6 +66,8 @@ type Server struct {
 	web      *web.Adapter
 	adapters []Adapter
 	metrics  *metrics
+	role     string
+	gateway  gatewayAdapter // its gw is nil unless role is RoleGateway
 	http     *http.Server
 	handler  http.Handler
 
@@ -91,7 +96,14 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), done: make(chan struct{})}
+	role, err := checkRole(opt.Role)
+	if err != nil {
+		return nil, err
+	}
+	if role == RoleGateway && opt.Answerer == nil {
+		opt.Answerer = noAnswerer{} // a gateway never loads the decoder
+	}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), role: role, done: make(chan struct{})}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.bg, s.cancelBG = context.WithCancel(context.Background())
 	ok := false
@@ -114,10 +126,32 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	s.pipeline = p
 	s.store, s.index, s.manager, s.articles = p.Store, p.Index, p.Manager, p.Articles
+	// handler is what adapters hand messages to: the pipeline, or for a
+	// gateway the queue to the workers.
+	var handler conversation.Handler = s.manager
+	if role != RoleAll {
+		q, err := newQueue(cfg, s.store, role, s)
+		if err != nil {
+			return nil, err
+		}
+		s.registerQueueMetrics(q)
+		if role == RoleWorker {
+			wa := &workerAdapter{w: q.NewWorker("", s.manager, s.manager, cfg.Conversation.Workers), done: make(chan struct{})}
+			s.adapters = []Adapter{wa}
+			log.Info("role: worker", "slots", cfg.Conversation.Workers)
+			s.handler = s.routes()
+			s.http = s.newHTTP()
+			ok = true
+			return s, nil
+		}
+		s.gateway = gatewayAdapter{gw: q.NewGateway()}
+		handler = s.gateway.gw
+		log.Info("role: gateway", "id", s.gateway.gw.ID(), "queue_max_age", cfg.Redis.QueueMaxAge)
+	}
 
 	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
 	s.web, err = web.New(web.Options{
-		Handler:        s.manager,
+		Handler:        handler,
 		Secret:         []byte(cfg.Secrets.WidgetSecret),
 		AllowedOrigins: cfg.Server.AllowedOrigins,
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
@@ -162,7 +196,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		Generator:        gen,
 		Keys:             keys,
 		DefaultMaxTokens: cfg.Engine.MaxTokens,
-		Handler:          s.manager,
+		Handler:          handler,
 		Logger:           log.With("adapter", openai.Platform),
 		Now:              opt.Now,
 	})
@@ -183,13 +217,16 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			off = append(off, p.Name+" ("+why+")")
 			continue
 		}
-		a, err := p.New(Deps{Config: cfg, Handler: s.manager, Logger: log.With("adapter", p.Name)})
+		a, err := p.New(Deps{Config: cfg, Handler: handler, Logger: log.With("adapter", p.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
 		}
 		s.adapters = append(s.adapters, a)
 	}
 	s.adapters = append(s.adapters, opt.Adapters...)
+	if s.gateway.gw != nil {
+		s.adapters = append(s.adapters, s.gateway)
+	}
 	var on []string
 	for _, a := range s.adapters {
 		on = append(on, a.Name())
@@ -197,16 +234,20 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	log.Info("adapters", "on", strings.Join(on, ", "), "off", strings.Join(off, "; "), "notes", strings.Join(notes, "; "))
 
 	s.handler = s.routes()
-	s.http = &http.Server{
+	s.http = s.newHTTP()
+	ok = true
+	return s, nil
+}
+
+func (s *Server) newHTTP() *http.Server {
+	return &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second, // the request, body included; replies stream without a limit
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return s.base },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	ok = true
-	return s, nil
 }
 
 // Handler returns the server's HTTP handler (every route, with the
@@ -250,6 +291,11 @@ func (s *Server) gate(next http.Handler) http.Handler {
 			w.Header().Set("Connection", "close")
 			w.Header().Set("Retry-After", "5")
 			web.WriteError(w, http.StatusServiceUnavailable, web.CodeShuttingDown, "The server is shutting down; please retry in a moment.")
+			return
+		}
+		if s.gateway.Busy() && intake(r) {
+			_, reachable := s.gateway.stats()
+			refuseBusy(w, reachable)
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {

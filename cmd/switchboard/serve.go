@@ -22,13 +22,19 @@ func init() {
 var getenv = os.Getenv
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "[--config F]", stderr)
+	fs := newFlags("serve", "[--config F] [--role all|gateway|worker]", stderr)
 	config := fs.String("config", "", "configuration file (default "+bot.DefaultConfigPath+" when present, else the built-in defaults)")
+	role := fs.String("role", bot.RoleAll, "all: one process does everything; gateway: adapters and HTTP, enqueueing messages in Redis; worker: answers queued messages (gateway and worker need REDIS_URL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	switch *role {
+	case bot.RoleAll, bot.RoleGateway, bot.RoleWorker:
+	default:
+		return usageError{fmt.Sprintf("serve: unknown role %q (want all, gateway or worker)", *role)}
 	}
 	cfg, path, err := bot.LoadConfig(*config, getenv)
 	if err != nil {
@@ -39,7 +45,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		path = "built-in defaults"
 	}
 	log.Info("configuration", "from", path)
-	s, err := bot.New(ctx, cfg, bot.Options{Logger: log})
+	s, err := bot.New(ctx, cfg, bot.Options{Logger: log, Role: *role})
 	if err != nil {
 		return err
 	}
