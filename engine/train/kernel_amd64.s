@@ -57,43 +57,6 @@ reduce:
 	VZEROUPPER
 	RET
 
-// func dotAVX(a, b *float32, n int) float32
-// a·b over n elements, n a multiple of 8.
-TEXT ·dotAVX(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), AX
-	MOVQ b+8(FP), BX
-	MOVQ n+16(FP), R8
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	SHLQ $2, R8
-	XORQ R10, R10
-	// two accumulators over 16 elements, then one over the last 8
-dloop16:
-	LEAQ 32(R10), R11
-	CMPQ R11, R8
-	JGE  dtail
-	VMOVUPS (AX)(R10*1), Y2
-	VFMADD231PS (BX)(R10*1), Y2, Y0
-	VMOVUPS (AX)(R11*1), Y3
-	VFMADD231PS (BX)(R11*1), Y3, Y1
-	ADDQ $64, R10
-	JMP  dloop16
-dtail:
-	CMPQ R10, R8
-	JGE  dred
-	VMOVUPS (AX)(R10*1), Y2
-	VFMADD231PS (BX)(R10*1), Y2, Y0
-	ADDQ $32, R10
-dred:
-	VADDPS Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
-	MOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
 // func axpyAVX(y, x *float32, alpha float32, n int)
 // y += alpha·x over n elements, n a multiple of 8.
 TEXT ·axpyAVX(SB), NOSPLIT, $0-32

@@ -1,5 +1,7 @@
 package train
 
+import "github.com/switchboard/switchboard/engine/tensor"
+
 // Matrix products. Every product of the trainer is written as
 //
 //	C (M×N) += A (M×K) · Bᵀ,  B stored (N×K),
@@ -118,20 +120,9 @@ func kernel4x2(a0, a1, a2, a3, b0, b1 []float32) (s00, s01, s10, s11, s20, s21, 
 	return
 }
 
-// dotSeq returns a·b (in AVX2 lanes where available, then in order).
-func dotSeq(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s float32
-	i := 0
-	if useAVX && len(a) >= 8 {
-		i = len(a) &^ 7
-		s = dotAVX(&a[0], &b[0], i)
-	}
-	for ; i < len(a); i++ {
-		s += a[i] * b[i]
-	}
-	return s
-}
+// dotSeq returns a·b (tensor.DotF32: AVX2 lanes where available); the
+// order of its sums depends only on the length.
+func dotSeq(a, b []float32) float32 { return tensor.DotF32(a, b) }
 
 // transposeJob writes dst (cols×rows) = srcᵀ, src (rows×cols), in
 // 32×32 blocks split over the pool.
