@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"strings"
 
@@ -58,7 +56,7 @@ var platforms = []Platform{
 			if err != nil {
 				return nil, err
 			}
-			return slackAdapter{a}, nil
+			return a, nil
 		},
 	},
 	{
@@ -74,7 +72,7 @@ var platforms = []Platform{
 			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 				base = "" // Discord needs absolute links
 			}
-			return discord.New(discord.Options{
+			a, err := discord.New(discord.Options{
 				Handler:         d.Handler,
 				BotToken:        d.Config.Secrets.DiscordBotToken,
 				PublicKey:       d.Config.Secrets.DiscordPublicKey,
@@ -83,6 +81,10 @@ var platforms = []Platform{
 				CitationBaseURL: base,
 				Logger:          d.Logger,
 			})
+			if err != nil {
+				return nil, err // not a typed nil inside the interface
+			}
+			return a, nil
 		},
 	},
 }
@@ -98,17 +100,5 @@ func offReason(p Platform, s Secrets) string {
 	return ""
 }
 
-// slackAdapter lets the server drain Slack replies in flight before the
-// pipeline stops.
-type slackAdapter struct{ *slack.Adapter }
-
-var _ Drainer = slackAdapter{}
-
-func (a slackAdapter) Drain(ctx context.Context) error {
-	if err := a.Shutdown(ctx); err != nil && !errors.Is(err, slack.ErrClosed) {
-		return err
-	}
-	return nil
-}
-
+var _ Drainer = (*slack.Adapter)(nil)
 var _ Drainer = (*discord.Adapter)(nil)
