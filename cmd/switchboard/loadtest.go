@@ -1,0 +1,560 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard/switchboard/adapters/web"
+)
+
+func init() {
+	register(command{
+		name:    "loadtest",
+		summary: "start local gateway and worker replicas on one redis-server, load them with simulated users, inject faults, report",
+		run:     runLoadtest,
+	})
+}
+
+// loadtestChildEnv is set in the replicas' environment; a test binary
+// standing in for switchboard runs the command line when it sees it.
+const loadtestChildEnv = "SWITCHBOARD_LOADTEST_CHILD"
+
+// loadOptions configure one load test. Every count and time is bounded.
+type loadOptions struct {
+	Binary      string        // the switchboard binary the replicas run
+	RedisServer string        // the redis-server binary
+	Gateways    int           // gateway replicas
+	Workers     int           // worker replicas
+	WorkerProcs int           // GOMAXPROCS of each worker (0: unset)
+	Users       int           // simulated users, half widget, half webhook
+	Duration    time.Duration // how long users keep sending new messages
+	Faults      bool          // inject the fault schedule
+	Outage      time.Duration // how long Redis is stopped
+	ClaimAfter  time.Duration // redis.queue_claim_after of the replicas
+	Dir         string        // where logs and Redis data go
+	Log         io.Writer     // progress lines
+}
+
+// loadReport is what a load test measured.
+type loadReport struct {
+	Gateways, Workers int
+	Duration          float64  `json:"duration_s"`
+	Faults            []string `json:"faults"`
+	Sent              int      `json:"sent"`
+	Answered          int      `json:"answered"`
+	// InTransit were processed once, but the reply went to a connection
+	// that broke (a restarted gateway); the retry was told "duplicate".
+	InTransit     int     `json:"reply_lost_in_transit"`
+	Refused       int     `json:"refused"` // never accepted (503 on every try until the deadline)
+	AnsweredTwice int     `json:"answered_twice"`
+	Lost          int     `json:"lost"`
+	OutOfOrder    int     `json:"sessions_out_of_order"`
+	Sessions      int     `json:"sessions"`
+	P50ms         float64 `json:"latency_p50_ms"`
+	P99ms         float64 `json:"latency_p99_ms"`
+	Throughput    float64 `json:"replies_per_s"`
+	Retries       int     `json:"retries"`
+}
+
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("loadtest", "[--gateways 3] [--workers 3] [--users 40] [--duration 60s] [--faults] [--json]", stderr)
+	o := loadOptions{Log: stderr}
+	fs.StringVar(&o.Binary, "binary", "", "switchboard binary the replicas run (default: this one)")
+	fs.StringVar(&o.RedisServer, "redis-server", "redis-server", "redis-server binary")
+	fs.IntVar(&o.Gateways, "gateways", 3, "gateway replicas (1-16)")
+	fs.IntVar(&o.Workers, "workers", 3, "worker replicas (1-16)")
+	fs.IntVar(&o.WorkerProcs, "worker-procs", 1, "GOMAXPROCS of each worker (0: Go's default)")
+	fs.IntVar(&o.Users, "users", 40, "simulated users, half widget and half webhook (1-1000)")
+	fs.DurationVar(&o.Duration, "duration", time.Minute, "how long users send new messages (at most 2h)")
+	fs.BoolVar(&o.Faults, "faults", false, "kill -9 workers, restart a gateway and stop Redis on a schedule")
+	fs.DurationVar(&o.Outage, "outage", 10*time.Second, "how long Redis stays stopped")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.Gateways < 1 || o.Gateways > 16 || o.Workers < 1 || o.Workers > 16 || o.Users < 1 || o.Users > 1000 ||
+		o.Duration <= 0 || o.Duration > 2*time.Hour || o.Outage < 0 || o.Outage > time.Minute {
+		return usageError{"loadtest: a count or duration is out of range (see --help)"}
+	}
+	if o.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find own binary: %w", err)
+		}
+		o.Binary = exe
+	}
+	dir, err := os.MkdirTemp("", "switchboard-loadtest-")
+	if err != nil {
+		return fmt.Errorf("make work folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	o.Dir = dir
+	rep, err := loadtest(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(rep)
+	}
+	rep.print(stdout)
+	if rep.Lost > 0 || rep.AnsweredTwice > 0 || rep.OutOfOrder > 0 {
+		return errors.New("loadtest: messages lost, answered twice or out of order")
+	}
+	return nil
+}
+
+func (r loadReport) print(w io.Writer) {
+	fmt.Fprintf(w, "replicas: %d gateways, %d workers; load phase %.0fs\n", r.Gateways, r.Workers, r.Duration)
+	for _, f := range r.Faults {
+		fmt.Fprintf(w, "fault: %s\n", f)
+	}
+	fmt.Fprintf(w, "sent %d, answered %d, reply lost in transit %d, refused %d, answered twice %d, lost %d\n",
+		r.Sent, r.Answered, r.InTransit, r.Refused, r.AnsweredTwice, r.Lost)
+	fmt.Fprintf(w, "sessions %d, out of order %d, retries %d\n", r.Sessions, r.OutOfOrder, r.Retries)
+	fmt.Fprintf(w, "latency p50 %.0f ms, p99 %.0f ms; throughput %.1f replies/s\n", r.P50ms, r.P99ms, r.Throughput)
+}
+
+// replica is one switchboard child process.
+type replica struct {
+	role, addr, name string
+	env              []string
+	args             []string
+	logf             *os.File
+	mu               sync.Mutex
+	cmd              *exec.Cmd
+	exited           chan struct{}
+}
+
+func (r *replica) start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cmd := exec.Command(r.args[0], r.args[1:]...)
+	cmd.Env = append(os.Environ(), r.env...)
+	cmd.Stdout, cmd.Stderr = r.logf, r.logf
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", r.name, err)
+	}
+	r.cmd, r.exited = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(r.exited)
+	return nil
+}
+
+// stop signals the process and waits (at most 20 s, then SIGKILL).
+func (r *replica) stop(sig syscall.Signal) {
+	r.mu.Lock()
+	cmd, exited := r.cmd, r.exited
+	r.cmd = nil
+	r.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(sig)
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// waitReady polls url until it answers 200 or 30 s pass.
+func waitReady(ctx context.Context, url string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready after 30s", url)
+}
+
+func freeLoopbackPort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// loadtest runs one load test as o says.
+func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
+	rep := loadReport{Gateways: o.Gateways, Workers: o.Workers}
+	if o.ClaimAfter <= 0 {
+		o.ClaimAfter = 3 * time.Second
+	}
+	logf, err := os.Create(filepath.Join(o.Dir, "replicas.log"))
+	if err != nil {
+		return rep, fmt.Errorf("create log: %w", err)
+	}
+	defer logf.Close()
+	redisAddr, err := freeLoopbackPort()
+	if err != nil {
+		return rep, fmt.Errorf("pick redis port: %w", err)
+	}
+	_, rport, _ := net.SplitHostPort(redisAddr)
+	rds := &replica{name: "redis", logf: logf, args: []string{o.RedisServer, "--port", rport, "--bind", "127.0.0.1",
+		"--dir", o.Dir, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"}}
+	if err := rds.start(); err != nil {
+		return rep, err
+	}
+	defer rds.stop(syscall.SIGTERM)
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+	defer rdb.Close()
+	for i := 0; rdb.Ping(ctx).Err() != nil; i++ {
+		if i > 100 {
+			return rep, errors.New("redis-server did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	config := filepath.Join(o.Dir, "switchboard.yaml")
+	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
+		"conversation:\n  history_turns: 2000\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n"+
+		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\n", o.ClaimAfter)
+	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
+		return rep, fmt.Errorf("write config: %w", err)
+	}
+	secret := randHex(16)
+	var gws, wks []*replica
+	all := func() []*replica { return append(slices.Clone(gws), wks...) }
+	defer func() {
+		for _, r := range all() {
+			r.stop(syscall.SIGTERM)
+		}
+	}()
+	for i := range o.Gateways + o.Workers {
+		addr, err := freeLoopbackPort()
+		if err != nil {
+			return rep, fmt.Errorf("pick port: %w", err)
+		}
+		role, name := "gateway", fmt.Sprintf("gateway-%d", i)
+		if i >= o.Gateways {
+			role, name = "worker", fmt.Sprintf("worker-%d", i-o.Gateways)
+		}
+		r := &replica{role: role, addr: addr, name: name, logf: logf,
+			args: []string{o.Binary, "serve", "--role", role, "--config", config},
+			env:  []string{"REDIS_URL=redis://" + redisAddr, "SWITCHBOARD_ADDR=" + addr, "WIDGET_SECRET=" + secret, loadtestChildEnv + "=1"}}
+		if role == "worker" {
+			if o.WorkerProcs > 0 {
+				r.env = append(r.env, fmt.Sprintf("GOMAXPROCS=%d", o.WorkerProcs))
+			}
+			wks = append(wks, r)
+		} else {
+			gws = append(gws, r)
+		}
+		if err := r.start(); err != nil {
+			return rep, err
+		}
+	}
+	for _, r := range all() {
+		if err := waitReady(ctx, "http://"+r.addr+"/readyz"); err != nil {
+			return rep, fmt.Errorf("%s: %w (see %s)", r.name, err, logf.Name())
+		}
+	}
+	fmt.Fprintf(o.Log, "loadtest: %d gateways, %d workers, %d users for %v on redis %s\n", o.Gateways, o.Workers, o.Users, o.Duration, redisAddr)
+
+	// Faults, on a schedule over the load phase.
+	start := time.Now()
+	end := start.Add(o.Duration)
+	var faultsWG sync.WaitGroup
+	var faultMu sync.Mutex
+	note := func(format string, a ...any) {
+		s := fmt.Sprintf("%5.1fs ", time.Since(start).Seconds()) + fmt.Sprintf(format, a...)
+		faultMu.Lock()
+		rep.Faults = append(rep.Faults, s)
+		faultMu.Unlock()
+		fmt.Fprintln(o.Log, "loadtest: fault:", s)
+	}
+	fctx, stopFaults := context.WithCancel(ctx)
+	defer stopFaults()
+	if o.Faults {
+		faultsWG.Add(1)
+		go func() {
+			defer faultsWG.Done()
+			runFaults(fctx, o, start, gws, wks, rds, note)
+		}()
+	}
+
+	// Users.
+	users := make([]*loadUser, o.Users)
+	var wg sync.WaitGroup
+	for i := range users {
+		u := &loadUser{id: fmt.Sprintf("u%03d", i), conv: randHex(16), webhook: i%2 == 1, secret: []byte(secret), gws: gws}
+		users[i] = u
+		wg.Add(1)
+		go func() { defer wg.Done(); u.run(ctx, end) }()
+	}
+	wg.Wait()
+	loadPhase := time.Since(start)
+	stopFaults()
+	faultsWG.Wait()
+	// Every replica is back up by now (the fault loop restarts what it stops).
+
+	// Let the queue drain, then read every session's history.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if n, err := rdb.XLen(ctx, "sb:{queue}:jobs").Result(); err == nil && n == 0 {
+			break
+		}
+	}
+	rep.Duration = loadPhase.Seconds()
+	var lat []float64
+	for _, u := range users {
+		rep.Sessions++
+		channel := web.ChannelWidget
+		if u.webhook {
+			channel = web.ChannelWebhook
+		}
+		key := "sb:{web::" + channel + ":" + u.conv + "}:history"
+		raw, err := rdb.LRange(ctx, key, 0, -1).Result()
+		if err != nil {
+			return rep, fmt.Errorf("read history of %s: %w", u.id, err)
+		}
+		seen := map[string]int{}
+		prev := -1
+		ordered := true
+		for _, s := range raw {
+			var t struct {
+				Role      string `json:"role"`
+				MessageID string `json:"message_id"`
+			}
+			if json.Unmarshal([]byte(s), &t) != nil || t.Role != "user" {
+				continue
+			}
+			id, _, _ := strings.Cut(strings.TrimPrefix(t.MessageID, u.conv+":"), "#r")
+			seen[id]++
+			var k int
+			fmt.Sscanf(id, "m%d", &k)
+			if k <= prev {
+				ordered = false
+			}
+			prev = k
+		}
+		if !ordered {
+			rep.OutOfOrder++
+		}
+		for _, m := range u.msgs {
+			rep.Sent++
+			rep.Retries += m.tries - 1
+			n := seen[m.id]
+			if n > 1 {
+				rep.AnsweredTwice++
+			}
+			switch m.outcome {
+			case "answered":
+				rep.Answered++
+				lat = append(lat, m.latency.Seconds()*1000)
+				if n == 0 {
+					rep.Lost++
+				}
+			case "duplicate":
+				rep.InTransit++
+				if n == 0 {
+					rep.Lost++
+				}
+			case "refused":
+				rep.Refused++
+			default: // gave up after errors that may have come after acceptance
+				if n == 0 {
+					rep.Lost++
+				} else {
+					rep.InTransit++
+				}
+			}
+		}
+	}
+	slices.Sort(lat)
+	rep.P50ms, rep.P99ms = percentile(lat, 0.5), percentile(lat, 0.99)
+	rep.Throughput = float64(rep.Answered) / math.Max(loadPhase.Seconds(), 1e-9)
+	return rep, nil
+}
+
+// runFaults injects faults at fixed fractions of the load phase: kill -9
+// a worker (restarted 2 s later), restart a gateway, stop Redis for
+// o.Outage, kill -9 another worker. Every stopped process is started
+// again before it returns.
+func runFaults(ctx context.Context, o loadOptions, start time.Time, gws, wks []*replica, rds *replica, note func(string, ...any)) {
+	at := func(frac float64) bool {
+		t := time.NewTimer(time.Until(start.Add(time.Duration(frac * float64(o.Duration)))))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	restart := func(r *replica, sig syscall.Signal, pause time.Duration, what string) {
+		note("%s %s", what, r.name)
+		r.stop(sig)
+		time.Sleep(pause)
+		if err := r.start(); err != nil {
+			note("restart %s failed: %v", r.name, err)
+			return
+		}
+		if r.role != "" {
+			if err := waitReady(context.Background(), "http://"+r.addr+"/readyz"); err != nil {
+				note("%s: %v", r.name, err)
+			}
+		}
+		note("%s is back", r.name)
+	}
+	steps := []struct {
+		frac float64
+		do   func()
+	}{
+		{0.15, func() { restart(wks[0], syscall.SIGKILL, 2*time.Second, "kill -9") }},
+		{0.35, func() { restart(gws[len(gws)-1], syscall.SIGTERM, time.Second, "restart") }},
+		{0.5, func() { restart(rds, syscall.SIGTERM, o.Outage, fmt.Sprintf("stop for %v:", o.Outage)) }},
+		{0.75, func() { restart(wks[len(wks)-1], syscall.SIGKILL, 2*time.Second, "kill -9") }},
+		{0.85, func() { restart(gws[0], syscall.SIGKILL, time.Second, "kill -9") }},
+	}
+	for _, s := range steps {
+		if !at(s.frac) {
+			return
+		}
+		s.do()
+	}
+}
+
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// questions the demo help centre answers.
+var loadQuestions = []string{
+	"How do I reset my password?",
+	"What plans do you have and how much do they cost?",
+	"How do I cancel my plan?",
+	"My parcel is lost, what can I do?",
+	"How long does delivery take to Germany?",
+	"How do I collect a parcel from a locker?",
+	"Can I get a refund?",
+	"Which payment methods do you accept?",
+	"Is there a student discount?",
+	"How do I delete my account?",
+}
+
+// A loadUser is one simulated customer: one conversation, messages sent
+// one after another to a random gateway, each retried (same message id)
+// until it is answered or refused for good.
+type loadUser struct {
+	id, conv string
+	webhook  bool
+	secret   []byte
+	gws      []*replica
+	msgs     []*loadMsg
+}
+
+type loadMsg struct {
+	id      string
+	outcome string // answered, duplicate, refused, failed
+	tries   int
+	latency time.Duration
+}
+
+var loadClient = &http.Client{Timeout: 70 * time.Second}
+
+func (u *loadUser) run(ctx context.Context, end time.Time) {
+	for k := 0; k < 100_000 && time.Now().Before(end) && ctx.Err() == nil; k++ {
+		m := &loadMsg{id: fmt.Sprintf("m%05d", k)}
+		u.msgs = append(u.msgs, m)
+		u.send(ctx, m, loadQuestions[mrand.IntN(len(loadQuestions))])
+		time.Sleep(time.Duration(mrand.IntN(50)) * time.Millisecond)
+	}
+}
+
+// send delivers one message, retrying for up to 90 s.
+func (u *loadUser) send(ctx context.Context, m *loadMsg, text string) {
+	req := web.Request{Text: text, ConversationID: u.conv, User: web.User{ID: u.id}, MessageID: m.id}
+	if !u.webhook {
+		req.Token = web.Token(u.secret, u.conv)
+	}
+	body, _ := json.Marshal(req)
+	start := time.Now()
+	deadline := start.Add(90 * time.Second)
+	backoff := 100 * time.Millisecond
+	accepted := false // an attempt may have reached a worker
+	for ; time.Now().Before(deadline) && ctx.Err() == nil; m.tries++ {
+		gw := u.gws[mrand.IntN(len(u.gws))]
+		hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+gw.addr+"/api/v1/messages", bytes.NewReader(body))
+		hr.Header.Set("Content-Type", "application/json")
+		if u.webhook {
+			hr.Header.Set(web.SignatureHeader, web.Sign(u.secret, body, time.Now()))
+		}
+		resp, err := loadClient.Do(hr)
+		status := 0
+		var eb web.ErrorBody
+		if err == nil {
+			status = resp.StatusCode
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			_ = json.Unmarshal(b, &eb)
+		}
+		switch {
+		case status == http.StatusOK:
+			m.outcome, m.latency = "answered", time.Since(start)
+			m.tries++
+			return
+		case status == http.StatusConflict && eb.Error.Code == web.CodeDuplicate:
+			m.outcome = "duplicate"
+			m.tries++
+			return
+		case status == http.StatusConflict || status == http.StatusTooManyRequests || status == http.StatusBadRequest || status == http.StatusUnauthorized:
+			m.outcome = "refused"
+			m.tries++
+			return
+		}
+		// 503 from the gate was refused before enqueueing; anything else
+		// (a broken connection, a 503 after a timeout) may have been taken.
+		if !(status == http.StatusServiceUnavailable && gateRefusal(eb)) {
+			accepted = true
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 2*time.Second)
+	}
+	m.outcome = "refused"
+	if accepted {
+		m.outcome = "failed"
+	}
+}
+
+// gateRefusal reports a 503 a gateway gave before taking the message.
+func gateRefusal(eb web.ErrorBody) bool {
+	return strings.Contains(eb.Error.Message, "retry in a few seconds")
+}
