@@ -40,6 +40,12 @@ type State struct {
 	// streams through them.
 	keys, values []float32
 
+	// seqs, during a batched decode step run on this State's buffers,
+	// are the sequences the tokens belong to (see forward).
+	seqs []*State
+	// stepped is signalled by the Model's batcher when a Step is done.
+	stepped chan error
+
 	mm   matmulTask
 	xq   tensor.Q8 // the input of a product with quantized weights, quantized
 	attn attentionTask
@@ -104,7 +110,7 @@ func (s *State) forwardEach(tokens []int, each func(i int, logits []float32)) ([
 	}
 	for i := 0; i < len(tokens); i += maxBatch {
 		batch := tokens[i:min(i+maxBatch, len(tokens))]
-		s.forward(batch)
+		s.forward(batch, nil)
 		if each != nil {
 			for b := range batch {
 				each(i+b, s.logitsOf(b))
@@ -115,24 +121,29 @@ func (s *State) forwardEach(tokens []int, each func(i int, logits []float32)) ([
 }
 
 // forward runs one batch of tokens through every layer, leaving the final
-// residual stream of each token in s.x. The tokens take positions s.pos,
-// s.pos+1, ...
-func (s *State) forward(tokens []int) {
+// residual stream of each token in s.x. With seqs nil the tokens belong to
+// s and take positions s.pos, s.pos+1, ...; otherwise token b is the next
+// token of seqs[b], at position seqs[b].pos and with seqs[b]'s KV cache,
+// and s only lends its activation buffers (a batched decode step).
+func (s *State) forward(tokens []int, seqs []*State) {
 	c, w := &s.m.Config, s.m.Weights
 	B, dim, qd, kvd, hd := len(tokens), c.Dim, c.QDim(), c.KVDim(), c.HeadDim
 	half := hd / 2
+	s.seqs = seqs
 
 	// Token embeddings, plus learned position embeddings (gpt2).
 	for b, tok := range tokens {
 		tensor.Dequantize(w.TokenEmbed.Type, s.x[b*dim:(b+1)*dim], w.TokenEmbed.Row(tok))
 		if c.LearnedPos {
-			tensor.Dequantize(w.PosEmbed.Type, s.xb[:dim], w.PosEmbed.Row(s.pos+b))
+			_, pos := s.seq(b)
+			tensor.Dequantize(w.PosEmbed.Type, s.xb[:dim], w.PosEmbed.Row(pos))
 			axpy(s.x[b*dim:(b+1)*dim], 1, s.xb[:dim])
 		}
 	}
 	// RoPE angles for each token's position.
 	for b := 0; b < B; b++ {
-		p := float64(s.pos + b)
+		_, pos := s.seq(b)
+		p := float64(pos)
 		for i, f := range s.m.invFreq {
 			sin, cos := math.Sincos(p * f)
 			s.cos[b*half+i], s.sin[b*half+i] = float32(cos), float32(sin)
@@ -162,10 +173,11 @@ func (s *State) forward(tokens []int) {
 		}
 		// Append this batch's keys and values to the cache.
 		for b := 0; b < B; b++ {
+			cs, pos := s.seq(b)
 			for h := 0; h < c.KVHeads; h++ {
-				at := s.cacheIndex(l, h, s.pos+b)
-				copy(s.keys[at:at+hd], s.k[b*kvd+h*hd:])
-				copy(s.values[at:at+hd], s.v[b*kvd+h*hd:])
+				at := cs.cacheIndex(l, h, pos)
+				copy(cs.keys[at:at+hd], s.k[b*kvd+h*hd:])
+				copy(cs.values[at:at+hd], s.v[b*kvd+h*hd:])
 			}
 		}
 		s.attn.layer, s.attn.batch = l, B
@@ -196,7 +208,23 @@ func (s *State) forward(tokens []int) {
 		}
 		axpy(s.x[:B*dim], 1, s.xb2[:B*dim])
 	}
-	s.pos += B
+	if seqs == nil {
+		s.pos += B
+		return
+	}
+	for _, q := range seqs {
+		q.pos++
+	}
+	s.seqs = nil
+}
+
+// seq returns the State whose KV cache token b of the batch in flight
+// uses, and the token's position.
+func (s *State) seq(b int) (*State, int) {
+	if s.seqs == nil {
+		return s, s.pos + b
+	}
+	return s.seqs[b], s.seqs[b].pos
 }
 
 // logitsOf computes the logits after token b of the last batch:
@@ -256,10 +284,11 @@ func (a *attentionTask) rows(lo, hi int) {
 		q := s.q[b*qd+h*hd : b*qd+(h+1)*hd]
 		out := s.att[b*qd+h*hd : b*qd+(h+1)*hd]
 		clear(out)
-		base := s.cacheIndex(a.layer, h/group, 0)
+		cs, pos := s.seq(b)
+		base := cs.cacheIndex(a.layer, h/group, 0)
 		maxScore, sum := float32(math.Inf(-1)), float32(0)
-		for t := 0; t <= s.pos+b; t++ {
-			k := s.keys[base+t*hd : base+(t+1)*hd]
+		for t := 0; t <= pos; t++ {
+			k := cs.keys[base+t*hd : base+(t+1)*hd]
 			score := dot(q, k) * scaleQK
 			if score > maxScore {
 				// Rescale what was accumulated against the new maximum.
@@ -270,7 +299,7 @@ func (a *attentionTask) rows(lo, hi int) {
 			}
 			e := float32(math.Exp(float64(score - maxScore)))
 			sum += e
-			axpy(out, e, s.values[base+t*hd:base+(t+1)*hd])
+			axpy(out, e, cs.values[base+t*hd:base+(t+1)*hd])
 		}
 		scale(out, 1/sum)
 	}

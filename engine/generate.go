@@ -86,6 +86,7 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 	history := make([]int, len(prompt), len(prompt)+maxTokens)
 	copy(history, prompt)
 	var text []byte
+	defer m.Decoding()()
 	emit := func(piece string) error {
 		if piece == "" {
 			return nil
@@ -136,7 +137,7 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 		if res.GeneratedTokens >= maxTokens {
 			return finish("length")
 		}
-		if logits, err = s.Forward([]int{next}); err != nil {
+		if logits, err = s.Step(ctx, next); err != nil {
 			res.Text = string(text)
 			return res, fmt.Errorf("generate: %w", err)
 		}

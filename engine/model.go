@@ -27,6 +27,7 @@ type Model struct {
 
 	invFreq []float64 // RoPE inverse frequency of each rotated pair
 	pool    *pool
+	batch   *batcher // runs concurrent decode steps together
 	closer  func() error // releases the weight files
 
 	mu     sync.Mutex
@@ -109,7 +110,9 @@ func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() 
 			add(t)
 		}
 	}
-	return &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
+	m := &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
+	m.batch = newBatcher(m)
+	return m
 }
 
 // Close waits for running generations to end, then stops the model's
@@ -122,6 +125,7 @@ func (m *Model) Close() error {
 	}
 	m.running.Lock()
 	defer m.running.Unlock()
+	m.batch.stop()
 	m.pool.close()
 	if m.closer != nil {
 		return m.closer()

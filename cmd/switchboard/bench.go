@@ -137,21 +137,20 @@ func benchSequenceSync(ctx context.Context, m *engine.Model, prompt, gen int, se
 	t.prefill = time.Since(t0)
 	next := engine.Argmax(logits)
 	t.ttft = time.Since(t0)
+	// Decode steps of concurrent sequences run batched (State.Step).
+	leave := m.Decoding()
+	defer leave()
 	if ready != nil {
 		ready.Done()
 		start.Wait()
 	}
 	t1 := time.Now()
-	tok := []int{next}
 	for i := 0; i < gen; i++ {
-		if err := ctx.Err(); err != nil {
-			return t, err
-		}
-		logits, err := s.Forward(tok)
+		logits, err := s.Step(ctx, next)
 		if err != nil {
 			return t, err
 		}
-		tok[0] = engine.Argmax(logits)
+		next = engine.Argmax(logits)
 	}
 	t.decode = time.Since(t1)
 	return t, nil
