@@ -27,7 +27,7 @@ type Model struct {
 
 	invFreq []float64 // RoPE inverse frequency of each rotated pair
 	pool    *pool
-	batch   *batcher // runs concurrent decode steps together
+	batch   *batcher     // runs concurrent decode steps together
 	closer  func() error // releases the weight files
 
 	mu     sync.Mutex
