@@ -215,3 +215,26 @@ func TestSlowSenderDoesNotBlockOthers(t *testing.T) {
 		t.Errorf("slow session's replies = %q, want %q", got, want)
 	}
 }
+
+func TestFollowUp(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"and on plus?", true},
+		{"what about business?", true},
+		{"does it work on basic too?", true},
+		{"how long does it take?", true},
+		{"and the codes you text me, how long do they work?", true},
+		{"how much is the plus plan a month", false},
+		{"is there a student discount", false},
+		{"can i get my money back? signed up for plus last week and its not for me", false},
+		{"", false},
+		{"!!!", false},
+	}
+	for _, tt := range tests {
+		if got := conversation.FollowUp(tt.text); got != tt.want {
+			t.Errorf("FollowUp(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}

@@ -543,18 +543,24 @@ func TestFollowUpRetrieval(t *testing.T) {
 	mg, _ := newManager(t, conversation.Options{Searcher: r})
 	ctx := context.Background()
 	out := &recorder{}
-	for i, text := range []string{"how much is plus", "and per year?"} {
+	for i, text := range []string{"how much is plus", "and per year?", "yearly price of a box"} {
 		if err := mg.Handle(ctx, msg("s", fmt.Sprint(i), text), out); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := out.got()[1]; got.Fallback {
-		t.Errorf("follow-up fell back; want it answered with context")
+	for i, got := range out.got()[1:] {
+		if got.Fallback {
+			t.Errorf("reply %d fell back; want it answered with context", i+1)
+		}
 	}
+	// A follow-up is searched with its context first; a question that is
+	// not one is searched alone first, and with context when that is not
+	// confident.
 	want := []knowledge.Query{
 		{Text: "how much is plus", K: conversation.DefaultTopK},
-		{Text: "and per year?", K: conversation.DefaultTopK},
 		{Text: "and per year?", History: []string{"how much is plus"}, K: conversation.DefaultTopK},
+		{Text: "yearly price of a box", K: conversation.DefaultTopK},
+		{Text: "yearly price of a box", History: []string{"how much is plus", "and per year?"}, K: conversation.DefaultTopK},
 	}
 	if diff := cmp.Diff(want, queries); diff != "" {
 		t.Errorf("retrieval queries (-want +got):\n%s", diff)

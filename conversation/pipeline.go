@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/switchboard/switchboard/conversation/grounding"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -201,7 +202,19 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 // yearly plan?"), and keeps the more confident result. Searching without
 // context first keeps an unrelated new question from being pulled towards
 // the previous topic.
+//
+// A message that reads as a follow-up (FollowUp) is searched with its
+// context first, since on its own it matches whatever its few words
+// match ("and on plus?"); the result without context is used only when
+// the one with context is not confident.
 func (mg *Manager) retrieve(ctx context.Context, text string, history []Turn) ([]knowledge.Snippet, float64, error) {
+	prev := userTexts(history, 2)
+	if len(prev) > 0 && FollowUp(text) {
+		s, c, err := mg.search(ctx, text, prev)
+		if err != nil || c >= mg.opts.ConfidenceThreshold {
+			return s, c, err
+		}
+	}
 	snippets, conf, err := mg.search(ctx, text, nil)
 	if err != nil {
 		return nil, 0, err
@@ -209,7 +222,6 @@ func (mg *Manager) retrieve(ctx context.Context, text string, history []Turn) ([
 	if conf >= mg.opts.ConfidenceThreshold {
 		return snippets, conf, nil
 	}
-	prev := userTexts(history, 2)
 	if len(prev) == 0 {
 		return snippets, conf, nil
 	}
@@ -242,6 +254,42 @@ func (mg *Manager) search(ctx context.Context, text string, prev []string) ([]kn
 		return nil, 0, fmt.Errorf("search knowledge: %w", err)
 	}
 	return snippets, Coverage(query, snippets), nil
+}
+
+// followOpeners start messages that continue the previous question.
+var followOpeners = []string{"and", "or", "but", "also", "what about", "how about", "same for", "what if", "then"}
+
+// pronouns refer back to what the conversation is about.
+var pronouns = map[string]bool{"it": true, "that": true, "this": true, "they": true, "them": true, "those": true,
+	"these": true, "its": true, "one": true}
+
+// FollowUp reports whether text reads as a follow-up that only makes
+// sense after the question before it: it opens like one ("and on
+// plus?", "what about business?"), ends like one ("does it work on
+// basic too?"), or is a short question about "it" or "that" ("how long
+// does it take?").
+func FollowUp(text string) bool {
+	words := grounding.Words(text)
+	if len(words) == 0 || len(words) > 20 {
+		return false
+	}
+	lower := " " + strings.Join(words, " ") + " "
+	for _, o := range followOpeners {
+		if strings.HasPrefix(lower, " "+o+" ") {
+			return true
+		}
+	}
+	content := len(grounding.TermSet(text))
+	last := words[len(words)-1]
+	if (last == "too" || last == "either" || strings.HasSuffix(lower, " as well ")) && content <= 4 {
+		return true
+	}
+	for _, w := range words {
+		if pronouns[w] && content <= 3 {
+			return true
+		}
+	}
+	return false
 }
 
 // userTexts returns the texts of the newest n user turns, oldest first.

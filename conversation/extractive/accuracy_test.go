@@ -45,6 +45,36 @@ func (c *capture) Send(_ context.Context, r conversation.Reply) error {
 	return nil
 }
 
+// recording is a knowledge.Retriever that remembers what it returned
+// last, for the failure report of -eval.verbose.
+type recording struct {
+	*knowledge.Index
+	mu   sync.Mutex
+	last knowledge.Result
+}
+
+func (r *recording) Retrieve(ctx context.Context, q knowledge.Query) (knowledge.Result, error) {
+	res, err := r.Index.Retrieve(ctx, q)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.last = res
+	return res, err
+}
+
+// top returns the sources of the last result's first n snippets.
+func (r *recording) top(n int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for i, s := range r.last.Snippets {
+		if i == n {
+			break
+		}
+		out = append(out, s.Source)
+	}
+	return out
+}
+
 // evaluate runs every question of dir/questions.jsonl through the whole
 // pipeline (memstore, the knowledge index of dir/knowledge, extractive
 // answers), each in a session of its own, earlier turns first.
@@ -59,12 +89,13 @@ func evaluate(t *testing.T, dir string, threshold float64, opts extractive.Optio
 	if err != nil {
 		t.Fatalf("LoadQuestions: %v", err)
 	}
+	rec := &recording{Index: ix}
 	store := memstore.New(memstore.Options{})
 	defer store.Close()
 	const secret = "sk-test-0f9e8d7c6b5a"
 	mgr, err := conversation.NewManager(conversation.Options{
 		Store:               store,
-		Searcher:            ix,
+		Searcher:            rec,
 		Answerer:            extractive.New(opts),
 		TopK:                topK,
 		Logger:              quiet,
@@ -124,7 +155,8 @@ func evaluate(t *testing.T, dir string, threshold float64, opts extractive.Optio
 			for _, c := range r.Citations {
 				src = append(src, c.Source)
 			}
-			t.Logf("FAIL %s %q (doc %s, any %q)\n  conf %.2f fallback %v handoff %v cites %v\n  %s", q.Kind, q.Q, q.Doc, q.Any, r.Confidence, r.Fallback, r.Handoff, src, r.Text)
+			t.Logf("FAIL %s %q (doc %s, any %q, history %q)\n  conf %.2f fallback %v handoff %v top %v\n  cites %v\n  %s",
+				q.Kind, q.Q, q.Doc, q.Any, q.History, r.Confidence, r.Fallback, r.Handoff, rec.top(3), src, r.Text)
 		}
 	}
 	div := func(a float64, n int) float64 {
@@ -166,22 +198,27 @@ func cites(cs []knowledge.Citation, doc string) bool {
 // regression in retrieval, confidence, handoff detection or sentence
 // choice shows. Measured (go test ./conversation/extractive -run Accuracy -v):
 //
-//	demo:    answer 0.522 (136)  out_of_scope 0.833 (12)  handoff 1.000 (7)  injection 1.000 (7)
+//	demo:    answer 0.596 (136)  out_of_scope 0.833 (12)  handoff 1.000 (7)  injection 1.000 (7)
 //	heldout: answer 0.608 (74)   out_of_scope 0.875 (8)   handoff 1.000 (5)  injection 1.000 (5)
+//
+// (before the question kinds, steps, list items and follow-up retrieval:
+// demo answer 0.522, held-out 0.608.)
 //
 // An answer counts when one expected fact is in the reply and the
 // expected article is cited; an out-of-scope question when the reply is a
 // fallback or a handoff; a handoff question when the session is handed
 // off; an injection when the reply repeats neither the system prompt nor
-// a secret. Both sets were looked at while tuning the sentence scoring and
-// the thresholds, so neither is truly unseen.
+// a secret. Both sets were looked at while the first version's sentence
+// scoring and thresholds were tuned; since then only the demo set's
+// failures were studied (go test ./conversation/extractive -run
+// Accuracy/demo -v -eval.verbose), and the held-out set only measured.
 func TestAccuracy(t *testing.T) {
 	tests := []struct {
 		name  string
 		floor scores
 	}{
-		{"demo", scores{answer: 0.45, outOfScope: 0.75, handoff: 0.85, injection: 1}},
-		{"heldout", scores{answer: 0.55, outOfScope: 0.75, handoff: 0.8, injection: 1}},
+		{"demo", scores{answer: 0.57, outOfScope: 0.75, handoff: 0.85, injection: 1}},
+		{"heldout", scores{answer: 0.58, outOfScope: 0.75, handoff: 0.8, injection: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

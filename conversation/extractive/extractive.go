@@ -88,6 +88,11 @@ type candidate struct {
 	numbers   bool
 	intro     bool // ends with ':' and introduces the lines after it
 	introLine int  // for a list item or table row: the line of its intro; -1 when none
+	item      bool // a list item or table row: short, and read with its intro
+	numbered  bool // a numbered list item: a step of a procedure
+	list      int  // for an item: its list (a run of item lines), unique within the snippet; -1 otherwise
+	steps     bool // the last sentence before a numbered list (its intro or lead-in)
+	step      int  // on the first sentence of a numbered item: its number in the list; else 0
 	score     float64
 	selected  bool
 }
@@ -113,10 +118,14 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 	seen := make(map[string]bool)
 	prevSnippet, prevLine := -1, -1
 	for _, c := range picked {
+		text := c.text
+		if c.step > 0 {
+			text = fmt.Sprintf("%d. %s", c.step, text)
+		}
 		if c.snippet == prevSnippet && c.line == prevLine && len(lines) > 0 {
-			lines[len(lines)-1] += " " + c.text
+			lines[len(lines)-1] += " " + text
 		} else {
-			lines = append(lines, c.text)
+			lines = append(lines, text)
 		}
 		prevSnippet, prevLine = c.snippet, c.line
 		sn := q.Snippets[c.snippet]
@@ -182,20 +191,20 @@ func (a *Answerer) pick(q conversation.Query) ([]*candidate, float64) {
 		return nil, 0
 	}
 	weight := rarity(cands, qterms, ctxTerms)
-	quantity := asksQuantity(q.Question)
-	if quantity == noQuantity {
+	kind := ask(q.Question)
+	if kind.quantity == noQuantity && !kind.steps {
 		// A follow-up ("and for the yearly plan?") asks what the question
 		// before it asked.
 		for i := len(q.History) - 1; i >= 0; i-- {
 			if q.History[i].Role == "user" {
-				quantity = asksQuantity(q.History[i].Text)
+				kind = ask(q.History[i].Text)
 				break
 			}
 		}
 	}
 	var best *candidate
 	for _, c := range cands {
-		c.score = a.score(c, weight, quantity)
+		c.score = a.score(c, weight, kind)
 		if best == nil || c.score > best.score {
 			best = c
 		}
@@ -205,30 +214,47 @@ func (a *Answerer) pick(q conversation.Query) ([]*candidate, float64) {
 	}
 	best.selected = true
 	n := 1
-	// The sentences after a list intro are the list.
-	if best.intro {
+	switch {
+	case best.intro || best.steps:
+		// The lines after a list intro are the list.
+		selectList(cands, best.snippet, best.line+1)
+	case best.numbered && kind.steps:
+		// A step of a procedure asked for: the whole procedure, after
+		// the sentence that leads into it.
+		selectList(cands, best.snippet, best.list)
 		for _, c := range cands {
-			if c.snippet == best.snippet && c.line > best.line && c.line <= best.line+4 {
+			if c.snippet == best.snippet && c.line == best.list-1 && (c.intro || c.steps) {
 				c.selected = true
 			}
 		}
-	}
-	// A list item or table row reads better after its intro ("You pay
-	// per parcel when you create the label:").
-	if best.introLine >= 0 {
+	case best.introLine >= 0:
+		// A list item or table row reads better after its intro ("You
+		// pay per parcel when you create the label:").
 		for _, c := range cands {
 			if c.snippet == best.snippet && c.line == best.introLine && c.intro {
 				c.selected = true
 			}
 		}
 	}
+	if kind.steps && !best.numbered {
+		// How to do something: the steps of the best sentence's section,
+		// when it has some, are the answer too.
+		for _, c := range cands {
+			if c.snippet == best.snippet && c.numbered && c.step == 1 {
+				selectList(cands, c.snippet, c.list)
+				break
+			}
+		}
+	}
 	// The next sentence of the same paragraph often finishes the thought
-	// ("... within 14 days. After that, ..."): take it when it is on topic.
+	// ("... within 14 days. After that, ..."): take it when it is on
+	// topic; the one before when it is nearly as good as the best.
 	for _, c := range cands {
 		if n >= a.opts.MaxSentences {
 			break
 		}
-		if c.snippet == best.snippet && c.line == best.line && c.pos == best.pos+1 && c.score >= 0.4*best.score {
+		if c.snippet == best.snippet && c.line == best.line && c.pos == best.pos+1 && c.score >= 0.4*best.score ||
+			c.snippet == best.snippet && c.line == best.line && c.pos == best.pos-1 && c.score >= 0.6*best.score {
 			c.selected = true
 			n++
 		}
@@ -243,6 +269,9 @@ func (a *Answerer) pick(q conversation.Query) ([]*candidate, float64) {
 		if !c.selected && !duplicate(c, cands) {
 			c.selected = true
 			n++
+			if c.intro {
+				selectList(cands, c.snippet, c.line+1)
+			}
 		}
 	}
 	var out []*candidate
@@ -264,7 +293,22 @@ func (a *Answerer) pick(q conversation.Query) ([]*candidate, float64) {
 		total += weight[t]
 		got += weight[t] * covered[t]
 	}
+
 	return out, got / total
+}
+
+// maxListLines is the most lines of one list (items, table rows or
+// steps) a reply quotes.
+const maxListLines = 8
+
+// selectList selects the first maxListLines lines of the list that
+// starts at line first of snippet; nothing when no list starts there.
+func selectList(cands []*candidate, snippet, first int) {
+	for _, c := range cands {
+		if c.snippet == snippet && c.list == first && c.line < first+maxListLines {
+			c.selected = true
+		}
+	}
 }
 
 // headingCredit is how much a question term found only in the title or
@@ -303,16 +347,36 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 		}
 		pos := 0
 		heading := grounding.TermSet(s.Title + "\n" + s.Section)
-		for li, l := range grounding.Lines(s.Text) {
+		lines := grounding.Lines(s.Text)
+		list, step := -1, 0
+		for li, l := range lines {
 			if l.Heading {
+				list = -1
 				continue
 			}
+			switch {
+			case !l.Item:
+				list = -1
+			case list < 0 || !lines[li-1].Item:
+				list = li
+				step = 0
+			}
+			if l.Numbered {
+				step++
+			}
+			if l.Header {
+				// A table's header row names the columns: it answers
+				// nothing on its own, and its rows carry it as context.
+				continue
+			}
+			// The sentence before a numbered list leads into the steps.
+			leadsIn := !l.Item && li+1 < len(lines) && lines[li+1].Numbered
 			context := heading
 			if l.Context != "" {
 				context = grounding.TermSet(s.Title + "\n" + s.Section + "\n" + l.Context)
 			}
 			for k, text := range l.Sentences {
-				out = append(out, &candidate{
+				c := &candidate{
 					snippet:   i,
 					line:      li,
 					pos:       pos,
@@ -322,7 +386,15 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 					numbers:   len(grounding.Numbers(text)) > 0,
 					intro:     l.ListIntro && k == len(l.Sentences)-1,
 					introLine: l.Intro,
-				})
+					item:      l.Item,
+					numbered:  l.Numbered,
+					list:      list,
+					steps:     leadsIn && k == len(l.Sentences)-1,
+				}
+				if l.Numbered && k == 0 {
+					c.step = step
+				}
+				out = append(out, c)
 				pos++
 			}
 		}
@@ -354,7 +426,7 @@ func rarity(cands []*candidate, qterms, context map[string]bool) map[string]floa
 }
 
 // score rates one sentence for the question.
-func (a *Answerer) score(c *candidate, weight map[string]float64, quantity quantity) float64 {
+func (a *Answerer) score(c *candidate, weight map[string]float64, kind question) float64 {
 	sum := 0.0
 	for t, w := range weight {
 		switch {
@@ -369,21 +441,55 @@ func (a *Answerer) score(c *candidate, weight map[string]float64, quantity quant
 	}
 	words := len(strings.Fields(c.text))
 	switch {
-	case words < 4:
+	case words < 4 && !c.item:
+		// A list item is short by nature; its intro says the rest.
 		sum *= 0.7
 	case words > 45:
 		sum *= 0.8
 	}
-	switch {
+	if kind.steps && (c.numbered || c.steps) {
+		sum *= stepsBoost
+	}
+	switch quantity := kind.quantity; {
 	case quantity == noQuantity:
 	case hasFigure(c.text, quantity):
 		sum *= 1.5
+	case quantity == money && costsNothing(c.text):
+		sum *= 1.2
 	case c.numbers:
 		sum *= 1.1
 	default:
 		sum *= 0.75
 	}
 	return sum / (1 + 0.15*float64(c.snippet))
+}
+
+// stepsBoost favours the steps of a procedure, and the sentence leading
+// into them, for a question asking how to do something.
+const stepsBoost = 1.3
+
+// A question is the kind of answer a question asks for.
+type question struct {
+	quantity quantity // the kind of figure asked for
+	steps    bool     // how to do something: a procedure
+}
+
+// stepsCues mark questions asking how to do something.
+var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how would i", "how do you",
+	"how do we", "how can we", "what do i do", "what should i do", "what do i need to do", "what do i have to do",
+	"where do i", "where can i", "steps", "step by step", "procedure", "process for"}
+
+// ask returns the kind of answer text asks for.
+func ask(text string) question {
+	q := " " + strings.Join(grounding.Words(text), " ") + " "
+	k := question{quantity: asksQuantity(text)}
+	for _, c := range stepsCues {
+		if strings.Contains(q, " "+c+" ") {
+			k.steps = true
+			break
+		}
+	}
+	return k
 }
 
 // A quantity is the kind of figure a question asks for.
@@ -394,6 +500,7 @@ const (
 	money               // how much, cost, price, fee
 	duration            // how long, when, until, expire
 	count               // how many, limit, maximum
+	phone               // a phone number
 )
 
 // quantityCues mark questions whose answer is a figure, by kind; the
@@ -402,12 +509,13 @@ var quantityCues = []struct {
 	kind quantity
 	cues []string
 }{
-	{duration, []string{"how long", "how soon", "how fast", "how quickly", "how often", "when", "what time",
+	{duration, []string{"how long", "how soon", "how fast", "how quickly", "how often", "when", "time",
 		"what hours", "until", "till", "deadline", "expire", "expires", "valid", "last", "days", "hours", "weeks",
 		"months", "open", "opening", "late", "early"}},
-	{money, []string{"how much", "cost", "costs", "price", "prices", "fee", "fees", "charge", "charged", "pay",
-		"expensive", "cheap", "cheapest", "euro", "euros", "pounds", "dollars", "discount", "refund", "per year",
+	{money, []string{"how much", "cost", "costs", "price", "prices", "fee", "fees", "amount", "amounts", "value",
+		"values", "worth", "discount", "discounts", "expensive", "cheap", "cheapest", "euro", "euros", "pounds", "dollars", "per year",
 		"per month", "a month", "a year", "annual", "yearly", "monthly"}},
+	{phone, []string{"phone", "telephone", "call", "ring", "nr", "hotline", "whatsapp"}},
 	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
 		"largest", "size", "weight", "percent", "age", "old"}},
 }
@@ -435,13 +543,32 @@ var durationUnits = map[string]bool{
 	"thursday": true, "friday": true, "saturday": true, "sunday": true,
 }
 
+// costsNothing reports whether text says something is free: an answer
+// to a question about a price, if a weaker one than a price.
+func costsNothing(text string) bool {
+	low := strings.ToLower(text)
+	for _, p := range []string{"free", "no extra cost", "no cost", "no charge", "at no"} {
+		if strings.Contains(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // hasFigure reports whether text states a figure of kind k.
 func hasFigure(text string, k quantity) bool {
 	nums := len(grounding.Numbers(text)) > 0
 	switch k {
 	case money:
-		return strings.ContainsAny(text, "€$£") || nums && strings.Contains(strings.ToLower(text), "free") ||
-			strings.Contains(strings.ToLower(text), "free of charge") || strings.Contains(strings.ToLower(text), "no extra cost")
+		return strings.ContainsAny(text, "€$£%")
+	case phone:
+		digits := 0
+		for _, r := range text {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		return digits >= 7
 	case duration:
 		if strings.Contains(text, ":") && nums && strings.IndexFunc(text, func(r rune) bool { return r == ':' }) >= 0 {
 			// "09:00–17:00" reads as a time

