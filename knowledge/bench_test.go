@@ -139,6 +139,7 @@ func benchQueries(b *testing.B, s Searcher, queries []string) {
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := range b.N {
 		t0 := time.Now()
 		if _, err := s.Search(ctx, queries[i%len(queries)], 5); err != nil {
@@ -147,6 +148,7 @@ func benchQueries(b *testing.B, s Searcher, queries []string) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
@@ -186,6 +188,7 @@ func BenchmarkMapFile(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
+			cpu0 := cpuTime()
 			for range b.N {
 				m, release, err := MapFile(path)
 				if err != nil {
@@ -196,6 +199,7 @@ func BenchmarkMapFile(b *testing.B) {
 				}
 				release()
 			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
