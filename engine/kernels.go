@@ -67,12 +67,7 @@ func (m *matmulTask) rows(lo, hi int) {
 	n, d := m.w.Shape[1], m.w.Shape[0]
 	rb := len(m.w.Data) / d
 	if tensor.QuantizeQ8(m.w.Type) {
-		for r := lo; r < hi; r++ {
-			row := m.w.Data[r*rb : (r+1)*rb]
-			for b := 0; b < m.batch; b++ {
-				m.out[b*d+r] = tensor.DotQ8(m.w.Type, row, m.q, b)
-			}
-		}
+		tensor.DotQ8Rows(m.w.Type, m.w.Data[lo*rb:hi*rb], hi-lo, m.q, m.out[lo:], d)
 		return
 	}
 	if m.batch == 1 || m.w.Type == tensor.F32 || m.w.Type == tensor.F16 {

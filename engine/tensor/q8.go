@@ -266,3 +266,47 @@ func unpackScalesK4(s []byte) (sc, m uint64) {
 	m = uint64(b&low6) | uint64(c>>4&low4|(b>>6&top2)<<4)<<32
 	return sc, m
 }
+
+// DotQ8Rows computes out[b*ld+r] = DotQ8(t, row r, a, b) for the nrows
+// rows stored one after another in rows and every vector b of a: a
+// matrix product with quantized activations, checked once. With SIMD,
+// Q8_0 rows meet four vectors per pass over the row. It panics with
+// ErrShape if the lengths do not fit.
+func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
+	if nrows == 0 {
+		return
+	}
+	if !QuantizeQ8(t) || len(rows)%nrows != 0 || a.bs != q8Block(t) {
+		panic(fmt.Errorf("dot q8 rows %v: %w", t, ErrShape))
+	}
+	rb := len(rows) / nrows
+	checkRow(t, rows[:rb], a.n)
+	B := a.Len()
+	if B > 0 && (ld < nrows || len(out) < (B-1)*ld+nrows) {
+		panic(fmt.Errorf("dot q8 rows %v: %w: %d outputs for %d×%d with stride %d", t, ErrShape, len(out), B, nrows, ld))
+	}
+	nb := a.n / a.bs
+	x4 := t == Q8_0 && simdOn.Load()
+	var o [4]float32
+	for r := 0; r < nrows; r++ {
+		row := rows[r*rb : (r+1)*rb : (r+1)*rb]
+		b := 0
+		for ; x4 && b+4 <= B; b += 4 {
+			simdDotQ8x4(row, a, b, &o)
+			out[b*ld+r], out[(b+1)*ld+r], out[(b+2)*ld+r], out[(b+3)*ld+r] = o[0], o[1], o[2], o[3]
+		}
+		for ; b < B; b++ {
+			q, d := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb]
+			switch {
+			case t == Q4_K || t == Q6_K:
+				out[b*ld+r] = dotQ8K(t, row, q, d, a.bsum[b*a.n/16:(b+1)*a.n/16])
+			case simdOn.Load():
+				out[b*ld+r] = simdDotQ8(t, row, q, d)
+			case t == Q8_0:
+				out[b*ld+r] = dotQ8Q8_0(row, q, d)
+			default:
+				out[b*ld+r] = dotQ8Q4_0(row, q, d)
+			}
+		}
+	}
+}

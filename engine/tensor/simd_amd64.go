@@ -70,3 +70,15 @@ func simdSumsK(t Type, row []byte, q []int8, nb int, out []int32) {
 	}
 	sumsQ6KAVX2(&row[0], &q[0], nb, &out[0])
 }
+
+//go:noescape
+func dotQ8_0x4AVX2(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
+
+// simdDotQ8x4 computes DotQ8 of a Q8_0 row with the four vectors
+// b0..b0+3 of a.
+func simdDotQ8x4(row []byte, a *Q8, b0 int, out *[4]float32) {
+	nb := a.n / QK
+	_ = a.q[(b0+4)*a.n-1]
+	_ = a.d[(b0+4)*nb-1]
+	dotQ8_0x4AVX2(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
+}

@@ -420,3 +420,85 @@ q6kloop:
 q6kdone:
 	VZEROUPPER
 	RET
+
+// func dotQ8_0x4AVX2(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
+// dotQ8_0AVX2 of one row against four activation vectors at once, vector
+// v's quants at q+v·qstride and scales at d+v·dstride (bytes): each
+// weight block is loaded and its signs taken once for the four.
+TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-56
+	MOVQ row+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ nb+24(FP), CX
+	MOVQ qstride+32(FP), R8
+	MOVQ dstride+40(FP), R9
+	LEAQ (R8)(R8*2), R10 // 3·qstride
+	LEAQ (R9)(R9*2), R11 // 3·dstride
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VBROADCASTI128 ones16<>(SB), Y15
+
+q8x4loop:
+	TESTQ CX, CX
+	JEQ   q8x4done
+	MOVWLZX (SI), AX
+	VMOVD AX, X4
+	VCVTPH2PS X4, X4
+	VBROADCASTSS X4, Y4          // weight scale
+	VMOVDQU 2(SI), Y5
+	VPSIGNB Y5, Y5, Y6           // |w|
+
+	VMOVDQU (DI), Y7
+	VPSIGNB Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD Y15, Y7, Y7
+	VCVTDQ2PS Y7, Y7
+	VBROADCASTSS (DX), Y8
+	VMULPS Y8, Y4, Y8
+	VFMADD231PS Y8, Y7, Y0
+
+	VMOVDQU (DI)(R8*1), Y7
+	VPSIGNB Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD Y15, Y7, Y7
+	VCVTDQ2PS Y7, Y7
+	VBROADCASTSS (DX)(R9*1), Y8
+	VMULPS Y8, Y4, Y8
+	VFMADD231PS Y8, Y7, Y1
+
+	VMOVDQU (DI)(R8*2), Y7
+	VPSIGNB Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD Y15, Y7, Y7
+	VCVTDQ2PS Y7, Y7
+	VBROADCASTSS (DX)(R9*2), Y8
+	VMULPS Y8, Y4, Y8
+	VFMADD231PS Y8, Y7, Y2
+
+	VMOVDQU (DI)(R10*1), Y7
+	VPSIGNB Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD Y15, Y7, Y7
+	VCVTDQ2PS Y7, Y7
+	VBROADCASTSS (DX)(R11*1), Y8
+	VMULPS Y8, Y4, Y8
+	VFMADD231PS Y8, Y7, Y3
+
+	ADDQ $34, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	DECQ CX
+	JMP  q8x4loop
+
+q8x4done:
+	MOVQ out+48(FP), AX
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET

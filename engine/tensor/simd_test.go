@@ -110,6 +110,43 @@ func TestSIMDMatchesPortable(t *testing.T) {
 	}
 }
 
+// TestDotQ8Rows checks the matrix form against DotQ8 for every row and
+// vector, SIMD on and off (with 4-vector passes and remainders).
+func TestDotQ8Rows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, typ := range []Type{Q8_0, Q4_0, Q4_K, Q6_K} {
+		const n, nrows = 512, 3
+		var rows []byte
+		for range nrows {
+			row, _ := randRow(t, typ, n, rng)
+			rows = append(rows, row...)
+		}
+		for _, B := range []int{1, 4, 6, 9} {
+			x := make([]float32, B*n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			var a Q8
+			a.Quantize(typ, x, n)
+			for _, simd := range []bool{true, false} {
+				was := SetSIMD(simd)
+				const ld = nrows + 2
+				out := make([]float32, B*ld)
+				DotQ8Rows(typ, rows, nrows, &a, out, ld)
+				for b := 0; b < B; b++ {
+					for r := 0; r < nrows; r++ {
+						want := DotQ8(typ, rows[r*len(rows)/nrows:(r+1)*len(rows)/nrows], &a, b)
+						if got := out[b*ld+r]; math.Abs(float64(got-want)) > 1e-4*(1+math.Abs(float64(want))) {
+							t.Errorf("%v B=%d simd=%v: out[%d,%d] = %g, want %g", typ, B, simd, b, r, got, want)
+						}
+					}
+				}
+				SetSIMD(was)
+			}
+		}
+	}
+}
+
 func TestQ8Shapes(t *testing.T) {
 	var a Q8
 	for _, tt := range []struct{ x, n int }{{31, 31}, {64, 48}, {0, 0}, {96, 64}} {
