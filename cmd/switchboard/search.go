@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/switchboard/switchboard/knowledge"
@@ -28,7 +29,7 @@ type searchHit struct {
 
 func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", "[--knowledge DIR] [--json] [-k N] QUERY", stderr)
-	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder")
+	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder, or an index file saved by knowledge.Index.Save")
 	asJSON := fs.Bool("json", false, `print [{"title","source","score","text"}], best first`)
 	k := fs.Int("k", knowledge.DefaultK, "number of results")
 	if err := parseFlags(fs, args); err != nil {
@@ -42,9 +43,9 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *k <= 0 {
 		return usageError{fmt.Sprintf("search: -k must be positive, got %d", *k)}
 	}
-	ix, err := knowledge.Open(ctx, *dir, knowledge.LoadOptions{}, knowledge.Options{})
+	ix, err := openKnowledge(ctx, *dir)
 	if err != nil {
-		return fmt.Errorf("open knowledge: %w", err)
+		return err
 	}
 	res, err := ix.Retrieve(ctx, knowledge.Query{Text: query, K: *k})
 	if err != nil {
@@ -73,6 +74,22 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "   %s\n", excerpt(s.Text, 240))
 	}
 	return nil
+}
+
+// openKnowledge indexes a knowledge folder, or maps a saved index file.
+func openKnowledge(ctx context.Context, path string) (*knowledge.Index, error) {
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
+		ix, _, err := knowledge.MapFile(path) // mapped for the life of the process
+		if err != nil {
+			return nil, fmt.Errorf("open knowledge: %w", err)
+		}
+		return ix, nil
+	}
+	ix, err := knowledge.Open(ctx, path, knowledge.LoadOptions{}, knowledge.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open knowledge: %w", err)
+	}
+	return ix, nil
 }
 
 // excerpt returns the first n runes of text on one line, with "…" when cut.

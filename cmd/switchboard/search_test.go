@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // writeKB writes a small knowledge folder and returns its path.
@@ -56,6 +58,35 @@ func TestSearchJSON(t *testing.T) {
 	}
 	if len(got) == 2 && got[1]["score"].(float64) > got[0]["score"].(float64) {
 		t.Errorf("results not best first: %v", got)
+	}
+}
+
+func TestSearchIndexFile(t *testing.T) {
+	dir := writeKB(t)
+	ix, err := knowledge.Open(context.Background(), dir, knowledge.LoadOptions{}, knowledge.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kb.idx")
+	if err := ix.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	var fromDir, fromFile, stderr bytes.Buffer
+	for _, c := range []struct {
+		src string
+		out *bytes.Buffer
+	}{{dir, &fromDir}, {path, &fromFile}} {
+		if err := run(context.Background(), []string{"search", "--knowledge", c.src, "--json", "refund"}, c.out, &stderr); err != nil {
+			t.Fatalf("search --knowledge %s: %v", c.src, err)
+		}
+	}
+	if fromDir.String() != fromFile.String() || fromDir.Len() < 10 {
+		t.Errorf("search from index file = %s, from folder = %s; want the same", fromFile.String(), fromDir.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.idx")
+	os.WriteFile(bad, []byte("not an index"), 0o644)
+	if err := run(context.Background(), []string{"search", "--knowledge", bad, "refund"}, &fromFile, &stderr); !errors.Is(err, knowledge.ErrIndexFormat) {
+		t.Errorf("search with a bad index file = %v, want ErrIndexFormat", err)
 	}
 }
 
