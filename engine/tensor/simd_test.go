@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -220,8 +221,9 @@ func BenchmarkDot(b *testing.B) {
 var sink float32
 
 // BenchmarkStreamRead reads a 1 GiB buffer end to end per op, summing its
-// words: the machine's streaming-read bandwidth, which bounds decode
-// speed (every weight is read once per token). Skipped in -short mode.
+// words, split across 1 and 2 goroutines: the machine's streaming-read
+// bandwidth, which bounds decode speed (every weight is read once per
+// token). Skipped in -short mode.
 func BenchmarkStreamRead(b *testing.B) {
 	if testing.Short() {
 		b.Skip("allocates 1 GiB")
@@ -230,37 +232,32 @@ func BenchmarkStreamRead(b *testing.B) {
 	for i := range buf {
 		buf[i] = uint64(i)
 	}
-	b.SetBytes(int64(len(buf) * 8))
-	for b.Loop() {
-		var s0, s1, s2, s3 uint64
-		for i := 0; i < len(buf); i += 4 {
-			s0 += buf[i]
-			s1 += buf[i+1]
-			s2 += buf[i+2]
-			s3 += buf[i+3]
-		}
-		sinkU = s0 + s1 + s2 + s3
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			b.SetBytes(int64(len(buf) * 8))
+			sums := make([]uint64, threads)
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for t := range threads {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						part := buf[t*len(buf)/threads : (t+1)*len(buf)/threads]
+						var s0, s1, s2, s3 uint64
+						for i := 0; i+4 <= len(part); i += 4 {
+							s0 += part[i]
+							s1 += part[i+1]
+							s2 += part[i+2]
+							s3 += part[i+3]
+						}
+						sums[t] = s0 + s1 + s2 + s3
+					}()
+				}
+				wg.Wait()
+			}
+			sinkU = sums[0]
+		})
 	}
 }
 
 var sinkU uint64
-
-func TestUnpackScalesK4(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for range 100 {
-		s := make([]byte, 12)
-		for i := range s {
-			s[i] = byte(rng.Uint32())
-		}
-		sc, m := unpackScalesK4(s)
-		for j := 0; j < 8; j++ {
-			wantSc, wantM := scaleMinK4(j, s)
-			if got := uint8(sc >> (8 * j)); got != wantSc {
-				t.Errorf("scales % x: scale %d = %d, want %d", s, j, got, wantSc)
-			}
-			if got := uint8(m >> (8 * j)); got != wantM {
-				t.Errorf("scales % x: min %d = %d, want %d", s, j, got, wantM)
-			}
-		}
-	}
-}
