@@ -15,3 +15,6 @@ func dot4x2AVX(a0, a1, a2, a3, b0, b1 *float32, n int, out *[8]float32)
 
 //go:noescape
 func axpyAVX(y, x *float32, alpha float32, n int)
+
+//go:noescape
+func kern6x16AVX(ap, bp *float32, kb int, c *float32, ldc int)

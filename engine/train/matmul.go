@@ -14,27 +14,68 @@ import "github.com/switchboard/switchboard/engine/tensor"
 // the same order whatever the number of threads.
 
 const (
-	tileM  = 64
-	tileN  = 64
+	tileM  = 96 // a multiple of 6 (kern6x16AVX) and of 4 (kernel4x2)
+	tileN  = 64 // a multiple of 16
 	blockK = 256
 )
 
-// matmulJob is one product split into tiles.
+// matmulJob is one product split into tiles. With the AVX2 kernels, B's
+// columns are first packed into panels of 16 and A's rows into panels of
+// 6, k-major, once per product; then every tile's full 6×16 blocks run
+// kern6x16AVX on them, and the rows and columns left over go through
+// tile.
 type matmulJob struct {
 	c, a, b    []float32
 	m, n, k    int
 	tilesN     int
 	accumulate bool
+	packing    bool      // the current run packs panels rather than computing tiles
+	pack       []float32 // (n/16, k, 16) packed panels of B, grown once
+	packA      []float32 // (m/6, k, 6) packed panels of A, grown once
 }
 
 // matmul computes C += A·Bᵀ (or C = A·Bᵀ when !accumulate) on p.
 func (p *pool) matmul(j *matmulJob, c, a, b []float32, m, n, k int, accumulate bool) {
-	*j = matmulJob{c: c[:m*n], a: a[:m*k], b: b[:n*k], m: m, n: n, k: k, accumulate: accumulate}
+	*j = matmulJob{c: c[:m*n], a: a[:m*k], b: b[:n*k], m: m, n: n, k: k, accumulate: accumulate, pack: j.pack, packA: j.packA}
 	j.tilesN = (n + tileN - 1) / tileN
+	if useAVX && n >= 16 && m >= 6 {
+		if len(j.pack) < n/16*16*k {
+			j.pack = make([]float32, n/16*16*k)
+		}
+		if len(j.packA) < m/6*6*k {
+			j.packA = make([]float32, m/6*6*k)
+		}
+		j.packing = true
+		p.run(j, n/16+m/6)
+		j.packing = false
+	}
 	p.run(j, ((m+tileM-1)/tileM)*j.tilesN)
 }
 
 func (j *matmulJob) item(t int) {
+	if j.packing && t >= j.n/16 {
+		// Panel t of A: rows 6t..6t+5 of every k.
+		t -= j.n / 16
+		panel := j.packA[t*6*j.k : (t+1)*6*j.k]
+		for r := 0; r < 6; r++ {
+			row := j.a[(6*t+r)*j.k : (6*t+r+1)*j.k]
+			for p, v := range row {
+				panel[p*6+r] = v
+			}
+		}
+		return
+	}
+	if j.packing {
+		// Panel t of B: columns 16t..16t+15 of every k.
+		panel := j.pack[t*16*j.k : (t+1)*16*j.k]
+		for c := 0; c < 16; c++ {
+			row := j.b[(16*t+c)*j.k : (16*t+c+1)*j.k]
+			for p, v := range row {
+				panel[p*16+c] = v
+			}
+		}
+		return
+	}
 	i0, j0 := (t/j.tilesN)*tileM, (t%j.tilesN)*tileN
 	i1, j1 := min(i0+tileM, j.m), min(j0+tileN, j.n)
 	if !j.accumulate {
@@ -42,9 +83,26 @@ func (j *matmulJob) item(t int) {
 			clear(j.c[i*j.n+j0 : i*j.n+j1])
 		}
 	}
+	packed := useAVX && j.n >= 16 && j.m >= 6
 	for k0 := 0; k0 < j.k; k0 += blockK {
 		k1 := min(k0+blockK, j.k)
-		tile(j.c, j.a, j.b, j.n, j.k, i0, i1, j0, j1, k0, k1)
+		if !packed {
+			tile(j.c, j.a, j.b, j.n, j.k, i0, i1, j0, j1, k0, k1)
+			continue
+		}
+		i6, j16 := i0+(i1-i0)/6*6, j0+(j1-j0)/16*16
+		for jp := j0; jp < j16; jp += 16 {
+			panel := j.pack[jp*j.k+k0*16:]
+			for i := i0; i < i6; i += 6 {
+				kern6x16AVX(&j.packA[i*j.k+k0*6], &panel[0], k1-k0, &j.c[i*j.n+jp], j.n)
+			}
+		}
+		if i6 < i1 {
+			tile(j.c, j.a, j.b, j.n, j.k, i6, i1, j0, j16, k0, k1)
+		}
+		if j16 < j1 {
+			tile(j.c, j.a, j.b, j.n, j.k, i0, i1, j16, j1, k0, k1)
+		}
 	}
 }
 
