@@ -161,6 +161,9 @@ var q6Order = [16]int{0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15}
 // chunks of up to 16 blocks; the scales and minimums are applied here:
 // Q4_K: d·dx·Σ sc·Σ(u·q) − dmin·dx·Σ m·Σq, Q6_K: d·dx·Σ sc·(Σ(u·q) − 32·Σq).
 func dotQ8K(t Type, row []byte, q []int8, d []float32, bsum []int32) float32 {
+	if t == Q4_K && simdOn.Load() {
+		return simdDotQ4K(row, q, d, bsum)
+	}
 	bb := t.BlockBytes()
 	var sums [16 * 16]int32
 	var total float32

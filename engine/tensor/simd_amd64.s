@@ -502,3 +502,133 @@ q8x4done:
 	VMOVUPS X0, (AX)
 	VZEROUPPER
 	RET
+
+// func dotQ4KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
+// The whole Q4_K dot product on Q8_K activations (q, d, and bsum: the sum
+// of every 16 quants): per block, the 8 sub-block sums S_j of nibble·q
+// (as in sumsQ4KAVX2), then d·dx·Σ sc_j·S_j − dmin·dx·Σ m_j·(Σq over
+// sub-block j), with the 6-bit scales sc and minimums m unpacked here as
+// unpackScalesK4 does.
+TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-44
+	MOVQ row+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ bsum+24(FP), R9
+	MOVQ nb+32(FP), CX
+	VXORPS Y13, Y13, Y13
+	VBROADCASTI128 ones16<>(SB), Y15
+	VBROADCASTI128 nib<>(SB), Y14
+
+dq4kloop:
+	TESTQ CX, CX
+	JEQ   dq4kdone
+	VMOVDQU 16(SI), Y8
+	VPSRLW $4, Y8, Y9
+	VPAND Y14, Y8, Y8
+	VPAND Y14, Y9, Y9
+	VPMADDUBSW (DI), Y8, Y0
+	VPMADDUBSW 32(DI), Y9, Y1
+	VMOVDQU 48(SI), Y8
+	VPSRLW $4, Y8, Y9
+	VPAND Y14, Y8, Y8
+	VPAND Y14, Y9, Y9
+	VPMADDUBSW 64(DI), Y8, Y2
+	VPMADDUBSW 96(DI), Y9, Y3
+	VMOVDQU 80(SI), Y8
+	VPSRLW $4, Y8, Y9
+	VPAND Y14, Y8, Y8
+	VPAND Y14, Y9, Y9
+	VPMADDUBSW 128(DI), Y8, Y4
+	VPMADDUBSW 160(DI), Y9, Y5
+	VMOVDQU 112(SI), Y8
+	VPSRLW $4, Y8, Y9
+	VPAND Y14, Y8, Y8
+	VPAND Y14, Y9, Y9
+	VPMADDUBSW 192(DI), Y8, Y6
+	VPMADDUBSW 224(DI), Y9, Y7
+	VPMADDWD Y15, Y0, Y0
+	VPMADDWD Y15, Y1, Y1
+	VPMADDWD Y15, Y2, Y2
+	VPMADDWD Y15, Y3, Y3
+	VPMADDWD Y15, Y4, Y4
+	VPMADDWD Y15, Y5, Y5
+	VPMADDWD Y15, Y6, Y6
+	VPMADDWD Y15, Y7, Y7
+	// S = [S0..S7] in Y1.
+	VPHADDD Y1, Y0, Y0
+	VPHADDD Y3, Y2, Y2
+	VPHADDD Y2, Y0, Y0
+	VPHADDD Y5, Y4, Y4
+	VPHADDD Y7, Y6, Y6
+	VPHADDD Y6, Y4, Y4
+	VPERM2I128 $0x20, Y4, Y0, Y1
+	VPERM2I128 $0x31, Y4, Y0, Y2
+	VPADDD Y2, Y1, Y1
+
+	// Scales and minimums, one byte per sub-block.
+	MOVL 4(SI), AX
+	MOVL 8(SI), BX
+	MOVL 12(SI), R8
+	MOVL AX, R10
+	ANDL $0x3f3f3f3f, R10        // scales 0-3
+	MOVL R8, R11
+	ANDL $0x0f0f0f0f, R11
+	MOVL AX, R12
+	SHRL $6, R12
+	ANDL $0x03030303, R12
+	SHLL $4, R12
+	ORL  R12, R11                // scales 4-7
+	VMOVD R10, X8
+	VPINSRD $1, R11, X8, X8
+	VPMOVZXBD X8, Y8
+	MOVL BX, R10
+	ANDL $0x3f3f3f3f, R10        // minimums 0-3
+	MOVL R8, R11
+	SHRL $4, R11
+	ANDL $0x0f0f0f0f, R11
+	MOVL BX, R12
+	SHRL $6, R12
+	ANDL $0x03030303, R12
+	SHLL $4, R12
+	ORL  R12, R11                // minimums 4-7
+	VMOVD R10, X9
+	VPINSRD $1, R11, X9, X9
+	VPMOVZXBD X9, Y9
+
+	// d·dx in Y10, dmin·dx in Y11.
+	MOVL (SI), AX
+	VMOVD AX, X10
+	VCVTPH2PS X10, X10
+	VBROADCASTSS (DX), X11
+	VMULPS X11, X10, X10
+	VPSHUFD $0x55, X10, X11
+	VINSERTI128 $1, X11, Y11, Y11
+	VBROADCASTSS X10, Y10
+
+	VPMULLD Y8, Y1, Y1
+	VCVTDQ2PS Y1, Y1
+	VFMADD231PS Y10, Y1, Y13
+	// Σq per sub-block: pairs of the 16-quant sums, back in order.
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
+	VPHADDD Y3, Y2, Y2
+	VPERMQ $0xD8, Y2, Y2
+	VPMULLD Y9, Y2, Y2
+	VCVTDQ2PS Y2, Y2
+	VFNMADD231PS Y11, Y2, Y13
+
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $4, DX
+	ADDQ $64, R9
+	DECQ CX
+	JMP  dq4kloop
+
+dq4kdone:
+	VEXTRACTF128 $1, Y13, X1
+	VADDPS X1, X13, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+40(FP)
+	RET
