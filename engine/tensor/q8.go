@@ -156,13 +156,16 @@ func dotQ8Q4_0(row []byte, q []int8, d []float32) float32 {
 // 16-element sub-block of each.
 var q6Order = [16]int{0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15}
 
-// dotQ8K is DotQ8 for Q4_K and Q6_K rows. The integer sums of quants
-// within each sub-block come from the SIMD kernel or sumsQ4K/sumsQ6K in
-// chunks of up to 16 blocks; the scales and minimums are applied here:
+// dotQ8K is DotQ8 for Q4_K and Q6_K rows: the SIMD kernels, or the
+// integer sums of quants within each sub-block from sumsQ4K/sumsQ6K in
+// chunks of up to 16 blocks with the scales and minimums applied here:
 // Q4_K: d·dx·Σ sc·Σ(u·q) − dmin·dx·Σ m·Σq, Q6_K: d·dx·Σ sc·(Σ(u·q) − 32·Σq).
 func dotQ8K(t Type, row []byte, q []int8, d []float32, bsum []int32) float32 {
-	if t == Q4_K && simdOn.Load() {
-		return simdDotQ4K(row, q, d, bsum)
+	if simdOn.Load() {
+		if t == Q4_K {
+			return simdDotQ4K(row, q, d, bsum)
+		}
+		return simdDotQ6K(row, q, d, bsum)
 	}
 	bb := t.BlockBytes()
 	var sums [16 * 16]int32
@@ -170,12 +173,9 @@ func dotQ8K(t Type, row []byte, q []int8, d []float32, bsum []int32) float32 {
 	for c := 0; c < len(d); c += 16 {
 		nb := min(16, len(d)-c)
 		r, qs := row[c*bb:(c+nb)*bb], q[c*QKK:(c+nb)*QKK]
-		switch {
-		case simdOn.Load():
-			simdSumsK(t, r, qs, nb, sums[:])
-		case t == Q4_K:
+		if t == Q4_K {
 			sumsQ4K(r, qs, nb, sums[:])
-		default:
+		} else {
 			sumsQ6K(r, qs, nb, sums[:])
 		}
 		for k := 0; k < nb; k++ {

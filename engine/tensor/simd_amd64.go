@@ -56,19 +56,27 @@ func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 {
 }
 
 //go:noescape
-func sumsQ4KAVX2(row *byte, q *int8, nb int, out *int32)
+func dotQ4KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
+
+// simdDotQ4K is dotQ8K for a Q4_K row, wholly in assembly.
+func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 {
+	if len(d) == 0 {
+		return 0
+	}
+	_, _, _ = row[len(d)*144-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
+	return dotQ4KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
+}
 
 //go:noescape
-func sumsQ6KAVX2(row *byte, q *int8, nb int, out *int32)
+func dotQ6KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
 
-// simdSumsK fills out with the integer sub-block sums of nb K-quant blocks
-// (see sumsQ4K and sumsQ6K).
-func simdSumsK(t Type, row []byte, q []int8, nb int, out []int32) {
-	if t == Q4_K {
-		sumsQ4KAVX2(&row[0], &q[0], nb, &out[0])
-		return
+// simdDotQ6K is dotQ8K for a Q6_K row, wholly in assembly.
+func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 {
+	if len(d) == 0 {
+		return 0
 	}
-	sumsQ6KAVX2(&row[0], &q[0], nb, &out[0])
+	_, _, _ = row[len(d)*210-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
+	return dotQ6KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
 }
 
 //go:noescape
@@ -81,16 +89,4 @@ func simdDotQ8x4(row []byte, a *Q8, b0 int, out *[4]float32) {
 	_ = a.q[(b0+4)*a.n-1]
 	_ = a.d[(b0+4)*nb-1]
 	dotQ8_0x4AVX2(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
-}
-
-//go:noescape
-func dotQ4KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
-
-// simdDotQ4K is dotQ8K for a Q4_K row, wholly in assembly.
-func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 {
-	if len(d) == 0 {
-		return 0
-	}
-	_, _, _ = row[len(d)*144-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
-	return dotQ4KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
 }

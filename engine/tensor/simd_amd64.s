@@ -245,78 +245,6 @@ q4done:
 	MOVSS X0, ret+32(FP)
 	RET
 
-// func sumsQ4KAVX2(row *byte, q *int8, nb int, out *int32)
-// For each of nb Q4_K blocks (144 bytes: d, dmin, 12 bytes of scales, 128
-// bytes of nibbles) and the matching 256 Q8_K activation quants, writes
-// the 8 integer sums Σ nibble·q of its 32-element sub-blocks, in order.
-// Nibbles ≤ 15 and |q| ≤ 128, so VPMADDUBSW's pair sums fit in int16.
-TEXT ·sumsQ4KAVX2(SB), NOSPLIT, $0-32
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ nb+16(FP), CX
-	MOVQ out+24(FP), DX
-	VBROADCASTI128 ones16<>(SB), Y15
-	VBROADCASTI128 nib<>(SB), Y14
-
-q4kloop:
-	TESTQ CX, CX
-	JEQ   q4kdone
-	VMOVDQU 16(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VPMADDUBSW (DI), Y8, Y0
-	VPMADDUBSW 32(DI), Y9, Y1
-	VMOVDQU 48(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VPMADDUBSW 64(DI), Y8, Y2
-	VPMADDUBSW 96(DI), Y9, Y3
-	VMOVDQU 80(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VPMADDUBSW 128(DI), Y8, Y4
-	VPMADDUBSW 160(DI), Y9, Y5
-	VMOVDQU 112(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VPMADDUBSW 192(DI), Y8, Y6
-	VPMADDUBSW 224(DI), Y9, Y7
-	VPMADDWD Y15, Y0, Y0
-	VPMADDWD Y15, Y1, Y1
-	VPMADDWD Y15, Y2, Y2
-	VPMADDWD Y15, Y3, Y3
-	VPMADDWD Y15, Y4, Y4
-	VPMADDWD Y15, Y5, Y5
-	VPMADDWD Y15, Y6, Y6
-	VPMADDWD Y15, Y7, Y7
-	// Horizontal sums: after two VPHADDDs each 128-bit lane holds the
-	// partial sums of four vectors; adding the lanes finishes them.
-	VPHADDD Y1, Y0, Y0
-	VPHADDD Y3, Y2, Y2
-	VPHADDD Y2, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD X1, X0, X0
-	VMOVDQU X0, (DX)
-	VPHADDD Y5, Y4, Y4
-	VPHADDD Y7, Y6, Y6
-	VPHADDD Y6, Y4, Y4
-	VEXTRACTI128 $1, Y4, X5
-	VPADDD X5, X4, X4
-	VMOVDQU X4, 16(DX)
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $32, DX
-	DECQ CX
-	JMP  q4kloop
-
-q4kdone:
-	VZEROUPPER
-	RET
-
 DATA three<>+0(SB)/8, $0x0303030303030303
 DATA three<>+8(SB)/8, $0x0303030303030303
 GLOBL three<>(SB), RODATA|NOPTR, $16
@@ -325,101 +253,6 @@ DATA x30<>+0(SB)/8, $0x3030303030303030
 DATA x30<>+8(SB)/8, $0x3030303030303030
 GLOBL x30<>(SB), RODATA|NOPTR, $16
 
-// func sumsQ6KAVX2(row *byte, q *int8, nb int, out *int32)
-// For each of nb Q6_K blocks (128 bytes of low nibbles, 64 of high bit
-// pairs, 16 int8 scales, f16 d) and the matching 256 Q8_K quants, writes
-// the 16 integer sums Σ u·q over its 16-element sub-blocks, u the unsigned
-// 6-bit quant (0..63, the value being u−32), in the order
-// 0,2,4,6,1,3,5,7, 8,10,12,14,9,11,13,15. u ≤ 63 and |q| ≤ 128 keep
-// VPMADDUBSW's pair sums within int16.
-TEXT ·sumsQ6KAVX2(SB), NOSPLIT, $0-32
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ nb+16(FP), CX
-	MOVQ out+24(FP), DX
-	VBROADCASTI128 ones16<>(SB), Y15
-	VBROADCASTI128 nib<>(SB), Y14
-	VBROADCASTI128 three<>(SB), Y13
-	VBROADCASTI128 x30<>(SB), Y12
-
-q6kloop:
-	TESTQ CX, CX
-	JEQ   q6kdone
-	// First 128 values: ql[0:64], qh[0:32].
-	VMOVDQU (SI), Y8
-	VMOVDQU 32(SI), Y9
-	VMOVDQU 128(SI), Y10
-	VPAND Y14, Y8, Y0
-	VPAND Y13, Y10, Y11
-	VPSLLW $4, Y11, Y11
-	VPOR Y11, Y0, Y0
-	VPAND Y14, Y9, Y1
-	VPSLLW $2, Y10, Y11
-	VPAND Y12, Y11, Y11
-	VPOR Y11, Y1, Y1
-	VPSRLW $4, Y8, Y2
-	VPAND Y14, Y2, Y2
-	VPAND Y12, Y10, Y11
-	VPOR Y11, Y2, Y2
-	VPSRLW $4, Y9, Y3
-	VPAND Y14, Y3, Y3
-	VPSRLW $2, Y10, Y11
-	VPAND Y12, Y11, Y11
-	VPOR Y11, Y3, Y3
-	VPMADDUBSW (DI), Y0, Y0
-	VPMADDUBSW 32(DI), Y1, Y1
-	VPMADDUBSW 64(DI), Y2, Y2
-	VPMADDUBSW 96(DI), Y3, Y3
-	// Second 128 values: ql[64:128], qh[32:64].
-	VMOVDQU 64(SI), Y8
-	VMOVDQU 96(SI), Y9
-	VMOVDQU 160(SI), Y10
-	VPAND Y14, Y8, Y4
-	VPAND Y13, Y10, Y11
-	VPSLLW $4, Y11, Y11
-	VPOR Y11, Y4, Y4
-	VPAND Y14, Y9, Y5
-	VPSLLW $2, Y10, Y11
-	VPAND Y12, Y11, Y11
-	VPOR Y11, Y5, Y5
-	VPSRLW $4, Y8, Y6
-	VPAND Y14, Y6, Y6
-	VPAND Y12, Y10, Y11
-	VPOR Y11, Y6, Y6
-	VPSRLW $4, Y9, Y7
-	VPAND Y14, Y7, Y7
-	VPSRLW $2, Y10, Y11
-	VPAND Y12, Y11, Y11
-	VPOR Y11, Y7, Y7
-	VPMADDUBSW 128(DI), Y4, Y4
-	VPMADDUBSW 160(DI), Y5, Y5
-	VPMADDUBSW 192(DI), Y6, Y6
-	VPMADDUBSW 224(DI), Y7, Y7
-	VPMADDWD Y15, Y0, Y0
-	VPMADDWD Y15, Y1, Y1
-	VPMADDWD Y15, Y2, Y2
-	VPMADDWD Y15, Y3, Y3
-	VPMADDWD Y15, Y4, Y4
-	VPMADDWD Y15, Y5, Y5
-	VPMADDWD Y15, Y6, Y6
-	VPMADDWD Y15, Y7, Y7
-	VPHADDD Y1, Y0, Y0
-	VPHADDD Y3, Y2, Y2
-	VPHADDD Y2, Y0, Y0
-	VMOVDQU Y0, (DX)
-	VPHADDD Y5, Y4, Y4
-	VPHADDD Y7, Y6, Y6
-	VPHADDD Y6, Y4, Y4
-	VMOVDQU Y4, 32(DX)
-	ADDQ $210, SI
-	ADDQ $256, DI
-	ADDQ $64, DX
-	DECQ CX
-	JMP  q6kloop
-
-q6kdone:
-	VZEROUPPER
-	RET
 
 // func dotQ8_0x4AVX2(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
 // dotQ8_0AVX2 of one row against four activation vectors at once, vector
@@ -506,7 +339,7 @@ q8x4done:
 // func dotQ4KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
 // The whole Q4_K dot product on Q8_K activations (q, d, and bsum: the sum
 // of every 16 quants): per block, the 8 sub-block sums S_j of nibble·q
-// (as in sumsQ4KAVX2), then d·dx·Σ sc_j·S_j − dmin·dx·Σ m_j·(Σq over
+// (nibble ≤ 15 and |q| ≤ 128 keep VPMADDUBSW's pair sums in int16), then d·dx·Σ sc_j·S_j − dmin·dx·Σ m_j·(Σq over
 // sub-block j), with the 6-bit scales sc and minimums m unpacked here as
 // unpackScalesK4 does.
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-44
@@ -625,6 +458,141 @@ dq4kloop:
 	JMP  dq4kloop
 
 dq4kdone:
+	VEXTRACTF128 $1, Y13, X1
+	VADDPS X1, X13, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+40(FP)
+	RET
+
+DATA three32<>+0(SB)/8, $0x0303030303030303
+DATA three32<>+8(SB)/8, $0x0303030303030303
+DATA three32<>+16(SB)/8, $0x0303030303030303
+DATA three32<>+24(SB)/8, $0x0303030303030303
+GLOBL three32<>(SB), RODATA|NOPTR, $32
+
+DATA q6perm<>+0(SB)/8, $0x0705030106040200
+DATA q6perm<>+8(SB)/8, $0x0f0d0b090e0c0a08
+GLOBL q6perm<>(SB), RODATA|NOPTR, $16
+
+// func dotQ6KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
+// The whole Q6_K dot product on Q8_K activations: per block,
+// d·dx·(Σ sc_i·S_i − 32·Σ sc_i·(Σq over sub-block i)), S_i the sums of
+// u·q over the 16-element sub-blocks (u the unsigned 6-bit quant, 0..63,
+// so VPMADDUBSW's pair sums fit int16), which the horizontal sums leave in
+// q6Order: the scales are shuffled into that order to meet them.
+TEXT ·dotQ6KAVX2(SB), NOSPLIT, $0-44
+	MOVQ row+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), R8
+	MOVQ bsum+24(FP), R9
+	MOVQ nb+32(FP), CX
+	VXORPS Y13, Y13, Y13
+	VBROADCASTI128 ones16<>(SB), Y15
+	VBROADCASTI128 nib<>(SB), Y14
+	VBROADCASTI128 x30<>(SB), Y12
+
+dq6kloop:
+	TESTQ CX, CX
+	JEQ   dq6kdone
+	// First 128 values: ql[0:64], qh[0:32].
+	VMOVDQU (SI), Y8
+	VMOVDQU 32(SI), Y9
+	VMOVDQU 128(SI), Y10
+	VPAND Y14, Y8, Y0
+	VPAND three32<>(SB), Y10, Y11
+	VPSLLW $4, Y11, Y11
+	VPOR Y11, Y0, Y0
+	VPAND Y14, Y9, Y1
+	VPSLLW $2, Y10, Y11
+	VPAND Y12, Y11, Y11
+	VPOR Y11, Y1, Y1
+	VPSRLW $4, Y8, Y2
+	VPAND Y14, Y2, Y2
+	VPAND Y12, Y10, Y11
+	VPOR Y11, Y2, Y2
+	VPSRLW $4, Y9, Y3
+	VPAND Y14, Y3, Y3
+	VPSRLW $2, Y10, Y11
+	VPAND Y12, Y11, Y11
+	VPOR Y11, Y3, Y3
+	VPMADDUBSW (DI), Y0, Y0
+	VPMADDUBSW 32(DI), Y1, Y1
+	VPMADDUBSW 64(DI), Y2, Y2
+	VPMADDUBSW 96(DI), Y3, Y3
+	// Second 128 values: ql[64:128], qh[32:64].
+	VMOVDQU 64(SI), Y8
+	VMOVDQU 96(SI), Y9
+	VMOVDQU 160(SI), Y10
+	VPAND Y14, Y8, Y4
+	VPAND three32<>(SB), Y10, Y11
+	VPSLLW $4, Y11, Y11
+	VPOR Y11, Y4, Y4
+	VPAND Y14, Y9, Y5
+	VPSLLW $2, Y10, Y11
+	VPAND Y12, Y11, Y11
+	VPOR Y11, Y5, Y5
+	VPSRLW $4, Y8, Y6
+	VPAND Y14, Y6, Y6
+	VPAND Y12, Y10, Y11
+	VPOR Y11, Y6, Y6
+	VPSRLW $4, Y9, Y7
+	VPAND Y14, Y7, Y7
+	VPSRLW $2, Y10, Y11
+	VPAND Y12, Y11, Y11
+	VPOR Y11, Y7, Y7
+	VPMADDUBSW 128(DI), Y4, Y4
+	VPMADDUBSW 160(DI), Y5, Y5
+	VPMADDUBSW 192(DI), Y6, Y6
+	VPMADDUBSW 224(DI), Y7, Y7
+	VPMADDWD Y15, Y0, Y0
+	VPMADDWD Y15, Y1, Y1
+	VPMADDWD Y15, Y2, Y2
+	VPMADDWD Y15, Y3, Y3
+	VPMADDWD Y15, Y4, Y4
+	VPMADDWD Y15, Y5, Y5
+	VPMADDWD Y15, Y6, Y6
+	VPMADDWD Y15, Y7, Y7
+	VPHADDD Y1, Y0, Y0
+	VPHADDD Y3, Y2, Y2
+	VPHADDD Y2, Y0, Y0
+	VPHADDD Y5, Y4, Y4
+	VPHADDD Y7, Y6, Y6
+	VPHADDD Y6, Y4, Y4
+	// Σ sc·S with the scales in the sums' order.
+	VMOVDQU 192(SI), X8
+	VPSHUFB q6perm<>(SB), X8, X9
+	VPMOVSXBD X9, Y10
+	VPSRLDQ $8, X9, X11
+	VPMOVSXBD X11, Y11
+	VPMULLD Y10, Y0, Y0
+	VPMULLD Y11, Y4, Y4
+	VPADDD Y4, Y0, Y0
+	// − 32·Σ sc·Σq in natural order.
+	VPMOVSXBD X8, Y10
+	VPSRLDQ $8, X8, X11
+	VPMOVSXBD X11, Y11
+	VPMULLD (R9), Y10, Y10
+	VPMULLD 32(R9), Y11, Y11
+	VPADDD Y11, Y10, Y10
+	VPSLLD $5, Y10, Y10
+	VPSUBD Y10, Y0, Y0
+	VCVTDQ2PS Y0, Y0
+	MOVWLZX 208(SI), AX
+	VMOVD AX, X8
+	VCVTPH2PS X8, X8
+	VMULSS (R8), X8, X8
+	VBROADCASTSS X8, Y8
+	VFMADD231PS Y8, Y0, Y13
+	ADDQ $210, SI
+	ADDQ $256, DI
+	ADDQ $4, R8
+	ADDQ $64, R9
+	DECQ CX
+	JMP  dq6kloop
+
+dq6kdone:
 	VEXTRACTF128 $1, Y13, X1
 	VADDPS X1, X13, X0
 	VHADDPS X0, X0, X0

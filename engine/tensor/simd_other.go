@@ -9,8 +9,8 @@ func simdDotF32(w, x []float32) float32                           { panic("unrea
 func simdDotF16(h []uint16, x []float32) float32                  { panic("unreachable") }
 func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 { panic("unreachable") }
 
-func simdSumsK(t Type, row []byte, q []int8, nb int, out []int32) { panic("unreachable") }
-
 func simdDotQ8x4(row []byte, a *Q8, b0 int, out *[4]float32) { panic("unreachable") }
 
 func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 { panic("unreachable") }
+
+func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 { panic("unreachable") }
