@@ -123,6 +123,10 @@ type ConversationConfig struct {
 	// Workers is how many sessions are answered in parallel. Zero means
 	// the number of CPUs.
 	Workers int `yaml:"workers"`
+	// LockTTL bounds how long a replica that died can keep holding a
+	// session (its other messages wait meanwhile); it must exceed the
+	// longest reply. Zero means 2m.
+	LockTTL time.Duration `yaml:"lock_ttl"`
 }
 
 // RedisConfig is the Redis session store (used when REDIS_URL is set)
@@ -137,9 +141,9 @@ type RedisConfig struct {
 	// length. Zero means 100000.
 	QueueMaxLen int64 `yaml:"queue_max_len"`
 	// QueueClaimAfter is how long a message taken by a worker that
-	// stopped answering waits before another worker takes it over. It
-	// must exceed nothing else: live workers keep their messages. Zero
-	// means 30s.
+	// stopped answering (it died, or lost Redis) waits before another
+	// worker takes it over; live workers renew their messages every
+	// third of it. Zero means 30s.
 	QueueClaimAfter time.Duration `yaml:"queue_claim_after"`
 }
 
@@ -323,6 +327,7 @@ func (c *Config) Validate() error {
 		{"server.drain_delay", int64(c.Server.DrainDelay)},
 		{"conversation.session_ttl", int64(c.Conversation.SessionTTL)},
 		{"conversation.rate_window", int64(c.Conversation.RateWindow)},
+		{"conversation.lock_ttl", int64(c.Conversation.LockTTL)},
 	} {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: negative", n.name))

@@ -136,6 +136,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		RateWindow:          cfg.Conversation.RateWindow,
 		MaxFallbacks:        cfg.Conversation.MaxFallbacks,
 		Workers:             cfg.Conversation.Workers,
+		LockTTL:             cfg.Conversation.LockTTL,
 		TopK:                cfg.Answer.TopK,
 		ConfidenceThreshold: cfg.Answer.Threshold,
 		Secrets:             cfg.Secrets.values(),

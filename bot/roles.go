@@ -94,8 +94,12 @@ func (s *Server) registerQueueMetrics(q *queue.Queue) {
 		}, read(func(st queue.Stats) float64 { return float64(st.Pending) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "switchboard_queue_oldest_seconds",
-			Help: "Age of the oldest unfinished message (-1: Redis unreachable).",
+			Help: "How long the oldest message no worker has taken yet has waited; gateways refuse messages past redis.queue_max_age (-1: Redis unreachable).",
 		}, read(func(st queue.Stats) float64 { return st.OldestAge.Seconds() })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_queue_unfinished_oldest_seconds",
+			Help: "Age of the oldest unfinished message, taken by a worker or not (-1: Redis unreachable).",
+		}, read(func(st queue.Stats) float64 { return st.UnfinishedAge.Seconds() })),
 	)
 }
 

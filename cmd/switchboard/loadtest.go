@@ -89,6 +89,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&o.Faults, "faults", false, "kill -9 workers, restart a gateway and stop Redis on a schedule")
 	fs.DurationVar(&o.Outage, "outage", 10*time.Second, "how long Redis stays stopped")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	keep := fs.String("dir", "", "keep the replicas' logs and Redis data in this folder (default: a temporary folder, removed)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -103,12 +104,17 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		o.Binary = exe
 	}
-	dir, err := os.MkdirTemp("", "switchboard-loadtest-")
-	if err != nil {
+	o.Dir = *keep
+	if o.Dir == "" {
+		dir, err := os.MkdirTemp("", "switchboard-loadtest-")
+		if err != nil {
+			return fmt.Errorf("make work folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		o.Dir = dir
+	} else if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return fmt.Errorf("make work folder: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	o.Dir = dir
 	rep, err := loadtest(ctx, o)
 	if err != nil {
 		return err
@@ -236,7 +242,7 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 
 	config := filepath.Join(o.Dir, "switchboard.yaml")
 	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
-		"conversation:\n  history_turns: 2000\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n"+
+		"conversation:\n  history_turns: 2000\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
 		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\n", o.ClaimAfter)
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
 		return rep, fmt.Errorf("write config: %w", err)
@@ -360,6 +366,9 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 			rep.OutOfOrder++
 		}
 		for _, m := range u.msgs {
+			if n := seen[m.id]; n != 1 && m.outcome != "refused" || m.outcome == "refused" && n != 0 || m.outcome == "failed" {
+				fmt.Fprintf(o.Log, "loadtest: %s %s: %s after %d tries (last: %s), %d times in the history\n", u.id, m.id, m.outcome, m.tries, m.last, n)
+			}
 			rep.Sent++
 			rep.Retries += m.tries - 1
 			n := seen[m.id]
@@ -484,6 +493,7 @@ type loadUser struct {
 type loadMsg struct {
 	id      string
 	outcome string // answered, duplicate, refused, failed
+	last    string // the last attempt's status or error
 	tries   int
 	latency time.Duration
 }
@@ -520,11 +530,13 @@ func (u *loadUser) send(ctx context.Context, m *loadMsg, text string) {
 		resp, err := loadClient.Do(hr)
 		status := 0
 		var eb web.ErrorBody
+		m.last = fmt.Sprint(err)
 		if err == nil {
 			status = resp.StatusCode
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
 			_ = json.Unmarshal(b, &eb)
+			m.last = fmt.Sprintf("%d %s", status, eb.Error.Message)
 		}
 		switch {
 		case status == http.StatusOK:

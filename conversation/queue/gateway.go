@@ -67,7 +67,7 @@ func (g *Gateway) Busy() bool {
 	if s.Length >= g.q.opts.MaxLen {
 		return true
 	}
-	return g.q.opts.MaxAge > 0 && s.OldestAge+time.Since(s.at) > g.q.opts.MaxAge && s.Length > 0
+	return g.q.opts.MaxAge > 0 && s.OldestAge > 0 && s.OldestAge+time.Since(s.at) > g.q.opts.MaxAge
 }
 
 // Stats returns the queue stats of the last refresh and whether Redis

@@ -154,29 +154,50 @@ func unavailable(ctx context.Context, what string, err error) error {
 
 // Stats describe the jobs stream.
 type Stats struct {
-	Length    int64         // jobs not yet finished (queued or in progress)
-	Pending   int64         // jobs a worker has taken but not finished
-	OldestAge time.Duration // age of the oldest unfinished job; zero when none
+	Length  int64 // jobs not yet finished (waiting or in progress)
+	Pending int64 // jobs a worker has taken but not finished
+	// OldestAge is how long the oldest job no worker has taken yet has
+	// been waiting: the back-pressure signal. Zero when none waits.
+	OldestAge time.Duration
+	// UnfinishedAge is the age of the oldest unfinished job, taken or
+	// not. Zero when none.
+	UnfinishedAge time.Duration
 }
 
-// Stats reads the queue's length, pending count and oldest job's age.
+// Stats reads the queue's length, pending count and ages.
 func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
 	pipe := q.rdb.Pipeline()
 	xlen := pipe.XLen(ctx, q.jobs)
 	first := pipe.XRangeN(ctx, q.jobs, "-", "+", 1)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	groups := pipe.XInfoGroups(ctx, q.jobs)
+	pending := pipe.XPending(ctx, q.jobs, group)
+	_, err := pipe.Exec(ctx)
+	if err != nil && !errors.Is(err, redis.Nil) && xlen.Err() != nil {
 		return st, unavailable(ctx, "read queue stats", err)
 	}
 	st.Length = xlen.Val()
-	if msgs := first.Val(); len(msgs) > 0 {
-		if t, ok := entryTime(msgs[0].ID); ok {
-			st.OldestAge = max(0, time.Since(t))
+	age := func(msgs []redis.XMessage) time.Duration {
+		if len(msgs) > 0 {
+			if t, ok := entryTime(msgs[0].ID); ok {
+				return max(0, time.Since(t))
+			}
 		}
+		return 0
 	}
-	p, err := q.rdb.XPending(ctx, q.jobs, group).Result()
-	if err == nil {
+	st.UnfinishedAge = age(first.Val())
+	st.OldestAge = st.UnfinishedAge // no group yet: nothing was taken
+	if p, err := pending.Result(); err == nil {
 		st.Pending = p.Count
+	}
+	for _, g := range groups.Val() {
+		if g.Name == group {
+			next, err := q.rdb.XRangeN(ctx, q.jobs, "("+g.LastDeliveredID, "+", 1).Result()
+			if err != nil {
+				return st, unavailable(ctx, "read queue stats", err)
+			}
+			st.OldestAge = age(next)
+		}
 	}
 	return st, nil
 }
