@@ -29,6 +29,15 @@ const (
 	// nothing on the eval sets (accuracy_test.go); 0.25 and above start
 	// to cost answers.
 	DefaultMinCoverage = 0.2
+	// DefaultWeakConfidence and DefaultWeakMinCoverage matter when the
+	// Manager's ConfidenceThreshold is set below 0.4: questions retrieved
+	// with a confidence under 0.4 are then answered only when the chosen
+	// sentences cover 0.3 of them. With a threshold of 0.3 this kept the
+	// demo set's out-of-scope questions in that band out (0.2 let one
+	// through), but not the held-out set's (see
+	// conversation.DefaultConfidenceThreshold).
+	DefaultWeakConfidence  = 0.4
+	DefaultWeakMinCoverage = 0.3
 )
 
 // Options configure an Answerer. The zero value gives the defaults.
@@ -50,6 +59,15 @@ type Options struct {
 	// company) and the reply is a fallback. Zero means DefaultMinCoverage;
 	// negative means no minimum.
 	MinCoverage float64
+	// WeakConfidence is the retrieval confidence (Query.Confidence) below
+	// which retrieval is weak and the chosen sentences must cover at
+	// least WeakMinCoverage of the question (when that is above
+	// MinCoverage). Zero means DefaultWeakConfidence; negative means
+	// retrieval is never weak.
+	WeakConfidence float64
+	// WeakMinCoverage is the least coverage for an answer to a weakly
+	// retrieved question. Zero means DefaultWeakMinCoverage.
+	WeakMinCoverage float64
 }
 
 // An Answerer builds replies from snippet sentences. It is safe for
@@ -73,6 +91,12 @@ func New(opts Options) *Answerer {
 	}
 	if opts.MinCoverage == 0 {
 		opts.MinCoverage = DefaultMinCoverage
+	}
+	if opts.WeakConfidence == 0 {
+		opts.WeakConfidence = DefaultWeakConfidence
+	}
+	if opts.WeakMinCoverage == 0 {
+		opts.WeakMinCoverage = DefaultWeakMinCoverage
 	}
 	return &Answerer{opts: opts}
 }
@@ -110,7 +134,11 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 		return conversation.Answer{}, err
 	}
 	picked, coverage := a.pick(q)
-	if len(picked) == 0 || coverage < a.opts.MinCoverage {
+	minCov := a.opts.MinCoverage
+	if q.Confidence < a.opts.WeakConfidence {
+		minCov = max(minCov, a.opts.WeakMinCoverage)
+	}
+	if len(picked) == 0 || coverage < minCov {
 		return conversation.Answer{Fallback: true}, nil
 	}
 	var lines []string

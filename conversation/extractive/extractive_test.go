@@ -168,3 +168,19 @@ func TestAnswerStops(t *testing.T) {
 		t.Errorf("Answer(canceled) = %v, want context.Canceled", err)
 	}
 }
+
+// TestWeakRetrievalNeedsCoverage checks that a question retrieval is
+// unsure of is answered only when the chosen sentences cover enough of
+// it, while the same question retrieved confidently is answered.
+func TestWeakRetrievalNeedsCoverage(t *testing.T) {
+	const q = "plus locker for my helmet, scarf, gloves and umbrella"
+	for _, tt := range []struct {
+		conf     float64
+		fallback bool
+	}{{1, false}, {0.35, true}} {
+		got := answer(t, conversation.Query{Question: q, Snippets: kb, Confidence: tt.conf})
+		if got.Fallback != tt.fallback {
+			t.Errorf("Answer(%q) with confidence %.2f = %+v, want Fallback %v", q, tt.conf, got, tt.fallback)
+		}
+	}
+}
