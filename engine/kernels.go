@@ -73,10 +73,7 @@ func (m *matmulTask) rows(lo, hi int) {
 	if m.batch == 1 || m.w.Type == tensor.F32 || m.w.Type == tensor.F16 {
 		// One pass over the stored row per vector: no decoding needed.
 		for r := lo; r < hi; r++ {
-			row := m.w.Data[r*rb : (r+1)*rb]
-			for b := 0; b < m.batch; b++ {
-				m.out[b*d+r] = tensor.DotRow(m.w.Type, row, m.x[b*n:(b+1)*n])
-			}
+			tensor.DotRowBatch(m.w.Type, m.w.Data[r*rb:(r+1)*rb], m.x[:m.batch*n], n, m.out[r:], d)
 		}
 		return
 	}
@@ -89,9 +86,7 @@ func (m *matmulTask) rows(lo, hi int) {
 	row := (*sp)[:n]
 	for r := lo; r < hi; r++ {
 		tensor.Dequantize(m.w.Type, row, m.w.Data[r*rb:(r+1)*rb])
-		for b := 0; b < m.batch; b++ {
-			m.out[b*d+r] = tensor.DotF32(row, m.x[b*n:(b+1)*n])
-		}
+		tensor.DotF32Batch(row, m.x[:m.batch*n], m.out[r:], d)
 	}
 	rowScratch.Put(sp)
 }

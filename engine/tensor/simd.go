@@ -1,8 +1,10 @@
 package tensor
 
 import (
+	"fmt"
 	"os"
 	"sync/atomic"
+	"unsafe"
 )
 
 // simdOn selects the SIMD kernels (assembly on amd64 with AVX2, FMA and
@@ -41,4 +43,41 @@ func DotF32(a, b []float32) float32 {
 		s0 += a[i] * b[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// DotF32Batch sets out[b·ld] = w·x[b·n:(b+1)·n] for every vector b of x
+// (n = len(w)): one row of a matrix against a batch, the row read once for
+// four vectors with SIMD. It panics with ErrShape if the lengths do not
+// fit.
+func DotF32Batch(w, x []float32, out []float32, ld int) {
+	n := len(w)
+	if n == 0 || len(x)%n != 0 || (len(x) > 0 && len(out) < (len(x)/n-1)*ld+1) {
+		panic(fmt.Errorf("dot f32 batch: %w: %d weights, %d values, %d outputs", ErrShape, n, len(x), len(out)))
+	}
+	B := len(x) / n
+	b := 0
+	if simdOn.Load() && n%8 == 0 {
+		var o [4]float32
+		for ; b+4 <= B; b += 4 {
+			simdDotF32x4(w, x[b*n:(b+4)*n], &o)
+			out[b*ld], out[(b+1)*ld], out[(b+2)*ld], out[(b+3)*ld] = o[0], o[1], o[2], o[3]
+		}
+	}
+	for ; b < B; b++ {
+		out[b*ld] = DotF32(w, x[b*n:(b+1)*n])
+	}
+}
+
+// DotRowBatch sets out[b·ld] = DotRow(t, row, x[b·n:(b+1)·n]) for every
+// vector b of x, n the row's length: F32 rows are read once for four
+// vectors (DotF32Batch); other types take DotRow per vector.
+func DotRowBatch(t Type, row []byte, x []float32, n int, out []float32, ld int) {
+	if t == F32 && littleEndian {
+		checkRow(t, row, n)
+		DotF32Batch(unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(row))), n), x, out, ld)
+		return
+	}
+	for b := 0; b < len(x)/n; b++ {
+		out[b*ld] = DotRow(t, row, x[b*n:(b+1)*n])
+	}
 }

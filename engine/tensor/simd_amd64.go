@@ -90,3 +90,14 @@ func simdDotQ8x4(row []byte, a *Q8, b0 int, out *[4]float32) {
 	_ = a.d[(b0+4)*nb-1]
 	dotQ8_0x4AVX2(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
 }
+
+//go:noescape
+func dotF32x4AVX2(w, x *float32, n, stride int, out *[4]float32)
+
+// simdDotF32x4 sets out[v] = w·x[v·n:(v+1)·n] for the four vectors of x
+// (len(w) = n a multiple of 8).
+func simdDotF32x4(w, x []float32, out *[4]float32) {
+	n := len(w)
+	_ = x[4*n-1]
+	dotF32x4AVX2(&w[0], &x[0], n, 4*n, out)
+}

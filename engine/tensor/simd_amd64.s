@@ -600,3 +600,41 @@ dq6kdone:
 	VZEROUPPER
 	MOVSS X0, ret+40(FP)
 	RET
+
+// func dotF32x4AVX2(w, x *float32, n, stride int, out *[4]float32)
+// out[v] = Σ w[i]·x[v·stride+i] for v < 4, n a multiple of 8 (stride in
+// bytes): each 8 weights are loaded once for the four vectors.
+TEXT ·dotF32x4AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), R8
+	LEAQ (R8)(R8*2), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+f32x4loop:
+	CMPQ CX, $8
+	JLT  f32x4done
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS (DI)(R8*1), Y4, Y1
+	VFMADD231PS (DI)(R8*2), Y4, Y2
+	VFMADD231PS (DI)(R9*1), Y4, Y3
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  f32x4loop
+
+f32x4done:
+	MOVQ out+32(FP), AX
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET

@@ -148,6 +148,38 @@ func TestDotQ8Rows(t *testing.T) {
 	}
 }
 
+func TestDotF32Batch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{8, 12, 768} {
+		for _, B := range []int{1, 4, 7} {
+			w := make([]float32, n)
+			x := make([]float32, B*n)
+			for i := range w {
+				w[i] = float32(rng.NormFloat64())
+			}
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for _, simd := range []bool{true, false} {
+				was := SetSIMD(simd)
+				out := make([]float32, 3*B)
+				DotF32Batch(w, x, out, 3)
+				SetSIMD(was)
+				for b := 0; b < B; b++ {
+					var want, mag float64
+					for i := range w {
+						want += float64(w[i]) * float64(x[b*n+i])
+						mag += math.Abs(float64(w[i]) * float64(x[b*n+i]))
+					}
+					if got := out[3*b]; math.Abs(float64(got)-want) > 1e-5*mag {
+						t.Errorf("n=%d B=%d simd=%v: out[%d] = %g, want %g", n, B, simd, b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestQ8Shapes(t *testing.T) {
 	var a Q8
 	for _, tt := range []struct{ x, n int }{{31, 31}, {64, 48}, {0, 0}, {96, 64}} {
