@@ -72,6 +72,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"github.com/switchboard/switchboard/adapters/internal/breaker"
+	"github.com/switchboard/switchboard/adapters/internal/inflight"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -289,17 +291,11 @@ type Adapter struct {
 	log     *slog.Logger
 	key     ed25519.PublicKey  // nil when no PublicKey: interactions refused
 	rest    *discordgo.Session // REST calls only; the gateway has its own
-	breaker breaker
+	breaker breaker.Breaker    // in front of every REST call
+	work    *inflight.Group    // replies, interactions and abandoned REST calls
 
-	ctx    context.Context // parent of every reply; cancelled by Shutdown
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // replies and interactions in flight
-	calls  sync.WaitGroup // REST calls abandoned at their timeout
-
-	mu       sync.Mutex
-	closed   bool   // guarded by mu
-	inFlight int    // guarded by mu: goroutines started by spawn and running
-	botID    string // guarded by mu: the bot's user id, from READY
+	mu    sync.Mutex
+	botID string // guarded by mu: the bot's user id, from READY
 }
 
 // The interfaces of bot.Adapter and bot.Runner, restated because bot
@@ -335,14 +331,14 @@ func New(o Options) (*Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new discord adapter: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	return &Adapter{
-		opts:   o,
-		log:    o.Logger,
-		key:    key,
-		rest:   rest,
-		ctx:    ctx,
-		cancel: cancel,
+		opts: o,
+		log:  o.Logger,
+		key:  key,
+		rest: rest,
+		work: inflight.New(inflight.Options{
+			Limit: o.MaxInFlight, Timeout: o.ReplyTimeout, Logger: o.Logger, Name: "discord reply",
+		}),
 	}, nil
 }
 
@@ -380,10 +376,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.DrainTimeout)
 	defer cancel()
-	if serr := a.Shutdown(dctx); serr != nil && !errors.Is(serr, ErrClosed) {
+	// When another Shutdown (Drain) is under way, Drain waits for it.
+	if serr := a.Drain(dctx); serr != nil {
 		a.log.Warn("replies cancelled at shutdown", "err", serr)
 	}
-	a.wait()
 	return err
 }
 
@@ -391,82 +387,24 @@ func (a *Adapter) Run(ctx context.Context) error {
 // lets replies in flight finish until ctx is done, then cancels them, and
 // returns nil when the adapter was already shut down.
 func (a *Adapter) Drain(ctx context.Context) error {
-	if err := a.Shutdown(ctx); err != nil && !errors.Is(err, ErrClosed) {
-		return err
+	if err := a.work.Drain(ctx); err != nil {
+		return fmt.Errorf("drain discord replies: %w", err)
 	}
-	a.wait()
 	return nil
 }
 
 // Shutdown stops taking work (interactions get 503, messages are
 // dropped), waits for the replies in flight until ctx is done, then
-// cancels them and waits for their goroutines to return. It does not
-// close the gateway; Run does that when its ctx is done. A second
-// Shutdown returns ErrClosed.
+// cancels them and waits for their goroutines, and the REST calls they
+// abandoned, to return. It does not close the gateway; Run does that
+// when its ctx is done. A second Shutdown returns ErrClosed.
 func (a *Adapter) Shutdown(ctx context.Context) error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	switch err := a.work.Shutdown(ctx); {
+	case errors.Is(err, inflight.ErrClosed):
 		return ErrClosed
+	case err != nil:
+		return fmt.Errorf("drain discord replies: %w", err)
 	}
-	a.closed = true
-	a.mu.Unlock()
-
-	done := make(chan struct{})
-	go func() {
-		a.wg.Wait()
-		close(done)
-	}()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("drain discord replies: %w", ctx.Err())
-	}
-	a.cancel()
-	<-done
-	a.calls.Wait()
-	return err
-}
-
-// wait returns once every goroutine the adapter started has stopped.
-func (a *Adapter) wait() {
-	a.wg.Wait()
-	a.calls.Wait()
-}
-
-// errBusy means spawn refused work: the adapter is closed or saturated.
-var errBusy = errors.New("discord: adapter busy or closed")
-
-// spawn runs f in a goroutine owned by the adapter, with a context that
-// Shutdown cancels and ReplyTimeout bounds. It refuses (errBusy) once the
-// adapter is closed or MaxInFlight goroutines are running.
-func (a *Adapter) spawn(f func(ctx context.Context)) error {
-	a.mu.Lock()
-	if a.closed || a.inFlight >= a.opts.MaxInFlight {
-		a.mu.Unlock()
-		return errBusy
-	}
-	a.inFlight++
-	a.wg.Add(1)
-	a.mu.Unlock()
-	go func() {
-		defer a.wg.Done()
-		defer func() {
-			a.mu.Lock()
-			a.inFlight--
-			a.mu.Unlock()
-		}()
-		defer func() {
-			// A panicking handler fails one reply, not the process.
-			if p := recover(); p != nil {
-				a.log.Error("discord reply panic", "panic", p)
-			}
-		}()
-		ctx, cancel := context.WithTimeout(a.ctx, a.opts.ReplyTimeout)
-		defer cancel()
-		f(ctx)
-	}()
 	return nil
 }
 

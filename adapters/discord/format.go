@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf16"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/switchboard/switchboard/adapters/internal/citelink"
 	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/knowledge"
 )
@@ -109,33 +109,11 @@ func linkText(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// resolveCitations returns cs with every URL made absolute against base:
-// a relative URL is resolved against it, a missing one is base joined
-// with the source. Without a usable base, cs is returned as it is.
-func resolveCitations(cs []knowledge.Citation, base string) []knowledge.Citation {
-	b, err := url.Parse(base)
-	if base == "" || err != nil || (b.Scheme != "https" && b.Scheme != "http") {
-		return cs
-	}
-	out := make([]knowledge.Citation, len(cs))
-	for i, c := range cs {
-		ref := c.URL
-		if ref == "" {
-			ref = strings.TrimPrefix(c.Source, "/")
-		}
-		if u, err := url.Parse(ref); err == nil && ref != "" {
-			c.URL = b.ResolveReference(u).String()
-		}
-		out[i] = c
-	}
-	return out
-}
-
 // Render returns the messages that carry r: its text as Discord markdown
 // and its citations, split under MaxMessageChars.
 func Render(r conversation.Reply, citationBase string) []string {
 	text := Markdown(r.Text)
-	if cites := Citations(resolveCitations(r.Citations, citationBase)); cites != "" {
+	if cites := Citations(citelink.Resolve(r.Citations, citationBase)); cites != "" {
 		text += "\n\n" + cites
 	}
 	return Split(text, MaxMessageChars)

@@ -58,22 +58,6 @@ func TestCitations(t *testing.T) {
 	}
 }
 
-func TestResolveCitations(t *testing.T) {
-	in := []knowledge.Citation{{Title: "A", Source: "a.md"}, {Title: "B", Source: "b.md", URL: "/articles/b"}, {Title: "C", URL: "https://other.test/c"}}
-	got := resolveCitations(in, "https://help.example.com/kb/")
-	want := []knowledge.Citation{
-		{Title: "A", Source: "a.md", URL: "https://help.example.com/kb/a.md"},
-		{Title: "B", Source: "b.md", URL: "https://help.example.com/articles/b"},
-		{Title: "C", URL: "https://other.test/c"},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("resolveCitations (-want +got):\n%s", diff)
-	}
-	if got := resolveCitations(in, "not a url"); &got[0] != &in[0] {
-		t.Errorf("resolveCitations with a bad base changed the citations")
-	}
-}
-
 func TestSplit(t *testing.T) {
 	sentence := "This sentence is exactly fifty characters long ok. " // 51 with the space
 	tests := []struct {

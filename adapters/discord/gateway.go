@@ -293,7 +293,7 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 	if text == "" {
 		return
 	}
-	if err := a.spawn(func(ctx context.Context) { a.answer(ctx, m, text) }); err != nil {
+	if err := a.work.Go(func(ctx context.Context) { a.answer(ctx, m, text) }); err != nil {
 		a.log.Warn("discord message dropped", "message_id", m.ID, "err", err)
 	}
 }

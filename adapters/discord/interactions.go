@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/switchboard/switchboard/adapters/internal/webhook"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -44,33 +44,27 @@ func ParseInteraction(body []byte) (*discordgo.Interaction, error) {
 // answer is written.
 func (a *Adapter) handleInteractions(w http.ResponseWriter, r *http.Request) {
 	if a.key == nil {
-		writeError(w, http.StatusUnauthorized, "unauthorized", "interactions are not configured (DISCORD_PUBLIC_KEY)")
+		webhook.WriteError(w, http.StatusUnauthorized, "unauthorized", "interactions are not configured (DISCORD_PUBLIC_KEY)")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body too large")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "malformed", "read body: "+err.Error())
+	body, ok := webhook.ReadBody(w, r, a.opts.MaxBodyBytes)
+	if !ok {
 		return
 	}
 	if err := Verify(a.key, r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp), body); err != nil {
-		writeError(w, http.StatusUnauthorized, "bad_signature", "invalid request signature")
+		webhook.WriteError(w, http.StatusUnauthorized, "bad_signature", "invalid request signature")
 		return
 	}
 	i, err := ParseInteraction(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed", err.Error())
+		webhook.WriteError(w, http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	resp, work := a.interact(i)
 	ready := make(chan struct{})
 	if work != nil {
 		// The follow-ups must not overtake the response.
-		if err := a.spawn(func(ctx context.Context) {
+		if err := a.work.Go(func(ctx context.Context) {
 			select {
 			case <-ready:
 				work(ctx)
@@ -97,7 +91,7 @@ func (a *Adapter) onGatewayInteraction(i *discordgo.Interaction) {
 		return
 	}
 	resp, work := a.interact(i)
-	err := a.spawn(func(ctx context.Context) {
+	err := a.work.Go(func(ctx context.Context) {
 		err := a.call(ctx, "interaction.respond", func(o ...discordgo.RequestOption) error {
 			return a.rest.InteractionRespond(i, resp, o...)
 		})
@@ -274,11 +268,4 @@ func ephemeral(text string) *discordgo.InteractionResponse {
 			Content: text, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
 		},
 	}
-}
-
-// writeError writes the server's JSON error shape.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }

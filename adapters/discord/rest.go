@@ -8,10 +8,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/switchboard/switchboard/adapters/internal/breaker"
 )
 
 // ErrDiscordDown is returned, without calling Discord, while the REST API
@@ -21,10 +22,10 @@ import (
 // platforms share, for a timeout each.
 var ErrDiscordDown = errors.New("discord: rest api unavailable; not calling it for a while")
 
-// Circuit breaker settings.
+// Circuit breaker settings (those of the zero breaker.Breaker).
 const (
-	BreakerFailures = 3
-	BreakerCooldown = 30 * time.Second
+	BreakerFailures = breaker.DefaultFailures
+	BreakerCooldown = breaker.DefaultCooldown
 )
 
 // newSession returns a discordgo session for REST calls and the gateway:
@@ -126,13 +127,13 @@ type restCall func(opts ...discordgo.RequestOption) error
 // retried once when its retry_after is at most MaxRetryAfter.
 func (a *Adapter) call(ctx context.Context, op string, f restCall) error {
 	for attempt := 0; ; attempt++ {
-		if !a.breaker.allow(time.Now()) {
+		if !a.breaker.Allow(time.Now()) {
 			a.opts.Metrics.apiError(op, "circuit_open")
 			return fmt.Errorf("%s: %w", op, ErrDiscordDown)
 		}
 		err := a.callOnce(ctx, f)
 		if err == nil {
-			a.breaker.record(time.Now(), false)
+			a.breaker.Record(time.Now(), false)
 			return nil
 		}
 		code, outage, retryAfter := classify(err)
@@ -142,7 +143,7 @@ func (a *Adapter) call(ctx context.Context, op string, f restCall) error {
 			return fmt.Errorf("%s: %w", op, err)
 		}
 		a.opts.Metrics.apiError(op, code)
-		if a.breaker.record(time.Now(), outage) {
+		if a.breaker.Record(time.Now(), outage) {
 			a.log.Error("discord looks down; failing fast", "op", op, "for", BreakerCooldown)
 		}
 		if code != "ratelimited" {
@@ -169,11 +170,9 @@ func (a *Adapter) callOnce(ctx context.Context, f restCall) error {
 	cctx, cancel := context.WithTimeout(ctx, a.opts.CallTimeout)
 	defer cancel()
 	done := make(chan error, 1)
-	a.calls.Add(1)
-	go func() {
-		defer a.calls.Done()
+	a.work.Detach(func() {
 		done <- f(discordgo.WithContext(cctx), discordgo.WithRetryOnRatelimit(false))
-	}()
+	})
 	select {
 	case err := <-done:
 		return err
@@ -201,36 +200,4 @@ func classify(err error) (code string, outage bool, retryAfter time.Duration) {
 		return "transport", true, 0
 	}
 	return "error", false, 0
-}
-
-// A breaker counts consecutive outage-like failures of the REST API. Its
-// mutex guards two fields and is never held during a call.
-type breaker struct {
-	mu        sync.Mutex
-	failures  int       // guarded by mu
-	openUntil time.Time // guarded by mu: calls fail fast until then
-}
-
-// allow reports whether a call may be made at now.
-func (b *breaker) allow(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return !now.Before(b.openUntil)
-}
-
-// record notes a call's outcome at now and reports whether the breaker
-// has just opened.
-func (b *breaker) record(now time.Time, outage bool) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !outage {
-		b.failures = 0
-		return false
-	}
-	b.failures++
-	if b.failures < BreakerFailures || now.Before(b.openUntil) {
-		return false
-	}
-	b.openUntil = now.Add(BreakerCooldown)
-	return true
 }

@@ -9,6 +9,21 @@ import (
 	"time"
 
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/switchboard/switchboard/adapters/internal/breaker"
+)
+
+// ErrSlackDown is returned, without calling Slack, while the Web API is
+// considered down: after BreakerFailures calls in a row failed with a
+// timeout, a transport error or a 5xx, for BreakerCooldown. Replies then
+// fail fast instead of holding the pipeline's workers, which the other
+// platforms share, for a timeout each.
+var ErrSlackDown = errors.New("slack: web api unavailable; not calling it for a while")
+
+// Circuit breaker settings (those of the zero breaker.Breaker).
+const (
+	BreakerFailures = breaker.DefaultFailures
+	BreakerCooldown = breaker.DefaultCooldown
 )
 
 // replyMetadataType names the message metadata every reply part carries,
@@ -20,7 +35,7 @@ const replyMetadataType = "switchboard_reply"
 // is logged with its Slack error code and counted.
 func (a *Adapter) call(ctx context.Context, method string, f func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		if !a.breaker.allow(a.opts.Clock()) {
+		if !a.breaker.Allow(a.opts.Clock()) {
 			a.opts.Metrics.apiError(method, "circuit_open")
 			return fmt.Errorf("call %s: %w", method, ErrSlackDown)
 		}
@@ -28,7 +43,7 @@ func (a *Adapter) call(ctx context.Context, method string, f func(ctx context.Co
 		err := f(cctx)
 		cancel()
 		outage := err != nil && ctx.Err() == nil && outageLike(err)
-		if a.breaker.record(a.opts.Clock(), outage) {
+		if a.breaker.Record(a.opts.Clock(), outage) {
 			a.log.Error("slack web api looks down; failing fast", "method", method, "for", BreakerCooldown, "err", err)
 		}
 		if err == nil {

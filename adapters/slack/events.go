@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/adapters/internal/inflight"
+	"github.com/switchboard/switchboard/adapters/internal/webhook"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -73,7 +74,7 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	env, err := parseEnvelope(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed", err.Error())
+		webhook.WriteError(w, http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	switch env.Type {
@@ -85,9 +86,9 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		a.log.Warn("slack is dropping events: app rate limited", "team", env.TeamID)
 	case "event_callback":
 		retry, _ := strconv.Atoi(r.Header.Get(HeaderRetryNum))
-		if err := a.dispatch(env, retry); errors.Is(err, errBusy) {
+		if err := a.dispatch(env, retry); errors.Is(err, inflight.ErrBusy) {
 			// Slack redelivers later, or to another replica.
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "busy or shutting down; retry later")
+			webhook.WriteError(w, http.StatusServiceUnavailable, "unavailable", "busy or shutting down; retry later")
 			return
 		}
 	}
@@ -97,35 +98,20 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 // readSigned reads r's body within MaxBodyBytes and checks its signature,
 // answering 413 or 401 itself when it fails.
 func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body too large")
-		} else {
-			writeError(w, http.StatusBadRequest, "malformed", "read request body: "+err.Error())
-		}
+	body, ok := webhook.ReadBody(w, r, a.opts.MaxBodyBytes)
+	if !ok {
 		return nil, false
 	}
 	if err := Verify(r.Header, body, a.opts.SigningSecret, a.opts.Clock()); err != nil {
 		a.log.Warn("slack request refused", "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusUnauthorized, "invalid_signature", err.Error())
+		webhook.WriteError(w, http.StatusUnauthorized, "invalid_signature", err.Error())
 		return nil, false
 	}
 	return body, true
 }
 
-// writeError answers with the server's error shape,
-// {"error":{"code","message"}}.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
-}
-
 // dispatch starts the reply to env's event when it is one the bot
-// answers. It returns errBusy when the adapter cannot take it now.
+// answers. It returns inflight.ErrBusy when the adapter cannot take it now.
 func (a *Adapter) dispatch(env envelope, retry int) error {
 	var ev event
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
@@ -156,7 +142,7 @@ func (a *Adapter) dispatch(env envelope, retry int) error {
 		Address: conversation.Address{Platform: Platform, Tenant: team, Channel: ev.Channel, Thread: thread, User: ev.User},
 		Time:    parseTS(ev.TS),
 	}
-	return a.spawn(func(ctx context.Context) {
+	return a.work.Go(func(ctx context.Context) {
 		if ev.User == a.botUserID(ctx, fromEvent) {
 			return // the bot's own message
 		}

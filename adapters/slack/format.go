@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -172,28 +171,6 @@ func Citations(cs []knowledge.Citation) string {
 		return ""
 	}
 	return cutRunes("*Sources:* "+strings.Join(items, " · "), maxContextChars)
-}
-
-// resolveCitations returns cs with every URL made absolute against base:
-// a relative URL is resolved against it, a missing one is base joined
-// with the source. Without a usable base, cs is returned as it is.
-func resolveCitations(cs []knowledge.Citation, base string) []knowledge.Citation {
-	b, err := url.Parse(base)
-	if base == "" || err != nil || (b.Scheme != "https" && b.Scheme != "http") {
-		return cs
-	}
-	out := make([]knowledge.Citation, len(cs))
-	for i, c := range cs {
-		ref := c.URL
-		if ref == "" {
-			ref = strings.TrimPrefix(c.Source, "/")
-		}
-		if u, err := url.Parse(ref); err == nil && ref != "" {
-			c.URL = b.ResolveReference(u).String()
-		}
-		out[i] = c
-	}
-	return out
 }
 
 // Split cuts s into pieces of at most max characters, preferring to cut

@@ -143,27 +143,3 @@ func checkSplit(t *testing.T, in string, max int, got []string) {
 		t.Errorf("Split lost or changed text")
 	}
 }
-
-func TestResolveCitations(t *testing.T) {
-	cs := []knowledge.Citation{
-		{Title: "A", Source: "billing/a.md#x"},
-		{Title: "B", Source: "b.md", URL: "/articles/b.md"},
-		{Title: "C", Source: "c.md", URL: "https://other.example/c"},
-	}
-	tests := []struct {
-		base string
-		want []string
-	}{
-		{"https://help.example.com/articles/", []string{"https://help.example.com/articles/billing/a.md#x", "https://help.example.com/articles/b.md", "https://other.example/c"}},
-		{"", []string{"", "/articles/b.md", "https://other.example/c"}},
-		{"/articles/", []string{"", "/articles/b.md", "https://other.example/c"}},
-	}
-	for _, tt := range tests {
-		got := resolveCitations(cs, tt.base)
-		for i := range got {
-			if got[i].URL != tt.want[i] {
-				t.Errorf("resolveCitations(base %q)[%d].URL = %q, want %q", tt.base, i, got[i].URL, tt.want[i])
-			}
-		}
-	}
-}

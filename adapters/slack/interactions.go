@@ -10,6 +10,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/switchboard/switchboard/adapters/internal/inflight"
+	"github.com/switchboard/switchboard/adapters/internal/webhook"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -52,11 +54,11 @@ func (a *Adapter) handleInteractions(w http.ResponseWriter, r *http.Request) {
 	}
 	cb, err := ParseInteraction(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed", err.Error())
+		webhook.WriteError(w, http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
-	if err := a.interact(cb); errors.Is(err, errBusy) {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "busy or shutting down; retry later")
+	if err := a.interact(cb); errors.Is(err, inflight.ErrBusy) {
+		webhook.WriteError(w, http.StatusServiceUnavailable, "unavailable", "busy or shutting down; retry later")
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -93,7 +95,7 @@ func (a *Adapter) interact(cb slackapi.InteractionCallback) error {
 			helpful := act.ActionID == actionHelpful
 			a.opts.Metrics.feedback(helpful)
 			a.log.Info("slack feedback", "helpful", helpful, "session", v.address().SessionID(), "message_id", v.Message)
-			if err := a.spawn(func(ctx context.Context) {
+			if err := a.work.Go(func(ctx context.Context) {
 				_ = a.ephemeral(ctx, v.Channel, v.Thread, clicker, feedbackThanks)
 			}); err != nil {
 				return err
@@ -101,7 +103,7 @@ func (a *Adapter) interact(cb slackapi.InteractionCallback) error {
 		case actionHuman:
 			a.opts.Metrics.handoffButton()
 			answer := cb.Message.Text
-			if err := a.spawn(func(ctx context.Context) {
+			if err := a.work.Go(func(ctx context.Context) {
 				a.humanRequested(ctx, v, clicker, messageTS, answer)
 			}); err != nil {
 				return err

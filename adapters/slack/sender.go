@@ -11,6 +11,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/switchboard/switchboard/adapters/internal/citelink"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -32,12 +33,12 @@ const (
 // operations on that one reply's messages (the thinking message must
 // exist before it is edited); it is never shared between messages.
 type sender struct {
-	a     *Adapter
-	ctx   context.Context // the reply's context, for the thinking timer
-	msg   conversation.Message
-	note  string      // summary for the agents when the Handler keeps no history
-	timer *time.Timer // posts the thinking message; nil when none is planned
-	start time.Time   // when the reply began
+	a            *Adapter
+	ctx          context.Context // the reply's context, for the thinking timer
+	msg          conversation.Message
+	note         string      // summary for the agents when the Handler keeps no history
+	stopThinking func() bool // cancels the thinking timer; nil when none is planned
+	start        time.Time   // when the reply began
 
 	mu       sync.Mutex
 	ts       string          // guarded by mu: the thinking or streaming message, "" until posted
@@ -53,24 +54,20 @@ var (
 )
 
 // newSender returns the sender for m. When early, a thinking message is
-// posted if no reply has come after ThinkingDelay; the timer belongs to
-// the adapter's WaitGroup until it fires or stopTimer cancels it.
+// posted if no reply has come after ThinkingDelay; the adapter's Shutdown
+// waits for the timer until it fires or stopTimer cancels it.
 func (a *Adapter) newSender(ctx context.Context, m conversation.Message, early bool) *sender {
 	s := &sender{a: a, ctx: ctx, msg: m, start: a.opts.Clock()}
 	if early && a.opts.ThinkingDelay > 0 {
-		a.wg.Add(1)
-		s.timer = time.AfterFunc(a.opts.ThinkingDelay, func() {
-			defer a.wg.Done()
-			s.thinking()
-		})
+		s.stopThinking = a.work.AfterFunc(a.opts.ThinkingDelay, s.thinking)
 	}
 	return s
 }
 
 // stopTimer cancels the thinking timer if it has not fired.
 func (s *sender) stopTimer() {
-	if s.timer != nil && s.timer.Stop() {
-		s.a.wg.Done()
+	if s.stopThinking != nil {
+		s.stopThinking()
 	}
 }
 
@@ -254,7 +251,7 @@ func (a *Adapter) render(r conversation.Reply, messageID string) []part {
 		parts = append(parts, p)
 	}
 	last := &parts[len(parts)-1]
-	if c := Citations(resolveCitations(r.Citations, a.opts.CitationBaseURL)); c != "" {
+	if c := Citations(citelink.Resolve(r.Citations, a.opts.CitationBaseURL)); c != "" {
 		last.blocks = append(last.blocks, slackapi.NewContextBlock("citations",
 			slackapi.NewTextBlockObject(slackapi.MarkdownType, c, false, false)))
 		last.text += "\n" + c

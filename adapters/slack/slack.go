@@ -49,6 +49,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/switchboard/switchboard/adapters/internal/breaker"
+	"github.com/switchboard/switchboard/adapters/internal/inflight"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -262,16 +264,11 @@ type Adapter struct {
 	log     *slog.Logger
 	api     *slackapi.Client
 	users   *userCache
-	breaker breaker
+	breaker breaker.Breaker // in front of every Web API call
+	work    *inflight.Group // replies, interactions and timers in flight
 
-	ctx    context.Context // parent of every reply; cancelled by Shutdown
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // replies, interactions and timers in flight
-
-	mu       sync.Mutex
-	closed   bool   // guarded by mu
-	inFlight int    // guarded by mu: goroutines started by spawn and running
-	botUser  string // guarded by mu: the bot's user id once known
+	mu      sync.Mutex
+	botUser string // guarded by mu: the bot's user id once known
 }
 
 // The interfaces of bot.Adapter and bot.Runner, restated because bot
@@ -301,13 +298,13 @@ func New(o Options) (*Adapter, error) {
 	if o.AppToken != "" {
 		apiOpts = append(apiOpts, slackapi.OptionAppLevelToken(o.AppToken))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
-		opts:    o,
-		log:     o.Logger,
-		api:     slackapi.New(o.BotToken, apiOpts...),
-		ctx:     ctx,
-		cancel:  cancel,
+		opts: o,
+		log:  o.Logger,
+		api:  slackapi.New(o.BotToken, apiOpts...),
+		work: inflight.New(inflight.Options{
+			Limit: o.MaxInFlight, Timeout: o.ReplyTimeout, Logger: o.Logger, Name: "slack reply",
+		}),
 		botUser: o.BotUserID,
 	}
 	a.users = newUserCache(a, o.UserCacheTTL)
@@ -337,11 +334,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.DrainTimeout)
 	defer cancel()
-	if serr := a.Shutdown(dctx); serr != nil && !errors.Is(serr, ErrClosed) {
+	// When another Shutdown (Drain) is under way, Drain waits for it.
+	if serr := a.Drain(dctx); serr != nil {
 		a.log.Warn("replies cancelled at shutdown", "err", serr)
 	}
-	// When another Shutdown (Drain) is under way, wait for it to finish.
-	a.wg.Wait()
 	return err
 }
 
@@ -349,10 +345,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 // lets replies in flight finish until ctx is done, then cancels them, and
 // returns nil when the adapter was already shut down.
 func (a *Adapter) Drain(ctx context.Context) error {
-	if err := a.Shutdown(ctx); err != nil && !errors.Is(err, ErrClosed) {
-		return err
+	if err := a.work.Drain(ctx); err != nil {
+		return fmt.Errorf("drain slack replies: %w", err)
 	}
-	a.wg.Wait()
 	return nil
 }
 
@@ -361,61 +356,11 @@ func (a *Adapter) Drain(ctx context.Context) error {
 // until ctx is done, then cancels them and waits for their goroutines to
 // return. A second Shutdown returns ErrClosed.
 func (a *Adapter) Shutdown(ctx context.Context) error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	switch err := a.work.Shutdown(ctx); {
+	case errors.Is(err, inflight.ErrClosed):
 		return ErrClosed
+	case err != nil:
+		return fmt.Errorf("drain slack replies: %w", err)
 	}
-	a.closed = true
-	a.mu.Unlock()
-
-	done := make(chan struct{})
-	go func() {
-		a.wg.Wait()
-		close(done)
-	}()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("drain slack replies: %w", ctx.Err())
-	}
-	a.cancel()
-	<-done
-	return err
-}
-
-// errBusy means spawn refused work: the adapter is closed or saturated.
-var errBusy = errors.New("slack: adapter busy or closed")
-
-// spawn runs f in a goroutine owned by the adapter, with a context that
-// Shutdown cancels and ReplyTimeout bounds. It refuses (errBusy) once the
-// adapter is closed or MaxInFlight goroutines are running.
-func (a *Adapter) spawn(f func(ctx context.Context)) error {
-	a.mu.Lock()
-	if a.closed || a.inFlight >= a.opts.MaxInFlight {
-		a.mu.Unlock()
-		return errBusy
-	}
-	a.inFlight++
-	a.wg.Add(1)
-	a.mu.Unlock()
-	go func() {
-		defer a.wg.Done()
-		defer func() {
-			a.mu.Lock()
-			a.inFlight--
-			a.mu.Unlock()
-		}()
-		defer func() {
-			// A panicking handler fails one reply, not the process.
-			if p := recover(); p != nil {
-				a.log.Error("slack reply panic", "panic", p)
-			}
-		}()
-		ctx, cancel := context.WithTimeout(a.ctx, a.opts.ReplyTimeout)
-		defer cancel()
-		f(ctx)
-	}()
 	return nil
 }

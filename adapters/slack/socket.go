@@ -8,6 +8,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/switchboard/switchboard/adapters/internal/inflight"
 )
 
 // runSocket receives events over Socket Mode until ctx is done. slack-go
@@ -55,7 +57,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			return
 		}
 		if env.Type == "event_callback" {
-			if err := a.dispatch(env, evt.Request.RetryAttempt); errors.Is(err, errBusy) {
+			if err := a.dispatch(env, evt.Request.RetryAttempt); errors.Is(err, inflight.ErrBusy) {
 				return // not acknowledged: Slack redelivers it
 			}
 		}
@@ -66,7 +68,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		cb, ok := evt.Data.(slackapi.InteractionCallback)
 		if ok {
-			if err := a.interact(cb); errors.Is(err, errBusy) {
+			if err := a.interact(cb); errors.Is(err, inflight.ErrBusy) {
 				return
 			}
 		}
