@@ -124,11 +124,17 @@ type candidate struct {
 // Answer implements conversation.Answerer: it picks the sentence that best
 // matches the question's content terms (weighted by how rare they are
 // among the candidate sentences, helped by the snippet's title and section
-// and by its rank, and, for "how much / how long / when" questions, by
-// containing a number), adds up to MaxSentences-1 further sentences that
-// score nearly as well or continue it, and cites their snippets. It
-// streams the reply word by word through q.Delta. With no sentence
-// matching well enough it returns a Fallback answer.
+// and by its rank) and the kind of answer the question asks for: a figure
+// of the right kind for "how much / how long / when / how many / phone"
+// questions, the numbered steps for "how do I" questions. A list intro
+// brings its list, a list item or table row its intro, a step of a
+// procedure asked for the whole procedure (numbered as in the article).
+// It adds up to MaxSentences-1 further sentences that score nearly as
+// well or continue it, and cites their snippets. It streams the reply
+// word by word through q.Delta. With no sentence matching well enough,
+// or the chosen ones covering too little of the question (more is asked
+// when q.Confidence is below WeakConfidence), it returns a Fallback
+// answer.
 func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return conversation.Answer{}, err

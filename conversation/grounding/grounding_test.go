@@ -3,6 +3,7 @@ package grounding_test
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -71,6 +72,19 @@ func TestLinesKinds(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Lines kinds (-want +got):\n%s", diff)
+	}
+}
+
+// TestLinesLongUnderscores checks that a hostile line of underscores
+// costs linear time, not a scan of its word per underscore.
+func TestLinesLongUnderscores(t *testing.T) {
+	start := time.Now()
+	lines := grounding.Lines("a_" + strings.Repeat("_", grounding.MaxTextBytes))
+	if len(lines) != 1 {
+		t.Fatalf("Lines(underscores) = %d lines, want 1", len(lines))
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Lines(underscores) took %v, want well under a second", d)
 	}
 }
 

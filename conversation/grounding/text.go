@@ -200,7 +200,8 @@ func stripInline(s string) string {
 		return s
 	}
 	var b strings.Builder
-	code := false // inside a `code span`, whose text is kept as it is
+	code := false               // inside a `code span`, whose text is kept as it is
+	ident, identEnd := false, 0 // whether the word before identEnd is an identifier
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '`' {
@@ -219,7 +220,12 @@ func stripInline(s string) string {
 			// identifier ("pp_test_", "snake_case").
 			prevWord := i > 0 && isWordByte(s[i-1])
 			nextWord := i+1 < len(s) && isWordByte(s[i+1])
-			if prevWord && nextWord || identifier(s, i) {
+			if i >= identEnd {
+				// Once per word, so that a long run of underscores costs
+				// linear time.
+				ident, identEnd = identifier(s, i)
+			}
+			if prevWord && nextWord || ident {
 				b.WriteByte(c)
 			}
 			continue
@@ -239,8 +245,9 @@ func stripInline(s string) string {
 }
 
 // identifier reports whether the word around s[i] (up to spaces) has an
-// underscore between two word characters, as a name in code has.
-func identifier(s string, i int) bool {
+// underscore between two word characters, as a name in code has, and
+// returns the index where the word ends.
+func identifier(s string, i int) (bool, int) {
 	start, end := i, i
 	for start > 0 && s[start-1] != ' ' {
 		start--
@@ -251,10 +258,10 @@ func identifier(s string, i int) bool {
 	w := s[start:end]
 	for k := 1; k+1 < len(w); k++ {
 		if w[k] == '_' && isWordByte(w[k-1]) && isWordByte(w[k+1]) {
-			return true
+			return true, end
 		}
 	}
-	return false
+	return false, end
 }
 
 func isWordByte(c byte) bool {
