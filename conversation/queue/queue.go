@@ -10,7 +10,7 @@
 //
 //	sb:{queue}:jobs              stream of jobs (consumer group "workers"), capped with MAXLEN ~
 //	sb:{queue}:done:<entry>      the outcome of a job, recorded before it is acknowledged
-//	sb:{queue}:owner:<msgid>     which job first carried a platform message id
+//	sb:{queue}:owner:<platform>:<msgid>  which job first carried a platform message id
 //	sb:{gw:<gateway>}:replies    stream of deltas, replies and errors for one gateway
 //	sb:{<session>}:order         hash: next (sequence numbers handed out), done (last finished)
 //

@@ -206,6 +206,12 @@ func TestDeadWorker(t *testing.T) {
 			t.Errorf("message %d replies = %q, want %q", i, got, want)
 		}
 	}
+	// A retry of the first message (a user whose connection broke) is a
+	// duplicate, though the dead attempt's dedup mark is not the one the
+	// answer was saved under.
+	if err := gw.Handle(ctx, msg("s", "a", "first"), &recorder{}); !errors.Is(err, conversation.ErrDuplicate) {
+		t.Errorf("retry of the claimed message: err = %v, want ErrDuplicate", err)
+	}
 	if got, want := strings.Join(live.Calls(), ","), "first,second"; got != want {
 		t.Errorf("live worker handled %q, want %q (in order, once each)", got, want)
 	}

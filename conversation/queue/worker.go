@@ -165,22 +165,29 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 
 	out := &sender{w: w, j: j, entry: m.ID}
 	msg := j.Msg
-	// The first job to carry a message id owns it: a duplicate reported
-	// for the owner itself means an earlier attempt of this job died.
-	owner := true
+	// The first job to carry a message id owns it. Another job with the
+	// same id (a platform's or a user's retry, perhaps through another
+	// gateway) is a duplicate, whatever became of the owner: the owner
+	// stays queued until it is answered.
 	if msg.ID != "" {
-		ok, err := q.rdb.SetNX(ctx, q.ownerKey(msg.ID), m.ID, q.opts.RecordTTL).Result()
+		key := q.ownerKey(msg.Address.Platform + ":" + msg.ID)
+		ok, err := q.rdb.SetNX(ctx, key, m.ID, DefaultOrderTTL).Result()
 		if err != nil {
 			return
 		}
+		owner := ok
 		if !ok {
-			cur, err := q.rdb.Get(ctx, q.ownerKey(msg.ID)).Result()
+			cur, err := q.rdb.Get(ctx, key).Result()
 			if err != nil {
 				return
 			}
 			owner = cur == m.ID
 		}
-		if owner && claimed {
+		if !owner {
+			w.conclude(ctx, &j, m.ID, event{Req: j.Req, Kind: kindError, Code: codeOf(conversation.ErrDuplicate), Text: "duplicate message"})
+			return
+		}
+		if claimed {
 			if rep, found, err := w.savedReply(ctx, msg); err != nil {
 				return
 			} else if found {
@@ -189,7 +196,8 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 				return
 			}
 			// The dedup mark may be set by the dead attempt: this
-			// attempt carries a fresh id.
+			// attempt carries a fresh id. Retries of the message are
+			// stopped by the owner key above.
 			msg.ID = msg.ID + "#r" + newID()[:8]
 		}
 	}
