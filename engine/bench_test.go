@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/switchboard/switchboard/engine"
@@ -143,5 +144,46 @@ func TestRandomModel(t *testing.T) {
 			t.Errorf("%v: Generate = %+v, %v; want 5 prompt tokens", tt.typ, res, err)
 		}
 		m.Close()
+	}
+}
+
+// BenchmarkDecodeBatched measures aggregate decode speed with several
+// sequences stepping at once (State.Step, batched by the model): one op
+// is one step of every sequence; tok/s counts all their tokens.
+func BenchmarkDecodeBatched(b *testing.B) {
+	for _, typ := range []tensor.Type{tensor.F32, tensor.Q8_0} {
+		m := benchModel(b, typ)
+		for _, seqs := range []int{1, 8} {
+			b.Run(fmt.Sprintf("type=%v/seqs=%d", typ, seqs), func(b *testing.B) {
+				states := make([]*engine.State, seqs)
+				for i := range states {
+					states[i] = m.NewState(0)
+					if _, err := states[i].Forward([]int{1 + i, 2, 3}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				ctx := context.Background()
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				for i, s := range states {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						defer m.Decoding()()
+						for n := 0; n < b.N; n++ {
+							if s.Pos() >= s.Capacity()-1 {
+								s.Reset()
+							}
+							if _, err := s.Step(ctx, 1+i); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.ReportMetric(float64(b.N*seqs)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
 	}
 }
