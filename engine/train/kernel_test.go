@@ -23,10 +23,39 @@ func TestMatmulAgainstReference(t *testing.T) {
 		for i := range b {
 			b[i] = float32(rng.NormFloat64())
 		}
-		for i := range c {
-			c[i] = 1
+		for _, layout := range []int{bNK, bKN, aKM, aKM | bKN} {
+			// Store the operands as the layout says.
+			sa, sb := a, b
+			if layout&aKM != 0 {
+				sa = transposed(a, m, k)
+			}
+			if layout&bKN != 0 {
+				sb = transposed(b, n, k)
+			}
+			for i := range c {
+				c[i] = 1
+			}
+			p.matmul(&j, c, sa, sb, m, n, k, layout, true)
+			checkProduct(t, c, a, b, m, n, k, layout)
 		}
-		p.matmul(&j, c, a, b, m, n, k, true)
+	}
+}
+
+// transposed returns x (rows×cols) transposed.
+func transposed(x []float32, rows, cols int) []float32 {
+	y := make([]float32, len(x))
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			y[c*rows+r] = x[r*cols+c]
+		}
+	}
+	return y
+}
+
+// checkProduct checks c = 1 + a·bᵀ, a (m×k), b (n×k), in float64.
+func checkProduct(t *testing.T, c, a, b []float32, m, n, k, layout int) {
+	t.Helper()
+	{
 		for i := 0; i < m; i++ {
 			for jj := 0; jj < n; jj++ {
 				want := 1.0
@@ -34,7 +63,7 @@ func TestMatmulAgainstReference(t *testing.T) {
 					want += float64(a[i*k+q]) * float64(b[jj*k+q])
 				}
 				if got := float64(c[i*n+jj]); math.Abs(got-want) > 1e-4*math.Sqrt(float64(k))+1e-5 {
-					t.Fatalf("%dx%dx%d: C[%d,%d] = %v, want %v", m, n, k, i, jj, got, want)
+					t.Fatalf("%dx%dx%d layout %d: C[%d,%d] = %v, want %v", m, n, k, layout, i, jj, got, want)
 				}
 			}
 		}

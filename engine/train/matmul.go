@@ -2,16 +2,22 @@ package train
 
 import "github.com/switchboard/switchboard/engine/tensor"
 
-// Matrix products. Every product of the trainer is written as
+// Matrix products. Every product of the trainer is
 //
-//	C (M×N) += A (M×K) · Bᵀ,  B stored (N×K),
+//	C (M×N) += A (M×K) · B (K×N),
 //
-// the form in which both operands are read along contiguous rows; the
-// other products transpose an operand first (transpose is O(size) against
-// the product's O(M·N·K)). C is cut into tiles of tileM×tileN, each
-// computed entirely by one goroutine over K in blocks of blockK, so that
-// a tile's slice of A and B stays in cache and every element is summed in
-// the same order whatever the number of threads.
+// with A stored either (M×K) or transposed (K×M), and B stored either
+// transposed (N×K, the "NT" form of a forward linear layer) or (K×N).
+// C is cut into tiles of tileM×tileN, each computed entirely by one
+// goroutine over K in blocks of blockK, so that every element is summed
+// in the same order whatever the number of threads.
+//
+// With AVX2, A's rows are packed into panels of 6 and B's columns into
+// panels of 16, k-major, once per product (packing reads either storage,
+// so no transpose is needed), and kern6x16AVX computes 6×16 blocks; the
+// blocks at the matrix's edges run on zero-padded panels into a scratch
+// block. Without it, operands stored otherwise are transposed into
+// scratch and tile computes the NT form.
 
 const (
 	tileM  = 96 // a multiple of 6 (kern6x16AVX) and of 4 (kernel4x2)
@@ -19,61 +25,66 @@ const (
 	blockK = 256
 )
 
-// matmulJob is one product split into tiles. With the AVX2 kernels, B's
-// columns are first packed into panels of 16 and A's rows into panels of
-// 6, k-major, once per product; then every tile's full 6×16 blocks run
-// kern6x16AVX on them, and the rows and columns left over go through
-// tile.
+// Storage of the operands of a product.
+const (
+	bNK = 0      // B stored (N×K): C = A·Bᵀ of the stored matrix
+	bKN = 1 << 0 // B stored (K×N)
+	aKM = 1 << 1 // A stored (K×M)
+)
+
+// matmulJob is one product: packing items, then tile items.
 type matmulJob struct {
 	c, a, b    []float32
 	m, n, k    int
+	layout     int
 	tilesN     int
 	accumulate bool
 	packing    bool      // the current run packs panels rather than computing tiles
-	pack       []float32 // (n/16, k, 16) packed panels of B, grown once
-	packA      []float32 // (m/6, k, 6) packed panels of A, grown once
+	packB      []float32 // (⌈n/16⌉, k, 16) packed panels of B, grown once
+	packA      []float32 // (⌈m/6⌉, k, 6) packed panels of A, grown once
+	ta, tb     []float32 // transposed operands without AVX2, grown once
+	tr         transposeJob
 }
 
-// matmul computes C += A·Bᵀ (or C = A·Bᵀ when !accumulate) on p.
-func (p *pool) matmul(j *matmulJob, c, a, b []float32, m, n, k int, accumulate bool) {
-	*j = matmulJob{c: c[:m*n], a: a[:m*k], b: b[:n*k], m: m, n: n, k: k, accumulate: accumulate, pack: j.pack, packA: j.packA}
+// matmul computes C += A·B (or C = A·B when !accumulate) on p, the
+// operands stored as layout says (bNK, bKN, aKM combined).
+func (p *pool) matmul(j *matmulJob, c, a, b []float32, m, n, k int, layout int, accumulate bool) {
+	*j = matmulJob{c: c[:m*n], a: a[:m*k], b: b[:n*k], m: m, n: n, k: k, layout: layout, accumulate: accumulate,
+		packB: j.packB, packA: j.packA, ta: j.ta, tb: j.tb}
 	j.tilesN = (n + tileN - 1) / tileN
-	if useAVX && n >= 16 && m >= 6 {
-		if len(j.pack) < n/16*16*k {
-			j.pack = make([]float32, n/16*16*k)
-		}
-		if len(j.packA) < m/6*6*k {
-			j.packA = make([]float32, m/6*6*k)
-		}
+	if useAVX {
+		pb, pa := (n+15)/16, (m+5)/6
+		j.packB = grow(j.packB, pb*16*k)
+		j.packA = grow(j.packA, pa*6*k)
 		j.packing = true
-		p.run(j, n/16+m/6)
+		p.run(j, pb+pa)
 		j.packing = false
+	} else {
+		if layout&aKM != 0 {
+			j.ta = grow(j.ta, m*k)
+			p.transpose(&j.tr, j.ta, j.a, k, m)
+			j.a = j.ta[:m*k]
+		}
+		if layout&bKN != 0 {
+			j.tb = grow(j.tb, n*k)
+			p.transpose(&j.tr, j.tb, j.b, k, n)
+			j.b = j.tb[:n*k]
+		}
 	}
 	p.run(j, ((m+tileM-1)/tileM)*j.tilesN)
 }
 
-func (j *matmulJob) item(t int) {
-	if j.packing && t >= j.n/16 {
-		// Panel t of A: rows 6t..6t+5 of every k.
-		t -= j.n / 16
-		panel := j.packA[t*6*j.k : (t+1)*6*j.k]
-		for r := 0; r < 6; r++ {
-			row := j.a[(6*t+r)*j.k : (6*t+r+1)*j.k]
-			for p, v := range row {
-				panel[p*6+r] = v
-			}
-		}
-		return
+// grow returns s with at least n elements, reallocating only when short.
+func grow(s []float32, n int) []float32 {
+	if len(s) < n {
+		return make([]float32, n)
 	}
+	return s
+}
+
+func (j *matmulJob) item(t int) {
 	if j.packing {
-		// Panel t of B: columns 16t..16t+15 of every k.
-		panel := j.pack[t*16*j.k : (t+1)*16*j.k]
-		for c := 0; c < 16; c++ {
-			row := j.b[(16*t+c)*j.k : (16*t+c+1)*j.k]
-			for p, v := range row {
-				panel[p*16+c] = v
-			}
-		}
+		j.packPanel(t)
 		return
 	}
 	i0, j0 := (t/j.tilesN)*tileM, (t%j.tilesN)*tileN
@@ -83,25 +94,91 @@ func (j *matmulJob) item(t int) {
 			clear(j.c[i*j.n+j0 : i*j.n+j1])
 		}
 	}
-	packed := useAVX && j.n >= 16 && j.m >= 6
 	for k0 := 0; k0 < j.k; k0 += blockK {
 		k1 := min(k0+blockK, j.k)
-		if !packed {
+		if !useAVX {
 			tile(j.c, j.a, j.b, j.n, j.k, i0, i1, j0, j1, k0, k1)
 			continue
 		}
-		i6, j16 := i0+(i1-i0)/6*6, j0+(j1-j0)/16*16
-		for jp := j0; jp < j16; jp += 16 {
-			panel := j.pack[jp*j.k+k0*16:]
-			for i := i0; i < i6; i += 6 {
-				kern6x16AVX(&j.packA[i*j.k+k0*6], &panel[0], k1-k0, &j.c[i*j.n+jp], j.n)
+		for jp := j0; jp < j1; jp += 16 {
+			panel := j.packB[jp*j.k+k0*16:]
+			for i := i0; i < i1; i += 6 {
+				ap := &j.packA[i*j.k+k0*6]
+				if i+6 <= j.m && jp+16 <= j.n {
+					kern6x16AVX(ap, &panel[0], k1-k0, &j.c[i*j.n+jp], j.n)
+					continue
+				}
+				// An edge block: compute on the zero-padded panels, keep
+				// what lies inside C.
+				var blk [6 * 16]float32
+				kern6x16AVX(ap, &panel[0], k1-k0, &blk[0], 16)
+				for r := 0; r < min(6, j.m-i); r++ {
+					row := j.c[(i+r)*j.n+jp : (i+r)*j.n+min(jp+16, j.n)]
+					for c := range row {
+						row[c] += blk[r*16+c]
+					}
+				}
 			}
 		}
-		if i6 < i1 {
-			tile(j.c, j.a, j.b, j.n, j.k, i6, i1, j0, j16, k0, k1)
+	}
+}
+
+// packPanel packs B's panel t (columns 16t..16t+15), or, for t past B's
+// panels, A's panel (rows 6·t'..6·t'+5), k-major, zero beyond the edge.
+func (j *matmulJob) packPanel(t int) {
+	k := j.k
+	if nb := (j.n + 15) / 16; t < nb {
+		panel := j.packB[t*16*k : (t+1)*16*k]
+		cols := min(16, j.n-16*t)
+		if j.layout&bKN != 0 {
+			for p := 0; p < k; p++ {
+				src := j.b[p*j.n+16*t : p*j.n+16*t+cols]
+				if cols == 16 {
+					// A fixed-size copy: no call to memmove.
+					*(*[16]float32)(panel[p*16:]) = [16]float32(src)
+					continue
+				}
+				dst := panel[p*16 : p*16+16]
+				copy(dst, src)
+				clear(dst[cols:])
+			}
+			return
 		}
-		if j16 < j1 {
-			tile(j.c, j.a, j.b, j.n, j.k, i0, i1, j16, j1, k0, k1)
+		if cols < 16 {
+			clear(panel)
+		}
+		for c := 0; c < cols; c++ {
+			row := j.b[(16*t+c)*k : (16*t+c+1)*k]
+			for p, v := range row {
+				panel[p*16+c] = v
+			}
+		}
+		return
+	} else {
+		t -= nb
+	}
+	panel := j.packA[t*6*k : (t+1)*6*k]
+	rows := min(6, j.m-6*t)
+	if j.layout&aKM != 0 {
+		for p := 0; p < k; p++ {
+			src := j.a[p*j.m+6*t : p*j.m+6*t+rows]
+			if rows == 6 {
+				*(*[6]float32)(panel[p*6:]) = [6]float32(src)
+				continue
+			}
+			dst := panel[p*6 : p*6+6]
+			copy(dst, src)
+			clear(dst[rows:])
+		}
+		return
+	}
+	if rows < 6 {
+		clear(panel)
+	}
+	for r := 0; r < rows; r++ {
+		row := j.a[(6*t+r)*k : (6*t+r+1)*k]
+		for p, v := range row {
+			panel[p*6+r] = v
 		}
 	}
 }

@@ -45,10 +45,7 @@ type pass struct {
 	dxa             []float32 // (A, Dim)
 	dscore          []float32 // (B·KVHeads, T) attention scratch
 
-	s1, s2 []float32 // transpose scratch
-
 	mm   matmulJob
-	tr   transposeJob
 	attF attnForwardJob
 	attB attnBackwardJob
 	ce   crossEntropyJob
@@ -99,8 +96,6 @@ func newPass(m *Model, p *pool, B, T int) *pass {
 	s.dgate, s.dup, s.dh = mk(N*ff), mk(N*ff), mk(N*ff)
 	s.dxa = mk(N * d)
 	s.dscore = mk(B * c.KVHeads * T)
-	big := max(N*max(d, q, ff, V), V*d, ff*d, q*d)
-	s.s1, s.s2 = mk(big), mk(N*max(d, q, ff))
 	return s
 }
 
@@ -119,20 +114,20 @@ func (s *pass) forward(logitsOnly bool) float32 {
 	for l := range c.Layers {
 		w := m.layer(l)
 		s.norm(s.xn1[l], s.rstd1[l], s.res[l], w.attnNorm)
-		s.p.matmul(&s.mm, s.q[l], s.xn1[l], w.wq, N, q, d, false)
-		s.p.matmul(&s.mm, s.k[l], s.xn1[l], w.wk, N, kv, d, false)
-		s.p.matmul(&s.mm, s.v[l], s.xn1[l], w.wv, N, kv, d, false)
+		s.p.matmul(&s.mm, s.q[l], s.xn1[l], w.wq, N, q, d, bNK, false)
+		s.p.matmul(&s.mm, s.k[l], s.xn1[l], w.wk, N, kv, d, bNK, false)
+		s.p.matmul(&s.mm, s.v[l], s.xn1[l], w.wv, N, kv, d, bNK, false)
 		s.rope(s.q[l], q, false)
 		s.rope(s.k[l], kv, false)
 		s.attF = attnForwardJob{s: s, l: l}
 		s.p.run(&s.attF, s.B*c.Heads)
-		s.p.matmul(&s.mm, s.mid[l], s.ao[l], w.wo, N, d, q, false)
+		s.p.matmul(&s.mm, s.mid[l], s.ao[l], w.wo, N, d, q, bNK, false)
 		add(s.mid[l], s.res[l])
 		s.norm(s.xn2[l], s.rstd2[l], s.mid[l], w.ffnNorm)
-		s.p.matmul(&s.mm, s.gate[l], s.xn2[l], w.gate, N, c.FF, d, false)
-		s.p.matmul(&s.mm, s.up[l], s.xn2[l], w.up, N, c.FF, d, false)
+		s.p.matmul(&s.mm, s.gate[l], s.xn2[l], w.gate, N, c.FF, d, bNK, false)
+		s.p.matmul(&s.mm, s.up[l], s.xn2[l], w.up, N, c.FF, d, bNK, false)
 		swiglu(s.hidden[l], s.gate[l], s.up[l])
-		s.p.matmul(&s.mm, s.res[l+1], s.hidden[l], w.down, N, d, c.FF, false)
+		s.p.matmul(&s.mm, s.res[l+1], s.hidden[l], w.down, N, d, c.FF, bNK, false)
 		add(s.res[l+1], s.mid[l])
 	}
 	s.norm(s.xnf, s.rstdf, s.res[c.Layers], m.outNorm())
@@ -152,7 +147,7 @@ func (s *pass) forward(logitsOnly bool) float32 {
 	for a, r := range s.active {
 		copy(s.xa[a*d:(a+1)*d], s.xnf[int(r)*d:(int(r)+1)*d])
 	}
-	s.p.matmul(&s.mm, s.logits, s.xa, E, A, c.Vocab, d, false)
+	s.p.matmul(&s.mm, s.logits, s.xa, E, A, c.Vocab, d, bNK, false)
 	if logitsOnly {
 		return 0
 	}
@@ -220,11 +215,9 @@ func (s *pass) backward(grad []float32) {
 	// Output projection (tied to the embedding) and final norm.
 	clear(s.dxn[:N*d])
 	if A > 0 {
-		s.p.transpose(&s.tr, s.s1, E, V, d) // (d, V)
-		s.p.matmul(&s.mm, s.dxa, s.logits, s.s1, A, d, V, false)
-		s.p.transpose(&s.tr, s.s1, s.logits, A, V) // (V, A)
-		s.p.transpose(&s.tr, s.s2, s.xa, A, d)     // (d, A)
-		s.p.matmul(&s.mm, gE, s.s1, s.s2, V, d, A, true)
+		// dxa = dlogits·E; dE += dlogitsᵀ·xa
+		s.p.matmul(&s.mm, s.dxa, s.logits, E, A, d, V, bKN, false)
+		s.p.matmul(&s.mm, gE, s.logits, s.xa, V, d, A, aKM|bKN, true)
 		for a, r := range s.active {
 			copy(s.dxn[int(r)*d:(int(r)+1)*d], s.dxa[a*d:(a+1)*d])
 		}
@@ -265,11 +258,8 @@ func (s *pass) backward(grad []float32) {
 // linearBackward, for out (n, oc) = in (n, ic) · Wᵀ, W (oc, ic), sets (or
 // adds to, with acc) din = dout·W and adds doutᵀ·in to dW.
 func (s *pass) linearBackward(din, dW, dout, in, W []float32, n, ic, oc int, acc bool) {
-	s.p.transpose(&s.tr, s.s1, W, oc, ic) // (ic, oc)
-	s.p.matmul(&s.mm, din, dout, s.s1, n, ic, oc, acc)
-	s.p.transpose(&s.tr, s.s1, dout, n, oc) // (oc, n)
-	s.p.transpose(&s.tr, s.s2, in, n, ic)   // (ic, n)
-	s.p.matmul(&s.mm, dW, s.s1, s.s2, oc, ic, n, true)
+	s.p.matmul(&s.mm, din, dout, W, n, ic, oc, bKN, acc)
+	s.p.matmul(&s.mm, dW, dout, in, oc, ic, n, aKM|bKN, true)
 }
 
 // add computes y += x.
