@@ -67,31 +67,15 @@ func splitFences(s string) []string {
 // ([title](url)) when the citation's URL or source is an http(s) URL,
 // else "title — source"; duplicates are dropped. It is empty for none.
 func Citations(cs []knowledge.Citation) string {
-	seen := make(map[knowledge.Citation]bool)
 	var items []string
-	for _, c := range cs {
-		if seen[c] || c.Title == "" && c.Source == "" {
-			continue
-		}
-		seen[c] = true
-		title := c.Title
-		if title == "" {
-			title = c.Source
-		}
-		title = linkText(title)
-		link := ""
-		for _, u := range []string{c.URL, c.Source} {
-			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-				link = u
-				break
-			}
-		}
+	for _, r := range citelink.Refs(cs) {
+		title := linkText(r.Label)
 		switch {
-		case link != "":
-			link = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "\n", "", ">", "%3E").Replace(link)
+		case r.Link != "":
+			link := strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "\n", "", ">", "%3E").Replace(r.Link)
 			items = append(items, "["+title+"]("+link+")")
-		case c.Source != "" && c.Source != c.Title:
-			items = append(items, title+" — `"+strings.NewReplacer("`", "'", "\n", " ").Replace(c.Source)+"`")
+		case r.Source != "" && r.Source != r.Title:
+			items = append(items, title+" — `"+strings.NewReplacer("`", "'", "\n", " ").Replace(r.Source)+"`")
 		default:
 			items = append(items, title)
 		}

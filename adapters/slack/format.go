@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/switchboard/switchboard/adapters/internal/citelink"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -140,31 +141,15 @@ func Link(href, title string) string {
 // URL (or its source) is an http(s) URL, else its title and source;
 // duplicates are dropped. It is empty for no citations.
 func Citations(cs []knowledge.Citation) string {
-	seen := make(map[knowledge.Citation]bool)
 	var items []string
-	for _, c := range cs {
-		if seen[c] || c.Title == "" && c.Source == "" {
-			continue
-		}
-		seen[c] = true
-		title := c.Title
-		if title == "" {
-			title = c.Source
-		}
-		link := ""
-		for _, u := range []string{c.URL, c.Source} {
-			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-				link = u
-				break
-			}
-		}
+	for _, r := range citelink.Refs(cs) {
 		switch {
-		case link != "":
-			items = append(items, Link(link, title))
-		case c.Source != "" && c.Source != title:
-			items = append(items, escape(title)+" (`"+strings.ReplaceAll(escape(c.Source), "`", "'")+"`)")
+		case r.Link != "":
+			items = append(items, Link(r.Link, r.Label))
+		case r.Source != "" && r.Source != r.Label:
+			items = append(items, escape(r.Label)+" (`"+strings.ReplaceAll(escape(r.Source), "`", "'")+"`)")
 		default:
-			items = append(items, escape(title))
+			items = append(items, escape(r.Label))
 		}
 	}
 	if len(items) == 0 {

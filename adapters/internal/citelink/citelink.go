@@ -34,3 +34,40 @@ func Resolve(cs []knowledge.Citation, base string) []knowledge.Citation {
 	}
 	return out
 }
+
+// A Ref is one citation as a chat message shows it.
+type Ref struct {
+	knowledge.Citation
+	// Label is what the reader sees: the title, or the source when the
+	// citation has no title. It is not escaped for any markup.
+	Label string
+	// Link is the citation's URL when that is an http(s) URL, else its
+	// source when that is one, else empty.
+	Link string
+}
+
+// Refs returns the citations of cs worth showing, in their order: each
+// once (exact duplicates are dropped) and none that has neither a title
+// nor a source. It is nil when none is left.
+func Refs(cs []knowledge.Citation) []Ref {
+	seen := make(map[knowledge.Citation]bool)
+	var out []Ref
+	for _, c := range cs {
+		if seen[c] || c.Title == "" && c.Source == "" {
+			continue
+		}
+		seen[c] = true
+		r := Ref{Citation: c, Label: c.Title}
+		if r.Label == "" {
+			r.Label = c.Source
+		}
+		for _, u := range []string{c.URL, c.Source} {
+			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+				r.Link = u
+				break
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}

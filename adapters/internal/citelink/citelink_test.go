@@ -71,3 +71,40 @@ func TestResolveNoBaseReturnsInput(t *testing.T) {
 		}
 	}
 }
+
+func TestRefs(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []knowledge.Citation
+		want []Ref
+	}{
+		{"none", nil, nil},
+		{"empty citations dropped", []knowledge.Citation{{}, {URL: "https://x.test/"}}, nil},
+		{"url is the link",
+			[]knowledge.Citation{{Title: "Refunds", Source: "refunds.md", URL: "https://h.test/refunds"}},
+			[]Ref{{Citation: knowledge.Citation{Title: "Refunds", Source: "refunds.md", URL: "https://h.test/refunds"}, Label: "Refunds", Link: "https://h.test/refunds"}}},
+		{"source is the link when the url is not http(s)",
+			[]knowledge.Citation{{Title: "Status", Source: "http://status.test", URL: "/status"}},
+			[]Ref{{Citation: knowledge.Citation{Title: "Status", Source: "http://status.test", URL: "/status"}, Label: "Status", Link: "http://status.test"}}},
+		{"no link",
+			[]knowledge.Citation{{Title: "Fees", Source: "fees.md", URL: "ftp://h.test/fees"}},
+			[]Ref{{Citation: knowledge.Citation{Title: "Fees", Source: "fees.md", URL: "ftp://h.test/fees"}, Label: "Fees"}}},
+		{"untitled is labelled by its source",
+			[]knowledge.Citation{{Source: "a.md"}},
+			[]Ref{{Citation: knowledge.Citation{Source: "a.md"}, Label: "a.md"}}},
+		{"exact duplicates dropped, order kept",
+			[]knowledge.Citation{{Title: "B", Source: "b.md"}, {Title: "A", Source: "a.md"}, {Title: "B", Source: "b.md"}, {Title: "B", Source: "b2.md"}},
+			[]Ref{
+				{Citation: knowledge.Citation{Title: "B", Source: "b.md"}, Label: "B"},
+				{Citation: knowledge.Citation{Title: "A", Source: "a.md"}, Label: "A"},
+				{Citation: knowledge.Citation{Title: "B", Source: "b2.md"}, Label: "B"},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Refs(tt.in)); diff != "" {
+				t.Errorf("Refs(%+v) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
