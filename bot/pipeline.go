@@ -139,7 +139,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		LockTTL:             cfg.Conversation.LockTTL,
 		TopK:                cfg.Answer.TopK,
 		ConfidenceThreshold: cfg.Answer.Threshold,
-		Secrets:             cfg.Secrets.values(),
+		Secrets:             cfg.Secrets.Values(),
 		Now:                 opt.Now,
 	})
 	if err != nil {
@@ -165,10 +165,17 @@ func (p *Pipeline) Close(ctx context.Context) error {
 	return err
 }
 
-// values returns the secrets a reply must never contain.
-func (s Secrets) values() []string {
-	v := []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
-	return append(v, strings.Split(s.APIKeys, ",")...)
+// Values returns the configured secrets a reply must never contain: the
+// widget secret, the admin token, the Slack and Discord tokens and each
+// API key. Unset secrets are left out.
+func (s Secrets) Values() []string {
+	var v []string
+	for _, x := range append([]string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}, strings.Split(s.APIKeys, ",")...) {
+		if x = strings.TrimSpace(x); x != "" {
+			v = append(v, x)
+		}
+	}
+	return v
 }
 
 // OpenStore opens the session store cfg names: Redis when REDIS_URL is

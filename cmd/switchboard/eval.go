@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -193,7 +192,7 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 		return evalMode{}, nil, err
 	}
 	defer p.Close(context.WithoutCancel(ctx))
-	rep, err := evaluate.Run(ctx, p.Manager, qs, evaluate.Options{Secrets: secretValues(cfg.Secrets), Drops: drops})
+	rep, err := evaluate.Run(ctx, p.Manager, qs, evaluate.Options{Secrets: cfg.Secrets.Values(), Drops: drops})
 	if err != nil {
 		return evalMode{}, nil, err
 	}
@@ -219,13 +218,6 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 		}
 	}
 	return res, p.Index, nil
-}
-
-// secretValues are the configured secrets a reply must never contain
-// (bot keeps its own list unexported).
-func secretValues(s bot.Secrets) []string {
-	v := []string{s.WidgetSecret, s.AdminToken, s.SlackBotToken, s.SlackSigningSecret, s.SlackAppToken, s.DiscordBotToken}
-	return append(v, strings.Split(s.APIKeys, ",")...)
 }
 
 // printEval writes the readable report: one row per metric, one column
