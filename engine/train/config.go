@@ -103,16 +103,6 @@ type layout struct {
 	norms [][2]int
 }
 
-// isNorm reports whether parameter i is a norm weight.
-func (l *layout) isNorm(i int) bool {
-	for _, r := range l.norms {
-		if i >= r[0] && i < r[1] {
-			return true
-		}
-	}
-	return false
-}
-
 func newLayout(c Config) layout {
 	var l layout
 	off := 0

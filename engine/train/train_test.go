@@ -212,3 +212,28 @@ func TestGGUFMatchesEngine(t *testing.T) {
 	}
 	em16.Close()
 }
+
+// TestWeightDecayOnlyOnMatrices applies one update with a zero gradient:
+// AdamW's decay must shrink the matrices by lr·wd and leave the norms and
+// the embedding alone.
+func TestWeightDecayOnlyOnMatrices(t *testing.T) {
+	tr := newSmall(t, 2, 10)
+	defer tr.Close()
+	tr.Opts.WeightDecay = 0.5
+	before := slices.Clone(tr.Model.Params)
+	clear(tr.grad)
+	tr.update()
+	lr := tr.LR(0)
+	kinds := tensorKinds(tr.Model)
+	for i, p := range tr.Model.Params {
+		want := before[i]
+		switch k := kinds[i]; k {
+		case "token_embd", "attn_norm", "ffn_norm", "output_norm":
+		default:
+			want = float32(float64(before[i]) - lr*0.5*float64(before[i]))
+		}
+		if math.Abs(float64(p-want)) > 1e-9 {
+			t.Fatalf("param %d (%s): %v after decay, want %v", i, kinds[i], p, want)
+		}
+	}
+}

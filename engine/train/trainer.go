@@ -271,15 +271,34 @@ func (j *adamJob) item(c int) {
 	embedEnd := lay.embed + t.Model.Config.Vocab*t.Model.Config.Dim
 	b1, b2 := float32(o.Beta1), float32(o.Beta2)
 	p, m1, m2 := t.Model.Params, t.m1, t.m2
-	for i := lo; i < hi; i++ {
-		gi := t.grad[i] * j.gscale
-		m1[i] = b1*m1[i] + (1-b1)*gi
-		m2[i] = b2*m2[i] + (1-b2)*gi*gi
-		upd := float64(m1[i]) / j.bc1 / (math.Sqrt(float64(m2[i])/j.bc2) + o.AdamEps)
-		if i >= embedEnd && !lay.isNorm(i) {
-			upd += o.WeightDecay * float64(p[i])
+	for i := lo; i < hi; {
+		// The run [i, end) is all decayed or all not: a norm range, the
+		// embedding, or the matrices up to the next norm range.
+		end, decay := hi, i >= embedEnd
+		for _, r := range lay.norms {
+			if i >= r[0] && i < r[1] {
+				end, decay = min(hi, r[1]), false
+				break
+			}
+			if r[0] > i {
+				end = min(end, r[0])
+				break
+			}
 		}
-		p[i] -= float32(j.lr * upd)
+		if i < embedEnd {
+			end = min(end, embedEnd)
+		}
+		wd := 0.0
+		if decay {
+			wd = o.WeightDecay
+		}
+		for ; i < end; i++ {
+			gi := t.grad[i] * j.gscale
+			m1[i] = b1*m1[i] + (1-b1)*gi
+			m2[i] = b2*m2[i] + (1-b2)*gi*gi
+			upd := float64(m1[i])/j.bc1/(math.Sqrt(float64(m2[i])/j.bc2)+o.AdamEps) + wd*float64(p[i])
+			p[i] -= float32(j.lr * upd)
+		}
 	}
 }
 
