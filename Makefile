@@ -29,3 +29,11 @@ bench:
 # on a real redis-server.
 loadtest:
 	$(GO) test -count=1 -run '^TestLoad$$' -v ./bot -loadtest.sessions 200
+
+# soak is the long form of the load and fault harness: 3 gateways and 3
+# workers (one core each) on one local redis-server, 40 widget and webhook
+# users for 10 minutes, workers killed, gateways restarted, Redis stopped
+# for 10 s; it fails if a message is lost, answered twice or out of order.
+.PHONY: soak
+soak: build
+	./bin/switchboard loadtest --gateways 3 --workers 3 --worker-procs 1 --users 40 --duration 10m --faults --outage 10s
