@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // DefaultConfigPath is where serve, chat and ask look for a configuration
@@ -85,6 +87,9 @@ type LogConfig struct {
 type KnowledgeConfig struct {
 	// Dir is the folder of articles. Empty means "configs/knowledge".
 	Dir string `yaml:"dir"`
+	// PollInterval is how often serve looks for changed files in Dir and
+	// reindexes them. Zero means 2s.
+	PollInterval time.Duration `yaml:"poll_interval"`
 }
 
 // AnswerConfig is how replies are made.
@@ -265,6 +270,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Server.ReplyTimeout, 60*time.Second)
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Knowledge.Dir, DefaultKnowledgeDir)
+	setDefault(&c.Knowledge.PollInterval, knowledge.DefaultPollInterval)
 	setDefault(&c.Answer.Mode, ModeExtractive)
 	setDefault(&c.Answer.TopK, 4)
 	setDefault(&c.Engine.MaxTokens, 256)
@@ -328,6 +334,7 @@ func (c *Config) Validate() error {
 		{"conversation.session_ttl", int64(c.Conversation.SessionTTL)},
 		{"conversation.rate_window", int64(c.Conversation.RateWindow)},
 		{"conversation.lock_ttl", int64(c.Conversation.LockTTL)},
+		{"knowledge.poll_interval", int64(c.Knowledge.PollInterval)},
 	} {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: negative", n.name))

@@ -22,7 +22,13 @@ import (
 // knowledge index, the session store and the Manager. The Server is built
 // on one; the CLI's chat and ask use one directly.
 type Pipeline struct {
-	Index   *knowledge.Index
+	// Index is the knowledge index as first loaded. When Live is set the
+	// index searched changes as the folder does: see Current.
+	Index *knowledge.Index
+	// Live follows the knowledge folder (nil when Options.Knowledge was
+	// given or the embedded demo is used). Its Run loop is the owner's to
+	// start: the Server runs it for as long as it serves.
+	Live    *knowledge.Live
 	Store   conversation.Store
 	Manager *conversation.Manager
 	// Articles is the knowledge folder the index was built from (nil when
@@ -82,13 +88,21 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 			return nil, err
 		}
 		p.Articles, p.root = fsys, root
-		chunks, err := knowledge.LoadFS(ctx, fsys, knowledge.LoadOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
-		}
-		ix, err := knowledge.Build(ctx, chunks, knowledge.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("index knowledge %s: %w", cfg.Knowledge.Dir, err)
+		var ix *knowledge.Index
+		if root != nil {
+			live, err := knowledge.OpenLive(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{PollInterval: cfg.Knowledge.PollInterval, Logger: log})
+			if err != nil {
+				return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
+			}
+			p.Live, ix = live, live.Index()
+		} else {
+			chunks, err := knowledge.LoadFS(ctx, fsys, knowledge.LoadOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
+			}
+			if ix, err = knowledge.Build(ctx, chunks, knowledge.Options{}); err != nil {
+				return nil, fmt.Errorf("index knowledge %s: %w", cfg.Knowledge.Dir, err)
+			}
 		}
 		p.Index = ix
 		from := cfg.Knowledge.Dir
@@ -126,7 +140,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 	}
 	mgr, err := conversation.NewManager(conversation.Options{
 		Store:               p.Store,
-		Searcher:            p.Index,
+		Searcher:            p.searcher(),
 		Answerer:            answerer,
 		Logger:              log.WithGroup("conversation"),
 		Metrics:             hooks,
@@ -151,6 +165,24 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 	p.Manager = mgr
 	ok = true
 	return p, nil
+}
+
+// Current returns the index searched now: Live's latest when the
+// pipeline follows a folder, Index otherwise.
+func (p *Pipeline) Current() *knowledge.Index {
+	if p.Live != nil {
+		return p.Live.Index()
+	}
+	return p.Index
+}
+
+// searcher is what the Manager searches: Live, so that each search sees
+// the latest index, or the fixed Index.
+func (p *Pipeline) searcher() knowledge.Retriever {
+	if p.Live != nil {
+		return p.Live
+	}
+	return p.Index
 }
 
 // Close drains the Manager (until ctx is done) and closes the store.

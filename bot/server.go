@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +57,6 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	store    conversation.Store
-	index    *knowledge.Index
 	manager  *conversation.Manager
 	pipeline *Pipeline
 	model    *engine.Model // nil without engine.model
@@ -125,7 +123,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.pipeline = p
-	s.store, s.index, s.manager, s.articles = p.Store, p.Index, p.Manager, p.Articles
+	s.store, s.manager, s.articles = p.Store, p.Manager, p.Articles
 	// handler is what adapters hand messages to: the pipeline, or for a
 	// gateway the queue to the workers.
 	var handler conversation.Handler = s.manager
@@ -266,6 +264,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}))
 	mux.HandleFunc("POST /api/v1/sessions/{id}/release", s.serveRelease)
+	mux.HandleFunc("POST /api/v1/knowledge/reload", s.serveReload)
 	mux.HandleFunc("GET /articles/{path...}", s.serveArticle)
 	mux.HandleFunc("/", serveNotFound)
 	for _, a := range s.adapters {
@@ -314,7 +313,7 @@ func (s *Server) Check(ctx context.Context) error {
 	if s.draining.Load() {
 		errs = append(errs, errors.New("shutting down"))
 	}
-	if s.index == nil || s.index.Len() == 0 {
+	if ix := s.pipeline.Current(); ix == nil || ix.Len() == 0 {
 		errs = append(errs, errors.New("knowledge not loaded"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -337,15 +336,7 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 // POST /api/v1/sessions/{id}/release with "Authorization: Bearer
 // <SWITCHBOARD_ADMIN_TOKEN>".
 func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
-	want := s.cfg.Secrets.AdminToken
-	got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if want == "" || !bearer || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
-		msg := "A valid operator token is required (Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>)."
-		if want == "" {
-			msg = "The operator API is off: SWITCHBOARD_ADMIN_TOKEN is not set."
-		}
-		web.WriteError(w, http.StatusUnauthorized, web.CodeUnauthorized, msg)
+	if !s.operator(w, r) {
 		return
 	}
 	id := r.PathValue("id")
@@ -420,6 +411,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}()
 		}
 	}
+	s.runKnowledge()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
 	select {

@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/adapters/web"
+)
+
+// runKnowledge starts the loop that follows the knowledge folder, when the
+// pipeline reads one; it stops with the adapters' loops on Shutdown.
+func (s *Server) runKnowledge() {
+	if s.pipeline == nil || s.pipeline.Live == nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.pipeline.Live.Run(s.bg); err != nil {
+			s.log.Error("knowledge follower stopped", "err", err)
+		}
+	}()
+}
+
+// operator reports whether r carries "Authorization: Bearer
+// <SWITCHBOARD_ADMIN_TOKEN>"; when it does not, it has answered 401.
+func (s *Server) operator(w http.ResponseWriter, r *http.Request) bool {
+	want := s.cfg.Secrets.AdminToken
+	got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if want != "" && bearer && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+	msg := "A valid operator token is required (Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>)."
+	if want == "" {
+		msg = "The operator API is off: SWITCHBOARD_ADMIN_TOKEN is not set."
+	}
+	web.WriteError(w, http.StatusUnauthorized, web.CodeUnauthorized, msg)
+	return false
+}
+
+// reloadResult is the answer of the knowledge reload route.
+type reloadResult struct {
+	Chunks int     `json:"chunks"`
+	TookMS float64 `json:"took_ms"`
+}
+
+// serveReload reindexes the knowledge folder now:
+// POST /api/v1/knowledge/reload with "Authorization: Bearer
+// <SWITCHBOARD_ADMIN_TOKEN>". It answers {"chunks": n, "took_ms": t}; on a
+// failure the previous index stays and the error says why.
+func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) {
+	if !s.operator(w, r) {
+		return
+	}
+	if s.pipeline == nil || s.pipeline.Live == nil {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "This server does not read its knowledge from a folder (it uses the built-in demo help centre or an index it was given).")
+		return
+	}
+	start := time.Now()
+	n, err := s.pipeline.Live.Reload(r.Context())
+	if err != nil {
+		s.log.Warn("knowledge reload failed", "err", err, "remote", r.RemoteAddr)
+		web.WriteError(w, http.StatusInternalServerError, web.CodeInternal, "The knowledge was not reloaded; the previous index stays: "+err.Error())
+		return
+	}
+	took := time.Since(start)
+	s.log.Info("knowledge reloaded by operator", "chunks", n, "took", took.Round(time.Millisecond), "remote", r.RemoteAddr)
+	writeJSON(w, http.StatusOK, reloadResult{Chunks: n, TookMS: float64(took.Microseconds()) / 1000})
+}
