@@ -51,6 +51,7 @@ type loadOptions struct {
 	Faults      bool          // inject the fault schedule
 	Outage      time.Duration // how long Redis is stopped
 	ClaimAfter  time.Duration // redis.queue_claim_after of the replicas
+	Model       string        // engine.model for generative answers; empty: extractive
 	Dir         string        // where logs and Redis data go
 	Log         io.Writer     // progress lines
 }
@@ -88,6 +89,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&o.Duration, "duration", time.Minute, "how long users send new messages (at most 2h)")
 	fs.BoolVar(&o.Faults, "faults", false, "kill -9 workers, restart a gateway and stop Redis on a schedule")
 	fs.DurationVar(&o.Outage, "outage", 10*time.Second, "how long Redis stays stopped")
+	fs.StringVar(&o.Model, "model", "", "answer generatively with this model (.gguf or folder); default: extractive answers")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	keep := fs.String("dir", "", "keep the replicas' logs and Redis data in this folder (default: a temporary folder, removed)")
 	if err := parseFlags(fs, args); err != nil {
@@ -247,6 +249,13 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
 		"conversation:\n  history_turns: 2000\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
 		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\n", o.ClaimAfter)
+	if o.Model != "" {
+		abs, err := filepath.Abs(o.Model)
+		if err != nil {
+			return rep, fmt.Errorf("find model: %w", err)
+		}
+		yaml += fmt.Sprintf("answer:\n  mode: generative\nengine:\n  model: %q\n  max_tokens: 64\n", abs)
+	}
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
 		return rep, fmt.Errorf("write config: %w", err)
 	}
