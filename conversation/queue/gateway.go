@@ -178,11 +178,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}()
 	defer wg.Wait()
 	key := g.q.replyKey(g.id)
-	last := "$"
-	if err := g.q.rdb.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"e", "{}"}}).Err(); err == nil {
-		last = "0" // the stream exists now; read it from the start
-		g.q.rdb.PExpire(ctx, key, g.q.opts.RecordTTL)
-	}
+	// The stream is this gateway's alone (its id is new), so it is read
+	// from the start, and after an outage from where reading stopped.
+	last := "0-0"
 	for ctx.Err() == nil {
 		res, err := g.q.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{key, last}, Count: 256, Block: time.Second}).Result()
 		if errors.Is(err, redis.Nil) {

@@ -56,6 +56,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	sem := make(chan struct{}, w.slots)
 	defer w.wg.Wait()
 	lastClaim := time.Time{}
+	cursor := "0-0" // XAUTOCLAIM's position in the pending list
 	for {
 		select {
 		case <-ctx.Done():
@@ -68,12 +69,16 @@ func (w *Worker) Run(ctx context.Context) error {
 		var msgs []redis.XMessage
 		claimed := false
 		var err error
-		if time.Since(lastClaim) > w.q.opts.ClaimAfter/3 {
+		if cursor != "0-0" || time.Since(lastClaim) > w.q.opts.ClaimAfter/3 {
 			lastClaim = time.Now()
-			msgs, _, err = w.q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			var next string
+			msgs, next, err = w.q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 				Stream: w.q.jobs, Group: group, Consumer: w.consumer,
-				MinIdle: w.q.opts.ClaimAfter, Start: "0-0", Count: int64(free),
+				MinIdle: w.q.opts.ClaimAfter, Start: cursor, Count: int64(free),
 			}).Result()
+			if err == nil {
+				cursor = next // "0-0" once the whole list was scanned
+			}
 			claimed = len(msgs) > 0
 		}
 		if err == nil && len(msgs) == 0 {
