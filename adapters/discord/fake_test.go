@@ -407,8 +407,9 @@ func (w tWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// checkNoLeaks fails the test if goroutines started by this package or
-// discordgo (other than the fake's) are still running shortly after.
+// checkNoLeaks fails the test if goroutines started by this package (its
+// inflight.Group included) or discordgo (other than the fake's) are still
+// running shortly after.
 func checkNoLeaks(t *testing.T) {
 	t.Helper()
 	var leaked []string
@@ -420,7 +421,7 @@ func checkNoLeaks(t *testing.T) {
 			if strings.Contains(g, "fakeDiscord") || strings.Contains(g, "testing.tRunner") || strings.Contains(g, "checkNoLeaks") {
 				continue
 			}
-			if strings.Contains(g, "bwmarrin/discordgo") || strings.Contains(g, "adapters/discord.") {
+			if strings.Contains(g, "bwmarrin/discordgo") || strings.Contains(g, "adapters/discord.") || strings.Contains(g, "adapters/internal/inflight.") {
 				leaked = append(leaked, g)
 			}
 		}

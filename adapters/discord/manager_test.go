@@ -1,52 +1,19 @@
 package discord
 
 import (
-	"context"
 	"strings"
 	"testing"
 
+	"github.com/switchboard/switchboard/adapters/internal/managertest"
 	"github.com/switchboard/switchboard/conversation"
-	"github.com/switchboard/switchboard/conversation/memstore"
-	"github.com/switchboard/switchboard/knowledge"
 )
-
-type searcherFunc func(ctx context.Context, q string, k int) ([]knowledge.Snippet, error)
-
-func (f searcherFunc) Search(ctx context.Context, q string, k int) ([]knowledge.Snippet, error) {
-	return f(ctx, q, k)
-}
-
-// newManager is the real conversation pipeline over an in-memory store,
-// answering text from one snippet.
-func newManager(t *testing.T, text string) *conversation.Manager {
-	t.Helper()
-	store := memstore.New(memstore.Options{})
-	t.Cleanup(func() { _ = store.Close() })
-	snip := knowledge.Snippet{DocID: "refunds", Title: "Refunds", Source: "billing/refunds.md#how-long", Text: text, Score: 1}
-	mg, err := conversation.NewManager(conversation.Options{
-		Store: store,
-		Searcher: searcherFunc(func(ctx context.Context, q string, k int) ([]knowledge.Snippet, error) {
-			return []knowledge.Snippet{snip}, nil
-		}),
-		Answerer: conversation.AnswererFunc(func(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
-			return conversation.Answer{Text: text, Citations: []knowledge.Citation{snip.Citation()}}, nil
-		}),
-		ConfidenceThreshold: -1,
-		Logger:              discardLogger(),
-	})
-	if err != nil {
-		t.Fatalf("NewManager() = %v", err)
-	}
-	t.Cleanup(func() { _ = mg.Shutdown(context.Background()) })
-	return mg
-}
 
 // Through the real Manager: a mention is answered with its citation, a
 // replayed MESSAGE_CREATE is dropped by the store's dedup, and asking
 // for a human hands the session off and notifies the agents.
 func TestGatewayWithManager(t *testing.T) {
 	f := newFakeDiscord(t)
-	mg := newManager(t, "Refunds take 5 to 10 business days.")
+	mg := managertest.New(t, "Refunds take 5 to 10 business days.")
 	startGateway(t, f, mg, nil)
 
 	f.dispatch("MESSAGE_CREATE", messageJSON("M1", "G1", "C1", "U1", false, "<@BOT1> how long does a refund take?", "BOT1"))

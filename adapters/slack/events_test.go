@@ -13,6 +13,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/switchboard/switchboard/adapters/internal/managertest"
 	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/knowledge"
 )
@@ -111,7 +112,7 @@ func TestURLVerification(t *testing.T) {
 func TestAppMentionRepliesOnceInThread(t *testing.T) {
 	checkNoLeaks(t)
 	fake := newFakeSlack(t)
-	mg := newManager(t, "Refunds take **5 working days** to reach your card.")
+	mg := managertest.New(t, "Refunds take **5 working days** to reach your card.")
 	a, mux := newTestAdapter(t, fake, Options{Handler: mg})
 	body := mentionBody("Ev123ABC456", "<@UBOT> how long do refunds take?", "1515449522.000016", "")
 
@@ -639,7 +640,7 @@ func TestUserCache(t *testing.T) {
 // preview, no edit.
 func TestFastStreamIsOneMessage(t *testing.T) {
 	fake := newFakeSlack(t)
-	mg := newManager(t, "Lockers keep parcels for 72 hours.")
+	mg := managertest.New(t, "Lockers keep parcels for 72 hours.")
 	a, mux := newTestAdapter(t, fake, Options{Handler: mg, ThinkingDelay: 2 * time.Second})
 	do(mux, signed(t, "/slack/events", mentionBody("Ev1", "<@UBOT> locker?", "1.000001", ""), time.Now()))
 	drain(t, a)

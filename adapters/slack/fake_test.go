@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/conversation"
-	"github.com/switchboard/switchboard/conversation/memstore"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -250,44 +249,6 @@ func envelopeBody(eventID string, ev map[string]any) string {
 		"authorizations": []map[string]any{{"team_id": "T123", "user_id": "UBOT", "is_bot": true}},
 	})
 	return string(b)
-}
-
-// newManager returns a real conversation.Manager on a memory store whose
-// answerer replies with text and a citation, streaming it in pieces.
-func newManager(t *testing.T, text string) *conversation.Manager {
-	t.Helper()
-	store := memstore.New(memstore.Options{})
-	t.Cleanup(func() { _ = store.Close() })
-	snip := knowledge.Snippet{DocID: "refunds", Title: "Refunds", Source: "billing/refunds.md#how-long", Text: text, Score: 1}
-	mg, err := conversation.NewManager(conversation.Options{
-		Store: store,
-		Searcher: searcherFunc(func(ctx context.Context, q string, k int) ([]knowledge.Snippet, error) {
-			return []knowledge.Snippet{snip}, nil
-		}),
-		Answerer: conversation.AnswererFunc(func(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
-			if q.Delta != nil {
-				for _, w := range strings.SplitAfter(text, " ") {
-					if err := q.Delta(w); err != nil {
-						return conversation.Answer{}, err
-					}
-				}
-			}
-			return conversation.Answer{Text: text, Citations: []knowledge.Citation{snip.Citation()}}, nil
-		}),
-		ConfidenceThreshold: -1,
-		Logger:              slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatalf("NewManager() error = %v", err)
-	}
-	t.Cleanup(func() { _ = mg.Shutdown(context.Background()) })
-	return mg
-}
-
-type searcherFunc func(ctx context.Context, q string, k int) ([]knowledge.Snippet, error)
-
-func (f searcherFunc) Search(ctx context.Context, q string, k int) ([]knowledge.Snippet, error) {
-	return f(ctx, q, k)
 }
 
 // checkNoLeaks fails the test if goroutines started during it are still

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/adapters/internal/managertest"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -83,7 +84,7 @@ func TestInteractionsMalformed(t *testing.T) {
 func TestHumanButtonThroughManager(t *testing.T) {
 	checkNoLeaks(t)
 	fake := newFakeSlack(t)
-	mg := newManager(t, "Refunds take 5 working days.")
+	mg := managertest.New(t, "Refunds take 5 working days.")
 	var presses atomic.Int32
 	a, mux := newTestAdapter(t, fake, Options{Handler: mg, AgentsChannel: "CAGENTS",
 		Metrics: Metrics{HandoffButton: func() { presses.Add(1) }}})
@@ -183,7 +184,7 @@ func TestHumanButtonWithHandoffer(t *testing.T) {
 // channel, without buttons in the thread.
 func TestHandoffReplyNotifiesAgents(t *testing.T) {
 	fake := newFakeSlack(t)
-	mg := newManager(t, "unused")
+	mg := managertest.New(t, "unused")
 	a, mux := newTestAdapter(t, fake, Options{Handler: mg, AgentsChannel: "CAGENTS"})
 	do(mux, signed(t, "/slack/events", mentionBody("Ev9", "<@UBOT> can I speak to a real person please", "1.000001", ""), time.Now()))
 	drain(t, a)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/switchboard/switchboard/adapters/internal/managertest"
 )
 
 // Socket Mode against a fake: apps.connections.open hands out a
@@ -56,7 +58,7 @@ func TestSocketMode(t *testing.T) {
 			acks <- ack.EnvelopeID
 		}
 	}
-	mg := newManager(t, "Refunds take 5 working days.")
+	mg := managertest.New(t, "Refunds take 5 working days.")
 	var feedback atomic.Int32
 	a, _ := newTestAdapter(t, fake, Options{Handler: mg, AppToken: "xapp-test", SigningSecret: "unused",
 		Metrics: Metrics{Feedback: func(bool) { feedback.Add(1) }}})
