@@ -45,6 +45,8 @@ type Config struct {
 	Conversation ConversationConfig `yaml:"conversation"`
 	Redis        RedisConfig        `yaml:"redis"`
 	Web          WebConfig          `yaml:"web"`
+	Slack        SlackConfig        `yaml:"slack"`
+	Discord      DiscordConfig      `yaml:"discord"`
 
 	// Secrets come from the environment only, never from the file.
 	Secrets Secrets `yaml:"-"`
@@ -165,6 +167,23 @@ type WebConfig struct {
 	CallbackBackoff    time.Duration `yaml:"callback_backoff"`
 	CallbackMaxBackoff time.Duration `yaml:"callback_max_backoff"`
 	CallbackTimeout    time.Duration `yaml:"callback_timeout"`
+}
+
+// SlackConfig is the Slack adapter (on when its credentials are set).
+type SlackConfig struct {
+	// AgentsChannel is the channel id ("C0123456789") that handoff notices
+	// are posted to. Empty means no notice; the handoff still happens.
+	AgentsChannel string `yaml:"agents_channel"`
+}
+
+// DiscordConfig is the Discord adapter (on when its credentials are set).
+type DiscordConfig struct {
+	// AgentsChannel is the channel id that handoff notices are posted to.
+	// Empty means no notice; the handoff still happens.
+	AgentsChannel string `yaml:"agents_channel"`
+	// UseThreads answers a guild message in a thread started from it (one
+	// session per thread) instead of replying in the channel.
+	UseThreads bool `yaml:"use_threads"`
 }
 
 // Secrets are read from the environment (names in DESIGN.md). An empty

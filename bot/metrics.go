@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/switchboard/switchboard/adapters/discord"
+	"github.com/switchboard/switchboard/adapters/slack"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -20,6 +23,12 @@ type metrics struct {
 	fallbacks   *prometheus.CounterVec // platform
 	rateLimited *prometheus.CounterVec // platform
 	dropped     *prometheus.CounterVec // platform
+
+	// Platform adapters (Slack, Discord).
+	feedback       *prometheus.CounterVec // platform, helpful
+	handoffButtons *prometheus.CounterVec // platform
+	apiErrors      *prometheus.CounterVec // platform, method, code
+	reconnects     prometheus.Counter     // Discord gateway
 }
 
 func newMetrics() *metrics {
@@ -55,8 +64,25 @@ func newMetrics() *metrics {
 			Name: "switchboard_grounding_dropped_sentences_total",
 			Help: "Generated sentences removed by the grounding guard and the echo filter.",
 		}, []string{"platform"}),
+		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_feedback_total",
+			Help: "Clicks of a reply's Helpful (helpful=\"true\") and Not helpful (\"false\") buttons, by platform.",
+		}, []string{"platform", "helpful"}),
+		handoffButtons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_handoff_buttons_total",
+			Help: "Clicks of the \"Talk to a human\" button, by platform.",
+		}, []string{"platform"}),
+		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_platform_api_errors_total",
+			Help: "Failed calls to a platform's API, by platform, method (chat.postMessage, message.create) and code (the platform's error, ratelimited, timeout, http_<status>, transport, circuit_open).",
+		}, []string{"platform", "method", "code"}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_discord_reconnects_total",
+			Help: "Times the Discord gateway connection was re-opened after a drop.",
+		}),
 	}
 	m.reg.MustRegister(m.messages, m.replies, m.retrieval, m.handoffs, m.fallbacks, m.rateLimited, m.dropped,
+		m.feedback, m.handoffButtons, m.apiErrors, m.reconnects,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -73,5 +99,24 @@ func (m *metrics) hooks() conversation.Metrics {
 		Fallback:         func(platform string) { m.fallbacks.WithLabelValues(platform).Inc() },
 		RateLimited:      func(platform string) { m.rateLimited.WithLabelValues(platform).Inc() },
 		Dropped:          func(platform string, n int) { m.dropped.WithLabelValues(platform).Add(float64(n)) },
+	}
+}
+
+// slack returns the Slack adapter's metrics hooks feeding m.
+func (m *metrics) slack() slack.Metrics {
+	return slack.Metrics{
+		Feedback:      func(helpful bool) { m.feedback.WithLabelValues(slack.Platform, strconv.FormatBool(helpful)).Inc() },
+		HandoffButton: func() { m.handoffButtons.WithLabelValues(slack.Platform).Inc() },
+		APIError:      func(method, code string) { m.apiErrors.WithLabelValues(slack.Platform, method, code).Inc() },
+	}
+}
+
+// discord returns the Discord adapter's metrics hooks feeding m.
+func (m *metrics) discord() discord.Metrics {
+	return discord.Metrics{
+		Feedback:      func(helpful bool) { m.feedback.WithLabelValues(discord.Platform, strconv.FormatBool(helpful)).Inc() },
+		HandoffButton: func() { m.handoffButtons.WithLabelValues(discord.Platform).Inc() },
+		APIError:      func(op, code string) { m.apiErrors.WithLabelValues(discord.Platform, op, code).Inc() },
+		Reconnect:     m.reconnects.Inc,
 	}
 }

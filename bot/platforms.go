@@ -27,6 +27,8 @@ type Deps struct {
 	Config  Config
 	Handler conversation.Handler // the instrumented conversation pipeline
 	Logger  *slog.Logger
+
+	metrics *metrics // the server's; nil measures nothing
 }
 
 // platforms are the optional platform adapters, in start order. A new
@@ -46,12 +48,15 @@ var platforms = []Platform{
 		},
 		New: func(d Deps) (Adapter, error) {
 			a, err := slack.New(slack.Options{
-				Handler:       d.Handler,
-				BotToken:      d.Config.Secrets.SlackBotToken,
-				SigningSecret: d.Config.Secrets.SlackSigningSecret,
-				AppToken:      d.Config.Secrets.SlackAppToken,
-				APIURL:        d.Config.Secrets.SlackAPIURL,
-				Logger:        d.Logger,
+				Handler:         d.Handler,
+				BotToken:        d.Config.Secrets.SlackBotToken,
+				SigningSecret:   d.Config.Secrets.SlackSigningSecret,
+				AppToken:        d.Config.Secrets.SlackAppToken,
+				APIURL:          d.Config.Secrets.SlackAPIURL,
+				AgentsChannel:   d.Config.Slack.AgentsChannel,
+				CitationBaseURL: absoluteBase(d.Config),
+				Logger:          d.Logger,
+				Metrics:         d.slackMetrics(),
 			})
 			if err != nil {
 				return nil, err
@@ -68,18 +73,17 @@ var platforms = []Platform{
 			return nil
 		},
 		New: func(d Deps) (Adapter, error) {
-			base := d.Config.Server.CitationBaseURL
-			if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-				base = "" // Discord needs absolute links
-			}
 			a, err := discord.New(discord.Options{
 				Handler:         d.Handler,
 				BotToken:        d.Config.Secrets.DiscordBotToken,
 				PublicKey:       d.Config.Secrets.DiscordPublicKey,
 				ApplicationID:   d.Config.Secrets.DiscordApplicationID,
 				APIURL:          d.Config.Secrets.DiscordAPIURL,
-				CitationBaseURL: base,
+				AgentsChannel:   d.Config.Discord.AgentsChannel,
+				UseThreads:      d.Config.Discord.UseThreads,
+				CitationBaseURL: absoluteBase(d.Config),
 				Logger:          d.Logger,
+				Metrics:         d.discordMetrics(),
 			})
 			if err != nil {
 				return nil, err // not a typed nil inside the interface
@@ -87,6 +91,30 @@ var platforms = []Platform{
 			return a, nil
 		},
 	},
+}
+
+// absoluteBase is server.citation_base_url when it is an absolute URL, and
+// "" otherwise: chat platforms need absolute links.
+func absoluteBase(cfg Config) string {
+	base := cfg.Server.CitationBaseURL
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return ""
+	}
+	return base
+}
+
+func (d Deps) slackMetrics() slack.Metrics {
+	if d.metrics == nil {
+		return slack.Metrics{}
+	}
+	return d.metrics.slack()
+}
+
+func (d Deps) discordMetrics() discord.Metrics {
+	if d.metrics == nil {
+		return discord.Metrics{}
+	}
+	return d.metrics.discord()
 }
 
 // offReason says why p is off, or "" when it is on.

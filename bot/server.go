@@ -215,7 +215,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			off = append(off, p.Name+" ("+why+")")
 			continue
 		}
-		a, err := p.New(Deps{Config: cfg, Handler: handler, Logger: log.With("adapter", p.Name)})
+		a, err := p.New(Deps{Config: cfg, Handler: handler, Logger: log.With("adapter", p.Name), metrics: s.metrics})
 		if err != nil {
 			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
 		}
