@@ -64,6 +64,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	knowledgeDirs := fs.String("knowledge", "", "comma-separated knowledge folders mixed into the data (for fine-tuning)")
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
+	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return nil
 	}
-	var lossLog io.Writer = io.Discard
+	var lossLog, evalLog io.Writer = io.Discard, io.Discard
 	if *ckptDir != "" {
 		f, err := os.OpenFile(filepath.Join(*ckptDir, "loss.tsv"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
@@ -169,6 +170,30 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer f.Close()
 		lossLog = f
+		g, err := os.OpenFile(filepath.Join(*ckptDir, "eval.tsv"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		defer g.Close()
+		evalLog = g
+	}
+	// Unseen questions: another seed draws other help centres.
+	evalGen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed + 1_000_003, Knowledge: state.Knowledge,
+		Budget: tr.Opts.Seq, Count: func(s string) int { return len(tok.Encode(s)) }})
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	evaluate := func() error {
+		if *evalN <= 0 {
+			return nil
+		}
+		r, err := evalAnswers(ctx, *out, evalGen, *evalN)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "\neval at step %d: %s\n", tr.Step, r)
+		fmt.Fprintf(evalLog, "%d\t%d\t%d\t%d\t%d\t%d\n", tr.Step, r.exact, r.fact, r.answerable, r.unknown, r.unanswerable)
+		return nil
 	}
 	prog := &train.Progress{W: stderr, TTY: trainIsTerminal(stderr), Total: tr.Opts.Steps}
 	prog.Begin(tr.Step)
@@ -180,7 +205,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		last = now
 		prog.Update(tr.Step, r)
 		if tr.Step%*every == 0 && tr.Step < tr.Opts.Steps {
-			return save()
+			if err := save(); err != nil {
+				return err
+			}
+			return evaluate()
 		}
 		return nil
 	})
@@ -194,8 +222,56 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "\ninterrupted at step %d; checkpoint and %s written\n", tr.Step, *out)
 		return err
 	}
+	if err := evaluate(); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "wrote %s (%d steps)\n", *out, tr.Step)
 	return nil
+}
+
+// evalResult counts a model's answers to unseen synthetic questions.
+type evalResult struct {
+	exact, fact, answerable int // answers equal to the expected one, or holding its sentence
+	unknown, unanswerable   int // "I don't know" given where it was expected
+}
+
+func (r evalResult) String() string {
+	return fmt.Sprintf("exact %d/%d, fact copied %d/%d, \"I don't know\" %d/%d",
+		r.exact, r.answerable, r.fact, r.answerable, r.unknown, r.unanswerable)
+}
+
+// evalAnswers loads the GGUF at path with the runtime and answers n
+// generated questions greedily.
+func evalAnswers(ctx context.Context, path string, gen *synth.Generator, n int) (evalResult, error) {
+	m, err := engine.Load(path)
+	if err != nil {
+		return evalResult{}, fmt.Errorf("train: eval: %w", err)
+	}
+	defer m.Close()
+	var r evalResult
+	for i := range int64(n) {
+		ex := gen.Example(i)
+		res, err := m.Generate(ctx, engine.Request{Messages: ex.Prompt.Messages, MaxTokens: 64}, nil)
+		if err != nil {
+			return r, fmt.Errorf("train: eval: %w", err)
+		}
+		got := strings.TrimSpace(res.Text)
+		if ex.Unanswerable {
+			r.unanswerable++
+			if got == synth.Unknown {
+				r.unknown++
+			}
+			continue
+		}
+		r.answerable++
+		if got == ex.Answer {
+			r.exact++
+		}
+		if body, _, _ := strings.Cut(ex.Answer, " ["); strings.Contains(got, body) {
+			r.fact++
+		}
+	}
+	return r, nil
 }
 
 // learnVocab learns the tokenizer from generated dialogues (prompts and

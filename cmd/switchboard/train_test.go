@@ -19,7 +19,7 @@ func TestTrainWritesLoadableModelAndResumes(t *testing.T) {
 	out := filepath.Join(dir, "m.gguf")
 	ckpt := filepath.Join(dir, "ckpt")
 	args := []string{"--out", out, "--checkpoint", ckpt, "--steps", "2", "--every", "1", "--batch", "2", "--seq", "512",
-		"--dim", "32", "--layers", "1", "--heads", "2", "--vocab", "400", "--bpe-texts", "200", "--seed", "3"}
+		"--dim", "32", "--layers", "1", "--heads", "2", "--vocab", "400", "--bpe-texts", "200", "--seed", "3", "--eval", "2"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), append([]string{"train"}, args...), &stdout, &stderr); err != nil {
 		t.Fatalf("train: %v\n%s", err, stderr.String())
@@ -46,6 +46,9 @@ func TestTrainWritesLoadableModelAndResumes(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "resuming") {
 		t.Errorf("second run did not resume:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "eval at step 4: exact") {
+		t.Errorf("no evaluation line after training:\n%s", stderr.String())
 	}
 	log, err := os.ReadFile(filepath.Join(ckpt, "loss.tsv"))
 	if err != nil {
