@@ -140,8 +140,9 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 
 	// Keep the job ours while it runs: refresh its idle time.
 	hbCtx, stopHB := context.WithCancel(ctx)
-	defer stopHB()
-	go w.heartbeat(hbCtx, m.ID)
+	hbDone := make(chan struct{})
+	defer func() { stopHB(); <-hbDone }()
+	go func() { defer close(hbDone); w.heartbeat(hbCtx, m.ID) }()
 
 	// Already recorded: a worker died after recording. Send it again.
 	if rec, err := q.rdb.Get(ctx, q.doneKey(m.ID)).Result(); err == nil {
