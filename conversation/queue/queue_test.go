@@ -296,3 +296,57 @@ func TestBusyAndUnavailable(t *testing.T) {
 		t.Errorf("after restart: stats = %+v, %v; want the queued job kept", st, err)
 	}
 }
+
+// TestClusterFailover kills the primary that holds the jobs stream while
+// users keep sending: gateways refuse (ErrUnavailable) until the replica
+// takes over, users retry with the same message id, and every message is
+// answered by the pipeline exactly once.
+func TestClusterFailover(t *testing.T) {
+	c := redistest.StartClusterWith(t, redistest.ClusterOptions{Replicas: 1})
+	rdb := c.Client()
+	q := newQueue(t, rdb, time.Second)
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+	bot := newFakeBot()
+	for i := range 2 {
+		run(t, func(ctx context.Context) { q.NewWorker(fmt.Sprint("w", i), bot, bot, 2).Run(ctx) })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const n = 30
+	retries := 0
+	for i := range n {
+		if i == n/3 {
+			c.PrimaryFor(ctx, "t:{queue}:jobs").Kill()
+		}
+		m := msg(fmt.Sprint("s", i%3), fmt.Sprint("m", i), fmt.Sprint("q", i))
+		for {
+			if err := ctx.Err(); err != nil {
+				t.Fatalf("message %d not answered: %v", i, err)
+			}
+			actx, acancel := context.WithTimeout(ctx, 8*time.Second)
+			err := gw.Handle(actx, m, &recorder{})
+			acancel()
+			if err == nil || errors.Is(err, conversation.ErrDuplicate) {
+				break
+			}
+			retries++
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	// Every message ran through the pipeline once (a worker's retry of a
+	// job it lost carries a suffixed id, so count the texts).
+	counts := map[string]int{}
+	for _, text := range bot.Calls() {
+		counts[text]++
+	}
+	for i := range n {
+		if got := counts[fmt.Sprint("q", i)]; got != 1 {
+			t.Errorf("message q%d handled %d times, want 1", i, got)
+		}
+	}
+	if retries == 0 {
+		t.Error("no message had to be retried: the failover did not happen while sending")
+	}
+	t.Logf("%d retries during the failover", retries)
+}
