@@ -2,10 +2,12 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/engine/enginetest"
@@ -124,5 +126,63 @@ func TestStepErrors(t *testing.T) {
 	m.Close()
 	if _, err := m.NewState(2).Step(ctx, 3); err == nil {
 		t.Error("Step after Close succeeded")
+	}
+}
+
+// TestKVCacheBudget runs two generations on a model whose KV budget holds
+// one cache: both finish (the second waits for the first), a cache larger
+// than the budget fails with ErrKVBudget, and a generation waiting for
+// room gives up when its context ends.
+func TestKVCacheBudget(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	shape := enginetest.Shape{Dim: 128, Layers: 2, Heads: 4, KVHeads: 2, Context: 256}
+	if err := enginetest.WriteModel(path, shape); err != nil {
+		t.Fatal(err)
+	}
+	// A generation's cache: keys and values, float32, for every layer and
+	// KV head, 256 positions (the rounding of getState) of 32 dimensions.
+	const one = 2 * 4 * 2 * 2 * 256 * 32
+	m, err := engine.LoadWith(path, engine.Options{KVCacheBytes: one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	req := engine.Request{Prompt: "hello", MaxTokens: 4}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = m.Generate(context.Background(), req, nil)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("generation %d within the budget: %v", i, err)
+		}
+	}
+
+	small, err := engine.LoadWith(path, engine.Options{KVCacheBytes: one - 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	if _, err := small.Generate(context.Background(), req, nil); !errors.Is(err, engine.ErrKVBudget) {
+		t.Errorf("Generate over the budget = %v, want ErrKVBudget", err)
+	}
+
+	// With the whole budget held, a generation waits, and gives up when
+	// its context ends.
+	release := engine.ReserveKV(t, m, one)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := m.Generate(ctx, req, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Generate waiting for the budget = %v, want DeadlineExceeded", err)
+	}
+	release()
+	if _, err := m.Generate(context.Background(), req, nil); err != nil {
+		t.Errorf("Generate after the budget was released: %v", err)
 	}
 }

@@ -16,6 +16,9 @@ var (
 	ErrContext = errors.New("engine: context length exceeded")
 	// ErrClosed means the model was closed.
 	ErrClosed = errors.New("engine: model closed")
+	// ErrKVBudget means one generation's KV cache is larger than the
+	// model's whole KV cache budget (Options.KVCacheBytes).
+	ErrKVBudget = errors.New("engine: KV cache budget exceeded")
 )
 
 // A LoadError says which file and tensor made loading fail.

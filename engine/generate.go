@@ -68,6 +68,11 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 
 	s := m.getState(len(prompt) + maxTokens)
 	defer m.putState(s)
+	kv := m.cacheBytes(s.capacity)
+	if err := m.reserveKV(ctx, kv); err != nil {
+		return res, fmt.Errorf("generate: %w", err)
+	}
+	defer m.releaseKV(kv)
 
 	start := time.Now()
 	logits, err := s.prefill(ctx, prompt)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,9 +31,12 @@ type Model struct {
 	batch   *batcher     // runs concurrent decode steps together
 	closer  func() error // releases the weight files
 
-	mu     sync.Mutex
-	free   []*State // guarded by mu: idle states for reuse
-	closed atomic.Bool
+	mu       sync.Mutex
+	free     []*State      // guarded by mu: idle states for reuse
+	kvBudget int64         // Options.KVCacheBytes
+	kvUsed   int64         // guarded by mu: cache bytes of running generations
+	kvFreed  chan struct{} // guarded by mu: closed (and replaced) when kvUsed drops
+	closed   atomic.Bool
 
 	// running is read-locked by each Generate and write-locked by Close,
 	// so that Close waits for generations in flight before it stops the
@@ -56,6 +60,11 @@ type Options struct {
 	// Threads is the number of goroutines a matrix product is split across.
 	// Zero or negative means runtime.GOMAXPROCS(0).
 	Threads int
+	// KVCacheBytes bounds the memory of the KV caches of the generations
+	// running at once (Generate); a generation whose cache would exceed it
+	// waits for others to finish (or for its context to end). Zero or
+	// negative means no bound.
+	KVCacheBytes int64
 }
 
 // Load opens a model: a GGUF file, or a Hugging Face folder with
@@ -86,6 +95,7 @@ func LoadWith(path string, opts Options) (*Model, error) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	m.pool = newPool(threads)
+	m.kvBudget = opts.KVCacheBytes
 	return m, nil
 }
 
@@ -112,6 +122,7 @@ func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() 
 	}
 	m := &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
 	m.batch = newBatcher(m)
+	m.kvFreed = make(chan struct{})
 	return m
 }
 
@@ -204,4 +215,48 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.2f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// cacheBytes returns the memory of a KV cache of capacity positions.
+func (m *Model) cacheBytes(capacity int) int64 {
+	c := &m.Config
+	return 2 * 4 * int64(c.Layers) * int64(c.KVHeads) * int64(capacity) * int64(c.HeadDim)
+}
+
+// reserveKV counts n bytes of KV cache against the budget, waiting while
+// they do not fit. Each successful call must be matched by releaseKV(n).
+func (m *Model) reserveKV(ctx context.Context, n int64) error {
+	if m.kvBudget <= 0 {
+		return nil
+	}
+	if n > m.kvBudget {
+		return fmt.Errorf("reserve KV cache of %d bytes: %w (budget %d)", n, ErrKVBudget, m.kvBudget)
+	}
+	for {
+		m.mu.Lock()
+		if m.kvUsed+n <= m.kvBudget {
+			m.kvUsed += n
+			m.mu.Unlock()
+			return nil
+		}
+		freed := m.kvFreed
+		m.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return fmt.Errorf("reserve KV cache of %d bytes: %w", n, ctx.Err())
+		}
+	}
+}
+
+// releaseKV returns n bytes reserved by reserveKV and wakes the waiters.
+func (m *Model) releaseKV(n int64) {
+	if m.kvBudget <= 0 {
+		return
+	}
+	m.mu.Lock()
+	m.kvUsed -= n
+	close(m.kvFreed)
+	m.kvFreed = make(chan struct{})
+	m.mu.Unlock()
 }
