@@ -124,61 +124,42 @@ func (j *matmulJob) item(t int) {
 }
 
 // packPanel packs B's panel t (columns 16t..16t+15), or, for t past B's
-// panels, A's panel (rows 6·t'..6·t'+5), k-major, zero beyond the edge.
+// panels, A's panel t' (rows 6t'..6t'+5).
 func (j *matmulJob) packPanel(t int) {
-	k := j.k
 	if nb := (j.n + 15) / 16; t < nb {
-		panel := j.packB[t*16*k : (t+1)*16*k]
-		cols := min(16, j.n-16*t)
-		if j.layout&bKN != 0 {
-			for p := 0; p < k; p++ {
-				src := j.b[p*j.n+16*t : p*j.n+16*t+cols]
-				if cols == 16 {
-					// A fixed-size copy: no call to memmove.
-					*(*[16]float32)(panel[p*16:]) = [16]float32(src)
-					continue
-				}
-				dst := panel[p*16 : p*16+16]
-				copy(dst, src)
-				clear(dst[cols:])
-			}
-			return
-		}
-		if cols < 16 {
-			clear(panel)
-		}
-		for c := 0; c < cols; c++ {
-			row := j.b[(16*t+c)*k : (16*t+c+1)*k]
-			for p, v := range row {
-				panel[p*16+c] = v
-			}
-		}
-		return
+		pack(j.packB[t*16*j.k:(t+1)*16*j.k], j.b, 16, 16*t, j.n, j.k, j.layout&bKN != 0)
 	} else {
 		t -= nb
+		pack(j.packA[t*6*j.k:(t+1)*6*j.k], j.a, 6, 6*t, j.m, j.k, j.layout&aKM != 0)
 	}
-	panel := j.packA[t*6*k : (t+1)*6*k]
-	rows := min(6, j.m-6*t)
-	if j.layout&aKM != 0 {
-		for p := 0; p < k; p++ {
-			src := j.a[p*j.m+6*t : p*j.m+6*t+rows]
-			if rows == 6 {
-				*(*[6]float32)(panel[p*6:]) = [6]float32(src)
-				continue
+}
+
+// pack writes lines l0..l0+width-1 of src k-major into dst
+// (dst[p·width + i] = line l0+i at p), zero past the last of `lines`
+// lines. A line is a row of src stored (lines×k), or a column of src
+// stored (k×lines) when kMajor.
+func pack(dst, src []float32, width, l0, lines, k int, kMajor bool) {
+	w := min(width, lines-l0)
+	if w < width {
+		clear(dst)
+	}
+	if !kMajor {
+		for i := 0; i < w; i++ {
+			for p, v := range src[(l0+i)*k : (l0+i+1)*k] {
+				dst[p*width+i] = v
 			}
-			dst := panel[p*6 : p*6+6]
-			copy(dst, src)
-			clear(dst[rows:])
 		}
 		return
 	}
-	if rows < 6 {
-		clear(panel)
-	}
-	for r := 0; r < rows; r++ {
-		row := j.a[(6*t+r)*k : (6*t+r+1)*k]
-		for p, v := range row {
-			panel[p*6+r] = v
+	for p := 0; p < k; p++ {
+		s, d := src[p*lines+l0:p*lines+l0+w], dst[p*width:p*width+width]
+		switch {
+		case w == 16 && width == 16: // fixed-size copies: no call to memmove
+			*(*[16]float32)(d) = [16]float32(s)
+		case w == 6 && width == 6:
+			*(*[6]float32)(d) = [6]float32(s)
+		default:
+			copy(d, s)
 		}
 	}
 }
