@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // HandoffText is the reply that tells a user a human agent takes over.
@@ -231,7 +232,7 @@ func near(w, k string) bool {
 	if allowed == 0 || abs(len(w)-len(k)) > allowed || len(w) < 4 {
 		return false
 	}
-	return grounding.EditDistance(w, k, allowed) <= allowed
+	return knowledge.EditDistance(w, k, allowed) <= allowed
 }
 
 func abs(n int) int {

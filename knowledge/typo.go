@@ -86,7 +86,7 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 	})
 	best, bestDist := int32(-1), maxDist+1
 	for id := range cands {
-		d := osaDistance(word, ti.words[id], maxDist)
+		d := EditDistance(word, ti.words[id], maxDist)
 		if d < bestDist || (d == bestDist && best >= 0 && ti.better(id, best)) {
 			best, bestDist = id, d
 		}
@@ -106,41 +106,50 @@ func (ti *typoIndex) better(a, b int32) bool {
 	return ti.words[a] < ti.words[b]
 }
 
-// osaDistance is the optimal string alignment distance (Levenshtein with
-// adjacent transpositions) between a and b, or limit+1 when it exceeds
-// limit.
-func osaDistance(a, b string, limit int) int {
+// EditDistance is the optimal string alignment distance between a and b:
+// the fewest insertions, deletions, substitutions and swaps of neighbouring
+// characters (runes, not bytes) that turn one into the other, no substring
+// edited twice. When the distance is above limit it returns limit+1. Only
+// cells within limit of the diagonal are computed, so the cost is
+// O(limit·len) whatever the inputs; a negative limit is taken as 0.
+func EditDistance(a, b string, limit int) int {
+	limit = max(limit, 0)
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > limit || -d > limit {
 		return limit + 1
 	}
+	far := limit + 1 // any distance above limit; cells off the band hold it
 	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
-		prev[j] = j
+		prev[j] = min(j, far)
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
+		lo, hi := max(1, i-limit), min(len(rb), i+limit)
+		cur[0] = min(i, far)
+		if lo > 1 {
+			cur[lo-1] = far
+		}
+		if hi < len(rb) {
+			cur[hi+1] = far // read as prev[j] by the next row
+		}
 		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
+		for j := lo; j <= hi; j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost, far)
 			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
 				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 			rowMin = min(rowMin, cur[j])
 		}
 		if rowMin > limit {
-			return limit + 1
+			return far
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	if prev[len(rb)] > limit {
-		return limit + 1
-	}
-	return prev[len(rb)]
+	return min(prev[len(rb)], far)
 }

@@ -88,27 +88,6 @@ func TestLinesLongUnderscores(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b  string
-		limit int
-		want  int
-	}{
-		{"human", "human", 2, 0},
-		{"humna", "human", 2, 1}, // a swap of neighbours is one edit
-		{"agnet", "agent", 1, 1},
-		{"represenative", "representative", 2, 1},
-		{"person", "parcel", 1, 2}, // limit+1: certainly above the limit
-		{"", "abc", 5, 3},
-		{strings.Repeat("a", 41), strings.Repeat("a", 41), 3, 4}, // too long to compare
-	}
-	for _, tt := range tests {
-		if got := grounding.EditDistance(tt.a, tt.b, tt.limit); got != tt.want {
-			t.Errorf("EditDistance(%q, %q, %d) = %d, want %d", tt.a, tt.b, tt.limit, got, tt.want)
-		}
-	}
-}
-
 func TestTermsAndStem(t *testing.T) {
 	tests := []struct {
 		in   string
