@@ -27,7 +27,7 @@ this those through to too under until up very was wasn't we we'd we'll we're we'
 weren't what what's when when's where where's which while who who's whom why why's will with
 won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
 hi hello hey please thanks thank pls plz just also get got im ive dont cant wont whats
-hows u ur yes ok okay s t d ll m re ve`)
+hows u ur yes ok okay s t d ll m re ve much many`)
 
 func setOf(words string) map[string]bool {
 	m := map[string]bool{}
