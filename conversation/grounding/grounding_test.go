@@ -75,6 +75,21 @@ func TestLinesKinds(t *testing.T) {
 	}
 }
 
+// TestLinesTableCornerCell checks that an empty first header cell is a
+// column: values are named by their own column, not the next one.
+func TestLinesTableCornerCell(t *testing.T) {
+	lines := grounding.Lines("| | Normal price | Student price |\n|---|---|---|\n| Plus monthly | €9.99 | €5.99 |")
+	if len(lines) != 2 {
+		t.Fatalf("Lines = %+v, want 2 lines", lines)
+	}
+	if got, want := strings.Join(lines[0].Sentences, " "), "Normal price, Student price"; got != want {
+		t.Errorf("header = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(lines[1].Sentences, " "), "Plus monthly: Normal price €9.99, Student price €5.99"; got != want {
+		t.Errorf("row = %q, want %q", got, want)
+	}
+}
+
 // TestLinesLongUnderscores checks that a hostile line of underscores
 // costs linear time, not a scan of its word per underscore.
 func TestLinesLongUnderscores(t *testing.T) {

@@ -77,11 +77,11 @@ func Lines(text string) []Line {
 			if header == nil {
 				isHeader = true
 				header = cells
-				raw = strings.Join(cells, ", ")
+				raw = joinCells(cells)
 				break
 			}
 			raw = tableRow(header, cells)
-			context = strings.Join(header, ", ")
+			context = joinCells(header)
 		case strings.HasPrefix(raw, "#"):
 			heading = true
 			raw = strings.TrimLeft(raw, "#")
@@ -133,7 +133,11 @@ func Lines(text string) []Line {
 // tableCells returns the cells of a Markdown table row; none for a
 // separator row ("|---|:--:|").
 func tableCells(l string) []string {
-	l = strings.Trim(l, "| ")
+	// Only the outer pipes go: an empty first header cell ("| | Normal
+	// price |") is a column too.
+	l = strings.TrimSpace(l)
+	l = strings.TrimPrefix(l, "|")
+	l = strings.TrimSuffix(l, "|")
 	var cells []string
 	sep := true
 	for _, c := range strings.Split(l, "|") {
@@ -147,6 +151,17 @@ func tableCells(l string) []string {
 		return nil
 	}
 	return cells
+}
+
+// joinCells joins the non-empty cells of a row with commas.
+func joinCells(cells []string) string {
+	var kept []string
+	for _, c := range cells {
+		if c != "" {
+			kept = append(kept, c)
+		}
+	}
+	return strings.Join(kept, ", ")
 }
 
 // tableRow renders a table row as a sentence: "PayPal: within 3 business
