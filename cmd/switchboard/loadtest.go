@@ -141,7 +141,7 @@ func (r loadReport) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "sent %d, answered %d, reply lost in transit %d, refused %d, answered twice %d, lost %d\n",
 		r.Sent, r.Answered, r.InTransit, r.Refused, r.AnsweredTwice, r.Lost)
-	fmt.Fprintf(w, "sessions %d, out of order %d, retries %d\n", r.Sessions, r.OutOfOrder, r.Retries)
+	fmt.Fprintf(w, "sessions %d (conversations of at most %d messages), out of order %d, retries %d\n", r.Sessions, convMessages, r.OutOfOrder, r.Retries)
 	fmt.Fprintf(w, "latency p50 %.0f ms, p99 %.0f ms; throughput %.1f replies/s\n", r.P50ms, r.P99ms, r.Throughput)
 }
 
@@ -247,7 +247,7 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 
 	config := filepath.Join(o.Dir, "switchboard.yaml")
 	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
-		"conversation:\n  history_turns: 2000\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
+		"conversation:\n  history_turns: 200\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
 		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\n", o.ClaimAfter)
 	if o.Model != "" {
 		abs, err := filepath.Abs(o.Model)
@@ -320,14 +320,23 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 		}()
 	}
 
-	// Users.
-	users := make([]*loadUser, o.Users)
+	// Users: each has conversations of at most convMessages messages, one
+	// after another, until the load phase ends.
+	var users []*loadUser // one per conversation; guarded by usersMu until wg.Wait
+	var usersMu sync.Mutex
 	var wg sync.WaitGroup
-	for i := range users {
-		u := &loadUser{id: fmt.Sprintf("u%03d", i), conv: randHex(16), webhook: i%2 == 1, secret: []byte(secret), gws: gws}
-		users[i] = u
+	for i := range o.Users {
 		wg.Add(1)
-		go func() { defer wg.Done(); u.run(ctx, end) }()
+		go func() {
+			defer wg.Done()
+			for c := 0; c < 100_000 && time.Now().Before(end) && ctx.Err() == nil; c++ {
+				u := &loadUser{id: fmt.Sprintf("u%03d", i), conv: randHex(16), webhook: i%2 == 1, secret: []byte(secret), gws: gws}
+				usersMu.Lock()
+				users = append(users, u)
+				usersMu.Unlock()
+				u.run(ctx, end, convMessages)
+			}
+		}()
 	}
 	wg.Wait()
 	loadPhase := time.Since(start)
@@ -491,7 +500,7 @@ var loadQuestions = []string{
 	"How do I delete my account?",
 }
 
-// A loadUser is one simulated customer: one conversation, messages sent
+// A loadUser is one conversation of a simulated customer: messages sent
 // one after another to a random gateway, each retried (same message id)
 // until it is answered or refused for good.
 type loadUser struct {
@@ -512,8 +521,14 @@ type loadMsg struct {
 
 var loadClient = &http.Client{Timeout: 70 * time.Second}
 
-func (u *loadUser) run(ctx context.Context, end time.Time) {
-	for k := 0; k < 100_000 && time.Now().Before(end) && ctx.Err() == nil; k++ {
+// convMessages bounds a simulated conversation, so that its whole history
+// (2 turns a message) stays within conversation.history_turns and can be
+// checked.
+const convMessages = 50
+
+// run sends up to n messages, until end.
+func (u *loadUser) run(ctx context.Context, end time.Time, n int) {
+	for k := 0; k < n && time.Now().Before(end) && ctx.Err() == nil; k++ {
 		m := &loadMsg{id: fmt.Sprintf("m%05d", k)}
 		u.msgs = append(u.msgs, m)
 		u.send(ctx, m, loadQuestions[mrand.IntN(len(loadQuestions))])
