@@ -344,7 +344,12 @@ func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The session id is not valid.")
 		return
 	}
-	if err := s.manager.Release(r.Context(), id); err != nil {
+	id, err := s.release(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, conversation.ErrNotHandedOff) {
+			web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No session with that id is waiting for a human agent.")
+			return
+		}
 		s.log.Warn("release failed", "session", id, "err", err)
 		if errors.Is(err, conversation.ErrUnavailable) {
 			web.WriteError(w, http.StatusServiceUnavailable, web.CodeUnavailable, "The session store cannot be reached; try again.")
@@ -355,6 +360,27 @@ func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("session released by operator", "session", id, "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, map[string]string{"session": id, "state": conversation.StateBot})
+}
+
+// release hands the session named id back to the bot. id is a session id
+// ("web::widget:<conversation_id>", "slack:T1:C1:<thread>") or, for the web
+// channel, the bare conversation id the widget and webhooks know; the
+// session actually released is returned.
+func (s *Server) release(ctx context.Context, id string) (string, error) {
+	candidates := []string{id}
+	if !strings.Contains(id, ":") {
+		candidates = []string{
+			conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: id}.SessionID(),
+			conversation.Address{Platform: web.Platform, Channel: web.ChannelWebhook, Thread: id}.SessionID(),
+		}
+	}
+	for _, session := range candidates {
+		err := s.manager.Release(ctx, session)
+		if !errors.Is(err, conversation.ErrNotHandedOff) {
+			return session, err
+		}
+	}
+	return id, conversation.ErrNotHandedOff
 }
 
 // serveArticle publishes the knowledge folder's articles, the targets of

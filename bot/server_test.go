@@ -206,8 +206,8 @@ func TestReleaseHandoff(t *testing.T) {
 		t.Fatalf("while handed off: status %d code %q, want 409 %s", got.Status, got.Error.Code, web.CodeHumanHandling)
 	}
 	session := conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: first.ConversationID}.SessionID()
-	release := func(auth string) int {
-		req, _ := http.NewRequest(http.MethodPost, r.URL+"/api/v1/sessions/"+session+"/release", nil)
+	release := func(id, auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, r.URL+"/api/v1/sessions/"+id+"/release", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
@@ -219,15 +219,18 @@ func TestReleaseHandoff(t *testing.T) {
 		return resp.StatusCode
 	}
 	for _, tt := range []struct {
-		name, auth string
-		want       int
+		name, id, auth string
+		want           int
 	}{
-		{"no token", "", 401},
-		{"wrong token", "Bearer nope", 401},
-		{"not bearer", "test-admin", 401},
-		{"operator", "Bearer test-admin", 200},
+		{"no token", session, "", 401},
+		{"wrong token", session, "Bearer nope", 401},
+		{"not bearer", session, "test-admin", 401},
+		{"unknown session", "web::widget:nobody", "Bearer test-admin", 404},
+		// The widget only knows its conversation id; that names the session too.
+		{"operator, by conversation id", first.ConversationID, "Bearer test-admin", 200},
+		{"already released", session, "Bearer test-admin", 404},
 	} {
-		if got := release(tt.auth); got != tt.want {
+		if got := release(tt.id, tt.auth); got != tt.want {
 			t.Errorf("release, %s: status %d, want %d", tt.name, got, tt.want)
 		}
 	}

@@ -10,6 +10,9 @@ var (
 	ErrRateLimited = errors.New("conversation: rate limited")
 	// ErrHumanHandling means a human agent owns the session; the bot stays silent.
 	ErrHumanHandling = errors.New("conversation: session handed off to a human")
+	// ErrNotHandedOff means a session asked to be released is not in a
+	// human agent's hands (unknown, expired or already released).
+	ErrNotHandedOff = errors.New("conversation: session is not handed off")
 	// ErrUnavailable means the session store cannot be reached; nothing was
 	// saved and the message can be retried.
 	ErrUnavailable = errors.New("conversation: store unavailable")

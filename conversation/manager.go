@@ -213,7 +213,8 @@ func (mg *Manager) Shutdown(ctx context.Context) error {
 
 // Release hands a session back to the bot after a human agent is done
 // with it (the operator's release endpoint). Releasing a session that is
-// not handed off, or unknown, does nothing and returns nil.
+// not handed off, or unknown, changes nothing and returns ErrNotHandedOff,
+// so an operator who names the wrong session hears about it.
 func (mg *Manager) Release(ctx context.Context, session string) error {
 	released := false
 	err := mg.updateMeta(ctx, session, func(meta *Meta) (bool, error) {
@@ -225,10 +226,14 @@ func (mg *Manager) Release(ctx context.Context, session string) error {
 		released = true
 		return true, nil
 	})
-	if err == nil && released {
-		mg.log.Info("session released", "session", session)
+	if err != nil {
+		return err
 	}
-	return err
+	if !released {
+		return ErrNotHandedOff
+	}
+	mg.log.Info("session released", "session", session)
+	return nil
 }
 
 // Handoff hands the session at a to a human agent on request, outside

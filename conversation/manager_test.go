@@ -435,9 +435,12 @@ func TestHandoffByPhraseAndRelease(t *testing.T) {
 	if got := out.got(); len(got) != 2 || got[1].Handoff || got[1].Text != "re: how much is plus?" {
 		t.Errorf("reply after release = %+v, want an answer", got[len(got)-1])
 	}
-	// Releasing a session that is not handed off is harmless.
-	if err := mg.Release(ctx, session); err != nil {
-		t.Errorf("second Release = %v, want nil", err)
+	// Releasing a session that is not handed off changes nothing and says so.
+	if err := mg.Release(ctx, session); !errors.Is(err, conversation.ErrNotHandedOff) {
+		t.Errorf("second Release = %v, want ErrNotHandedOff", err)
+	}
+	if err := mg.Release(ctx, "web::widget:never-seen"); !errors.Is(err, conversation.ErrNotHandedOff) {
+		t.Errorf("Release(unknown) = %v, want ErrNotHandedOff", err)
 	}
 }
 
