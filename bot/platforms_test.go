@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchboard/switchboard/adapters/discord"
 	"github.com/switchboard/switchboard/adapters/slack"
 )
 
@@ -183,6 +186,82 @@ func TestSlackWiring(t *testing.T) {
 		if time.Now().After(deadline) {
 			fake.mu.Lock()
 			t.Fatalf("no handoff notice posted to the agents channel; calls: %q", fake.calls)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// clickDiscord posts a signed button interaction: U1 pressed the button
+// whose custom id is customID under a bot answer in channel C1.
+func clickDiscord(t *testing.T, base string, key ed25519.PrivateKey, customID string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{
+		"id": "9001" + customID[3:5], "application_id": "42", "type": 3, "token": "tok", "version": 1,
+		"guild_id": "7", "channel_id": "8",
+		"member":  map[string]any{"user": map[string]any{"id": "5", "username": "ann"}},
+		"message": map[string]any{"id": "77", "channel_id": "8", "content": "Refunds take 5 working days."},
+		"data":    map[string]any{"custom_id": customID, "component_type": 2},
+	})
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, base+"/discord/interactions", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(discord.HeaderTimestamp, ts)
+	req.Header.Set(discord.HeaderSignature, hex.EncodeToString(ed25519.Sign(key, append([]byte(ts), body...))))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /discord/interactions %s: status %d", customID, resp.StatusCode)
+	}
+}
+
+// TestDiscordWiring: the Discord adapter's button clicks and failed REST
+// calls are counted on /metrics.
+func TestDiscordWiring(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"message":"Unknown Webhook","code":10015}`, http.StatusNotFound)
+	}))
+	t.Cleanup(api.Close)
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Secrets.DiscordPublicKey = hex.EncodeToString(pub)
+	cfg.Secrets.DiscordApplicationID = "42"
+	cfg.Secrets.DiscordAPIURL = api.URL + "/"
+	r := start(t, cfg, Options{})
+
+	clickDiscord(t, r.URL, priv, "sb:up:7:8::5")
+	clickDiscord(t, r.URL, priv, "sb:dn:7:8::5")
+	clickDiscord(t, r.URL, priv, "sb:hu:7:8::5")
+	waitMetrics(t, r.URL,
+		`switchboard_feedback_total{helpful="true",platform="discord"} 1`,
+		`switchboard_feedback_total{helpful="false",platform="discord"} 1`,
+		`switchboard_handoff_buttons_total{platform="discord"} 1`,
+	)
+	// The handoff's follow-up fails at the fake API: one error counted.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(r.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		found := false
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, "switchboard_platform_api_errors_total{") && strings.Contains(line, `code="http_404"`) && strings.Contains(line, `platform="discord"`) {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics has no discord http_404 API error:\n%s", body)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
