@@ -219,3 +219,25 @@ func TestKnowledgeReloadWithoutFolder(t *testing.T) {
 		t.Errorf("reload: status %d body %s, want 404 %s", status, body, web.CodeNotFound)
 	}
 }
+
+func TestParseConfigPollInterval(t *testing.T) {
+	for _, tt := range []struct {
+		yaml    string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"", knowledge.DefaultPollInterval, false},
+		{"knowledge:\n  poll_interval: 250ms\n", 250 * time.Millisecond, false},
+		{"knowledge:\n  poll_interval: -1s\n", 0, true},
+		{"knowledge:\n  poll_interval: often\n", 0, true},
+	} {
+		cfg, err := ParseConfig([]byte(tt.yaml))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseConfig(%q): err %v, want error %v", tt.yaml, err, tt.wantErr)
+			continue
+		}
+		if err == nil && cfg.Knowledge.PollInterval != tt.want {
+			t.Errorf("ParseConfig(%q): poll_interval %v, want %v", tt.yaml, cfg.Knowledge.PollInterval, tt.want)
+		}
+	}
+}
