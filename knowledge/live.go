@@ -25,14 +25,27 @@ type LiveOptions struct {
 	// means DefaultPollInterval.
 	PollInterval time.Duration
 	Logger       *slog.Logger // nil means slog.Default()
+	// FS, when set, is read instead of the folder (the dir argument then
+	// only names it in logs and errors). Nil means the folder opened with
+	// os.OpenRoot on each rebuild: reads, symlinks included, are confined
+	// to it, so a symlink pointing outside the folder fails the rebuild
+	// instead of indexing what it points at. Pass os.DirFS(dir) to follow
+	// such links on purpose.
+	FS fs.FS
 }
+
+// ErrEmptyKnowledge reports a rebuild that found no chunks where the
+// current index has some (a folder emptied, or caught mid-copy); the
+// current index stays.
+var ErrEmptyKnowledge = errors.New("knowledge: folder has no articles; keeping the previous index")
 
 // Live is an index that follows a knowledge folder: Run polls the folder
 // (file names, sizes and modification times) and rebuilds the index when
 // anything changed; Reload rebuilds on demand. Each new index is swapped in
 // atomically, so a search sees either the old or the new index, never a
 // mix. A rebuild that fails (say, a half-written FAQ file) keeps the
-// previous index and is logged. Live is safe for concurrent use.
+// previous index and is logged; so does one that finds no chunks when the
+// previous index had some (ErrEmptyKnowledge). Live is safe for concurrent use.
 type Live struct {
 	dir  string
 	opts LiveOptions
@@ -80,19 +93,45 @@ func (l *Live) Retrieve(ctx context.Context, q Query) (Result, error) {
 func (l *Live) Reload(ctx context.Context) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	stamp, err := fingerprint(l.dir)
+	fsys, done, err := l.open()
 	if err != nil {
 		return 0, fmt.Errorf("reload knowledge: %w", err)
 	}
-	return l.rebuildLocked(ctx, stamp)
-}
-
-// rebuildLocked builds a new index and swaps it in. l.mu must be held.
-func (l *Live) rebuildLocked(ctx context.Context, stamp uint64) (int, error) {
-	start := time.Now()
-	ix, err := Open(ctx, l.dir, l.opts.Load, l.opts.Index)
+	defer done()
+	stamp, err := fingerprint(fsys, l.dir)
 	if err != nil {
 		return 0, fmt.Errorf("reload knowledge: %w", err)
+	}
+	return l.rebuildLocked(ctx, fsys, stamp)
+}
+
+// open returns the file system to read and a function that releases it.
+func (l *Live) open() (fs.FS, func(), error) {
+	if l.opts.FS != nil {
+		return l.opts.FS, func() {}, nil
+	}
+	root, err := os.OpenRoot(l.dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open knowledge folder: %w", err)
+	}
+	return root.FS(), func() { root.Close() }, nil
+}
+
+// rebuildLocked builds a new index from fsys and swaps it in. l.mu must
+// be held.
+func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int, error) {
+	start := time.Now()
+	chunks, err := LoadFS(ctx, fsys, l.opts.Load)
+	if err != nil {
+		return 0, fmt.Errorf("reload knowledge: %w", err)
+	}
+	ix, err := Build(ctx, chunks, l.opts.Index)
+	if err != nil {
+		return 0, fmt.Errorf("reload knowledge: %w", err)
+	}
+	if old := l.cur.Load(); ix.Len() == 0 && old != nil && old.Len() > 0 {
+		l.log.Warn("knowledge folder has no articles; keeping the previous index", "dir", l.dir, "chunks", old.Len())
+		return 0, fmt.Errorf("reload knowledge %s: %w (%d chunks)", l.dir, ErrEmptyKnowledge, old.Len())
 	}
 	l.cur.Store(ix)
 	l.stamp = stamp
@@ -105,14 +144,19 @@ func (l *Live) rebuildLocked(ctx context.Context, stamp uint64) (int, error) {
 func (l *Live) Refresh(ctx context.Context) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	stamp, err := fingerprint(l.dir)
+	fsys, done, err := l.open()
+	if err != nil {
+		return false, fmt.Errorf("refresh knowledge: %w", err)
+	}
+	defer done()
+	stamp, err := fingerprint(fsys, l.dir)
 	if err != nil {
 		return false, fmt.Errorf("refresh knowledge: %w", err)
 	}
 	if stamp == l.stamp {
 		return false, nil
 	}
-	if _, err := l.rebuildLocked(ctx, stamp); err != nil {
+	if _, err := l.rebuildLocked(ctx, fsys, stamp); err != nil {
 		// Remember the broken state so it is not rebuilt (and logged)
 		// every poll; the next change to the folder tries again.
 		l.stamp = stamp
@@ -132,7 +176,9 @@ func (l *Live) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if _, err := l.Refresh(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			_, err := l.Refresh(ctx)
+			// An empty folder was logged where it was found.
+			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrEmptyKnowledge) {
 				l.log.Warn("knowledge not reloaded; keeping the previous index", "dir", l.dir, "err", err)
 			}
 		}
@@ -140,10 +186,10 @@ func (l *Live) Run(ctx context.Context) error {
 }
 
 // fingerprint hashes the names, sizes and modification times of the
-// loadable files under dir (the same files Load reads).
-func fingerprint(dir string) (uint64, error) {
+// loadable files of fsys, the folder dir (the same files Load reads).
+func fingerprint(fsys fs.FS, dir string) (uint64, error) {
 	h := fnv.New64a()
-	err := fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -161,5 +162,85 @@ func TestLiveReload(t *testing.T) {
 	}
 	if _, err := OpenLive(ctx, filepath.Join(dir, "missing"), LiveOptions{}); err == nil {
 		t.Error("OpenLive(missing folder) succeeded")
+	}
+}
+
+// TestLiveKeepsIndexWhenEmptied empties the folder (as a copy caught
+// half-way would) and checks the previous index stays, Reload says why,
+// and the poll loop logs it; an empty folder at the start is no error.
+func TestLiveKeepsIndexWhenEmptied(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha wombat\n")
+	logs := &syncBuffer{}
+	ctx := context.Background()
+	live, err := OpenLive(ctx, dir, LiveOptions{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := live.Index()
+	if err := os.Remove(filepath.Join(dir, "a.md")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := live.Reload(ctx)
+	if !errors.Is(err, ErrEmptyKnowledge) || n != 0 {
+		t.Errorf("Reload(emptied folder) = %d, %v; want 0, ErrEmptyKnowledge", n, err)
+	}
+	if live.Index() != old {
+		t.Error("Reload swapped in an empty index")
+	}
+	if changed, err := live.Refresh(ctx); !errors.Is(err, ErrEmptyKnowledge) || changed {
+		t.Errorf("Refresh(emptied folder) = %v, %v; want false, ErrEmptyKnowledge", changed, err)
+	}
+	if got, err := live.Search(ctx, "wombat", 3); err != nil || len(got) == 0 {
+		t.Errorf("Search after emptying = %v, %v; want the old article", got, err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "keeping the previous index") {
+		t.Errorf("no warning logged; logs:\n%s", logs)
+	}
+	// The copy completes: the new content is swapped in.
+	writeFile(t, filepath.Join(dir, "b.md"), "# B\n\nbeta quokka\n")
+	if changed, err := live.Refresh(ctx); err != nil || !changed {
+		t.Fatalf("Refresh(refilled folder) = %v, %v; want true, nil", changed, err)
+	}
+	if got, _ := live.Search(ctx, "quokka", 3); len(got) == 0 || got[0].DocID != "b.md" {
+		t.Errorf("Search(quokka) = %v; want b.md", got)
+	}
+
+	empty, err := OpenLive(ctx, t.TempDir(), LiveOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil || empty.Index().Len() != 0 {
+		t.Fatalf("OpenLive(empty folder) = %v; want an empty index", err)
+	}
+	if n, err := empty.Reload(ctx); err != nil || n != 0 {
+		t.Errorf("Reload(empty to empty) = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestLiveConfinedToFolder checks that a symlink to a file outside the
+// folder is not followed by default, and is when FS says so.
+func TestLiveConfinedToFolder(t *testing.T) {
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "secret.md"), "# Secret\n\nthe vault code is narwhal\n")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha\n")
+	if err := os.Symlink(filepath.Join(outside, "secret.md"), filepath.Join(dir, "link.md")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	if live, err := OpenLive(ctx, dir, LiveOptions{Logger: quiet}); err == nil {
+		got, _ := live.Search(ctx, "narwhal", 3)
+		t.Errorf("OpenLive followed a symlink out of the folder: %d chunks, search found %v", live.Index().Len(), got)
+	}
+	if _, err := Load(ctx, dir, LoadOptions{}); err == nil {
+		t.Error("Load followed a symlink out of the folder")
+	}
+
+	// An FS that follows links, given on purpose, indexes it.
+	live, err := OpenLive(ctx, dir, LiveOptions{Logger: quiet, FS: os.DirFS(dir)})
+	if err != nil {
+		t.Fatalf("OpenLive with FS = os.DirFS: %v", err)
+	}
+	if got, _ := live.Search(ctx, "narwhal", 3); len(got) == 0 || got[0].DocID != "link.md" {
+		t.Errorf("FS = os.DirFS: Search(narwhal) = %v; want link.md", got)
 	}
 }

@@ -104,9 +104,16 @@ func fileKind(name string) string {
 // folders whose names start with "." are skipped, and so are files of other
 // types. A file over the size limit or an invalid FAQ file fails the whole
 // load with a *FileError naming it: a help centre that silently loses an
-// article answers wrongly.
+// article answers wrongly. Reads are confined to dir (os.OpenRoot): a
+// symlink pointing outside it fails the load; use LoadFS with os.DirFS to
+// follow such links on purpose.
 func Load(ctx context.Context, dir string, opts LoadOptions) ([]Chunk, error) {
-	return LoadFS(ctx, os.DirFS(dir), opts)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load knowledge: %w", err)
+	}
+	defer root.Close()
+	return LoadFS(ctx, root.FS(), opts)
 }
 
 // LoadFS is Load on a file system (rooted at the knowledge folder).
