@@ -39,19 +39,21 @@ func TestRoles(t *testing.T) {
 	}
 	// Jobs are acknowledged just after their reply goes out: the queue
 	// empties.
+	// The acknowledgement may trail the reply, so wait for all of them.
+	drained := []string{"switchboard_queue_length 0", "switchboard_queue_oldest_seconds 0", "switchboard_queue_pending 0"}
 	var metrics string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get(wk.URL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if metrics = string(b); strings.Contains(metrics, "switchboard_queue_length 0") {
+		if metrics = string(b); containsAll(metrics, drained) {
 			break
 		}
 	}
-	for _, name := range []string{"switchboard_queue_length 0", "switchboard_queue_oldest_seconds 0", "switchboard_queue_pending 0"} {
+	for _, name := range drained {
 		if !strings.Contains(metrics, name) {
 			t.Errorf("worker /metrics lacks %q", name)
 		}
@@ -88,4 +90,14 @@ func TestRoleNeedsRedis(t *testing.T) {
 			t.Errorf("New with role %s and no Redis: no error", role)
 		}
 	}
+}
+
+// containsAll reports whether s contains every one of subs.
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
