@@ -14,7 +14,7 @@ test: vet
 	$(MAKE) test-race
 
 test-race:
-	$(GO) test -count=1 -race -timeout 10m ./adapters/web ./bot ./conversation/memstore
+	$(GO) test -count=1 -race -timeout 10m ./adapters/web ./bot ./conversation/memstore ./conversation/queue
 
 vet:
 	$(GO) vet ./...
