@@ -101,3 +101,27 @@ func simdDotF32x4(w, x []float32, out *[4]float32) {
 	_ = x[4*n-1]
 	dotF32x4AVX2(&w[0], &x[0], n, 4*n, out)
 }
+
+//go:noescape
+func dotQ4Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
+
+//go:noescape
+func dotQ6Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
+
+// simdDotKx4 computes DotQ8 of a Q4_K or Q6_K row with the four vectors
+// b0..b0+3 of a, each weight block decoded once for the four; the results
+// are bit-identical to simdDotQ4K's and simdDotQ6K's.
+func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
+	nb := a.n / QKK
+	_ = a.q[(b0+4)*a.n-1]
+	_ = a.d[(b0+4)*nb-1]
+	_ = a.bsum[(b0+4)*a.n/16-1]
+	_ = row[nb*t.BlockBytes()-1]
+	var scratch [416]byte
+	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
+	if t == Q4_K {
+		dotQ4Kx4AVX2(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+		return
+	}
+	dotQ6Kx4AVX2(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+}

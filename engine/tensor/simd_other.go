@@ -16,3 +16,5 @@ func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 { panic
 func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 { panic("unreachable") }
 
 func simdDotF32x4(w, x []float32, out *[4]float32) { panic("unreachable") }
+
+func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) { panic("unreachable") }

@@ -116,7 +116,7 @@ func TestSIMDMatchesPortable(t *testing.T) {
 func TestDotQ8Rows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, typ := range []Type{Q8_0, Q4_0, Q4_K, Q6_K} {
-		const n, nrows = 512, 3
+		const n, nrows = 768, 3
 		var rows []byte
 		for range nrows {
 			row, _ := randRow(t, typ, n, rng)
@@ -137,7 +137,14 @@ func TestDotQ8Rows(t *testing.T) {
 				for b := 0; b < B; b++ {
 					for r := 0; r < nrows; r++ {
 						want := DotQ8(typ, rows[r*len(rows)/nrows:(r+1)*len(rows)/nrows], &a, b)
-						if got := out[b*ld+r]; math.Abs(float64(got-want)) > 1e-4*(1+math.Abs(float64(want))) {
+						// The K-quant 4-vector kernels repeat DotQ8's
+						// arithmetic: bit-identical. Q8_0's sums in
+						// another order.
+						tol := 1e-4 * (1 + math.Abs(float64(want)))
+						if typ == Q4_K || typ == Q6_K {
+							tol = 0
+						}
+						if got := out[b*ld+r]; math.Abs(float64(got-want)) > tol {
 							t.Errorf("%v B=%d simd=%v: out[%d,%d] = %g, want %g", typ, B, simd, b, r, got, want)
 						}
 					}
