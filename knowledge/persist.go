@@ -16,18 +16,19 @@ import (
 // without re-analysing it. Layout (little endian, every section padded to
 // 8 bytes so arrays can be used in place from a memory map):
 //
-//	magic "SBKIDX01", then u64 counts: chunks, terms, articles, rank,
-//	typo words, blob bytes, chunk postings, article postings; f64 options:
+//	magic "SBKIDX02", then u64 counts: chunks, terms, articles, rank,
+//	typo words, blob bytes, chunk postings, article postings, typo
+//	variants; f64 options:
 //	K1, B, title, section, article and dense weights; u64 flags (bit 0: no
 //	typos); then the sections: string blob, chunk strings (5 × u32 offset
-//	and length each), term strings, typo words (offset, length, term id),
-//	idf (f64 per term), chunk posting offsets (u32 per term + 1) and
+//	and length each), term strings, typo words (offset, length, term id;
+//	sorted), typo variants (u64 hash, u32 word id, u32 zero; sorted), idf (f64 per term), chunk posting offsets (u32 per term + 1) and
 //	postings (i32 unit, f32 saturation), the same for articles, chunk
 //	article numbers (i32), dense term and chunk vectors (f32).
 //
 // Every count and offset is checked against the file size before use: an
 // index file is not trusted.
-const indexMagic = "SBKIDX01"
+const indexMagic = "SBKIDX02"
 
 // ErrIndexFormat reports a malformed or foreign index file.
 var ErrIndexFormat = errors.New("knowledge: bad index file")
@@ -58,7 +59,9 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		termStr[id] = addString(t)
 	}
 	var typo [][3]uint32
+	var variants []typoVariant
 	if ix.typos != nil {
+		variants = ix.typos.variants
 		for i, w := range ix.typos.words {
 			ws := addString(w)
 			typo = append(typo, [3]uint32{ws[0], ws[1], uint32(ix.terms[ix.typos.terms[i]])})
@@ -78,7 +81,8 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	}
 	cw.write([]byte(indexMagic))
 	cw.write(uint64s(uint64(len(ix.chunks)), uint64(len(ix.terms)), uint64(ix.byArticle.units), uint64(rank),
-		uint64(len(typo)), uint64(blob.Len()), uint64(countPostings(ix.byChunk)), uint64(countPostings(ix.byArticle))))
+		uint64(len(typo)), uint64(blob.Len()), uint64(countPostings(ix.byChunk)), uint64(countPostings(ix.byArticle)),
+		uint64(len(variants))))
 	o := ix.opts
 	cw.write(float64s(o.K1, o.B, o.TitleWeight, o.SectionWeight, o.ArticleWeight, dw))
 	cw.write(uint64s(flags))
@@ -86,6 +90,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	cw.section(asBytes(chunkStr))
 	cw.section(asBytes(termStr))
 	cw.section(asBytes(typo))
+	cw.section(asBytes(variants))
 	cw.section(asBytes(ix.idf))
 	for _, v := range []*inverted{ix.byChunk, ix.byArticle} {
 		offs := make([]uint32, 0, len(v.postings)+1)
@@ -264,6 +269,7 @@ func decodeIndex(data []byte) (*Index, error) {
 	r := &reader{b: data, off: len(indexMagic)}
 	nChunks, nTerms, nArticles, rank := r.u64(), r.u64(), r.u64(), r.u64()
 	nTypo, blobLen, nChunkPost, nArtPost := r.u64(), r.u64(), r.u64(), r.u64()
+	nVariants := r.u64()
 	var o Options
 	o.K1, o.B, o.TitleWeight, o.SectionWeight, o.ArticleWeight = r.f64(), r.f64(), r.f64(), r.f64(), r.f64()
 	denseWeight := r.f64()
@@ -274,7 +280,7 @@ func decodeIndex(data []byte) (*Index, error) {
 		return nil, r.err
 	}
 	limit := uint64(len(data))
-	for _, c := range []uint64{nChunks, nTerms, nArticles, nTypo, blobLen, nChunkPost, nArtPost} {
+	for _, c := range []uint64{nChunks, nTerms, nArticles, nTypo, blobLen, nChunkPost, nArtPost, nVariants} {
 		if c > limit {
 			return nil, fmt.Errorf("%w: count %d larger than the file", ErrIndexFormat, c)
 		}
@@ -286,6 +292,7 @@ func decodeIndex(data []byte) (*Index, error) {
 	chunkStr := fromBytes[[2]uint32](r.section("chunks", nChunks*5*8))
 	termStr := fromBytes[[2]uint32](r.section("terms", nTerms*8))
 	typo := fromBytes[[3]uint32](r.section("typo words", nTypo*12))
+	variants := fromBytes[typoVariant](r.section("typo variants", nVariants*16))
 	idfs := fromBytes[float64](r.section("idf", nTerms*8))
 	byChunk := readInverted(r, "chunk", nTerms, nChunkPost, nChunks)
 	byArticle := readInverted(r, "article", nTerms, nArtPost, nArticles)
@@ -339,15 +346,11 @@ func decodeIndex(data []byte) (*Index, error) {
 		termOf[id] = s
 	}
 	if flags&1 == 0 {
-		words := make(map[string]string, len(typo))
-		for _, tw := range typo {
-			w, ok := str([2]uint32{tw[0], tw[1]})
-			if !ok || uint64(tw[2]) >= nTerms {
-				return nil, fmt.Errorf("%w: typo word out of range", ErrIndexFormat)
-			}
-			words[w] = termOf[tw[2]]
+		ti, err := decodeTypos(typo, variants, str, termOf, ix.byChunk)
+		if err != nil {
+			return nil, err
 		}
-		ix.typos = newTypoIndex(words, func(term string) int { return ix.byChunk.df(ix.terms[term]) })
+		ix.typos = ti
 	}
 	if rank > 0 {
 		ix.dense = &denseModel{rank: int(rank), terms: denseTerms, chunks: denseChunks, weight: denseWeight}
@@ -357,6 +360,25 @@ func decodeIndex(data []byte) (*Index, error) {
 		return &scratch{chunk: make([]float64, n), article: make([]float64, articles)}
 	}
 	return ix, nil
+}
+
+// decodeTypos makes the typo table of an index file, using its variants
+// in place after checking they are sorted and name words that exist.
+func decodeTypos(typo [][3]uint32, variants []typoVariant, str func([2]uint32) (string, bool), termOf []string, byChunk *inverted) (*typoIndex, error) {
+	ti := &typoIndex{words: make([]string, len(typo)), terms: make([]string, len(typo)), df: make([]int, len(typo)), variants: variants}
+	for i, tw := range typo {
+		w, ok := str([2]uint32{tw[0], tw[1]})
+		if !ok || int(tw[2]) >= len(termOf) {
+			return nil, fmt.Errorf("%w: typo word %d out of range", ErrIndexFormat, i)
+		}
+		ti.words[i], ti.terms[i], ti.df[i] = w, termOf[tw[2]], byChunk.df(int32(tw[2]))
+	}
+	for i, v := range variants {
+		if int(v.id) >= len(typo) || (i > 0 && variants[i-1].hash > v.hash) {
+			return nil, fmt.Errorf("%w: typo variant %d out of range or order", ErrIndexFormat, i)
+		}
+	}
+	return ti, nil
 }
 
 // readInverted reads posting offsets and postings, checking that offsets

@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"unicode/utf8"
 )
@@ -10,11 +12,23 @@ import (
 // word is stored under itself and each of its one-rune deletions; a query
 // word's own deletions (one, or two for long words) are looked up, and the
 // candidates are checked with the optimal string alignment distance.
+//
+// The table is a sorted array of (hash of the variant, word id) pairs, so
+// that an index file holds it ready to use from a memory map; a hash
+// collision only adds a candidate, which the distance check rejects.
 type typoIndex struct {
-	words    []string           // surface words
-	terms    []string           // the index term of each word
-	df       []int              // document frequency of each word's term
-	variants map[string][]int32 // word or one-deletion -> word ids
+	words    []string      // surface words, sorted
+	terms    []string      // the index term of each word
+	df       []int         // document frequency of each word's term
+	variants []typoVariant // sorted by hash, then id
+}
+
+// typoVariant says that a word or one-rune deletion with this hash
+// belongs to word id. Its layout is the index file's.
+type typoVariant struct {
+	hash uint64
+	id   uint32
+	_    uint32
 }
 
 // Minimum word lengths (in runes) for one and two corrections.
@@ -24,7 +38,7 @@ const (
 )
 
 func newTypoIndex(words map[string]string, df func(term string) int) *typoIndex {
-	ti := &typoIndex{variants: make(map[string][]int32, len(words)*4)}
+	ti := &typoIndex{}
 	sorted := make([]string, 0, len(words))
 	for w := range words {
 		if utf8.RuneCountInString(w) >= minTypoRunes-1 && !isNumber(w) {
@@ -32,22 +46,48 @@ func newTypoIndex(words map[string]string, df func(term string) int) *typoIndex 
 		}
 	}
 	sort.Strings(sorted) // deterministic ids
+	ti.variants = make([]typoVariant, 0, len(sorted)*8)
 	for _, w := range sorted {
-		id := int32(len(ti.words))
+		id := uint32(len(ti.words))
 		ti.words = append(ti.words, w)
 		ti.terms = append(ti.terms, words[w])
 		ti.df = append(ti.df, df(words[w]))
-		ti.variants[w] = append(ti.variants[w], id)
-		deletions(w, func(v string) { ti.variants[v] = appendUnique(ti.variants[v], id) })
+		ti.variants = append(ti.variants, typoVariant{hash: hashParts(w, ""), id: id})
+		for i := 0; i < len(w); {
+			_, size := utf8.DecodeRuneInString(w[i:])
+			ti.variants = append(ti.variants, typoVariant{hash: hashParts(w[:i], w[i+size:]), id: id})
+			i += size
+		}
 	}
+	slices.SortFunc(ti.variants, func(a, b typoVariant) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	ti.variants = slices.CompactFunc(ti.variants, func(a, b typoVariant) bool { return a.hash == b.hash && a.id == b.id })
 	return ti
 }
 
-func appendUnique(ids []int32, id int32) []int32 {
-	if n := len(ids); n > 0 && ids[n-1] == id {
-		return ids
+// hashParts is the 64-bit FNV-1a hash of a+b, without joining them.
+func hashParts(a, b string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint64(a[i])) * 1099511628211
 	}
-	return append(ids, id)
+	for i := 0; i < len(b); i++ {
+		h = (h ^ uint64(b[i])) * 1099511628211
+	}
+	return h
+}
+
+// lookup calls fn with the id of each word stored under variant v.
+func (ti *typoIndex) lookup(v string, fn func(id uint32)) {
+	h := hashParts(v, "")
+	i := sort.Search(len(ti.variants), func(i int) bool { return ti.variants[i].hash >= h })
+	for ; i < len(ti.variants) && ti.variants[i].hash == h; i++ {
+		fn(ti.variants[i].id)
+	}
 }
 
 // deletions calls fn with each string made by deleting one rune of w.
@@ -71,11 +111,13 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 	if n >= minTypo2Runes {
 		maxDist = 2
 	}
-	cands := map[int32]bool{}
+	cands := map[uint32]bool{}
 	look := func(v string) {
-		for _, id := range ti.variants[v] {
-			cands[id] = true
-		}
+		ti.lookup(v, func(id uint32) {
+			if int(id) < len(ti.words) {
+				cands[id] = true
+			}
+		})
 	}
 	look(word)
 	deletions(word, func(v string) {
@@ -84,14 +126,14 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 			deletions(v, look)
 		}
 	})
-	best, bestDist := int32(-1), maxDist+1
+	best, found, bestDist := uint32(0), false, maxDist+1
 	for id := range cands {
 		d := EditDistance(word, ti.words[id], maxDist)
-		if d < bestDist || (d == bestDist && best >= 0 && ti.better(id, best)) {
-			best, bestDist = id, d
+		if d < bestDist || (d == bestDist && found && ti.better(id, best)) {
+			best, found, bestDist = id, true, d
 		}
 	}
-	if best < 0 || bestDist == 0 {
+	if !found || bestDist == 0 {
 		return "", 0
 	}
 	return ti.terms[best], bestDist
@@ -99,7 +141,7 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 
 // better orders candidates of equal distance: more frequent, then
 // alphabetical, so corrections are deterministic.
-func (ti *typoIndex) better(a, b int32) bool {
+func (ti *typoIndex) better(a, b uint32) bool {
 	if ti.df[a] != ti.df[b] {
 		return ti.df[a] > ti.df[b]
 	}

@@ -95,3 +95,58 @@ func FuzzEditDistance(f *testing.F) {
 		}
 	})
 }
+
+// TestTypoIndexCorrect checks corrections, including a multi-byte
+// deletion, and that a word stored under a variant hash is found.
+func TestTypoIndexCorrect(t *testing.T) {
+	words := map[string]string{"refund": "refund", "password": "password", "remboursé": "rembours", "cat": "cat"}
+	ti := newTypoIndex(words, func(string) int { return 1 })
+	for _, tt := range []struct {
+		word, want string
+		dist       int
+	}{
+		{"refnud", "refund", 1},
+		{"pasword", "password", 1},
+		{"paswordd", "password", 2},
+		{"paswrod", "", 0}, // seven runes: one edit at most
+		{"rembourse", "rembours", 1},
+		{"refund", "", 0}, // already a word
+		{"zebra", "", 0},
+		{"cst", "", 0}, // too short to correct
+	} {
+		got, dist := ti.correct(tt.word)
+		if got != tt.want || dist != tt.dist {
+			t.Errorf("correct(%q) = %q, %d; want %q, %d", tt.word, got, dist, tt.want, tt.dist)
+		}
+	}
+}
+
+// TestDecodeTyposRefusesBadTables checks that an index file's typo
+// variants are checked before use.
+func TestDecodeTyposRefusesBadTables(t *testing.T) {
+	blob := []byte("refund")
+	str := func(s [2]uint32) (string, bool) {
+		if uint64(s[0])+uint64(s[1]) > uint64(len(blob)) {
+			return "", false
+		}
+		return string(blob[s[0] : s[0]+s[1]]), true
+	}
+	byChunk := &inverted{units: 1, postings: [][]posting{{{unit: 0}}}}
+	words := [][3]uint32{{0, 6, 0}}
+	for name, tt := range map[string]struct {
+		words    [][3]uint32
+		variants []typoVariant
+		ok       bool
+	}{
+		"good":          {words, []typoVariant{{hash: 1}, {hash: 2}}, true},
+		"id too large":  {words, []typoVariant{{hash: 1, id: 1}}, false},
+		"unsorted":      {words, []typoVariant{{hash: 2}, {hash: 1}}, false},
+		"word too long": {[][3]uint32{{0, 7, 0}}, nil, false},
+		"bad term":      {[][3]uint32{{0, 6, 1}}, nil, false},
+	} {
+		_, err := decodeTypos(tt.words, tt.variants, str, []string{"refund"}, byChunk)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: decodeTypos error = %v, want ok %v", name, err, tt.ok)
+		}
+	}
+}
