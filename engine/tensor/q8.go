@@ -22,6 +22,7 @@ type Q8 struct {
 	q    []int8    // quants, vector after vector
 	d    []float32 // one scale per block
 	bsum []int32   // Q8_K: the sum of each 16 quants
+	id   []float32 // scratch: 1/d per block, for the SIMD quantizer
 }
 
 // QuantizeQ8 reports whether DotQ8 handles rows of type t.
@@ -51,6 +52,48 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 		a.bsum = make([]int32, len(x)/16)
 	}
 	a.q, a.d = a.q[:len(x)], a.d[:len(x)/bs]
+	if simdOn.Load() {
+		a.quantizeSIMD(x, bs)
+	} else {
+		a.quantize(x, bs)
+	}
+	if bs == QKK {
+		a.bsum = a.bsum[:len(x)/16]
+		for i := range a.bsum {
+			var s int32
+			for _, v := range a.q[16*i : 16*i+16] {
+				s += int32(v)
+			}
+			a.bsum[i] = s
+		}
+	}
+}
+
+// quantizeSIMD is quantize with the per-value work in assembly, giving
+// the same quants and scales.
+func (a *Q8) quantizeSIMD(x []float32, bs int) {
+	if cap(a.id) < len(a.d) {
+		a.id = make([]float32, len(a.d))
+	}
+	id := a.id[:len(a.d)]
+	simdBlockAmax(x, a.d)
+	for b, amax := range a.d {
+		d := amax / 127
+		id[b] = 0
+		if d != 0 {
+			id[b] = 1 / d
+		}
+		if bs == QK {
+			d = f16Table[Float32ToFloat16(d)]
+		}
+		a.d[b] = d
+	}
+	simdQuantRound(x, a.q, id)
+}
+
+// quantize sets a's quants and block scales (not bsum) for x, in blocks
+// of bs.
+func (a *Q8) quantize(x []float32, bs int) {
 	for b := range a.d {
 		xs := x[b*bs : b*bs+bs : b*bs+bs]
 		var amax float32
@@ -69,16 +112,6 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 		qs := a.q[b*bs : b*bs+bs : b*bs+bs]
 		for j, v := range xs {
 			qs[j] = int8(math.Round(float64(v * id)))
-		}
-	}
-	if bs == QKK {
-		a.bsum = a.bsum[:len(x)/16]
-		for i := range a.bsum {
-			var s int32
-			for _, v := range a.q[16*i : 16*i+16] {
-				s += int32(v)
-			}
-			a.bsum[i] = s
 		}
 	}
 }
@@ -270,6 +303,10 @@ func unpackScalesK4(s []byte) (sc, m uint64) {
 	return sc, m
 }
 
+// tileBytes is the weight bytes DotQ8Rows keeps in cache while they meet
+// four vectors.
+const tileBytes = 16 << 10
+
 // DotQ8Rows computes out[b*ld+r] = DotQ8(t, row r, a, b) for the nrows
 // rows stored one after another in rows and every vector b of a: a
 // matrix product with quantized activations, checked once. With SIMD,
@@ -292,29 +329,39 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	nb := a.n / a.bs
 	simd := simdOn.Load()
 	x4 := simd && t != Q4_0
+	// Tiles of rows × 4 vectors: a tile's rows (tileBytes) and the four
+	// vectors' quants stay in L1 while they meet, so neither is streamed
+	// from further out once per partner.
+	tile := max(1, tileBytes/rb)
 	var o [4]float32
-	for r := 0; r < nrows; r++ {
-		row := rows[r*rb : (r+1)*rb : (r+1)*rb]
-		b := 0
-		for ; x4 && b+4 <= B; b += 4 {
-			if t == Q8_0 {
-				simdDotQ8x4(row, a, b, &o)
-			} else {
-				simdDotKx4(t, row, a, b, &o)
+	for r0 := 0; r0 < nrows; r0 += tile {
+		r1 := min(nrows, r0+tile)
+		b0 := 0
+		for ; x4 && b0+4 <= B; b0 += 4 {
+			for r := r0; r < r1; r++ {
+				row := rows[r*rb : (r+1)*rb : (r+1)*rb]
+				if t == Q8_0 {
+					simdDotQ8x4(row, a, b0, &o)
+				} else {
+					simdDotKx4(t, row, a, b0, &o)
+				}
+				out[b0*ld+r], out[(b0+1)*ld+r], out[(b0+2)*ld+r], out[(b0+3)*ld+r] = o[0], o[1], o[2], o[3]
 			}
-			out[b*ld+r], out[(b+1)*ld+r], out[(b+2)*ld+r], out[(b+3)*ld+r] = o[0], o[1], o[2], o[3]
 		}
-		for ; b < B; b++ {
-			q, d := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb]
-			switch {
-			case t == Q4_K || t == Q6_K:
-				out[b*ld+r] = dotQ8K(t, row, q, d, a.bsum[b*a.n/16:(b+1)*a.n/16])
-			case simdOn.Load():
-				out[b*ld+r] = simdDotQ8(t, row, q, d)
-			case t == Q8_0:
-				out[b*ld+r] = dotQ8Q8_0(row, q, d)
-			default:
-				out[b*ld+r] = dotQ8Q4_0(row, q, d)
+		for r := r0; r < r1; r++ {
+			row := rows[r*rb : (r+1)*rb : (r+1)*rb]
+			for b := b0; b < B; b++ {
+				q, d := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb]
+				switch {
+				case t == Q4_K || t == Q6_K:
+					out[b*ld+r] = dotQ8K(t, row, q, d, a.bsum[b*a.n/16:(b+1)*a.n/16])
+				case simd:
+					out[b*ld+r] = simdDotQ8(t, row, q, d)
+				case t == Q8_0:
+					out[b*ld+r] = dotQ8Q8_0(row, q, d)
+				default:
+					out[b*ld+r] = dotQ8Q4_0(row, q, d)
+				}
 			}
 		}
 	}

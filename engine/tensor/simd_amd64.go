@@ -125,3 +125,28 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 	}
 	dotQ6Kx4AVX2(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
 }
+
+//go:noescape
+func blockAmaxAVX2(x *float32, amax *float32, nblocks, bs int)
+
+//go:noescape
+func quantRoundAVX2(x *float32, q *int8, id *float32, nblocks, bs int)
+
+// simdBlockAmax sets amax[b] = max |x| over block b of len(x)/len(amax)
+// values (a multiple of 8).
+func simdBlockAmax(x, amax []float32) {
+	if len(amax) == 0 {
+		return
+	}
+	blockAmaxAVX2(&x[0], &amax[0], len(amax), len(x)/len(amax))
+}
+
+// simdQuantRound sets q[i] = int8(math.Round(x[i]·id[b])) for the values
+// i of block b, len(x)/len(id) values (a multiple of 32) per block.
+func simdQuantRound(x []float32, q []int8, id []float32) {
+	if len(id) == 0 {
+		return
+	}
+	_ = q[len(x)-1]
+	quantRoundAVX2(&x[0], &q[0], &id[0], len(id), len(x)/len(id))
+}

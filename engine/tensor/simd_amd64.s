@@ -936,3 +936,103 @@ q6kx4done:
 	hsumOut(Y13, X13, 12)
 	VZEROUPPER
 	RET
+
+DATA absmask<>+0(SB)/4, $0x7fffffff
+GLOBL absmask<>(SB), RODATA|NOPTR, $4
+DATA signmask<>+0(SB)/4, $0x80000000
+GLOBL signmask<>(SB), RODATA|NOPTR, $4
+DATA onef<>+0(SB)/4, $0x3f800000
+GLOBL onef<>(SB), RODATA|NOPTR, $4
+DATA halff<>+0(SB)/4, $0x3f000000
+GLOBL halff<>(SB), RODATA|NOPTR, $4
+DATA packperm<>+0(SB)/8, $0x0000000400000000
+DATA packperm<>+8(SB)/8, $0x0000000500000001
+DATA packperm<>+16(SB)/8, $0x0000000600000002
+DATA packperm<>+24(SB)/8, $0x0000000700000003
+GLOBL packperm<>(SB), RODATA|NOPTR, $32
+
+// func blockAmaxAVX2(x *float32, amax *float32, nblocks, bs int)
+// amax[b] = max |x| over block b of bs values (bs a multiple of 8).
+TEXT ·blockAmaxAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ amax+8(FP), DI
+	MOVQ nblocks+16(FP), CX
+	MOVQ bs+24(FP), DX
+	SHRQ $3, DX
+	VBROADCASTSS absmask<>(SB), Y15
+amaxblk:
+	TESTQ CX, CX
+	JEQ   amaxdone
+	VXORPS Y0, Y0, Y0
+	MOVQ DX, BX
+amaxloop:
+	VANDPS (SI), Y15, Y1
+	VMAXPS Y1, Y0, Y0
+	ADDQ $32, SI
+	DECQ BX
+	JNZ  amaxloop
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	DECQ CX
+	JMP  amaxblk
+amaxdone:
+	VZEROUPPER
+	RET
+
+// qround rounds the floats in y half away from zero (math.Round), in
+// place: t = trunc(y), plus copysign(1, y) where |y − t| ≥ ½.
+#define qround(y) \
+	VROUNDPS $3, y, Y5; VSUBPS Y5, y, Y6; VANDPS Y15, Y6, Y6; \
+	VCMPPS $0x1d, Y12, Y6, Y6; VANDPS Y14, y, Y7; VORPS Y13, Y7, Y7; \
+	VANDPS Y7, Y6, Y6; VADDPS Y6, Y5, y; VCVTTPS2DQ y, y
+
+// func quantRoundAVX2(x *float32, q *int8, id *float32, nblocks, bs int)
+// q = math.Round(x·id[b]) for each value of block b of bs values (bs a
+// multiple of 32), as int8.
+TEXT ·quantRoundAVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ id+16(FP), R8
+	MOVQ nblocks+24(FP), CX
+	MOVQ bs+32(FP), DX
+	SHRQ $5, DX
+	VBROADCASTSS absmask<>(SB), Y15
+	VBROADCASTSS signmask<>(SB), Y14
+	VBROADCASTSS onef<>(SB), Y13
+	VBROADCASTSS halff<>(SB), Y12
+	VMOVDQU packperm<>(SB), Y11
+qrblk:
+	TESTQ CX, CX
+	JEQ   qrdone
+	VBROADCASTSS (R8), Y10
+	MOVQ DX, BX
+qrloop:
+	VMULPS (SI), Y10, Y0
+	VMULPS 32(SI), Y10, Y1
+	VMULPS 64(SI), Y10, Y2
+	VMULPS 96(SI), Y10, Y3
+	qround(Y0)
+	qround(Y1)
+	qround(Y2)
+	qround(Y3)
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0
+	VPERMD Y0, Y11, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	DECQ BX
+	JNZ  qrloop
+	ADDQ $4, R8
+	DECQ CX
+	JMP  qrblk
+qrdone:
+	VZEROUPPER
+	RET

@@ -18,3 +18,7 @@ func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 { panic
 func simdDotF32x4(w, x []float32, out *[4]float32) { panic("unreachable") }
 
 func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) { panic("unreachable") }
+
+func simdBlockAmax(x, amax []float32) { panic("unreachable") }
+
+func simdQuantRound(x []float32, q []int8, id []float32) { panic("unreachable") }

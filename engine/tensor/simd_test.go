@@ -10,7 +10,7 @@ import (
 
 // randRow returns n random values quantized to a row of type t, and the
 // row's dequantized values.
-func randRow(t *testing.T, typ Type, n int, rng *rand.Rand) ([]byte, []float32) {
+func randRow(t testing.TB, typ Type, n int, rng *rand.Rand) ([]byte, []float32) {
 	t.Helper()
 	v := make([]float32, n)
 	for i := range v {
@@ -300,3 +300,80 @@ func BenchmarkStreamRead(b *testing.B) {
 }
 
 var sinkU uint64
+
+// BenchmarkDotQ8Rows measures a prefill-sized product: 768 rows of 768
+// (or 2048) against 32 quantized vectors; the GMAC/s metric counts
+// multiply-adds.
+func BenchmarkDotQ8Rows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, typ := range []Type{Q8_0, Q4_K, Q6_K} {
+		for _, n := range []int{768, 2048} {
+			const nrows, B = 768, 32
+			var rows []byte
+			row, _ := randRow(b, typ, n, rng)
+			for range nrows {
+				rows = append(rows, row...)
+			}
+			x := make([]float32, B*n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			var a Q8
+			a.Quantize(typ, x, n)
+			out := make([]float32, B*nrows)
+			b.Run(fmt.Sprintf("%v/%dx%dx%d", typ, nrows, n, B), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					DotQ8Rows(typ, rows, nrows, &a, out, nrows)
+				}
+				b.ReportMetric(float64(b.N)*nrows*float64(n)*B/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
+		}
+	}
+}
+
+// TestQuantizeSIMD checks that the SIMD quantizer gives the portable one's
+// quants, scales and sums exactly, ties (x·id = k + ½, rounded away from
+// zero) and all-zero blocks included.
+func TestQuantizeSIMD(t *testing.T) {
+	if !SetSIMD(true) {
+		SetSIMD(false)
+		t.Skip("no SIMD kernels on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, typ := range []Type{Q8_0, Q4_K} {
+		const n, B = 768, 3
+		x := make([]float32, B*n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		// Vector 1's first block: amax 127 makes id 1, so the values are
+		// their own products, exact halves among them.
+		ties := []float32{127, 63.5, -63.5, 0.5, -0.5, 2.5, -2.5, 1.4999999, -126.5, 0}
+		copy(x[n:], ties)
+		clear(x[2*n : 2*n+QKK]) // an all-zero block
+		var simd, portable Q8
+		simd.Quantize(typ, x, n)
+		SetSIMD(false)
+		portable.Quantize(typ, x, n)
+		SetSIMD(true)
+		for i := range portable.q {
+			if simd.q[i] != portable.q[i] {
+				t.Fatalf("%v: q[%d] = %d, want %d (x = %g)", typ, i, simd.q[i], portable.q[i], x[i])
+			}
+		}
+		for i := range portable.d {
+			if simd.d[i] != portable.d[i] {
+				t.Errorf("%v: d[%d] = %g, want %g", typ, i, simd.d[i], portable.d[i])
+			}
+		}
+		for i := range portable.bsum {
+			if simd.bsum[i] != portable.bsum[i] {
+				t.Errorf("%v: bsum[%d] = %d, want %d", typ, i, simd.bsum[i], portable.bsum[i])
+			}
+		}
+		if got := simd.q[n+1 : n+3]; got[0] != 64 || got[1] != -64 {
+			t.Errorf("%v: 63.5 and -63.5 quantized to %v, want [64 -64]", typ, got)
+		}
+	}
+}
