@@ -87,7 +87,10 @@ type LogConfig struct {
 
 // KnowledgeConfig is the help-centre knowledge.
 type KnowledgeConfig struct {
-	// Dir is the folder of articles. Empty means "configs/knowledge".
+	// Dir is the folder of articles, or an index file written by
+	// `switchboard index` (memory-mapped: serve starts at once, but does
+	// not follow changes or publish /articles/). Empty means
+	// "configs/knowledge".
 	Dir string `yaml:"dir"`
 	// PollInterval is how often serve looks for changed files in Dir and
 	// reindexes them. Zero means 2s.

@@ -26,13 +26,15 @@ type Pipeline struct {
 	// index searched changes as the folder does: see Current.
 	Index *knowledge.Index
 	// Live follows the knowledge folder (nil when Options.Knowledge was
-	// given or the embedded demo is used). Its Run loop is the owner's to
+	// given, knowledge.dir is an index file, or the embedded demo is
+	// used). Its Run loop is the owner's to
 	// start: the Server runs it for as long as it serves.
 	Live    *knowledge.Live
 	Store   conversation.Store
 	Manager *conversation.Manager
 	// Articles is the knowledge folder the index was built from (nil when
-	// Options.Knowledge was given), served under /articles/.
+	// Options.Knowledge was given or knowledge.dir is an index file),
+	// served under /articles/.
 	Articles fs.FS
 	// Model is the decoder of generative answers; nil in extractive mode.
 	Model *engine.Model
@@ -64,6 +66,13 @@ func openKnowledge(dir string) (fs.FS, *os.Root, error) {
 	return nil, nil, fmt.Errorf("open knowledge folder: %w", err)
 }
 
+// isIndexFile reports whether knowledge.dir names a file (an index saved
+// by `switchboard index`) rather than a folder.
+func isIndexFile(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
 // NewPipeline loads the knowledge, opens the store and builds the answerer
 // and the Manager that cfg and opt describe; hooks receive the Manager's
 // metrics (the zero value measures nothing). Close releases it.
@@ -81,6 +90,17 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 			p.Model.Close()
 		}
 	}()
+	if p.Index == nil && isIndexFile(cfg.Knowledge.Dir) {
+		start := time.Now()
+		// Mapped for the life of the process: a search may still read it
+		// after Close.
+		ix, _, err := knowledge.MapFile(cfg.Knowledge.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("load knowledge: %w", err)
+		}
+		p.Index = ix
+		log.Info("knowledge loaded", "index", cfg.Knowledge.Dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond).String())
+	}
 	if p.Index == nil {
 		start := time.Now()
 		fsys, root, err := openKnowledge(cfg.Knowledge.Dir)

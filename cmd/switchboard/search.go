@@ -29,7 +29,7 @@ type searchHit struct {
 
 func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", "[--knowledge DIR] [--json] [-k N] QUERY", stderr)
-	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder, or an index file saved by knowledge.Index.Save")
+	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder, or an index file written by switchboard index")
 	asJSON := fs.Bool("json", false, `print [{"title","source","score","text"}], best first`)
 	k := fs.Int("k", knowledge.DefaultK, "number of results")
 	if err := parseFlags(fs, args); err != nil {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestIndexThenSearch saves an index with `index` and checks that
+// `search` on the file answers as it does on the folder.
+func TestIndexThenSearch(t *testing.T) {
+	dir := writeKB(t)
+	out := filepath.Join(t.TempDir(), "kb.idx")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"index", "--knowledge", dir, "--out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("run(index) = %v, stderr %s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "indexed 4 chunks") {
+		t.Errorf("index output = %q, want the chunk count (4)", stdout.String())
+	}
+	search := func(kb string) []map[string]any {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"search", "--knowledge", kb, "--json", "refund how long"}, &stdout, &stderr); err != nil {
+			t.Fatalf("run(search --knowledge %s) = %v, stderr %s", kb, err, stderr.String())
+		}
+		var got []map[string]any
+		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want, got := search(dir), search(out)
+	if len(got) == 0 || len(got) != len(want) || got[0]["source"] != want[0]["source"] {
+		t.Errorf("search on the index file = %v, want as on the folder: %v", got, want)
+	}
+}
+
+func TestIndexUsage(t *testing.T) {
+	for _, args := range [][]string{{"index"}, {"index", "--out", "x.idx", "extra"}} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, &stdout, &stderr)
+		var u usageError
+		if !errors.As(err, &u) {
+			t.Errorf("run(%q) = %v, want a usage error", args, err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"index", "--knowledge", t.TempDir(), "--out", filepath.Join(t.TempDir(), "kb.idx")}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "no articles") {
+		t.Errorf("run(index of an empty folder) = %v, want a no-articles error", err)
+	}
+}
