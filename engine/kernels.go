@@ -130,12 +130,7 @@ func swiglu(gate, up []float32) {
 func dot(a, b []float32) float32 { return tensor.DotF32(a, b) }
 
 // axpy computes y += α·x.
-func axpy(y []float32, alpha float32, x []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += alpha * v
-	}
-}
+func axpy(y []float32, alpha float32, x []float32) { tensor.Axpy(y, alpha, x) }
 
 // scale computes x *= α.
 func scale(x []float32, alpha float32) {

@@ -81,3 +81,17 @@ func DotRowBatch(t Type, row []byte, x []float32, n int, out []float32, ld int) 
 		out[b*ld] = DotRow(t, row, x[b*n:(b+1)*n])
 	}
 }
+
+// Axpy computes y += α·x over len(x) values (y must be at least as long),
+// with the SIMD kernel when it is on; both paths round the product and
+// the sum separately, so they agree exactly.
+func Axpy(y []float32, alpha float32, x []float32) {
+	y = y[:len(x)]
+	if simdOn.Load() {
+		simdAxpy(y, alpha, x)
+		return
+	}
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}

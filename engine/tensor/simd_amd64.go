@@ -150,3 +150,17 @@ func simdQuantRound(x []float32, q []int8, id []float32) {
 	_ = q[len(x)-1]
 	quantRoundAVX2(&x[0], &q[0], &id[0], len(id), len(x)/len(id))
 }
+
+//go:noescape
+func axpyAVX2(y, x *float32, alpha float32, n int)
+
+// simdAxpy is Axpy with the vectorizable part in assembly.
+func simdAxpy(y []float32, alpha float32, x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		axpyAVX2(&y[0], &x[0], alpha, n)
+	}
+	for i := n; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}

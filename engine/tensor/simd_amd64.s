@@ -1036,3 +1036,26 @@ qrloop:
 qrdone:
 	VZEROUPPER
 	RET
+
+// func axpyAVX2(y, x *float32, alpha float32, n int)
+// y[i] += alpha·x[i] for n a multiple of 8, product and sum rounded
+// separately as the portable loop does.
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSS alpha+16(FP), Y15
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+axpyloop:
+	TESTQ CX, CX
+	JEQ   axpydone
+	VMULPS (SI), Y15, Y0
+	VADDPS (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JMP  axpyloop
+axpydone:
+	VZEROUPPER
+	RET

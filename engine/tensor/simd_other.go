@@ -22,3 +22,5 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) { panic("unr
 func simdBlockAmax(x, amax []float32) { panic("unreachable") }
 
 func simdQuantRound(x []float32, q []int8, id []float32) { panic("unreachable") }
+
+func simdAxpy(y []float32, alpha float32, x []float32) { panic("unreachable") }

@@ -377,3 +377,29 @@ func TestQuantizeSIMD(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpy checks the SIMD axpy against the portable one, exactly, on
+// lengths with and without a tail.
+func TestAxpy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 5, 8, 64, 67} {
+		x, y := make([]float32, n), make([]float32, n+3)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range y {
+			y[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), y...)
+		for i, v := range x {
+			want[i] += 0.37 * v
+		}
+		got := append([]float32(nil), y...)
+		Axpy(got, 0.37, x)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("n=%d simd=%v: y[%d] = %g, want %g", n, SIMD(), i, got[i], want[i])
+			}
+		}
+	}
+}
