@@ -1,10 +1,25 @@
 package tensor
 
-import "golang.org/x/sys/cpu"
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX2 reports whether the AVX2 kernels of simd_amd64.s can run here:
 // they use AVX2, FMA and F16C (for half-precision scales).
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+// hasVNNI reports whether dotQ8_0x4VNNI can run: AVX512-VNNI on 256-bit
+// vectors (AVX512VL). vnniOn lets tests compare it with the AVX2 kernel.
+var hasVNNI = hasAVX2 && cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL
+
+var vnniOn atomic.Bool
+
+func init() { vnniOn.Store(true) }
+
+//go:noescape
+func dotQ8_0x4VNNI(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[4]float32)
 
 //go:noescape
 func dotF32AVX2(w, x *float32, n int) float32
@@ -88,6 +103,10 @@ func simdDotQ8x4(row []byte, a *Q8, b0 int, out *[4]float32) {
 	nb := a.n / QK
 	_ = a.q[(b0+4)*a.n-1]
 	_ = a.d[(b0+4)*nb-1]
+	if hasVNNI && vnniOn.Load() {
+		dotQ8_0x4VNNI(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
+		return
+	}
 	dotQ8_0x4AVX2(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
 }
 

@@ -1,0 +1,32 @@
+package tensor
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestDotQ8x4VNNI checks the AVX512-VNNI Q8_0 kernel against the AVX2 one
+// on the same data: the same integer sums, so bit-identical results.
+func TestDotQ8x4VNNI(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX512-VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	const n = 768
+	row, _ := randRow(t, Q8_0, n, rng)
+	x := make([]float32, 4*n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	x[5] = 1000 // a saturated quant: ±127 against every weight
+	var a Q8
+	a.Quantize(Q8_0, x, n)
+	var got, want [4]float32
+	simdDotQ8x4(row, &a, 0, &got)
+	vnniOn.Store(false)
+	simdDotQ8x4(row, &a, 0, &want)
+	vnniOn.Store(true)
+	if got != want {
+		t.Errorf("VNNI kernel = %v, AVX2 kernel = %v", got, want)
+	}
+}
