@@ -10,7 +10,8 @@ import (
 // they use AVX2, FMA and F16C (for half-precision scales).
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 
-// hasVNNI reports whether dotQ8_0x4VNNI can run: AVX512-VNNI on 256-bit
+// hasVNNI reports whether the VNNI kernels (dotQ8_0x4VNNI, dotQ4Kx4VNNI,
+// dotQ6Kx4VNNI) can run: AVX512-VNNI on 256-bit
 // vectors (AVX512VL). vnniOn lets tests compare it with the AVX2 kernel.
 var hasVNNI = hasAVX2 && cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL
 
@@ -127,6 +128,12 @@ func dotQ4Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstr
 //go:noescape
 func dotQ6Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 
+//go:noescape
+func dotQ4Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
+
+//go:noescape
+func dotQ6Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
+
 // simdDotKx4 computes DotQ8 of a Q4_K or Q6_K row with the four vectors
 // b0..b0+3 of a, each weight block decoded once for the four; the results
 // are bit-identical to simdDotQ4K's and simdDotQ6K's.
@@ -138,6 +145,14 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 	_ = row[nb*t.BlockBytes()-1]
 	var scratch [416]byte
 	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
+	if hasVNNI && vnniOn.Load() {
+		if t == Q4_K {
+			dotQ4Kx4VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+			return
+		}
+		dotQ6Kx4VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+		return
+	}
 	if t == Q4_K {
 		dotQ4Kx4AVX2(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
 		return

@@ -647,10 +647,10 @@ f32x4done:
 // its scales at d+v·dstride and its 16-quant sums at bsum+v·bstride
 // (strides in bytes).
 
-// q4kVec adds one vector's share of a decoded Q4_K block to acc: weights
-// (nibbles) at 0(R13), scales and minimums as int32 at 256 and 288, the
-// f32 d and dmin at 320.
-#define q4kVec(qp, dp, bp, acc) \
+// kprods sets Y0-Y7 to the int32 sums of each 4 adjacent products of
+// the decoded weights at 0(R13) (unsigned) and the quants at qp (signed):
+// VPMADDUBSW and VPMADDWD here, VPDPBUSD in the VNNI kernels below.
+#define kprods(qp) \
 	VMOVDQU 0(R13), Y8; VPMADDUBSW 0(qp), Y8, Y0; \
 	VMOVDQU 32(R13), Y8; VPMADDUBSW 32(qp), Y8, Y1; \
 	VMOVDQU 64(R13), Y8; VPMADDUBSW 64(qp), Y8, Y2; \
@@ -662,7 +662,75 @@ f32x4done:
 	VPMADDWD Y15, Y0, Y0; VPMADDWD Y15, Y1, Y1; \
 	VPMADDWD Y15, Y2, Y2; VPMADDWD Y15, Y3, Y3; \
 	VPMADDWD Y15, Y4, Y4; VPMADDWD Y15, Y5, Y5; \
-	VPMADDWD Y15, Y6, Y6; VPMADDWD Y15, Y7, Y7; \
+	VPMADDWD Y15, Y6, Y6; VPMADDWD Y15, Y7, Y7
+
+// q4kDecode writes the Q4_K block at SI to the scratch buffer (R13) in
+// the layout q4kVec reads, unpacking the scales as dotQ4KAVX2 does.
+#define q4kDecode \
+	VMOVDQU 16(SI), Y8; \
+	VPSRLW $4, Y8, Y9; \
+	VPAND Y14, Y8, Y8; \
+	VPAND Y14, Y9, Y9; \
+	VMOVDQU Y8, 0(R13); \
+	VMOVDQU Y9, 32(R13); \
+	VMOVDQU 48(SI), Y8; \
+	VPSRLW $4, Y8, Y9; \
+	VPAND Y14, Y8, Y8; \
+	VPAND Y14, Y9, Y9; \
+	VMOVDQU Y8, 64(R13); \
+	VMOVDQU Y9, 96(R13); \
+	VMOVDQU 80(SI), Y8; \
+	VPSRLW $4, Y8, Y9; \
+	VPAND Y14, Y8, Y8; \
+	VPAND Y14, Y9, Y9; \
+	VMOVDQU Y8, 128(R13); \
+	VMOVDQU Y9, 160(R13); \
+	VMOVDQU 112(SI), Y8; \
+	VPSRLW $4, Y8, Y9; \
+	VPAND Y14, Y8, Y8; \
+	VPAND Y14, Y9, Y9; \
+	VMOVDQU Y8, 192(R13); \
+	VMOVDQU Y9, 224(R13); \
+	MOVL 4(SI), AX; \
+	MOVL 8(SI), BX; \
+	MOVL 12(SI), R8; \
+	MOVL AX, R10; \
+	ANDL $0x3f3f3f3f, R10; \
+	MOVL R8, R11; \
+	ANDL $0x0f0f0f0f, R11; \
+	MOVL AX, R12; \
+	SHRL $6, R12; \
+	ANDL $0x03030303, R12; \
+	SHLL $4, R12; \
+	ORL  R12, R11; \
+	VMOVD R10, X8; \
+	VPINSRD $1, R11, X8, X8; \
+	VPMOVZXBD X8, Y8; \
+	VMOVDQU Y8, 256(R13); \
+	MOVL BX, R10; \
+	ANDL $0x3f3f3f3f, R10; \
+	MOVL R8, R11; \
+	SHRL $4, R11; \
+	ANDL $0x0f0f0f0f, R11; \
+	MOVL BX, R12; \
+	SHRL $6, R12; \
+	ANDL $0x03030303, R12; \
+	SHLL $4, R12; \
+	ORL  R12, R11; \
+	VMOVD R10, X9; \
+	VPINSRD $1, R11, X9, X9; \
+	VPMOVZXBD X9, Y9; \
+	VMOVDQU Y9, 288(R13); \
+	MOVL (SI), AX; \
+	VMOVD AX, X8; \
+	VCVTPH2PS X8, X8; \
+	VMOVQ X8, 320(R13)
+
+// q4kVec adds one vector's share of a decoded Q4_K block to acc: weights
+// (nibbles) at 0(R13), scales and minimums as int32 at 256 and 288, the
+// f32 d and dmin at 320.
+#define q4kVec(qp, dp, bp, acc) \
+	kprods(qp); \
 	VPHADDD Y1, Y0, Y0; VPHADDD Y3, Y2, Y2; VPHADDD Y2, Y0, Y0; \
 	VPHADDD Y5, Y4, Y4; VPHADDD Y7, Y6, Y6; VPHADDD Y6, Y4, Y4; \
 	VPERM2I128 $0x20, Y4, Y0, Y1; VPERM2I128 $0x31, Y4, Y0, Y2; \
@@ -697,66 +765,7 @@ TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $0-80
 q4kx4loop:
 	TESTQ CX, CX
 	JEQ   q4kx4done
-	// Decode: nibbles in the order the sums take them.
-	VMOVDQU 16(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VMOVDQU Y8, 0(R13)
-	VMOVDQU Y9, 32(R13)
-	VMOVDQU 48(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VMOVDQU Y8, 64(R13)
-	VMOVDQU Y9, 96(R13)
-	VMOVDQU 80(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VMOVDQU Y8, 128(R13)
-	VMOVDQU Y9, 160(R13)
-	VMOVDQU 112(SI), Y8
-	VPSRLW $4, Y8, Y9
-	VPAND Y14, Y8, Y8
-	VPAND Y14, Y9, Y9
-	VMOVDQU Y8, 192(R13)
-	VMOVDQU Y9, 224(R13)
-	// Scales and minimums as dotQ4KAVX2 unpacks them.
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), R8
-	MOVL AX, R10
-	ANDL $0x3f3f3f3f, R10
-	MOVL R8, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL AX, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11
-	VMOVD R10, X8
-	VPINSRD $1, R11, X8, X8
-	VPMOVZXBD X8, Y8
-	VMOVDQU Y8, 256(R13)
-	MOVL BX, R10
-	ANDL $0x3f3f3f3f, R10
-	MOVL R8, R11
-	SHRL $4, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL BX, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11
-	VMOVD R10, X9
-	VPINSRD $1, R11, X9, X9
-	VPMOVZXBD X9, Y9
-	VMOVDQU Y9, 288(R13)
-	MOVL (SI), AX
-	VMOVD AX, X8
-	VCVTPH2PS X8, X8
-	VMOVQ X8, 320(R13)
+	q4kDecode
 
 	MOVQ DI, R10
 	MOVQ DX, R11
@@ -791,22 +800,79 @@ q4kx4done:
 	VZEROUPPER
 	RET
 
+// q6kDecode writes the Q6_K block at SI to the scratch buffer (R13) in
+// the layout q6kVec reads, decoding as dotQ6KAVX2 does.
+#define q6kDecode \
+	VMOVDQU (SI), Y8; \
+	VMOVDQU 32(SI), Y9; \
+	VMOVDQU 128(SI), Y4; \
+	VPAND Y14, Y8, Y0; \
+	VPAND three32<>(SB), Y4, Y5; \
+	VPSLLW $4, Y5, Y5; \
+	VPOR Y5, Y0, Y0; \
+	VPAND Y14, Y9, Y1; \
+	VPSLLW $2, Y4, Y5; \
+	VPAND Y7, Y5, Y5; \
+	VPOR Y5, Y1, Y1; \
+	VPSRLW $4, Y8, Y2; \
+	VPAND Y14, Y2, Y2; \
+	VPAND Y7, Y4, Y5; \
+	VPOR Y5, Y2, Y2; \
+	VPSRLW $4, Y9, Y3; \
+	VPAND Y14, Y3, Y3; \
+	VPSRLW $2, Y4, Y5; \
+	VPAND Y7, Y5, Y5; \
+	VPOR Y5, Y3, Y3; \
+	VMOVDQU Y0, 0(R13); \
+	VMOVDQU Y1, 32(R13); \
+	VMOVDQU Y2, 64(R13); \
+	VMOVDQU Y3, 96(R13); \
+	VMOVDQU 64(SI), Y8; \
+	VMOVDQU 96(SI), Y9; \
+	VMOVDQU 160(SI), Y4; \
+	VPAND Y14, Y8, Y0; \
+	VPAND three32<>(SB), Y4, Y5; \
+	VPSLLW $4, Y5, Y5; \
+	VPOR Y5, Y0, Y0; \
+	VPAND Y14, Y9, Y1; \
+	VPSLLW $2, Y4, Y5; \
+	VPAND Y7, Y5, Y5; \
+	VPOR Y5, Y1, Y1; \
+	VPSRLW $4, Y8, Y2; \
+	VPAND Y14, Y2, Y2; \
+	VPAND Y7, Y4, Y5; \
+	VPOR Y5, Y2, Y2; \
+	VPSRLW $4, Y9, Y3; \
+	VPAND Y14, Y3, Y3; \
+	VPSRLW $2, Y4, Y5; \
+	VPAND Y7, Y5, Y5; \
+	VPOR Y5, Y3, Y3; \
+	VMOVDQU Y0, 128(R13); \
+	VMOVDQU Y1, 160(R13); \
+	VMOVDQU Y2, 192(R13); \
+	VMOVDQU Y3, 224(R13); \
+	VMOVDQU 192(SI), X8; \
+	VPSHUFB q6perm<>(SB), X8, X9; \
+	VPMOVSXBD X9, Y0; \
+	VPSRLDQ $8, X9, X1; \
+	VPMOVSXBD X1, Y1; \
+	VMOVDQU Y0, 256(R13); \
+	VMOVDQU Y1, 288(R13); \
+	VPMOVSXBD X8, Y0; \
+	VPSRLDQ $8, X8, X1; \
+	VPMOVSXBD X1, Y1; \
+	VMOVDQU Y0, 320(R13); \
+	VMOVDQU Y1, 352(R13); \
+	MOVWLZX 208(SI), AX; \
+	VMOVD AX, X8; \
+	VCVTPH2PS X8, X8; \
+	VMOVSS X8, 384(R13)
+
 // q6kVec adds one vector's share of a decoded Q6_K block to acc: the
 // 6-bit weights at 0(R13), the scales as int32 in the sums' order at 256
 // and 288 and in natural order at 320 and 352, the f32 d at 384.
 #define q6kVec(qp, dp, bp, acc) \
-	VMOVDQU 0(R13), Y8; VPMADDUBSW 0(qp), Y8, Y0; \
-	VMOVDQU 32(R13), Y8; VPMADDUBSW 32(qp), Y8, Y1; \
-	VMOVDQU 64(R13), Y8; VPMADDUBSW 64(qp), Y8, Y2; \
-	VMOVDQU 96(R13), Y8; VPMADDUBSW 96(qp), Y8, Y3; \
-	VMOVDQU 128(R13), Y8; VPMADDUBSW 128(qp), Y8, Y4; \
-	VMOVDQU 160(R13), Y8; VPMADDUBSW 160(qp), Y8, Y5; \
-	VMOVDQU 192(R13), Y8; VPMADDUBSW 192(qp), Y8, Y6; \
-	VMOVDQU 224(R13), Y8; VPMADDUBSW 224(qp), Y8, Y7; \
-	VPMADDWD Y15, Y0, Y0; VPMADDWD Y15, Y1, Y1; \
-	VPMADDWD Y15, Y2, Y2; VPMADDWD Y15, Y3, Y3; \
-	VPMADDWD Y15, Y4, Y4; VPMADDWD Y15, Y5, Y5; \
-	VPMADDWD Y15, Y6, Y6; VPMADDWD Y15, Y7, Y7; \
+	kprods(qp); \
 	VPHADDD Y1, Y0, Y0; VPHADDD Y3, Y2, Y2; VPHADDD Y2, Y0, Y0; \
 	VPHADDD Y5, Y4, Y4; VPHADDD Y7, Y6, Y6; VPHADDD Y6, Y4, Y4; \
 	VPMULLD 256(R13), Y0, Y0; VPMULLD 288(R13), Y4, Y4; VPADDD Y4, Y0, Y0; \
@@ -836,72 +902,7 @@ TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $0-80
 q6kx4loop:
 	TESTQ CX, CX
 	JEQ   q6kx4done
-	// Decode as dotQ6KAVX2 does, 128 values at a time.
-	VMOVDQU (SI), Y8
-	VMOVDQU 32(SI), Y9
-	VMOVDQU 128(SI), Y4
-	VPAND Y14, Y8, Y0
-	VPAND three32<>(SB), Y4, Y5
-	VPSLLW $4, Y5, Y5
-	VPOR Y5, Y0, Y0
-	VPAND Y14, Y9, Y1
-	VPSLLW $2, Y4, Y5
-	VPAND Y7, Y5, Y5
-	VPOR Y5, Y1, Y1
-	VPSRLW $4, Y8, Y2
-	VPAND Y14, Y2, Y2
-	VPAND Y7, Y4, Y5
-	VPOR Y5, Y2, Y2
-	VPSRLW $4, Y9, Y3
-	VPAND Y14, Y3, Y3
-	VPSRLW $2, Y4, Y5
-	VPAND Y7, Y5, Y5
-	VPOR Y5, Y3, Y3
-	VMOVDQU Y0, 0(R13)
-	VMOVDQU Y1, 32(R13)
-	VMOVDQU Y2, 64(R13)
-	VMOVDQU Y3, 96(R13)
-	VMOVDQU 64(SI), Y8
-	VMOVDQU 96(SI), Y9
-	VMOVDQU 160(SI), Y4
-	VPAND Y14, Y8, Y0
-	VPAND three32<>(SB), Y4, Y5
-	VPSLLW $4, Y5, Y5
-	VPOR Y5, Y0, Y0
-	VPAND Y14, Y9, Y1
-	VPSLLW $2, Y4, Y5
-	VPAND Y7, Y5, Y5
-	VPOR Y5, Y1, Y1
-	VPSRLW $4, Y8, Y2
-	VPAND Y14, Y2, Y2
-	VPAND Y7, Y4, Y5
-	VPOR Y5, Y2, Y2
-	VPSRLW $4, Y9, Y3
-	VPAND Y14, Y3, Y3
-	VPSRLW $2, Y4, Y5
-	VPAND Y7, Y5, Y5
-	VPOR Y5, Y3, Y3
-	VMOVDQU Y0, 128(R13)
-	VMOVDQU Y1, 160(R13)
-	VMOVDQU Y2, 192(R13)
-	VMOVDQU Y3, 224(R13)
-	// Scales: in the sums' order, then in natural order; d.
-	VMOVDQU 192(SI), X8
-	VPSHUFB q6perm<>(SB), X8, X9
-	VPMOVSXBD X9, Y0
-	VPSRLDQ $8, X9, X1
-	VPMOVSXBD X1, Y1
-	VMOVDQU Y0, 256(R13)
-	VMOVDQU Y1, 288(R13)
-	VPMOVSXBD X8, Y0
-	VPSRLDQ $8, X8, X1
-	VPMOVSXBD X1, Y1
-	VMOVDQU Y0, 320(R13)
-	VMOVDQU Y1, 352(R13)
-	MOVWLZX 208(SI), AX
-	VMOVD AX, X8
-	VCVTPH2PS X8, X8
-	VMOVSS X8, 384(R13)
+	q6kDecode
 
 	MOVQ DI, R10
 	MOVQ DX, R11
@@ -1145,5 +1146,128 @@ q8vdone:
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
 	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET
+
+// The VNNI forms of the four-vector K-quant kernels: VPDPBUSD gives the
+// same exact int32 sums of 4 adjacent products as VPMADDUBSW+VPMADDWD
+// (whose int16 pair sums cannot saturate with weights ≤ 63), so the
+// results are bit-identical to the AVX2 kernels'.
+#undef kprods
+#define kprods(qp) \
+	VMOVDQU 0(R13), Y8; VPXOR Y0, Y0, Y0; VPDPBUSD 0(qp), Y8, Y0; \
+	VMOVDQU 32(R13), Y8; VPXOR Y1, Y1, Y1; VPDPBUSD 32(qp), Y8, Y1; \
+	VMOVDQU 64(R13), Y8; VPXOR Y2, Y2, Y2; VPDPBUSD 64(qp), Y8, Y2; \
+	VMOVDQU 96(R13), Y8; VPXOR Y3, Y3, Y3; VPDPBUSD 96(qp), Y8, Y3; \
+	VMOVDQU 128(R13), Y8; VPXOR Y4, Y4, Y4; VPDPBUSD 128(qp), Y8, Y4; \
+	VMOVDQU 160(R13), Y8; VPXOR Y5, Y5, Y5; VPDPBUSD 160(qp), Y8, Y5; \
+	VMOVDQU 192(R13), Y8; VPXOR Y6, Y6, Y6; VPDPBUSD 192(qp), Y8, Y6; \
+	VMOVDQU 224(R13), Y8; VPXOR Y7, Y7, Y7; VPDPBUSD 224(qp), Y8, Y7
+
+// func dotQ4Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
+TEXT ·dotQ4Kx4VNNI(SB), NOSPLIT, $0-80
+	MOVQ row+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ bsum+24(FP), R9
+	MOVQ nb+32(FP), CX
+	MOVQ scratch+72(FP), R13
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VBROADCASTI128 ones16<>(SB), Y15
+	VBROADCASTI128 nib<>(SB), Y14
+
+q4kv4loop:
+	TESTQ CX, CX
+	JEQ   q4kv4done
+	q4kDecode
+
+	MOVQ DI, R10
+	MOVQ DX, R11
+	MOVQ R9, R12
+	q4kVec(R10, R11, R12, Y10)
+	ADDQ qstride+40(FP), R10
+	ADDQ dstride+48(FP), R11
+	ADDQ bstride+56(FP), R12
+	q4kVec(R10, R11, R12, Y11)
+	ADDQ qstride+40(FP), R10
+	ADDQ dstride+48(FP), R11
+	ADDQ bstride+56(FP), R12
+	q4kVec(R10, R11, R12, Y12)
+	ADDQ qstride+40(FP), R10
+	ADDQ dstride+48(FP), R11
+	ADDQ bstride+56(FP), R12
+	q4kVec(R10, R11, R12, Y13)
+
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $4, DX
+	ADDQ $64, R9
+	DECQ CX
+	JMP  q4kv4loop
+
+q4kv4done:
+	MOVQ out+64(FP), AX
+	hsumOut(Y10, X10, 0)
+	hsumOut(Y11, X11, 4)
+	hsumOut(Y12, X12, 8)
+	hsumOut(Y13, X13, 12)
+	VZEROUPPER
+	RET
+
+// func dotQ6Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
+TEXT ·dotQ6Kx4VNNI(SB), NOSPLIT, $0-80
+	MOVQ row+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ bsum+24(FP), R9
+	MOVQ nb+32(FP), CX
+	MOVQ scratch+72(FP), R13
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VBROADCASTI128 ones16<>(SB), Y15
+	VBROADCASTI128 nib<>(SB), Y14
+	VBROADCASTI128 x30<>(SB), Y7
+
+q6kv4loop:
+	TESTQ CX, CX
+	JEQ   q6kv4done
+	q6kDecode
+
+	MOVQ DI, R10
+	MOVQ DX, R11
+	MOVQ R9, R12
+	q6kVec(R10, R11, R12, Y10)
+	ADDQ qstride+40(FP), R10
+	ADDQ dstride+48(FP), R11
+	ADDQ bstride+56(FP), R12
+	q6kVec(R10, R11, R12, Y11)
+	ADDQ qstride+40(FP), R10
+	ADDQ dstride+48(FP), R11
+	ADDQ bstride+56(FP), R12
+	q6kVec(R10, R11, R12, Y12)
+	ADDQ qstride+40(FP), R10
+	ADDQ dstride+48(FP), R11
+	ADDQ bstride+56(FP), R12
+	q6kVec(R10, R11, R12, Y13)
+	VBROADCASTI128 x30<>(SB), Y7
+
+	ADDQ $210, SI
+	ADDQ $256, DI
+	ADDQ $4, DX
+	ADDQ $64, R9
+	DECQ CX
+	JMP  q6kv4loop
+
+q6kv4done:
+	MOVQ out+64(FP), AX
+	hsumOut(Y10, X10, 0)
+	hsumOut(Y11, X11, 4)
+	hsumOut(Y12, X12, 8)
+	hsumOut(Y13, X13, 12)
 	VZEROUPPER
 	RET

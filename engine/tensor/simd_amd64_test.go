@@ -30,3 +30,30 @@ func TestDotQ8x4VNNI(t *testing.T) {
 		t.Errorf("VNNI kernel = %v, AVX2 kernel = %v", got, want)
 	}
 }
+
+// TestDotKx4VNNI checks the AVX512-VNNI K-quant kernels against the AVX2
+// ones on the same data, bit for bit.
+func TestDotKx4VNNI(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX512-VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(19, 20))
+	const n = 768
+	for _, typ := range []Type{Q4_K, Q6_K} {
+		row, _ := randRow(t, typ, n, rng)
+		x := make([]float32, 4*n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		var a Q8
+		a.Quantize(typ, x, n)
+		var got, want [4]float32
+		simdDotKx4(typ, row, &a, 0, &got)
+		vnniOn.Store(false)
+		simdDotKx4(typ, row, &a, 0, &want)
+		vnniOn.Store(true)
+		if got != want {
+			t.Errorf("%v: VNNI kernel = %v, AVX2 kernel = %v", typ, got, want)
+		}
+	}
+}
