@@ -1,5 +1,59 @@
 #include "textflag.h"
 
+// The four-vector K-quant kernels' body (see dotQ4Kx4AVX2 below), here
+// before the first TEXT so that vet reads their argument names as theirs.
+
+// kx4Body is the body of the four-vector K-quant kernels: decode each
+// block of bb bytes with decode, then add each vector's share with vec.
+#define kx4Body(loop, done, decode, vec, bb) \
+	MOVQ row+0(FP), SI; \
+	MOVQ q+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ bsum+24(FP), R9; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ scratch+72(FP), R13; \
+	VXORPS Y10, Y10, Y10; \
+	VXORPS Y11, Y11, Y11; \
+	VXORPS Y12, Y12, Y12; \
+	VXORPS Y13, Y13, Y13; \
+	VBROADCASTI128 ones16<>(SB), Y15; \
+	VBROADCASTI128 nib<>(SB), Y14; \
+loop:; \
+	TESTQ CX, CX; \
+	JEQ   done; \
+	decode; \
+	MOVQ DI, R10; \
+	MOVQ DX, R11; \
+	MOVQ R9, R12; \
+	vec(R10, R11, R12, Y10); \
+	ADDQ qstride+40(FP), R10; \
+	ADDQ dstride+48(FP), R11; \
+	ADDQ bstride+56(FP), R12; \
+	vec(R10, R11, R12, Y11); \
+	ADDQ qstride+40(FP), R10; \
+	ADDQ dstride+48(FP), R11; \
+	ADDQ bstride+56(FP), R12; \
+	vec(R10, R11, R12, Y12); \
+	ADDQ qstride+40(FP), R10; \
+	ADDQ dstride+48(FP), R11; \
+	ADDQ bstride+56(FP), R12; \
+	vec(R10, R11, R12, Y13); \
+	ADDQ $bb, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $64, R9; \
+	DECQ CX; \
+	JMP  loop; \
+done:; \
+	MOVQ out+64(FP), AX; \
+	hsumOut(Y10, X10, 0); \
+	hsumOut(Y11, X11, 4); \
+	hsumOut(Y12, X12, 8); \
+	hsumOut(Y13, X13, 12); \
+	VZEROUPPER; \
+	RET
+
+
 // Kernels for AVX2 + FMA (+ F16C for half-precision values). The Go side
 // (simd_amd64.go) checks the CPU features before calling any of them and
 // handles the tails that are not a whole number of vectors.
@@ -749,60 +803,12 @@ f32x4done:
 
 // func dotQ4Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 TEXT ·dotQ4Kx4AVX2(SB), NOSPLIT, $0-80
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ bsum+24(FP), R9
-	MOVQ nb+32(FP), CX
-	MOVQ scratch+72(FP), R13
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VBROADCASTI128 ones16<>(SB), Y15
-	VBROADCASTI128 nib<>(SB), Y14
-
-q4kx4loop:
-	TESTQ CX, CX
-	JEQ   q4kx4done
-	q4kDecode
-
-	MOVQ DI, R10
-	MOVQ DX, R11
-	MOVQ R9, R12
-	q4kVec(R10, R11, R12, Y10)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q4kVec(R10, R11, R12, Y11)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q4kVec(R10, R11, R12, Y12)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q4kVec(R10, R11, R12, Y13)
-
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $4, DX
-	ADDQ $64, R9
-	DECQ CX
-	JMP  q4kx4loop
-
-q4kx4done:
-	MOVQ out+64(FP), AX
-	hsumOut(Y10, X10, 0)
-	hsumOut(Y11, X11, 4)
-	hsumOut(Y12, X12, 8)
-	hsumOut(Y13, X13, 12)
-	VZEROUPPER
-	RET
+	kx4Body(q4kx4loop, q4kx4done, q4kDecode, q4kVec, 144)
 
 // q6kDecode writes the Q6_K block at SI to the scratch buffer (R13) in
 // the layout q6kVec reads, decoding as dotQ6KAVX2 does.
 #define q6kDecode \
+	VBROADCASTI128 x30<>(SB), Y7; \
 	VMOVDQU (SI), Y8; \
 	VMOVDQU 32(SI), Y9; \
 	VMOVDQU 128(SI), Y4; \
@@ -885,58 +891,7 @@ q4kx4done:
 
 // func dotQ6Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 TEXT ·dotQ6Kx4AVX2(SB), NOSPLIT, $0-80
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ bsum+24(FP), R9
-	MOVQ nb+32(FP), CX
-	MOVQ scratch+72(FP), R13
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VBROADCASTI128 ones16<>(SB), Y15
-	VBROADCASTI128 nib<>(SB), Y14
-	VBROADCASTI128 x30<>(SB), Y7
-
-q6kx4loop:
-	TESTQ CX, CX
-	JEQ   q6kx4done
-	q6kDecode
-
-	MOVQ DI, R10
-	MOVQ DX, R11
-	MOVQ R9, R12
-	q6kVec(R10, R11, R12, Y10)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q6kVec(R10, R11, R12, Y11)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q6kVec(R10, R11, R12, Y12)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q6kVec(R10, R11, R12, Y13)
-	VBROADCASTI128 x30<>(SB), Y7
-
-	ADDQ $210, SI
-	ADDQ $256, DI
-	ADDQ $4, DX
-	ADDQ $64, R9
-	DECQ CX
-	JMP  q6kx4loop
-
-q6kx4done:
-	MOVQ out+64(FP), AX
-	hsumOut(Y10, X10, 0)
-	hsumOut(Y11, X11, 4)
-	hsumOut(Y12, X12, 8)
-	hsumOut(Y13, X13, 12)
-	VZEROUPPER
-	RET
+	kx4Body(q6kx4loop, q6kx4done, q6kDecode, q6kVec, 210)
 
 DATA absmask<>+0(SB)/4, $0x7fffffff
 GLOBL absmask<>(SB), RODATA|NOPTR, $4
@@ -1166,108 +1121,8 @@ q8vdone:
 
 // func dotQ4Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 TEXT ·dotQ4Kx4VNNI(SB), NOSPLIT, $0-80
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ bsum+24(FP), R9
-	MOVQ nb+32(FP), CX
-	MOVQ scratch+72(FP), R13
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VBROADCASTI128 ones16<>(SB), Y15
-	VBROADCASTI128 nib<>(SB), Y14
-
-q4kv4loop:
-	TESTQ CX, CX
-	JEQ   q4kv4done
-	q4kDecode
-
-	MOVQ DI, R10
-	MOVQ DX, R11
-	MOVQ R9, R12
-	q4kVec(R10, R11, R12, Y10)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q4kVec(R10, R11, R12, Y11)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q4kVec(R10, R11, R12, Y12)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q4kVec(R10, R11, R12, Y13)
-
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $4, DX
-	ADDQ $64, R9
-	DECQ CX
-	JMP  q4kv4loop
-
-q4kv4done:
-	MOVQ out+64(FP), AX
-	hsumOut(Y10, X10, 0)
-	hsumOut(Y11, X11, 4)
-	hsumOut(Y12, X12, 8)
-	hsumOut(Y13, X13, 12)
-	VZEROUPPER
-	RET
+	kx4Body(q4kv4loop, q4kv4done, q4kDecode, q4kVec, 144)
 
 // func dotQ6Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 TEXT ·dotQ6Kx4VNNI(SB), NOSPLIT, $0-80
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ bsum+24(FP), R9
-	MOVQ nb+32(FP), CX
-	MOVQ scratch+72(FP), R13
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VBROADCASTI128 ones16<>(SB), Y15
-	VBROADCASTI128 nib<>(SB), Y14
-	VBROADCASTI128 x30<>(SB), Y7
-
-q6kv4loop:
-	TESTQ CX, CX
-	JEQ   q6kv4done
-	q6kDecode
-
-	MOVQ DI, R10
-	MOVQ DX, R11
-	MOVQ R9, R12
-	q6kVec(R10, R11, R12, Y10)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q6kVec(R10, R11, R12, Y11)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q6kVec(R10, R11, R12, Y12)
-	ADDQ qstride+40(FP), R10
-	ADDQ dstride+48(FP), R11
-	ADDQ bstride+56(FP), R12
-	q6kVec(R10, R11, R12, Y13)
-	VBROADCASTI128 x30<>(SB), Y7
-
-	ADDQ $210, SI
-	ADDQ $256, DI
-	ADDQ $4, DX
-	ADDQ $64, R9
-	DECQ CX
-	JMP  q6kv4loop
-
-q6kv4done:
-	MOVQ out+64(FP), AX
-	hsumOut(Y10, X10, 0)
-	hsumOut(Y11, X11, 4)
-	hsumOut(Y12, X12, 8)
-	hsumOut(Y13, X13, 12)
-	VZEROUPPER
-	RET
+	kx4Body(q6kv4loop, q6kv4done, q6kDecode, q6kVec, 210)
