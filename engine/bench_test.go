@@ -32,6 +32,9 @@ func benchModel(b *testing.B, typ tensor.Type) *engine.Model {
 		s = enginetest.GPT2Small
 	}
 	s.Type = typ
+	if typ.BlockSize() == tensor.QKK { // K-quant rows are whole 256-blocks
+		s.FF = (s.FF + tensor.QKK - 1) / tensor.QKK * tensor.QKK
+	}
 	path := filepath.Join(b.TempDir(), "model.gguf")
 	if err := enginetest.WriteModel(path, s); err != nil {
 		b.Fatal(err)
@@ -76,9 +79,10 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// BenchmarkPrefill measures a 128-token prompt.
+// BenchmarkPrefill measures a 128-token prompt (the K-quants through the
+// four-vector kernels).
 func BenchmarkPrefill(b *testing.B) {
-	for _, typ := range []tensor.Type{tensor.F32, tensor.Q8_0} {
+	for _, typ := range []tensor.Type{tensor.F32, tensor.Q8_0, tensor.Q4_K, tensor.Q6_K} {
 		b.Run(typ.String(), func(b *testing.B) {
 			m := benchModel(b, typ)
 			s := m.NewState(128)
@@ -151,7 +155,7 @@ func TestRandomModel(t *testing.T) {
 // sequences stepping at once (State.Step, batched by the model): one op
 // is one step of every sequence; tok/s counts all their tokens.
 func BenchmarkDecodeBatched(b *testing.B) {
-	for _, typ := range []tensor.Type{tensor.F32, tensor.Q8_0} {
+	for _, typ := range []tensor.Type{tensor.F32, tensor.Q8_0, tensor.Q4_K} {
 		m := benchModel(b, typ)
 		for _, seqs := range []int{1, 8} {
 			b.Run(fmt.Sprintf("type=%v/seqs=%d", typ, seqs), func(b *testing.B) {
