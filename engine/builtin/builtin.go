@@ -1,0 +1,26 @@
+// Package builtin holds Switchboard's default decoder, embedded in the
+// binary: a small Llama-style model with its own byte-level BPE tokenizer,
+// trained by `switchboard train` on synthetic grounded support dialogues
+// (see README, "The built-in model"). It is used whenever no engine.model
+// is configured.
+package builtin
+
+import (
+	_ "embed"
+
+	"github.com/switchboard/switchboard/engine"
+)
+
+// Name identifies the built-in model in errors, logs and /v1/models.
+const Name = "switchboard-default"
+
+//go:embed model.gguf
+var data []byte
+
+// GGUF returns the model file. The caller must not modify it.
+func GGUF() []byte { return data }
+
+// Load returns the built-in model.
+func Load(opts engine.Options) (*engine.Model, error) {
+	return engine.LoadBytes(Name, data, opts)
+}
