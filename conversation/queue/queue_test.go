@@ -146,10 +146,17 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("deltas = %q, want %q", got, want)
 				}
 			}
-			// A platform retry (same id) comes back as the pipeline's error.
-			err := gw.Handle(ctx, msg("s1", "m0", "hello"), &recorder{})
-			if !errors.Is(err, conversation.ErrDuplicate) {
-				t.Errorf("duplicate: err = %v, want ErrDuplicate", err)
+			// A platform retry (same id) gets the same reply again, and
+			// the pipeline does not run again.
+			var again recorder
+			if err := gw.Handle(ctx, msg("s1", "m0", "hello"), &again); err != nil {
+				t.Errorf("retry: err = %v, want the first reply again", err)
+			}
+			if got, want := strings.Join(again.replies, "|"), "re: hello"; got != want {
+				t.Errorf("retry replies = %q, want %q", got, want)
+			}
+			if got, want := len(bot.Calls()), 2; got != want {
+				t.Errorf("pipeline ran %d times, want %d", got, want)
 			}
 			// Jobs are acknowledged just after their outcome is sent.
 			var st queue.Stats
@@ -206,11 +213,15 @@ func TestDeadWorker(t *testing.T) {
 			t.Errorf("message %d replies = %q, want %q", i, got, want)
 		}
 	}
-	// A retry of the first message (a user whose connection broke) is a
-	// duplicate, though the dead attempt's dedup mark is not the one the
-	// answer was saved under.
-	if err := gw.Handle(ctx, msg("s", "a", "first"), &recorder{}); !errors.Is(err, conversation.ErrDuplicate) {
-		t.Errorf("retry of the claimed message: err = %v, want ErrDuplicate", err)
+	// A retry of the first message (a user whose connection broke) gets
+	// the reply the claiming worker produced, though the dead attempt's
+	// dedup mark is not the one the answer was saved under.
+	var again recorder
+	if err := gw.Handle(ctx, msg("s", "a", "first"), &again); err != nil {
+		t.Errorf("retry of the claimed message: err = %v, want its reply", err)
+	}
+	if got, want := strings.Join(again.replies, "|"), "re: first"; got != want {
+		t.Errorf("retry of the claimed message: replies = %q, want %q", got, want)
 	}
 	if got, want := strings.Join(live.Calls(), ","), "first,second"; got != want {
 		t.Errorf("live worker handled %q, want %q (in order, once each)", got, want)
@@ -253,6 +264,118 @@ func TestSavedTurnNotRegenerated(t *testing.T) {
 	}
 	if n := len(bot.Calls()); n != 0 {
 		t.Errorf("the heir generated %d replies, want 0", n)
+	}
+}
+
+// TestRetryAfterLostReply: the reply of a message is lost on its way
+// (the user's connection broke and the gateway restarted); the user
+// retries the same message id through another gateway and gets the reply
+// that was generated, not a second generation and not an error. When
+// the recorded outcome has expired, the reply saved in the history
+// answers the retry.
+func TestRetryAfterLostReply(t *testing.T) {
+	for _, expired := range []bool{false, true} {
+		t.Run(fmt.Sprintf("record_expired=%v", expired), func(t *testing.T) {
+			srv := redistest.Start(t)
+			opts := queue.Options{Prefix: "t", ClaimAfter: time.Second}
+			if expired {
+				opts.RecordTTL = 200 * time.Millisecond
+			}
+			q, err := queue.New(srv.Client(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw1 := q.NewGateway()
+			stopGW1 := run(t, func(ctx context.Context) { gw1.Run(ctx) })
+			bot := newFakeBot()
+			bot.block = make(chan struct{})
+			bot.started = make(chan string, 1)
+			run(t, func(ctx context.Context) { q.NewWorker("w", bot, bot, 1).Run(ctx) })
+
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			m := msg("s", "m1", "where is my parcel")
+			hctx, hangUp := context.WithCancel(ctx)
+			errc := make(chan error, 1)
+			go func() { errc <- gw1.Handle(hctx, m, &recorder{}) }()
+			<-bot.started
+			hangUp() // the user's connection breaks mid-reply
+			if err := <-errc; !errors.Is(err, context.Canceled) {
+				t.Fatalf("first attempt: err = %v, want context.Canceled", err)
+			}
+			stopGW1() // and the gateway restarts
+			close(bot.block)
+			bot.started = nil
+			// Wait until the job is finished (its reply went nowhere).
+			for st, _ := q.Stats(ctx); st.Length != 0; st, _ = q.Stats(ctx) {
+				if ctx.Err() != nil {
+					t.Fatal("the first job never finished")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if expired {
+				time.Sleep(300 * time.Millisecond)
+			}
+
+			gw2 := q.NewGateway()
+			run(t, func(ctx context.Context) { gw2.Run(ctx) })
+			for i := range 2 { // and a second retry is no different
+				var rec recorder
+				if err := gw2.Handle(ctx, m, &rec); err != nil {
+					t.Fatalf("retry %d: err = %v, want the generated reply", i, err)
+				}
+				if got, want := strings.Join(rec.replies, "|"), "re: where is my parcel"; got != want {
+					t.Errorf("retry %d: replies = %q, want %q", i, got, want)
+				}
+				if len(rec.deltas) != 0 {
+					t.Errorf("retry %d: deltas = %q, want none (nothing is generated)", i, rec.deltas)
+				}
+			}
+			if got := bot.Calls(); len(got) != 1 {
+				t.Errorf("pipeline ran %d times (%q), want once", len(got), got)
+			}
+			// A new message of the session is processed as usual.
+			var rec recorder
+			if err := gw2.Handle(ctx, msg("s", "m2", "thanks"), &rec); err != nil || strings.Join(rec.replies, "|") != "re: thanks" {
+				t.Errorf("next message: replies %q, err %v", rec.replies, err)
+			}
+		})
+	}
+}
+
+func TestSavedReply(t *testing.T) {
+	m := msg("s", "m2", "q")
+	turns := []conversation.Turn{
+		{Role: "user", MessageID: "m1", Text: "hi"},
+		{Role: "assistant", Text: conversation.FallbackText},
+		{Role: "user", MessageID: "m2#rabc", Text: "q"},
+		{Role: "assistant", Text: "answer"},
+		{Role: "user", MessageID: "m3", Text: "human please"},
+		{Role: "assistant", Text: conversation.HandoffText},
+		{Role: "user", MessageID: "m4", Text: "unanswered"},
+	}
+	tests := []struct {
+		id             string
+		found          bool
+		text           string
+		fallback, hand bool
+	}{
+		{"m1", true, conversation.FallbackText, true, false},
+		{"m2", true, "answer", false, false},
+		{"m3", true, conversation.HandoffText, false, true},
+		{"m4", false, "", false, false},
+		{"m9", false, "", false, false},
+		{"", false, "", false, false},
+	}
+	for _, tt := range tests {
+		m.ID = tt.id
+		got, found := queue.SavedReply(turns, m)
+		if found != tt.found || got.Text != tt.text || got.Fallback != tt.fallback || got.Handoff != tt.hand {
+			t.Errorf("SavedReply(%q) = %+v, %v; want text %q fallback %v handoff %v, %v", tt.id, got, found, tt.text, tt.fallback, tt.hand, tt.found)
+		}
+		if found && got.Address != m.Address {
+			t.Errorf("SavedReply(%q) address = %+v, want %+v", tt.id, got.Address, m.Address)
+		}
 	}
 }
 

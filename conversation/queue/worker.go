@@ -173,24 +173,28 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 	msg := j.Msg
 	// The first job to carry a message id owns it. Another job with the
 	// same id (a platform's or a user's retry, perhaps through another
-	// gateway) is a duplicate, whatever became of the owner: the owner
-	// stays queued until it is answered.
+	// gateway, after the reply was lost on its way) is never processed
+	// again: it gets the owner's outcome. The owner came first in the
+	// session's order, so waitTurn above has waited for it to finish.
 	if msg.ID != "" {
 		key := q.ownerKey(msg.Address.Platform + ":" + msg.ID)
 		ok, err := q.rdb.SetNX(ctx, key, m.ID, DefaultOrderTTL).Result()
 		if err != nil {
 			return
 		}
-		owner := ok
+		owner := m.ID
 		if !ok {
-			cur, err := q.rdb.Get(ctx, key).Result()
-			if err != nil {
+			if owner, err = q.rdb.Get(ctx, key).Result(); err != nil {
 				return
 			}
-			owner = cur == m.ID
 		}
-		if !owner {
-			w.conclude(ctx, &j, m.ID, event{Req: j.Req, Kind: kindError, Code: codeOf(conversation.ErrDuplicate), Text: "duplicate message"})
+		if owner != m.ID {
+			ev, err := w.replay(ctx, &j, owner)
+			if err != nil {
+				return // Redis is unreachable: leave it pending
+			}
+			log.Info("retry of a message another job carried", "owner", owner, "outcome", ev.Kind)
+			w.conclude(ctx, &j, m.ID, ev)
 			return
 		}
 		if claimed {
@@ -270,6 +274,39 @@ func (w *Worker) record(ctx context.Context, j *job, entry string, ev event) (ev
 	return prev, nil
 }
 
+// replay returns the outcome of j, a retry of a message that the job
+// owner carried first: the owner's recorded outcome (the same reply, or
+// the same error), else the reply saved in the session history after the
+// message's turn (the record expired, or the owner's worker died after
+// saving), else ErrDuplicate (the owner is not finished: the session's
+// order wait ran out). An error means Redis could not be read.
+func (w *Worker) replay(ctx context.Context, j *job, owner string) (event, error) {
+	rec, err := w.q.rdb.Get(ctx, w.q.doneKey(owner)).Result()
+	switch {
+	case err == nil:
+		var ev event
+		if json.Unmarshal([]byte(rec), &ev) == nil && (ev.Kind == kindReply && ev.Reply != nil || ev.Kind == kindError) {
+			ev.Req = j.Req
+			if ev.Reply != nil {
+				r := *ev.Reply
+				r.Address = j.Msg.Address
+				ev.Reply = &r
+			}
+			return ev, nil
+		}
+	case !errors.Is(err, redis.Nil):
+		return event{}, unavailable(ctx, "read outcome of "+owner, err)
+	}
+	rep, found, err := w.savedReply(ctx, j.Msg)
+	if err != nil {
+		return event{}, err
+	}
+	if found {
+		return event{Req: j.Req, Kind: kindReply, Reply: &rep}, nil
+	}
+	return event{Req: j.Req, Kind: kindError, Code: codeOf(conversation.ErrDuplicate), Text: "duplicate message"}, nil
+}
+
 // savedReply looks for msg's turn in the session history and returns the
 // reply saved after it.
 func (w *Worker) savedReply(ctx context.Context, msg conversation.Message) (conversation.Reply, bool, error) {
@@ -280,14 +317,38 @@ func (w *Worker) savedReply(ctx context.Context, msg conversation.Message) (conv
 	if err != nil {
 		return conversation.Reply{}, false, err
 	}
+	rep, ok := SavedReply(turns, msg)
+	return rep, ok, nil
+}
+
+// fallbackHandoffText is the pipeline's reply when a fallback hands the
+// session off (conversation.Manager step 7).
+const fallbackHandoffText = "I'm sorry, I don't know the answer to that. " + conversation.HandoffText
+
+// SavedReply finds msg's user turn in a session history (by message id;
+// a worker's retry of a claimed job saves it as "<id>#r<suffix>") and
+// returns the reply saved after it, addressed to msg.Address. The history
+// keeps text and citations only: Fallback and Handoff are recognised by
+// the pipeline's fixed texts, and Confidence is zero. It reports false
+// when msg has no id or no answered turn of it is in turns.
+func SavedReply(turns []conversation.Turn, msg conversation.Message) (conversation.Reply, bool) {
+	if msg.ID == "" {
+		return conversation.Reply{}, false
+	}
 	for i, t := range turns {
 		if t.Role == "user" && (t.MessageID == msg.ID || strings.HasPrefix(t.MessageID, msg.ID+"#r")) &&
 			i+1 < len(turns) && turns[i+1].Role == "assistant" {
 			a := turns[i+1]
-			return conversation.Reply{Address: msg.Address, Text: a.Text, Citations: a.Citations}, true, nil
+			return conversation.Reply{
+				Address:   msg.Address,
+				Text:      a.Text,
+				Citations: a.Citations,
+				Fallback:  a.Text == conversation.FallbackText || a.Text == fallbackHandoffText,
+				Handoff:   strings.HasSuffix(a.Text, conversation.HandoffText),
+			}, true
 		}
 	}
-	return conversation.Reply{}, false, nil
+	return conversation.Reply{}, false
 }
 
 // waitTurn waits until the session's messages before seq are finished,
