@@ -170,6 +170,36 @@ func refuseBusy(w http.ResponseWriter, reachable bool) {
 	web.WriteError(w, http.StatusServiceUnavailable, web.CodeUnavailable, msg)
 }
 
+// replayer is the Handler of a server that runs the pipeline itself
+// (RoleAll): the Manager, except that a retry of a message it already
+// answered (same message id: conversation.ErrDuplicate) is given the
+// reply saved in the session history again when its Sender is a
+// queue.Redeliverer (the web channel, whose client may have lost the
+// reply), as a gateway's queue does. Other Senders (Slack, Discord) keep
+// getting ErrDuplicate, and so do retries whose reply is not in the
+// history (its turn failed to save, or the history was trimmed).
+type replayer struct{ mg *conversation.Manager }
+
+var _ conversation.Handler = replayer{}
+
+func (r replayer) Handle(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+	err := r.mg.Handle(ctx, m, out)
+	if !errors.Is(err, conversation.ErrDuplicate) || !queue.Redelivers(out) {
+		return err
+	}
+	// The Manager runs a session's messages in order, so the first
+	// attempt finished before this retry was found to be a duplicate.
+	turns, herr := r.mg.History(ctx, m.Address.SessionID())
+	if herr != nil {
+		return err
+	}
+	rep, ok := queue.SavedReply(turns, m)
+	if !ok {
+		return err
+	}
+	return out.Send(ctx, rep)
+}
+
 // noAnswerer stands in for the answerer of a gateway, which never runs
 // the pipeline (and so never loads the decoder).
 type noAnswerer struct{}

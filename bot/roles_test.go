@@ -5,11 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/adapters/web"
+	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/internal/redistest"
 )
 
@@ -100,4 +102,65 @@ func containsAll(s string, subs []string) bool {
 		}
 	}
 	return true
+}
+
+// TestRetryGetsSameReply: a widget message retried with the same
+// message_id (its reply was lost on the way) is answered with the reply
+// produced the first time, in one process and through a gateway and a
+// worker, and the session's history holds the message once.
+func TestRetryGetsSameReply(t *testing.T) {
+	srv := redistest.Start(t)
+	for _, tt := range []struct {
+		name  string
+		roles []string // the first one takes the messages
+	}{
+		{"all", []string{RoleAll}},
+		{"gateway and worker", []string{RoleGateway, RoleWorker}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Secrets.RedisURL = "redis://" + srv.Addr
+			cfg.Redis.Prefix = strings.ReplaceAll(tt.name, " ", "-")
+			var front *running
+			for _, role := range tt.roles {
+				r := start(t, cfg, Options{Role: role})
+				if front == nil {
+					front = r
+				}
+			}
+			first := send(t, front.URL, msg{"text": "How long does a refund take to reach me?", "message_id": "m1"})
+			if first.Status != 200 || first.Reply == nil || len(first.Reply.Citations) == 0 {
+				t.Fatalf("first attempt: status %d %+v %+v, want a cited answer", first.Status, first.Error, first.Reply)
+			}
+			retry := msg{"text": "How long does a refund take to reach me?", "message_id": "m1", "conversation_id": first.ConversationID, "token": first.Token}
+			for i := range 2 {
+				got := send(t, front.URL, retry)
+				if got.Status != 200 || got.Reply == nil {
+					t.Fatalf("retry %d: status %d %+v, want 200 and the first reply", i, got.Status, got.Error)
+				}
+				if got.Reply.Text != first.Reply.Text || !slices.Equal(got.Reply.Citations, first.Reply.Citations) {
+					t.Errorf("retry %d: reply %+v, want the first one %+v", i, got.Reply, first.Reply)
+				}
+			}
+			// A new message id is a new question.
+			next := send(t, front.URL, msg{"text": "How much is the Plus plan per month?", "message_id": "m2", "conversation_id": first.ConversationID, "token": first.Token})
+			if next.Status != 200 || next.Reply == nil || next.Reply.Text == first.Reply.Text {
+				t.Fatalf("next message: status %d %+v %+v, want a new answer", next.Status, next.Error, next.Reply)
+			}
+			session := conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: first.ConversationID}.SessionID()
+			turns, err := front.manager.History(context.Background(), session)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, tu := range turns {
+				if tu.Role == "user" {
+					ids = append(ids, strings.TrimPrefix(tu.MessageID, first.ConversationID+":"))
+				}
+			}
+			if got, want := strings.Join(ids, ","), "m1,m2"; got != want {
+				t.Errorf("user turns in the history: %s, want %s (each message once)", got, want)
+			}
+		})
+	}
 }

@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	s.store, s.manager, s.articles = p.Store, p.Manager, p.Articles
 	// handler is what adapters hand messages to: the pipeline, or for a
 	// gateway the queue to the workers.
-	var handler conversation.Handler = s.manager
+	var handler conversation.Handler = replayer{s.manager}
 	if role != RoleAll {
 		q, err := newQueue(cfg, s.store, role, s)
 		if err != nil {

@@ -21,12 +21,16 @@ const (
 	EventDone         = "done"
 )
 
-// serveStream runs the pipeline and streams the reply as Server-Sent
-// Events. The stream starts (status 200) with the first delta or the reply;
-// an error before that is a plain JSON error with its status.
-func (a *Adapter) serveStream(w http.ResponseWriter, r *http.Request, convID, token string, msg conversation.Message) {
-	s := &stream{a: a, w: w, rc: http.NewResponseController(w), convID: convID, token: token}
-	err := a.opt.Handler.Handle(r.Context(), msg, s)
+// serveStream runs the pipeline in ctx and streams the reply as
+// Server-Sent Events. The stream starts (status 200) with the first delta
+// or the reply; an error before that is a plain JSON error with its
+// status. When detached (ctx outlives the request: a message with its
+// own id), a client that goes away does not stop the reply: deltas that cannot be
+// written are dropped, so that the reply is finished and saved for the
+// client's retry.
+func (a *Adapter) serveStream(ctx context.Context, detached bool, w http.ResponseWriter, r *http.Request, convID, token string, msg conversation.Message) {
+	s := &stream{a: a, w: w, rc: http.NewResponseController(w), convID: convID, token: token, detached: detached}
+	err := a.opt.Handler.Handle(ctx, msg, s)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -59,6 +63,7 @@ type stream struct {
 	w             http.ResponseWriter
 	rc            *http.ResponseController
 	convID, token string
+	detached      bool // a failed delta write does not stop the pipeline
 
 	mu      sync.Mutex
 	started bool // guarded by mu: headers and the conversation event are out
@@ -71,11 +76,18 @@ type stream struct {
 func (s *stream) Delta(_ context.Context, _ conversation.Address, text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.startLocked(); err != nil {
-		return err
+	err := s.startLocked()
+	if err == nil {
+		err = s.eventLocked(EventDelta, DeltaEvent{Text: text})
 	}
-	return s.eventLocked(EventDelta, DeltaEvent{Text: text})
+	if err != nil && s.detached && !s.closed {
+		return nil // the client is gone; finish the reply for its retry
+	}
+	return err
 }
+
+// Redeliver reports true: see capture.Redeliver.
+func (*stream) Redeliver() bool { return true }
 
 // Send sends the final reply.
 func (s *stream) Send(_ context.Context, r conversation.Reply) error {

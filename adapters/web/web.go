@@ -24,9 +24,11 @@
 // # Errors
 //
 // Every error is {"error":{"code","message"}}: 400 malformed, 401 bad token
-// or signature, 403 origin not allowed, 409 duplicate message or a session
-// a human agent owns (code human_handling: the bot stays silent until an
-// operator releases it), 413 too large, 429 rate limited, 503 store
+// or signature, 403 origin not allowed, 409 a session a human agent owns
+// (code human_handling: the bot stays silent until an operator releases
+// it) or a duplicate message whose reply cannot be found any more (a
+// retry with the same message_id normally gets the reply produced for the
+// first attempt again), 413 too large, 429 rate limited, 503 store
 // unavailable. Once an event stream has started, an error arrives as an
 // "error" event with the same body, followed by "done".
 package web
@@ -198,8 +200,10 @@ type Request struct {
 	ConversationID string `json:"conversation_id,omitempty"`
 	Token          string `json:"token,omitempty"`
 	User           User   `json:"user"`
-	// MessageID, optional, makes a retried message a duplicate (409)
-	// instead of a second question.
+	// MessageID, optional, makes the message idempotent: a retry with the
+	// same id (after a reply lost to a broken connection, say) is answered
+	// with the reply already produced for it, never a second one. Such a
+	// message is answered to the end even when its client goes away.
 	MessageID string `json:"message_id,omitempty"`
 	// CallbackURL, optional and only for signed webhook requests, is where
 	// the reply is POSTed; the request itself is answered 202.
@@ -329,11 +333,37 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.acceptCallback(w, req, token, msg)
 		return
 	}
+	detached := req.MessageID != ""
+	ctx, cancel := a.replyContext(r, detached)
+	defer cancel()
 	if wantsStream(r) {
-		a.serveStream(w, r, req.ConversationID, token, msg)
+		a.serveStream(ctx, detached, w, r, req.ConversationID, token, msg)
 		return
 	}
-	a.serveJSON(w, r, req.ConversationID, token, msg)
+	a.serveJSON(ctx, w, req.ConversationID, token, msg)
+}
+
+// replyContext returns the context a request's reply is produced in. A
+// message with its own id (detached) may be retried by its client after
+// the reply was lost, and the retry gets the reply produced for the first
+// attempt; so producing it is not stopped when the client goes away, only
+// by the request's deadline and by Drain. Other messages stop with their
+// request.
+func (a *Adapter) replyContext(r *http.Request, detached bool) (context.Context, context.CancelFunc) {
+	if !detached {
+		return context.WithCancel(r.Context())
+	}
+	ctx := context.WithoutCancel(r.Context())
+	var cancel context.CancelFunc
+	if d, ok := r.Context().Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, d)
+	} else if a.opt.ReplyTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, a.opt.ReplyTimeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	stop := context.AfterFunc(a.bg, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // parseRequest decodes and checks a message body.
@@ -456,10 +486,10 @@ func (a *Adapter) logHandleError(msg conversation.Message, err error) {
 	a.log.Log(context.Background(), level, "message not answered", "session", msg.Address.SessionID(), "err", err)
 }
 
-// serveJSON runs the pipeline and answers with one JSON object.
-func (a *Adapter) serveJSON(w http.ResponseWriter, r *http.Request, convID, token string, msg conversation.Message) {
+// serveJSON runs the pipeline in ctx and answers with one JSON object.
+func (a *Adapter) serveJSON(ctx context.Context, w http.ResponseWriter, convID, token string, msg conversation.Message) {
 	var c capture
-	err := a.opt.Handler.Handle(r.Context(), msg, &c)
+	err := a.opt.Handler.Handle(ctx, msg, &c)
 	rep, ok := c.close()
 	if err == nil && !ok {
 		err = errors.New("handler returned without a reply")
@@ -475,7 +505,9 @@ func (a *Adapter) serveJSON(w http.ResponseWriter, r *http.Request, convID, toke
 }
 
 // capture is the Sender of a JSON request: it keeps the reply. Deltas are
-// ignored.
+// ignored. Like every Sender of this channel it asks for redelivery: a
+// retry of a message already answered gets the same reply again (see
+// Request.MessageID), which the pipeline signals with Redeliver.
 type capture struct {
 	mu     sync.Mutex
 	rep    conversation.Reply // guarded by mu
@@ -484,6 +516,11 @@ type capture struct {
 }
 
 var errClosed = errors.New("web: request already answered")
+
+// Redeliver reports true: a web client whose reply was lost retries with
+// the same message id and must get that reply (the queue's and the bot's
+// Redeliverer).
+func (*capture) Redeliver() bool { return true }
 
 func (c *capture) Send(_ context.Context, r conversation.Reply) error {
 	c.mu.Lock()

@@ -468,3 +468,105 @@ func waitGoroutines(t *testing.T, want int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestMessageIDOutlivesClient: a message with its own message_id is
+// answered to the end after its client goes away (JSON or stream), so
+// that the client's retry can be given that reply; one without an id
+// stops with its request. Every Sender asks for redelivery.
+func TestMessageIDOutlivesClient(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		body       string
+		stream     bool
+		wantFinish bool
+	}{
+		{"json with id", `{"text":"hi","message_id":"m1"}`, false, true},
+		{"stream with id", `{"text":"hi","message_id":"m1"}`, true, true},
+		{"json without id", `{"text":"hi"}`, false, false},
+		{"stream without id", `{"text":"hi"}`, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			started := make(chan struct{})
+			release := make(chan struct{})
+			result := make(chan error, 1)
+			a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+				if r, ok := out.(interface{ Redeliver() bool }); !ok || !r.Redeliver() {
+					t.Errorf("Sender %T does not ask for redelivery", out)
+				}
+				close(started)
+				select {
+				case <-release:
+				case <-ctx.Done():
+					result <- ctx.Err()
+					return ctx.Err()
+				}
+				if s, ok := out.(conversation.Streamer); ok {
+					if err := s.Delta(ctx, m.Address, "late piece"); err != nil {
+						result <- err
+						return err
+					}
+				}
+				err := out.Send(ctx, conversation.Reply{Address: m.Address, Text: "done"})
+				if ctx.Err() != nil {
+					err = ctx.Err()
+				}
+				result <- nil // the reply was produced to the end (its delivery may fail)
+				return err
+			}, nil)
+			srv := httptest.NewServer(a)
+			defer srv.Close()
+			ctx, hangUp := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/messages", strings.NewReader(tt.body))
+			if tt.stream {
+				req.Header.Set("Accept", "text/event-stream")
+			}
+			errc := make(chan error, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				errc <- err
+			}()
+			<-started
+			hangUp()
+			<-errc
+			time.Sleep(50 * time.Millisecond) // let the server see the connection close
+			close(release)
+			select {
+			case err := <-result:
+				if finished := err == nil; finished != tt.wantFinish {
+					t.Errorf("reply produced to the end = %v (err %v), want %v", finished, err, tt.wantFinish)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("handler did not return")
+			}
+		})
+	}
+}
+
+// TestDrainStopsDetachedReplies: Drain cancels the replies of messages
+// with their own id that outlive their clients.
+func TestDrainStopsDetachedReplies(t *testing.T) {
+	started := make(chan struct{})
+	stopped := make(chan error, 1)
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		close(started)
+		<-ctx.Done()
+		stopped <- ctx.Err()
+		return ctx.Err()
+	}, nil)
+	go post(t, a, `{"text":"hi","message_id":"m1"}`, nil)
+	<-started
+	dctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_ = a.Drain(dctx)
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("handler ctx error = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Drain did not stop the detached reply")
+	}
+}

@@ -124,6 +124,9 @@ func (g *Gateway) Handle(ctx context.Context, m conversation.Message, out conver
 					done = true
 				}
 			}
+			if ev.Replay && !Redelivers(out) {
+				return conversation.ErrDuplicate
+			}
 			if ev.Kind == kindError {
 				return errorOf(ev.Code, ev.Text)
 			}

@@ -31,7 +31,14 @@
 // recorded, the recorded outcome is sent again (the gateway delivers a
 // request's outcome at most once); if the turn was saved but not
 // recorded, the reply is rebuilt from the session history; otherwise the
-// message is processed again. A gateway that restarts gets a new id, so
+// message is processed again.
+//
+// A message id is processed once: the first job to carry it owns it
+// (sb:{queue}:owner), and a later job with the same id (a client's retry
+// after its reply was lost) gets the owner's recorded outcome, or the
+// reply saved in the history, marked as a replay: a Redeliverer (the web
+// channel) receives the same reply again, other Senders get
+// conversation.ErrDuplicate. A gateway that restarts gets a new id, so
 // replies meant for its old connections are never delivered twice.
 package queue
 
@@ -244,6 +251,27 @@ type event struct {
 	Text  string              `json:"t,omitempty"`
 	Reply *conversation.Reply `json:"p,omitempty"`
 	Code  string              `json:"c,omitempty"`
+	// Replay marks the outcome of an earlier job given again to a retry
+	// of the same message id; only a Redeliverer receives it.
+	Replay bool `json:"rp,omitempty"`
+}
+
+// A Redeliverer is a Sender whose client may lose a reply on its way and
+// then retries the message with the same id (the web channel): such a
+// retry is given the outcome already produced, the same reply, instead of
+// ErrDuplicate. Other Senders (Slack, Discord: a second delivery would be
+// a second post) get conversation.ErrDuplicate for a retry, as from the
+// Manager. The adapters implement it by its method alone.
+type Redeliverer interface {
+	// Redeliver reports whether a retry gets the earlier outcome again.
+	Redeliver() bool
+}
+
+// Redelivers reports whether out is a Redeliverer that wants retries
+// answered with the earlier outcome.
+func Redelivers(out conversation.Sender) bool {
+	r, ok := out.(Redeliverer)
+	return ok && r.Redeliver()
 }
 
 // Error codes of kindError events, mapped back to conversation errors.

@@ -76,12 +76,16 @@ func (b *fakeBot) Calls() []string {
 	return append([]string(nil), b.calls...)
 }
 
-// recorder is a Sender and Streamer that keeps what it gets.
+// recorder is a Sender and Streamer that keeps what it gets; with
+// redeliver it is a queue.Redeliverer.
 type recorder struct {
-	mu      sync.Mutex
-	deltas  []string
-	replies []string
+	redeliver bool
+	mu        sync.Mutex
+	deltas    []string
+	replies   []string
 }
+
+func (r *recorder) Redeliver() bool { return r.redeliver }
 
 func (r *recorder) Delta(_ context.Context, _ conversation.Address, s string) error {
 	r.mu.Lock()
@@ -146,9 +150,13 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("deltas = %q, want %q", got, want)
 				}
 			}
-			// A platform retry (same id) gets the same reply again, and
-			// the pipeline does not run again.
-			var again recorder
+			// A retry (same id) gets the same reply again, and the
+			// pipeline does not run again; a Sender that is not a
+			// Redeliverer (Slack: a second post) gets ErrDuplicate.
+			if err := gw.Handle(ctx, msg("s1", "m0", "hello"), &recorder{}); !errors.Is(err, conversation.ErrDuplicate) {
+				t.Errorf("retry to a plain Sender: err = %v, want ErrDuplicate", err)
+			}
+			again := recorder{redeliver: true}
 			if err := gw.Handle(ctx, msg("s1", "m0", "hello"), &again); err != nil {
 				t.Errorf("retry: err = %v, want the first reply again", err)
 			}
@@ -216,7 +224,7 @@ func TestDeadWorker(t *testing.T) {
 	// A retry of the first message (a user whose connection broke) gets
 	// the reply the claiming worker produced, though the dead attempt's
 	// dedup mark is not the one the answer was saved under.
-	var again recorder
+	again := recorder{redeliver: true}
 	if err := gw.Handle(ctx, msg("s", "a", "first"), &again); err != nil {
 		t.Errorf("retry of the claimed message: err = %v, want its reply", err)
 	}
@@ -320,7 +328,7 @@ func TestRetryAfterLostReply(t *testing.T) {
 			gw2 := q.NewGateway()
 			run(t, func(ctx context.Context) { gw2.Run(ctx) })
 			for i := range 2 { // and a second retry is no different
-				var rec recorder
+				rec := recorder{redeliver: true}
 				if err := gw2.Handle(ctx, m, &rec); err != nil {
 					t.Fatalf("retry %d: err = %v, want the generated reply", i, err)
 				}

@@ -286,7 +286,7 @@ func (w *Worker) replay(ctx context.Context, j *job, owner string) (event, error
 	case err == nil:
 		var ev event
 		if json.Unmarshal([]byte(rec), &ev) == nil && (ev.Kind == kindReply && ev.Reply != nil || ev.Kind == kindError) {
-			ev.Req = j.Req
+			ev.Req, ev.Replay = j.Req, true
 			if ev.Reply != nil {
 				r := *ev.Reply
 				r.Address = j.Msg.Address
@@ -302,7 +302,7 @@ func (w *Worker) replay(ctx context.Context, j *job, owner string) (event, error
 		return event{}, err
 	}
 	if found {
-		return event{Req: j.Req, Kind: kindReply, Reply: &rep}, nil
+		return event{Req: j.Req, Kind: kindReply, Reply: &rep, Replay: true}, nil
 	}
 	return event{Req: j.Req, Kind: kindError, Code: codeOf(conversation.ErrDuplicate), Text: "duplicate message"}, nil
 }
