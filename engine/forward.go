@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/switchboard/switchboard/engine/tensor"
 )
@@ -49,7 +48,6 @@ type State struct {
 	mm   matmulTask
 	xq   tensor.Q8 // the input of a product with quantized weights, quantized
 	attn attentionTask
-	done sync.WaitGroup // for the pool
 }
 
 // NewState returns a State whose KV cache holds capacity positions
@@ -181,7 +179,7 @@ func (s *State) forward(tokens []int, seqs []*State) {
 			}
 		}
 		s.attn.layer, s.attn.batch = l, B
-		s.m.pool.run(&s.attn, B*c.Heads, 1, &s.done)
+		s.m.pool.run(&s.attn, B*c.Heads, 1)
 		s.matmul(s.xb2, s.att, ly.WO, B)
 		if ly.BO != nil {
 			addBias(s.xb2[:B*dim], ly.BO)
@@ -256,7 +254,7 @@ func (s *State) matmul(out, x []float32, w tensor.Tensor, batch int) {
 	}
 	// Give each thread at least ~64k multiply-adds.
 	minRows := 1 + (1<<16)/(w.Shape[1]*batch)
-	s.m.pool.run(&s.mm, w.Shape[0], minRows, &s.done)
+	s.m.pool.run(&s.mm, w.Shape[0], minRows)
 }
 
 // cacheIndex returns the offset of (layer, kv head, position) in the cache.
@@ -267,7 +265,9 @@ func (s *State) cacheIndex(layer, head, pos int) int {
 
 // attentionTask computes, for each (token, head) of a batch, the causal
 // attention softmax(q·Kᵀ/√d)·V over the cached positions up to the token's
-// own, with an online softmax so that no score buffer is needed.
+// own: the scores of all positions in a scratch row, their softmax with
+// vector exponentials, then the values summed with those weights, the
+// keys and values of one head streamed from the cache in position order.
 type attentionTask struct {
 	s     *State
 	layer int
@@ -279,28 +279,27 @@ func (a *attentionTask) rows(lo, hi int) {
 	hd, qd := c.HeadDim, c.QDim()
 	group := c.Heads / c.KVHeads
 	scaleQK := float32(1 / math.Sqrt(float64(hd)))
+	sp := rowScratch.Get().(*[]float32)
+	defer rowScratch.Put(sp)
 	for r := lo; r < hi; r++ {
 		b, h := r/c.Heads, r%c.Heads
 		q := s.q[b*qd+h*hd : b*qd+(h+1)*hd]
 		out := s.att[b*qd+h*hd : b*qd+(h+1)*hd]
-		clear(out)
 		cs, pos := s.seq(b)
-		base := cs.cacheIndex(a.layer, h/group, 0)
-		maxScore, sum := float32(math.Inf(-1)), float32(0)
-		for t := 0; t <= pos; t++ {
-			k := cs.keys[base+t*hd : base+(t+1)*hd]
-			score := dot(q, k) * scaleQK
-			if score > maxScore {
-				// Rescale what was accumulated against the new maximum.
-				r := float32(math.Exp(float64(maxScore - score)))
-				scale(out, r)
-				sum *= r
-				maxScore = score
-			}
-			e := float32(math.Exp(float64(score - maxScore)))
-			sum += e
-			axpy(out, e, cs.values[base+t*hd:base+(t+1)*hd])
+		base, n := cs.cacheIndex(a.layer, h/group, 0), pos+1
+		if cap(*sp) < n {
+			*sp = make([]float32, max(n, 256))
 		}
+		scores := (*sp)[:n]
+		tensor.DotF32Batch(q, cs.keys[base:base+n*hd], scores, 1)
+		m := float32(math.Inf(-1))
+		for i, v := range scores {
+			v *= scaleQK
+			scores[i] = v
+			m = max(m, v)
+		}
+		sum := tensor.ExpSum(scores, m)
+		tensor.WeightedSum(out, scores, cs.values[base:base+n*hd], hd)
 		scale(out, 1/sum)
 	}
 }

@@ -120,11 +120,7 @@ func rope(v, cos, sin []float32, headDim int, neox bool) {
 }
 
 // swiglu computes gate = silu(gate) ⊙ up, where silu(g) = g·σ(g).
-func swiglu(gate, up []float32) {
-	for i, g := range gate {
-		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
-	}
-}
+func swiglu(gate, up []float32) { tensor.SiLUMul(gate, up) }
 
 // dot returns a·b.
 func dot(a, b []float32) float32 { return tensor.DotF32(a, b) }

@@ -24,3 +24,9 @@ func simdBlockAmax(x, amax []float32) { panic("unreachable") }
 func simdQuantRound(x []float32, q []int8, id []float32) { panic("unreachable") }
 
 func simdAxpy(y []float32, alpha float32, x []float32) { panic("unreachable") }
+
+func simdExpSum(x []float32, m float32) float32 { panic("unreachable") }
+
+func simdSiLUMul(g, u []float32) { panic("unreachable") }
+
+func simdWeightedSum(out, p, v []float32, stride int) { panic("unreachable") }

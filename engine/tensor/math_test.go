@@ -1,0 +1,160 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestExp checks Exp against math.Exp over its range: within 2 ulp
+// (relative 2.4e-7), on both paths (ExpSum runs the SIMD kernel on
+// whole groups of 8).
+func TestExp(t *testing.T) {
+	for _, simd := range []bool{false, true} {
+		was := SetSIMD(simd)
+		xs := make([]float32, 0, 4096)
+		for x := float32(-87); x <= 88; x += 0.0437 {
+			xs = append(xs, x)
+		}
+		xs = append(xs, 0, -0.5, 0.5, 1e-8, -1e-8, 88, -87)
+		got := append([]float32(nil), xs...)
+		ExpSum(got, 0)
+		for i, x := range xs {
+			want := math.Exp(float64(x))
+			if rel := math.Abs(float64(got[i])-want) / want; rel > 2.4e-7 {
+				t.Errorf("simd=%v: Exp(%g) = %g, want %g (relative error %.2g)", simd, x, got[i], want, rel)
+			}
+			if g := Exp(x); math.Abs(float64(g)-want)/want > 2.4e-7 {
+				t.Errorf("Exp(%g) = %g, want %g", x, g, want)
+			}
+		}
+		// Beyond the range: clamped, never Inf, NaN or negative.
+		far := []float32{-1000, -88.5, -200, 89, 1000, float32(math.Inf(-1))}
+		ExpSum(far, 0)
+		for i, v := range far {
+			if v < 0 || v > 1.7e38 || v != v {
+				t.Errorf("simd=%v: Exp of out-of-range value %d = %g", simd, i, v)
+			}
+		}
+		SetSIMD(was)
+	}
+}
+
+// TestExpSum checks the softmax numerators and their sum against
+// float64 arithmetic for lengths around the vector width.
+func TestExpSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 100, 1000} {
+		x := make([]float32, n)
+		m := float32(math.Inf(-1))
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 5)
+			m = max(m, x[i])
+		}
+		for _, simd := range []bool{true, false} {
+			was := SetSIMD(simd)
+			got := append([]float32(nil), x...)
+			sum := ExpSum(got, m)
+			SetSIMD(was)
+			var want float64
+			for i, v := range x {
+				e := math.Exp(float64(v - m))
+				want += e
+				if math.Abs(float64(got[i])-e) > 3e-7*e {
+					t.Errorf("n=%d simd=%v: x[%d] = %g, want %g", n, simd, i, got[i], e)
+				}
+			}
+			if math.Abs(float64(sum)-want) > 1e-5*want { // float32 sums of up to 1000 terms
+				t.Errorf("n=%d simd=%v: sum %g, want %g", n, simd, sum, want)
+			}
+		}
+	}
+}
+
+// TestSiLUMul checks g/(1+e^-g)·u against float64 on both paths.
+func TestSiLUMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 8, 13, 2048} {
+		g, u := make([]float32, n), make([]float32, n)
+		for i := range g {
+			g[i], u[i] = float32(rng.NormFloat64()*4), float32(rng.NormFloat64())
+		}
+		g[0] = -100 // e^100 is clamped: the result must still be ~0
+		for _, simd := range []bool{true, false} {
+			was := SetSIMD(simd)
+			got := append([]float32(nil), g...)
+			SiLUMul(got, u)
+			SetSIMD(was)
+			for i := range g {
+				x := float64(g[i])
+				want := x / (1 + math.Exp(-x)) * float64(u[i])
+				if math.Abs(float64(got[i])-want) > 1e-6*math.Abs(want)+1e-30 && math.Abs(float64(got[i])-want) > 1e-12 {
+					t.Errorf("n=%d simd=%v: silu(%g)·%g = %g, want %g", n, simd, g[i], u[i], got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestWeightedSum checks Σ p[k]·v[k] against float64 for widths that
+// take every branch of the kernel (32-column groups, 8-column groups,
+// the scalar tail) and odd and even row counts.
+func TestWeightedSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, cols := range []int{1, 8, 12, 32, 40, 64, 80, 128} {
+		for _, k := range []int{0, 1, 2, 3, 10, 33} {
+			stride := cols + 5
+			p := make([]float32, k)
+			v := make([]float32, max(0, (k-1)*stride+cols))
+			for i := range p {
+				p[i] = rng.Float32()
+			}
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+			}
+			for _, simd := range []bool{true, false} {
+				was := SetSIMD(simd)
+				out := make([]float32, cols)
+				for i := range out {
+					out[i] = 99 // overwritten, not added to
+				}
+				WeightedSum(out, p, v, stride)
+				SetSIMD(was)
+				for j := range out {
+					var want, mag float64
+					for i := range p {
+						want += float64(p[i]) * float64(v[i*stride+j])
+						mag += math.Abs(float64(p[i]) * float64(v[i*stride+j]))
+					}
+					if math.Abs(float64(out[j])-want) > 1e-6*mag+1e-30 {
+						t.Errorf("cols=%d k=%d simd=%v: out[%d] = %g, want %g", cols, k, simd, j, out[j], want)
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("WeightedSum with too short v did not panic")
+		}
+	}()
+	WeightedSum(make([]float32, 8), make([]float32, 2), make([]float32, 10), 8)
+}
+
+// BenchmarkExpSum measures the softmax numerators of 1024 scores.
+func BenchmarkExpSum(b *testing.B) {
+	x := make([]float32, 1024)
+	for _, simd := range []bool{true, false} {
+		b.Run(fmt.Sprintf("simd=%v", simd), func(b *testing.B) {
+			was := SetSIMD(simd)
+			defer SetSIMD(was)
+			for i := 0; i < b.N; i++ {
+				for j := range x {
+					x[j] = float32(-j) / 100
+				}
+				ExpSum(x, 0)
+			}
+		})
+	}
+}

@@ -1,0 +1,27 @@
+package tensor
+
+//go:noescape
+func expSumAVX2(x *float32, n int, m float32) float32
+
+//go:noescape
+func siluMulAVX2(gate, up *float32, n int)
+
+//go:noescape
+func weightedSumAVX2(out, p, v *float32, k, cols, stride int)
+
+// simdExpSum is ExpSum for len(x) a multiple of 8.
+func simdExpSum(x []float32, m float32) float32 {
+	return expSumAVX2(&x[0], len(x), m)
+}
+
+// simdSiLUMul is SiLUMul for len(g) a multiple of 8.
+func simdSiLUMul(g, u []float32) {
+	_ = u[len(g)-1]
+	siluMulAVX2(&g[0], &u[0], len(g))
+}
+
+// simdWeightedSum is WeightedSum for len(out) a multiple of 8, the
+// lengths checked.
+func simdWeightedSum(out, p, v []float32, stride int) {
+	weightedSumAVX2(&out[0], &p[0], &v[0], len(p), len(out), 4*stride)
+}
