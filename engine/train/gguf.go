@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 
 	"github.com/switchboard/switchboard/engine/gguf"
 	"github.com/switchboard/switchboard/engine/tensor"
@@ -111,57 +113,95 @@ func encode(t tensor.Type, x []float32, cols int) ([]byte, error) {
 	return b, nil
 }
 
-// LoadGGUF reads a model saved by SaveGGUF (or any llama GGUF of the same
-// architecture with a tied output and no biases) for further training,
-// with its vocabulary.
+// LoadGGUF reads the model file at path for further training; see
+// FromGGUF.
 func LoadGGUF(path string) (*Model, tokenizer.Vocab, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf: %w", err)
 	}
 	defer f.Close()
-	if a := f.Arch(); a != "llama" {
-		return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: architecture %q, want llama", path, a)
+	m, v, err := FromGGUF(f)
+	if err != nil {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: %w", path, err)
 	}
-	num := func(k string) int { v, _ := f.Uint("llama." + k); return int(v) }
+	return m, v, nil
+}
+
+// FromGGUF is the inverse of SaveGGUF: it reads a model of architecture
+// "llama" with a tied output and no biases (what SaveGGUF writes), its
+// shape from the metadata and its vocabulary, into a Model for further
+// training. Matrices of any type the runtime reads (F32, F16, BF16,
+// Q8_0...) are dequantized to float32. A tensor the trainer has no place
+// for (an untied output, a bias) is an error rather than silently
+// dropped. The returned model does not refer to f, which may be closed.
+func FromGGUF(f *gguf.File) (*Model, tokenizer.Vocab, error) {
+	if a := f.Arch(); a != "llama" {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: architecture %q, want llama", a)
+	}
+	num := func(k string) int {
+		v, _ := f.Uint("llama." + k)
+		return int(min(v, 1<<30))
+	}
 	c := Config{
 		Dim: num("embedding_length"), Layers: num("block_count"), Heads: num("attention.head_count"),
 		KVHeads: num("attention.head_count_kv"), FF: num("feed_forward_length"),
 		Context: num("context_length"),
 	}
 	if v, ok := f.Float("llama.rope.freq_base"); ok {
-		c.RopeTheta = v
+		c.RopeTheta = decimal32(v)
 	}
 	if v, ok := f.Float("llama.attention.layer_norm_rms_epsilon"); ok {
-		c.NormEps = v
+		c.NormEps = decimal32(v)
 	}
 	if t, ok := f.Tensor("token_embd.weight"); ok && len(t.Shape) == 2 {
 		c.Vocab = t.Shape[0]
 	}
 	if _, ok := f.Tensor("output.weight"); ok {
-		return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: untied output projection is not supported", path)
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: untied output projection is not supported")
 	}
 	m, err := NewModel(c, 0)
 	if err != nil {
-		return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: %w", path, err)
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: %w", err)
 	}
-	for _, nt := range m.tensors() {
+	if rd, ok := f.Uint("llama.rope.dimension_count"); ok && int(rd) != m.Config.HeadDim() {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: rope over %d of %d head dimensions is not supported", rd, m.Config.HeadDim())
+	}
+	nts := m.tensors()
+	if n := len(f.Tensors()); n != len(nts) {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: %d tensors, want %d (biases or extra tensors are not supported)", n, len(nts))
+	}
+	for _, nt := range nts {
 		t, ok := f.Tensor(nt.name)
 		if !ok {
-			return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: tensor %s is missing", path, nt.name)
+			return nil, tokenizer.Vocab{}, fmt.Errorf("read model: tensor %s is missing", nt.name)
 		}
-		if t.Len() != len(nt.data) {
-			return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: tensor %s has shape %v, want %v", path, nt.name, t.Shape, nt.shape)
+		if !slices.Equal(t.Shape, nt.shape) {
+			return nil, tokenizer.Vocab{}, fmt.Errorf("read model: tensor %s has shape %v, want %v", nt.name, t.Shape, nt.shape)
 		}
 		x, err := t.Float32s()
 		if err != nil {
-			return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: tensor %s: %w", path, nt.name, err)
+			return nil, tokenizer.Vocab{}, fmt.Errorf("read model: tensor %s: %w", nt.name, err)
 		}
 		copy(nt.data, x)
 	}
 	v, err := tokenizer.VocabFromGGUF(f)
 	if err != nil {
-		return nil, tokenizer.Vocab{}, fmt.Errorf("load gguf %s: %w", path, err)
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: %w", err)
+	}
+	if len(v.Tokens) != m.Config.Vocab {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("read model: vocabulary of %d tokens for an embedding of %d", len(v.Tokens), m.Config.Vocab)
 	}
 	return m, v, nil
+}
+
+// decimal32 returns the shortest decimal that rounds to the float32 v:
+// SaveGGUF stores Config's float64 fields as float32, and this gives
+// back 1e-5 rather than 9.999999747378752e-06.
+func decimal32(v float64) float64 {
+	d, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', -1, 32), 64)
+	if err != nil {
+		return v
+	}
+	return d
 }

@@ -62,6 +62,17 @@ func newSmall(t testing.TB, threads int, steps int) *Trainer {
 	return tr
 }
 
+// trainedSmall is a small model trained for steps on a copy task, its
+// dataset and a vocabulary of its size. It is closed when t ends.
+func trainedSmall(t *testing.T, steps int) (*Trainer, copyTask, tokenizer.Vocab) {
+	t.Helper()
+	tr := newSmall(t, 2, max(steps, 1))
+	t.Cleanup(tr.Close)
+	ds := copyTask{vocab: smallConfig.Vocab, n: 7, seed: 4}
+	runLosses(t, tr, ds, steps)
+	return tr, ds, byteVocab(t, smallConfig.Vocab)
+}
+
 func runLosses(t testing.TB, tr *Trainer, ds Dataset, n int) []float32 {
 	t.Helper()
 	var losses []float32
@@ -152,11 +163,7 @@ func TestLearnsToCopy(t *testing.T) {
 // TestGGUFMatchesEngine saves a trained model and checks that engine.Load
 // computes the same logits as the trainer's forward pass at every position.
 func TestGGUFMatchesEngine(t *testing.T) {
-	tr := newSmall(t, 2, 3)
-	defer tr.Close()
-	ds := copyTask{vocab: 270, n: 7, seed: 4}
-	runLosses(t, tr, ds, 3)
-	v := byteVocab(t, smallConfig.Vocab)
+	tr, ds, v := trainedSmall(t, 3)
 	path := filepath.Join(t.TempDir(), "m.gguf")
 	if err := tr.Model.SaveGGUF(path, v, GGUFOptions{}); err != nil {
 		t.Fatal(err)
