@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,15 +17,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/switchboard/switchboard/adapters/web"
+	"github.com/switchboard/switchboard/conversation"
 )
 
 func init() {
@@ -43,15 +44,20 @@ const loadtestChildEnv = "SWITCHBOARD_LOADTEST_CHILD"
 type loadOptions struct {
 	Binary      string        // the switchboard binary the replicas run
 	RedisServer string        // the redis-server binary
+	RedisCLI    string        // the redis-cli binary (creates the cluster)
+	Cluster     bool          // a Redis Cluster of 3 primaries with a replica each, not one redis-server
 	Gateways    int           // gateway replicas
 	Workers     int           // worker replicas
 	WorkerProcs int           // GOMAXPROCS of each worker (0: unset)
+	Pin         bool          // bind worker i to CPU i mod NumCPU (Linux)
+	HangUps     float64       // share of attempts whose client hangs up before the reply and retries
 	Users       int           // simulated users, half widget, half webhook
 	Duration    time.Duration // how long users keep sending new messages
 	Faults      bool          // inject the fault schedule
 	Outage      time.Duration // how long Redis is stopped
 	ClaimAfter  time.Duration // redis.queue_claim_after of the replicas
-	Model       string        // engine.model for generative answers; empty: extractive
+	Mode        string        // answer.mode: extractive (also when empty) or generative
+	Model       string        // engine.model of generative mode; empty: the embedded default
 	Dir         string        // where logs and Redis data go
 	Log         io.Writer     // progress lines
 }
@@ -59,13 +65,22 @@ type loadOptions struct {
 // loadReport is what a load test measured.
 type loadReport struct {
 	Gateways, Workers int
+	Cluster           bool     `json:"cluster"`
+	Mode              string   `json:"mode"`
 	Duration          float64  `json:"duration_s"`
 	Faults            []string `json:"faults"`
 	Sent              int      `json:"sent"`
 	Answered          int      `json:"answered"`
-	// InTransit were processed once, but the reply went to a connection
-	// that broke (a restarted gateway); the retry was told "duplicate".
-	InTransit     int     `json:"reply_lost_in_transit"`
+	// InTransit were processed once, but every retry was told
+	// "duplicate" instead of getting the reply (it should not happen: a
+	// retry gets the reply produced for the first attempt).
+	InTransit int `json:"reply_lost_in_transit"`
+	// Mismatched got a reply other than the one saved for the message
+	// (a retry given a second answer).
+	Mismatched int `json:"replies_mismatched"`
+	// HungUp counts attempts whose client hung up before the reply on
+	// purpose (HangUps) and retried with the same message id.
+	HungUp        int     `json:"client_hang_ups"`
 	Refused       int     `json:"refused"` // never accepted (503 on every try until the deadline)
 	AnsweredTwice int     `json:"answered_twice"`
 	Lost          int     `json:"lost"`
@@ -75,21 +90,27 @@ type loadReport struct {
 	P99ms         float64 `json:"latency_p99_ms"`
 	Throughput    float64 `json:"replies_per_s"`
 	Retries       int     `json:"retries"`
+	LoadAvg       string  `json:"load_average"` // /proc/loadavg when the load phase ended
 }
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("loadtest", "[--gateways 3] [--workers 3] [--users 40] [--duration 60s] [--faults] [--json]", stderr)
+	fs := newFlags("loadtest", "[--gateways 3] [--workers 3] [--users 40] [--duration 60s] [--cluster] [--faults] [--mode extractive] [--json]", stderr)
 	o := loadOptions{Log: stderr}
 	fs.StringVar(&o.Binary, "binary", "", "switchboard binary the replicas run (default: this one)")
 	fs.StringVar(&o.RedisServer, "redis-server", "redis-server", "redis-server binary")
+	fs.StringVar(&o.RedisCLI, "redis-cli", "redis-cli", "redis-cli binary (creates the cluster)")
+	fs.BoolVar(&o.Cluster, "cluster", false, "run on a Redis Cluster of 3 primaries with one replica each (faults then fail primaries over)")
 	fs.IntVar(&o.Gateways, "gateways", 3, "gateway replicas (1-16)")
 	fs.IntVar(&o.Workers, "workers", 3, "worker replicas (1-16)")
 	fs.IntVar(&o.WorkerProcs, "worker-procs", 1, "GOMAXPROCS of each worker (0: Go's default)")
+	fs.BoolVar(&o.Pin, "pin", false, "bind worker i to CPU i mod the number of CPUs (Linux; with --worker-procs 1: one core per decoder)")
 	fs.IntVar(&o.Users, "users", 40, "simulated users, half widget and half webhook (1-1000)")
 	fs.DurationVar(&o.Duration, "duration", time.Minute, "how long users send new messages (at most 2h)")
-	fs.BoolVar(&o.Faults, "faults", false, "kill -9 workers, restart a gateway and stop Redis on a schedule")
+	fs.BoolVar(&o.Faults, "faults", false, "kill -9 workers, restart gateways, stop Redis and (with --cluster) fail primaries over, on a schedule")
 	fs.DurationVar(&o.Outage, "outage", 10*time.Second, "how long Redis stays stopped")
-	fs.StringVar(&o.Model, "model", "", "answer generatively with this model (.gguf or folder); default: extractive answers")
+	fs.Float64Var(&o.HangUps, "hang-ups", 0.02, "share of attempts (0-0.5) whose client hangs up before the reply and retries the same message id")
+	fs.StringVar(&o.Mode, "mode", "extractive", "answer mode of the workers: extractive or generative")
+	fs.StringVar(&o.Model, "model", "", "with --mode generative: this model (.gguf or folder); default: the embedded one")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	keep := fs.String("dir", "", "keep the replicas' logs and Redis data in this folder (default: a temporary folder, removed)")
 	if err := parseFlags(fs, args); err != nil {
@@ -99,7 +120,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usageError{fmt.Sprintf("loadtest: unexpected argument %q", fs.Arg(0))}
 	}
 	if o.Gateways < 1 || o.Gateways > 16 || o.Workers < 1 || o.Workers > 16 || o.Users < 1 || o.Users > 1000 ||
-		o.Duration <= 0 || o.Duration > 2*time.Hour || o.Outage < 0 || o.Outage > time.Minute {
+		o.Duration <= 0 || o.Duration > 2*time.Hour || o.Outage < 0 || o.Outage > time.Minute ||
+		o.HangUps < 0 || o.HangUps > 0.5 || (o.Mode != "extractive" && o.Mode != "generative") ||
+		(o.Model != "" && o.Mode != "generative") {
 		return usageError{"loadtest: a count or duration is out of range (see --help)"}
 	}
 	if o.Binary == "" {
@@ -128,21 +151,26 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return json.NewEncoder(stdout).Encode(rep)
 	}
 	rep.print(stdout)
-	if rep.Lost > 0 || rep.AnsweredTwice > 0 || rep.OutOfOrder > 0 {
-		return errors.New("loadtest: messages lost, answered twice or out of order")
+	if rep.Lost > 0 || rep.AnsweredTwice > 0 || rep.OutOfOrder > 0 || rep.Mismatched > 0 {
+		return errors.New("loadtest: messages lost, answered twice, out of order or given a second reply")
 	}
 	return nil
 }
 
 func (r loadReport) print(w io.Writer) {
-	fmt.Fprintf(w, "replicas: %d gateways, %d workers; load phase %.0fs\n", r.Gateways, r.Workers, r.Duration)
+	redis := "one redis-server"
+	if r.Cluster {
+		redis = "a Redis Cluster (3 primaries, 3 replicas)"
+	}
+	fmt.Fprintf(w, "replicas: %d gateways, %d workers on %s; %s answers; load phase %.0fs\n", r.Gateways, r.Workers, redis, r.Mode, r.Duration)
 	for _, f := range r.Faults {
 		fmt.Fprintf(w, "fault: %s\n", f)
 	}
-	fmt.Fprintf(w, "sent %d, answered %d, reply lost in transit %d, refused %d, answered twice %d, lost %d\n",
-		r.Sent, r.Answered, r.InTransit, r.Refused, r.AnsweredTwice, r.Lost)
-	fmt.Fprintf(w, "sessions %d (conversations of at most %d messages), out of order %d, retries %d\n", r.Sessions, convMessages, r.OutOfOrder, r.Retries)
-	fmt.Fprintf(w, "latency p50 %.0f ms, p99 %.0f ms; throughput %.1f replies/s\n", r.P50ms, r.P99ms, r.Throughput)
+	fmt.Fprintf(w, "sent %d, answered %d, reply lost in transit %d, refused %d, answered twice %d, lost %d, reply differing from the saved one %d\n",
+		r.Sent, r.Answered, r.InTransit, r.Refused, r.AnsweredTwice, r.Lost, r.Mismatched)
+	fmt.Fprintf(w, "sessions %d (conversations of at most %d messages), out of order %d, retries %d (%d after the client hung up on purpose)\n",
+		r.Sessions, convMessages, r.OutOfOrder, r.Retries, r.HungUp)
+	fmt.Fprintf(w, "latency p50 %.0f ms, p99 %.0f ms; throughput %.1f replies/s; load average %s\n", r.P50ms, r.P99ms, r.Throughput, r.LoadAvg)
 }
 
 // replica is one switchboard child process.
@@ -150,10 +178,27 @@ type replica struct {
 	role, addr, name string
 	env              []string
 	args             []string
+	cpu              int // the CPU its threads are bound to; -1: none
 	logf             *os.File
 	mu               sync.Mutex
 	cmd              *exec.Cmd
 	exited           chan struct{}
+}
+
+// pin binds every thread of the running process to r.cpu (threads it
+// starts later inherit the binding). Call it once the process is ready,
+// when the runtime's threads exist.
+func (r *replica) pin() error {
+	r.mu.Lock()
+	cmd := r.cmd
+	r.mu.Unlock()
+	if r.cpu < 0 || cmd == nil {
+		return nil
+	}
+	if err := pinThreads(cmd.Process.Pid, r.cpu); err != nil {
+		return fmt.Errorf("pin %s to cpu %d: %w", r.name, r.cpu, err)
+	}
+	return nil
 }
 
 func (r *replica) start() error {
@@ -216,7 +261,13 @@ func freeLoopbackPort() (string, error) {
 
 // loadtest runs one load test as o says.
 func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
-	rep := loadReport{Gateways: o.Gateways, Workers: o.Workers}
+	if o.Mode == "" {
+		o.Mode = "extractive"
+	}
+	if o.RedisCLI == "" {
+		o.RedisCLI = "redis-cli"
+	}
+	rep := loadReport{Gateways: o.Gateways, Workers: o.Workers, Cluster: o.Cluster, Mode: o.Mode}
 	if o.ClaimAfter <= 0 {
 		o.ClaimAfter = 3 * time.Second
 	}
@@ -225,36 +276,24 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 		return rep, fmt.Errorf("create log: %w", err)
 	}
 	defer logf.Close()
-	redisAddr, err := freeLoopbackPort()
-	if err != nil {
-		return rep, fmt.Errorf("pick redis port: %w", err)
-	}
-	_, rport, _ := net.SplitHostPort(redisAddr)
-	rds := &replica{name: "redis", logf: logf, args: []string{o.RedisServer, "--port", rport, "--bind", "127.0.0.1",
-		"--dir", o.Dir, "--appendonly", "yes", "--save", "", "--protected-mode", "yes"}}
-	if err := rds.start(); err != nil {
-		return rep, err
-	}
+	rds, err := startRedis(ctx, o, logf)
 	defer rds.stop(syscall.SIGTERM)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
-	defer rdb.Close()
-	for i := 0; rdb.Ping(ctx).Err() != nil; i++ {
-		if i > 100 {
-			return rep, errors.New("redis-server did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err != nil {
+		return rep, fmt.Errorf("start redis: %w (see %s)", err, logf.Name())
 	}
+	rdb := rds.client()
+	defer rdb.Close()
 
 	config := filepath.Join(o.Dir, "switchboard.yaml")
 	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
 		"conversation:\n  history_turns: 200\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
-		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\n", o.ClaimAfter)
+		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\nanswer:\n  mode: %s\n", o.ClaimAfter, o.Mode)
 	if o.Model != "" {
 		abs, err := filepath.Abs(o.Model)
 		if err != nil {
 			return rep, fmt.Errorf("find model: %w", err)
 		}
-		yaml += fmt.Sprintf("answer:\n  mode: generative\nengine:\n  model: %q\n  max_tokens: 64\n", abs)
+		yaml += fmt.Sprintf("engine:\n  model: %q\n  max_tokens: 64\n", abs)
 	}
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
 		return rep, fmt.Errorf("write config: %w", err)
@@ -278,10 +317,13 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 		}
 		r := &replica{role: role, addr: addr, name: name, logf: logf,
 			args: []string{o.Binary, "serve", "--role", role, "--config", config},
-			env:  []string{"REDIS_URL=redis://" + redisAddr, "SWITCHBOARD_ADDR=" + addr, "WIDGET_SECRET=" + secret, loadtestChildEnv + "=1"}}
+			env:  []string{"REDIS_URL=" + rds.url(), "SWITCHBOARD_ADDR=" + addr, "WIDGET_SECRET=" + secret, loadtestChildEnv + "=1"}, cpu: -1}
 		if role == "worker" {
 			if o.WorkerProcs > 0 {
 				r.env = append(r.env, fmt.Sprintf("GOMAXPROCS=%d", o.WorkerProcs))
+			}
+			if o.Pin {
+				r.cpu = len(wks) % runtime.NumCPU()
 			}
 			wks = append(wks, r)
 		} else {
@@ -295,8 +337,11 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 		if err := waitReady(ctx, "http://"+r.addr+"/readyz"); err != nil {
 			return rep, fmt.Errorf("%s: %w (see %s)", r.name, err, logf.Name())
 		}
+		if err := r.pin(); err != nil {
+			return rep, err
+		}
 	}
-	fmt.Fprintf(o.Log, "loadtest: %d gateways, %d workers, %d users for %v on redis %s\n", o.Gateways, o.Workers, o.Users, o.Duration, redisAddr)
+	fmt.Fprintf(o.Log, "loadtest: %d gateways, %d workers, %d users for %v on %s (%s answers)\n", o.Gateways, o.Workers, o.Users, o.Duration, rds.url(), o.Mode)
 
 	// Faults, on a schedule over the load phase.
 	start := time.Now()
@@ -310,27 +355,36 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 		faultMu.Unlock()
 		fmt.Fprintln(o.Log, "loadtest: fault:", s)
 	}
+	// Users: each has conversations of at most convMessages messages, one
+	// after another, until the load phase ends.
+	var users []*loadUser // one per conversation; guarded by usersMu until wg.Wait
+	var usersMu sync.Mutex
+	lastSession := func() string { // a session key of a conversation going on
+		usersMu.Lock()
+		defer usersMu.Unlock()
+		if len(users) == 0 {
+			return "sb:{queue}:jobs"
+		}
+		return users[len(users)-1].historyKey()
+	}
+
 	fctx, stopFaults := context.WithCancel(ctx)
 	defer stopFaults()
 	if o.Faults {
 		faultsWG.Add(1)
 		go func() {
 			defer faultsWG.Done()
-			runFaults(fctx, o, start, gws, wks, rds, note)
+			runFaults(fctx, o, start, gws, wks, rds, lastSession, note)
 		}()
 	}
 
-	// Users: each has conversations of at most convMessages messages, one
-	// after another, until the load phase ends.
-	var users []*loadUser // one per conversation; guarded by usersMu until wg.Wait
-	var usersMu sync.Mutex
 	var wg sync.WaitGroup
 	for i := range o.Users {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for c := 0; c < 100_000 && time.Now().Before(end) && ctx.Err() == nil; c++ {
-				u := &loadUser{id: fmt.Sprintf("u%03d", i), conv: randHex(16), webhook: i%2 == 1, secret: []byte(secret), gws: gws}
+				u := &loadUser{id: fmt.Sprintf("u%03d", i), conv: randHex(16), webhook: i%2 == 1, secret: []byte(secret), gws: gws, hangUps: o.HangUps}
 				usersMu.Lock()
 				users = append(users, u)
 				usersMu.Unlock()
@@ -340,6 +394,10 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 	}
 	wg.Wait()
 	loadPhase := time.Since(start)
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		f := strings.Fields(string(b))
+		rep.LoadAvg = strings.Join(f[:min(3, len(f))], " ")
+	}
 	stopFaults()
 	faultsWG.Wait()
 	// Every replica is back up by now (the fault loop restarts what it stops).
@@ -354,27 +412,33 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 	var lat []float64
 	for _, u := range users {
 		rep.Sessions++
-		channel := web.ChannelWidget
-		if u.webhook {
-			channel = web.ChannelWebhook
-		}
-		key := "sb:{web::" + channel + ":" + u.conv + "}:history"
-		raw, err := rdb.LRange(ctx, key, 0, -1).Result()
+		raw, err := rdb.LRange(ctx, u.historyKey(), 0, -1).Result()
 		if err != nil {
 			return rep, fmt.Errorf("read history of %s: %w", u.id, err)
 		}
 		seen := map[string]int{}
+		saved := map[string]string{} // message id: the reply saved after it
 		prev := -1
 		ordered := true
+		last := ""
 		for _, s := range raw {
 			var t struct {
 				Role      string `json:"role"`
+				Text      string `json:"text"`
 				MessageID string `json:"message_id"`
 			}
-			if json.Unmarshal([]byte(s), &t) != nil || t.Role != "user" {
+			if json.Unmarshal([]byte(s), &t) != nil {
+				continue
+			}
+			if t.Role == "assistant" && last != "" {
+				saved[last] = t.Text
+			}
+			last = ""
+			if t.Role != "user" {
 				continue
 			}
 			id, _, _ := strings.Cut(strings.TrimPrefix(t.MessageID, u.conv+":"), "#r")
+			last = id
 			seen[id]++
 			var k int
 			fmt.Sscanf(id, "m%d", &k)
@@ -387,12 +451,17 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 			rep.OutOfOrder++
 		}
 		for _, m := range u.msgs {
-			if n := seen[m.id]; n != 1 && m.outcome != "refused" || m.outcome == "refused" && n != 0 || m.outcome == "failed" {
+			n := seen[m.id]
+			if n != 1 && m.outcome != "refused" || m.outcome == "refused" && n != 0 || m.outcome == "failed" {
 				fmt.Fprintf(o.Log, "loadtest: %s %s: %s after %d tries (last: %s), %d times in the history\n", u.id, m.id, m.outcome, m.tries, m.last, n)
 			}
 			rep.Sent++
 			rep.Retries += m.tries - 1
-			n := seen[m.id]
+			rep.HungUp += m.hungUp
+			if m.outcome == "answered" && n == 1 && m.reply != saved[m.id] {
+				rep.Mismatched++
+				fmt.Fprintf(o.Log, "loadtest: %s %s: got reply %q, saved %q\n", u.id, m.id, m.reply, saved[m.id])
+			}
 			if n > 1 {
 				rep.AnsweredTwice++
 			}
@@ -426,10 +495,14 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 }
 
 // runFaults injects faults at fixed fractions of the load phase: kill -9
-// a worker (restarted 2 s later), restart a gateway, stop Redis for
-// o.Outage, kill -9 another worker. Every stopped process is started
-// again before it returns.
-func runFaults(ctx context.Context, o loadOptions, start time.Time, gws, wks []*replica, rds *replica, note func(string, ...any)) {
+// a worker (restarted 2 s later), restart a gateway, stop Redis (every
+// node) for o.Outage, kill -9 another worker and a gateway; on a cluster
+// also a graceful failover of the primary holding the job stream
+// (CLUSTER FAILOVER) and a hard one of the primary holding a live
+// session (kill -9; the node rejoins as a replica). Each fault is noted
+// twice: when it starts and when everything is back. Every stopped
+// process is started again before it returns.
+func runFaults(ctx context.Context, o loadOptions, start time.Time, gws, wks []*replica, rds *redisSet, session func() string, note func(string, ...any)) {
 	at := func(frac float64) bool {
 		t := time.NewTimer(time.Until(start.Add(time.Duration(frac * float64(o.Duration)))))
 		defer t.Stop()
@@ -448,22 +521,50 @@ func runFaults(ctx context.Context, o loadOptions, start time.Time, gws, wks []*
 			note("restart %s failed: %v", r.name, err)
 			return
 		}
-		if r.role != "" {
-			if err := waitReady(context.Background(), "http://"+r.addr+"/readyz"); err != nil {
-				note("%s: %v", r.name, err)
-			}
+		if err := waitReady(context.Background(), "http://"+r.addr+"/readyz"); err != nil {
+			note("%s: %v", r.name, err)
+		}
+		if err := r.pin(); err != nil {
+			note("%s: %v", r.name, err)
 		}
 		note("%s is back", r.name)
 	}
-	steps := []struct {
+	stopRedis := func() {
+		note("stop redis for %v (%d nodes)", o.Outage, len(rds.nodes))
+		rds.stop(syscall.SIGTERM)
+		time.Sleep(o.Outage)
+		if err := rds.restart(context.Background()); err != nil {
+			note("restart redis failed: %v", err)
+			return
+		}
+		note("redis is back")
+	}
+	failover := func(key string, graceful bool) {
+		note("fail over the primary of %s (graceful: %v)", key, graceful)
+		what, err := rds.failover(context.Background(), key, graceful)
+		if err != nil {
+			note("failover failed: %v", err)
+			return
+		}
+		note("%s", what)
+	}
+	type step struct {
 		frac float64
 		do   func()
-	}{
-		{0.15, func() { restart(wks[0], syscall.SIGKILL, 2*time.Second, "kill -9") }},
+	}
+	steps := []step{
+		{0.1, func() { restart(wks[0], syscall.SIGKILL, 2*time.Second, "kill -9") }},
 		{0.35, func() { restart(gws[len(gws)-1], syscall.SIGTERM, time.Second, "restart") }},
-		{0.5, func() { restart(rds, syscall.SIGTERM, o.Outage, fmt.Sprintf("stop for %v:", o.Outage)) }},
+		{0.5, stopRedis},
 		{0.75, func() { restart(wks[len(wks)-1], syscall.SIGKILL, 2*time.Second, "kill -9") }},
 		{0.85, func() { restart(gws[0], syscall.SIGKILL, time.Second, "kill -9") }},
+	}
+	if rds.cluster {
+		steps = append(steps,
+			step{0.2, func() { failover("sb:{queue}:jobs", true) }},
+			step{0.62, func() { failover(session(), false) }},
+		)
+		slices.SortFunc(steps, func(a, b step) int { return cmp.Compare(a.frac, b.frac) })
 	}
 	for _, s := range steps {
 		if !at(s.frac) {
@@ -508,14 +609,26 @@ type loadUser struct {
 	webhook  bool
 	secret   []byte
 	gws      []*replica
+	hangUps  float64 // share of attempts hung up on before the reply
 	msgs     []*loadMsg
+}
+
+// historyKey is the Redis key of the user's session history.
+func (u *loadUser) historyKey() string {
+	channel := web.ChannelWidget
+	if u.webhook {
+		channel = web.ChannelWebhook
+	}
+	return "sb:{" + conversation.Address{Platform: web.Platform, Channel: channel, Thread: u.conv}.SessionID() + "}:history"
 }
 
 type loadMsg struct {
 	id      string
 	outcome string // answered, duplicate, refused, failed
+	reply   string // the text of the reply, when answered
 	last    string // the last attempt's status or error
 	tries   int
+	hungUp  int // attempts the client hung up on on purpose
 	latency time.Duration
 }
 
@@ -549,7 +662,13 @@ func (u *loadUser) send(ctx context.Context, m *loadMsg, text string) {
 	accepted := false // an attempt may have reached a worker
 	for ; time.Now().Before(deadline) && ctx.Err() == nil; m.tries++ {
 		gw := u.gws[mrand.IntN(len(u.gws))]
-		hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+gw.addr+"/api/v1/messages", bytes.NewReader(body))
+		actx, hangUp := context.WithCancel(ctx)
+		if mrand.Float64() < u.hangUps {
+			// The client goes away before its reply comes (a closed tab,
+			// a dropped mobile connection) and retries the same message.
+			time.AfterFunc(time.Duration(mrand.IntN(20))*time.Millisecond, hangUp)
+		}
+		hr, _ := http.NewRequestWithContext(actx, http.MethodPost, "http://"+gw.addr+"/api/v1/messages", bytes.NewReader(body))
 		hr.Header.Set("Content-Type", "application/json")
 		if u.webhook {
 			hr.Header.Set(web.SignatureHeader, web.Sign(u.secret, body, time.Now()))
@@ -557,17 +676,26 @@ func (u *loadUser) send(ctx context.Context, m *loadMsg, text string) {
 		resp, err := loadClient.Do(hr)
 		status := 0
 		var eb web.ErrorBody
+		var ok web.Response
 		m.last = fmt.Sprint(err)
 		if err == nil {
 			status = resp.StatusCode
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			b, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
+			if rerr != nil {
+				status = 0 // the body was cut off: as good as no answer
+			}
 			_ = json.Unmarshal(b, &eb)
+			_ = json.Unmarshal(b, &ok)
 			m.last = fmt.Sprintf("%d %s", status, eb.Error.Message)
 		}
+		if status == 0 && actx.Err() != nil && ctx.Err() == nil {
+			m.hungUp++ // the reply, if any, is lost: retry
+		}
+		hangUp()
 		switch {
-		case status == http.StatusOK:
-			m.outcome, m.latency = "answered", time.Since(start)
+		case status == http.StatusOK && ok.Reply != nil:
+			m.outcome, m.latency, m.reply = "answered", time.Since(start), ok.Reply.Text
 			m.tries++
 			return
 		case status == http.StatusConflict && eb.Error.Code == web.CodeDuplicate:
