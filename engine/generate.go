@@ -75,10 +75,12 @@ func (m *Model) Generate(ctx context.Context, req Request, onToken func(piece st
 	defer m.releaseKV(kv)
 
 	start := time.Now()
-	logits, err := s.prefill(ctx, prompt)
+	res.CachedPromptTokens = m.prefix.restore(prompt, s)
+	logits, err := s.prefill(ctx, prompt[res.CachedPromptTokens:])
 	if err != nil {
 		return res, fmt.Errorf("generate: %w", err)
 	}
+	m.prefix.save(prompt, s)
 	res.PrefillTime = time.Since(start)
 
 	// Decode.

@@ -46,11 +46,14 @@ type Sampling struct {
 
 // A Result reports what a generation did.
 type Result struct {
-	Text            string
-	IDs             []int // generated token ids
-	PromptTokens    int
-	GeneratedTokens int
-	FinishReason    string // "stop" (end of sequence or stop string) or "length"
-	PrefillTime     time.Duration
-	DecodeTime      time.Duration
+	Text         string
+	IDs          []int // generated token ids
+	PromptTokens int
+	// CachedPromptTokens of PromptTokens were not run through the model:
+	// their KV cache was copied from an earlier prompt with the same start.
+	CachedPromptTokens int
+	GeneratedTokens    int
+	FinishReason       string // "stop" (end of sequence or stop string) or "length"
+	PrefillTime        time.Duration
+	DecodeTime         time.Duration
 }

@@ -29,6 +29,7 @@ type Model struct {
 	invFreq []float64 // RoPE inverse frequency of each rotated pair
 	pool    *pool
 	batch   *batcher     // runs concurrent decode steps together
+	prefix  prefixCache  // KV caches of recent prompts, for Generate
 	closer  func() error // releases the weight files
 
 	mu       sync.Mutex
@@ -65,6 +66,24 @@ type Options struct {
 	// waits for others to finish (or for its context to end). Zero or
 	// negative means no bound.
 	KVCacheBytes int64
+	// PrefixCacheBytes bounds the memory that keeps the KV caches of
+	// recent prompts, so that Generate skips the prefill of a prompt's
+	// prefix shared with one of them (a system prompt). Zero means
+	// DefaultPrefixCacheBytes; negative turns the cache off.
+	PrefixCacheBytes int64
+}
+
+// setOptions applies the run-time options to a loaded model.
+func (m *Model) setOptions(opts Options) {
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	m.pool = newPool(threads)
+	m.kvBudget = opts.KVCacheBytes
+	if opts.PrefixCacheBytes != 0 {
+		m.prefix.budget = opts.PrefixCacheBytes
+	}
 }
 
 // Load opens a model: a GGUF file, or a Hugging Face folder with
@@ -90,12 +109,7 @@ func LoadWith(path string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	m.pool = newPool(threads)
-	m.kvBudget = opts.KVCacheBytes
+	m.setOptions(opts)
 	return m, nil
 }
 
@@ -122,6 +136,7 @@ func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() 
 	}
 	m := &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
 	m.batch = newBatcher(m)
+	m.prefix.budget = DefaultPrefixCacheBytes
 	m.kvFreed = make(chan struct{})
 	return m
 }
