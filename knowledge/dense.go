@@ -42,12 +42,13 @@ const (
 // denseConfidenceScale maps a dense cosine onto the confidence scale.
 const denseConfidenceScale = 1.0
 
-// denseModel holds the LSA projection and chunk vectors. Immutable.
+// denseModel holds the LSA projection and chunk vectors. Immutable once
+// made (newDenseModel).
 type denseModel struct {
 	rank   int
 	terms  []float32 // term vectors, row-major (terms × rank): the rows of U_r
-	chunks []float32 // unit chunk vectors, row-major (chunks × rank): U_rᵀ a_j normalised
 	weight float64
+	vectors
 }
 
 // csc is a sparse terms × chunks matrix by columns.
@@ -182,37 +183,23 @@ func buildDense(ctx context.Context, ix *Index, analysed []chunkTerms, o DenseOp
 			wr.Set(i, d, w.At(i, l-1-d))
 		}
 	}
-	dm := &denseModel{rank: r, weight: o.Weight}
-	if dm.weight <= 0 {
-		dm.weight = DefaultDenseWeight
+	weight := o.Weight
+	if weight <= 0 {
+		weight = DefaultDenseWeight
 	}
 	var u, c mat.Dense
 	u.Mul(mat.NewDense(a.rows, l, q), wr) // terms × r
 	c.Mul(zm, wr)                         // chunks × r: U_rᵀ a_j
-	dm.terms = toFloat32(&u, false)
-	dm.chunks = toFloat32(&c, true)
-	return dm, nil
+	return newDenseModel(r, toFloat32(&u), quantizeChunks(&c), weight)
 }
 
-// toFloat32 copies m row by row into float32, scaling each row to unit
-// length when normalise is set (rows of zeros stay zero).
-func toFloat32(m *mat.Dense, normalise bool) []float32 {
+// toFloat32 copies m, row by row, into float32.
+func toFloat32(m *mat.Dense) []float32 {
 	rows, cols := m.Dims()
 	out := make([]float32, rows*cols)
 	for i := range rows {
-		row := m.RawRowView(i)
-		scale := 1.0
-		if normalise {
-			var n float64
-			for _, v := range row {
-				n += v * v
-			}
-			if n > 0 {
-				scale = 1 / math.Sqrt(n)
-			}
-		}
-		for j, v := range row {
-			out[i*cols+j] = float32(v * scale)
+		for j, v := range m.RawRowView(i) {
+			out[i*cols+j] = float32(v)
 		}
 	}
 	return out
@@ -316,9 +303,10 @@ func orthonormalise(y []float64, rows, l int) ([]float64, int) {
 }
 
 // queryVector folds the query into the latent space: Σ weight·idf·U[t,:]
-// over the query's known terms. It returns nil when no term is known.
+// over the query's known terms, scaled to unit length and padded with
+// zeros to the chunk vectors' width. It returns nil when no term is known.
 func (m *denseModel) queryVector(qt []queryTerm) []float32 {
-	v := make([]float32, m.rank)
+	v := make([]float32, m.width)
 	any := false
 	for _, t := range qt {
 		if t.id < 0 {
@@ -327,8 +315,8 @@ func (m *denseModel) queryVector(qt []queryTerm) []float32 {
 		any = true
 		w := float32(t.weight * t.idf)
 		row := m.terms[int(t.id)*m.rank : int(t.id+1)*m.rank]
-		for d := range v {
-			v[d] += w * row[d]
+		for d, x := range row {
+			v[d] += w * x
 		}
 	}
 	if !any {
@@ -346,89 +334,4 @@ func (m *denseModel) queryVector(qt []queryTerm) []float32 {
 		v[d] *= inv
 	}
 	return v
-}
-
-// Very large indexes scan in two stages: the first prefixDims latent
-// dimensions (the strongest, as they come in order of singular value) of
-// every chunk pick candidates, which are then scored on all dimensions.
-// It reads a third of each vector, but on the synthetic benchmark corpus
-// (no topic structure, a flat spectrum) it keeps only about 0.8 of the
-// exact top 10 at 20,000 chunks, so it starts only above about 170,000
-// chunks at rank 96; below that the exact scan is split across CPUs.
-const (
-	twoStageAbove = 1 << 24 // vector components (chunks × rank)
-	parallelAbove = 1 << 18
-	prefixDims    = 32
-	minCandidates = 1000
-)
-
-// search returns the k chunks with the highest cosine to the unit vector q.
-func (m *denseModel) search(q []float32, k int) []hit {
-	n := len(m.chunks) / m.rank
-	switch {
-	case len(m.chunks) >= twoStageAbove && m.rank > 2*prefixDims:
-		return m.searchTwoStage(q, k)
-	case len(m.chunks) >= parallelAbove:
-		return topK(m.scanParallel(q, m.rank, k), k)
-	}
-	return topK(m.scan(q, m.rank, k, 0, n), k)
-}
-
-// scanParallel is scan over all chunks, split across CPUs.
-func (m *denseModel) scanParallel(q []float32, dims, k int) []hit {
-	n := len(m.chunks) / m.rank
-	parts := make([][]hit, runtime.GOMAXPROCS(0))
-	used := parallel(n, func(w, lo, hi int) { parts[w] = m.scan(q, dims, k, lo, hi) })
-	var all []hit
-	for _, p := range parts[:used] {
-		all = append(all, p...)
-	}
-	return all
-}
-
-func (m *denseModel) searchTwoStage(q []float32, k int) []hit {
-	cand := max(10*k, minCandidates, len(m.chunks)/m.rank/50)
-	h := make([]hit, 0, k)
-	for _, c := range topK(m.scanParallel(q, prefixDims, cand), cand) {
-		s := dot32(q, m.chunks[int(c.doc)*m.rank:int(c.doc+1)*m.rank])
-		if s > 0 {
-			h = pushTop(h, k, hit{c.doc, float64(s)})
-		}
-	}
-	return topK(h, k)
-}
-
-// scan returns (unordered) the k chunks in [lo, hi) whose first dims
-// components have the largest positive dot product with q's.
-func (m *denseModel) scan(q []float32, dims, k, lo, hi int) []hit {
-	h := make([]hit, 0, k)
-	q = q[:dims]
-	for j := lo; j < hi; j++ {
-		if s := dot32(q, m.chunks[j*m.rank:j*m.rank+dims]); s > 0 {
-			h = pushTop(h, k, hit{int32(j), float64(s)})
-		}
-	}
-	return h
-}
-
-// similarity is the cosine between the unit query vector q and chunk doc.
-func (m *denseModel) similarity(q []float32, doc int32) float64 {
-	return float64(dot32(q, m.chunks[int(doc)*m.rank:int(doc+1)*m.rank]))
-}
-
-// dot32 returns Σ a[i]·b[i].
-func dot32(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return s0 + s1 + s2 + s3
 }

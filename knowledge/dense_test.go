@@ -2,9 +2,15 @@ package knowledge
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // synonymCorpus has two topics. In the refund topic "refund" co-occurs with
@@ -95,40 +101,111 @@ func TestOrthonormalise(t *testing.T) {
 	}
 }
 
-// TestTwoStageScan checks the approximate scan of large indexes against the
-// exact one: most of the exact top 10 must survive.
-func TestTwoStageScan(t *testing.T) {
-	chunks, queries := syntheticCorpus(3000)
-	ix, err := Build(context.Background(), chunks, Options{})
+// randomModel is a dense model over n random unit vectors of the given
+// rank, returned with the float64 vectors it quantized.
+func randomModel(t *testing.T, n, rank int, seed uint64) (*denseModel, *mat.Dense) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	c := mat.NewDense(n, rank, nil)
+	for i := range n {
+		row := c.RawRowView(i)
+		var norm float64
+		for j := range row {
+			// A decaying spectrum, as LSA's dimensions have.
+			row[j] = rng.NormFloat64() / math.Sqrt(float64(1+j))
+			norm += row[j] * row[j]
+		}
+		for j := range row {
+			row[j] /= math.Sqrt(norm)
+		}
+	}
+	m, err := newDenseModel(rank, make([]float32, rank), quantizeChunks(c), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ix.dense
-	if m == nil || m.rank <= 2*prefixDims {
-		t.Fatalf("dense model rank too small for two stages: %+v", m)
-	}
-	var kept, total int
-	for _, q := range queries[:100] {
-		v := m.queryVector(ix.queryTerms(Query{Text: q}))
-		if v == nil {
-			continue
-		}
-		exact := topK(m.scan(v, m.rank, 10, 0, len(m.chunks)/m.rank), 10)
-		approx := m.searchTwoStage(v, 10)
-		in := map[int32]bool{}
-		for _, h := range approx {
-			in[h.doc] = true
-		}
-		for _, h := range exact {
-			total++
-			if in[h.doc] {
-				kept++
+	return m, c
+}
+
+// TestQuantizedScan checks the 8-bit scan against exact float64 cosines:
+// nearly all of the exact top 10 must be found, with scores within the
+// quantization error, and splitting the scan across goroutines must not
+// change the result at all.
+func TestQuantizedScan(t *testing.T) {
+	for _, tt := range []struct {
+		n, rank int
+	}{{100, 25}, {5000, 96}, {2*segmentChunks + 17, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", tt.n, tt.rank), func(t *testing.T) {
+			m, c := randomModel(t, tt.n, tt.rank, uint64(tt.n))
+			if m.width%vecBlock != 0 || m.width < tt.rank || m.n != tt.n {
+				t.Fatalf("model width %d for rank %d, %d chunks", m.width, tt.rank, m.n)
 			}
-		}
+			rng := rand.New(rand.NewPCG(3, 4))
+			var kept, total int
+			for range 50 {
+				q := make([]float32, m.width)
+				var norm float64
+				for j := range tt.rank {
+					q[j] = float32(rng.NormFloat64())
+					norm += float64(q[j]) * float64(q[j])
+				}
+				for j := range q {
+					q[j] /= float32(math.Sqrt(norm))
+				}
+				exact := make([]hit, tt.n)
+				for i := range tt.n {
+					var s float64
+					for j, x := range c.RawRowView(i) {
+						s += x * float64(q[j])
+					}
+					exact[i] = hit{int32(i), s}
+				}
+				exactScore := map[int32]float64{}
+				for _, h := range exact {
+					exactScore[h.doc] = h.score
+				}
+				const k = 10
+				got := m.startScan(q, k, 0).wait()
+				for _, h := range got {
+					if d := math.Abs(h.score - exactScore[h.doc]); d > 8e-3 {
+						t.Errorf("chunk %d: quantized cosine %.5f, exact %.5f", h.doc, h.score, exactScore[h.doc])
+					}
+				}
+				in := map[int32]bool{}
+				for _, h := range got {
+					in[h.doc] = true
+				}
+				for _, h := range topK(exact, k) {
+					if h.score > 0 {
+						total++
+						if in[h.doc] {
+							kept++
+						}
+					}
+				}
+				for _, helpers := range []int{1, 3} {
+					if split := m.startScan(q, k, helpers).wait(); !slices.Equal(split, got) {
+						t.Fatalf("scan with %d helpers = %v, want %v", helpers, split, got)
+					}
+				}
+			}
+			share := float64(kept) / float64(total)
+			t.Logf("kept %.3f of the exact top 10", share)
+			if share < 0.97 {
+				t.Errorf("quantized scan kept %.3f of the exact top 10, want at least 0.97", share)
+			}
+		})
 	}
-	if share := float64(kept) / float64(total); share < 0.9 {
-		t.Errorf("two-stage scan kept %.2f of the exact top 10, want at least 0.9", share)
-	} else {
-		t.Logf("two-stage scan kept %.3f of the exact top 10", share)
+}
+
+// TestDenseModelRejectsBadScales: an index file's vectors are not trusted.
+func TestDenseModelRejectsBadScales(t *testing.T) {
+	m, _ := randomModel(t, 40, 32, 1)
+	rows := slices.Clone(m.rows)
+	binary.LittleEndian.PutUint16(rows[rowBytes(32)*3:], 0x7e00) // NaN
+	if _, err := newDenseModel(32, m.terms, rows, 1); !errors.Is(err, ErrIndexFormat) {
+		t.Errorf("newDenseModel(NaN scale) = %v, want ErrIndexFormat", err)
+	}
+	if _, err := newDenseModel(32, m.terms, rows[:len(rows)-1], 1); !errors.Is(err, ErrIndexFormat) {
+		t.Errorf("newDenseModel(short rows) = %v, want ErrIndexFormat", err)
 	}
 }

@@ -124,6 +124,8 @@ type Index struct {
 	weight    [numFields]float64
 	typos     *typoIndex  // nil when Options.NoTypos
 	dense     *denseModel // nil when dense vectors are off
+	source    string      // the folder the chunks were loaded from, absolute; "" when unknown
+	stamp     uint64      // fingerprint of source when it was loaded
 	scratch   sync.Pool   // *scratch sized for this index
 }
 
@@ -343,14 +345,17 @@ func (ix *Index) Retrieve(ctx context.Context, q Query) (Result, error) {
 		return Result{}, nil
 	}
 	depth := max(k, fusionDepth)
-	lexical := ix.bm25(qt, depth)
-	ranked := lexical
-	var dvec []float32
+	// The dense scan starts first: on a large index its helpers run
+	// while this goroutine scores BM25, then it joins them.
+	var scan *denseScan
 	if ix.dense != nil {
-		dvec = ix.dense.queryVector(qt)
-		if dvec != nil {
-			ranked = fuse([][]hit{lexical, ix.dense.search(dvec, depth)}, []float64{1, ix.dense.weight})
+		if dvec := ix.dense.queryVector(qt); dvec != nil {
+			scan = ix.dense.startSearch(dvec, depth)
 		}
+	}
+	ranked := ix.bm25(qt, depth)
+	if scan != nil {
+		ranked = fuse([][]hit{ranked, scan.wait()}, []float64{1, ix.dense.weight})
 	}
 	var res Result
 	for i := 0; i < len(ranked) && i < confidenceDepth; i++ {

@@ -16,19 +16,22 @@ import (
 // without re-analysing it. Layout (little endian, every section padded to
 // 8 bytes so arrays can be used in place from a memory map):
 //
-//	magic "SBKIDX02", then u64 counts: chunks, terms, articles, rank,
+//	magic "SBKIDX03", then u64 counts: chunks, terms, articles, rank,
 //	typo words, blob bytes, chunk postings, article postings, typo
-//	variants; f64 options:
-//	K1, B, title, section, article and dense weights; u64 flags (bit 0: no
-//	typos); then the sections: string blob, chunk strings (5 × u32 offset
-//	and length each), term strings, typo words (offset, length, term id;
-//	sorted), typo variants (u64 hash, u32 word id, u32 zero; sorted), idf (f64 per term), chunk posting offsets (u32 per term + 1) and
-//	postings (i32 unit, f32 saturation), the same for articles, chunk
-//	article numbers (i32), dense term and chunk vectors (f32).
+//	variants; f64 options: K1, B, title, section, article and dense
+//	weights; u64 flags (bit 0: no typos); the source folder: u64
+//	fingerprint, u64 offset and length of its path in the blob; then the
+//	sections: string blob, chunk strings (5 × u32 offset and length
+//	each), term strings, typo words (offset, length, term id; sorted),
+//	typo variants (u64 hash, u32 word id, u32 zero; sorted), idf (f64 per
+//	term), chunk posting offsets (u32 per term + 1) and postings (i32
+//	unit, f32 saturation), the same for articles, chunk article numbers
+//	(i32), dense term vectors (f32, rank each) and chunk vectors
+//	(tensor.Q8_0 rows of the rank rounded up to 32).
 //
 // Every count and offset is checked against the file size before use: an
 // index file is not trusted.
-const indexMagic = "SBKIDX02"
+const indexMagic = "SBKIDX03"
 
 // ErrIndexFormat reports a malformed or foreign index file.
 var ErrIndexFormat = errors.New("knowledge: bad index file")
@@ -48,6 +51,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		blob.WriteString(s)
 		return [2]uint32{uint32(off), uint32(len(s))}
 	}
+	source := addString(ix.source)
 	chunkStr := make([][2]uint32, 0, 5*len(ix.chunks))
 	for _, c := range ix.chunks {
 		for _, s := range []string{c.DocID, c.Title, strings.Join(c.Section, sectionSep), c.Source, c.Text} {
@@ -85,7 +89,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		uint64(len(variants))))
 	o := ix.opts
 	cw.write(float64s(o.K1, o.B, o.TitleWeight, o.SectionWeight, o.ArticleWeight, dw))
-	cw.write(uint64s(flags))
+	cw.write(uint64s(flags, ix.stamp, uint64(source[0]), uint64(source[1])))
 	cw.section([]byte(blob.String()))
 	cw.section(asBytes(chunkStr))
 	cw.section(asBytes(termStr))
@@ -110,7 +114,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	cw.section(asBytes(ix.article))
 	if ix.dense != nil {
 		cw.section(asBytes(ix.dense.terms))
-		cw.section(asBytes(ix.dense.chunks))
+		cw.section(ix.dense.rows)
 	}
 	if cw.err == nil {
 		cw.err = cw.w.(*bufio.Writer).Flush()
@@ -274,6 +278,7 @@ func decodeIndex(data []byte) (*Index, error) {
 	o.K1, o.B, o.TitleWeight, o.SectionWeight, o.ArticleWeight = r.f64(), r.f64(), r.f64(), r.f64(), r.f64()
 	denseWeight := r.f64()
 	flags := r.u64()
+	stamp, sourceOff, sourceLen := r.u64(), r.u64(), r.u64()
 	o.NoTypos = flags&1 != 0
 	o.Dense.Weight = denseWeight
 	if r.err != nil {
@@ -297,10 +302,11 @@ func decodeIndex(data []byte) (*Index, error) {
 	byChunk := readInverted(r, "chunk", nTerms, nChunkPost, nChunks)
 	byArticle := readInverted(r, "article", nTerms, nArtPost, nArticles)
 	article := fromBytes[int32](r.section("articles", nChunks*4))
-	var denseTerms, denseChunks []float32
+	var denseTerms []float32
+	var denseRows []byte
 	if rank > 0 {
 		denseTerms = fromBytes[float32](r.section("dense terms", nTerms*rank*4))
-		denseChunks = fromBytes[float32](r.section("dense chunks", nChunks*rank*4))
+		denseRows = r.section("dense chunks", nChunks*uint64(rowBytes(blocksFor(int(rank)))))
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -315,7 +321,15 @@ func decodeIndex(data []byte) (*Index, error) {
 		}
 		return unsafe.String(&blob[s[0]], int(s[1])), true
 	}
-	ix := &Index{opts: o, terms: make(map[string]int32, nTerms), idf: idfs, byChunk: byChunk, byArticle: byArticle, article: article}
+	ix := &Index{opts: o, terms: make(map[string]int32, nTerms), idf: idfs, byChunk: byChunk, byArticle: byArticle, article: article, stamp: stamp}
+	if sourceOff > math.MaxUint32 || sourceLen > math.MaxUint32 {
+		return nil, fmt.Errorf("%w: source folder out of range", ErrIndexFormat)
+	}
+	source, ok := str([2]uint32{uint32(sourceOff), uint32(sourceLen)})
+	if !ok {
+		return nil, fmt.Errorf("%w: source folder out of range", ErrIndexFormat)
+	}
+	ix.source = strings.Clone(source) // outlives a mapping
 	ix.weight = [numFields]float64{o.TitleWeight, o.SectionWeight, 1}
 	ix.chunks = make([]Chunk, nChunks)
 	for i := range ix.chunks {
@@ -353,7 +367,11 @@ func decodeIndex(data []byte) (*Index, error) {
 		ix.typos = ti
 	}
 	if rank > 0 {
-		ix.dense = &denseModel{rank: int(rank), terms: denseTerms, chunks: denseChunks, weight: denseWeight}
+		dm, err := newDenseModel(int(rank), denseTerms, denseRows, denseWeight)
+		if err != nil {
+			return nil, err
+		}
+		ix.dense = dm
 	}
 	n, articles := int(nChunks), int(nArticles)
 	ix.scratch.New = func() any {
