@@ -14,6 +14,8 @@ import (
 
 	"github.com/switchboard/switchboard/conversation/synth"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/builtin"
+	"github.com/switchboard/switchboard/engine/gguf"
 	"github.com/switchboard/switchboard/engine/tensor"
 	"github.com/switchboard/switchboard/engine/tokenizer"
 	"github.com/switchboard/switchboard/engine/train"
@@ -34,21 +36,36 @@ const chatMLTemplate = "{% for message in messages %}{{'<|im_start|>' + message[
 // trainState is kept in the checkpoint next to the weights: what a
 // resumed run needs to rebuild the same data.
 type trainState struct {
-	Vocab     tokenizer.Vocab
-	DataSeed  uint64
-	Knowledge []string
+	Vocab          tokenizer.Vocab
+	DataSeed       uint64
+	Knowledge      []string
+	KnowledgeShare float64 `json:",omitempty"` // 0: synth's default
 }
+
+// Fine-tuning defaults (--init): a few hundred steps at a lower peak
+// rate than from scratch, with a short warm-up, most examples drawn from
+// the operator's articles but enough fictional help centres left that
+// the model keeps answering from snippets rather than memorising.
+const (
+	fineTuneSteps  = 150
+	fineTuneLR     = 3e-4
+	fineTuneWarmup = 10
+	fineTuneShare  = 0.7
+)
+
+// shapeFlags are fixed by the model under --init.
+var shapeFlags = []string{"dim", "layers", "heads", "kv-heads", "ff", "vocab", "context", "bpe-texts"}
 
 const checkpointFile = "checkpoint.bin"
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", "--out model.gguf [flags]", stderr)
 	out := fs.String("out", "model.gguf", "the GGUF file to write (also rewritten at every checkpoint)")
-	steps := fs.Int("steps", 1000, "optimizer steps in all")
+	steps := fs.Int("steps", 1000, fmt.Sprintf("optimizer steps in all (%d with --init)", fineTuneSteps))
 	batch := fs.Int("batch", 8, "sequences per step")
-	seq := fs.Int("seq", 384, "tokens per sequence; longer examples are skipped")
-	lr := fs.Float64("lr", 1e-3, "peak learning rate (linear warm-up, cosine decay to a tenth)")
-	warmup := fs.Int("warmup", 0, "warm-up steps (default steps/20)")
+	seq := fs.Int("seq", 384, "tokens per sequence; longer examples are skipped (at most the model's context with --init)")
+	lr := fs.Float64("lr", 1e-3, fmt.Sprintf("peak learning rate (linear warm-up, cosine decay to a tenth; %g with --init)", fineTuneLR))
+	warmup := fs.Int("warmup", 0, fmt.Sprintf("warm-up steps (default steps/20; %d with --init)", fineTuneWarmup))
 	dim := fs.Int("dim", 256, "model width")
 	layers := fs.Int("layers", 6, "transformer blocks")
 	heads := fs.Int("heads", 4, "attention heads")
@@ -60,8 +77,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	threads := fs.Int("threads", 0, "worker goroutines (default GOMAXPROCS)")
 	ckptDir := fs.String("checkpoint", "", "checkpoint folder: resumed from if it holds a checkpoint, written every --every steps")
 	every := fs.Int("every", 100, "checkpoint interval in steps")
-	initPath := fs.String("init", "", "start from this GGUF model (its tokenizer and shape) instead of random weights")
+	initPath := fs.String("init", "", `fine-tune: start from this GGUF model ("default": the built-in one), keeping its tokenizer and shape`)
 	knowledgeDirs := fs.String("knowledge", "", "comma-separated knowledge folders mixed into the data (for fine-tuning)")
+	share := fs.Float64("knowledge-share", 0, fmt.Sprintf("fraction of examples drawn from --knowledge (default 0.25; %g with --init)", fineTuneShare))
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
 	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
@@ -99,16 +117,30 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stderr, "resuming %s at step %d/%d\n", ckptPath, tr.Step, tr.Opts.Steps)
 	} else {
-		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs)}
+		if *share < 0 || *share > 1 {
+			return usageError{fmt.Sprintf("train: --knowledge-share %g is not a fraction", *share)}
+		}
+		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share}
 		var m *train.Model
 		if *initPath != "" {
-			if *initPath == "default" {
-				return usageError{"train: --init default: no default model is embedded in this build yet; give a GGUF path"}
+			for _, name := range shapeFlags {
+				if set[name] {
+					return usageError{fmt.Sprintf("train: --%s cannot be changed with --init (the model fixes it)", name)}
+				}
 			}
-			m, state.Vocab, err = train.LoadGGUF(*initPath)
+			m, state.Vocab, err = loadInit(*initPath)
 			if err != nil {
-				return fmt.Errorf("train: %w", err)
+				return err
 			}
+			fineTuneDefaults(set, m.Config, steps, lr, warmup, seq)
+			if !set["knowledge-share"] && len(state.Knowledge) > 0 {
+				state.KnowledgeShare = fineTuneShare
+			}
+			from := "synthetic help centres only"
+			if len(state.Knowledge) > 0 {
+				from = fmt.Sprintf("%.0f%% of examples from %s", 100*state.KnowledgeShare, strings.Join(state.Knowledge, ", "))
+			}
+			fmt.Fprintf(stderr, "fine-tuning %s: %d steps at peak learning rate %g; %s\n", *initPath, *steps, *lr, from)
 		} else {
 			state.Vocab, err = learnVocab(ctx, state, *bpeTexts, *vocab, stderr)
 			if err != nil {
@@ -137,7 +169,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("train: tokenizer: %w", err)
 	}
-	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge,
+	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare,
 		Budget: tr.Opts.Seq, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
@@ -178,7 +210,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		evalLog = g
 	}
 	// Unseen questions: another seed draws other help centres.
-	evalGen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed + 1_000_003, Knowledge: state.Knowledge,
+	evalGen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed + 1_000_003, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare,
 		Budget: tr.Opts.Seq, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
@@ -272,6 +304,45 @@ func evalAnswers(ctx context.Context, path string, gen *synth.Generator, n int) 
 		}
 	}
 	return r, nil
+}
+
+// loadInit reads the model to fine-tune: "default" is the built-in one,
+// anything else a GGUF file the trainer wrote (or of the same shape).
+func loadInit(path string) (*train.Model, tokenizer.Vocab, error) {
+	if path != "default" {
+		m, v, err := train.LoadGGUF(path)
+		if err != nil {
+			return nil, tokenizer.Vocab{}, fmt.Errorf("train: --init: %w", err)
+		}
+		return m, v, nil
+	}
+	f, err := gguf.Parse(builtin.GGUF())
+	if err != nil {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("train: --init default: %w", err)
+	}
+	defer f.Close()
+	m, v, err := train.FromGGUF(f)
+	if err != nil {
+		return nil, tokenizer.Vocab{}, fmt.Errorf("train: --init default: %w", err)
+	}
+	return m, v, nil
+}
+
+// fineTuneDefaults applies the fine-tuning defaults to the flags the
+// user did not set, and caps the sequence at the model's context.
+func fineTuneDefaults(set map[string]bool, c train.Config, steps *int, lr *float64, warmup, seq *int) {
+	if !set["steps"] {
+		*steps = fineTuneSteps
+	}
+	if !set["lr"] {
+		*lr = fineTuneLR
+	}
+	if !set["warmup"] {
+		*warmup = min(fineTuneWarmup, max(1, *steps/10))
+	}
+	if !set["seq"] {
+		*seq = min(*seq, c.Context)
+	}
 }
 
 // learnVocab learns the tokenizer from generated dialogues (prompts and

@@ -3,12 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/switchboard/switchboard/conversation/synth"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/builtin"
+	"github.com/switchboard/switchboard/engine/tokenizer"
+	"github.com/switchboard/switchboard/engine/train"
 )
 
 // TestTrainWritesLoadableModelAndResumes trains a tiny model for a few
@@ -67,7 +74,9 @@ func TestTrainWritesLoadableModelAndResumes(t *testing.T) {
 func TestTrainRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--dim", "30", "--heads", "4", "--bpe-texts", "20", "--vocab", "300"},
-		{"--init", "default"},
+		{"--init", "default", "--vocab", "300"},
+		{"--init", "default", "--layers", "2"},
+		{"--knowledge-share", "1.5"},
 		{"--steps", "x"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -75,5 +84,111 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		if err == nil || exitCode(err) != 2 {
 			t.Errorf("train %v: err = %v, want a usage error", args, err)
 		}
+	}
+}
+
+// TestTrainInitFineTunes trains a tiny model, then fine-tunes it with
+// --init on a knowledge folder: the new GGUF keeps the shape and the
+// tokenizer exactly, the weights move, the fine-tuning defaults apply,
+// and a held-out folder is refused.
+func TestTrainInitFineTunes(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.gguf")
+	args := []string{"train", "--out", base, "--steps", "1", "--batch", "2", "--seq", "512",
+		"--dim", "32", "--layers", "1", "--heads", "2", "--vocab", "400", "--bpe-texts", "200", "--seed", "3", "--eval", "0"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr.String())
+	}
+	tuned := filepath.Join(dir, "tuned.gguf")
+	ckpt := filepath.Join(dir, "ckpt")
+	stderr.Reset()
+	args = []string{"train", "--init", base, "--knowledge", filepath.Join("testdata", "eval", "knowledge"),
+		"--out", tuned, "--checkpoint", ckpt, "--every", "1", "--steps", "2", "--batch", "2", "--eval", "0"}
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("fine-tune: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "peak learning rate 0.0003; 70% of examples from") {
+		t.Errorf("fine-tuning defaults not applied:\n%s", stderr.String())
+	}
+	// The checkpoint keeps the data's recipe, and a longer run resumes
+	// from it rather than starting again from --init.
+	tr, extra, err := train.Resume(filepath.Join(ckpt, checkpointFile), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	var st trainState
+	if err := json.Unmarshal(extra, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.KnowledgeShare != fineTuneShare || len(st.Knowledge) != 1 || tr.Opts.LR != fineTuneLR {
+		t.Errorf("checkpoint: share %v, knowledge %v, lr %v", st.KnowledgeShare, st.Knowledge, tr.Opts.LR)
+	}
+	stderr.Reset()
+	if err := run(context.Background(), append(args, "--steps", "3"), &stdout, &stderr); err != nil {
+		t.Fatalf("resume fine-tune: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "resuming") || !strings.Contains(stdout.String(), "(3 steps)") {
+		t.Errorf("fine-tune did not resume to step 3:\n%s\n%s", stderr.String(), stdout.String())
+	}
+	m0, v0, err := train.LoadGGUF(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, v1, err := train.LoadGGUF(tuned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m1.Config != m0.Config {
+		t.Errorf("config %+v after fine-tuning, want %+v", m1.Config, m0.Config)
+	}
+	if !slices.Equal(v1.Tokens, v0.Tokens) || !slices.Equal(v1.Merges, v0.Merges) || !slices.Equal(v1.Types, v0.Types) {
+		t.Error("fine-tuning changed the tokenizer")
+	}
+	if slices.Equal(m1.Params, m0.Params) {
+		t.Error("fine-tuning left the weights unchanged")
+	}
+	em, err := engine.Load(tuned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em.Close()
+
+	held := filepath.Join(dir, "heldout")
+	if err := os.MkdirAll(held, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(held, "a.md"), []byte("# Returns\n\nReturns are free within 30 days.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args = []string{"train", "--init", base, "--knowledge", held, "--out", filepath.Join(dir, "x.gguf"), "--steps", "1", "--eval", "0"}
+	if err := run(context.Background(), args, &stdout, &stderr); !errors.Is(err, synth.ErrHeldOut) {
+		t.Errorf("fine-tuning on a held-out folder: err = %v, want synth.ErrHeldOut", err)
+	}
+}
+
+// TestTrainInitDefaultReadsBuiltin checks that --init default reads the
+// embedded model with the shape and vocabulary the runtime sees.
+func TestTrainInitDefaultReadsBuiltin(t *testing.T) {
+	m, v, err := loadInit("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := builtin.Load(engine.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Close()
+	if m.Config.Dim != em.Config.Dim || m.Config.Layers != em.Config.Layers || m.Config.Vocab != em.Config.Vocab || len(v.Tokens) != em.Config.Vocab {
+		t.Errorf("--init default: config %+v with %d tokens; runtime sees %+v", m.Config, len(v.Tokens), em.Config)
+	}
+	tok, err := tokenizer.New(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "How long does delivery take to Norway? <|im_end|>"
+	if got, want := tok.Encode(text), em.Tokenizer.Encode(text); !slices.Equal(got, want) {
+		t.Errorf("--init default tokenizer encodes %v, runtime %v", got, want)
 	}
 }
