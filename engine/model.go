@@ -275,3 +275,27 @@ func (m *Model) releaseKV(n int64) {
 	m.kvFreed = make(chan struct{})
 	m.mu.Unlock()
 }
+
+// WeightBytesPerToken returns the bytes of weights one decode step reads
+// from memory: every matrix of every layer, the output matrix, and one
+// row of the token embeddings (and of the learned positions). Decode
+// speed is bounded by memory bandwidth over this.
+func (m *Model) WeightBytesPerToken() int64 {
+	w := m.Weights
+	var n int64
+	for _, l := range w.Layers {
+		for _, t := range []tensor.Tensor{l.WQ, l.WK, l.WV, l.WO, l.WGate, l.WUp, l.WDown} {
+			n += int64(len(t.Data))
+		}
+	}
+	n += int64(len(w.Output.Data))
+	for _, t := range []tensor.Tensor{w.TokenEmbed, w.PosEmbed} {
+		if len(t.Shape) == 2 && t.Shape[0] > 0 {
+			n += int64(len(t.Data) / t.Shape[0])
+		}
+	}
+	return n
+}
+
+// CacheBytes returns the memory of s's KV cache.
+func (s *State) CacheBytes() int64 { return s.m.cacheBytes(s.capacity) }

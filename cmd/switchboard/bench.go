@@ -5,12 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/tensor"
 )
 
 func init() {
@@ -31,6 +36,21 @@ type benchOutput struct {
 	GenTokens           int     `json:"gen_tokens"`
 	Threads             int     `json:"threads"`
 	Concurrency         int     `json:"concurrency"`
+
+	// Memory: resident set after decoding (Linux; 0 elsewhere) against
+	// the model file plus every KV cache the run allocated, plus 10%.
+	RSSBytes     int64 `json:"rss_bytes"`
+	FileBytes    int64 `json:"file_bytes"`
+	KVCacheBytes int64 `json:"kv_cache_bytes"`
+	RSSWithin    bool  `json:"rss_within_file_kv_10pct"`
+
+	// Bandwidth: weights read per decoded token × decode_tok_s, over the
+	// streaming-read bandwidth of Threads goroutines summing a 1 GiB
+	// buffer (omitted with --bandwidth=false).
+	WeightBytesPerToken int64   `json:"weight_bytes_per_token"`
+	DecodeBytesPerSec   float64 `json:"decode_bytes_per_s"`
+	StreamReadBytesPerS float64 `json:"stream_read_bytes_per_s,omitempty"`
+	BandwidthFraction   float64 `json:"decode_bandwidth_fraction,omitempty"`
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,7 +60,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	genTokens := fs.Int("gen-tokens", 64, "tokens to generate")
 	threads := fs.Int("threads", 0, "threads for matrix products (0: all CPUs)")
 	concurrency := fs.Int("concurrency", 1, "sequences decoded at once, for aggregate_decode_tok_s")
-	asJSON := fs.Bool("json", false, `print {"prefill_tok_s","decode_tok_s","ttft_ms","aggregate_decode_tok_s"}`)
+	asJSON := fs.Bool("json", false, `print {"prefill_tok_s","decode_tok_s","ttft_ms","aggregate_decode_tok_s",...}`)
+	bandwidth := fs.Bool("bandwidth", true, "measure streaming-read bandwidth (1 GiB) and report decode as a fraction of it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +120,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		out.AggregateDecodeTokS = float64(*concurrency**genTokens) / wall.Seconds()
 	}
+	out.RSSBytes = residentBytes()
+	out.FileBytes = fileBytes(*path)
+	kvStates := int64(1)
+	if *concurrency > 1 {
+		kvStates += int64(*concurrency)
+	}
+	out.KVCacheBytes = kvStates * m.NewState(*promptTokens+*genTokens).CacheBytes()
+	out.RSSWithin = out.RSSBytes > 0 && float64(out.RSSBytes) <= 1.1*float64(out.FileBytes+out.KVCacheBytes)
+	out.WeightBytesPerToken = m.WeightBytesPerToken()
+	out.DecodeBytesPerSec = float64(out.WeightBytesPerToken) * out.DecodeTokS
+	if *bandwidth {
+		out.StreamReadBytesPerS = streamRead(out.Threads)
+		out.BandwidthFraction = out.DecodeBytesPerSec / out.StreamReadBytesPerS
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -109,7 +144,86 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "decode:    %.1f tok/s (%d tokens)\n", out.DecodeTokS, *genTokens)
 	fmt.Fprintf(stdout, "ttft:      %.1f ms\n", out.TTFTms)
 	fmt.Fprintf(stdout, "aggregate: %.1f tok/s decode over %d sequences\n", out.AggregateDecodeTokS, *concurrency)
+	fmt.Fprintf(stdout, "memory:    %.1f MB resident; file %.1f MB + KV caches %.1f MB (within +10%%: %v)\n",
+		float64(out.RSSBytes)/1e6, float64(out.FileBytes)/1e6, float64(out.KVCacheBytes)/1e6, out.RSSWithin)
+	fmt.Fprintf(stdout, "weights:   %.1f MB per token, %.2f GB/s while decoding", float64(out.WeightBytesPerToken)/1e6, out.DecodeBytesPerSec/1e9)
+	if out.StreamReadBytesPerS > 0 {
+		fmt.Fprintf(stdout, " = %.2f of %.2f GB/s streaming read", out.BandwidthFraction, out.StreamReadBytesPerS/1e9)
+	}
+	fmt.Fprintln(stdout)
 	return nil
+}
+
+// residentBytes returns the process's resident set size (VmRSS), or 0
+// where /proc is not available.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// fileBytes returns the size of a model file, or of the regular files in
+// a model folder.
+func fileBytes(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	if !st.IsDir() {
+		if strings.HasSuffix(path, ".safetensors") || filepath.Base(path) == "config.json" {
+			return fileBytes(filepath.Dir(path))
+		}
+		return st.Size()
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
+// streamBytes is the buffer streamRead reads: larger than the caches.
+var streamBytes = 1 << 30
+
+// streamRead returns the streaming-read bandwidth in bytes per second of
+// threads goroutines each summing its share of a streamBytes buffer, the
+// best of three passes.
+func streamRead(threads int) float64 {
+	buf := make([]float32, streamBytes/4)
+	for i := range buf {
+		buf[i] = float32(i & 7)
+	}
+	sums := make([]float32, threads)
+	best := time.Duration(math.MaxInt64)
+	for pass := 0; pass < 3; pass++ {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for t := range threads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[t] = tensor.Sum(buf[t*len(buf)/threads : (t+1)*len(buf)/threads])
+			}()
+		}
+		wg.Wait()
+		best = min(best, time.Since(start))
+	}
+	return float64(len(buf)*4) / best.Seconds()
 }
 
 type benchTimes struct{ prefill, decode, ttft time.Duration }

@@ -158,3 +158,23 @@ func BenchmarkExpSum(b *testing.B) {
 		})
 	}
 }
+
+// TestSum checks Sum of integers (exact in float32) for lengths around
+// the kernel's 64-value step.
+func TestSum(t *testing.T) {
+	for _, n := range []int{0, 1, 63, 64, 65, 200, 4096} {
+		x := make([]float32, n)
+		var want float32
+		for i := range x {
+			x[i] = float32(i%7) - 3
+			want += x[i]
+		}
+		for _, simd := range []bool{true, false} {
+			was := SetSIMD(simd)
+			if got := Sum(x); got != want {
+				t.Errorf("n=%d simd=%v: Sum = %g, want %g", n, simd, got, want)
+			}
+			SetSIMD(was)
+		}
+	}
+}

@@ -25,3 +25,9 @@ func simdSiLUMul(g, u []float32) {
 func simdWeightedSum(out, p, v []float32, stride int) {
 	weightedSumAVX2(&out[0], &p[0], &v[0], len(p), len(out), 4*stride)
 }
+
+//go:noescape
+func sumAVX2(x *float32, n int) float32
+
+// simdSum is Sum for len(x) a multiple of 64.
+func simdSum(x []float32) float32 { return sumAVX2(&x[0], len(x)) }

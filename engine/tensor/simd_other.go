@@ -30,3 +30,5 @@ func simdExpSum(x []float32, m float32) float32 { panic("unreachable") }
 func simdSiLUMul(g, u []float32) { panic("unreachable") }
 
 func simdWeightedSum(out, p, v []float32, stride int) { panic("unreachable") }
+
+func simdSum(x []float32) float32 { panic("unreachable") }
