@@ -281,8 +281,6 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("start redis: %w (see %s)", err, logf.Name())
 	}
-	rdb := rds.client()
-	defer rdb.Close()
 
 	config := filepath.Join(o.Dir, "switchboard.yaml")
 	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
@@ -402,7 +400,11 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 	faultsWG.Wait()
 	// Every replica is back up by now (the fault loop restarts what it stops).
 
-	// Let the queue drain, then read every session's history.
+	// Let the queue drain, then read every session's history. (The
+	// client is made only now: a cluster client would keep dialing the
+	// nodes the faults stop, and log each failure.)
+	rdb := rds.client()
+	defer rdb.Close()
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if n, err := rdb.XLen(ctx, "sb:{queue}:jobs").Result(); err == nil && n == 0 {
 			break

@@ -8,11 +8,11 @@
 // Every key starts with Options.Prefix (default "sb") and carries a hash
 // tag, so that the queue works unchanged on a Redis Cluster:
 //
-//	sb:{queue}:jobs              stream of jobs (consumer group "workers"), capped with MAXLEN ~
-//	sb:{queue}:done:<entry>      the outcome of a job, recorded before it is acknowledged
-//	sb:{queue}:owner:<platform>:<msgid>  which job first carried a platform message id
-//	sb:{gw:<gateway>}:replies    stream of deltas, replies and errors for one gateway
-//	sb:{<session>}:order         hash: next (sequence numbers handed out), done (last finished)
+//	sb:{queue}:jobs              stream of jobs (consumer group "workers"), capped with MAXLEN ~; no TTL
+//	sb:{queue}:done:<entry>      the outcome of a job, recorded before it is acknowledged; RecordTTL (1h)
+//	sb:{queue}:owner:<platform>:<msgid>  which job first carried a platform message id; DefaultOrderTTL (24h)
+//	sb:{gw:<gateway>}:replies    stream of deltas, replies and errors for one gateway (MAXLEN ~ 10000); RecordTTL, renewed on each event
+//	sb:{<session>}:order         hash: next (sequence numbers handed out), done (last finished); DefaultOrderTTL, renewed on each message
 //
 // Every key but the jobs stream has a TTL; acknowledged jobs are deleted
 // from the stream, so its length is the work not yet finished.
@@ -93,8 +93,11 @@ type Options struct {
 	// OrderWait bounds how long a worker waits for the previous message
 	// of the same session to finish. Zero means 3*ClaimAfter.
 	OrderWait time.Duration
-	// RecordTTL is how long outcomes and message owners are kept. Zero
-	// means DefaultRecordTTL.
+	// RecordTTL is how long a job's outcome (done:<entry>) and a
+	// gateway's reply stream are kept; a retry later than that is
+	// answered from the session history. Zero means DefaultRecordTTL.
+	// Message owners and session sequence numbers are kept
+	// DefaultOrderTTL.
 	RecordTTL time.Duration
 	// Logger receives the queue's logs. Nil means slog.Default().
 	Logger *slog.Logger
