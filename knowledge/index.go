@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -137,14 +139,46 @@ type scratch struct {
 
 var _ Retriever = (*Index)(nil)
 
-// Open loads the knowledge folder dir and indexes it.
+// Open loads the knowledge folder dir and indexes it. The index
+// remembers the folder and a fingerprint of its files (names, sizes,
+// modification times), which Save records, so that a Live started from
+// the saved file (OpenLiveFile) knows whether the folder has changed.
 func Open(ctx context.Context, dir string, lopts LoadOptions, opts Options) (*Index, error) {
-	chunks, err := Load(ctx, dir, lopts)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load knowledge: %w", err)
+	}
+	defer root.Close()
+	// The fingerprint is taken first: a file changed while loading makes
+	// the index look older than it is, which only costs a rebuild.
+	stamp, err := fingerprint(root.FS(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("load knowledge: %w", err)
+	}
+	chunks, err := LoadFS(ctx, root.FS(), lopts)
 	if err != nil {
 		return nil, err
 	}
-	return Build(ctx, chunks, opts)
+	ix, err := Build(ctx, chunks, opts)
+	if err != nil {
+		return nil, err
+	}
+	ix.setSource(dir, stamp)
+	return ix, nil
 }
+
+// setSource records the folder ix was built from and its fingerprint.
+// Only for an index not yet shared.
+func (ix *Index) setSource(dir string, stamp uint64) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	ix.source, ix.stamp = dir, stamp
+}
+
+// Source returns the knowledge folder the index was built from (an
+// absolute path), or "" when it was built from chunks.
+func (ix *Index) Source() string { return ix.source }
 
 // chunkTerms is the analysed form of one chunk.
 type chunkTerms struct {

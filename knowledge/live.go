@@ -45,34 +45,85 @@ var ErrEmptyKnowledge = errors.New("knowledge: folder has no articles; keeping t
 // atomically, so a search sees either the old or the new index, never a
 // mix. A rebuild that fails (say, a half-written FAQ file) keeps the
 // previous index and is logged; so does one that finds no chunks when the
-// previous index had some (ErrEmptyKnowledge). Live is safe for concurrent use.
+// previous index had some (ErrEmptyKnowledge). Started from an index file
+// (OpenLiveFile), it also keeps that file up to date. Live is safe for
+// concurrent use.
 type Live struct {
-	dir  string
+	dir  string // the folder followed; "" when only the index file is
+	file string // the index file kept as the folder's cache, or followed itself; "" for none
 	opts LiveOptions
 	log  *slog.Logger
 	cur  atomic.Pointer[Index]
 
 	mu    sync.Mutex // serialises rebuilds
-	stamp uint64     // folder fingerprint of the current index; guarded by mu
+	stamp uint64     // fingerprint of what the current index was built from; guarded by mu
 }
 
 var _ Retriever = (*Live)(nil)
 
 // OpenLive loads and indexes dir. Call Run to follow changes.
 func OpenLive(ctx context.Context, dir string, opts LiveOptions) (*Live, error) {
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = DefaultPollInterval
-	}
-	l := &Live{dir: dir, opts: opts, log: opts.Logger}
-	if l.log == nil {
-		l.log = slog.Default()
-	}
-	l.log = l.log.WithGroup("knowledge")
+	l := newLive(dir, "", opts)
 	if _, err := l.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
+
+// OpenLiveFile starts from the index file at path, written by Save or
+// `switchboard index`, memory-mapped so that a large help centre starts
+// in well under a second, and follows the knowledge folder recorded in
+// it (Index.Source) like OpenLive: when the folder has changed since the
+// file was written, or changes later, Run rebuilds the index from the
+// folder, swaps it in and saves it back to path (atomically, by rename),
+// so the file is a cache of the folder, not a frozen copy. opts.FS, when
+// set, is read instead of the recorded folder.
+//
+// When the file records no folder, or the folder is gone, Live follows
+// the file itself: a new file written over path (by rename, as Save
+// does) is read and swapped in.
+//
+// The first mapping stays for the life of the process (a search may
+// still read it after a swap); later files are read into memory.
+func OpenLiveFile(ctx context.Context, path string, opts LiveOptions) (*Live, error) {
+	ix, _, err := MapFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := ix.source
+	if opts.FS == nil && dir != "" {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			dir = ""
+		}
+	}
+	l := newLive(dir, path, opts)
+	if dir == "" {
+		l.log.Info("knowledge index file names no folder that exists here; following the file", "file", path, "folder", ix.source)
+		if l.stamp, err = fileStamp(path); err != nil {
+			return nil, fmt.Errorf("open knowledge index: %w", err)
+		}
+	} else {
+		l.stamp = ix.stamp // Run's first look rebuilds if the folder differs
+	}
+	l.cur.Store(ix)
+	return l, nil
+}
+
+func newLive(dir, file string, opts LiveOptions) *Live {
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	l := &Live{dir: dir, file: file, opts: opts, log: opts.Logger}
+	if l.log == nil {
+		l.log = slog.Default()
+	}
+	l.log = l.log.WithGroup("knowledge")
+	return l
+}
+
+// Dir returns the knowledge folder followed, or "" when Live follows only
+// an index file.
+func (l *Live) Dir() string { return l.dir }
 
 // Index returns the current index.
 func (l *Live) Index() *Index { return l.cur.Load() }
@@ -87,22 +138,78 @@ func (l *Live) Retrieve(ctx context.Context, q Query) (Result, error) {
 	return l.cur.Load().Retrieve(ctx, q)
 }
 
-// Reload rebuilds the index from the folder and swaps it in, whether or
-// not files changed (the authenticated reload route calls this). It
-// returns the number of chunks indexed. On error the current index stays.
+// Reload rebuilds the index from the folder (or rereads the index file,
+// when Live follows only that) and swaps it in, whether or not anything
+// changed; the authenticated reload route calls this. It returns the
+// number of chunks indexed. On error the current index stays.
 func (l *Live) Reload(ctx context.Context) (int, error) {
+	_, n, err := l.refresh(ctx, true)
+	return n, err
+}
+
+// Refresh rebuilds the index if the folder (or the followed index file)
+// changed since the last build, and reports whether it did.
+func (l *Live) Refresh(ctx context.Context) (bool, error) {
+	changed, _, err := l.refresh(ctx, false)
+	return changed, err
+}
+
+// refresh rebuilds when forced or when the source's fingerprint changed.
+func (l *Live) refresh(ctx context.Context, force bool) (bool, int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	verb := "refresh knowledge"
+	if force {
+		verb = "reload knowledge"
+	}
+	if l.dir == "" && l.opts.FS == nil {
+		return l.rereadFileLocked(ctx, verb, force)
+	}
 	fsys, done, err := l.open()
 	if err != nil {
-		return 0, fmt.Errorf("reload knowledge: %w", err)
+		return false, 0, fmt.Errorf("%s: %w", verb, err)
 	}
 	defer done()
 	stamp, err := fingerprint(fsys, l.dir)
 	if err != nil {
-		return 0, fmt.Errorf("reload knowledge: %w", err)
+		return false, 0, fmt.Errorf("%s: %w", verb, err)
 	}
-	return l.rebuildLocked(ctx, fsys, stamp)
+	if !force && stamp == l.stamp && l.cur.Load() != nil {
+		return false, 0, nil
+	}
+	n, err := l.rebuildLocked(ctx, fsys, stamp)
+	if err != nil {
+		if !force {
+			// Remember the broken state so it is not rebuilt (and
+			// logged) every poll; the next change tries again.
+			l.stamp = stamp
+		}
+		return false, 0, err
+	}
+	return true, n, nil
+}
+
+// rereadFileLocked swaps in the followed index file when it was replaced
+// (or when forced). l.mu must be held.
+func (l *Live) rereadFileLocked(ctx context.Context, verb string, force bool) (bool, int, error) {
+	stamp, err := fileStamp(l.file)
+	if err != nil {
+		return false, 0, fmt.Errorf("%s: %w", verb, err)
+	}
+	if !force && stamp == l.stamp {
+		return false, 0, nil
+	}
+	l.stamp = stamp // a broken file is not reread every poll
+	ix, err := ReadIndex(l.file)
+	if err != nil {
+		return false, 0, fmt.Errorf("%s: %w", verb, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, 0, fmt.Errorf("%s: %w", verb, err)
+	}
+	l.cur.Store(ix)
+	l.log.Info("knowledge index file reread", "file", l.file, "chunks", ix.Len())
+	return true, ix.Len(), nil
 }
 
 // open returns the file system to read and a function that releases it.
@@ -117,8 +224,8 @@ func (l *Live) open() (fs.FS, func(), error) {
 	return root.FS(), func() { root.Close() }, nil
 }
 
-// rebuildLocked builds a new index from fsys and swaps it in. l.mu must
-// be held.
+// rebuildLocked builds a new index from fsys and swaps it in, then saves
+// it to the index file if Live keeps one. l.mu must be held.
 func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int, error) {
 	start := time.Now()
 	chunks, err := LoadFS(ctx, fsys, l.opts.Load)
@@ -133,56 +240,55 @@ func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int
 		l.log.Warn("knowledge folder has no articles; keeping the previous index", "dir", l.dir, "chunks", old.Len())
 		return 0, fmt.Errorf("reload knowledge %s: %w (%d chunks)", l.dir, ErrEmptyKnowledge, old.Len())
 	}
+	if l.opts.FS == nil {
+		ix.setSource(l.dir, stamp)
+	}
 	l.cur.Store(ix)
 	l.stamp = stamp
 	l.log.Info("knowledge indexed", "dir", l.dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond))
+	if l.file != "" {
+		// The swap stands even if the cache cannot be written: the
+		// next start then rebuilds from the folder.
+		if err := ix.Save(l.file); err != nil {
+			l.log.Warn("knowledge index file not updated", "file", l.file, "err", err)
+		}
+	}
 	return ix.Len(), nil
 }
 
-// Refresh rebuilds the index if the folder changed since the last build,
-// and reports whether it did.
-func (l *Live) Refresh(ctx context.Context) (bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fsys, done, err := l.open()
-	if err != nil {
-		return false, fmt.Errorf("refresh knowledge: %w", err)
-	}
-	defer done()
-	stamp, err := fingerprint(fsys, l.dir)
-	if err != nil {
-		return false, fmt.Errorf("refresh knowledge: %w", err)
-	}
-	if stamp == l.stamp {
-		return false, nil
-	}
-	if _, err := l.rebuildLocked(ctx, fsys, stamp); err != nil {
-		// Remember the broken state so it is not rebuilt (and logged)
-		// every poll; the next change to the folder tries again.
-		l.stamp = stamp
-		return false, err
-	}
-	return true, nil
-}
-
-// Run polls the folder every PollInterval and refreshes the index until
-// ctx is done; it then returns nil. Failed refreshes are logged and the
+// Run looks at the folder (or followed index file) at once and then every
+// PollInterval, refreshing the index, until ctx is done; it then returns
+// nil. Failed refreshes are logged and the
 // previous index kept. The caller owns the goroutine that runs it.
 func (l *Live) Run(ctx context.Context) error {
 	t := time.NewTicker(l.opts.PollInterval)
 	defer t.Stop()
 	for {
+		// The first look is at once: an index file may be older than
+		// its folder.
+		_, err := l.Refresh(ctx)
+		// An empty folder was logged where it was found.
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrEmptyKnowledge) {
+			l.log.Warn("knowledge not reloaded; keeping the previous index", "dir", l.dir, "file", l.file, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			_, err := l.Refresh(ctx)
-			// An empty folder was logged where it was found.
-			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrEmptyKnowledge) {
-				l.log.Warn("knowledge not reloaded; keeping the previous index", "dir", l.dir, "err", err)
-			}
 		}
 	}
+}
+
+// fileStamp fingerprints the file at path by identity, size and
+// modification time, so a file replaced by rename is noticed.
+func fileStamp(path string) (uint64, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0, fmt.Errorf("stat index file: %w", err)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%d\x00%s", info.Size(), info.ModTime().UnixNano(), fileID(info))
+	return h.Sum64(), nil
 }
 
 // fingerprint hashes the names, sizes and modification times of the

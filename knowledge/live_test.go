@@ -52,17 +52,83 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // TestLiveFollowsEdits edits files under a running index while searches
-// run, and checks that searches see the new content and never fail.
+// run, and checks that searches see the new content and never fail: for
+// an index built from the folder, and for one started from an index file
+// written before the folder last changed, which must also be kept up to
+// date as the folder's cache.
 func TestLiveFollowsEdits(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "refunds.md"), "# Refunds\n\nRefunds take 5 days.\n")
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	live, err := OpenLive(ctx, dir, LiveOptions{PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	for _, from := range []string{"folder", "index file"} {
+		t.Run(from, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "refunds.md"), "# Refunds\n\nRefunds take 5 days.\n")
+			logs := &syncBuffer{}
+			opts := LiveOptions{PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var live *Live
+			file := filepath.Join(t.TempDir(), "kb.idx")
+			if from == "folder" {
+				var err error
+				if live, err = OpenLive(ctx, dir, opts); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				live = openStaleFile(t, ctx, dir, file, opts)
+			}
+			followEdits(t, ctx, live, dir, logs)
+			if from == "index file" {
+				// The file now caches the folder as it was last seen.
+				cached, release, err := MapFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer release()
+				for q, want := range map[string]string{"okapicode": "faq.json", "wallabycode": "wallaby.md", "giraffecode": ""} {
+					got, err := cached.Search(ctx, q, 3)
+					if err != nil || (want == "") != (len(got) == 0) || (want != "" && got[0].DocID != want) {
+						t.Errorf("saved index: Search(%q) = %v, %v; want %q", q, got, err, want)
+					}
+				}
+				if cached.Source() != live.Dir() || live.Dir() == "" {
+					t.Errorf("saved index source %q, live follows %q", cached.Source(), live.Dir())
+				}
+			}
+		})
+	}
+}
+
+// openStaleFile saves an index of dir to file, then adds wallaby.md to
+// dir, and starts a Live from the file: it serves the file's (older)
+// content until Run has looked at the folder.
+func openStaleFile(t *testing.T, ctx context.Context, dir, file string, opts LiveOptions) *Live {
+	t.Helper()
+	ix, err := Open(ctx, dir, LoadOptions{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := ix.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "wallaby.md"), "# Wallabies\n\nAsk for the wallabycode.\n")
+	live, err := OpenLiveFile(ctx, file, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if abs, _ := filepath.Abs(dir); live.Dir() != abs {
+		t.Errorf("OpenLiveFile follows %q, want %q", live.Dir(), abs)
+	}
+	if got, _ := live.Search(ctx, "wallabycode", 3); len(got) != 0 {
+		t.Errorf("Search before Run found %v; want the file's content, without wallaby.md", got)
+	}
+	return live
+}
+
+// followEdits runs live and searches it from four goroutines while it
+// adds, edits, breaks, fixes and deletes files in dir, checking each
+// change becomes searchable and no search fails.
+func followEdits(t *testing.T, ctx context.Context, live *Live, dir string, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -88,6 +154,7 @@ func TestLiveFollowsEdits(t *testing.T) {
 				if err != nil || len(got) == 0 || got[0].DocID != "refunds.md" {
 					failures.Add(1)
 				}
+				time.Sleep(100 * time.Microsecond) // leave the rebuilds some CPU
 			}
 		}()
 	}
@@ -105,7 +172,18 @@ func TestLiveFollowsEdits(t *testing.T) {
 			return false
 		}
 	}
+	defer func() {
+		close(stop)
+		cancel()
+		wg.Wait()
+		if n, f := searches.Load(), failures.Load(); f > 0 || n == 0 {
+			t.Errorf("%d of %d concurrent searches failed during reloads", f, n)
+		}
+	}()
 
+	if _, err := os.Stat(filepath.Join(dir, "wallaby.md")); err == nil {
+		waitFor(t, "a file added before the start to be searchable", has("wallabycode", "wallaby.md"))
+	}
 	// Add a file.
 	writeFile(t, filepath.Join(dir, "lockers.md"), "# Lockers\n\nLockers open with a zebracode.\n")
 	waitFor(t, "added file to be searchable", has("zebracode", "lockers.md"))
@@ -128,12 +206,62 @@ func TestLiveFollowsEdits(t *testing.T) {
 	}
 	waitFor(t, "fixed FAQ to be searchable", has("okapicode", "faq.json"))
 	waitFor(t, "deleted file to disappear", func() bool { return !has("giraffecode", "lockers.md")() })
+}
 
-	close(stop)
-	cancel()
-	wg.Wait()
-	if n, f := searches.Load(), failures.Load(); f > 0 || n == 0 {
-		t.Errorf("%d of %d concurrent searches failed during reloads", f, n)
+// TestLiveFileWithoutFolder serves an index file whose folder is gone and
+// follows the file itself: a new file renamed over it is swapped in.
+func TestLiveFileWithoutFolder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha wombat\n")
+	ix, err := Open(ctx, dir, LoadOptions{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "kb.idx")
+	if err := ix.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	live, err := OpenLiveFile(ctx, file, LiveOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Dir() != "" {
+		t.Errorf("Dir() = %q for a removed folder, want \"\"", live.Dir())
+	}
+	if changed, err := live.Refresh(ctx); err != nil || changed {
+		t.Errorf("Refresh(unchanged file) = %v, %v; want false, nil", changed, err)
+	}
+	if got, _ := live.Search(ctx, "wombat", 3); len(got) != 1 {
+		t.Errorf("Search(wombat) = %v; want a.md from the file", got)
+	}
+
+	other := openTestKB(t, Options{})
+	if err := other.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := live.Refresh(ctx); err != nil || !changed {
+		t.Fatalf("Refresh(replaced file) = %v, %v; want true, nil", changed, err)
+	}
+	if live.Index().Len() != other.Len() {
+		t.Errorf("after the file was replaced: %d chunks, want %d", live.Index().Len(), other.Len())
+	}
+	if n, err := live.Reload(ctx); err != nil || n != other.Len() {
+		t.Errorf("Reload = %d, %v; want %d, nil", n, err, other.Len())
+	}
+	// A broken file keeps the index.
+	writeFile(t, file, "SBKIDX03 but not really")
+	if changed, err := live.Refresh(ctx); !errors.Is(err, ErrIndexFormat) || changed {
+		t.Errorf("Refresh(broken file) = %v, %v; want false, ErrIndexFormat", changed, err)
+	}
+	if live.Index().Len() != other.Len() {
+		t.Error("a broken index file replaced the index")
+	}
+	if _, err := OpenLiveFile(ctx, filepath.Join(dir, "missing.idx"), LiveOptions{}); err == nil {
+		t.Error("OpenLiveFile(missing file) succeeded")
 	}
 }
 
