@@ -71,10 +71,9 @@ func (m *matmulTask) rows(lo, hi int) {
 		return
 	}
 	if m.batch == 1 || m.w.Type == tensor.F32 || m.w.Type == tensor.F16 {
-		// One pass over the stored row per vector: no decoding needed.
-		for r := lo; r < hi; r++ {
-			tensor.DotRowBatch(m.w.Type, m.w.Data[r*rb:(r+1)*rb], m.x[:m.batch*n], n, m.out[r:], d)
-		}
+		// No decoding needed: F32 in blocks of rows × vectors, F16 one
+		// pass over the stored row per vector.
+		tensor.DotRowsBatch(m.w.Type, m.w.Data[lo*rb:hi*rb], hi-lo, m.x[:m.batch*n], n, m.out[lo:], d)
 		return
 	}
 	// Prefill: dequantize each row once, then multiply it with every

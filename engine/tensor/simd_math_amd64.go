@@ -1,5 +1,7 @@
 package tensor
 
+import "golang.org/x/sys/cpu"
+
 //go:noescape
 func expSumAVX2(x *float32, n int, m float32) float32
 
@@ -31,3 +33,17 @@ func sumAVX2(x *float32, n int) float32
 
 // simdSum is Sum for len(x) a multiple of 64.
 func simdSum(x []float32) float32 { return sumAVX2(&x[0], len(x)) }
+
+// hasAVX512 reports whether the AVX-512 kernel dotF32x4x4AVX512 can run
+// (AVX512F, and AVX512VL for its reductions).
+var hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
+
+//go:noescape
+func dotF32x4x4AVX512(w *float32, wstride int, x *float32, xstride, n int, out *[16]float32)
+
+// simdDotF32x4x4 sets out[4i+j] = w[i]·x[j] for the four rows of w and the
+// four vectors of x, each n values (a multiple of 16) apart.
+func simdDotF32x4x4(w, x []float32, n int, out *[16]float32) {
+	_, _ = w[4*n-1], x[4*n-1]
+	dotF32x4x4AVX512(&w[0], 4*n, &x[0], 4*n, n, out)
+}

@@ -270,3 +270,96 @@ sumdone:
 	MOVSS X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// RED16 stores the sum of the 16 lanes of Z register z (its low halves
+// y and x named too) to off(AX), using Y24/X25 as scratch.
+#define RED16(z, y, x, off) \
+	VEXTRACTF64X4 $1, z, Y24; \
+	VADDPS Y24, y, y; \
+	VEXTRACTF32X4 $1, y, X25; \
+	VADDPS X25, x, x; \
+	VHADDPS x, x, x; \
+	VHADDPS x, x, x; \
+	VMOVSS x, off(AX)
+
+// func dotF32x4x4AVX512(w *float32, wstride int, x *float32, xstride, n int, out *[16]float32)
+// out[4i+j] = Σ_k w[i·wstride+k]·x[j·xstride+k] for four rows i of w and
+// four vectors j of x (strides in bytes), n a multiple of 16: each 16
+// columns take 8 loads for 16 fused multiply-adds.
+TEXT ·dotF32x4x4AVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), R8
+	MOVQ x+16(FP), DI
+	MOVQ xstride+24(FP), R9
+	MOVQ n+32(FP), CX
+	LEAQ (R8)(R8*2), R10
+	LEAQ (R9)(R9*2), R11
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+
+f44loop:
+	TESTQ CX, CX
+	JEQ   f44done
+	VMOVUPS (SI), Z16
+	VMOVUPS (SI)(R8*1), Z17
+	VMOVUPS (SI)(R8*2), Z18
+	VMOVUPS (SI)(R10*1), Z19
+	VMOVUPS (DI), Z20
+	VMOVUPS (DI)(R9*1), Z21
+	VMOVUPS (DI)(R9*2), Z22
+	VMOVUPS (DI)(R11*1), Z23
+	VFMADD231PS Z20, Z16, Z0
+	VFMADD231PS Z21, Z16, Z1
+	VFMADD231PS Z22, Z16, Z2
+	VFMADD231PS Z23, Z16, Z3
+	VFMADD231PS Z20, Z17, Z4
+	VFMADD231PS Z21, Z17, Z5
+	VFMADD231PS Z22, Z17, Z6
+	VFMADD231PS Z23, Z17, Z7
+	VFMADD231PS Z20, Z18, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z22, Z18, Z10
+	VFMADD231PS Z23, Z18, Z11
+	VFMADD231PS Z20, Z19, Z12
+	VFMADD231PS Z21, Z19, Z13
+	VFMADD231PS Z22, Z19, Z14
+	VFMADD231PS Z23, Z19, Z15
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  f44loop
+
+f44done:
+	MOVQ out+40(FP), AX
+	RED16(Z0, Y0, X0, 0)
+	RED16(Z1, Y1, X1, 4)
+	RED16(Z2, Y2, X2, 8)
+	RED16(Z3, Y3, X3, 12)
+	RED16(Z4, Y4, X4, 16)
+	RED16(Z5, Y5, X5, 20)
+	RED16(Z6, Y6, X6, 24)
+	RED16(Z7, Y7, X7, 28)
+	RED16(Z8, Y8, X8, 32)
+	RED16(Z9, Y9, X9, 36)
+	RED16(Z10, Y10, X10, 40)
+	RED16(Z11, Y11, X11, 44)
+	RED16(Z12, Y12, X12, 48)
+	RED16(Z13, Y13, X13, 52)
+	RED16(Z14, Y14, X14, 56)
+	RED16(Z15, Y15, X15, 60)
+	VZEROUPPER
+	RET

@@ -32,3 +32,7 @@ func simdSiLUMul(g, u []float32) { panic("unreachable") }
 func simdWeightedSum(out, p, v []float32, stride int) { panic("unreachable") }
 
 func simdSum(x []float32) float32 { panic("unreachable") }
+
+const hasAVX512 = false
+
+func simdDotF32x4x4(w, x []float32, n int, out *[16]float32) { panic("unreachable") }
