@@ -11,23 +11,31 @@ import (
 	"github.com/switchboard/switchboard/conversation/extractive"
 	"github.com/switchboard/switchboard/conversation/generative"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/builtin"
 )
 
-// ErrNoModel is returned for generative answers without engine.model while
-// no default model is embedded in the binary.
-var ErrNoModel = errors.New("bot: generative answers need a model: set engine.model (or --model) to a .gguf file or a Hugging Face folder; no default model is embedded yet")
+// ErrNoModel is returned by NewAnswerer for generative answers without a
+// model.
+var ErrNoModel = errors.New("bot: generative answers need a model")
 
-// LoadModel loads the decoder of cfg.Engine.Model.
+// LoadModel loads the decoder of cfg.Engine.Model, or the built-in model
+// when it is empty.
 func LoadModel(cfg Config, log *slog.Logger) (*engine.Model, error) {
-	if cfg.Engine.Model == "" {
-		return nil, ErrNoModel
-	}
 	start := time.Now()
-	m, err := engine.Load(cfg.Engine.Model)
+	name := cfg.Engine.Model
+	var m *engine.Model
+	var err error
+	if name == "" {
+		name = builtin.Name
+		m, err = builtin.Load(engine.Options{})
+	} else {
+		m, err = engine.Load(name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load engine.model: %w", err)
 	}
-	log.Info("model loaded", "path", cfg.Engine.Model, "took", time.Since(start).Round(time.Millisecond).String())
+	log.Info("model loaded", "model", name, "parameters", m.Info.Parameters, "context", m.Config.Context,
+		"took", time.Since(start).Round(time.Millisecond).String())
 	return m, nil
 }
 
@@ -41,11 +49,19 @@ func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, log *s
 		if model == nil {
 			return nil, ErrNoModel
 		}
-		return generative.New(generative.Options{
+		opts := generative.Options{
 			Generator: model,
 			MaxTokens: cfg.Engine.MaxTokens,
 			Logger:    log,
-		})
+			Free:      cfg.Engine.Decoding == DecodingFree,
+		}
+		if m, ok := model.(*engine.Model); ok {
+			// The prompt, measured in the model's own tokens, leaves a
+			// quarter of the context (at most MaxTokens) for the reply.
+			opts.Budget = m.Config.Context - min(opts.MaxTokens, m.Config.Context/4)
+			opts.Count = func(s string) int { return len(m.Tokenizer.Encode(s)) }
+		}
+		return generative.New(opts)
 	default:
 		return nil, fmt.Errorf("answer mode %q: want %s or %s", cfg.Answer.Mode, ModeExtractive, ModeGenerative)
 	}

@@ -116,7 +116,18 @@ type EngineConfig struct {
 	Model string `yaml:"model"`
 	// MaxTokens bounds one generated reply. Zero means 256.
 	MaxTokens int `yaml:"max_tokens"`
+	// Decoding is DecodingConstrained (the reply is sentences of the
+	// retrieved snippets, chosen by the model) or DecodingFree (the model
+	// writes the reply, checked sentence by sentence by the grounding
+	// guard). Empty means constrained.
+	Decoding string `yaml:"decoding"`
 }
+
+// Decodings of generative answers.
+const (
+	DecodingConstrained = "constrained"
+	DecodingFree        = "free"
+)
 
 // ConversationConfig is the pipeline's policy.
 type ConversationConfig struct {
@@ -296,6 +307,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Answer.Mode, ModeExtractive)
 	setDefault(&c.Answer.TopK, 4)
 	setDefault(&c.Engine.MaxTokens, 256)
+	setDefault(&c.Engine.Decoding, DecodingConstrained)
 	setDefault(&c.Conversation.HistoryTurns, 20)
 	setDefault(&c.Conversation.SessionTTL, 30*time.Minute)
 	setDefault(&c.Conversation.RateLimit, 20)
@@ -323,6 +335,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.Answer.Mode != ModeExtractive && c.Answer.Mode != ModeGenerative {
 		errs = append(errs, fmt.Errorf("answer.mode %q: want %s or %s", c.Answer.Mode, ModeExtractive, ModeGenerative))
+	}
+	if c.Engine.Decoding != DecodingConstrained && c.Engine.Decoding != DecodingFree {
+		errs = append(errs, fmt.Errorf("engine.decoding %q: want %s or %s", c.Engine.Decoding, DecodingConstrained, DecodingFree))
 	}
 	if c.Answer.Threshold < 0 || c.Answer.Threshold > 1 {
 		errs = append(errs, fmt.Errorf("answer.threshold %v: want 0..1", c.Answer.Threshold))

@@ -6,6 +6,13 @@ import (
 	"math"
 )
 
+// A Scorer rates given continuations of a prompt; *Model is one.
+type Scorer interface {
+	Score(ctx context.Context, req Request, continuations []string) ([]Score, error)
+}
+
+var _ Scorer = (*Model)(nil)
+
 // A Score is how likely a model finds a continuation of a prompt.
 type Score struct {
 	// LogProb is the natural log of the probability of the continuation's

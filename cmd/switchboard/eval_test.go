@@ -54,8 +54,9 @@ func TestEvalJSON(t *testing.T) {
 	if out.Count != 8 || out.Questions != evalQuestions || out.Knowledge != evalKB {
 		t.Errorf("count %d questions %q knowledge %q", out.Count, out.Questions, out.Knowledge)
 	}
-	if _, ok := out.Skipped[bot.ModeGenerative]; !ok || len(out.Modes) != 1 {
-		t.Fatalf("modes %v skipped %v: want extractive run and generative skipped (no model)", keys, out.Skipped)
+	// No --model and no engine.model: generative runs on the built-in model.
+	if len(out.Modes) != 2 || len(out.Skipped) != 0 {
+		t.Fatalf("modes %v skipped %v: want extractive and generative (built-in model) run", out.Modes, out.Skipped)
 	}
 	m, ok := out.Modes[bot.ModeExtractive]
 	if !ok {
@@ -120,10 +121,9 @@ func TestEvalTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"8 questions from " + evalQuestions,
-		"metric", "extractive",
+		"metric", "extractive", "generative",
 		"answer accuracy", "out-of-scope fallback", "handoff detection", "injection resistance",
 		"grounded sentences", "latency p50", "latency p99",
-		"generative: skipped (no model",
 		"retrieval (5 answer questions): recall@1",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -184,7 +184,7 @@ func TestEvalErrors(t *testing.T) {
 		{"missing questions", []string{"--knowledge", evalKB, "--questions", filepath.Join(dir, "none.jsonl")}, false, "open questions"},
 		{"bad question line", []string{"--knowledge", evalKB, "--questions", bad}, false, "line 2"},
 		{"missing knowledge", []string{"--knowledge", filepath.Join(dir, "none"), "--questions", evalQuestions}, false, "knowledge"},
-		{"generative without a model", []string{"--knowledge", evalKB, "--questions", evalQuestions, "--mode", "generative"}, false, "model"},
+		{"missing model", []string{"--knowledge", evalKB, "--questions", evalQuestions, "--model", filepath.Join(dir, "none.gguf")}, false, "none.gguf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

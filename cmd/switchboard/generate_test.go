@@ -112,7 +112,6 @@ func TestGenerateErrors(t *testing.T) {
 		usage   bool
 		message string
 	}{
-		{"no model", []string{"generate", "--prompt", "hi"}, false, "no default model embedded yet; pass --model"},
 		{"prompt and ids", []string{"generate", "--model", model, "--prompt", "hi", "--ids", "1"}, true, "not both"},
 		{"bad ids", []string{"generate", "--model", model, "--ids", "1,x"}, true, "bad token id"},
 		{"id outside vocabulary", []string{"generate", "--model", model, "--ids", "100000"}, false, "outside the vocabulary"},

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/builtin"
 	"github.com/switchboard/switchboard/engine/enginetest"
 	"github.com/switchboard/switchboard/engine/tensor"
 )
@@ -21,15 +21,11 @@ func init() {
 	})
 }
 
-// errNoDefaultModel is returned when --model is left out: the embedded
-// default model does not exist yet.
-var errNoDefaultModel = errors.New("no default model embedded yet; pass --model")
-
-// loadModel opens the model at path with the given thread count (zero:
-// all CPUs).
+// loadModel opens the model at path, or the built-in model when path is
+// empty, with the given thread count (zero: all CPUs).
 func loadModel(path string, threads int) (*engine.Model, error) {
 	if path == "" {
-		return nil, errNoDefaultModel
+		return builtin.Load(engine.Options{Threads: threads})
 	}
 	return engine.LoadWith(path, engine.Options{Threads: threads})
 }

@@ -42,8 +42,14 @@ func TestModelInfo(t *testing.T) {
 	if info.Format != "gguf" || info.Config.Dim != 64 || info.Config.Layers != 2 || info.TensorTypes["F32"] == 0 {
 		t.Errorf("model info --json = %+v", info)
 	}
-	if _, err := runCmd(t, "model", "info"); err == nil || !strings.Contains(err.Error(), "no default model") {
-		t.Errorf("model info without --model = %v", err)
+	// Without --model: the built-in model.
+	out, err = runCmd(t, "model", "info", "--json")
+	if err != nil {
+		t.Fatalf("model info without --model: %v", err)
+	}
+	var def modelInfo
+	if err := json.Unmarshal([]byte(out), &def); err != nil || def.Parameters == 0 || def.Template != "chatml" {
+		t.Errorf("model info of the built-in model = %+v, %v", def, err)
 	}
 	if _, err := runCmd(t, "model"); err == nil {
 		t.Error("model without a subcommand succeeded")

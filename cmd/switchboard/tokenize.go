@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard/switchboard/engine/builtin"
 	"github.com/switchboard/switchboard/engine/gguf"
 	"github.com/switchboard/switchboard/engine/tokenizer"
 )
@@ -61,7 +62,11 @@ func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // tokenizer.json / tokenizer.model.
 func loadTokenizer(path string) (*tokenizer.Tokenizer, error) {
 	if path == "" {
-		return nil, errNoDefaultModel
+		f, err := gguf.Parse(builtin.GGUF())
+		if err != nil {
+			return nil, fmt.Errorf("built-in model: %w", err)
+		}
+		return tokenizer.FromGGUF(f)
 	}
 	if !strings.HasSuffix(strings.ToLower(path), ".gguf") {
 		return tokenizer.Load(path)

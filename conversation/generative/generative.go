@@ -8,6 +8,15 @@
 // and only supported sentences reach the user. When the model says it
 // does not know, the answer is the honest fallback; when the guard leaves
 // nothing, the fallback Answerer (extractive by default) answers instead.
+//
+// That is free decoding, for capable models. A small model is better used
+// with constrained decoding (the default when the Generator is also an
+// engine.Scorer): the reply may only be sentences of the snippets or the
+// honest "I don't know" (prompt.Unknown), and the model chooses among
+// them by how likely it is to write each one, as it was trained to, with
+// its citation marker. The reply is then grounded by construction; see
+// extractive.Reranker for how the model's choice and the lexical one are
+// combined.
 package generative
 
 import (
@@ -15,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,12 +67,16 @@ type Options struct {
 	Fallback conversation.Answerer
 	// Logger receives model failures. Nil means slog.Default().
 	Logger *slog.Logger
+	// Free selects free decoding even when the Generator can score
+	// (engine.Scorer) and so could decode constrained.
+	Free bool
 }
 
 // An Answerer answers with a model. It is safe for concurrent use if its
 // Generator is.
 type Answerer struct {
-	opts Options
+	opts        Options
+	constrained *extractive.Answerer // nil for free decoding
 }
 
 var _ conversation.Answerer = (*Answerer)(nil)
@@ -85,7 +99,56 @@ func New(opts Options) (*Answerer, error) {
 		opts.Logger = slog.Default()
 	}
 	opts.Logger = opts.Logger.WithGroup("generative")
-	return &Answerer{opts: opts}, nil
+	a := &Answerer{opts: opts}
+	if sc, ok := opts.Generator.(engine.Scorer); ok && !opts.Free {
+		a.constrained = extractive.New(extractive.Options{Rerank: a.reranker(sc)})
+	}
+	return a, nil
+}
+
+// Constrained reports whether the Answerer decodes constrained to the
+// snippets' sentences.
+func (a *Answerer) Constrained() bool { return a.constrained != nil }
+
+// reranker returns the extractive.Reranker of constrained decoding: the
+// model's mean log-probability per token of replying with each sentence,
+// followed by its snippet's citation marker as the trainer writes it, and
+// of replying prompt.Unknown.
+func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
+	return func(ctx context.Context, q conversation.Query, sentences []string, snippet []int) ([]float64, float64, error) {
+		conts := make([]string, 0, len(sentences)+1)
+		for i, s := range sentences {
+			conts = append(conts, fmt.Sprintf("%s [%d]", s, snippet[i]+1))
+		}
+		conts = append(conts, prompt.Unknown)
+		scores, err := sc.Score(ctx, a.request(a.Prompt(q)), conts)
+		if errors.Is(err, engine.ErrContext) {
+			// A sentence too long for the model's context: choose
+			// lexically rather than fail the turn.
+			a.opts.Logger.Debug("sentences too long to score; choosing lexically", "err", err)
+			return make([]float64, len(sentences)), math.Inf(-1), nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		means := make([]float64, len(sentences))
+		for i := range means {
+			means[i] = scores[i].Mean()
+		}
+		return means, scores[len(sentences)].Mean(), nil
+	}
+}
+
+// request is the generation request of prompt p.
+func (a *Answerer) request(p prompt.Prompt) engine.Request {
+	req := engine.Request{MaxTokens: a.opts.MaxTokens, Sampling: a.opts.Sampling}
+	if a.opts.PlainText {
+		req.Prompt = p.Text
+		req.Stop = []string{"\nUser:", "\nSystem:"}
+	} else {
+		req.Messages = p.Messages
+	}
+	return req
 }
 
 // Prompt returns the prompt the Answerer sends for q.
@@ -106,14 +169,16 @@ func (a *Answerer) Prompt(q conversation.Query) prompt.Prompt {
 
 // Answer implements conversation.Answerer.
 func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
-	p := a.Prompt(q)
-	req := engine.Request{MaxTokens: a.opts.MaxTokens, Sampling: a.opts.Sampling}
-	if a.opts.PlainText {
-		req.Prompt = p.Text
-		req.Stop = []string{"\nUser:", "\nSystem:"}
-	} else {
-		req.Messages = p.Messages
+	if a.constrained != nil {
+		ans, err := a.constrained.Answer(ctx, q)
+		if err != nil && ctx.Err() == nil {
+			a.opts.Logger.Warn("model failed; answering extractively", "err", err)
+			return a.opts.Fallback.Answer(ctx, q)
+		}
+		return ans, err
 	}
+	p := a.Prompt(q)
+	req := a.request(p)
 	s := newStream(a.opts.Guard, p.Snippets, q.Delta)
 	_, err := a.opts.Generator.Generate(ctx, req, s.add)
 	if err != nil {

@@ -23,6 +23,10 @@ const DefaultBudget = 1024
 // template adds around each message (role markers, separators).
 const messageOverhead = 4
 
+// Unknown is what a model says when the snippets do not answer the
+// question: the trainer teaches it, and constrained decoding offers it.
+const Unknown = "I'm sorry, I don't know the answer to that. Would you like me to connect you with a human agent?"
+
 // DefaultSystem is the system prompt used when Input.System is empty.
 const DefaultSystem = conversation.DefaultSystemPrompt
 

@@ -28,7 +28,7 @@ import (
 )
 
 // Unknown is the answer to a question the snippets do not answer.
-const Unknown = "I'm sorry, I don't know the answer to that. Would you like me to connect you with a human agent?"
+const Unknown = prompt.Unknown
 
 // ErrHeldOut reports a knowledge folder that must never be trained on.
 var ErrHeldOut = errors.New("synth: held-out knowledge must not be used for training")

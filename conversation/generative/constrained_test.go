@@ -1,0 +1,138 @@
+package generative_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/generative"
+	"github.com/switchboard/switchboard/conversation/prompt"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// fakeScorer is a model that can score: it rates each continuation with
+// score (nil: all equal) and records what it was offered.
+type fakeScorer struct {
+	fakeGenerator
+	score   func(cont string) float64
+	err     error
+	offered []string
+}
+
+func (f *fakeScorer) Score(ctx context.Context, req engine.Request, conts []string) ([]engine.Score, error) {
+	f.offered = conts
+	if f.err != nil {
+		return nil, f.err
+	}
+	out := make([]engine.Score, len(conts))
+	for i, c := range conts {
+		out[i] = engine.Score{LogProb: -3, Tokens: 1}
+		if f.score != nil {
+			out[i].LogProb = f.score(c)
+		}
+	}
+	return out, nil
+}
+
+var prices = []knowledge.Snippet{
+	{Title: "Plus", Source: "plus.md", Text: "The Plus plan costs €9.99 a month."},
+	{Title: "Basic", Source: "basic.md", Text: "The Basic plan costs €4.99 a month."},
+	{Title: "Refunds", Source: "refunds.md", Text: "Card refunds arrive within 5–10 business days."},
+}
+
+// prefer scores continuations holding want high and the rest low.
+func prefer(want string) func(string) float64 {
+	return func(c string) float64 {
+		if strings.Contains(c, want) {
+			return -0.1
+		}
+		return -5
+	}
+}
+
+func TestConstrainedModelChooses(t *testing.T) {
+	q := conversation.Query{Question: "what does a plan cost per month?", Snippets: prices, Confidence: 0.9}
+	for _, tt := range []struct{ want, not, source string }{
+		{"Plus plan costs €9.99", "€4.99", "plus.md"},
+		{"Basic plan costs €4.99", "€9.99", "basic.md"},
+	} {
+		want := tt.want
+		sc := &fakeScorer{score: prefer(want)}
+		a := newAnswerer(t, sc, generative.Options{})
+		if !a.Constrained() {
+			t.Fatal("a Generator that can score did not get constrained decoding")
+		}
+		ans, err := a.Answer(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Fallback || !strings.Contains(ans.Text, want) || strings.Contains(ans.Text, tt.not) {
+			t.Errorf("model prefers %q: reply %q (fallback %v)", want, ans.Text, ans.Fallback)
+		}
+		if len(ans.Citations) != 1 || ans.Citations[0].Source != tt.source {
+			t.Errorf("citations %v, want %s", ans.Citations, tt.source)
+		}
+		// Offered: snippet sentences with their citation markers, and
+		// the honest "I don't know".
+		if !slices.Contains(sc.offered, prompt.Unknown) || !slices.ContainsFunc(sc.offered, func(c string) bool {
+			return strings.HasSuffix(c, "€9.99 a month. [1]")
+		}) {
+			t.Errorf("offered %q", sc.offered)
+		}
+		if len(sc.req.Messages) != 0 {
+			t.Error("constrained decoding generated freely")
+		}
+	}
+}
+
+func TestConstrainedDeclines(t *testing.T) {
+	q := conversation.Query{Question: "what does a plan cost per month?", Snippets: prices, Confidence: 0.9}
+	a := newAnswerer(t, &fakeScorer{score: prefer(prompt.Unknown)}, generative.Options{})
+	ans, err := a.Answer(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ans.Fallback || ans.Text != "" {
+		t.Errorf("model would rather not answer: got %+v, want a fallback", ans)
+	}
+}
+
+func TestConstrainedModelFailures(t *testing.T) {
+	q := conversation.Query{Question: "what does the plus plan cost per month?", Snippets: prices, Confidence: 0.9}
+	// Too long for the model's context: the lexical choice answers.
+	long := &fakeScorer{err: fmt.Errorf("score: %w", engine.ErrContext)}
+	ans, err := newAnswerer(t, long, generative.Options{}).Answer(context.Background(), q)
+	if err != nil || ans.Fallback || !strings.Contains(ans.Text, "€9.99") {
+		t.Errorf("context overflow: %+v, %v; want the lexical answer", ans, err)
+	}
+	// Any other failure: the fallback answerer.
+	broken := &fakeScorer{err: errors.New("weights on fire")}
+	ans, err = newAnswerer(t, broken, generative.Options{}).Answer(context.Background(), q)
+	if err != nil || ans.Text != sentinelFallback.Text {
+		t.Errorf("model failure: %+v, %v; want the fallback answerer's", ans, err)
+	}
+	// A cancelled turn is not answered by anyone.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cancelled := &fakeScorer{err: context.Canceled}
+	if _, err := newAnswerer(t, cancelled, generative.Options{}).Answer(ctx, q); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestFreeDecodingOnRequest(t *testing.T) {
+	sc := &fakeScorer{fakeGenerator: fakeGenerator{pieces: tokens("The Plus plan costs €9.99 a month [1].")}}
+	a := newAnswerer(t, sc, generative.Options{Free: true})
+	if a.Constrained() {
+		t.Fatal("Free: true still constrained")
+	}
+	ans, err := a.Answer(context.Background(), conversation.Query{Question: "plus price?", Snippets: prices})
+	if err != nil || !strings.Contains(ans.Text, "€9.99") || sc.offered != nil {
+		t.Errorf("free decoding: %+v, %v (scored %q)", ans, err, sc.offered)
+	}
+}
