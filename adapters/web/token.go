@@ -54,6 +54,22 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// firstConversationID names the conversation a first message (one
+// without a conversation_id) starts: a random id, or, when the message
+// carries a message_id, hex(HMAC-SHA256(secret, "conversation\x00" +
+// user id + "\x00" + message_id))[:32], so that a retry of a first
+// message whose reply was lost (the client never learnt the id) lands in
+// the same conversation and gets that reply. A conversation id is never
+// "conversation\x00...", so these MACs are apart from tokens.
+func firstConversationID(secret []byte, userID, messageID string) string {
+	if messageID == "" {
+		return newID()
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("conversation\x00" + userID + "\x00" + messageID))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
 // NewSecret returns a random 32-byte secret, for a server started without
 // WIDGET_SECRET.
 func NewSecret() []byte {

@@ -203,7 +203,11 @@ type Request struct {
 	// MessageID, optional, makes the message idempotent: a retry with the
 	// same id (after a reply lost to a broken connection, say) is answered
 	// with the reply already produced for it, never a second one. Such a
-	// message is answered to the end even when its client goes away.
+	// message is answered to the end even when its client goes away. A
+	// first message (no ConversationID) with a MessageID gets a
+	// conversation id derived from it and User.ID, so that its retries
+	// land in the same conversation; use ids that are unique per user
+	// (the widget sends 96 random bits).
 	MessageID string `json:"message_id,omitempty"`
 	// CallbackURL, optional and only for signed webhook requests, is where
 	// the reply is POSTed; the request itself is answered 202.
@@ -313,7 +317,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case signed:
 		channel = ChannelWebhook
 		if req.ConversationID == "" {
-			req.ConversationID = newID()
+			req.ConversationID = firstConversationID(a.opt.Secret, req.User.ID, req.MessageID)
 		}
 	case req.CallbackURL != "":
 		WriteError(w, http.StatusUnauthorized, CodeBadSignature, "A callback_url needs a signed request (X-Switchboard-Signature).")
@@ -322,7 +326,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusBadRequest, CodeMalformed, "A token was sent without a conversation_id.")
 		return
 	case req.ConversationID == "":
-		req.ConversationID = newID()
+		req.ConversationID = firstConversationID(a.opt.Secret, req.User.ID, req.MessageID)
 	case !validToken(a.opt.Secret, req.ConversationID, req.Token):
 		WriteError(w, http.StatusUnauthorized, CodeBadToken, "The conversation token is missing or wrong.")
 		return

@@ -570,3 +570,50 @@ func TestDrainStopsDetachedReplies(t *testing.T) {
 		t.Fatal("Drain did not stop the detached reply")
 	}
 }
+
+// TestFirstMessageRetrySameConversation: a first message (no
+// conversation_id) retried with the same message_id lands in the same
+// conversation, so that the pipeline sees one message id; another id,
+// another user or no id starts another conversation.
+func TestFirstMessageRetrySameConversation(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		mu.Lock()
+		ids = append(ids, m.ID)
+		mu.Unlock()
+		return echo(ctx, m, out)
+	}, nil)
+	conv := func(body string) string {
+		t.Helper()
+		w := post(t, a, body, nil)
+		var r Response
+		if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || w.Code != 200 {
+			t.Fatalf("POST %s: status %d, body %s", body, w.Code, w.Body)
+		}
+		if !validConversationID(r.ConversationID) || r.Token != Token(testSecret, r.ConversationID) {
+			t.Fatalf("POST %s: conversation %q token %q", body, r.ConversationID, r.Token)
+		}
+		return r.ConversationID
+	}
+	first := conv(`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`)
+	tests := []struct {
+		body string
+		same bool
+	}{
+		{`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`, true},
+		{`{"text":"hi","message_id":"k2","user":{"id":"u1"}}`, false},
+		{`{"text":"hi","message_id":"k1","user":{"id":"u2"}}`, false},
+		{`{"text":"hi","user":{"id":"u1"}}`, false},
+	}
+	for _, tt := range tests {
+		if got := conv(tt.body) == first; got != tt.same {
+			t.Errorf("POST %s: same conversation as the first = %v, want %v", tt.body, got, tt.same)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) < 2 || ids[0] != ids[1] {
+		t.Errorf("message ids the pipeline saw = %q, want the first two equal", ids)
+	}
+}

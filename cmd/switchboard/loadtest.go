@@ -405,7 +405,7 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 	// nodes the faults stop, and log each failure.)
 	rdb := rds.client()
 	defer rdb.Close()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(200 * time.Millisecond) {
 		if n, err := rdb.XLen(ctx, "sb:{queue}:jobs").Result(); err == nil && n == 0 {
 			break
 		}

@@ -7,6 +7,10 @@
  * It talks to POST /api/v1/messages on the origin it was loaded from (or
  * data-api), streams replies over Server-Sent Events read with fetch and a
  * ReadableStream, and keeps the conversation id and token in sessionStorage.
+ * Each message carries a random message_id; when the connection fails, the
+ * stream ends without a reply or the server is busy (503), the same message
+ * is sent again (up to 4 tries) and the server answers with the reply it
+ * produced for the first try, never a second one.
  * Everything lives in a Shadow DOM so the host page's styles cannot reach it.
  * window.Switchboard.open() / .close() / .toggle() control the panel.
  */
@@ -201,11 +205,31 @@
     bubble("system", text);
   }
 
-  function ask(text, mayRetry) {
+  var maxTries = 4;
+
+  // newMessageID returns 24 random hex digits.
+  function newMessageID() {
+    var a = new Uint8Array(12), out = "";
+    try { crypto.getRandomValues(a); } catch (e) { for (var i = 0; i < a.length; i++) a[i] = Math.floor(Math.random() * 256); }
+    for (var j = 0; j < a.length; j++) out += (a[j] < 16 ? "0" : "") + a[j].toString(16);
+    return out;
+  }
+
+  // ask sends text (try number tries, 1 when absent, with message id id)
+  // and shows the reply; mayRetry allows one new conversation after a bad
+  // token.
+  function ask(text, mayRetry, id, tries) {
+    id = id || newMessageID();
+    tries = tries || 1;
     setBusy(true);
-    var body = { text: text };
+    var body = { text: text, message_id: id };
     if (state.conversation_id) { body.conversation_id = state.conversation_id; body.token = state.token; }
-    var reply = null, b = null, streamed = "";
+    var reply = null, failed = false, b = null, streamed = "";
+    // again sends the same message once more, after a growing pause.
+    function again() {
+      return new Promise(function (done) { setTimeout(done, 500 * Math.pow(2, tries - 1)); })
+        .then(function () { return ask(text, mayRetry, id, tries + 1); });
+    }
     function onEvent(name, data) {
       if (name === "conversation") {
         state.conversation_id = data.conversation_id; state.token = data.token; save();
@@ -223,6 +247,7 @@
         remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, handoff: reply.handoff } });
         scroll();
       } else if (name === "error") {
+        failed = true;
         systemNote((data.error && data.error.message) || "Something went wrong.");
       }
     }
@@ -233,13 +258,16 @@
     }).then(function (res) {
       var type = res.headers.get("Content-Type") || "";
       if (res.ok && type.indexOf("text/event-stream") === 0 && res.body && res.body.getReader) {
-        return readStream(res.body.getReader(), onEvent);
+        return readStream(res.body.getReader(), onEvent).then(function () {
+          if (!reply && !failed) throw new Error("the stream ended without a reply");
+        });
       }
+      if (res.status === 503 && tries < maxTries) return again();
       return res.json().then(function (j) {
         if (j && j.error) {
           if (res.status === 401 && j.error.code === "bad_token" && mayRetry) {
             delete state.conversation_id; delete state.token; save();
-            return ask(text, false);
+            return ask(text, false, id, tries);
           }
           systemNote(j.error.message);
         } else if (j && j.reply) {
@@ -247,6 +275,7 @@
         }
       });
     }).catch(function () {
+      if (!reply && !failed && tries < maxTries) return again();
       systemNote("We couldn't reach the assistant. Check your connection and try again.");
     }).then(function () {
       setBusy(false);
