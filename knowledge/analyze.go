@@ -29,6 +29,17 @@ won't would wouldn't you you'd you'll you're you've your yours yourself yourselv
 hi hello hey please thanks thank pls plz just also get got im ive dont cant wont whats
 hows u ur yes ok okay s t d ll m re ve much many`)
 
+// elisions are the French and Italian articles and pronouns written
+// joined to the next word ("l'adresse", "j'ai", "dell'ordine"); they are
+// cut off so the word itself is indexed.
+var elisions = []string{"dell'", "nell'", "all'", "sull'", "qu'", "un'", "l'", "d'", "j'", "m'", "n'", "s'", "t'", "c'"}
+
+// isStopWord reports whether the folded word w carries no topic in any
+// of the languages told apart (see language).
+func isStopWord(w string) bool {
+	return stopWords[w] || stopWordsDE[w] || stopWordsFR[w] || stopWordsES[w]
+}
+
 func setOf(words string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(words) {
@@ -38,27 +49,28 @@ func setOf(words string) map[string]bool {
 }
 
 // analyze turns text into index terms: folded, lowercased, stop words
-// and single letters removed, English words stemmed, numbers kept whole
-// ("9.99", "14"), and runs of CJK characters turned into overlapping
-// character bigrams.
+// and single letters removed, words stemmed in the text's language (see
+// detectLanguage; English unless clearly German, French or Spanish),
+// numbers kept whole ("9.99", "14"), and runs of CJK characters turned
+// into overlapping character bigrams.
 func analyze(text string) []string {
 	var out []string
-	words(fold(text), func(w string, cjk bool) {
-		emitTerms(w, cjk, func(term string) { out = append(out, term) })
-	})
+	analyzeWords(text, func(term, _ string) { out = append(out, term) })
 	return out
 }
 
 // analyzeWords is analyze that also returns, for each term, the folded
 // surface word it came from (for typo correction).
 func analyzeWords(text string, fn func(term, word string)) {
-	words(fold(text), func(w string, cjk bool) {
-		emitTerms(w, cjk, func(term string) { fn(term, w) })
+	folded := fold(text)
+	lang := detectLanguage(folded)
+	words(folded, func(w string, cjk bool) {
+		emitTerms(w, cjk, lang, func(term string) { fn(term, w) })
 	})
 }
 
-// emitTerms turns one raw word into its terms.
-func emitTerms(w string, cjk bool, fn func(string)) {
+// emitTerms turns one raw word into its terms, stemming in language lang.
+func emitTerms(w string, cjk bool, lang language, fn func(string)) {
 	if cjk {
 		cjkBigrams(w, fn)
 		return
@@ -67,18 +79,34 @@ func emitTerms(w string, cjk bool, fn func(string)) {
 		fn(w)
 		return
 	}
+	if w, ok := contentWord(w); ok {
+		fn(lang.stem(w))
+	}
+}
+
+// contentWord strips a raw folded word of apostrophes, a possessive "'s"
+// and a French or Italian elision ("l'", "dell'"), and reports whether
+// what is left is a word worth indexing: two letters or more, not a stop
+// word.
+func contentWord(w string) (string, bool) {
 	w = strings.Trim(w, "'")
-	if w == "" || stopWords[w] {
-		return
+	if w == "" || isStopWord(w) {
+		return "", false
+	}
+	for _, e := range elisions {
+		if rest, ok := strings.CutPrefix(w, e); ok && utf8.RuneCountInString(rest) > 2 {
+			w = rest
+			break
+		}
 	}
 	if strings.HasSuffix(w, "'s") {
 		w = w[:len(w)-2]
 	}
 	w = strings.ReplaceAll(w, "'", "")
-	if utf8.RuneCountInString(w) < 2 || stopWords[w] {
-		return
+	if utf8.RuneCountInString(w) < 2 || isStopWord(w) {
+		return "", false
 	}
-	fn(stem(w))
+	return w, true
 }
 
 // cjkBigrams emits overlapping bigrams of a run of CJK characters, or the
@@ -111,9 +139,12 @@ func isNumber(w string) bool {
 }
 
 // isCJK reports whether r is written without spaces between words (Han,
-// Hiragana, Katakana, Hangul), so words are approximated by bigrams.
+// Hiragana, Katakana, Hangul, and the marks they share: the prolonged
+// sound mark of "パスワード", the iteration mark of "人々"), so words are
+// approximated by bigrams.
 func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
+		r == 'ー' || r == 'ｰ' || r == '々' || r == '〆'
 }
 
 // words splits folded text into raw words: runs of letters and digits

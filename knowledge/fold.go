@@ -3,13 +3,16 @@ package knowledge
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// foldTable maps precomposed Latin letters, ligatures and a few special
-// letters to their ASCII base, the part of Unicode NFKD + mark stripping that
-// matters for help-centre text. golang.org/x/text is not a dependency of this
-// module, so the table is kept here; combining marks are removed separately
-// (see fold), which covers text that arrives already decomposed.
+// foldTable maps the common precomposed Latin letters and ligatures to
+// their ASCII base (a fast path for what NFKD plus mark stripping gives),
+// and the letters that do not decompose but are folded to a base all the
+// same (ß, æ, ø, ł, đ, þ, œ, dotless ı; Greek final ς to σ, as upper case
+// has one sigma). Other letters go through NFKD (see fold).
 var foldTable = map[rune]string{
 	'À': "a", 'Á': "a", 'Â': "a", 'Ã': "a", 'Ä': "a", 'Å': "a", 'Ā': "a", 'Ă': "a", 'Ą': "a",
 	'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'ä': "a", 'å': "a", 'ā': "a", 'ă': "a", 'ą': "a",
@@ -31,7 +34,7 @@ var foldTable = map[rune]string{
 	'ò': "o", 'ó': "o", 'ô': "o", 'õ': "o", 'ö': "o", 'ø': "o", 'ō': "o", 'ŏ': "o", 'ő': "o",
 	'Œ': "oe", 'œ': "oe",
 	'Ŕ': "r", 'ŕ': "r", 'Ŗ': "r", 'ŗ': "r", 'Ř': "r", 'ř': "r",
-	'Ś': "s", 'ś': "s", 'Ŝ': "s", 'ŝ': "s", 'Ş': "s", 'ş': "s", 'Š': "s", 'š': "s", 'ß': "ss", 'ſ': "s",
+	'Ś': "s", 'ś': "s", 'Ŝ': "s", 'ŝ': "s", 'Ş': "s", 'ş': "s", 'Š': "s", 'š': "s", 'ß': "ss", 'ẞ': "ss", 'ſ': "s",
 	'Ţ': "t", 'ţ': "t", 'Ť': "t", 'ť': "t", 'Ŧ': "t", 'ŧ': "t", 'Þ': "th", 'þ': "th",
 	'Ù': "u", 'Ú': "u", 'Û': "u", 'Ü': "u", 'Ũ': "u", 'Ū': "u", 'Ŭ': "u", 'Ů': "u", 'Ű': "u", 'Ų': "u",
 	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ũ': "u", 'ū': "u", 'ŭ': "u", 'ů': "u", 'ű': "u", 'ų': "u",
@@ -41,11 +44,16 @@ var foldTable = map[rune]string{
 	'ﬀ': "ff", 'ﬁ': "fi", 'ﬂ': "fl", 'ﬃ': "ffi", 'ﬄ': "ffl", 'ﬅ': "st", 'ﬆ': "st",
 	'\u2018': "'", '\u2019': "'", '\u201A': "'", '\u2032': "'",
 	'\u00A0': " ", '\u2007': " ", '\u202F': " ",
+	'ς': "σ",
 }
 
-// fold returns s lowercased, with Latin accents, ligatures and combining
-// marks removed and full-width ASCII mapped to ASCII, so that "Café",
-// "CAFE" and "ｃａｆｅ" analyse alike.
+// fold returns s lowercased, with accents, ligatures and combining marks
+// removed and compatibility forms (full-width letters, ligatures,
+// superscripts) replaced by their plain letters, so that "Café", "CAFE",
+// "ｃａｆｅ" and "Cafe\u0301" analyse alike; in other scripts too (ș,
+// ệ, ά, ё lose their marks). Chinese, Japanese and Korean text is left as
+// it is: decomposing Hangul syllables or kana with voicing marks would
+// change the characters its bigrams are made of.
 func fold(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -73,6 +81,22 @@ func fold(s string) string {
 			if f, ok := foldTable[r]; ok {
 				b.WriteString(f)
 				continue
+			}
+			if !isCJK(r) {
+				var buf [utf8.UTFMax]byte
+				n := utf8.EncodeRune(buf[:], r)
+				if d := norm.NFKD.Properties(buf[:n]).Decomposition(); d != nil {
+					for _, dr := range string(d) {
+						if !unicode.Is(unicode.Mn, dr) {
+							if f, ok := foldTable[dr]; ok {
+								b.WriteString(f)
+							} else {
+								b.WriteRune(unicode.ToLower(dr))
+							}
+						}
+					}
+					continue
+				}
 			}
 			b.WriteRune(unicode.ToLower(r))
 		}

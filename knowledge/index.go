@@ -293,9 +293,9 @@ func analyseChunks(ctx context.Context, chunks []Chunk) ([]chunkTerms, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cache := map[string]string{}
+			var caches wordCaches
 			for i := range next {
-				out[i] = analyseChunk(chunks[i], cache)
+				out[i] = analyseChunk(chunks[i], &caches)
 			}
 		}()
 	}
@@ -316,10 +316,19 @@ func analyseChunks(ctx context.Context, chunks []Chunk) ([]chunkTerms, error) {
 	return out, nil
 }
 
-// analyseChunk analyses the fields of c; cache memoises word -> term ("" for
-// none) across the chunks one worker sees.
-func analyseChunk(c Chunk, cache map[string]string) chunkTerms {
+// wordCaches memoise word -> term ("" for none), by language, across the
+// chunks one worker sees.
+type wordCaches [numLanguages]map[string]string
+
+// analyseChunk analyses the fields of c, all in the language of its body
+// (the title and headings alone are too short to tell).
+func analyseChunk(c Chunk, caches *wordCaches) chunkTerms {
 	var at chunkTerms
+	lang := detectLanguage(fold(c.Text))
+	if caches[lang] == nil {
+		caches[lang] = map[string]string{}
+	}
+	cache := caches[lang]
 	emit := func(f int, text string) {
 		words(fold(text), func(w string, cjk bool) {
 			if cjk {
@@ -328,7 +337,7 @@ func analyseChunk(c Chunk, cache map[string]string) chunkTerms {
 			}
 			t, seen := cache[w]
 			if !seen {
-				emitTerms(w, false, func(s string) { t = s })
+				emitTerms(w, false, lang, func(s string) { t = s })
 				if len(cache) < 1<<18 {
 					cache[w] = t
 				}
@@ -422,6 +431,11 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 	add := func(text string, w float64) {
 		analyzeWords(clipQuery(text), func(term, word string) {
 			corrected := w
+			if _, ok := ix.terms[term]; !ok {
+				// A question too short to tell its language may be in
+				// another one than the knowledge it is about.
+				term = ix.otherStem(term, word)
+			}
 			if _, ok := ix.terms[term]; !ok && ix.typos != nil {
 				if t, dist := ix.typos.correct(word); t != "" {
 					term = t
@@ -447,6 +461,23 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 		}
 	}
 	return out
+}
+
+// otherStem returns the first stem of the folded word in another language
+// that the index knows, or term when none is known.
+func (ix *Index) otherStem(term, word string) string {
+	w, ok := contentWord(word)
+	if !ok || isNumber(w) {
+		return term
+	}
+	for l := range numLanguages {
+		if s := l.stem(w); s != term {
+			if _, ok := ix.terms[s]; ok {
+				return s
+			}
+		}
+	}
+	return term
 }
 
 func typoWeight(dist int) float64 {

@@ -1,0 +1,97 @@
+package knowledge
+
+import (
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/french"
+	"github.com/blevesearch/snowballstem/german"
+	"github.com/blevesearch/snowballstem/spanish"
+)
+
+// A language selects the stemmer of a text. English is the default; a
+// chunk or question is taken to be German, French or Spanish when more of
+// its words are that language's function words than English ones (see
+// detectLanguage). Stop words of all four are dropped whatever the
+// language, so the choice only decides how words are stemmed.
+type language uint8
+
+const (
+	langEnglish language = iota
+	langGerman
+	langFrench
+	langSpanish
+	numLanguages
+)
+
+// Function words (folded) by language, beyond English's stopWords. Words
+// that are also English content words ("die", "will", "bin", "hat",
+// "son", "come", "comment", "pour", "uber") are left out.
+var (
+	stopWordsDE = setOf(`aber alle allem allen aller alles als auch auf aus bei bis bist bitte damit
+dann das dass dem den denn der des dich dir du durch ein eine einem einen einer eines er es etwas
+euch euer habe haben hallo danke ich ihm ihn ihnen ihr ihre im ist ja jede jedem jeden jeder jedes
+kann kein keine konnen konnte mein meine meinem meinen meiner mich mir muss nach nicht nichts noch
+nun nur ob oder ohne sehr sein seine sich sie sind soll um und uns unser unsere vom von vor weil
+wenn wer wie wieder wir wird werden wo wurde zu zum zur`)
+	stopWordsFR = setOf(`au aux avec ce ces cet cette chez dans de des du elle en et eux il ils je la
+le les leur leurs lui ma mais mes moi mon ne ni nos notre nous ou par pas puis qu que qui sa se ses
+sous sur ta te tes toi ton tu un une vos votre vous ete etre avoir ai avez sont suis bonjour merci
+svp`)
+	stopWordsES = setOf(`el la los las un una unos unas y o de del al en es mi mis tu tus su sus por
+para que como con sin se lo le les me te nos mas pero muy ya si este esta estos estas ese esa eso
+hay puedo puede quiero cuando donde cual hola gracias`)
+	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES}
+)
+
+// detectWords is how many words of a text detectLanguage looks at.
+const detectWords = 80
+
+// detectLanguage guesses the language of folded text by counting the
+// function words of each language among its first detectWords words: a
+// language other than English needs more of them than English
+// has; the first of German, French and Spanish wins a tie. Text with no
+// such words is English. A question misjudged this way is not lost:
+// words whose stem the index lacks are tried in the other languages
+// (Index.otherStem).
+func detectLanguage(folded string) language {
+	var hits [numLanguages]int
+	n := 0
+	words(folded, func(w string, cjk bool) {
+		if cjk || n >= detectWords {
+			return
+		}
+		n++
+		for l, stop := range stopWordsByLanguage {
+			if stop[w] {
+				hits[l]++
+			}
+		}
+	})
+	best := langEnglish
+	for l := langGerman; l < numLanguages; l++ {
+		if hits[l] > hits[langEnglish] && hits[l] > hits[best] {
+			best = l
+		}
+	}
+	return best
+}
+
+// stem reduces a folded word (not a stop word, at least two letters) to
+// its stem in language l.
+func (l language) stem(w string) string {
+	if l == langEnglish {
+		return stem(w)
+	}
+	env := snowballstem.NewEnv(w)
+	switch l {
+	case langGerman:
+		german.Stem(env)
+	case langFrench:
+		french.Stem(env)
+	case langSpanish:
+		spanish.Stem(env)
+	}
+	if s := env.Current(); s != "" {
+		return s
+	}
+	return w
+}

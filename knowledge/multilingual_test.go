@@ -1,0 +1,115 @@
+package knowledge
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFoldScripts(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ẞ STRASSE Straße", "ss strasse strasse"},
+		{"Ærø Ångström", "aero angstrom"},
+		{"Șosea Țară", "sosea tara"}, // Romanian comma below (NFKD)
+		{"Tiếng Việt", "tieng viet"}, // stacked marks (NFKD)
+		{"ΛΟΓΑΡΙΑΣΜΟΣ λογαριασμός", "λογαριασμοσ λογαριασμοσ"}, // tonos dropped, one sigma
+		{"Ёлка", "елка"},
+		{"ﬁle ½ ™ ①", "file 1⁄2 tm 1"}, // compatibility forms
+		{"ガギグ パスワード", "ガギグ パスワード"},     // kana keep their voicing marks
+		{"한국어", "한국어"},                 // Hangul syllables are not decomposed
+		{"退款政策", "退款政策"},
+	}
+	for _, tt := range tests {
+		if got := fold(tt.in); got != tt.want {
+			t.Errorf("fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDetectLanguage(t *testing.T) {
+	tests := []struct {
+		in   string
+		want language
+	}{
+		{"How do I get my money back?", langEnglish},
+		{"Wie kann ich mein Passwort zurücksetzen?", langGerman},
+		{"Comment puis-je changer l'adresse de livraison ?", langFrench},
+		{"¿Cómo puedo cancelar mi suscripción?", langSpanish},
+		{"Rückerstattung", langEnglish},                                    // too short to tell
+		{"Where is the Hauptbahnhof depot?", langEnglish},                  // a foreign word in English
+		{"パスワードを忘れました", langEnglish},                                       // CJK needs no stemmer
+		{"The refund is sent to you and the bank: es la ley", langEnglish}, // English still has more
+	}
+	for _, tt := range tests {
+		if got := detectLanguage(fold(tt.in)); got != tt.want {
+			t.Errorf("detectLanguage(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAnalyzeLanguages(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"german stems", "Wie lange dauern die Rückerstattungen?", []string{"lang", "dau", "die", "ruckerstatt"}},
+		{"german singular", "Ich möchte eine Rückerstattung beantragen", []string{"mocht", "ruckerstatt", "beantrag"}},
+		{"french elision", "Comment changer l'adresse de livraison ?", []string{"comment", "chang", "adress", "livraison"}},
+		{"french stems", "Les remboursements sont traités sous cinq jours", []string{"rembours", "trait", "cinq", "jour"}},
+		{"spanish", "¿Cómo cancelo mi suscripción?", []string{"cancel", "suscripcion"}},
+		{"italian elision", "dell'ordine", []string{"ordin"}},
+		{"japanese bigrams", "パスワードを忘れた", []string{"パス", "スワ", "ワー", "ード", "ドを", "を忘", "忘れ", "れた"}},
+		{"chinese bigrams", "如何申请退款？", []string{"如何", "何申", "申请", "请退", "退款"}},
+		{"korean bigrams", "비밀번호 재설정", []string{"비밀", "밀번", "번호", "재설", "설정"}},
+		{"english unchanged", "Refunds are processed within five days", []string{"refund", "process", "within", "five", "day"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, analyze(tt.in)); diff != "" {
+				t.Errorf("analyze(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+// TestMultilingualRetrieval searches a small help centre written in six
+// languages with questions in each: inflected, unaccented, too short to
+// tell the language, and in scripts without spaces.
+func TestMultilingualRetrieval(t *testing.T) {
+	ctx := context.Background()
+	ix, err := Open(ctx, "testdata/multilingual", LoadOptions{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ q, want string }{
+		{"how do I get a refund", "refunds.md"},
+		{"I forgot my password", "password.md"},
+		{"Wie lange dauert eine Rückerstattung?", "rueckerstattung.md"},
+		{"Rückerstattung", "rueckerstattung.md"},   // one word: stemmed as German because the index knows that stem
+		{"ruckerstattungen", "rueckerstattung.md"}, // typed without the umlaut
+		{"Ich habe mein Passwort vergessen", "passwort.md"},
+		{"Comment changer mon adresse de livraison ?", "livraison.md"},
+		{"Quand vais-je être remboursé ?", "remboursement.md"},
+		{"remboursement", "remboursement.md"},
+		{"¿Cómo cancelo mi suscripción?", "suscripcion.md"},
+		{"cuánto tardan los envíos internacionales", "envios.md"},
+		{"パスワードを忘れました", "pasuwado.md"},
+		{"返品したい", "henpin.md"},
+		{"怎么申请退款", "tuikuan.md"},
+		{"配送需要多长时间", "peisong.md"},
+	}
+	for _, tt := range tests {
+		got, err := ix.Search(ctx, tt.q, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || got[0].DocID != tt.want {
+			var docs []string
+			for _, s := range got {
+				docs = append(docs, s.DocID)
+			}
+			t.Errorf("Search(%q) = %v, want %s first", tt.q, docs, tt.want)
+		}
+	}
+}
