@@ -91,6 +91,16 @@ func TestFold(t *testing.T) {
 		{"ﬁnance", "finance"},
 		{"plain ascii", "plain ascii"},
 		{"Łódź", "lodz"},
+		{"ẞ STRASSE Straße", "ss strasse strasse"},
+		{"Ærø Ångström", "aero angstrom"},
+		{"Șosea Țară", "sosea tara"}, // Romanian comma below (NFKD)
+		{"Tiếng Việt", "tieng viet"}, // stacked marks (NFKD)
+		{"ΛΟΓΑΡΙΑΣΜΟΣ λογαριασμός", "λογαριασμοσ λογαριασμοσ"}, // tonos dropped, one sigma
+		{"Ёлка", "елка"},
+		{"ﬁle ½ ™ ①", "file 1⁄2 tm 1"}, // compatibility forms
+		{"ガギグ パスワード", "ガギグ パスワード"},     // kana keep their voicing marks
+		{"한국어", "한국어"},                 // Hangul syllables are not decomposed
+		{"退款政策", "退款政策"},
 	}
 	for _, tt := range tests {
 		if got := fold(tt.in); got != tt.want {

@@ -7,26 +7,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestFoldScripts(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"ẞ STRASSE Straße", "ss strasse strasse"},
-		{"Ærø Ångström", "aero angstrom"},
-		{"Șosea Țară", "sosea tara"}, // Romanian comma below (NFKD)
-		{"Tiếng Việt", "tieng viet"}, // stacked marks (NFKD)
-		{"ΛΟΓΑΡΙΑΣΜΟΣ λογαριασμός", "λογαριασμοσ λογαριασμοσ"}, // tonos dropped, one sigma
-		{"Ёлка", "елка"},
-		{"ﬁle ½ ™ ①", "file 1⁄2 tm 1"}, // compatibility forms
-		{"ガギグ パスワード", "ガギグ パスワード"},     // kana keep their voicing marks
-		{"한국어", "한국어"},                 // Hangul syllables are not decomposed
-		{"退款政策", "退款政策"},
-	}
-	for _, tt := range tests {
-		if got := fold(tt.in); got != tt.want {
-			t.Errorf("fold(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestDetectLanguage(t *testing.T) {
 	tests := []struct {
 		in   string
