@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"runtime"
 	"unsafe"
 
 	"github.com/switchboard/switchboard/engine/gguf"
@@ -26,12 +25,7 @@ func LoadBytes(name string, data []byte, opts Options) (*Model, error) {
 		f.Close()
 		return nil, err
 	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	m.pool = newPool(threads)
-	m.kvBudget = opts.KVCacheBytes
+	m.setOptions(opts)
 	return m, nil
 }
 

@@ -38,8 +38,9 @@ func (s Score) Mean() float64 {
 // and then ends its turn (any end-of-generation token). This is decoding
 // constrained to a set of allowed replies: the caller offers the replies
 // it can stand behind, such as sentences of retrieved articles, and the
-// model chooses among them. The prompt is run once; each continuation
-// reuses its KV cache. Continuation text is encoded as plain text.
+// model chooses among them. The prompt is run once (its start may come
+// from the prompt-prefix cache, as in Generate); each continuation reuses
+// its KV cache. Continuation text is encoded as plain text.
 func (m *Model) Score(ctx context.Context, req Request, continuations []string) ([]Score, error) {
 	m.running.RLock()
 	defer m.running.RUnlock()
@@ -67,10 +68,12 @@ func (m *Model) Score(ctx context.Context, req Request, continuations []string) 
 	}
 	defer m.releaseKV(kv)
 
-	logits, err := s.prefill(ctx, prompt)
+	cached := m.prefix.restore(prompt, s)
+	logits, err := s.prefill(ctx, prompt[cached:])
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
+	m.prefix.save(prompt, s)
 	first := logSoftmax(nil, logits)
 	eog := m.Tokenizer.EOG()
 	end := func(lp []float32) float64 {
