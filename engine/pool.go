@@ -34,12 +34,16 @@ type pool struct {
 	// workers that joined it and have not left (low bits). The fields
 	// below are written by run only while the task is closed and read by
 	// workers only while they are joined.
+	_     [64]byte // the counters each on a cache line of its own:
 	word  atomic.Uint64
+	_     [56]byte     // workers poll word while run and claim write the others
+	next  atomic.Int64 // first unclaimed row
+	_     [56]byte
+	done  atomic.Int64 // rows finished
+	_     [56]byte
 	task  rowTask
 	n     int
 	chunk int
-	next  atomic.Int64 // first unclaimed row
-	done  atomic.Int64 // rows finished
 
 	sleepMu  sync.Mutex
 	wake     *sync.Cond
