@@ -105,7 +105,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&o.WorkerProcs, "worker-procs", 1, "GOMAXPROCS of each worker (0: Go's default)")
 	fs.BoolVar(&o.Pin, "pin", false, "bind worker i to CPU i mod the number of CPUs (Linux; with --worker-procs 1: one core per decoder)")
 	fs.IntVar(&o.Users, "users", 40, "simulated users, half widget and half webhook (1-1000)")
-	fs.DurationVar(&o.Duration, "duration", time.Minute, "how long users send new messages (at most 2h)")
+	fs.DurationVar(&o.Duration, "duration", time.Minute, "how long users send new messages (at most 2h; longer while faults run late)")
 	fs.BoolVar(&o.Faults, "faults", false, "kill -9 workers, restart gateways, stop Redis and (with --cluster) fail primaries over, on a schedule")
 	fs.DurationVar(&o.Outage, "outage", 10*time.Second, "how long Redis stays stopped")
 	fs.Float64Var(&o.HangUps, "hang-ups", 0.02, "share of attempts (0-0.5) whose client hangs up before the reply and retries the same message id")
@@ -368,12 +368,30 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 
 	fctx, stopFaults := context.WithCancel(ctx)
 	defer stopFaults()
+	faultsDone := make(chan struct{})
 	if o.Faults {
 		faultsWG.Add(1)
 		go func() {
 			defer faultsWG.Done()
+			defer close(faultsDone)
 			runFaults(fctx, o, start, gws, wks, rds, lastSession, note)
 		}()
+	} else {
+		close(faultsDone)
+	}
+	// The load goes on for o.Duration and, when faults run late (each
+	// waits for the previous one to be undone), until the last one is
+	// undone: every fault happens under load.
+	loadOn := func() bool {
+		if time.Now().Before(end) {
+			return true
+		}
+		select {
+		case <-faultsDone:
+			return false
+		default:
+			return true
+		}
 	}
 
 	var wg sync.WaitGroup
@@ -381,12 +399,12 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := 0; c < 100_000 && time.Now().Before(end) && ctx.Err() == nil; c++ {
+			for c := 0; c < 100_000 && loadOn() && ctx.Err() == nil; c++ {
 				u := &loadUser{id: fmt.Sprintf("u%03d", i), conv: randHex(16), webhook: i%2 == 1, secret: []byte(secret), gws: gws, hangUps: o.HangUps}
 				usersMu.Lock()
 				users = append(users, u)
 				usersMu.Unlock()
-				u.run(ctx, end, convMessages)
+				u.run(ctx, loadOn, convMessages)
 			}
 		}()
 	}
@@ -641,9 +659,9 @@ var loadClient = &http.Client{Timeout: 70 * time.Second}
 // checked.
 const convMessages = 50
 
-// run sends up to n messages, until end.
-func (u *loadUser) run(ctx context.Context, end time.Time, n int) {
-	for k := 0; k < n && time.Now().Before(end) && ctx.Err() == nil; k++ {
+// run sends up to n messages, while loadOn says the load goes on.
+func (u *loadUser) run(ctx context.Context, loadOn func() bool, n int) {
+	for k := 0; k < n && loadOn() && ctx.Err() == nil; k++ {
 		m := &loadMsg{id: fmt.Sprintf("m%05d", k)}
 		u.msgs = append(u.msgs, m)
 		u.send(ctx, m, loadQuestions[mrand.IntN(len(loadQuestions))])
