@@ -3,7 +3,9 @@ package knowledge
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -160,7 +162,16 @@ func BenchmarkBleveBuild(b *testing.B) {
 		chunks, _ := syntheticCorpus(n)
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			for range b.N {
-				newBleveSearcher(b, chunks)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				cpu0 := cpuTime()
+				s := newBleveSearcher(b, chunks)
+				b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "index-MiB")
+				b.ReportMetric(float64(dirBytes(s.dir))/(1<<20), "disk-MiB")
 			}
 		})
 	}
@@ -204,4 +215,18 @@ func BenchmarkMapFile(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// dirBytes is the size of the files under dir.
+func dirBytes(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }

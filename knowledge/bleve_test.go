@@ -16,6 +16,7 @@ import (
 type bleveSearcher struct {
 	idx    bleve.Index
 	chunks []Chunk
+	dir    string // where the index lives
 }
 
 type bleveDoc struct {
@@ -29,7 +30,8 @@ func newBleveSearcher(tb testing.TB, chunks []Chunk) *bleveSearcher {
 	m := bleve.NewIndexMapping()
 	m.DefaultAnalyzer = "en"
 	m.ScoringModel = "bm25"
-	idx, err := bleve.New(tb.TempDir()+"/bleve", m)
+	dir := tb.TempDir() + "/bleve"
+	idx, err := bleve.New(dir, m)
 	if err != nil {
 		tb.Fatalf("bleve.New: %v", err)
 	}
@@ -53,7 +55,7 @@ func newBleveSearcher(tb testing.TB, chunks []Chunk) *bleveSearcher {
 	if err := idx.Batch(batch); err != nil {
 		tb.Fatal(err)
 	}
-	return &bleveSearcher{idx: idx, chunks: chunks}
+	return &bleveSearcher{idx: idx, chunks: chunks, dir: dir}
 }
 
 func (b *bleveSearcher) Search(ctx context.Context, query string, k int) ([]Snippet, error) {

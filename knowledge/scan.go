@@ -135,15 +135,31 @@ func newDenseModel(rank int, terms []float32, rows []byte, weight float64) (*den
 // A denseScan is one query's scan over the chunk vectors. Segments are
 // claimed one at a time from a shared counter by the searching goroutine
 // and any helpers, so a helper the scheduler starts late just finds less
-// to do. Every scan that was started must be finished with wait.
+// to do; one that has not started by the time the searcher has claimed
+// everything is not waited for (it exits at once when it does start).
+// Every scan that was started must be finished with wait.
 type denseScan struct {
-	m     *denseModel
-	q     []byte // the query as one tensor.Q8_0 row
-	k     int
-	next  atomic.Int64 // next segment to claim
-	wg    sync.WaitGroup
-	parts [][]hit // each worker's best k, unordered
+	m       *denseModel
+	q       []byte // the query as one tensor.Q8_0 row
+	k       int
+	next    atomic.Int64 // next segment to claim
+	helpers []scanHelper
+	parts   [][]hit // each worker's best k, unordered; parts[0] is the searcher's
 }
+
+// A scanHelper is one helper goroutine's state: helperWaiting until it
+// starts or is dropped, then helperRunning (done is closed when it ends)
+// or helperDropped.
+type scanHelper struct {
+	state atomic.Int32
+	done  chan struct{}
+}
+
+const (
+	helperWaiting = iota
+	helperRunning
+	helperDropped
+)
 
 // startSearch quantizes the unit query vector q (width values) and, on a
 // large index, starts helpers on the scan; wait returns the k chunks with
@@ -165,24 +181,33 @@ func (m *denseModel) startScan(q []float32, k, helpers int) *denseScan {
 	}
 	helpers = max(0, min(helpers, len(m.segs)-1))
 	s.parts = make([][]hit, 1+helpers)
-	for w := 1; w <= helpers; w++ {
-		s.wg.Add(1)
+	s.helpers = make([]scanHelper, helpers)
+	for i := range s.helpers {
+		h := &s.helpers[i]
+		h.done = make(chan struct{})
 		go func() {
-			defer s.wg.Done()
-			s.parts[w] = s.work()
+			if !h.state.CompareAndSwap(helperWaiting, helperRunning) {
+				return // dropped: the searcher did it all
+			}
+			defer close(h.done)
+			s.parts[1+i] = s.work()
 		}()
 	}
 	return s
 }
 
-// wait scans what the helpers have not claimed, waits for them, and
-// returns the best k, best first.
+// wait scans what the helpers have not claimed, waits for the helpers
+// that started, and returns the best k, best first.
 func (s *denseScan) wait() []hit {
 	s.parts[0] = s.work()
-	s.wg.Wait()
 	all := s.parts[0]
-	for _, p := range s.parts[1:] {
-		all = append(all, p...)
+	for i := range s.helpers {
+		h := &s.helpers[i]
+		if h.state.CompareAndSwap(helperWaiting, helperDropped) {
+			continue
+		}
+		<-h.done
+		all = append(all, s.parts[1+i]...)
 	}
 	return topK(all, s.k)
 }
