@@ -12,14 +12,16 @@ import (
 func init() {
 	register(command{
 		name:    "index",
-		summary: "index a knowledge folder into a file that serve and search memory-map",
+		summary: "index a knowledge folder into a file that serve and search memory-map (and rebuild when the folder changes)",
 		run:     runIndex,
 	})
 }
 
 // runIndex builds the index of a knowledge folder and saves it, so that
 // `serve` (knowledge.dir: FILE) and `search --knowledge FILE` start on it
-// without re-analysing the folder.
+// without re-analysing the folder. The file records the folder (as an
+// absolute path) and a fingerprint of its files, so it acts as a cache:
+// readers that follow it rebuild from the folder when it has changed.
 func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("index", "--out FILE [--knowledge DIR]", stderr)
 	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder to index")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -29,7 +30,7 @@ type searchHit struct {
 
 func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", "[--knowledge DIR] [--json] [-k N] QUERY", stderr)
-	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder, or an index file written by switchboard index")
+	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder, or an index file written by switchboard index (rebuilt first if its folder changed since)")
 	asJSON := fs.Bool("json", false, `print [{"title","source","score","text"}], best first`)
 	k := fs.Int("k", knowledge.DefaultK, "number of results")
 	if err := parseFlags(fs, args); err != nil {
@@ -43,7 +44,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *k <= 0 {
 		return usageError{fmt.Sprintf("search: -k must be positive, got %d", *k)}
 	}
-	ix, err := openKnowledge(ctx, *dir)
+	ix, err := openKnowledge(ctx, *dir, stderr)
 	if err != nil {
 		return err
 	}
@@ -77,13 +78,21 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // openKnowledge indexes a knowledge folder, or maps a saved index file.
-func openKnowledge(ctx context.Context, path string) (*knowledge.Index, error) {
+// The file is a cache of the folder recorded in it: when that folder has
+// changed since the file was written, the index is rebuilt from the folder
+// and the file rewritten (a failure to do so is reported on stderr and the
+// file's index used as it is).
+func openKnowledge(ctx context.Context, path string, stderr io.Writer) (*knowledge.Index, error) {
 	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
-		ix, _, err := knowledge.MapFile(path) // mapped for the life of the process
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		live, err := knowledge.OpenLiveFile(ctx, path, knowledge.LiveOptions{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("open knowledge: %w", err)
 		}
-		return ix, nil
+		if _, err := live.Refresh(ctx); err != nil {
+			fmt.Fprintf(stderr, "search: the index file is out of date and was not rebuilt: %v\n", err)
+		}
+		return live.Index(), nil
 	}
 	ix, err := knowledge.Open(ctx, path, knowledge.LoadOptions{}, knowledge.Options{})
 	if err != nil {
