@@ -13,21 +13,27 @@
 // # Searching
 //
 // Build (or Open) makes an immutable Index. Text is analysed the same way
-// on both sides: Unicode folding, lowercasing, English stop words, the
-// Porter2 stemmer, numbers kept whole, CJK as character bigrams. Chunks are
-// ranked by BM25F over title, heading path and body, raised by their
-// article's score, and fused by reciprocal rank with latent semantic
-// (LSA) vectors from a randomized truncated SVD of the TF-IDF matrix, which
-// find passages that share no word with the question. Misspelt query words
-// are corrected against the vocabulary; Query.History lets a follow-up be
-// searched with the turns before it. Result.Confidence, compared with
-// DefaultConfidenceThreshold, tells answerable questions from others.
+// on both sides: Unicode folding (accents and compatibility forms, NFKD),
+// lowercasing, stop words, stemming (Porter2 for English; Snowball for
+// text recognised as German, French or Spanish), numbers kept whole, CJK
+// as character bigrams. Chunks are ranked by BM25F over title, heading
+// path and body, raised by their article's score, and fused by reciprocal
+// rank with latent semantic (LSA) vectors from a randomized truncated SVD
+// of the TF-IDF matrix, which find passages that share no word with the
+// question. The chunk vectors are kept as 8-bit quantized rows and scanned
+// with the engine's SIMD integer kernels, across several goroutines on
+// large indexes. Misspelt query words are corrected against the
+// vocabulary; Query.History lets a follow-up be searched with the turns
+// before it. Result.Confidence, compared with DefaultConfidenceThreshold,
+// tells answerable questions from others.
 //
 // # Operations
 //
 // Live follows a folder and swaps rebuilt indexes atomically. Save,
-// ReadIndex and MapFile store an index in a file and memory-map it back.
-// EvalRetrieval and Calibrate measure a Searcher on a questions.jsonl set.
+// ReadIndex and MapFile store an index in a file and memory-map it back;
+// the file records the folder it was built from, and OpenLiveFile starts
+// from the file and keeps it up to date as the folder changes. EvalRetrieval
+// and Calibrate measure a Searcher on a questions.jsonl set.
 package knowledge
 
 // A Snippet is one retrieved chunk of an article.
