@@ -158,7 +158,7 @@ func TestDotQ8Rows(t *testing.T) {
 func TestDotF32Batch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, n := range []int{8, 12, 768} {
-		for _, B := range []int{1, 4, 7} {
+		for _, B := range []int{1, 4, 7, 8, 13, 17} {
 			w := make([]float32, n)
 			x := make([]float32, B*n)
 			for i := range w {
