@@ -110,7 +110,14 @@ func waitPing(ctx context.Context, addr string) error {
 	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	defer c.Close()
 	for deadline := time.Now().Add(redisReadyTimeout); ; {
-		err := c.Ping(ctx).Err()
+		// Dial first: go-redis logs every failed dial of its pool.
+		var err error
+		if conn, derr := net.DialTimeout("tcp", addr, 200*time.Millisecond); derr != nil {
+			err = derr
+		} else {
+			conn.Close()
+			err = c.Ping(ctx).Err()
+		}
 		if err == nil {
 			return nil
 		}
