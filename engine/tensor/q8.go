@@ -311,7 +311,8 @@ const tileBytes = 16 << 10
 // rows stored one after another in rows and every vector b of a: a
 // matrix product with quantized activations, checked once. With SIMD,
 // Q8_0, Q4_K and Q6_K rows meet four vectors per pass over the row (each
-// block decoded once for the four), with results bit-identical to DotQ8's. It panics with
+// block decoded once for the four; eight for the K-quants with
+// AVX512-VNNI), with results bit-identical to DotQ8's. It panics with
 // ErrShape if the lengths do not fit.
 func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	if nrows == 0 {
@@ -333,10 +334,20 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	// vectors' quants stay in L1 while they meet, so neither is streamed
 	// from further out once per partner.
 	tile := max(1, tileBytes/rb)
+	x8 := simd && (t == Q4_K || t == Q6_K) && kx8()
 	var o [4]float32
+	var o8 [8]float32
 	for r0 := 0; r0 < nrows; r0 += tile {
 		r1 := min(nrows, r0+tile)
 		b0 := 0
+		for ; x8 && b0+8 <= B; b0 += 8 {
+			for r := r0; r < r1; r++ {
+				simdDotKx8(t, rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
+				for v, s := range o8 {
+					out[(b0+v)*ld+r] = s
+				}
+			}
+		}
 		for ; x4 && b0+4 <= B; b0 += 4 {
 			for r := r0; r < r1; r++ {
 				row := rows[r*rb : (r+1)*rb : (r+1)*rb]

@@ -198,3 +198,30 @@ func simdAxpy(y []float32, alpha float32, x []float32) {
 		y[i] += alpha * x[i]
 	}
 }
+
+//go:noescape
+func dotQ4Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
+
+//go:noescape
+func dotQ6Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
+
+// simdDotKx8 is simdDotKx4 for the eight vectors b0..b0+7 of a, with
+// AVX512-VNNI only (the caller checks kx8()): each weight block decoded
+// once for the eight, bit-identical to simdDotKx4.
+func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
+	nb := a.n / QKK
+	_ = a.q[(b0+8)*a.n-1]
+	_ = a.d[(b0+8)*nb-1]
+	_ = a.bsum[(b0+8)*a.n/16-1]
+	_ = row[nb*t.BlockBytes()-1]
+	var scratch [416]byte
+	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
+	if t == Q4_K {
+		dotQ4Kx8VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+		return
+	}
+	dotQ6Kx8VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+}
+
+// kx8 reports whether simdDotKx8 can run.
+func kx8() bool { return hasVNNI && vnniOn.Load() }

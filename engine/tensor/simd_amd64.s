@@ -1126,3 +1126,80 @@ TEXT ·dotQ4Kx4VNNI(SB), NOSPLIT, $0-80
 // func dotQ6Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 TEXT ·dotQ6Kx4VNNI(SB), NOSPLIT, $0-80
 	kx4Body(q6kv4loop, q6kv4done, q6kDecode, q6kVec, 210)
+
+// The eight-vector VNNI forms: each block decoded once for eight vectors,
+// vector v's accumulator in Y16+v (EVEX registers, so only instructions
+// with EVEX forms touch them: the fused multiply-adds of q4kVec/q6kVec and
+// hsumOut8). Each vector's arithmetic is the four-vector kernel's, so the
+// results are bit-identical to it.
+
+// hsumOut8 is hsumOut for an accumulator in Y16-Y31.
+#define hsumOut8(acc, xacc, off) \
+	VEXTRACTF32X4 $1, acc, X1; VADDPS X1, xacc, X0; \
+	VHADDPS X0, X0, X0; VHADDPS X0, X0, X0; VMOVSS X0, off(AX)
+
+// kx8Next moves R10-R12 on to the next vector's quants, scales and sums.
+#define kx8Next \
+	ADDQ qstride+40(FP), R10; \
+	ADDQ dstride+48(FP), R11; \
+	ADDQ bstride+56(FP), R12
+
+// kx8Body is kx4Body for eight vectors.
+#define kx8Body(loop, done, decode, vec, bb) \
+	MOVQ row+0(FP), SI; \
+	MOVQ q+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ bsum+24(FP), R9; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ scratch+72(FP), R13; \
+	VXORPS Y16, Y16, Y16; \
+	VXORPS Y17, Y17, Y17; \
+	VXORPS Y18, Y18, Y18; \
+	VXORPS Y19, Y19, Y19; \
+	VXORPS Y20, Y20, Y20; \
+	VXORPS Y21, Y21, Y21; \
+	VXORPS Y22, Y22, Y22; \
+	VXORPS Y23, Y23, Y23; \
+	VBROADCASTI128 ones16<>(SB), Y15; \
+	VBROADCASTI128 nib<>(SB), Y14; \
+loop:; \
+	TESTQ CX, CX; \
+	JEQ   done; \
+	decode; \
+	MOVQ DI, R10; \
+	MOVQ DX, R11; \
+	MOVQ R9, R12; \
+	vec(R10, R11, R12, Y16); kx8Next; \
+	vec(R10, R11, R12, Y17); kx8Next; \
+	vec(R10, R11, R12, Y18); kx8Next; \
+	vec(R10, R11, R12, Y19); kx8Next; \
+	vec(R10, R11, R12, Y20); kx8Next; \
+	vec(R10, R11, R12, Y21); kx8Next; \
+	vec(R10, R11, R12, Y22); kx8Next; \
+	vec(R10, R11, R12, Y23); \
+	ADDQ $bb, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $64, R9; \
+	DECQ CX; \
+	JMP  loop; \
+done:; \
+	MOVQ out+64(FP), AX; \
+	hsumOut8(Y16, X16, 0); \
+	hsumOut8(Y17, X17, 4); \
+	hsumOut8(Y18, X18, 8); \
+	hsumOut8(Y19, X19, 12); \
+	hsumOut8(Y20, X20, 16); \
+	hsumOut8(Y21, X21, 20); \
+	hsumOut8(Y22, X22, 24); \
+	hsumOut8(Y23, X23, 28); \
+	VZEROUPPER; \
+	RET
+
+// func dotQ4Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
+TEXT ·dotQ4Kx8VNNI(SB), NOSPLIT, $0-80
+	kx8Body(q4kv8loop, q4kv8done, q4kDecode, q4kVec, 144)
+
+// func dotQ6Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
+TEXT ·dotQ6Kx8VNNI(SB), NOSPLIT, $0-80
+	kx8Body(q6kv8loop, q6kv8done, q6kDecode, q6kVec, 210)

@@ -57,3 +57,36 @@ func TestDotKx4VNNI(t *testing.T) {
 		}
 	}
 }
+
+// TestDotKx8VNNI checks the eight-vector VNNI K-quant kernels against the
+// four-vector ones, bit for bit.
+func TestDotKx8VNNI(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX512-VNNI on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	const n = 1024
+	for _, typ := range []Type{Q4_K, Q6_K} {
+		row, _ := randRow(t, typ, n, rng)
+		x := make([]float32, 9*n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		x[n+3] = 500 // a saturated quant
+		var a Q8
+		a.Quantize(typ, x, n)
+		for _, b0 := range []int{0, 1} {
+			var got [8]float32
+			simdDotKx8(typ, row, &a, b0, &got)
+			var want [8]float32
+			for h := 0; h < 2; h++ {
+				var o [4]float32
+				simdDotKx4(typ, row, &a, b0+4*h, &o)
+				copy(want[4*h:], o[:])
+			}
+			if got != want {
+				t.Errorf("%v from vector %d: eight-vector kernel = %v, four-vector = %v", typ, b0, got, want)
+			}
+		}
+	}
+}

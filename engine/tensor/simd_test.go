@@ -122,7 +122,7 @@ func TestDotQ8Rows(t *testing.T) {
 			row, _ := randRow(t, typ, n, rng)
 			rows = append(rows, row...)
 		}
-		for _, B := range []int{1, 4, 6, 9} {
+		for _, B := range []int{1, 4, 6, 9, 8, 13, 17} {
 			x := make([]float32, B*n)
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
