@@ -299,3 +299,8 @@ func (m *Model) WeightBytesPerToken() int64 {
 
 // CacheBytes returns the memory of s's KV cache.
 func (s *State) CacheBytes() int64 { return s.m.cacheBytes(s.capacity) }
+
+// KVCacheBytes returns the memory of the KV cache of a State holding
+// positions positions (NewState(positions) for positions up to the
+// context length).
+func (m *Model) KVCacheBytes(positions int) int64 { return m.cacheBytes(positions) }

@@ -126,7 +126,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *concurrency > 1 {
 		kvStates += int64(*concurrency)
 	}
-	out.KVCacheBytes = kvStates * m.NewState(*promptTokens+*genTokens).CacheBytes()
+	out.KVCacheBytes = kvStates * m.KVCacheBytes(*promptTokens+*genTokens)
 	out.RSSWithin = out.RSSBytes > 0 && float64(out.RSSBytes) <= 1.1*float64(out.FileBytes+out.KVCacheBytes)
 	out.WeightBytesPerToken = m.WeightBytesPerToken()
 	out.DecodeBytesPerSec = float64(out.WeightBytesPerToken) * out.DecodeTokS
