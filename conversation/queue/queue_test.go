@@ -351,6 +351,80 @@ func TestRetryAfterLostReply(t *testing.T) {
 	}
 }
 
+// TestRetryWaitsForFirstAttempt: a retry whose first attempt is still
+// being answered when the session's order wait runs out is not told
+// "duplicate": it waits (left pending and claimed again if need be) and
+// gets the reply of the first attempt.
+func TestRetryWaitsForFirstAttempt(t *testing.T) {
+	srv := redistest.Start(t)
+	q, err := queue.New(srv.Client(), queue.Options{Prefix: "t", ClaimAfter: 600 * time.Millisecond, OrderWait: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+	bot := newFakeBot()
+	bot.block = make(chan struct{})
+	bot.started = make(chan string, 1)
+	run(t, func(ctx context.Context) { q.NewWorker("w", bot, bot, 2).Run(ctx) })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m := msg("s", "m1", "slow question")
+	recs := []recorder{{redeliver: true}, {redeliver: true}}
+	errs := make(chan error, 2)
+	go func() { errs <- gw.Handle(ctx, m, &recs[0]) }()
+	<-bot.started
+	go func() { errs <- gw.Handle(ctx, m, &recs[1]) }() // the user retries at once
+	time.Sleep(2 * time.Second)                         // several order waits and claims
+	close(bot.block)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Handle: %v, want the reply", err)
+		}
+	}
+	for i := range recs {
+		if got, want := strings.Join(recs[i].replies, "|"), "re: slow question"; got != want {
+			t.Errorf("attempt %d: replies %q, want %q", i, got, want)
+		}
+	}
+	if n := len(bot.Calls()); n != 1 {
+		t.Errorf("pipeline ran %d times, want once", n)
+	}
+}
+
+// TestRetryWithoutOwner: when the record of which job carried a message
+// is gone (lost with a failed primary, or expired), the pipeline's own
+// dedup catches the retry, and the reply saved in the history answers it.
+func TestRetryWithoutOwner(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	q := newQueue(t, rdb, time.Second)
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+	bot := newFakeBot()
+	run(t, func(ctx context.Context) { q.NewWorker("w", bot, bot, 1).Run(ctx) })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m := msg("s", "m1", "hello")
+	if err := gw.Handle(ctx, m, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Del(ctx, "t:{queue}:owner:web:m1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rec := recorder{redeliver: true}
+	if err := gw.Handle(ctx, m, &rec); err != nil || strings.Join(rec.replies, "|") != "re: hello" {
+		t.Errorf("retry: replies %q, err %v; want the saved reply", rec.replies, err)
+	}
+	if err := gw.Handle(ctx, m, &recorder{}); !errors.Is(err, conversation.ErrDuplicate) {
+		t.Errorf("retry to a plain Sender: err = %v, want ErrDuplicate", err)
+	}
+	if n := len(bot.Calls()); n != 1 {
+		t.Errorf("pipeline ran %d times, want once", n)
+	}
+}
+
 func TestSavedReply(t *testing.T) {
 	m := msg("s", "m2", "q")
 	turns := []conversation.Turn{

@@ -191,7 +191,10 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 		if owner != m.ID {
 			ev, err := w.replay(ctx, &j, owner)
 			if err != nil {
-				return // Redis is unreachable: leave it pending
+				if ctx.Err() == nil {
+					log.Warn("retry of a message left pending", "owner", owner, "err", err)
+				}
+				return // leave it pending: claimed again later
 			}
 			log.Info("retry of a message another job carried", "owner", owner, "outcome", ev.Kind)
 			w.conclude(ctx, &j, m.ID, ev)
@@ -224,6 +227,18 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 		return
 	case out.recorded:
 		// The reply went out; a later step failed. It stands.
+	case errors.Is(err, conversation.ErrDuplicate):
+		// The pipeline saw the message before, though no job owns it
+		// (its owner record expired, or was lost with a failed Redis
+		// primary): the saved reply, if any, answers it.
+		ev := event{Req: j.Req, Kind: kindError, Code: codeOf(err), Text: err.Error()}
+		if rep, found, herr := w.savedReply(ctx, j.Msg); herr != nil {
+			return
+		} else if found {
+			ev = event{Req: j.Req, Kind: kindReply, Reply: &rep, Replay: true}
+		}
+		w.conclude(ctx, &j, m.ID, ev)
+		return
 	default:
 		w.conclude(ctx, &j, m.ID, event{Req: j.Req, Kind: kindError, Code: codeOf(err), Text: err.Error()})
 		return
@@ -278,33 +293,57 @@ func (w *Worker) record(ctx context.Context, j *job, entry string, ev event) (ev
 // owner carried first: the owner's recorded outcome (the same reply, or
 // the same error), else the reply saved in the session history after the
 // message's turn (the record expired, or the owner's worker died after
-// saving), else ErrDuplicate (the owner is not finished: the session's
-// order wait ran out). An error means Redis could not be read.
+// saving). While the owner is still queued (the session's order wait ran
+// out before it finished) it waits for the owner's outcome, at most
+// Options.OrderWait, and then returns an error, leaving j pending for a
+// later claim: a retry is never answered "duplicate" while the first
+// attempt may still produce the reply. ErrDuplicate is the outcome only
+// when the owner finished so long ago that its outcome is gone. An error
+// also means Redis could not be read.
 func (w *Worker) replay(ctx context.Context, j *job, owner string) (event, error) {
-	rec, err := w.q.rdb.Get(ctx, w.q.doneKey(owner)).Result()
-	switch {
-	case err == nil:
-		var ev event
-		if json.Unmarshal([]byte(rec), &ev) == nil && (ev.Kind == kindReply && ev.Reply != nil || ev.Kind == kindError) {
-			ev.Req, ev.Replay = j.Req, true
-			if ev.Reply != nil {
-				r := *ev.Reply
-				r.Address = j.Msg.Address
-				ev.Reply = &r
-			}
-			return ev, nil
+	q := w.q
+	deadline := time.Now().Add(q.opts.OrderWait)
+	for {
+		// The owner is looked up first: a job leaves the stream only
+		// after its outcome is recorded.
+		queued, err := q.rdb.XRange(ctx, q.jobs, owner, owner).Result()
+		if err != nil {
+			return event{}, unavailable(ctx, "look up job "+owner, err)
 		}
-	case !errors.Is(err, redis.Nil):
-		return event{}, unavailable(ctx, "read outcome of "+owner, err)
+		rec, err := q.rdb.Get(ctx, q.doneKey(owner)).Result()
+		switch {
+		case err == nil:
+			var ev event
+			if json.Unmarshal([]byte(rec), &ev) == nil && (ev.Kind == kindReply && ev.Reply != nil || ev.Kind == kindError) {
+				ev.Req, ev.Replay = j.Req, true
+				if ev.Reply != nil {
+					r := *ev.Reply
+					r.Address = j.Msg.Address
+					ev.Reply = &r
+				}
+				return ev, nil
+			}
+		case !errors.Is(err, redis.Nil):
+			return event{}, unavailable(ctx, "read outcome of "+owner, err)
+		}
+		rep, found, err := w.savedReply(ctx, j.Msg)
+		if err != nil {
+			return event{}, err
+		}
+		if found {
+			return event{Req: j.Req, Kind: kindReply, Reply: &rep, Replay: true}, nil
+		}
+		if len(queued) == 0 {
+			return event{Req: j.Req, Kind: kindError, Code: codeOf(conversation.ErrDuplicate), Text: "duplicate message"}, nil
+		}
+		if time.Now().After(deadline) {
+			return event{}, fmt.Errorf("wait for job %s, which first carried the message: not finished after %v", owner, q.opts.OrderWait)
+		}
+		sleep(ctx, 200*time.Millisecond)
+		if ctx.Err() != nil {
+			return event{}, ctx.Err()
+		}
 	}
-	rep, found, err := w.savedReply(ctx, j.Msg)
-	if err != nil {
-		return event{}, err
-	}
-	if found {
-		return event{Req: j.Req, Kind: kindReply, Reply: &rep, Replay: true}, nil
-	}
-	return event{Req: j.Req, Kind: kindError, Code: codeOf(conversation.ErrDuplicate), Text: "duplicate message"}, nil
 }
 
 // savedReply looks for msg's turn in the session history and returns the
