@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -57,16 +56,6 @@ func syntheticCorpus(n int) ([]Chunk, []string) {
 	return chunks, queries
 }
 
-// cpuTime is the user + system CPU time of the process so far: on a busy
-// machine it says what a build costs better than wall time does.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // syntheticWord spells i as a pronounceable lowercase word.
 func syntheticWord(i int) string {
 	const cons, vows = "bcdfghjklmnprstvz", "aeiou"
@@ -111,12 +100,22 @@ func BenchmarkSearch(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, mode := range []string{"hybrid", "bm25"} {
+		for _, mode := range []string{"hybrid", "bm25", "hybrid-1thread"} {
 			s := Searcher(ix)
 			if mode == "bm25" {
 				s = bm25Only{ix}
 			}
 			b.Run(fmt.Sprintf("%s/chunks=%d", mode, n), func(b *testing.B) {
+				if mode == "hybrid-1thread" {
+					// One thread, no scan helpers: the CPU time of each
+					// query is its latency on an idle core, whatever
+					// else loads the machine.
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					benchQueriesCPU(b, s, queries)
+					return
+				}
 				benchQueries(b, s, queries)
 			})
 		}
@@ -155,6 +154,25 @@ func benchQueries(b *testing.B, s Searcher, queries []string) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// benchQueriesCPU runs the queries round-robin on the calling thread and
+// reports the median and 99th percentile of each query's thread CPU time.
+func benchQueriesCPU(b *testing.B, s Searcher, queries []string) {
+	ctx := context.Background()
+	cpu := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		t0 := threadCPUTime()
+		if _, err := s.Search(ctx, queries[i%len(queries)], 5); err != nil {
+			b.Fatal(err)
+		}
+		cpu = append(cpu, threadCPUTime()-t0)
+	}
+	b.StopTimer()
+	slices.Sort(cpu)
+	b.ReportMetric(float64(cpu[len(cpu)/2].Microseconds())/1000, "cpu-p50-ms")
+	b.ReportMetric(float64(cpu[len(cpu)*99/100].Microseconds())/1000, "cpu-p99-ms")
 }
 
 func BenchmarkBleveBuild(b *testing.B) {
