@@ -269,12 +269,22 @@ func (s *redisSet) failover(ctx context.Context, key string, graceful bool) (str
 	if !s.cluster {
 		return "", errors.New("fail over: not a cluster")
 	}
-	primary, replicas, err := s.slotOwner(ctx, key)
-	if err != nil {
-		return "", err
-	}
-	if len(replicas) == 0 {
-		return "", fmt.Errorf("fail over %s: the primary has no replica", primary)
+	// Just after a restart a node may not list a replica yet (the
+	// replica's link is up, the gossip not yet settled): ask again.
+	var primary string
+	var replicas []string
+	for begin := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		var err error
+		primary, replicas, err = s.slotOwner(ctx, key)
+		if err == nil && len(replicas) > 0 {
+			break
+		}
+		if time.Since(begin) > failoverTimeout || ctx.Err() != nil {
+			if err == nil {
+				err = fmt.Errorf("the primary %s has no replica", primary)
+			}
+			return "", fmt.Errorf("fail over: %w", err)
+		}
 	}
 	how := "CLUSTER FAILOVER on its replica"
 	if graceful {
