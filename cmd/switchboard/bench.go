@@ -40,6 +40,8 @@ type benchOutput struct {
 	// Memory: resident set after decoding (Linux; 0 elsewhere) against
 	// the model file plus every KV cache the run allocated, plus 10%.
 	RSSBytes     int64 `json:"rss_bytes"`
+	RSSFileBytes int64 `json:"rss_file_bytes"` // of which mapped files: the weights touched, the executable
+	RSSAnonBytes int64 `json:"rss_anon_bytes"` // of which anonymous: KV caches, Go heap, runtime
 	FileBytes    int64 `json:"file_bytes"`
 	KVCacheBytes int64 `json:"kv_cache_bytes"`
 	RSSWithin    bool  `json:"rss_within_file_kv_10pct"`
@@ -120,7 +122,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		out.AggregateDecodeTokS = float64(*concurrency**genTokens) / wall.Seconds()
 	}
-	out.RSSBytes = residentBytes()
+	out.RSSBytes, out.RSSFileBytes, out.RSSAnonBytes = residentBytes()
 	out.FileBytes = fileBytes(*path)
 	kvStates := int64(1)
 	if *concurrency > 1 {
@@ -154,21 +156,28 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// residentBytes returns the process's resident set size (VmRSS), or 0
-// where /proc is not available.
-func residentBytes() int64 {
+// residentBytes returns the process's resident set size (VmRSS) and
+// its file-backed and anonymous parts, or zeros where /proc is not
+// available.
+func residentBytes() (total, file, anon int64) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return 0
+		return 0, 0, 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb << 10
+		name, rest, _ := strings.Cut(line, ":")
+		var kb int64
+		fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+		switch name {
+		case "VmRSS":
+			total = kb << 10
+		case "RssFile":
+			file = kb << 10
+		case "RssAnon":
+			anon = kb << 10
 		}
 	}
-	return 0
+	return total, file, anon
 }
 
 // fileBytes returns the size of a model file, or of the regular files in
