@@ -47,6 +47,16 @@ func benchModel(b *testing.B, typ tensor.Type) *engine.Model {
 	return m
 }
 
+// reportTokens reports tokens per wall second and, where the process's
+// CPU time is known, per CPU-second since cpu0 (processCPU at the start):
+// with one thread the latter is what an idle machine would show.
+func reportTokens(b *testing.B, tokens int, cpu0 float64) {
+	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
+	if cpu := processCPU() - cpu0; cpu0 > 0 && cpu > 0 {
+		b.ReportMetric(float64(tokens)/cpu, "tok/cpu-s")
+	}
+}
+
 // BenchmarkDecode measures one decode step (one token through the model
 // with a KV cache of 64 positions); tokens/s is 1/(ns/op).
 func BenchmarkDecode(b *testing.B) {
@@ -61,6 +71,7 @@ func BenchmarkDecode(b *testing.B) {
 			tok := []int{1}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				if s.Pos() >= s.Capacity()-1 || i == 0 {
 					b.StopTimer()
@@ -74,7 +85,7 @@ func BenchmarkDecode(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
+			reportTokens(b, b.N, cpu0)
 		})
 	}
 }
@@ -91,13 +102,14 @@ func BenchmarkPrefill(b *testing.B) {
 				prompt[i] = (i * 31) % m.Config.Vocab
 			}
 			b.ResetTimer()
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				s.Reset()
 				if _, err := s.Forward(prompt); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.N*len(prompt))/b.Elapsed().Seconds(), "tok/s")
+			reportTokens(b, b.N*len(prompt), cpu0)
 		})
 	}
 }
@@ -168,6 +180,7 @@ func BenchmarkDecodeBatched(b *testing.B) {
 				}
 				ctx := context.Background()
 				b.ResetTimer()
+				cpu0 := processCPU()
 				var wg sync.WaitGroup
 				for i, s := range states {
 					wg.Add(1)
@@ -186,7 +199,7 @@ func BenchmarkDecodeBatched(b *testing.B) {
 					}()
 				}
 				wg.Wait()
-				b.ReportMetric(float64(b.N*seqs)/b.Elapsed().Seconds(), "tok/s")
+				reportTokens(b, b.N*seqs, cpu0)
 			})
 		}
 	}
