@@ -31,9 +31,11 @@ loadtest:
 	$(GO) test -count=1 -run '^TestLoad$$' -v ./bot -loadtest.sessions 200
 
 # soak is the long form of the load and fault harness: 3 gateways and 3
-# workers (one core each) on one local redis-server, 40 widget and webhook
-# users for 10 minutes, workers killed, gateways restarted, Redis stopped
-# for 10 s; it fails if a message is lost, answered twice or out of order.
+# workers (one core each) on a local Redis Cluster (3 primaries, 3
+# replicas), 40 widget and webhook users for 10 minutes, workers killed,
+# gateways restarted, every Redis node stopped for 10 s, a primary failed
+# over and another killed; it fails if a message is lost, answered twice,
+# out of order, or answered differently on a retry.
 .PHONY: soak
 soak: build
-	./bin/switchboard loadtest --gateways 3 --workers 3 --worker-procs 1 --users 40 --duration 10m --faults --outage 10s
+	./bin/switchboard loadtest --cluster --gateways 3 --workers 3 --worker-procs 1 --users 40 --duration 10m --faults --outage 10s
