@@ -101,15 +101,40 @@ func (pc *prefixCache) save(prompt []int, s *State) {
 			i--
 		}
 	}
-	size := int64(c.Layers * c.KVHeads * n * c.HeadDim)
-	e := &prefixEntry{tokens: append([]int(nil), prompt...), keys: make([]float32, size), values: make([]float32, size)}
+	// Make room, keeping the smallest evicted buffers that can hold the
+	// new entry: a steady stream of prompts then reuses memory instead of
+	// allocating a cache's worth per prompt.
+	size := c.Layers * c.KVHeads * n * c.HeadDim
+	need := int64(2*size)*4 + int64(n)*8
+	var spare *prefixEntry
+	for pc.used+need > pc.budget && len(pc.entries) > 0 {
+		old := pc.evictOldest()
+		if cap(old.keys) >= size && cap(old.values) >= size && (spare == nil || cap(old.keys) < cap(spare.keys)) {
+			spare = old
+		}
+	}
+	e := &prefixEntry{tokens: make([]int, n)}
+	copy(e.tokens, prompt)
+	if spare != nil {
+		e.keys, e.values = spare.keys[:size], spare.values[:size]
+	} else {
+		e.keys, e.values = make([]float32, size), make([]float32, size)
+	}
 	s.copyKV(e.keys, e.values, n, n, true)
 	for pc.used+e.bytes() > pc.budget && len(pc.entries) > 0 {
-		pc.used -= pc.entries[0].bytes()
-		pc.entries = pc.entries[1:]
+		pc.evictOldest() // a reused buffer larger than needed
 	}
 	pc.entries = append(pc.entries, e)
 	pc.used += e.bytes()
+}
+
+// evictOldest drops the least recently used entry and returns it.
+func (pc *prefixCache) evictOldest() *prefixEntry {
+	old := pc.entries[0]
+	pc.used -= old.bytes()
+	pc.entries[0] = nil
+	pc.entries = pc.entries[1:]
+	return old
 }
 
 // copyKV copies the first n positions of each (layer, kv head) between s's

@@ -135,7 +135,11 @@ func TestPrefixCacheBudget(t *testing.T) {
 		return res
 	}
 	gen(a)
-	gen(b) // evicts a
+	first := &cached.prefix.entries[0].keys[0]
+	gen(b) // evicts a, reusing its buffers
+	if got := &cached.prefix.entries[0].keys[0]; len(cached.prefix.entries) != 1 || got != first {
+		t.Errorf("after b: %d entries, buffers reused %v; want b alone in a's buffers", len(cached.prefix.entries), got == first)
+	}
 	if res := gen(a); res.CachedPromptTokens != 0 {
 		t.Errorf("a after b: %d cached tokens, want 0 (evicted)", res.CachedPromptTokens)
 	}
