@@ -181,7 +181,7 @@ func startLlamaServer(t *testing.T, server, model string, ctxLen int) llamaServe
 		cmd.Wait()
 	})
 	s := llamaServer{url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get(s.url + "/health")
 		if err == nil {
@@ -191,7 +191,7 @@ func startLlamaServer(t *testing.T, server, model string, ctxLen int) llamaServe
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("llama-server did not become healthy in 60s:\n%s", log.String())
+			t.Fatalf("llama-server did not become healthy in 2 minutes:\n%s", log.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
