@@ -1,8 +1,9 @@
 // Package builtin holds Switchboard's default decoder, embedded in the
-// binary: a small Llama-style model with its own byte-level BPE tokenizer,
-// trained by `switchboard train` on synthetic grounded support dialogues
-// (see README, "The built-in model"). It is used whenever no engine.model
-// is configured.
+// binary: a small Llama-style model (5.9M parameters: dim 256, 6 layers,
+// 4 heads, feed-forward 704, context 384, F16) with its own 4096-token
+// byte-level BPE tokenizer, trained by `switchboard train` on synthetic
+// grounded support dialogues (see README, "The built-in model"). It is
+// used whenever no engine.model is configured.
 package builtin
 
 import (
