@@ -171,13 +171,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	s.adapters = []Adapter{s.web}
 
-	// The OpenAI-compatible API: raw generation needs engine.model; grounded
-	// chat ("switchboard": {"knowledge": true}) uses the pipeline.
-	var gen engine.Generator
-	switch {
-	case p.Model != nil:
-		gen = p.Model // generative mode: the pipeline's model
-	case cfg.Engine.Model != "":
+	// The OpenAI-compatible API: raw generation with engine.model (the
+	// built-in model when empty); grounded chat ("switchboard":
+	// {"knowledge": true}) uses the pipeline.
+	gen := engine.Generator(p.Model) // generative mode: the pipeline's model
+	if p.Model == nil {
 		m, err := LoadModel(cfg, log)
 		if err != nil {
 			return nil, err
@@ -203,9 +201,6 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	s.adapters = append(s.adapters, oa)
 	var notes []string
-	if gen == nil {
-		notes = append(notes, "openai: no engine.model, generation routes answer 503")
-	}
 	if len(keys) == 0 {
 		notes = append(notes, "openai: SWITCHBOARD_API_KEYS unset, the API is open to anyone who can reach it")
 	}

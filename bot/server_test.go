@@ -403,8 +403,9 @@ func TestOpenAIRoutes(t *testing.T) {
 		contains                      string
 	}{
 		{"models without key", "GET", "/v1/models", "", "", 401, `"error"`},
-		{"models without a model", "GET", "/v1/models", "sk-two", "", 503, `model_not_loaded`},
-		{"generation without a model", "POST", "/v1/chat/completions", "sk-one", `{"messages":[{"role":"user","content":"hi"}]}`, 503, `"error"`},
+		// No engine.model: the built-in model serves the raw routes.
+		{"models of the built-in model", "GET", "/v1/models", "sk-two", "", 200, `"switchboard-default"`},
+		{"generation with the built-in model", "POST", "/v1/chat/completions", "sk-one", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":4}`, 200, `"chat.completion"`},
 		{"grounded chat", "POST", "/v1/chat/completions", "sk-one",
 			`{"messages":[{"role":"user","content":"How long does a refund take to arrive?"}],"switchboard":{"knowledge":true}}`, 200, `refunds.md`},
 	}
