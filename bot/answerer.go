@@ -54,6 +54,9 @@ func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, log *s
 			MaxTokens: cfg.Engine.MaxTokens,
 			Logger:    log,
 			Free:      cfg.Engine.Decoding == DecodingFree,
+
+			RerankWeight:  cfg.Engine.RerankWeight,
+			DeclineMargin: cfg.Engine.DeclineMargin,
 		}
 		if m, ok := model.(*engine.Model); ok {
 			// The prompt, measured in the model's own tokens, leaves a

@@ -121,6 +121,11 @@ type EngineConfig struct {
 	// writes the reply, checked sentence by sentence by the grounding
 	// guard). Empty means constrained.
 	Decoding string `yaml:"decoding"`
+	// RerankWeight and DeclineMargin weigh the model's choice in
+	// constrained decoding (extractive.Options); zero means the defaults,
+	// chosen for the built-in model.
+	RerankWeight  float64 `yaml:"rerank_weight"`
+	DeclineMargin float64 `yaml:"decline_margin"`
 }
 
 // Decodings of generative answers.
@@ -338,6 +343,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Engine.Decoding != DecodingConstrained && c.Engine.Decoding != DecodingFree {
 		errs = append(errs, fmt.Errorf("engine.decoding %q: want %s or %s", c.Engine.Decoding, DecodingConstrained, DecodingFree))
+	}
+	if c.Engine.RerankWeight < 0 || c.Engine.DeclineMargin < 0 {
+		errs = append(errs, fmt.Errorf("engine.rerank_weight %v, engine.decline_margin %v: want 0 or more", c.Engine.RerankWeight, c.Engine.DeclineMargin))
 	}
 	if c.Answer.Threshold < 0 || c.Answer.Threshold > 1 {
 		errs = append(errs, fmt.Errorf("answer.threshold %v: want 0..1", c.Answer.Threshold))

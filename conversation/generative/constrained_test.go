@@ -45,6 +45,10 @@ var prices = []knowledge.Snippet{
 	{Title: "Refunds", Source: "refunds.md", Text: "Card refunds arrive within 5–10 business days."},
 }
 
+// confident weighs a model's choice heavily (the built-in model's
+// defaults hardly do).
+var confident = generative.Options{RerankWeight: 0.5, DeclineMargin: 1}
+
 // prefer scores continuations holding want high and the rest low.
 func prefer(want string) func(string) float64 {
 	return func(c string) float64 {
@@ -63,7 +67,7 @@ func TestConstrainedModelChooses(t *testing.T) {
 	} {
 		want := tt.want
 		sc := &fakeScorer{score: prefer(want)}
-		a := newAnswerer(t, sc, generative.Options{})
+		a := newAnswerer(t, sc, confident)
 		if !a.Constrained() {
 			t.Fatal("a Generator that can score did not get constrained decoding")
 		}
@@ -92,7 +96,7 @@ func TestConstrainedModelChooses(t *testing.T) {
 
 func TestConstrainedDeclines(t *testing.T) {
 	q := conversation.Query{Question: "what does a plan cost per month?", Snippets: prices, Confidence: 0.9}
-	a := newAnswerer(t, &fakeScorer{score: prefer(prompt.Unknown)}, generative.Options{})
+	a := newAnswerer(t, &fakeScorer{score: prefer(prompt.Unknown)}, confident)
 	ans, err := a.Answer(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)

@@ -70,6 +70,10 @@ type Options struct {
 	// Free selects free decoding even when the Generator can score
 	// (engine.Scorer) and so could decode constrained.
 	Free bool
+	// RerankWeight and DeclineMargin weigh the model's choice in
+	// constrained decoding; zero means extractive's defaults, which were
+	// chosen for the built-in model.
+	RerankWeight, DeclineMargin float64
 }
 
 // An Answerer answers with a model. It is safe for concurrent use if its
@@ -101,7 +105,8 @@ func New(opts Options) (*Answerer, error) {
 	opts.Logger = opts.Logger.WithGroup("generative")
 	a := &Answerer{opts: opts}
 	if sc, ok := opts.Generator.(engine.Scorer); ok && !opts.Free {
-		a.constrained = extractive.New(extractive.Options{Rerank: a.reranker(sc)})
+		a.constrained = extractive.New(extractive.Options{Rerank: a.reranker(sc),
+			RerankWeight: opts.RerankWeight, DeclineMargin: opts.DeclineMargin})
 	}
 	return a, nil
 }
