@@ -92,14 +92,20 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 	}()
 	if p.Index == nil && isIndexFile(cfg.Knowledge.Dir) {
 		start := time.Now()
-		// Mapped for the life of the process: a search may still read it
-		// after Close.
-		ix, _, err := knowledge.MapFile(cfg.Knowledge.Dir)
+		// The file is a cache of the folder recorded in it: followed for
+		// changes, rebuilt and saved back (or the file itself when that
+		// folder is gone).
+		live, err := knowledge.OpenLiveFile(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{PollInterval: cfg.Knowledge.PollInterval, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("load knowledge: %w", err)
 		}
-		p.Index = ix
-		log.Info("knowledge loaded", "index", cfg.Knowledge.Dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond).String())
+		p.Live, p.Index = live, live.Index()
+		if dir := live.Dir(); dir != "" {
+			if fsys, root, err := openKnowledge(dir); err == nil && root != nil {
+				p.Articles, p.root = fsys, root
+			}
+		}
+		log.Info("knowledge loaded", "index", cfg.Knowledge.Dir, "folder", live.Dir(), "chunks", p.Index.Len(), "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	if p.Index == nil {
 		start := time.Now()

@@ -64,7 +64,6 @@ func TestAskErrors(t *testing.T) {
 		{"unknown flag", []string{"--nope", "hi"}, true},
 		{"missing knowledge", []string{"--knowledge", "/does/not/exist", "hi"}, false},
 		{"missing config", []string{"--config", "/does/not/exist.yaml", "hi"}, false},
-		{"generative without a model", []string{"--knowledge", testKB, "--mode", "generative", "hi"}, false},
 		{"model that is not one", []string{"--knowledge", testKB, "--model", testKB + "/refunds.md", "hi"}, false},
 	}
 	for _, tt := range tests {
