@@ -62,9 +62,9 @@ func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // tokenizer.json / tokenizer.model.
 func loadTokenizer(path string) (*tokenizer.Tokenizer, error) {
 	if path == "" {
-		f, err := gguf.Parse(builtin.GGUF())
+		f, err := builtin.File()
 		if err != nil {
-			return nil, fmt.Errorf("built-in model: %w", err)
+			return nil, err
 		}
 		return tokenizer.FromGGUF(f)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/switchboard/switchboard/conversation/synth"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/engine/builtin"
-	"github.com/switchboard/switchboard/engine/gguf"
 	"github.com/switchboard/switchboard/engine/tensor"
 	"github.com/switchboard/switchboard/engine/tokenizer"
 	"github.com/switchboard/switchboard/engine/train"
@@ -316,7 +315,7 @@ func loadInit(path string) (*train.Model, tokenizer.Vocab, error) {
 		}
 		return m, v, nil
 	}
-	f, err := gguf.Parse(builtin.GGUF())
+	f, err := builtin.File()
 	if err != nil {
 		return nil, tokenizer.Vocab{}, fmt.Errorf("train: --init default: %w", err)
 	}

@@ -8,8 +8,10 @@ package builtin
 
 import (
 	_ "embed"
+	"fmt"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/gguf"
 )
 
 // Name identifies the built-in model in errors, logs and /v1/models.
@@ -20,6 +22,16 @@ var data []byte
 
 // GGUF returns the model file. The caller must not modify it.
 func GGUF() []byte { return data }
+
+// File parses the model file, for readers of its metadata or weights
+// other than the runtime (the tokenizer alone, the trainer).
+func File() (*gguf.File, error) {
+	f, err := gguf.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("built-in model: %w", err)
+	}
+	return f, nil
+}
 
 // Load returns the built-in model.
 func Load(opts engine.Options) (*engine.Model, error) {
