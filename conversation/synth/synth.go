@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -49,6 +50,12 @@ type Options struct {
 	// FollowUps is the fraction of answerable questions asked as a
 	// follow-up turn (0.15 when zero).
 	FollowUps float64
+	// Drills is the fraction of fictional-centre examples whose history
+	// holds two to five earlier questions about other facts of the same
+	// snippets, answered as the model should answer them (0.7 when zero,
+	// none when negative). Every assistant turn is learnt, so these give
+	// several times the copying practice per token of a single turn.
+	Drills float64
 	// Budget is the prompt's token budget given to prompt.Build (zero
 	// means prompt.DefaultBudget); Count measures tokens (nil means
 	// prompt.Approx).
@@ -63,6 +70,7 @@ type Example struct {
 	Unanswerable bool
 	FollowUp     bool
 	FromKB       bool // drawn from Options.Knowledge
+	Drills       int  // earlier question-and-answer turns about the same snippets
 }
 
 // A Generator produces Examples. It is safe for concurrent use.
@@ -78,6 +86,9 @@ func New(ctx context.Context, o Options) (*Generator, error) {
 	}
 	if o.FollowUps == 0 {
 		o.FollowUps = 0.15
+	}
+	if o.Drills == 0 {
+		o.Drills = 0.7
 	}
 	if o.KnowledgeShare == 0 && len(o.Knowledge) > 0 {
 		o.KnowledgeShare = 0.25
@@ -204,8 +215,12 @@ func (g *Generator) fromCentre(r *rand.Rand) Example {
 		snips[0], snips[k] = snips[k], snips[0]
 		targetAt = k
 	}
+	if !ex.FollowUp && r.Float64() < g.opts.Drills {
+		hist = drill(r, c, snips, target, 2+r.IntN(4))
+	}
 	p := g.build(snips, hist, style(r, question))
 	ex.Prompt = p
+	ex.Drills = p.History / 2
 	switch {
 	case ex.Unanswerable:
 		ex.Answer = Unknown
@@ -216,6 +231,44 @@ func (g *Generator) fromCentre(r *rand.Rand) Example {
 		ex.Answer = fmt.Sprintf("%s [%d]", target.sentence, targetAt+1)
 	}
 	return ex
+}
+
+// drill returns up to n earlier turns asking about facts of the centre
+// (other than target) stated in snips, each answered with its sentence
+// and the marker of the snippet stating it; now and then one asks what
+// no snippet says and is answered Unknown.
+func drill(r *rand.Rand, c centre, snips []knowledge.Snippet, target *fact, n int) []engine.ChatMessage {
+	type stated struct {
+		f *fact
+		k int
+	}
+	var avail []stated
+	for ai := range c.articles {
+		for fi := range c.articles[ai].facts {
+			f := &c.articles[ai].facts[fi]
+			if f == target {
+				continue
+			}
+			for k, s := range snips {
+				if strings.Contains(s.Text, f.sentence) {
+					avail = append(avail, stated{f, k})
+					break
+				}
+			}
+		}
+	}
+	var hist []engine.ChatMessage
+	for _, i := range r.Perm(len(avail))[:min(n, len(avail))] {
+		if r.IntN(8) == 0 {
+			hist = append(hist, engine.ChatMessage{Role: "user", Content: style(r, pick(r, unanswerable))},
+				engine.ChatMessage{Role: "assistant", Content: Unknown})
+			continue
+		}
+		a := avail[i]
+		hist = append(hist, engine.ChatMessage{Role: "user", Content: style(r, pick(r, a.f.asks))},
+			engine.ChatMessage{Role: "assistant", Content: fmt.Sprintf("%s [%d]", a.f.sentence, a.k+1)})
+	}
+	return hist
 }
 
 func joinFacts(fs []fact) string {
@@ -355,15 +408,34 @@ func firstSentences(text string, maxBytes int) string {
 
 // Tokens renders ex with template t (ChatML for the zero Template) as the
 // runtime does for the prompt, then the answer and end-of-turn token:
-// ids, and which of them are to be learnt (the answer's and the end
-// token).
+// ids, and which of them are to be learnt: the answer's and its end
+// token, and those of every assistant turn of the history, which are
+// answers given the same way.
 func (ex Example) Tokens(tok *tokenizer.Tokenizer, t engine.Template) (ids []int, learn []bool, err error) {
-	ids = t.Encode(tok, ex.Prompt.Messages)
+	msgs := ex.Prompt.Messages
+	ids = t.Encode(tok, msgs)
 	end, ok := tok.ID("<|im_end|>")
 	if !ok {
 		return nil, nil, fmt.Errorf("encode example: the vocabulary has no <|im_end|>")
 	}
 	learn = make([]bool, len(ids))
+	for i, m := range msgs {
+		if m.Role != "assistant" {
+			continue
+		}
+		// The turn's tokens start where the prompt up to it ends (with
+		// the template's "assistant" header) and run to its end token.
+		start := len(t.Encode(tok, msgs[:i]))
+		if start > len(ids) || !slices.Equal(t.Encode(tok, msgs[:i]), ids[:start]) {
+			continue // this template does not render turns as prefixes
+		}
+		for j := start; j < len(ids); j++ {
+			learn[j] = true
+			if ids[j] == end {
+				break
+			}
+		}
+	}
 	ans := tok.Encode(ex.Answer)
 	ids = append(append(ids, ans...), end)
 	for range len(ans) + 1 {

@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/conversation/prompt"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/builtin"
+	"github.com/switchboard/switchboard/engine/tokenizer"
 )
 
 const demoKB = "../../configs/knowledge"
@@ -146,5 +149,58 @@ func TestNeverHeldOut(t *testing.T) {
 				t.Fatalf("example %d contains held-out sentence %q", i, s)
 			}
 		}
+	}
+}
+
+// TestDrillTurnsAreLearnt checks that every assistant turn of an example
+// is learnt, and nothing else but the answer: the learnt tokens decode to
+// the history's assistant turns and the answer, each with its end token.
+func TestDrillTurnsAreLearnt(t *testing.T) {
+	f, err := builtin.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(t, Options{Seed: 5, Budget: 384, Count: func(s string) int { return len(tok.Encode(s)) }})
+	drills := 0
+	for i := range int64(300) {
+		ex := g.Example(i)
+		ids, learn, err := ex.Tokens(tok, engine.ChatML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, m := range ex.Prompt.Messages {
+			if m.Role == "assistant" {
+				want = append(want, m.Content)
+			}
+		}
+		want = append(want, ex.Answer)
+		var got []string
+		var span []int
+		for j, id := range ids {
+			if !learn[j] {
+				continue
+			}
+			if tok.Type(id) != tokenizer.TypeNormal {
+				got = append(got, tok.Decode(span))
+				span = nil
+				continue
+			}
+			span = append(span, id)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("example %d: learnt turns %q, want %q", i, got, want)
+		}
+		if ex.Drills > 0 {
+			drills++
+		}
+	}
+	t.Logf("%d of 300 examples with drill turns", drills)
+	if drills < 100 {
+		t.Errorf("%d of 300 examples have drill turns, want about 150", drills)
 	}
 }
