@@ -168,8 +168,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("train: tokenizer: %w", err)
 	}
+	// Prompts leave room for the answer in the training sequence.
+	budget := tr.Opts.Seq - answerRoom
 	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare,
-		Budget: tr.Opts.Seq, Count: func(s string) int { return len(tok.Encode(s)) }})
+		Budget: budget, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -208,9 +210,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer g.Close()
 		evalLog = g
 	}
-	// Unseen questions: another seed draws other help centres.
+	// Unseen questions: another seed draws other help centres, asked
+	// without earlier turns, as the pipeline's eval asks them.
 	evalGen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed + 1_000_003, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare,
-		Budget: tr.Opts.Seq, Count: func(s string) int { return len(tok.Encode(s)) }})
+		Drills: -1, Budget: budget, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -271,6 +274,10 @@ func (r evalResult) String() string {
 		r.exact, r.answerable, r.fact, r.answerable, r.unknown, r.unanswerable)
 }
 
+// answerRoom is how many tokens of a training sequence a prompt leaves
+// for the answer.
+const answerRoom = 48
+
 // evalAnswers loads the GGUF at path with the runtime and answers n
 // generated questions greedily.
 func evalAnswers(ctx context.Context, path string, gen *synth.Generator, n int) (evalResult, error) {
@@ -282,7 +289,10 @@ func evalAnswers(ctx context.Context, path string, gen *synth.Generator, n int) 
 	var r evalResult
 	for i := range int64(n) {
 		ex := gen.Example(i)
-		res, err := m.Generate(ctx, engine.Request{Messages: ex.Prompt.Messages, MaxTokens: 64}, nil)
+		res, err := m.Generate(ctx, engine.Request{Messages: ex.Prompt.Messages, MaxTokens: answerRoom}, nil)
+		if errors.Is(err, engine.ErrContext) {
+			continue // the budget's token estimate was short: not a question
+		}
 		if err != nil {
 			return r, fmt.Errorf("train: eval: %w", err)
 		}
