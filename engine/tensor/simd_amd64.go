@@ -10,9 +10,9 @@ import (
 // they use AVX2, FMA and F16C (for half-precision scales).
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 
-// hasVNNI reports whether the VNNI kernels (dotQ8_0x4VNNI, dotQ4Kx4VNNI,
-// dotQ6Kx4VNNI) can run: AVX512-VNNI on 256-bit
-// vectors (AVX512VL). vnniOn lets tests compare it with the AVX2 kernel.
+// hasVNNI reports whether the VNNI kernel dotQ8_0x4VNNI can run:
+// AVX512-VNNI on 256-bit vectors (AVX512VL). vnniOn off lets tests
+// compare the VNNI and AVX-512 kernels with the AVX2 ones.
 var hasVNNI = hasAVX2 && cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL
 
 var vnniOn atomic.Bool
@@ -74,24 +74,36 @@ func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 {
 //go:noescape
 func dotQ4KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
 
-// simdDotQ4K is dotQ8K for a Q4_K row, wholly in assembly.
+// simdDotQ4K is dotQ8K for a Q4_K row, wholly in assembly (the AVX-512
+// kernel where kzOn).
 func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 {
 	if len(d) == 0 {
 		return 0
 	}
 	_, _, _ = row[len(d)*144-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
+	if kzOn() {
+		var out float32
+		dotQ4Kx1Z(&row[0], &q[0], &d[0], &bsum[0], len(d), 0, 0, 0, &out)
+		return out
+	}
 	return dotQ4KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
 }
 
 //go:noescape
 func dotQ6KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
 
-// simdDotQ6K is dotQ8K for a Q6_K row, wholly in assembly.
+// simdDotQ6K is dotQ8K for a Q6_K row, wholly in assembly (the AVX-512
+// kernel where kzOn).
 func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 {
 	if len(d) == 0 {
 		return 0
 	}
 	_, _, _ = row[len(d)*210-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
+	if kzOn() {
+		var out float32
+		dotQ6Kx1Z(&row[0], &q[0], &d[0], &bsum[0], len(d), 0, 0, 0, &out)
+		return out
+	}
 	return dotQ6KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
 }
 
@@ -128,15 +140,10 @@ func dotQ4Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstr
 //go:noescape
 func dotQ6Kx4AVX2(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
 
-//go:noescape
-func dotQ4Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
-
-//go:noescape
-func dotQ6Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
-
 // simdDotKx4 computes DotQ8 of a Q4_K or Q6_K row with the four vectors
 // b0..b0+3 of a, each weight block decoded once for the four; the results
-// are bit-identical to simdDotQ4K's and simdDotQ6K's.
+// are bit-identical to simdDotQ4K's and simdDotQ6K's (the AVX-512 kernels
+// where kzOn, the AVX2 ones otherwise).
 func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 	nb := a.n / QKK
 	_ = a.q[(b0+4)*a.n-1]
@@ -145,12 +152,12 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 	_ = row[nb*t.BlockBytes()-1]
 	var scratch [416]byte
 	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
-	if hasVNNI && vnniOn.Load() {
+	if kzOn() {
 		if t == Q4_K {
-			dotQ4Kx4VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+			dotQ4Kx4Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
 			return
 		}
-		dotQ6Kx4VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+		dotQ6Kx4Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
 		return
 	}
 	if t == Q4_K {
@@ -199,29 +206,50 @@ func simdAxpy(y []float32, alpha float32, x []float32) {
 	}
 }
 
-//go:noescape
-func dotQ4Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
+// hasKZ reports whether the AVX-512 K-quant kernels (simd_kz_amd64.s)
+// can run: AVX512F, BW and VL, and VNNI, besides AVX2, FMA and F16C.
+var hasKZ = hasVNNI && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+
+// kzOn reports whether the Q4_K and Q6_K products take the AVX-512
+// kernels: every one of them then (one, four and eight vectors), so that
+// a row gives the same result whatever the batch; vnniOn off selects the
+// AVX2 ones throughout.
+func kzOn() bool { return hasKZ && vnniOn.Load() }
 
 //go:noescape
-func dotQ6Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
+func dotQ4Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 
-// simdDotKx8 is simdDotKx4 for the eight vectors b0..b0+7 of a, with
-// AVX512-VNNI only (the caller checks kx8()): each weight block decoded
-// once for the eight, bit-identical to simdDotKx4.
+//go:noescape
+func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+
+//go:noescape
+func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+
+//go:noescape
+func dotQ6Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+
+//go:noescape
+func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+
+//go:noescape
+func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+
+// simdDotKx8 is simdDotKx4 for the eight vectors b0..b0+7 of a, with the
+// AVX-512 kernels only (the caller checks kx8()): each weight block
+// decoded once for the eight, bit-identical to simdDotKx4.
 func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
 	nb := a.n / QKK
 	_ = a.q[(b0+8)*a.n-1]
 	_ = a.d[(b0+8)*nb-1]
 	_ = a.bsum[(b0+8)*a.n/16-1]
 	_ = row[nb*t.BlockBytes()-1]
-	var scratch [416]byte
 	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
 	if t == Q4_K {
-		dotQ4Kx8VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+		dotQ4Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
 		return
 	}
-	dotQ6Kx8VNNI(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, out, &scratch)
+	dotQ6Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
 }
 
 // kx8 reports whether simdDotKx8 can run.
-func kx8() bool { return hasVNNI && vnniOn.Load() }
+func kx8() bool { return kzOn() }

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "kquant_amd64.h"
 
 // The four-vector K-quant kernels' body (see dotQ4Kx4AVX2 below), here
 // before the first TEXT so that vet reads their argument names as theirs.
@@ -453,31 +454,11 @@ dq4kloop:
 	VPADDD Y2, Y1, Y1
 
 	// Scales and minimums, one byte per sub-block.
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), R8
-	MOVL AX, R10
-	ANDL $0x3f3f3f3f, R10        // scales 0-3
-	MOVL R8, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL AX, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11                // scales 4-7
+	q4kScaleBytes
 	VMOVD R10, X8
 	VPINSRD $1, R11, X8, X8
 	VPMOVZXBD X8, Y8
-	MOVL BX, R10
-	ANDL $0x3f3f3f3f, R10        // minimums 0-3
-	MOVL R8, R11
-	SHRL $4, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL BX, R12
-	SHRL $6, R12
-	ANDL $0x03030303, R12
-	SHLL $4, R12
-	ORL  R12, R11                // minimums 4-7
+	q4kMinBytes
 	VMOVD R10, X9
 	VPINSRD $1, R11, X9, X9
 	VPMOVZXBD X9, Y9
@@ -745,32 +726,12 @@ f32x4done:
 	VPAND Y14, Y9, Y9; \
 	VMOVDQU Y8, 192(R13); \
 	VMOVDQU Y9, 224(R13); \
-	MOVL 4(SI), AX; \
-	MOVL 8(SI), BX; \
-	MOVL 12(SI), R8; \
-	MOVL AX, R10; \
-	ANDL $0x3f3f3f3f, R10; \
-	MOVL R8, R11; \
-	ANDL $0x0f0f0f0f, R11; \
-	MOVL AX, R12; \
-	SHRL $6, R12; \
-	ANDL $0x03030303, R12; \
-	SHLL $4, R12; \
-	ORL  R12, R11; \
+	q4kScaleBytes; \
 	VMOVD R10, X8; \
 	VPINSRD $1, R11, X8, X8; \
 	VPMOVZXBD X8, Y8; \
 	VMOVDQU Y8, 256(R13); \
-	MOVL BX, R10; \
-	ANDL $0x3f3f3f3f, R10; \
-	MOVL R8, R11; \
-	SHRL $4, R11; \
-	ANDL $0x0f0f0f0f, R11; \
-	MOVL BX, R12; \
-	SHRL $6, R12; \
-	ANDL $0x03030303, R12; \
-	SHLL $4, R12; \
-	ORL  R12, R11; \
+	q4kMinBytes; \
 	VMOVD R10, X9; \
 	VPINSRD $1, R11, X9, X9; \
 	VPMOVZXBD X9, Y9; \
@@ -1103,103 +1064,3 @@ q8vdone:
 	VMOVUPS X0, (AX)
 	VZEROUPPER
 	RET
-
-// The VNNI forms of the four-vector K-quant kernels: VPDPBUSD gives the
-// same exact int32 sums of 4 adjacent products as VPMADDUBSW+VPMADDWD
-// (whose int16 pair sums cannot saturate with weights ≤ 63), so the
-// results are bit-identical to the AVX2 kernels'.
-#undef kprods
-#define kprods(qp) \
-	VMOVDQU 0(R13), Y8; VPXOR Y0, Y0, Y0; VPDPBUSD 0(qp), Y8, Y0; \
-	VMOVDQU 32(R13), Y8; VPXOR Y1, Y1, Y1; VPDPBUSD 32(qp), Y8, Y1; \
-	VMOVDQU 64(R13), Y8; VPXOR Y2, Y2, Y2; VPDPBUSD 64(qp), Y8, Y2; \
-	VMOVDQU 96(R13), Y8; VPXOR Y3, Y3, Y3; VPDPBUSD 96(qp), Y8, Y3; \
-	VMOVDQU 128(R13), Y8; VPXOR Y4, Y4, Y4; VPDPBUSD 128(qp), Y8, Y4; \
-	VMOVDQU 160(R13), Y8; VPXOR Y5, Y5, Y5; VPDPBUSD 160(qp), Y8, Y5; \
-	VMOVDQU 192(R13), Y8; VPXOR Y6, Y6, Y6; VPDPBUSD 192(qp), Y8, Y6; \
-	VMOVDQU 224(R13), Y8; VPXOR Y7, Y7, Y7; VPDPBUSD 224(qp), Y8, Y7
-
-// func dotQ4Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
-TEXT ·dotQ4Kx4VNNI(SB), NOSPLIT, $0-80
-	kx4Body(q4kv4loop, q4kv4done, q4kDecode, q4kVec, 144)
-
-// func dotQ6Kx4VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[4]float32, scratch *[416]byte)
-TEXT ·dotQ6Kx4VNNI(SB), NOSPLIT, $0-80
-	kx4Body(q6kv4loop, q6kv4done, q6kDecode, q6kVec, 210)
-
-// The eight-vector VNNI forms: each block decoded once for eight vectors,
-// vector v's accumulator in Y16+v (EVEX registers, so only instructions
-// with EVEX forms touch them: the fused multiply-adds of q4kVec/q6kVec and
-// hsumOut8). Each vector's arithmetic is the four-vector kernel's, so the
-// results are bit-identical to it.
-
-// hsumOut8 is hsumOut for an accumulator in Y16-Y31.
-#define hsumOut8(acc, xacc, off) \
-	VEXTRACTF32X4 $1, acc, X1; VADDPS X1, xacc, X0; \
-	VHADDPS X0, X0, X0; VHADDPS X0, X0, X0; VMOVSS X0, off(AX)
-
-// kx8Next moves R10-R12 on to the next vector's quants, scales and sums.
-#define kx8Next \
-	ADDQ qstride+40(FP), R10; \
-	ADDQ dstride+48(FP), R11; \
-	ADDQ bstride+56(FP), R12
-
-// kx8Body is kx4Body for eight vectors.
-#define kx8Body(loop, done, decode, vec, bb) \
-	MOVQ row+0(FP), SI; \
-	MOVQ q+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ bsum+24(FP), R9; \
-	MOVQ nb+32(FP), CX; \
-	MOVQ scratch+72(FP), R13; \
-	VXORPS Y16, Y16, Y16; \
-	VXORPS Y17, Y17, Y17; \
-	VXORPS Y18, Y18, Y18; \
-	VXORPS Y19, Y19, Y19; \
-	VXORPS Y20, Y20, Y20; \
-	VXORPS Y21, Y21, Y21; \
-	VXORPS Y22, Y22, Y22; \
-	VXORPS Y23, Y23, Y23; \
-	VBROADCASTI128 ones16<>(SB), Y15; \
-	VBROADCASTI128 nib<>(SB), Y14; \
-loop:; \
-	TESTQ CX, CX; \
-	JEQ   done; \
-	decode; \
-	MOVQ DI, R10; \
-	MOVQ DX, R11; \
-	MOVQ R9, R12; \
-	vec(R10, R11, R12, Y16); kx8Next; \
-	vec(R10, R11, R12, Y17); kx8Next; \
-	vec(R10, R11, R12, Y18); kx8Next; \
-	vec(R10, R11, R12, Y19); kx8Next; \
-	vec(R10, R11, R12, Y20); kx8Next; \
-	vec(R10, R11, R12, Y21); kx8Next; \
-	vec(R10, R11, R12, Y22); kx8Next; \
-	vec(R10, R11, R12, Y23); \
-	ADDQ $bb, SI; \
-	ADDQ $256, DI; \
-	ADDQ $4, DX; \
-	ADDQ $64, R9; \
-	DECQ CX; \
-	JMP  loop; \
-done:; \
-	MOVQ out+64(FP), AX; \
-	hsumOut8(Y16, X16, 0); \
-	hsumOut8(Y17, X17, 4); \
-	hsumOut8(Y18, X18, 8); \
-	hsumOut8(Y19, X19, 12); \
-	hsumOut8(Y20, X20, 16); \
-	hsumOut8(Y21, X21, 20); \
-	hsumOut8(Y22, X22, 24); \
-	hsumOut8(Y23, X23, 28); \
-	VZEROUPPER; \
-	RET
-
-// func dotQ4Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
-TEXT ·dotQ4Kx8VNNI(SB), NOSPLIT, $0-80
-	kx8Body(q4kv8loop, q4kv8done, q4kDecode, q4kVec, 144)
-
-// func dotQ6Kx8VNNI(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *[8]float32, scratch *[416]byte)
-TEXT ·dotQ6Kx8VNNI(SB), NOSPLIT, $0-80
-	kx8Body(q6kv8loop, q6kv8done, q6kDecode, q6kVec, 210)

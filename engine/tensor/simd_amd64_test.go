@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -31,61 +32,61 @@ func TestDotQ8x4VNNI(t *testing.T) {
 	}
 }
 
-// TestDotKx4VNNI checks the AVX512-VNNI K-quant kernels against the AVX2
-// ones on the same data, bit for bit.
-func TestDotKx4VNNI(t *testing.T) {
-	if !hasVNNI {
-		t.Skip("no AVX512-VNNI on this CPU")
+// TestDotKZ checks the AVX-512 K-quant kernels: the one-, four- and
+// eight-vector forms bit for bit against each other (the same arithmetic
+// per vector), and against the AVX2 kernels to float32 rounding (the same
+// exact integer sums, added up in another order), on rows with saturated
+// quants and blocks of zeros.
+func TestDotKZ(t *testing.T) {
+	if !hasKZ {
+		t.Skip("no AVX-512 K-quant kernels on this CPU")
 	}
+	defer SetSIMD(SetSIMD(true))
 	rng := rand.New(rand.NewPCG(19, 20))
-	const n = 768
 	for _, typ := range []Type{Q4_K, Q6_K} {
-		row, _ := randRow(t, typ, n, rng)
-		x := make([]float32, 4*n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		var a Q8
-		a.Quantize(typ, x, n)
-		var got, want [4]float32
-		simdDotKx4(typ, row, &a, 0, &got)
-		vnniOn.Store(false)
-		simdDotKx4(typ, row, &a, 0, &want)
-		vnniOn.Store(true)
-		if got != want {
-			t.Errorf("%v: VNNI kernel = %v, AVX2 kernel = %v", typ, got, want)
-		}
-	}
-}
-
-// TestDotKx8VNNI checks the eight-vector VNNI K-quant kernels against the
-// four-vector ones, bit for bit.
-func TestDotKx8VNNI(t *testing.T) {
-	if !hasVNNI {
-		t.Skip("no AVX512-VNNI on this CPU")
-	}
-	rng := rand.New(rand.NewPCG(21, 22))
-	const n = 1024
-	for _, typ := range []Type{Q4_K, Q6_K} {
-		row, _ := randRow(t, typ, n, rng)
-		x := make([]float32, 9*n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		x[n+3] = 500 // a saturated quant
-		var a Q8
-		a.Quantize(typ, x, n)
-		for _, b0 := range []int{0, 1} {
-			var got [8]float32
-			simdDotKx8(typ, row, &a, b0, &got)
-			var want [8]float32
-			for h := 0; h < 2; h++ {
-				var o [4]float32
-				simdDotKx4(typ, row, &a, b0+4*h, &o)
-				copy(want[4*h:], o[:])
+		for _, n := range []int{256, 768, 2048} {
+			row, w := randRow(t, typ, n, rng)
+			x := make([]float32, 9*n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
 			}
-			if got != want {
-				t.Errorf("%v from vector %d: eight-vector kernel = %v, four-vector = %v", typ, b0, got, want)
+			x[n+3] = 500 // a saturated quant
+			clear(x[2*n : 2*n+QKK])
+			var a Q8
+			a.Quantize(typ, x, n)
+			nb := n / QKK
+			one := make([]float32, 9)
+			for b := range one {
+				q, d, bs := a.q[b*n:(b+1)*n], a.d[b*nb:(b+1)*nb], a.bsum[b*n/16:(b+1)*n/16]
+				one[b] = dotQ8K(typ, row, q, d, bs)
+				vnniOn.Store(false)
+				avx2 := dotQ8K(typ, row, q, d, bs)
+				vnniOn.Store(true)
+				var mag float64
+				for i, v := range x[b*n : (b+1)*n] {
+					mag += math.Abs(float64(w[i] * v))
+				}
+				if diff := math.Abs(float64(one[b] - avx2)); diff > 1e-5*mag+1e-6 {
+					t.Errorf("%v n=%d vector %d: AVX-512 kernel %g, AVX2 kernel %g", typ, n, b, one[b], avx2)
+				}
+			}
+			for _, b0 := range []int{0, 1} {
+				var got8 [8]float32
+				simdDotKx8(typ, row, &a, b0, &got8)
+				for h := 0; h < 2; h++ {
+					var got4 [4]float32
+					simdDotKx4(typ, row, &a, b0+4*h, &got4)
+					for v, got := range got4 {
+						if want := one[b0+4*h+v]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Errorf("%v n=%d: four-vector kernel from %d: vector %d = %g, one-vector %g", typ, n, b0+4*h, v, got, want)
+						}
+					}
+				}
+				for v, got := range got8 {
+					if want := one[b0+v]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Errorf("%v n=%d: eight-vector kernel from %d: vector %d = %g, one-vector %g", typ, n, b0, v, got, want)
+					}
+				}
 			}
 		}
 	}

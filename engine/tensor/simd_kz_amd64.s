@@ -1,0 +1,366 @@
+#include "textflag.h"
+#include "kquant_amd64.h"
+
+// The AVX-512 K-quant kernels (AVX512F/BW/VL and VNNI): one Q4_K or Q6_K
+// row against one, four or eight Q8_K activation vectors, each weight
+// block decoded once into Z0-Z3 (64 weights per register, in the order of
+// the activations) and its scales spread over words Z4-Z7, then per
+// vector four VPMADDUBSW (weight × quant, pairs summed to int16) and four
+// word multiply-adds with the scales (VPMADDWD/VPDPWSSD) into sixteen
+// int32 lanes. The lanes are exact integers; per block they are converted
+// to float32 and added with a fused multiply-add to the vector's sixteen
+// float lanes in Z16+v, which are summed at the end (halves, quarters,
+// then pairs). Every vector's arithmetic is one macro (q4kzVec, q6kzVec),
+// so the one-, four- and eight-vector kernels give bit-identical results.
+//
+// Q4_K: per block and vector, Σ lanes of (d·dx)·Σ sc·(u·q) − (dmin·dx)·Σ
+// m·(Σq over each 16 quants), the second from the activations' 16-quant
+// sums (bsum) times the minimums spread by kzmdup. Q6_K: (d·dx)·Σ sc·(u·q
+// − 32·q), u the unsigned 6-bit quant, the −32 term again from bsum.
+//
+// Arguments of every kernel: row, q, d, bsum as in dotQ4KAVX2; nb blocks;
+// vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
+// bsum+v·bstride (bytes); out[v] the results.
+
+// kzBody runs decode once per block and vecs (kzVecs1/4/8) for the
+// vectors, then stores the sums with outs.
+#define kzBody(loop, done, setup, decode, vecs, vec, outs, bb) \
+	MOVQ row+0(FP), SI; \
+	MOVQ q+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ bsum+24(FP), R9; \
+	MOVQ nb+32(FP), CX; \
+	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z31; \
+	setup; \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z20, Z20, Z20; \
+	VPXORD Z21, Z21, Z21; \
+	VPXORD Z22, Z22, Z22; \
+	VPXORD Z23, Z23, Z23; \
+loop:; \
+	TESTQ CX, CX; \
+	JEQ   done; \
+	decode; \
+	vecs(vec); \
+	ADDQ $bb, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $64, R9; \
+	DECQ CX; \
+	JMP  loop; \
+done:; \
+	MOVQ out+64(FP), AX; \
+	outs; \
+	VZEROUPPER; \
+	RET
+
+// kzNext moves R10-R12 on to the next vector's quants, scales and sums.
+#define kzNext \
+	ADDQ qstride+40(FP), R10; \
+	ADDQ dstride+48(FP), R11; \
+	ADDQ bstride+56(FP), R12
+
+#define kzVecs1(vec) vec(DI, DX, R9, Z16)
+
+#define kzVecs4(vec) \
+	MOVQ DI, R10; \
+	MOVQ DX, R11; \
+	MOVQ R9, R12; \
+	vec(R10, R11, R12, Z16); kzNext; \
+	vec(R10, R11, R12, Z17); kzNext; \
+	vec(R10, R11, R12, Z18); kzNext; \
+	vec(R10, R11, R12, Z19)
+
+#define kzVecs8(vec) \
+	kzVecs4(vec); kzNext; \
+	vec(R10, R11, R12, Z20); kzNext; \
+	vec(R10, R11, R12, Z21); kzNext; \
+	vec(R10, R11, R12, Z22); kzNext; \
+	vec(R10, R11, R12, Z23)
+
+// kzOut stores the sum of the sixteen lanes of acc to off(AX).
+#define kzOut(acc, yacc, off) \
+	VEXTRACTF64X4 $1, acc, Y11; \
+	VADDPS Y11, yacc, Y11; \
+	VEXTRACTF128 $1, Y11, X12; \
+	VADDPS X12, X11, X0; \
+	VHADDPS X0, X0, X0; \
+	VHADDPS X0, X0, X0; \
+	VMOVSS X0, off(AX)
+
+#define kzOuts1 kzOut(Z16, Y16, 0)
+
+#define kzOuts4 \
+	kzOut(Z16, Y16, 0); \
+	kzOut(Z17, Y17, 4); \
+	kzOut(Z18, Y18, 8); \
+	kzOut(Z19, Y19, 12)
+
+#define kzOuts8 \
+	kzOuts4; \
+	kzOut(Z20, Y20, 16); \
+	kzOut(Z21, Y21, 20); \
+	kzOut(Z22, Y22, 24); \
+	kzOut(Z23, Y23, 28)
+
+// kzSums sets the sixteen int32 lanes of Z12 to the scaled products of
+// the decoded weights Z0-Z3 (unsigned) and the vector's quants at qp
+// (signed): each lane Σ scale·(w·q) over 4 pairs of each register.
+#define kzSums(qp) \
+	VPMADDUBSW 0(qp), Z0, Z11; \
+	VPMADDWD Z4, Z11, Z12; \
+	VPMADDUBSW 64(qp), Z1, Z11; \
+	VPDPWSSD Z5, Z11, Z12; \
+	VPMADDUBSW 128(qp), Z2, Z11; \
+	VPDPWSSD Z6, Z11, Z12; \
+	VPMADDUBSW 192(qp), Z3, Z11; \
+	VPDPWSSD Z7, Z11, Z12
+
+// q4kzSetup loads the constants of the Q4_K kernels: the scale and
+// minimum permutations (Z24-Z28) and K1 selecting the upper 16 words.
+#define q4kzSetup \
+	VMOVDQU64 kzq4sc<>+0(SB), Z24; \
+	VMOVDQU64 kzq4sc<>+64(SB), Z25; \
+	VMOVDQU64 kzq4sc<>+128(SB), Z26; \
+	VMOVDQU64 kzq4sc<>+192(SB), Z27; \
+	VMOVDQU64 kzmdup<>+0(SB), Z28; \
+	MOVL $0xffff0000, AX; \
+	KMOVD AX, K1
+
+// q4kzDecode decodes the Q4_K block at SI: Zk the low nibbles of bytes
+// 32k..32k+31 of its quants (sub-block 2k) then their high nibbles
+// (sub-block 2k+1); Z4-Z7 the matching 6-bit scales as words; Z8 each
+// 6-bit minimum twice as int32 (one per 16-quant sum); Z9 d and Z10 dmin
+// in every lane. The scales are unpacked as in dotQ4KAVX2.
+#define q4kzDecode \
+	VBROADCASTI64X4 16(SI), Z0; \
+	VPSRLW $4, Z0, K1, Z0; \
+	VPANDD Z31, Z0, Z0; \
+	VBROADCASTI64X4 48(SI), Z1; \
+	VPSRLW $4, Z1, K1, Z1; \
+	VPANDD Z31, Z1, Z1; \
+	VBROADCASTI64X4 80(SI), Z2; \
+	VPSRLW $4, Z2, K1, Z2; \
+	VPANDD Z31, Z2, Z2; \
+	VBROADCASTI64X4 112(SI), Z3; \
+	VPSRLW $4, Z3, K1, Z3; \
+	VPANDD Z31, Z3, Z3; \
+	q4kScaleBytes; \
+	VMOVD R10, X11; \
+	VPINSRD $1, R11, X11, X11; \
+	VPMOVZXBW X11, X11; \
+	VPERMW Z11, Z24, Z4; \
+	VPERMW Z11, Z25, Z5; \
+	VPERMW Z11, Z26, Z6; \
+	VPERMW Z11, Z27, Z7; \
+	q4kMinBytes; \
+	VMOVD R10, X12; \
+	VPINSRD $1, R11, X12, X12; \
+	VPMOVZXBD X12, Y12; \
+	VPERMD Z12, Z28, Z8; \
+	MOVL (SI), AX; \
+	VMOVD AX, X9; \
+	VCVTPH2PS X9, X9; \
+	VPSHUFD $0x55, X9, X10; \
+	VBROADCASTSS X10, Z10; \
+	VBROADCASTSS X9, Z9
+
+// q4kzVec adds one vector's share of the decoded Q4_K block to acc.
+#define q4kzVec(qp, dp, bp, acc) \
+	kzSums(qp); \
+	VPMULLD 0(bp), Z8, Z13; \
+	VCVTDQ2PS Z12, Z12; \
+	VCVTDQ2PS Z13, Z13; \
+	VMULPS.BCST 0(dp), Z9, Z14; \
+	VMULPS.BCST 0(dp), Z10, Z15; \
+	VFMADD231PS Z14, Z12, acc; \
+	VFNMADD231PS Z15, Z13, acc
+
+// q6kzSetup loads the constants of the Q6_K kernels: the scale
+// permutations (Z24-Z27), the high-bit shifts (Z29 left, Z28 right) and
+// the mask of bits 4-5 (Z30).
+#define q6kzSetup \
+	VMOVDQU64 kzq6sc<>+0(SB), Z24; \
+	VMOVDQU64 kzq6sc<>+64(SB), Z25; \
+	VMOVDQU64 kzq6sc<>+128(SB), Z26; \
+	VMOVDQU64 kzq6sc<>+192(SB), Z27; \
+	VMOVDQU64 kzq6sh<>+0(SB), Z29; \
+	VMOVDQU64 kzq6sh<>+64(SB), Z28; \
+	MOVL $0x30303030, AX; \
+	VPBROADCASTD AX, Z30
+
+// q6kzHalf decodes 128 weights of the Q6_K block at SI, from the 64
+// low-bit bytes at lo(SI) and the 32 high-bit bytes at hi(SI): za the
+// weights 0-63 of the half, zb the weights 64-127.
+#define q6kzHalf(lo, hi, za, zb) \
+	VMOVDQU64 lo(SI), Z11; \
+	VBROADCASTI64X4 hi(SI), Z12; \
+	VPANDD Z31, Z11, za; \
+	VPSLLVW Z29, Z12, Z13; \
+	VPANDD Z30, Z13, Z13; \
+	VPORD Z13, za, za; \
+	VPSRLW $4, Z11, zb; \
+	VPANDD Z31, zb, zb; \
+	VPSRLVW Z28, Z12, Z13; \
+	VPANDD Z30, Z13, Z13; \
+	VPORD Z13, zb, zb
+
+// q6kzDecode decodes the Q6_K block at SI: Z0-Z3 the unsigned 6-bit
+// weights in order, Z4-Z7 the matching 8-bit scales as words, Z8 the
+// sixteen scales as int32, Z9 d in every lane.
+#define q6kzDecode \
+	q6kzHalf(0, 128, Z0, Z1); \
+	q6kzHalf(64, 160, Z2, Z3); \
+	VPMOVSXBW 192(SI), Y11; \
+	VPERMW Z11, Z24, Z4; \
+	VPERMW Z11, Z25, Z5; \
+	VPERMW Z11, Z26, Z6; \
+	VPERMW Z11, Z27, Z7; \
+	VPMOVSXBD 192(SI), Z8; \
+	MOVWLZX 208(SI), AX; \
+	VMOVD AX, X9; \
+	VCVTPH2PS X9, X9; \
+	VBROADCASTSS X9, Z9
+
+// q6kzVec adds one vector's share of the decoded Q6_K block to acc.
+#define q6kzVec(qp, dp, bp, acc) \
+	kzSums(qp); \
+	VPMULLD 0(bp), Z8, Z13; \
+	VPSLLD $5, Z13, Z13; \
+	VPSUBD Z13, Z12, Z12; \
+	VCVTDQ2PS Z12, Z12; \
+	VMULPS.BCST 0(dp), Z9, Z14; \
+	VFMADD231PS Z14, Z12, acc
+
+// func dotQ4Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+TEXT ·dotQ4Kx1Z(SB), NOSPLIT, $0-72
+	kzBody(q4kz1loop, q4kz1done, q4kzSetup, q4kzDecode, kzVecs1, q4kzVec, kzOuts1, 144)
+
+// func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
+	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, kzVecs4, q4kzVec, kzOuts4, 144)
+
+// func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
+	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, kzVecs8, q4kzVec, kzOuts8, 144)
+
+// func dotQ6Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+TEXT ·dotQ6Kx1Z(SB), NOSPLIT, $0-72
+	kzBody(q6kz1loop, q6kz1done, q6kzSetup, q6kzDecode, kzVecs1, q6kzVec, kzOuts1, 210)
+
+// func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72
+	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, kzVecs4, q6kzVec, kzOuts4, 210)
+
+// func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+TEXT ·dotQ6Kx8Z(SB), NOSPLIT, $0-72
+	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, kzVecs8, q6kzVec, kzOuts8, 210)
+
+// kzq4sc: VPERMW indexes spreading the eight Q4_K scales (words) over
+// the four weight vectors: sub-blocks 2k and 2k+1 in the halves of Zk.
+DATA kzq4sc<>+0(SB)/8, $0x0000000000000000
+DATA kzq4sc<>+8(SB)/8, $0x0000000000000000
+DATA kzq4sc<>+16(SB)/8, $0x0000000000000000
+DATA kzq4sc<>+24(SB)/8, $0x0000000000000000
+DATA kzq4sc<>+32(SB)/8, $0x0001000100010001
+DATA kzq4sc<>+40(SB)/8, $0x0001000100010001
+DATA kzq4sc<>+48(SB)/8, $0x0001000100010001
+DATA kzq4sc<>+56(SB)/8, $0x0001000100010001
+DATA kzq4sc<>+64(SB)/8, $0x0002000200020002
+DATA kzq4sc<>+72(SB)/8, $0x0002000200020002
+DATA kzq4sc<>+80(SB)/8, $0x0002000200020002
+DATA kzq4sc<>+88(SB)/8, $0x0002000200020002
+DATA kzq4sc<>+96(SB)/8, $0x0003000300030003
+DATA kzq4sc<>+104(SB)/8, $0x0003000300030003
+DATA kzq4sc<>+112(SB)/8, $0x0003000300030003
+DATA kzq4sc<>+120(SB)/8, $0x0003000300030003
+DATA kzq4sc<>+128(SB)/8, $0x0004000400040004
+DATA kzq4sc<>+136(SB)/8, $0x0004000400040004
+DATA kzq4sc<>+144(SB)/8, $0x0004000400040004
+DATA kzq4sc<>+152(SB)/8, $0x0004000400040004
+DATA kzq4sc<>+160(SB)/8, $0x0005000500050005
+DATA kzq4sc<>+168(SB)/8, $0x0005000500050005
+DATA kzq4sc<>+176(SB)/8, $0x0005000500050005
+DATA kzq4sc<>+184(SB)/8, $0x0005000500050005
+DATA kzq4sc<>+192(SB)/8, $0x0006000600060006
+DATA kzq4sc<>+200(SB)/8, $0x0006000600060006
+DATA kzq4sc<>+208(SB)/8, $0x0006000600060006
+DATA kzq4sc<>+216(SB)/8, $0x0006000600060006
+DATA kzq4sc<>+224(SB)/8, $0x0007000700070007
+DATA kzq4sc<>+232(SB)/8, $0x0007000700070007
+DATA kzq4sc<>+240(SB)/8, $0x0007000700070007
+DATA kzq4sc<>+248(SB)/8, $0x0007000700070007
+GLOBL kzq4sc<>(SB), RODATA|NOPTR, $256
+
+// kzq6sc: VPERMW indexes spreading the sixteen Q6_K scales (words):
+// sub-blocks 4p..4p+3 in the quarters of Zp.
+DATA kzq6sc<>+0(SB)/8, $0x0000000000000000
+DATA kzq6sc<>+8(SB)/8, $0x0000000000000000
+DATA kzq6sc<>+16(SB)/8, $0x0001000100010001
+DATA kzq6sc<>+24(SB)/8, $0x0001000100010001
+DATA kzq6sc<>+32(SB)/8, $0x0002000200020002
+DATA kzq6sc<>+40(SB)/8, $0x0002000200020002
+DATA kzq6sc<>+48(SB)/8, $0x0003000300030003
+DATA kzq6sc<>+56(SB)/8, $0x0003000300030003
+DATA kzq6sc<>+64(SB)/8, $0x0004000400040004
+DATA kzq6sc<>+72(SB)/8, $0x0004000400040004
+DATA kzq6sc<>+80(SB)/8, $0x0005000500050005
+DATA kzq6sc<>+88(SB)/8, $0x0005000500050005
+DATA kzq6sc<>+96(SB)/8, $0x0006000600060006
+DATA kzq6sc<>+104(SB)/8, $0x0006000600060006
+DATA kzq6sc<>+112(SB)/8, $0x0007000700070007
+DATA kzq6sc<>+120(SB)/8, $0x0007000700070007
+DATA kzq6sc<>+128(SB)/8, $0x0008000800080008
+DATA kzq6sc<>+136(SB)/8, $0x0008000800080008
+DATA kzq6sc<>+144(SB)/8, $0x0009000900090009
+DATA kzq6sc<>+152(SB)/8, $0x0009000900090009
+DATA kzq6sc<>+160(SB)/8, $0x000a000a000a000a
+DATA kzq6sc<>+168(SB)/8, $0x000a000a000a000a
+DATA kzq6sc<>+176(SB)/8, $0x000b000b000b000b
+DATA kzq6sc<>+184(SB)/8, $0x000b000b000b000b
+DATA kzq6sc<>+192(SB)/8, $0x000c000c000c000c
+DATA kzq6sc<>+200(SB)/8, $0x000c000c000c000c
+DATA kzq6sc<>+208(SB)/8, $0x000d000d000d000d
+DATA kzq6sc<>+216(SB)/8, $0x000d000d000d000d
+DATA kzq6sc<>+224(SB)/8, $0x000e000e000e000e
+DATA kzq6sc<>+232(SB)/8, $0x000e000e000e000e
+DATA kzq6sc<>+240(SB)/8, $0x000f000f000f000f
+DATA kzq6sc<>+248(SB)/8, $0x000f000f000f000f
+GLOBL kzq6sc<>(SB), RODATA|NOPTR, $256
+
+// kzmdup: VPERMD indexes 0,0,1,1,...,7,7: the Q4_K minimum of each
+// 16-quant sum.
+DATA kzmdup<>+0(SB)/8, $0x0000000000000000
+DATA kzmdup<>+8(SB)/8, $0x0000000100000001
+DATA kzmdup<>+16(SB)/8, $0x0000000200000002
+DATA kzmdup<>+24(SB)/8, $0x0000000300000003
+DATA kzmdup<>+32(SB)/8, $0x0000000400000004
+DATA kzmdup<>+40(SB)/8, $0x0000000500000005
+DATA kzmdup<>+48(SB)/8, $0x0000000600000006
+DATA kzmdup<>+56(SB)/8, $0x0000000700000007
+GLOBL kzmdup<>(SB), RODATA|NOPTR, $64
+
+// kzq6sh: word shifts that bring the Q6_K high bits of each weight to
+// bits 4-5: left by 4 (first half) and 2 (second half) for the weight
+// vectors of the low nibbles, right by 0 and 2 for the high nibbles.
+DATA kzq6sh<>+0(SB)/8, $0x0004000400040004
+DATA kzq6sh<>+8(SB)/8, $0x0004000400040004
+DATA kzq6sh<>+16(SB)/8, $0x0004000400040004
+DATA kzq6sh<>+24(SB)/8, $0x0004000400040004
+DATA kzq6sh<>+32(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+40(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+48(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+56(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+64(SB)/8, $0x0000000000000000
+DATA kzq6sh<>+72(SB)/8, $0x0000000000000000
+DATA kzq6sh<>+80(SB)/8, $0x0000000000000000
+DATA kzq6sh<>+88(SB)/8, $0x0000000000000000
+DATA kzq6sh<>+96(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+104(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+112(SB)/8, $0x0002000200020002
+DATA kzq6sh<>+120(SB)/8, $0x0002000200020002
+GLOBL kzq6sh<>(SB), RODATA|NOPTR, $128
