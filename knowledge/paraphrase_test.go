@@ -42,11 +42,16 @@ func paraphrased(chunks []Chunk, qs []EvalQuestion) []EvalQuestion {
 }
 
 // TestParaphraseRecall: on the questions that mostly use other words than
-// their article, hybrid retrieval must beat Bleve's BM25, on the demo set
-// and on the held-out one. Measured: demo (18 questions) recall@1 0.444
-// against 0.389, MRR 0.538 against 0.456; held-out (9) 0.333 against
-// 0.111, MRR 0.417 against 0.320. Issue 5 asks for a clear margin; on the
-// demo set it is not one yet.
+// their article, hybrid retrieval must beat Bleve's BM25 by a clear
+// margin (paraphraseMargin on recall@1, half of it on MRR), on the demo
+// set and on the held-out one. Measured: demo (18 questions) recall@1
+// 0.611 against 0.389, MRR 0.634 against 0.456; held-out (9) 0.333
+// against 0.111, MRR 0.417 against 0.320. Ranking was tuned on the demo
+// set only; the held-out set is the unbiased check.
+// paraphraseMargin is the least lead over Bleve on paraphrased questions
+// that counts as clear: two questions in eighteen, one in nine.
+const paraphraseMargin = 0.1
+
 func TestParaphraseRecall(t *testing.T) {
 	ctx := context.Background()
 	for _, set := range []struct{ kb, questions string }{
@@ -78,8 +83,8 @@ func TestParaphraseRecall(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s, %d paraphrased questions: hybrid %v; bleve %v", set.questions, len(qs), h, b)
-		if h.Recall1 <= b.Recall1 || h.MRR <= b.MRR {
-			t.Errorf("%s: hybrid %v does not beat Bleve %v on paraphrased questions", set.questions, h, b)
+		if h.Recall1 < b.Recall1+paraphraseMargin || h.MRR < b.MRR+paraphraseMargin/2 {
+			t.Errorf("%s: hybrid %v does not clearly beat Bleve %v on paraphrased questions", set.questions, h, b)
 		}
 	}
 }

@@ -99,13 +99,23 @@ func deletions(w string, fn func(string)) {
 	}
 }
 
-// correct returns the index term of the vocabulary word closest to word
-// and the distance, or "" when none is close enough. Among equally close
-// words the one whose term is in most chunks wins.
-func (ti *typoIndex) correct(word string) (term string, dist int) {
+// A typoFix is the correction of one query word.
+type typoFix struct {
+	term string // the index term of the vocabulary word; "" for none
+	dist int    // edit distance from the query word
+	// likely says that the edit is of a kind people often make (see
+	// likelyTypo); unlikely corrections count for less in a search.
+	likely bool
+}
+
+// correct returns the correction of word to the closest vocabulary word,
+// or a typoFix with no term when none is close enough. Likely edits are
+// preferred to unlikely ones, then the closer word, then the one whose
+// term is in most chunks.
+func (ti *typoIndex) correct(word string) typoFix {
 	n := utf8.RuneCountInString(word)
 	if n < minTypoRunes || isNumber(word) || n > 64 {
-		return "", 0
+		return typoFix{}
 	}
 	maxDist := 1
 	if n >= minTypo2Runes {
@@ -126,17 +136,44 @@ func (ti *typoIndex) correct(word string) (term string, dist int) {
 			deletions(v, look)
 		}
 	})
-	best, found, bestDist := uint32(0), false, maxDist+1
+	var best typoFix
+	bestID := uint32(0)
 	for id := range cands {
 		d := EditDistance(word, ti.words[id], maxDist)
-		if d < bestDist || (d == bestDist && found && ti.better(id, best)) {
-			best, found, bestDist = id, true, d
+		if d == 0 {
+			return typoFix{} // already a word
+		}
+		if d > maxDist {
+			continue
+		}
+		fix := typoFix{term: ti.terms[id], dist: d, likely: likelyTypo(word, n, ti.words[id])}
+		if best.term == "" || fix.likely && !best.likely ||
+			fix.likely == best.likely && (d < best.dist || d == best.dist && ti.better(id, bestID)) {
+			best, bestID = fix, id
 		}
 	}
-	if !found || bestDist == 0 {
-		return "", 0
+	return best
+}
+
+// shortTypoRunes is the length under which a misspelt word is taken to
+// have lost a letter, not to have another one.
+const shortTypoRunes = 5
+
+// likelyTypo reports whether the query word (n runes) is a likely
+// misspelling of the vocabulary word cand, one or two edits away. Studies
+// of spelling errors find the first letter wrong in only a few per cent
+// of them (Yannakoudakis and Fawthrop 1983; Pollock and Zamora 1984), and
+// a short word one letter off another ("near" and "year", "fast" and
+// "last", "lots" and "lost") is as often a different word the knowledge
+// does not use as a slip; a short word missing a letter ("mnth") is still
+// a likely slip.
+func likelyTypo(word string, n int, cand string) bool {
+	w, _ := utf8.DecodeRuneInString(word)
+	c, _ := utf8.DecodeRuneInString(cand)
+	if w != c {
+		return false
 	}
-	return ti.terms[best], bestDist
+	return n >= shortTypoRunes || utf8.RuneCountInString(cand) > n
 }
 
 // better orders candidates of equal distance: more frequent, then

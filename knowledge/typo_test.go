@@ -99,24 +99,29 @@ func FuzzEditDistance(f *testing.F) {
 // TestTypoIndexCorrect checks corrections, including a multi-byte
 // deletion, and that a word stored under a variant hash is found.
 func TestTypoIndexCorrect(t *testing.T) {
-	words := map[string]string{"refund": "refund", "password": "password", "remboursé": "rembours", "cat": "cat"}
+	words := map[string]string{"refund": "refund", "password": "password", "remboursé": "rembours", "cat": "cat",
+		"month": "month", "year": "year", "lost": "lost", "normal": "normal", "format": "format", "mail": "mail"}
 	ti := newTypoIndex(words, func(string) int { return 1 })
 	for _, tt := range []struct {
-		word, want string
-		dist       int
+		word string
+		want typoFix
 	}{
-		{"refnud", "refund", 1},
-		{"pasword", "password", 1},
-		{"paswordd", "password", 2},
-		{"paswrod", "", 0}, // seven runes: one edit at most
-		{"rembourse", "rembours", 1},
-		{"refund", "", 0}, // already a word
-		{"zebra", "", 0},
-		{"cst", "", 0}, // too short to correct
+		{"refnud", typoFix{"refund", 1, true}},
+		{"pasword", typoFix{"password", 1, true}},
+		{"paswordd", typoFix{"password", 2, true}},
+		{"paswrod", typoFix{}}, // seven runes: one edit at most
+		{"rembourse", typoFix{"rembours", 1, true}},
+		{"refund", typoFix{}}, // already a word
+		{"zebra", typoFix{}},
+		{"cst", typoFix{}},                     // too short to correct
+		{"mnth", typoFix{"month", 1, true}},    // a short word missing a letter
+		{"near", typoFix{"year", 1, false}},    // another first letter
+		{"lots", typoFix{"lost", 1, false}},    // short, and as long as the word
+		{"formal", typoFix{"format", 1, true}}, // same first letter beats "normal"
+		{"email", typoFix{"mail", 1, false}},   // the first letter dropped
 	} {
-		got, dist := ti.correct(tt.word)
-		if got != tt.want || dist != tt.dist {
-			t.Errorf("correct(%q) = %q, %d; want %q, %d", tt.word, got, dist, tt.want, tt.dist)
+		if got := ti.correct(tt.word); got != tt.want {
+			t.Errorf("correct(%q) = %+v; want %+v", tt.word, got, tt.want)
 		}
 	}
 }
