@@ -48,7 +48,8 @@ type Result struct {
 	// Confidence in [0, 1] says how well the knowledge covers the
 	// question: the largest, over the three best chunks, IDF-weighted
 	// share of the query's content terms (context terms and typo
-	// corrections at their reduced weights) that occur in the chunk. Words
+	// corrections at their reduced weights; a correction at the weight
+	// its edit distance gives, likely or not) that occur in the chunk. Words
 	// the knowledge never uses count fully against it, so questions about
 	// other things score low. Dense similarity is left out on purpose: it
 	// is high for any text in the domain's vocabulary and separated
@@ -418,7 +419,10 @@ func (ix *Index) Retrieve(ctx context.Context, q Query) (Result, error) {
 type queryTerm struct {
 	id     int32   // -1 when the term is not in the index
 	weight float64 // 1 for the question's own terms; less for context and typo corrections
-	idf    float64
+	// cover is the term's weight in confidence (coverage): weight, except
+	// that an unlikely typo correction counts as a likely one there.
+	cover float64
+	idf   float64
 }
 
 // Weights of conversation context: the previous turn, and the one before.
@@ -430,7 +434,7 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 	seen := map[string]int{}
 	add := func(text string, w float64) {
 		analyzeWords(clipQuery(text), func(term, word string) {
-			corrected := w
+			corrected, cover := w, w
 			if _, ok := ix.terms[term]; !ok {
 				// A question too short to tell its language may be in
 				// another one than the knowledge it is about.
@@ -440,14 +444,16 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				if fix := ix.typos.correct(word); fix.term != "" {
 					term = fix.term
 					corrected = w * fix.weight()
+					cover = w * fix.distWeight()
 				}
 			}
 			if i, ok := seen[term]; ok {
 				out[i].weight = max(out[i].weight, corrected)
+				out[i].cover = max(out[i].cover, cover)
 				return
 			}
 			seen[term] = len(out)
-			qt := queryTerm{id: -1, weight: corrected, idf: idf(len(ix.chunks), 0)}
+			qt := queryTerm{id: -1, weight: corrected, cover: cover, idf: idf(len(ix.chunks), 0)}
 			if id, ok := ix.terms[term]; ok {
 				qt.id, qt.idf = id, ix.idf[id]
 			}
@@ -480,15 +486,23 @@ func (ix *Index) otherStem(term, word string) string {
 	return term
 }
 
-// weight is how much a corrected query word counts against one spelt
-// right: a likely slip one edit away counts nearly fully, two edits
-// less, and an unlikely correction (see likelyTypo) little, since the
-// word may well be another one the knowledge does not use.
+// weight is how much a corrected query word counts in ranking against
+// one spelt right: a likely slip one edit away counts nearly fully, two
+// edits less, and an unlikely correction (see likelyTypo) little, since
+// the word may well be another one the knowledge does not use.
 func (f typoFix) weight() float64 {
-	switch {
-	case !f.likely:
+	if !f.likely {
 		return unlikelyTypoWeight
-	case f.dist <= 1:
+	}
+	return f.distWeight()
+}
+
+// distWeight is weight for a likely correction: by distance alone.
+// Confidence counts every correction so: a word one letter off the
+// knowledge's words says about as much about whether the knowledge is
+// on the subject whether or not it is the word meant.
+func (f typoFix) distWeight() float64 {
+	if f.dist <= 1 {
 		return 0.8
 	}
 	return 0.6
@@ -611,7 +625,7 @@ const confidenceDepth = 3
 func (ix *Index) coverage(qt []queryTerm, doc int32) float64 {
 	var have, all float64
 	for _, t := range qt {
-		w := t.weight * t.idf
+		w := t.cover * t.idf
 		all += w
 		if t.id >= 0 && ix.byChunk.contains(t.id, doc) {
 			have += w

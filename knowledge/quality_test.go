@@ -86,30 +86,38 @@ func TestCalibration(t *testing.T) {
 		t.Errorf("Calibrate = %+v, want in-scope >= 0.8 and out-of-scope >= 0.75", c)
 	}
 	// The documented default must still separate about as well.
-	var in, inN, out, outN float64
+	in, out := separation(t, ix, qs, DefaultConfidenceThreshold)
+	if in < 0.8 || out < 0.75 {
+		t.Errorf("DefaultConfidenceThreshold %.2f: in scope %.2f, out of scope %.2f; want >= 0.8 and >= 0.75 (recalibrate)", DefaultConfidenceThreshold, in, out)
+	}
+}
+
+// separation returns the shares of the answerable questions of qs at or
+// above threshold and of the out-of-scope ones below it.
+func separation(t *testing.T, r Retriever, qs []EvalQuestion, threshold float64) (in, out float64) {
+	t.Helper()
+	var inN, outN float64
 	for _, q := range qs {
 		if q.Kind != KindAnswer && q.Kind != KindOutOfScope {
 			continue
 		}
-		r, err := ix.Retrieve(ctx, Query{Text: q.Q, History: q.History})
+		res, err := r.Retrieve(context.Background(), Query{Text: q.Q, History: q.History})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if q.Kind == KindAnswer {
 			inN++
-			if r.Confidence >= DefaultConfidenceThreshold {
+			if res.Confidence >= threshold {
 				in++
 			}
 		} else {
 			outN++
-			if r.Confidence < DefaultConfidenceThreshold {
+			if res.Confidence < threshold {
 				out++
 			}
 		}
 	}
-	if in/inN < 0.8 || out/outN < 0.75 {
-		t.Errorf("DefaultConfidenceThreshold %.2f: in scope %.2f, out of scope %.2f; want >= 0.8 and >= 0.75 (recalibrate)", DefaultConfidenceThreshold, in/inN, out/outN)
-	}
+	return in / max(inN, 1), out / max(outN, 1)
 }
 
 // TestHeldOutQuality scores a knowledge base the tuning never saw, when
@@ -143,5 +151,15 @@ func TestHeldOutQuality(t *testing.T) {
 	t.Logf("held out: hybrid %v; bleve %v", hs, bs)
 	if hs.Recall1 < bs.Recall1 {
 		t.Errorf("held out: hybrid %v below Bleve %v on recall@1", hs, bs)
+	}
+	// The threshold chosen on the demo set, on knowledge it never saw.
+	// Measured: 88% of the answerable questions at or above it, but only
+	// 3 of the 8 out-of-scope ones below (they name cities, offices and
+	// times that the knowledge covers); the floor guards the answerable
+	// side, which a threshold too high for new knowledge would hurt.
+	in, out := separation(t, ix, qs, DefaultConfidenceThreshold)
+	t.Logf("held out: DefaultConfidenceThreshold %.2f: in scope %.2f, out of scope %.2f", DefaultConfidenceThreshold, in, out)
+	if in < 0.8 {
+		t.Errorf("held out: DefaultConfidenceThreshold %.2f keeps only %.2f of the answerable questions, want >= 0.8", DefaultConfidenceThreshold, in)
 	}
 }

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,36 @@ func TestDecodeTyposRefusesBadTables(t *testing.T) {
 		_, err := decodeTypos(tt.words, tt.variants, str, []string{"refund"}, byChunk)
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: decodeTypos error = %v, want ok %v", name, err, tt.ok)
+		}
+	}
+}
+
+// TestUnlikelyCorrectionWeights checks that an unlikely correction counts
+// for little in ranking but at its distance's weight in confidence, and a
+// likely one fully at that weight in both.
+func TestUnlikelyCorrectionWeights(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "a.md", Title: "Yearly plans", Text: "A year of parcels costs less."},
+		{DocID: "b.md", Title: "Refunds", Text: "A refund reaches your account within a week."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		query                 string
+		term                  string
+		wantWeight, wantCover float64
+	}{
+		{"near", "year", unlikelyTypoWeight, 0.8}, // another first letter
+		{"refnud", "refund", 0.8, 0.8},            // a swap
+	} {
+		qt := ix.queryTerms(Query{Text: tt.query})
+		if len(qt) != 1 || qt[0].id != ix.terms[tt.term] {
+			t.Fatalf("queryTerms(%q) = %+v, want one term %q", tt.query, qt, tt.term)
+		}
+		if got := qt[0]; got.weight != tt.wantWeight || got.cover != tt.wantCover {
+			t.Errorf("queryTerms(%q): weight %v, cover %v; want %v, %v", tt.query, got.weight, got.cover, tt.wantWeight, tt.wantCover)
 		}
 	}
 }
