@@ -81,6 +81,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	share := fs.Float64("knowledge-share", 0, fmt.Sprintf("fraction of examples drawn from --knowledge (default 0.25; %g with --init)", fineTuneShare))
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
+	ctxWeight := fs.Float64("context-weight", 0, "loss weight of the prompt's tokens against 1 for the answer's (language modelling on every position; 0: answers only)")
 	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -113,6 +114,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := json.Unmarshal(extra, &state); err != nil {
 			tr.Close()
 			return fmt.Errorf("train: checkpoint state: %w", err)
+		}
+		if set["context-weight"] {
+			tr.Opts.ContextWeight = float32(*ctxWeight)
 		}
 		fmt.Fprintf(stderr, "resuming %s at step %d/%d\n", ckptPath, tr.Step, tr.Opts.Steps)
 	} else {
@@ -157,7 +161,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return usageError{fmt.Sprintf("train: %v", err)}
 			}
 		}
-		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads})
+		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads, ContextWeight: float32(*ctxWeight)})
 		if err != nil {
 			return usageError{fmt.Sprintf("train: %v", err)}
 		}

@@ -244,3 +244,29 @@ func TestWeightDecayOnlyOnMatrices(t *testing.T) {
 		}
 	}
 }
+
+// TestContextWeight checks that the prompt's tokens enter the loss at
+// Options.ContextWeight: in the copy task half the predicted tokens are
+// learnt (the copy) and half are context (the prefix and separator), so
+// a first-step loss at weight w is (L0 + w·(2·L1 − L0)) / (1 + w), where
+// L0 and L1 are the losses at weights 0 and 1.
+func TestContextWeight(t *testing.T) {
+	ds := copyTask{vocab: 270, n: 7, seed: 5}
+	first := func(w float32) float64 {
+		m, err := NewModel(smallConfig, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := New(m, Options{Steps: 1, Batch: 4, Seq: 14, Threads: 2, ContextWeight: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		return float64(runLosses(t, tr, ds, 1)[0])
+	}
+	l0, l1, lh := first(0), first(1), first(0.5)
+	want := (l0 + 0.5*(2*l1-l0)) / 1.5
+	if math.Abs(lh-want) > 1e-4*want || l0 == l1 {
+		t.Errorf("losses at weights 0, 1, 0.5: %.5f, %.5f, %.5f; want %.5f at 0.5", l0, l1, lh, want)
+	}
+}

@@ -39,6 +39,12 @@ type Options struct {
 	Clip        float64 // global gradient norm limit; negative disables (1.0)
 	Seed        uint64  // initialization; the data are the Dataset's business
 	Threads     int     // goroutines; 0 means GOMAXPROCS
+	// ContextWeight is the loss weight of the tokens an Example does not
+	// mark as learnt (the prompt), against 1 for those it marks (0: not
+	// learnt at all). Predicting the prompt too is language modelling on
+	// every position, which teaches a model to copy what it has seen
+	// earlier in its context far sooner than the answers alone do.
+	ContextWeight float32
 }
 
 func (o Options) withDefaults() Options {
@@ -178,6 +184,7 @@ func (t *Trainer) fillRow(b int, ex Example) {
 		}
 		if i+1 < len(ex.Tokens) {
 			s.targets[r] = int32(ex.Tokens[i+1])
+			s.weights[r] = t.Opts.ContextWeight
 			if ex.Loss[i+1] {
 				s.weights[r] = 1
 			}
