@@ -23,7 +23,10 @@
 // question. The chunk vectors are kept as 8-bit quantized rows and scanned
 // with the engine's SIMD integer kernels, across several goroutines on
 // large indexes. Misspelt query words are corrected against the
-// vocabulary; Query.History lets a follow-up be searched with the turns
+// vocabulary, corrections of unlikely kinds (another first letter, a
+// short word swapped for another as long) counting for little, since a
+// question put in other words than the article's is full of real words
+// the knowledge does not use; Query.History lets a follow-up be searched with the turns
 // before it. Result.Confidence, compared with DefaultConfidenceThreshold,
 // tells answerable questions from others.
 //
