@@ -335,6 +335,9 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	// from further out once per partner.
 	tile := max(1, tileBytes/rb)
 	x8 := simd && (t == Q4_K || t == Q6_K) && kx8()
+	if B == 1 {
+		tile = nrows // nothing to share between vectors
+	}
 	var o [4]float32
 	var o8 [8]float32
 	for r0 := 0; r0 < nrows; r0 += tile {
@@ -358,6 +361,12 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 				}
 				out[b0*ld+r], out[(b0+1)*ld+r], out[(b0+2)*ld+r], out[(b0+3)*ld+r] = o[0], o[1], o[2], o[3]
 			}
+		}
+		if x8 { // the AVX-512 K-quant kernels: one vector, many rows
+			for b := b0; b < B; b++ {
+				simdDotKRows(t, rows[r0*rb:r1*rb], r1-r0, a, b, out[b*ld+r0:b*ld+r1])
+			}
+			continue
 		}
 		for r := r0; r < r1; r++ {
 			row := rows[r*rb : (r+1)*rb : (r+1)*rb]

@@ -83,7 +83,7 @@ func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 {
 	_, _, _ = row[len(d)*144-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
 	if kzOn() {
 		var out float32
-		dotQ4Kx1Z(&row[0], &q[0], &d[0], &bsum[0], len(d), 0, 0, 0, &out)
+		dotQ4KRowsZ(&row[0], &q[0], &d[0], &bsum[0], len(d), 1, &out)
 		return out
 	}
 	return dotQ4KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
@@ -101,7 +101,7 @@ func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 {
 	_, _, _ = row[len(d)*210-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
 	if kzOn() {
 		var out float32
-		dotQ6Kx1Z(&row[0], &q[0], &d[0], &bsum[0], len(d), 0, 0, 0, &out)
+		dotQ6KRowsZ(&row[0], &q[0], &d[0], &bsum[0], len(d), 1, &out)
 		return out
 	}
 	return dotQ6KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
@@ -217,7 +217,7 @@ var hasKZ = hasVNNI && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 func kzOn() bool { return hasKZ && vnniOn.Load() }
 
 //go:noescape
-func dotQ4Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
 
 //go:noescape
 func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
@@ -226,7 +226,26 @@ func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride
 func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ6Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+
+// simdDotKRows sets out[r] = DotQ8 of row r of the nrows Q4_K or Q6_K
+// rows stored one after another in rows with vector b of a, with the
+// AVX-512 kernels only (the caller checks kzOn): bit-identical to
+// simdDotQ4K and simdDotQ6K, without a call per row.
+func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
+	nb := a.n / QKK
+	if nrows == 0 || nb == 0 {
+		return
+	}
+	_ = rows[nrows*nb*t.BlockBytes()-1]
+	_ = out[nrows-1]
+	q, d, bs := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb], a.bsum[b*a.n/16:(b+1)*a.n/16]
+	if t == Q4_K {
+		dotQ4KRowsZ(&rows[0], &q[0], &d[0], &bs[0], nb, nrows, &out[0])
+		return
+	}
+	dotQ6KRowsZ(&rows[0], &q[0], &d[0], &bs[0], nb, nrows, &out[0])
+}
 
 //go:noescape
 func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)

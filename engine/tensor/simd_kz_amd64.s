@@ -18,8 +18,8 @@
 // sums (bsum) times the minimums spread by kzmdup. Q6_K: (d·dx)·Σ sc·(u·q
 // − 32·q), u the unsigned 6-bit quant, the −32 term again from bsum.
 //
-// Arguments of every kernel: row, q, d, bsum as in dotQ4KAVX2; nb blocks;
-// vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
+// Arguments of the four- and eight-vector kernels: row, q, d, bsum as in
+// dotQ4KAVX2; nb blocks; vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
 // bsum+v·bstride (bytes); out[v] the results.
 
 // kzBody runs decode once per block and vecs (kzVecs1/4/8) for the
@@ -64,8 +64,6 @@ done:; \
 	ADDQ dstride+48(FP), R11; \
 	ADDQ bstride+56(FP), R12
 
-#define kzVecs1(vec) vec(DI, DX, R9, Z16)
-
 #define kzVecs4(vec) \
 	MOVQ DI, R10; \
 	MOVQ DX, R11; \
@@ -82,30 +80,28 @@ done:; \
 	vec(R10, R11, R12, Z22); kzNext; \
 	vec(R10, R11, R12, Z23)
 
-// kzOut stores the sum of the sixteen lanes of acc to off(AX).
-#define kzOut(acc, yacc, off) \
+// kzOut stores the sum of the sixteen lanes of acc to dst.
+#define kzOut(acc, yacc, dst) \
 	VEXTRACTF64X4 $1, acc, Y11; \
 	VADDPS Y11, yacc, Y11; \
 	VEXTRACTF128 $1, Y11, X12; \
 	VADDPS X12, X11, X0; \
 	VHADDPS X0, X0, X0; \
 	VHADDPS X0, X0, X0; \
-	VMOVSS X0, off(AX)
-
-#define kzOuts1 kzOut(Z16, Y16, 0)
+	VMOVSS X0, dst
 
 #define kzOuts4 \
-	kzOut(Z16, Y16, 0); \
-	kzOut(Z17, Y17, 4); \
-	kzOut(Z18, Y18, 8); \
-	kzOut(Z19, Y19, 12)
+	kzOut(Z16, Y16, 0(AX)); \
+	kzOut(Z17, Y17, 4(AX)); \
+	kzOut(Z18, Y18, 8(AX)); \
+	kzOut(Z19, Y19, 12(AX))
 
 #define kzOuts8 \
 	kzOuts4; \
-	kzOut(Z20, Y20, 16); \
-	kzOut(Z21, Y21, 20); \
-	kzOut(Z22, Y22, 24); \
-	kzOut(Z23, Y23, 28)
+	kzOut(Z20, Y20, 16(AX)); \
+	kzOut(Z21, Y21, 20(AX)); \
+	kzOut(Z22, Y22, 24(AX)); \
+	kzOut(Z23, Y23, 28(AX))
 
 // kzSums sets the sixteen int32 lanes of Z12 to the scaled products of
 // the decoded weights Z0-Z3 (unsigned) and the vector's quants at qp
@@ -236,9 +232,47 @@ done:; \
 	VMULPS.BCST 0(dp), Z9, Z14; \
 	VFMADD231PS Z14, Z12, acc
 
-// func dotQ4Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
-TEXT ·dotQ4Kx1Z(SB), NOSPLIT, $0-72
-	kzBody(q4kz1loop, q4kz1done, q4kzSetup, q4kzDecode, kzVecs1, q4kzVec, kzOuts1, 144)
+// kzRowsBody is kzBody for one vector against nrows rows stored one
+// after another, out[r] the result of row r: the vector's arithmetic is
+// the same, row after row, without a call per row.
+#define kzRowsBody(rowloop, loop, done, setup, decode, vec, bb) \
+	MOVQ rows+0(FP), SI; \
+	MOVQ out+48(FP), R13; \
+	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z31; \
+	setup; \
+rowloop:; \
+	CMPQ nrows+40(FP), $0; \
+	JEQ  done; \
+	MOVQ q+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ bsum+24(FP), R9; \
+	MOVQ nb+32(FP), CX; \
+	VPXORD Z16, Z16, Z16; \
+loop:; \
+	decode; \
+	vec(DI, DX, R9, Z16); \
+	ADDQ $bb, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $64, R9; \
+	DECQ CX; \
+	JNZ  loop; \
+	kzOut(Z16, Y16, (R13)); \
+	ADDQ $4, R13; \
+	DECQ nrows+40(FP); \
+	JMP  rowloop; \
+done:; \
+	VZEROUPPER; \
+	RET
+
+// func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+TEXT ·dotQ4KRowsZ(SB), NOSPLIT, $0-56
+	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzVec, 144)
+
+// func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+TEXT ·dotQ6KRowsZ(SB), NOSPLIT, $0-56
+	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzVec, 210)
 
 // func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
@@ -247,10 +281,6 @@ TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
 // func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
 	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, kzVecs8, q4kzVec, kzOuts8, 144)
-
-// func dotQ6Kx1Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
-TEXT ·dotQ6Kx1Z(SB), NOSPLIT, $0-72
-	kzBody(q6kz1loop, q6kz1done, q6kzSetup, q6kzDecode, kzVecs1, q6kzVec, kzOuts1, 210)
 
 // func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72

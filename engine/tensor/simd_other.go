@@ -2,6 +2,8 @@
 
 package tensor
 
+import "sync/atomic"
+
 // hasAVX2 is false off amd64: only the portable kernels exist.
 const hasAVX2 = false
 
@@ -40,3 +42,11 @@ func simdDotF32x4x4(w, x []float32, n int, out *[16]float32) { panic("unreachabl
 func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) { panic("unreachable") }
 
 func kx8() bool { return false }
+
+func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) { panic("unreachable") }
+
+// hasKZ is false off amd64: no AVX-512 K-quant kernels, and vnniOn
+// selects nothing.
+const hasKZ = false
+
+var vnniOn atomic.Bool

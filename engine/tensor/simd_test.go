@@ -301,33 +301,44 @@ func BenchmarkStreamRead(b *testing.B) {
 
 var sinkU uint64
 
-// BenchmarkDotQ8Rows measures a prefill-sized product: 768 rows of 768
-// (or 2048) against 32 quantized vectors; the GMAC/s metric counts
-// multiply-adds.
+// BenchmarkDotQ8Rows measures a prefill-sized product (768 rows of 768 or
+// 2048 against 32 quantized vectors) and the products of a decode step
+// (1 vector) and of a batched step of 8 sequences; the GMAC/s metric
+// counts multiply-adds. Where the CPU has them, the AVX-512 K-quant
+// kernels are measured beside the AVX2 ones (avx512=false).
 func BenchmarkDotQ8Rows(b *testing.B) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, typ := range []Type{Q8_0, Q4_K, Q6_K} {
 		for _, n := range []int{768, 2048} {
-			const nrows, B = 768, 32
+			const nrows = 768
 			var rows []byte
 			row, _ := randRow(b, typ, n, rng)
 			for range nrows {
 				rows = append(rows, row...)
 			}
-			x := make([]float32, B*n)
-			for i := range x {
-				x[i] = float32(rng.NormFloat64())
-			}
-			var a Q8
-			a.Quantize(typ, x, n)
-			out := make([]float32, B*nrows)
-			b.Run(fmt.Sprintf("%v/%dx%dx%d", typ, nrows, n, B), func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					DotQ8Rows(typ, rows, nrows, &a, out, nrows)
+			for _, B := range []int{1, 8, 32} {
+				x := make([]float32, B*n)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
 				}
-				b.ReportMetric(float64(b.N)*nrows*float64(n)*B/b.Elapsed().Seconds()/1e9, "GMAC/s")
-			})
+				var a Q8
+				a.Quantize(typ, x, n)
+				out := make([]float32, B*nrows)
+				for _, z := range []bool{true, false} {
+					if !z && (typ == Q8_0 || !hasKZ) {
+						continue
+					}
+					b.Run(fmt.Sprintf("%v/%dx%dx%d/avx512=%v", typ, nrows, n, B, z && hasKZ), func(b *testing.B) {
+						vnniOn.Store(z)
+						defer vnniOn.Store(true)
+						b.ReportAllocs()
+						for b.Loop() {
+							DotQ8Rows(typ, rows, nrows, &a, out, nrows)
+						}
+						b.ReportMetric(float64(b.N)*nrows*float64(n)*float64(B)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+					})
+				}
+			}
 		}
 	}
 }
