@@ -181,12 +181,13 @@ func TestSum(t *testing.T) {
 
 // TestDotF32Rows checks the blocked F32 product against float64 for
 // row and vector counts that leave every kind of remainder around the
-// 4×4 blocks, and widths with and without whole 16-column steps.
+// 4×4 blocks, one to three vectors (the one-vector kernel), and widths
+// with and without whole 16- and 64-column steps.
 func TestDotF32Rows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	for _, n := range []int{8, 16, 24, 768} {
+	for _, n := range []int{8, 16, 24, 80, 768} {
 		for _, rows := range []int{1, 4, 6, 9} {
-			for _, B := range []int{1, 4, 7, 8} {
+			for _, B := range []int{1, 2, 4, 7, 8} {
 				w := make([]float32, rows*n)
 				x := make([]float32, B*n)
 				for i := range w {

@@ -362,6 +362,12 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 				out[b0*ld+r], out[(b0+1)*ld+r], out[(b0+2)*ld+r], out[(b0+3)*ld+r] = o[0], o[1], o[2], o[3]
 			}
 		}
+		if simd && t == Q8_0 {
+			for b := b0; b < B; b++ {
+				simdDotQ8Rows(rows[r0*rb:r1*rb], r1-r0, a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb], out[b*ld+r0:b*ld+r1])
+			}
+			continue
+		}
 		if x8 { // the AVX-512 K-quant kernels: one vector, many rows
 			for b := b0; b < B; b++ {
 				simdDotKRows(t, rows[r0*rb:r1*rb], r1-r0, a, b, out[b*ld+r0:b*ld+r1])

@@ -100,7 +100,8 @@ func Axpy(y []float32, alpha float32, x []float32) {
 // len(w)/nrows values each) and every vector b of x (len(x)/n of them): a
 // matrix product. With AVX-512, blocks of four rows × four vectors take a
 // kernel that loads each of them once per 16 columns for 16 fused
-// multiply-adds; the rest goes through DotF32Batch. Results differ from
+// multiply-adds, and fewer than four vectors take all the rows in one
+// call each; the rest goes through DotF32Batch. Results differ from
 // DotF32Batch's by float32 rounding only. It panics with ErrShape if the
 // lengths do not fit.
 func DotF32Rows(w []float32, nrows int, x []float32, out []float32, ld int) {
@@ -131,6 +132,14 @@ func DotF32Rows(w []float32, nrows int, x []float32, out []float32, ld int) {
 				}
 			}
 		}
+	}
+	if simdOn.Load() && hasAVX512 && n%16 == 0 && B < 4 {
+		// One to three vectors (a decode step): each against all the
+		// rows in one call.
+		for b := 0; b < B; b++ {
+			simdDotF32Rows(w[r*n:], x[b*n:(b+1)*n], out[b*ld+r:b*ld+nrows])
+		}
+		return
 	}
 	for ; r < nrows; r++ {
 		DotF32Batch(w[r*n:(r+1)*n], x, out[r:], ld)

@@ -29,7 +29,7 @@ func dotF32AVX2(w, x *float32, n int) float32
 func dotF16AVX2(w *uint16, x *float32, n int) float32
 
 //go:noescape
-func dotQ8_0AVX2(row *byte, q *int8, d *float32, nb int) float32
+func dotQ8_0RowsAVX2(rows *byte, q *int8, d *float32, nb, nrows int, out *float32)
 
 //go:noescape
 func dotQ4_0AVX2(row *byte, q *int8, d *float32, nb int) float32
@@ -60,13 +60,25 @@ func simdDotF16(h []uint16, x []float32) float32 {
 	return s
 }
 
+// simdDotQ8Rows sets out[r] = simdDotQ8(Q8_0, row r, q, d) for the nrows
+// Q8_0 rows stored one after another in rows, in one call.
+func simdDotQ8Rows(rows []byte, nrows int, q []int8, d []float32, out []float32) {
+	if nrows == 0 || len(d) == 0 {
+		return
+	}
+	_, _, _ = rows[nrows*len(d)*(2+QK)-1], q[len(d)*QK-1], out[nrows-1]
+	dotQ8_0RowsAVX2(&rows[0], &q[0], &d[0], len(d), nrows, &out[0])
+}
+
 // simdDotQ8 computes DotQ8's sum for Q8_0 and Q4_0 rows in assembly.
 func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 {
 	if len(d) == 0 {
 		return 0
 	}
 	if t == Q8_0 {
-		return dotQ8_0AVX2(&row[0], &q[0], &d[0], len(d))
+		var out float32
+		dotQ8_0RowsAVX2(&row[0], &q[0], &d[0], len(d), 1, &out)
+		return out
 	}
 	return dotQ4_0AVX2(&row[0], &q[0], &d[0], len(d))
 }

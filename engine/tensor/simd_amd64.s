@@ -169,19 +169,25 @@ DATA eights<>+0(SB)/8, $0x0808080808080808
 DATA eights<>+8(SB)/8, $0x0808080808080808
 GLOBL eights<>(SB), RODATA|NOPTR, $16
 
-// func dotQ8_0AVX2(row *byte, q *int8, d *float32, nb int) float32
-// Σ over nb Q8_0 blocks of row (34 bytes: f16 scale, 32 int8) against the
-// activations quantized to Q8_0 (q: 32 int8 per block, d: one float32
-// scale per block): Σ_b dw_b·dx_b·Σ_j w_bj·q_bj, the integer sums exact.
+// func dotQ8_0RowsAVX2(rows *byte, q *int8, d *float32, nb, nrows int, out *float32)
+// out[r] = Σ over the nb Q8_0 blocks of row r of rows (34 bytes: f16
+// scale, 32 int8; the rows one after another) against the activations
+// quantized to Q8_0 (q: 32 int8 per block, d: one float32 scale per
+// block): Σ_b dw_b·dx_b·Σ_j w_bj·q_bj, the integer sums exact.
 // |w| ≤ 128 and |q| ≤ 127, so VPMADDUBSW's pair sums fit in int16.
-TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-36
-	MOVQ row+0(FP), SI
+TEXT ·dotQ8_0RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), SI
+	MOVQ out+40(FP), R13
+	VBROADCASTI128 ones16<>(SB), Y15
+
+q8row:
+	CMPQ nrows+32(FP), $0
+	JEQ  q8rowsdone
 	MOVQ q+8(FP), DI
 	MOVQ d+16(FP), DX
 	MOVQ nb+24(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y6, Y6, Y6
-	VBROADCASTI128 ones16<>(SB), Y15
 
 	// Two blocks per iteration into two accumulators, so that one
 	// block's FMA does not wait for the other's.
@@ -248,8 +254,13 @@ q8done:
 	VADDPS X1, X0, X0
 	VHADDPS X0, X0, X0
 	VHADDPS X0, X0, X0
+	MOVSS X0, (R13)
+	ADDQ $4, R13
+	DECQ nrows+32(FP)
+	JMP  q8row
+
+q8rowsdone:
 	VZEROUPPER
-	MOVSS X0, ret+32(FP)
 	RET
 
 // func dotQ4_0AVX2(row *byte, q *int8, d *float32, nb int) float32

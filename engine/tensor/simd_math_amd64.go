@@ -47,3 +47,18 @@ func simdDotF32x4x4(w, x []float32, n int, out *[16]float32) {
 	_, _ = w[4*n-1], x[4*n-1]
 	dotF32x4x4AVX512(&w[0], 4*n, &x[0], 4*n, n, out)
 }
+
+//go:noescape
+func dotF32RowsAVX512(w, x *float32, n, nrows int, out *float32)
+
+// simdDotF32Rows sets out[r] = w[r·n:(r+1)·n]·x for the len(w)/n rows of
+// w (n = len(x), a multiple of 16), in one call.
+func simdDotF32Rows(w, x, out []float32) {
+	n := len(x)
+	nrows := len(w) / n
+	if nrows == 0 {
+		return
+	}
+	_, _ = w[nrows*n-1], out[nrows-1]
+	dotF32RowsAVX512(&w[0], &x[0], n, nrows, &out[0])
+}

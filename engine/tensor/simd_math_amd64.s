@@ -363,3 +363,66 @@ f44done:
 	RED16(Z15, Y15, X15, 60)
 	VZEROUPPER
 	RET
+
+// func dotF32RowsAVX512(w, x *float32, n, nrows int, out *float32)
+// out[r] = Σ_k w[r·n+k]·x[k] for the nrows rows of w, n a multiple of 16:
+// one vector against many rows (a decode step's product) in one call,
+// 64 columns at a time into four accumulators.
+TEXT ·dotF32RowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ out+32(FP), R13
+
+f32rrow:
+	CMPQ nrows+24(FP), $0
+	JEQ  f32rdone
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+f32r64:
+	CMPQ CX, $64
+	JLT  f32r16
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMOVUPS 128(SI), Z6
+	VMOVUPS 192(SI), Z7
+	VFMADD231PS (DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  f32r64
+
+f32r16:
+	CMPQ CX, $16
+	JLT  f32rsum
+	VMOVUPS (SI), Z4
+	VFMADD231PS (DI), Z4, Z0
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  f32r16
+
+f32rsum:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, (R13)
+	ADDQ $4, R13
+	DECQ nrows+24(FP)
+	JMP  f32rrow
+
+f32rdone:
+	VZEROUPPER
+	RET

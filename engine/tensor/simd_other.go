@@ -50,3 +50,9 @@ func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
 const hasKZ = false
 
 var vnniOn atomic.Bool
+
+func simdDotQ8Rows(rows []byte, nrows int, q []int8, d []float32, out []float32) {
+	panic("unreachable")
+}
+
+func simdDotF32Rows(w, x, out []float32) { panic("unreachable") }
