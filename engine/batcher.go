@@ -23,13 +23,16 @@ type batcher struct {
 	done    chan struct{}
 	active  atomic.Int32 // sequences in a decode loop (see Model.decoding)
 	ws      *State       // activation buffers of a batched step
-	logits  []float32    // (maxBatch, Vocab) output of a batched step
+	logits  []float32    // (maxStep, Vocab) output of a batched step
 	batch   []stepReq
 	seqs    []*State
 	tokens  []int
 	waitFor time.Duration // how long a step waits for stragglers
 	largest atomic.Int32  // the largest batch run so far, for tests
 }
+
+// maxStep is the largest number of sequences one batched decode step runs.
+const maxStep = 32
 
 // A stepReq asks for one token to be decoded on a State.
 type stepReq struct {
@@ -103,7 +106,7 @@ func (b *batcher) loop() {
 		// for a moment those still sampling their previous token.
 		deadline := time.Now().Add(b.waitFor)
 	gather:
-		for len(b.batch) < maxBatch {
+		for len(b.batch) < maxStep {
 			select {
 			case r := <-b.reqs:
 				b.batch = append(b.batch, r)
@@ -140,7 +143,7 @@ func (b *batcher) run() {
 	m := b.m
 	if b.ws == nil {
 		b.ws = m.NewState(1)
-		b.logits = make([]float32, maxBatch*m.Config.Vocab)
+		b.logits = make([]float32, maxStep*m.Config.Vocab)
 	}
 	b.seqs, b.tokens = b.seqs[:0], b.tokens[:0]
 	for _, r := range b.batch {

@@ -8,8 +8,16 @@ import (
 )
 
 // maxBatch is the number of prompt tokens a forward pass processes at once
-// during prefill: each weight row is read once per batch.
-const maxBatch = 32
+// during prefill: each weight row is read from memory once per batch, so
+// a larger batch reads less (128 tokens of GPT-2 small's width keep the
+// activations a product streams past each weight row, 384 KB, in L2).
+const maxBatch = 128
+
+// batchRows returns the number of token rows a State's activation buffers
+// hold: a whole prefill batch, or the whole cache if smaller, and at least
+// the sequences of a batched decode step (maxStep), which run on one
+// State's buffers.
+func batchRows(capacity int) int { return max(maxStep, min(maxBatch, capacity)) }
 
 // A State is one sequence being run through a model: its KV cache, its
 // position and its activation buffers, all allocated once by NewState.
@@ -20,7 +28,8 @@ type State struct {
 	pos      int // positions already in the cache
 	capacity int // positions the cache holds
 
-	// Activations for a batch of up to maxBatch tokens, one row per token.
+	// Activations for a batch of up to batchRows(capacity) tokens, one
+	// row per token.
 	x      []float32 // (batch, Dim) the residual stream
 	xb     []float32 // (batch, Dim) normalized input of a sublayer
 	xb2    []float32 // (batch, Dim) output of a sublayer
@@ -58,17 +67,18 @@ func (m *Model) NewState(capacity int) *State {
 		capacity = c.Context
 	}
 	s := &State{m: m, capacity: capacity}
-	s.x = make([]float32, maxBatch*c.Dim)
-	s.xb = make([]float32, maxBatch*c.Dim)
-	s.xb2 = make([]float32, maxBatch*c.Dim)
-	s.q = make([]float32, maxBatch*c.QDim())
-	s.k = make([]float32, maxBatch*c.KVDim())
-	s.v = make([]float32, maxBatch*c.KVDim())
-	s.att = make([]float32, maxBatch*c.QDim())
-	s.hb = make([]float32, maxBatch*c.FF)
-	s.hb2 = make([]float32, maxBatch*c.FF)
-	s.cos = make([]float32, maxBatch*c.HeadDim/2)
-	s.sin = make([]float32, maxBatch*c.HeadDim/2)
+	rows := batchRows(capacity)
+	s.x = make([]float32, rows*c.Dim)
+	s.xb = make([]float32, rows*c.Dim)
+	s.xb2 = make([]float32, rows*c.Dim)
+	s.q = make([]float32, rows*c.QDim())
+	s.k = make([]float32, rows*c.KVDim())
+	s.v = make([]float32, rows*c.KVDim())
+	s.att = make([]float32, rows*c.QDim())
+	s.hb = make([]float32, rows*c.FF)
+	s.hb2 = make([]float32, rows*c.FF)
+	s.cos = make([]float32, rows*c.HeadDim/2)
+	s.sin = make([]float32, rows*c.HeadDim/2)
 	s.logits = make([]float32, c.Vocab)
 	s.keys = make([]float32, c.Layers*c.KVHeads*capacity*c.HeadDim)
 	s.values = make([]float32, c.Layers*c.KVHeads*capacity*c.HeadDim)
@@ -178,8 +188,12 @@ func (s *State) forward(tokens []int, seqs []*State) {
 				copy(cs.values[at:at+hd], s.v[b*kvd+h*hd:])
 			}
 		}
-		s.attn.layer, s.attn.batch = l, B
-		s.m.pool.run(&s.attn, B*c.Heads, 1)
+		s.attn.layer, s.attn.batch, s.attn.prefill = l, B, seqs == nil && B > 1
+		if s.attn.prefill {
+			s.m.pool.run(&s.attn, c.Heads, 1)
+		} else {
+			s.m.pool.run(&s.attn, B*c.Heads, 1)
+		}
 		s.matmul(s.xb2, s.att, ly.WO, B)
 		if ly.BO != nil {
 			addBias(s.xb2[:B*dim], ly.BO)
@@ -268,23 +282,29 @@ func (s *State) cacheIndex(layer, head, pos int) int {
 // own: the scores of all positions in a scratch row, their softmax with
 // vector exponentials, then the values summed with those weights, the
 // keys and values of one head streamed from the cache in position order.
+// A prefill batch (one sequence, several tokens) is split by head instead,
+// and the scores of all its tokens come from one matrix product with the
+// head's keys (see heads).
 type attentionTask struct {
-	s     *State
-	layer int
-	batch int
+	s       *State
+	layer   int
+	batch   int
+	prefill bool // rows are heads: tokens pos..pos+batch-1 of s
 }
 
 func (a *attentionTask) rows(lo, hi int) {
+	if a.prefill {
+		a.heads(lo, hi)
+		return
+	}
 	s, c := a.s, &a.s.m.Config
 	hd, qd := c.HeadDim, c.QDim()
 	group := c.Heads / c.KVHeads
-	scaleQK := float32(1 / math.Sqrt(float64(hd)))
 	sp := rowScratch.Get().(*[]float32)
 	defer rowScratch.Put(sp)
 	for r := lo; r < hi; r++ {
 		b, h := r/c.Heads, r%c.Heads
 		q := s.q[b*qd+h*hd : b*qd+(h+1)*hd]
-		out := s.att[b*qd+h*hd : b*qd+(h+1)*hd]
 		cs, pos := s.seq(b)
 		base, n := cs.cacheIndex(a.layer, h/group, 0), pos+1
 		if cap(*sp) < n {
@@ -292,14 +312,51 @@ func (a *attentionTask) rows(lo, hi int) {
 		}
 		scores := (*sp)[:n]
 		tensor.DotF32Batch(q, cs.keys[base:base+n*hd], scores, 1)
-		m := float32(math.Inf(-1))
-		for i, v := range scores {
-			v *= scaleQK
-			scores[i] = v
-			m = max(m, v)
-		}
-		sum := tensor.ExpSum(scores, m)
-		tensor.WeightedSum(out, scores, cs.values[base:base+n*hd], hd)
-		scale(out, 1/sum)
+		a.attend(s.att[b*qd+h*hd:b*qd+(h+1)*hd], scores, cs.values[base:base+n*hd])
 	}
+}
+
+// heads computes the attention of every token of a prefill batch for the
+// heads [lo, hi): the scores of the batch's queries against all the
+// head's cached keys (the batch's own included) in one matrix product,
+// then for each token the softmax over its causal prefix.
+func (a *attentionTask) heads(lo, hi int) {
+	s, c := a.s, &a.s.m.Config
+	hd, qd, B := c.HeadDim, c.QDim(), a.batch
+	group := c.Heads / c.KVHeads
+	n := s.pos + B // keys in the cache, the batch's included
+	sp := rowScratch.Get().(*[]float32)
+	defer rowScratch.Put(sp)
+	if need := B*hd + B*n; cap(*sp) < need {
+		*sp = make([]float32, need)
+	}
+	qs, all := (*sp)[:B*hd], (*sp)[B*hd:B*hd+B*n]
+	for h := lo; h < hi; h++ {
+		for b := 0; b < B; b++ {
+			copy(qs[b*hd:(b+1)*hd], s.q[b*qd+h*hd:b*qd+(h+1)*hd])
+		}
+		base := s.cacheIndex(a.layer, h/group, 0)
+		tensor.DotF32Rows(s.keys[base:base+n*hd], n, qs, all, n)
+		for b := 0; b < B; b++ {
+			k := s.pos + b + 1 // the positions token b sees
+			a.attend(s.att[b*qd+h*hd:b*qd+(h+1)*hd], all[b*n:b*n+k], s.values[base:base+k*hd])
+		}
+	}
+}
+
+// attend sets out = softmax(scores/√d)·values for the raw scores q·k of
+// one query against len(scores) positions and their values (HeadDim
+// each); scores is overwritten.
+func (a *attentionTask) attend(out, scores, values []float32) {
+	hd := a.s.m.Config.HeadDim
+	scaleQK := float32(1 / math.Sqrt(float64(hd)))
+	m := float32(math.Inf(-1))
+	for i, v := range scores {
+		v *= scaleQK
+		scores[i] = v
+		m = max(m, v)
+	}
+	sum := tensor.ExpSum(scores, m)
+	tensor.WeightedSum(out, scores, values, hd)
+	scale(out, 1/sum)
 }

@@ -98,10 +98,10 @@ func Axpy(y []float32, alpha float32, x []float32) {
 
 // DotF32Rows sets out[b·ld+r] = w[r]·x[b] for the nrows rows of w (n =
 // len(w)/nrows values each) and every vector b of x (len(x)/n of them): a
-// matrix product. With AVX-512, blocks of four rows × four vectors take a
-// kernel that loads each of them once per 16 columns for 16 fused
-// multiply-adds, and fewer than four vectors take all the rows in one
-// call each; the rest goes through DotF32Batch. Results differ from
+// matrix product. With AVX-512, four rows at a time meet the vectors four
+// by four in one call of a kernel that loads each of them once per 16
+// columns for 16 fused multiply-adds, and fewer than four vectors take all
+// the rows in one call each; the rest goes through DotF32Batch. Results differ from
 // DotF32Batch's by float32 rounding only. It panics with ErrShape if the
 // lengths do not fit.
 func DotF32Rows(w []float32, nrows int, x []float32, out []float32, ld int) {
@@ -115,18 +115,10 @@ func DotF32Rows(w []float32, nrows int, x []float32, out []float32, ld int) {
 	B := len(x) / n
 	r := 0
 	if simdOn.Load() && hasAVX512 && n%16 == 0 && B >= 4 {
-		var o [16]float32
+		B4 := B &^ 3
 		for ; r+4 <= nrows; r += 4 {
-			b := 0
-			for ; b+4 <= B; b += 4 {
-				simdDotF32x4x4(w[r*n:(r+4)*n], x[b*n:(b+4)*n], n, &o)
-				for i := 0; i < 4; i++ {
-					for j := 0; j < 4; j++ {
-						out[(b+j)*ld+r+i] = o[4*i+j]
-					}
-				}
-			}
-			if b < B {
+			simdDotF32x4xN(w[r*n:(r+4)*n], x[:B4*n], n, out[r:], ld)
+			if b := B4; b < B {
 				for i := 0; i < 4; i++ {
 					DotF32Batch(w[(r+i)*n:(r+i+1)*n], x[b*n:], out[b*ld+r+i:], ld)
 				}

@@ -34,18 +34,23 @@ func sumAVX2(x *float32, n int) float32
 // simdSum is Sum for len(x) a multiple of 64.
 func simdSum(x []float32) float32 { return sumAVX2(&x[0], len(x)) }
 
-// hasAVX512 reports whether the AVX-512 kernel dotF32x4x4AVX512 can run
-// (AVX512F, and AVX512VL for its reductions).
+// hasAVX512 reports whether the AVX-512 kernels dotF32x4xNAVX512 and
+// dotF32RowsAVX512 can run (AVX512F, and AVX512VL for their reductions).
 var hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
 
 //go:noescape
-func dotF32x4x4AVX512(w *float32, wstride int, x *float32, xstride, n int, out *[16]float32)
+func dotF32x4xNAVX512(w *float32, wstride int, x *float32, xstride, n, groups int, out *float32, ostride int)
 
-// simdDotF32x4x4 sets out[4i+j] = w[i]·x[j] for the four rows of w and the
-// four vectors of x, each n values (a multiple of 16) apart.
-func simdDotF32x4x4(w, x []float32, n int, out *[16]float32) {
-	_, _ = w[4*n-1], x[4*n-1]
-	dotF32x4x4AVX512(&w[0], 4*n, &x[0], 4*n, n, out)
+// simdDotF32x4xN sets out[v·ld+i] = w[i]·x[v] for the four rows of w
+// (n values each, a multiple of 16) and the len(x)/n vectors of x (a
+// multiple of four), in one call.
+func simdDotF32x4xN(w, x []float32, n int, out []float32, ld int) {
+	B := len(x) / n
+	if B == 0 {
+		return
+	}
+	_, _ = w[4*n-1], out[(B-1)*ld+3]
+	dotF32x4xNAVX512(&w[0], 4*n, &x[0], 4*n, n, B/4, &out[0], 4*ld)
 }
 
 //go:noescape

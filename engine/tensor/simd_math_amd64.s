@@ -271,29 +271,51 @@ sumdone:
 	VZEROUPPER
 	RET
 
-// RED16 stores the sum of the 16 lanes of Z register z (its low halves
-// y and x named too) to off(AX), using Y24/X25 as scratch.
-#define RED16(z, y, x, off) \
-	VEXTRACTF64X4 $1, z, Y24; \
-	VADDPS Y24, y, y; \
-	VEXTRACTF32X4 $1, y, X25; \
-	VADDPS X25, x, x; \
-	VHADDPS x, x, x; \
-	VHADDPS x, x, x; \
-	VMOVSS x, off(AX)
+// PAIR8 sets d to [a.lo+a.hi | b.lo+b.hi] (256-bit halves), using Z24
+// and Z25 as scratch.
+#define PAIR8(a, b, d) \
+	VSHUFF32X4 $0x44, b, a, Z24; \
+	VSHUFF32X4 $0xEE, b, a, Z25; \
+	VADDPS Z25, Z24, d
 
-// func dotF32x4x4AVX512(w *float32, wstride int, x *float32, xstride, n int, out *[16]float32)
-// out[4i+j] = Σ_k w[i·wstride+k]·x[j·xstride+k] for four rows i of w and
-// four vectors j of x (strides in bytes), n a multiple of 16: each 16
-// columns take 8 loads for 16 fused multiply-adds.
-TEXT ·dotF32x4x4AVX512(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
+// QUAD4 sets d's quarters to the sums of the two quarters of each half of
+// a and b as PAIR8 left them: [a0, a1, b0, b1] when a holds a0 then a1.
+#define QUAD4(a, b, d) \
+	VSHUFF32X4 $0x88, b, a, Z24; \
+	VSHUFF32X4 $0xDD, b, a, Z25; \
+	VADDPS Z25, Z24, d
+
+// HADD sets d to the pairwise sums of a and b within each quarter:
+// [a0+a1, a2+a3, b0+b1, b2+b3].
+#define HADD(a, b, d) \
+	VSHUFPS $0x88, b, a, Z24; \
+	VSHUFPS $0xDD, b, a, Z25; \
+	VADDPS Z25, Z24, d
+
+// func dotF32x4xNAVX512(w *float32, wstride int, x *float32, xstride, n, groups int, out *float32, ostride int)
+// out[v·ostride + i] = Σ_k w[i·wstride+k]·x[v·xstride+k] for four rows i
+// of w and the 4·groups vectors v of x (strides in bytes), n a positive
+// multiple of 16: per group of four vectors, each 16 columns take 8 loads
+// for 16 fused multiply-adds into Z0-Z15 (row i, vector j in Z(4i+j)),
+// whose lanes are then summed all together by a transposing tree (PAIR8,
+// QUAD4, HADD) that leaves each vector's four rows in one quarter of Z24.
+TEXT ·dotF32x4xNAVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), R13
 	MOVQ wstride+8(FP), R8
 	MOVQ x+16(FP), DI
 	MOVQ xstride+24(FP), R9
-	MOVQ n+32(FP), CX
+	MOVQ groups+40(FP), R12
+	MOVQ out+48(FP), AX
+	MOVQ ostride+56(FP), BX
 	LEAQ (R8)(R8*2), R10
 	LEAQ (R9)(R9*2), R11
+
+f4ngroup:
+	TESTQ R12, R12
+	JEQ   f4ndone
+	MOVQ  R13, SI
+	MOVQ  DI, DX
+	MOVQ  n+32(FP), CX
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -311,17 +333,15 @@ TEXT ·dotF32x4x4AVX512(SB), NOSPLIT, $0-48
 	VXORPS Z14, Z14, Z14
 	VXORPS Z15, Z15, Z15
 
-f44loop:
-	TESTQ CX, CX
-	JEQ   f44done
+f4nloop:
 	VMOVUPS (SI), Z16
 	VMOVUPS (SI)(R8*1), Z17
 	VMOVUPS (SI)(R8*2), Z18
 	VMOVUPS (SI)(R10*1), Z19
-	VMOVUPS (DI), Z20
-	VMOVUPS (DI)(R9*1), Z21
-	VMOVUPS (DI)(R9*2), Z22
-	VMOVUPS (DI)(R11*1), Z23
+	VMOVUPS (DX), Z20
+	VMOVUPS (DX)(R9*1), Z21
+	VMOVUPS (DX)(R9*2), Z22
+	VMOVUPS (DX)(R11*1), Z23
 	VFMADD231PS Z20, Z16, Z0
 	VFMADD231PS Z21, Z16, Z1
 	VFMADD231PS Z22, Z16, Z2
@@ -339,28 +359,36 @@ f44loop:
 	VFMADD231PS Z22, Z19, Z14
 	VFMADD231PS Z23, Z19, Z15
 	ADDQ $64, SI
-	ADDQ $64, DI
+	ADDQ $64, DX
 	SUBQ $16, CX
-	JMP  f44loop
+	JNZ  f4nloop
 
-f44done:
-	MOVQ out+40(FP), AX
-	RED16(Z0, Y0, X0, 0)
-	RED16(Z1, Y1, X1, 4)
-	RED16(Z2, Y2, X2, 8)
-	RED16(Z3, Y3, X3, 12)
-	RED16(Z4, Y4, X4, 16)
-	RED16(Z5, Y5, X5, 20)
-	RED16(Z6, Y6, X6, 24)
-	RED16(Z7, Y7, X7, 28)
-	RED16(Z8, Y8, X8, 32)
-	RED16(Z9, Y9, X9, 36)
-	RED16(Z10, Y10, X10, 40)
-	RED16(Z11, Y11, X11, 44)
-	RED16(Z12, Y12, X12, 48)
-	RED16(Z13, Y13, X13, 52)
-	RED16(Z14, Y14, X14, 56)
-	RED16(Z15, Y15, X15, 60)
+	PAIR8(Z0, Z1, Z16)
+	PAIR8(Z2, Z3, Z17)
+	PAIR8(Z4, Z5, Z18)
+	PAIR8(Z6, Z7, Z19)
+	PAIR8(Z8, Z9, Z20)
+	PAIR8(Z10, Z11, Z21)
+	PAIR8(Z12, Z13, Z22)
+	PAIR8(Z14, Z15, Z23)
+	QUAD4(Z16, Z17, Z26)         // row 0, vectors 0-3
+	QUAD4(Z18, Z19, Z27)         // row 1
+	QUAD4(Z20, Z21, Z28)         // row 2
+	QUAD4(Z22, Z23, Z29)         // row 3
+	HADD(Z26, Z27, Z30)
+	HADD(Z28, Z29, Z31)
+	HADD(Z30, Z31, Z24)          // quarter j: vector j, rows 0-3
+	VMOVUPS X24, (AX)
+	VEXTRACTF32X4 $1, Z24, (AX)(BX*1)
+	LEAQ (AX)(BX*2), DX
+	VEXTRACTF32X4 $2, Z24, (DX)
+	VEXTRACTF32X4 $3, Z24, (DX)(BX*1)
+	LEAQ (DI)(R9*4), DI
+	LEAQ (AX)(BX*4), AX
+	DECQ R12
+	JMP  f4ngroup
+
+f4ndone:
 	VZEROUPPER
 	RET
 

@@ -37,7 +37,7 @@ func simdSum(x []float32) float32 { panic("unreachable") }
 
 const hasAVX512 = false
 
-func simdDotF32x4x4(w, x []float32, n int, out *[16]float32) { panic("unreachable") }
+func simdDotF32x4xN(w, x []float32, n int, out []float32, ld int) { panic("unreachable") }
 
 func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) { panic("unreachable") }
 
