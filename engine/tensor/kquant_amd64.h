@@ -1,5 +1,5 @@
-// Macros shared by the K-quant kernels of simd_amd64.s and
-// simd_kz_amd64.s.
+// Macros shared by the Q4_K kernels of simd_amd64.s (dotQ4KAVX2 and the
+// four-vector q4kDecode).
 
 // q4kScaleBytes sets R10 to the 6-bit scales of sub-blocks 0-3 and R11 to
 // those of sub-blocks 4-7, one per byte, of the Q4_K block at SI (as

@@ -1,5 +1,4 @@
 #include "textflag.h"
-#include "kquant_amd64.h"
 
 // The AVX-512 K-quant kernels (AVX512F/BW/VL and VNNI): one Q4_K or Q6_K
 // row against one, four or eight Q8_K activation vectors, each weight
@@ -131,7 +130,11 @@ done:; \
 // 32k..32k+31 of its quants (sub-block 2k) then their high nibbles
 // (sub-block 2k+1); Z4-Z7 the matching 6-bit scales as words; Z8 each
 // 6-bit minimum twice as int32 (one per 16-quant sum); Z9 d and Z10 dmin
-// in every lane. The scales are unpacked as in dotQ4KAVX2.
+// in every lane. The twelve bytes of scales and minimums are unpacked
+// with byte shuffles into [scales 0-7, minimums 0-7] (as unpackScalesK4
+// does): the low six bits of bytes 0-3 (scales 0-3) and 4-7 (minimums
+// 0-3); for sub-blocks 4-7 the low and high nibbles of bytes 8-11 (scale,
+// minimum) with the top two bits of bytes 0-3 and 4-7 above them.
 #define q4kzDecode \
 	VBROADCASTI64X4 16(SI), Z0; \
 	VPSRLW $4, Z0, K1, Z0; \
@@ -145,17 +148,23 @@ done:; \
 	VBROADCASTI64X4 112(SI), Z3; \
 	VPSRLW $4, Z3, K1, Z3; \
 	VPANDD Z31, Z3, Z3; \
-	q4kScaleBytes; \
-	VMOVD R10, X11; \
-	VPINSRD $1, R11, X11, X11; \
-	VPMOVZXBW X11, X11; \
-	VPERMW Z11, Z24, Z4; \
-	VPERMW Z11, Z25, Z5; \
-	VPERMW Z11, Z26, Z6; \
-	VPERMW Z11, Z27, Z7; \
-	q4kMinBytes; \
-	VMOVD R10, X12; \
-	VPINSRD $1, R11, X12, X12; \
+	VMOVDQU 4(SI), X11; \
+	VPSRLW $4, X11, X12; \
+	VPSHUFB kzsclo<>(SB), X12, X12; \
+	VPANDD X31, X12, X12; \
+	VPSRLW $2, X11, X13; \
+	VPSHUFB kzschi<>(SB), X13, X13; \
+	VPAND kzbits45<>(SB), X13, X13; \
+	VPSHUFB kzscsel<>(SB), X11, X11; \
+	VPAND kzscmask<>(SB), X11, X11; \
+	VPOR X12, X11, X11; \
+	VPOR X13, X11, X11; \
+	VPMOVZXBW X11, Y13; \
+	VPERMW Z13, Z24, Z4; \
+	VPERMW Z13, Z25, Z5; \
+	VPERMW Z13, Z26, Z6; \
+	VPERMW Z13, Z27, Z7; \
+	VPSRLDQ $8, X11, X12; \
 	VPMOVZXBD X12, Y12; \
 	VPERMD Z12, Z28, Z8; \
 	MOVL (SI), AX; \
@@ -394,3 +403,24 @@ DATA kzq6sh<>+104(SB)/8, $0x0002000200020002
 DATA kzq6sh<>+112(SB)/8, $0x0002000200020002
 DATA kzq6sh<>+120(SB)/8, $0x0002000200020002
 GLOBL kzq6sh<>(SB), RODATA|NOPTR, $128
+
+// kzscsel picks scale bytes 0-3, 8-11 and 4-7 for the low parts of
+// scales 0-7 and minimums 0-3 (kzscmask keeps 6, 4 and 6 bits of them);
+// kzsclo picks bytes 8-11 shifted right by 4 (minimums 4-7, low nibble);
+// kzschi picks bytes 0-3 and 4-7 shifted right by 2 (the top bits of
+// scales and minimums 4-7, kept at bits 4-5 by kzbits45). 0x80 gives 0.
+DATA kzscsel<>+0(SB)/8, $0x0b0a090803020100
+DATA kzscsel<>+8(SB)/8, $0x8080808007060504
+GLOBL kzscsel<>(SB), RODATA|NOPTR, $16
+DATA kzscmask<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA kzscmask<>+8(SB)/8, $0x000000003f3f3f3f
+GLOBL kzscmask<>(SB), RODATA|NOPTR, $16
+DATA kzsclo<>+0(SB)/8, $0x8080808080808080
+DATA kzsclo<>+8(SB)/8, $0x0b0a090880808080
+GLOBL kzsclo<>(SB), RODATA|NOPTR, $16
+DATA kzschi<>+0(SB)/8, $0x0302010080808080
+DATA kzschi<>+8(SB)/8, $0x0706050480808080
+GLOBL kzschi<>(SB), RODATA|NOPTR, $16
+DATA kzbits45<>+0(SB)/8, $0x3030303000000000
+DATA kzbits45<>+8(SB)/8, $0x3030303000000000
+GLOBL kzbits45<>(SB), RODATA|NOPTR, $16
