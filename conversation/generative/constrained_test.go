@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,10 +23,11 @@ type fakeScorer struct {
 	score   func(cont string) float64
 	err     error
 	offered []string
+	scored  engine.Request
 }
 
 func (f *fakeScorer) Score(ctx context.Context, req engine.Request, conts []string) ([]engine.Score, error) {
-	f.offered = conts
+	f.offered, f.scored = conts, req
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -138,5 +140,59 @@ func TestFreeDecodingOnRequest(t *testing.T) {
 	ans, err := a.Answer(context.Background(), conversation.Query{Question: "plus price?", Snippets: prices})
 	if err != nil || !strings.Contains(ans.Text, "€9.99") || sc.offered != nil {
 		t.Errorf("free decoding: %+v, %v (scored %q)", ans, err, sc.offered)
+	}
+}
+
+// TestConstrainedPromptHoldsEverySentence checks that the model is asked
+// to rate only sentences it can read: the scoring prompt holds every
+// offered sentence, under the snippet number its marker gives, however
+// far into a long snippet the sentence was, and leaves out the rest.
+func TestConstrainedPromptHoldsEverySentence(t *testing.T) {
+	var filler []string
+	for i := range 60 {
+		filler = append(filler, fmt.Sprintf("Filler sentence number %d says nothing about plans.", i))
+	}
+	snippets := []knowledge.Snippet{
+		{Title: "Plans", Source: "plans.md", Text: strings.Join(filler, " ") + " The Plus plan costs €9.99 a month."},
+		{Title: "Opening hours", Source: "hours.md", Text: "We are open from 9 to 5."},
+		{Title: "Basic", Source: "basic.md", Text: "The Basic plan costs €4.99 a month."},
+	}
+	sc := &fakeScorer{}
+	a := newAnswerer(t, sc, generative.Options{Budget: 300})
+	q := conversation.Query{Question: "what does the plus plan cost per month?", Snippets: snippets, Confidence: 0.9}
+	if _, err := a.Answer(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.scored.Messages) == 0 {
+		t.Fatal("nothing scored")
+	}
+	system := sc.scored.Messages[0].Content
+	if strings.Contains(system, "Filler sentence number 59 ") {
+		t.Errorf("the scoring prompt holds sentences that were not offered:\n%s", system)
+	}
+	markerRE := regexp.MustCompile(`^(.*) \[(\d)\]$`)
+	for _, c := range sc.offered {
+		if c == prompt.Unknown {
+			continue
+		}
+		m := markerRE.FindStringSubmatch(c)
+		if m == nil {
+			t.Fatalf("offered %q without a marker", c)
+		}
+		// The snippet numbered m[2] in the prompt holds the sentence.
+		at := strings.Index(system, "\n["+m[2]+"] ")
+		if at < 0 {
+			t.Fatalf("offered %q, but the scoring prompt has no snippet [%s]:\n%s", c, m[2], system)
+		}
+		block := system[at:]
+		if end := strings.Index(block[1:], "\n\n["); end >= 0 {
+			block = block[:1+end]
+		}
+		if !strings.Contains(block, m[1]) {
+			t.Errorf("offered %q, but snippet [%s] of the scoring prompt does not hold it:\n%s", c, m[2], system)
+		}
+	}
+	if !slices.ContainsFunc(sc.offered, func(c string) bool { return strings.Contains(c, "€9.99") }) {
+		t.Errorf("offered %q: the best sentence, deep in a long snippet, is missing", sc.offered)
 	}
 }

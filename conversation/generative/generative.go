@@ -20,12 +20,14 @@
 package generative
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -119,14 +121,28 @@ func (a *Answerer) Constrained() bool { return a.constrained != nil }
 // model's mean log-probability per token of replying with each sentence,
 // followed by its snippet's citation marker as the trainer writes it, and
 // of replying prompt.Unknown.
+//
+// The model reads a prompt whose snippets hold just the candidate
+// sentences (in reading order, under their snippets' titles): every
+// sentence it rates is then in front of it, however long the retrieved
+// snippets are, and the prompt looks like the short snippets it was
+// trained on.
 func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
 	return func(ctx context.Context, q conversation.Query, sentences []string, snippet []int) ([]float64, float64, error) {
-		conts := make([]string, 0, len(sentences)+1)
+		q.Snippets, snippet = excerpts(q.Snippets, sentences, snippet)
+		p := a.Prompt(q)
+		// What the budget left out of the prompt is not the model's to
+		// rate: it keeps its lexical place (the best model score).
+		var conts []string
+		var rated []int
 		for i, s := range sentences {
-			conts = append(conts, fmt.Sprintf("%s [%d]", s, snippet[i]+1))
+			if k := snippet[i]; k < len(p.Snippets) && strings.Contains(p.Snippets[k].Text, s) {
+				conts = append(conts, fmt.Sprintf("%s [%d]", s, k+1))
+				rated = append(rated, i)
+			}
 		}
 		conts = append(conts, prompt.Unknown)
-		scores, err := sc.Score(ctx, a.request(a.Prompt(q)), conts)
+		scores, err := sc.Score(ctx, a.request(p), conts)
 		if errors.Is(err, engine.ErrContext) {
 			// A sentence too long for the model's context: choose
 			// lexically rather than fail the turn.
@@ -137,11 +153,61 @@ func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
 			return nil, 0, err
 		}
 		means := make([]float64, len(sentences))
-		for i := range means {
-			means[i] = scores[i].Mean()
+		hi := math.Inf(-1)
+		for j, i := range rated {
+			means[i] = scores[j].Mean()
+			hi = max(hi, means[i])
 		}
-		return means, scores[len(sentences)].Mean(), nil
+		if len(rated) == 0 {
+			hi = 0
+		}
+		for i := range means {
+			if !slices.Contains(rated, i) {
+				means[i] = hi
+			}
+		}
+		return means, scores[len(rated)].Mean(), nil
 	}
+}
+
+// excerpts returns snippets cut down to the given sentences (sentence i
+// is of snippets[snippet[i]]), best-ranked snippet first and each one's
+// sentences in reading order, and each sentence's index in the result.
+func excerpts(snippets []knowledge.Snippet, sentences []string, snippet []int) ([]knowledge.Snippet, []int) {
+	order := slices.Clone(snippet)
+	slices.Sort(order)
+	order = slices.Compact(order)
+	out := make([]knowledge.Snippet, len(order))
+	at := make([]int, len(sentences))
+	for j, k := range order {
+		var mine []int
+		for i := range sentences {
+			if snippet[i] == k {
+				mine = append(mine, i)
+				at[i] = j
+			}
+		}
+		text := snippets[k].Text
+		slices.SortStableFunc(mine, func(x, y int) int {
+			return cmp.Compare(readingPos(text, sentences[x]), readingPos(text, sentences[y]))
+		})
+		parts := make([]string, len(mine))
+		for n, i := range mine {
+			parts[n] = sentences[i]
+		}
+		out[j] = snippets[k]
+		out[j].Text = strings.Join(parts, " ")
+	}
+	return out, at
+}
+
+// readingPos is where sentence s starts in text, or after its end when
+// s is not there verbatim (a table row rendered as a sentence).
+func readingPos(text, s string) int {
+	if i := strings.Index(text, s); i >= 0 {
+		return i
+	}
+	return len(text)
 }
 
 // request is the generation request of prompt p.
