@@ -194,6 +194,8 @@ q8row:
 q8loop2:
 	CMPQ CX, $2
 	JLT  q8loop
+	PREFETCHT0 2048(SI)          // the rows stream from memory
+	PREFETCHT0 2112(SI)
 	MOVWLZX (SI), AX
 	MOVWLZX 34(SI), BX
 	VMOVD AX, X5

