@@ -311,7 +311,7 @@ func (a *attentionTask) rows(lo, hi int) {
 			*sp = make([]float32, max(n, 256))
 		}
 		scores := (*sp)[:n]
-		tensor.DotF32Batch(q, cs.keys[base:base+n*hd], scores, 1)
+		tensor.AttnScores(q, cs.keys[base:base+n*hd], cs.values[base:base+n*hd], scores)
 		a.attend(s.att[b*qd+h*hd:b*qd+(h+1)*hd], scores, cs.values[base:base+n*hd])
 	}
 }

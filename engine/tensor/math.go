@@ -136,3 +136,23 @@ func Sum(x []float32) float32 {
 	}
 	return s + (s0 + s1) + (s2 + s3)
 }
+
+// AttnScores sets out[i] = q·keys[i·d:(i+1)·d] for the len(out) positions
+// of one attention head (d = len(q)), whose values (as many, laid out
+// alike) are read next: with AVX-512 and d a multiple of 16 they are
+// fetched towards the cache meanwhile, as are the keys ahead. It panics
+// with ErrShape if keys or values are shorter than len(out)·d.
+func AttnScores(q, keys, values, out []float32) {
+	d, n := len(q), len(out)
+	if d == 0 || len(keys) < n*d || len(values) < n*d {
+		panic(fmt.Errorf("attention scores: %w: %d positions of %d in %d keys, %d values", ErrShape, n, d, len(keys), len(values)))
+	}
+	if n == 0 {
+		return
+	}
+	if simdOn.Load() && hasAVX512 && d%16 == 0 {
+		simdAttnScores(q, keys, values, out)
+		return
+	}
+	DotF32Batch(q, keys[:n*d], out, 1)
+}

@@ -253,3 +253,46 @@ func BenchmarkDotF32Rows(b *testing.B) {
 		})
 	}
 }
+
+// TestAttnScores checks one query against n positions' keys against
+// float64, for counts around the four-position steps and widths with and
+// without the AVX-512 kernel (multiples of 16), SIMD on and off.
+func TestAttnScores(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, d := range []int{8, 16, 64, 80} {
+		for _, n := range []int{0, 1, 3, 4, 5, 9, 100} {
+			q := make([]float32, d)
+			keys := make([]float32, n*d+d) // longer than needed
+			values := make([]float32, n*d)
+			for i := range q {
+				q[i] = float32(rng.NormFloat64())
+			}
+			for i := range keys {
+				keys[i] = float32(rng.NormFloat64())
+			}
+			for _, simd := range []bool{true, false} {
+				was := SetSIMD(simd)
+				out := make([]float32, n)
+				AttnScores(q, keys, values, out)
+				SetSIMD(was)
+				for i := range out {
+					var want, mag float64
+					for j := 0; j < d; j++ {
+						p := float64(q[j]) * float64(keys[i*d+j])
+						want += p
+						mag += math.Abs(p)
+					}
+					if math.Abs(float64(out[i])-want) > 1e-5*mag {
+						t.Errorf("d=%d n=%d simd=%v: out[%d] = %g, want %g", d, n, simd, i, out[i], want)
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("AttnScores with too few values did not panic")
+		}
+	}()
+	AttnScores(make([]float32, 16), make([]float32, 32), make([]float32, 16), make([]float32, 2))
+}

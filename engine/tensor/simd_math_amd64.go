@@ -67,3 +67,12 @@ func simdDotF32Rows(w, x, out []float32) {
 	_, _ = w[nrows*n-1], out[nrows-1]
 	dotF32RowsAVX512(&w[0], &x[0], n, nrows, &out[0])
 }
+
+//go:noescape
+func attnScoresAVX512(q, k, v *float32, hd, n int, out *float32)
+
+// simdAttnScores is AttnScores for len(q) a multiple of 16, the lengths
+// checked.
+func simdAttnScores(q, keys, values, out []float32) {
+	attnScoresAVX512(&q[0], &keys[0], &values[0], len(q), len(out), &out[0])
+}

@@ -454,3 +454,121 @@ f32rsum:
 f32rdone:
 	VZEROUPPER
 	RET
+
+DATA lanes0_4_8_12<>+0(SB)/8, $0x0000000400000000
+DATA lanes0_4_8_12<>+8(SB)/8, $0x0000000c00000008
+GLOBL lanes0_4_8_12<>(SB), RODATA|NOPTR, $64
+
+// func attnScoresAVX512(q, k, v *float32, hd, n int, out *float32)
+// out[i] = Σ_d q[d]·k[i·hd+d] for the n positions i of one head's keys
+// (hd a positive multiple of 16), four positions at a time (their 16-lane
+// sums reduced together), then one at a time. The keys and values of a
+// head stream from memory, a few KB each, too short for the hardware
+// prefetcher: the first 2 KB of keys are asked for at once, then keys
+// 2 KB ahead, and each position's values as its key is read (the weighted
+// sum reads them next).
+TEXT ·attnScoresAVX512(SB), NOSPLIT, $0-48
+	MOVQ q+0(FP), R8
+	MOVQ k+8(FP), SI
+	MOVQ v+16(FP), DI
+	MOVQ hd+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+	MOVQ R9, R10
+	SHLQ $2, R10                 // bytes per position
+	LEAQ (R10)(R10*2), R11
+	XORQ BX, BX
+
+aswarm:
+	PREFETCHT0 (SI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, $2048
+	JLT  aswarm
+
+as4:
+	CMPQ CX, $4
+	JLT  as1
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ R8, DX
+	MOVQ R9, BX
+	MOVQ SI, R12
+	MOVQ DI, R13
+
+as4d:
+	PREFETCHT0 2048(R12)
+	PREFETCHT0 2048(R12)(R10*1)
+	PREFETCHT0 2048(R12)(R10*2)
+	PREFETCHT0 2048(R12)(R11*1)
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(R10*1)
+	PREFETCHT0 (R13)(R10*2)
+	PREFETCHT0 (R13)(R11*1)
+	VMOVUPS (DX), Z4
+	VFMADD231PS (R12), Z4, Z0
+	VFMADD231PS (R12)(R10*1), Z4, Z1
+	VFMADD231PS (R12)(R10*2), Z4, Z2
+	VFMADD231PS (R12)(R11*1), Z4, Z3
+	ADDQ $64, DX
+	ADDQ $64, R12
+	ADDQ $64, R13
+	SUBQ $16, BX
+	JNZ  as4d
+
+	VSHUFF32X4 $0x44, Z1, Z0, Z5
+	VSHUFF32X4 $0xEE, Z1, Z0, Z6
+	VADDPS Z6, Z5, Z5            // [position 0 | position 1], 8 lanes each
+	VSHUFF32X4 $0x44, Z3, Z2, Z6
+	VSHUFF32X4 $0xEE, Z3, Z2, Z7
+	VADDPS Z7, Z6, Z6            // [position 2 | position 3]
+	VSHUFF32X4 $0x88, Z6, Z5, Z7
+	VSHUFF32X4 $0xDD, Z6, Z5, Z8
+	VADDPS Z8, Z7, Z7            // quarter j: position j, 4 lanes
+	VSHUFPS $0x88, Z7, Z7, Z8
+	VSHUFPS $0xDD, Z7, Z7, Z9
+	VADDPS Z9, Z8, Z8
+	VSHUFPS $0x88, Z8, Z8, Z9
+	VSHUFPS $0xDD, Z8, Z8, Z10
+	VADDPS Z10, Z9, Z9           // lane 4j: position j's sum
+	VMOVDQU64 lanes0_4_8_12<>(SB), Z10
+	VPERMPS Z9, Z10, Z9
+	VMOVUPS X9, (AX)
+	LEAQ (SI)(R10*4), SI
+	LEAQ (DI)(R10*4), DI
+	ADDQ $16, AX
+	SUBQ $4, CX
+	JMP  as4
+
+as1:
+	TESTQ CX, CX
+	JEQ   asdone
+	VPXORD Z0, Z0, Z0
+	MOVQ R8, DX
+	MOVQ R9, BX
+
+as1d:
+	PREFETCHT0 (DI)
+	VMOVUPS (DX), Z4
+	VFMADD231PS (SI), Z4, Z0
+	ADDQ $64, DX
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, BX
+	JNZ  as1d
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, (AX)
+	ADDQ $4, AX
+	DECQ CX
+	JMP  as1
+
+asdone:
+	VZEROUPPER
+	RET
+
