@@ -517,21 +517,11 @@ as4d:
 	SUBQ $16, BX
 	JNZ  as4d
 
-	VSHUFF32X4 $0x44, Z1, Z0, Z5
-	VSHUFF32X4 $0xEE, Z1, Z0, Z6
-	VADDPS Z6, Z5, Z5            // [position 0 | position 1], 8 lanes each
-	VSHUFF32X4 $0x44, Z3, Z2, Z6
-	VSHUFF32X4 $0xEE, Z3, Z2, Z7
-	VADDPS Z7, Z6, Z6            // [position 2 | position 3]
-	VSHUFF32X4 $0x88, Z6, Z5, Z7
-	VSHUFF32X4 $0xDD, Z6, Z5, Z8
-	VADDPS Z8, Z7, Z7            // quarter j: position j, 4 lanes
-	VSHUFPS $0x88, Z7, Z7, Z8
-	VSHUFPS $0xDD, Z7, Z7, Z9
-	VADDPS Z9, Z8, Z8
-	VSHUFPS $0x88, Z8, Z8, Z9
-	VSHUFPS $0xDD, Z8, Z8, Z10
-	VADDPS Z10, Z9, Z9           // lane 4j: position j's sum
+	PAIR8(Z0, Z1, Z5)            // [position 0 | position 1], 8 lanes each
+	PAIR8(Z2, Z3, Z6)            // [position 2 | position 3]
+	QUAD4(Z5, Z6, Z7)            // quarter j: position j, 4 lanes
+	HADD(Z7, Z7, Z8)
+	HADD(Z8, Z8, Z9)             // lane 4j: position j's sum
 	VMOVDQU64 lanes0_4_8_12<>(SB), Z10
 	VPERMPS Z9, Z10, Z9
 	VMOVUPS X9, (AX)
