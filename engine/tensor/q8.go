@@ -311,9 +311,10 @@ const tileBytes = 16 << 10
 // rows stored one after another in rows and every vector b of a: a
 // matrix product with quantized activations, checked once. With SIMD,
 // Q8_0, Q4_K and Q6_K rows meet four vectors per pass over the row (each
-// block decoded once for the four; eight for the K-quants with
-// AVX512-VNNI), with results bit-identical to DotQ8's. It panics with
-// ErrShape if the lengths do not fit.
+// block decoded once for the four; eight with the AVX-512 kernels), with
+// results bit-identical to DotQ8's for the K-quants and equal to float32
+// rounding for Q8_0; one vector takes all the rows in one call. It panics
+// with ErrShape if the lengths do not fit.
 func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	if nrows == 0 {
 		return
@@ -335,6 +336,7 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	// from further out once per partner.
 	tile := max(1, tileBytes/rb)
 	x8 := simd && (t == Q4_K || t == Q6_K) && kx8()
+	q8x8 := simd && t == Q8_0 && kx8() && nb%2 == 0
 	if B == 1 {
 		tile = nrows // nothing to share between vectors
 	}
@@ -343,9 +345,13 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	for r0 := 0; r0 < nrows; r0 += tile {
 		r1 := min(nrows, r0+tile)
 		b0 := 0
-		for ; x8 && b0+8 <= B; b0 += 8 {
+		for ; (x8 || q8x8) && b0+8 <= B; b0 += 8 {
 			for r := r0; r < r1; r++ {
-				simdDotKx8(t, rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
+				if q8x8 {
+					simdDotQ8x8(rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
+				} else {
+					simdDotKx8(t, rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
+				}
 				for v, s := range o8 {
 					out[(b0+v)*ld+r] = s
 				}

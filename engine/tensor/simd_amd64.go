@@ -284,3 +284,19 @@ func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
 
 // kx8 reports whether simdDotKx8 can run.
 func kx8() bool { return kzOn() }
+
+//go:noescape
+func dotQ8_0x8Z(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+
+// simdDotQ8x8 computes DotQ8 of a Q8_0 row (an even number of blocks)
+// with the eight vectors b0..b0+7 of a, with the AVX-512 kernel only (the
+// caller checks kzOn): each pair of weight blocks decoded once for the
+// eight. Its sums differ from the one-vector kernel's by float32
+// rounding.
+func simdDotQ8x8(row []byte, a *Q8, b0 int, out *[8]float32) {
+	nb := a.n / QK
+	_ = a.q[(b0+8)*a.n-1]
+	_ = a.d[(b0+8)*nb-1]
+	_ = row[nb*(2+QK)-1]
+	dotQ8_0x8Z(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
+}

@@ -442,3 +442,99 @@ GLOBL kzschi<>(SB), RODATA|NOPTR, $16
 DATA kzbits45<>+0(SB)/8, $0x3030303000000000
 DATA kzbits45<>+8(SB)/8, $0x3030303000000000
 GLOBL kzbits45<>(SB), RODATA|NOPTR, $16
+
+// The eight-vector Q8_0 kernel: each pair of weight blocks (64 int8 in
+// Z5, their float16 scales spread over the halves of Z6) meets each
+// vector's 64 quants with one VPDPBUSD: the quants offset by 128 (XOR
+// 0x80) as the unsigned side, the sums started from −128·Σw (Z7), so each
+// int32 lane is Σ q·w over 4 weights exactly; then per vector the lanes,
+// as float32, times dw·dx of their block are added into Z16+v.
+
+// q8zVec adds vector qp/dp's share of the decoded block pair to acc.
+#define q8zVec(qp, dp, acc) \
+	VPXORD 0(qp), Z14, Z9; \
+	VMOVDQA64 Z7, Z10; \
+	VPDPBUSD Z5, Z9, Z10; \
+	VCVTDQ2PS Z10, Z10; \
+	VMOVQ 0(dp), X11; \
+	VPERMPS Z11, Z12, Z11; \
+	VMULPS Z11, Z6, Z11; \
+	VFMADD231PS Z11, Z10, acc
+
+// q8zNext moves R10 and R11 on to the next vector's quants and scales.
+#define q8zNext \
+	ADDQ qstride+32(FP), R10; \
+	ADDQ dstride+40(FP), R11
+
+// func dotQ8_0x8Z(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+// out[v] = DotQ8 of the Q8_0 row (nb blocks, nb even) with the eight
+// vectors v at q+v·qstride, d+v·dstride (bytes), each pair of blocks
+// decoded once for the eight.
+TEXT ·dotQ8_0x8Z(SB), NOSPLIT, $0-56
+	MOVQ row+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ nb+24(FP), CX
+	SHRQ $1, CX
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z14
+	VMOVDQU64 kzpair<>(SB), Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+q8zloop:
+	TESTQ CX, CX
+	JEQ   q8zdone
+	PREFETCHT0 2048(SI)
+	PREFETCHT0 2112(SI)
+	VMOVDQU 2(SI), Y5
+	VINSERTI64X4 $1, 36(SI), Z5, Z5
+	MOVWLZX (SI), AX
+	MOVWLZX 34(SI), BX
+	VMOVD AX, X6
+	VPINSRW $1, BX, X6, X6
+	VCVTPH2PS X6, X6
+	VPERMPS Z6, Z12, Z6          // [dw0 ×8 | dw1 ×8]
+	VPXORD Z8, Z8, Z8
+	VPDPBUSD Z5, Z14, Z8         // 128·Σw per lane
+	VPSUBD Z8, Z13, Z7           // −128·Σw
+	MOVQ DI, R10
+	MOVQ DX, R11
+	q8zVec(R10, R11, Z16); q8zNext
+	q8zVec(R10, R11, Z17); q8zNext
+	q8zVec(R10, R11, Z18); q8zNext
+	q8zVec(R10, R11, Z19); q8zNext
+	q8zVec(R10, R11, Z20); q8zNext
+	q8zVec(R10, R11, Z21); q8zNext
+	q8zVec(R10, R11, Z22); q8zNext
+	q8zVec(R10, R11, Z23)
+	ADDQ $68, SI
+	ADDQ $64, DI
+	ADDQ $8, DX
+	DECQ CX
+	JMP  q8zloop
+
+q8zdone:
+	MOVQ out+48(FP), AX
+	kzOuts8
+	VZEROUPPER
+	RET
+
+// kzpair: VPERMPS indexes 0 (×8) then 1 (×8): a pair of block scales over
+// the halves of a register.
+DATA kzpair<>+0(SB)/8, $0
+DATA kzpair<>+8(SB)/8, $0
+DATA kzpair<>+16(SB)/8, $0
+DATA kzpair<>+24(SB)/8, $0
+DATA kzpair<>+32(SB)/8, $0x0000000100000001
+DATA kzpair<>+40(SB)/8, $0x0000000100000001
+DATA kzpair<>+48(SB)/8, $0x0000000100000001
+DATA kzpair<>+56(SB)/8, $0x0000000100000001
+GLOBL kzpair<>(SB), RODATA|NOPTR, $64

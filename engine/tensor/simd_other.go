@@ -58,3 +58,5 @@ func simdDotQ8Rows(rows []byte, nrows int, q []int8, d []float32, out []float32)
 func simdDotF32Rows(w, x, out []float32) { panic("unreachable") }
 
 func simdAttnScores(q, keys, values, out []float32) { panic("unreachable") }
+
+func simdDotQ8x8(row []byte, a *Q8, b0 int, out *[8]float32) { panic("unreachable") }
