@@ -21,6 +21,17 @@
 // dotQ4KAVX2; nb blocks; vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
 // bsum+v·bstride (bytes); out[v] the results.
 
+// kzZero8 clears the eight vectors' accumulators Z16-Z23.
+#define kzZero8 \
+	VPXORD Z16, Z16, Z16 \
+	VPXORD Z17, Z17, Z17 \
+	VPXORD Z18, Z18, Z18 \
+	VPXORD Z19, Z19, Z19 \
+	VPXORD Z20, Z20, Z20 \
+	VPXORD Z21, Z21, Z21 \
+	VPXORD Z22, Z22, Z22 \
+	VPXORD Z23, Z23, Z23
+
 // kzBody runs decode once per block and vecs (kzVecs1/4/8) for the
 // vectors, then stores the sums with outs.
 #define kzBody(loop, done, setup, decode, prefetch, vecs, vec, outs, bb) \
@@ -32,14 +43,7 @@
 	MOVL $0x0f0f0f0f, AX; \
 	VPBROADCASTD AX, Z31; \
 	setup; \
-	VPXORD Z16, Z16, Z16; \
-	VPXORD Z17, Z17, Z17; \
-	VPXORD Z18, Z18, Z18; \
-	VPXORD Z19, Z19, Z19; \
-	VPXORD Z20, Z20, Z20; \
-	VPXORD Z21, Z21, Z21; \
-	VPXORD Z22, Z22, Z22; \
-	VPXORD Z23, Z23, Z23; \
+	kzZero8; \
 loop:; \
 	TESTQ CX, CX; \
 	JEQ   done; \
@@ -480,14 +484,7 @@ TEXT ·dotQ8_0x8Z(SB), NOSPLIT, $0-56
 	VPBROADCASTD AX, Z14
 	VMOVDQU64 kzpair<>(SB), Z12
 	VPXORD Z13, Z13, Z13
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
+	kzZero8
 
 q8zloop:
 	TESTQ CX, CX
