@@ -22,6 +22,9 @@ type Q8 struct {
 	q    []int8    // quants, vector after vector
 	d    []float32 // one scale per block
 	bsum []int32   // Q8_K: the sum of each 16 quants
+	// bsum16 is bsum as int16 (|sum| ≤ 16·127), followed by 16 zeros:
+	// the AVX-512 K-quant kernels read it 64 bytes at a time.
+	bsum16 []int16
 	id   []float32 // scratch: 1/d per block, for the SIMD quantizer
 }
 
@@ -59,12 +62,16 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 	}
 	if bs == QKK {
 		a.bsum = a.bsum[:len(x)/16]
+		if cap(a.bsum16) < len(x)/16+16 {
+			a.bsum16 = make([]int16, len(x)/16+16)
+		}
+		a.bsum16 = a.bsum16[:len(x)/16+16]
 		for i := range a.bsum {
 			var s int32
 			for _, v := range a.q[16*i : 16*i+16] {
 				s += int32(v)
 			}
-			a.bsum[i] = s
+			a.bsum[i], a.bsum16[i] = s, int16(s)
 		}
 	}
 }
@@ -152,6 +159,11 @@ func DotQ8(t Type, row []byte, a *Q8, b int) float32 {
 		}
 		return dotQ8Q4_0(row, q, d)
 	}
+	if simdOn.Load() && kzOn() {
+		var out [1]float32
+		simdDotKRows(t, row, 1, a, b, out[:])
+		return out[0]
+	}
 	return dotQ8K(t, row, q, d, a.bsum[b*a.n/16:(b+1)*a.n/16])
 }
 
@@ -189,7 +201,8 @@ func dotQ8Q4_0(row []byte, q []int8, d []float32) float32 {
 // 16-element sub-block of each.
 var q6Order = [16]int{0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15}
 
-// dotQ8K is DotQ8 for Q4_K and Q6_K rows: the SIMD kernels, or the
+// dotQ8K is DotQ8 for Q4_K and Q6_K rows where the AVX-512 kernels are
+// off (kzOn false): the AVX2 kernels, or the
 // integer sums of quants within each sub-block from sumsQ4K/sumsQ6K in
 // chunks of up to 16 blocks with the scales and minimums applied here:
 // Q4_K: d·dx·Σ sc·Σ(u·q) − dmin·dx·Σ m·Σq, Q6_K: d·dx·Σ sc·(Σ(u·q) − 32·Σq).

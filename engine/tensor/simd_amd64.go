@@ -86,36 +86,24 @@ func simdDotQ8(t Type, row []byte, q []int8, d []float32) float32 {
 //go:noescape
 func dotQ4KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
 
-// simdDotQ4K is dotQ8K for a Q4_K row, wholly in assembly (the AVX-512
-// kernel where kzOn).
+// simdDotQ4K is dotQ8K for a Q4_K row, wholly in assembly (AVX2).
 func simdDotQ4K(row []byte, q []int8, d []float32, bsum []int32) float32 {
 	if len(d) == 0 {
 		return 0
 	}
 	_, _, _ = row[len(d)*144-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
-	if kzOn() {
-		var out float32
-		dotQ4KRowsZ(&row[0], &q[0], &d[0], &bsum[0], len(d), 1, &out)
-		return out
-	}
 	return dotQ4KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
 }
 
 //go:noescape
 func dotQ6KAVX2(row *byte, q *int8, d *float32, bsum *int32, nb int) float32
 
-// simdDotQ6K is dotQ8K for a Q6_K row, wholly in assembly (the AVX-512
-// kernel where kzOn).
+// simdDotQ6K is dotQ8K for a Q6_K row, wholly in assembly (AVX2).
 func simdDotQ6K(row []byte, q []int8, d []float32, bsum []int32) float32 {
 	if len(d) == 0 {
 		return 0
 	}
 	_, _, _ = row[len(d)*210-1], q[len(d)*QKK-1], bsum[len(d)*16-1]
-	if kzOn() {
-		var out float32
-		dotQ6KRowsZ(&row[0], &q[0], &d[0], &bsum[0], len(d), 1, &out)
-		return out
-	}
 	return dotQ6KAVX2(&row[0], &q[0], &d[0], &bsum[0], len(d))
 }
 
@@ -165,11 +153,13 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 	var scratch [416]byte
 	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
 	if kzOn() {
+		_ = a.bsum16[(b0+4)*a.n/16+15]
+		bs16 := &a.bsum16[b0*a.n/16]
 		if t == Q4_K {
-			dotQ4Kx4Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
+			dotQ4Kx4Z(&row[0], q, d, bs16, nb, a.n, 4*nb, a.n/8, &out[0])
 			return
 		}
-		dotQ6Kx4Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
+		dotQ6Kx4Z(&row[0], q, d, bs16, nb, a.n, 4*nb, a.n/8, &out[0])
 		return
 	}
 	if t == Q4_K {
@@ -229,16 +219,16 @@ var hasKZ = hasVNNI && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 func kzOn() bool { return hasKZ && vnniOn.Load() }
 
 //go:noescape
-func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
 
 //go:noescape
-func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
 
 // simdDotKRows sets out[r] = DotQ8 of row r of the nrows Q4_K or Q6_K
 // rows stored one after another in rows with vector b of a, with the
@@ -251,7 +241,7 @@ func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
 	}
 	_ = rows[nrows*nb*t.BlockBytes()-1]
 	_ = out[nrows-1]
-	q, d, bs := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb], a.bsum[b*a.n/16:(b+1)*a.n/16]
+	q, d, bs := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb], a.bsum16[b*a.n/16:(b+1)*a.n/16+16]
 	if t == Q4_K {
 		dotQ4KRowsZ(&rows[0], &q[0], &d[0], &bs[0], nb, nrows, &out[0])
 		return
@@ -260,10 +250,10 @@ func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
 }
 
 //go:noescape
-func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 
 // simdDotKx8 is simdDotKx4 for the eight vectors b0..b0+7 of a, with the
 // AVX-512 kernels only (the caller checks kx8()): each weight block
@@ -272,14 +262,14 @@ func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
 	nb := a.n / QKK
 	_ = a.q[(b0+8)*a.n-1]
 	_ = a.d[(b0+8)*nb-1]
-	_ = a.bsum[(b0+8)*a.n/16-1]
+	_ = a.bsum16[(b0+8)*a.n/16+15]
 	_ = row[nb*t.BlockBytes()-1]
-	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
+	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum16[b0*a.n/16]
 	if t == Q4_K {
-		dotQ4Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
+		dotQ4Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/8, &out[0])
 		return
 	}
-	dotQ6Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/4, &out[0])
+	dotQ6Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/8, &out[0])
 }
 
 // kx8 reports whether simdDotKx8 can run.

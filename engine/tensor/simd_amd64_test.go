@@ -54,13 +54,11 @@ func TestDotKZ(t *testing.T) {
 			clear(x[2*n : 2*n+QKK])
 			var a Q8
 			a.Quantize(typ, x, n)
-			nb := n / QKK
 			one := make([]float32, 9)
 			for b := range one {
-				q, d, bs := a.q[b*n:(b+1)*n], a.d[b*nb:(b+1)*nb], a.bsum[b*n/16:(b+1)*n/16]
-				one[b] = dotQ8K(typ, row, q, d, bs)
+				one[b] = DotQ8(typ, row, &a, b)
 				vnniOn.Store(false)
-				avx2 := dotQ8K(typ, row, q, d, bs)
+				avx2 := DotQ8(typ, row, &a, b)
 				vnniOn.Store(true)
 				var mag float64
 				for i, v := range x[b*n : (b+1)*n] {

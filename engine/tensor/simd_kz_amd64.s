@@ -14,8 +14,10 @@
 //
 // Q4_K: per block and vector, Σ lanes of (d·dx)·Σ sc·(u·q) − (dmin·dx)·Σ
 // m·(Σq over each 16 quants), the second from the activations' 16-quant
-// sums (bsum) times the minimums spread by kzmdup. Q6_K: (d·dx)·Σ sc·(u·q
-// − 32·q), u the unsigned 6-bit quant, the −32 term again from bsum.
+// sums as int16 (Q8.bsum16, read 64 bytes at a time, the upper half
+// meeting zeros) by a word multiply-add with the minimums. Q6_K:
+// (d·dx)·Σ sc·(u·q − 32·q), u the unsigned 6-bit quant, the −32 term
+// again from the 16-quant sums, added to the lanes by VPDPWSSD.
 //
 // Arguments of the four- and eight-vector kernels: row, q, d, bsum as in
 // dotQ4KAVX2; nb blocks; vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
@@ -53,7 +55,7 @@ loop:; \
 	ADDQ $bb, SI; \
 	ADDQ $256, DI; \
 	ADDQ $4, DX; \
-	ADDQ $64, R9; \
+	ADDQ $32, R9; \
 	DECQ CX; \
 	JMP  loop; \
 done:; \
@@ -120,21 +122,20 @@ done:; \
 	VPMADDUBSW 192(qp), Z3, Z11; \
 	VPDPWSSD Z7, Z11, Z12
 
-// q4kzSetup loads the constants of the Q4_K kernels: the scale and
-// minimum permutations (Z24-Z28) and K1 selecting the upper 16 words.
+// q4kzSetup loads the constants of the Q4_K kernels: the scale
+// permutations (Z24-Z27) and K1 selecting the upper 16 words.
 #define q4kzSetup \
 	VMOVDQU64 kzq4sc<>+0(SB), Z24; \
 	VMOVDQU64 kzq4sc<>+64(SB), Z25; \
 	VMOVDQU64 kzq4sc<>+128(SB), Z26; \
 	VMOVDQU64 kzq4sc<>+192(SB), Z27; \
-	VMOVDQU64 kzmdup<>+0(SB), Z28; \
 	MOVL $0xffff0000, AX; \
 	KMOVD AX, K1
 
 // q4kzDecode decodes the Q4_K block at SI: Zk the low nibbles of bytes
 // 32k..32k+31 of its quants (sub-block 2k) then their high nibbles
 // (sub-block 2k+1); Z4-Z7 the matching 6-bit scales as words; Z8 each
-// 6-bit minimum twice as int32 (one per 16-quant sum); Z9 d and Z10 dmin
+// 6-bit minimum twice as words (one per 16-quant sum), then zeros; Z9 d and Z10 dmin
 // in every lane. The twelve bytes of scales and minimums are unpacked
 // with byte shuffles into [scales 0-7, minimums 0-7] (as unpackScalesK4
 // does): the low six bits of bytes 0-3 (scales 0-3) and 4-7 (minimums
@@ -170,8 +171,10 @@ done:; \
 	VPERMW Z13, Z26, Z6; \
 	VPERMW Z13, Z27, Z7; \
 	VPSRLDQ $8, X11, X12; \
-	VPMOVZXBD X12, Y12; \
-	VPERMD Z12, Z28, Z8; \
+	VPMOVZXBW X12, X12; \
+	VPUNPCKLWD X12, X12, X13; \
+	VPUNPCKHWD X12, X12, X14; \
+	VINSERTI128 $1, X14, Y13, Y8; \
 	MOVL (SI), AX; \
 	VMOVD AX, X9; \
 	VCVTPH2PS X9, X9; \
@@ -182,7 +185,7 @@ done:; \
 // q4kzVec adds one vector's share of the decoded Q4_K block to acc.
 #define q4kzVec(qp, dp, bp, acc) \
 	kzSums(qp); \
-	VPMULLD 0(bp), Z8, Z13; \
+	VPMADDWD 0(bp), Z8, Z13; \
 	VCVTDQ2PS Z12, Z12; \
 	VCVTDQ2PS Z13, Z13; \
 	VMULPS.BCST 0(dp), Z9, Z14; \
@@ -221,7 +224,7 @@ done:; \
 
 // q6kzDecode decodes the Q6_K block at SI: Z0-Z3 the unsigned 6-bit
 // weights in order, Z4-Z7 the matching 8-bit scales as words, Z8 the
-// sixteen scales as int32, Z9 d in every lane.
+// sixteen scales times −32 as words, then zeros, Z9 d in every lane.
 #define q6kzDecode \
 	q6kzHalf(0, 128, Z0, Z1); \
 	q6kzHalf(64, 160, Z2, Z3); \
@@ -230,7 +233,9 @@ done:; \
 	VPERMW Z11, Z25, Z5; \
 	VPERMW Z11, Z26, Z6; \
 	VPERMW Z11, Z27, Z7; \
-	VPMOVSXBD 192(SI), Z8; \
+	VPXOR X8, X8, X8; \
+	VPSLLW $5, Y11, Y13; \
+	VPSUBW Y13, Y8, Y8; \
 	MOVWLZX 208(SI), AX; \
 	VMOVD AX, X9; \
 	VCVTPH2PS X9, X9; \
@@ -239,9 +244,7 @@ done:; \
 // q6kzVec adds one vector's share of the decoded Q6_K block to acc.
 #define q6kzVec(qp, dp, bp, acc) \
 	kzSums(qp); \
-	VPMULLD 0(bp), Z8, Z13; \
-	VPSLLD $5, Z13, Z13; \
-	VPSUBD Z13, Z12, Z12; \
+	VPDPWSSD 0(bp), Z8, Z12; \
 	VCVTDQ2PS Z12, Z12; \
 	VMULPS.BCST 0(dp), Z9, Z14; \
 	VFMADD231PS Z14, Z12, acc
@@ -270,7 +273,7 @@ loop:; \
 	ADDQ $bb, SI; \
 	ADDQ $256, DI; \
 	ADDQ $4, DX; \
-	ADDQ $64, R9; \
+	ADDQ $32, R9; \
 	DECQ CX; \
 	JNZ  loop; \
 	kzOut(Z16, Y16, (R13)); \
@@ -297,27 +300,27 @@ done:; \
 	PREFETCHT0 2176(SI); \
 	PREFETCHT0 2240(SI)
 
-// func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+// func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
 TEXT ·dotQ4KRowsZ(SB), NOSPLIT, $0-56
 	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144)
 
-// func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int32, nb, nrows int, out *float32)
+// func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
 TEXT ·dotQ6KRowsZ(SB), NOSPLIT, $0-56
 	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210)
 
-// func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
 	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs4, q4kzVec, kzOuts4, 144)
 
-// func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
 	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs8, q4kzVec, kzOuts8, 144)
 
-// func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72
 	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs4, q6kzVec, kzOuts4, 210)
 
-// func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int32, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx8Z(SB), NOSPLIT, $0-72
 	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs8, q6kzVec, kzOuts8, 210)
 
@@ -392,18 +395,6 @@ DATA kzq6sc<>+232(SB)/8, $0x000e000e000e000e
 DATA kzq6sc<>+240(SB)/8, $0x000f000f000f000f
 DATA kzq6sc<>+248(SB)/8, $0x000f000f000f000f
 GLOBL kzq6sc<>(SB), RODATA|NOPTR, $256
-
-// kzmdup: VPERMD indexes 0,0,1,1,...,7,7: the Q4_K minimum of each
-// 16-quant sum.
-DATA kzmdup<>+0(SB)/8, $0x0000000000000000
-DATA kzmdup<>+8(SB)/8, $0x0000000100000001
-DATA kzmdup<>+16(SB)/8, $0x0000000200000002
-DATA kzmdup<>+24(SB)/8, $0x0000000300000003
-DATA kzmdup<>+32(SB)/8, $0x0000000400000004
-DATA kzmdup<>+40(SB)/8, $0x0000000500000005
-DATA kzmdup<>+48(SB)/8, $0x0000000600000006
-DATA kzmdup<>+56(SB)/8, $0x0000000700000007
-GLOBL kzmdup<>(SB), RODATA|NOPTR, $64
 
 // kzq6sh: word shifts that bring the Q6_K high bits of each weight to
 // bits 4-5: left by 4 (first half) and 2 (second half) for the weight
