@@ -25,7 +25,7 @@ type Q8 struct {
 	// bsum16 is bsum as int16 (|sum| ≤ 16·127), followed by 16 zeros:
 	// the AVX-512 K-quant kernels read it 64 bytes at a time.
 	bsum16 []int16
-	id   []float32 // scratch: 1/d per block, for the SIMD quantizer
+	id     []float32 // scratch: 1/d per block, for the SIMD quantizer
 }
 
 // QuantizeQ8 reports whether DotQ8 handles rows of type t.
