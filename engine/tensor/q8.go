@@ -22,8 +22,9 @@ type Q8 struct {
 	q    []int8    // quants, vector after vector
 	d    []float32 // one scale per block
 	bsum []int32   // Q8_K: the sum of each 16 quants
-	// bsum16 is bsum as int16 (|sum| ≤ 16·127), followed by 16 zeros:
-	// the AVX-512 K-quant kernels read it 64 bytes at a time.
+	// bsum16 is bsum as int16 (|sum| ≤ 16·127), followed by 16 more
+	// entries of any value: the AVX-512 K-quant kernels read it 64 bytes
+	// at a time and multiply the half past a block's 16 sums by zeros.
 	bsum16 []int16
 	id     []float32 // scratch: 1/d per block, for the SIMD quantizer
 }
