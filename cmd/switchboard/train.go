@@ -39,6 +39,7 @@ type trainState struct {
 	DataSeed       uint64
 	Knowledge      []string
 	KnowledgeShare float64 `json:",omitempty"` // 0: synth's default
+	Drills         float64 `json:",omitempty"` // synth.Options.Drills: 0 its default, negative none
 }
 
 // Fine-tuning defaults (--init): a few hundred steps at a lower peak
@@ -81,6 +82,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	share := fs.Float64("knowledge-share", 0, fmt.Sprintf("fraction of examples drawn from --knowledge (default 0.25; %g with --init)", fineTuneShare))
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
+	drills := fs.Float64("drills", 0.7, "fraction of synthetic examples with earlier questions about the same snippets in their history, every answer learnt (0: none)")
 	ctxWeight := fs.Float64("context-weight", 0, "loss weight of the prompt's tokens against 1 for the answer's (language modelling on every position; 0: answers only)")
 	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
 	if err := parseFlags(fs, args); err != nil {
@@ -123,7 +125,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *share < 0 || *share > 1 {
 			return usageError{fmt.Sprintf("train: --knowledge-share %g is not a fraction", *share)}
 		}
-		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share}
+		if *drills < 0 || *drills > 1 {
+			return usageError{fmt.Sprintf("train: --drills %g is not a fraction", *drills)}
+		}
+		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills}
+		if *drills == 0 {
+			state.Drills = -1
+		}
 		var m *train.Model
 		if *initPath != "" {
 			for _, name := range shapeFlags {
@@ -174,7 +182,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Prompts leave room for the answer in the training sequence.
 	budget := tr.Opts.Seq - answerRoom
-	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare,
+	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare, Drills: state.Drills,
 		Budget: budget, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
@@ -361,7 +369,7 @@ func fineTuneDefaults(set map[string]bool, c train.Config, steps *int, lr *float
 // learnVocab learns the tokenizer from generated dialogues (prompts and
 // answers as the model will see them).
 func learnVocab(ctx context.Context, st trainState, n, size int, stderr io.Writer) (tokenizer.Vocab, error) {
-	gen, err := synth.New(ctx, synth.Options{Seed: st.DataSeed ^ 0xb9e, Knowledge: st.Knowledge})
+	gen, err := synth.New(ctx, synth.Options{Seed: st.DataSeed ^ 0xb9e, Knowledge: st.Knowledge, Drills: st.Drills})
 	if err != nil {
 		return tokenizer.Vocab{}, fmt.Errorf("train: %w", err)
 	}

@@ -215,7 +215,9 @@ func (g *Generator) fromCentre(r *rand.Rand) Example {
 		snips[0], snips[k] = snips[k], snips[0]
 		targetAt = k
 	}
-	if !ex.FollowUp && r.Float64() < g.opts.Drills {
+	if g.opts.Drills > 0 && !ex.FollowUp && r.Float64() < g.opts.Drills {
+		// (Without drills no random number is drawn: the data stay those
+		// of the generator before drills existed.)
 		hist = drill(r, c, snips, target, 2+r.IntN(4))
 	}
 	p := g.build(snips, hist, style(r, question))
