@@ -238,7 +238,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stderr, "\neval at step %d: %s\n", tr.Step, r)
-		fmt.Fprintf(evalLog, "%d\t%d\t%d\t%d\t%d\t%d\n", tr.Step, r.exact, r.fact, r.answerable, r.unknown, r.unanswerable)
+		fmt.Fprintf(evalLog, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", tr.Step, r.exact, r.fact, r.answerable, r.unknown, r.unanswerable, r.chosen)
 		return nil
 	}
 	prog := &train.Progress{W: stderr, TTY: trainIsTerminal(stderr), Total: tr.Opts.Steps}
@@ -279,11 +279,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 type evalResult struct {
 	exact, fact, answerable int // answers equal to the expected one, or holding its sentence
 	unknown, unanswerable   int // "I don't know" given where it was expected
+	chosen                  int // expected reply rated first among synth's Choices, as constrained decoding rates them
 }
 
 func (r evalResult) String() string {
-	return fmt.Sprintf("exact %d/%d, fact copied %d/%d, \"I don't know\" %d/%d",
-		r.exact, r.answerable, r.fact, r.answerable, r.unknown, r.unanswerable)
+	return fmt.Sprintf("exact %d/%d, fact copied %d/%d, \"I don't know\" %d/%d; constrained choice right %d/%d",
+		r.exact, r.answerable, r.fact, r.answerable, r.unknown, r.unanswerable, r.chosen, r.answerable+r.unanswerable)
 }
 
 // answerRoom is how many tokens of a training sequence a prompt leaves
@@ -308,6 +309,9 @@ func evalAnswers(ctx context.Context, path string, gen *synth.Generator, n int) 
 		if err != nil {
 			return r, fmt.Errorf("train: eval: %w", err)
 		}
+		if chosenRight(ctx, m, ex) {
+			r.chosen++
+		}
 		got := strings.TrimSpace(res.Text)
 		if ex.Unanswerable {
 			r.unanswerable++
@@ -325,6 +329,24 @@ func evalAnswers(ctx context.Context, path string, gen *synth.Generator, n int) 
 		}
 	}
 	return r, nil
+}
+
+// chosenRight reports whether m, rating ex's Choices by mean
+// log-probability per token as constrained decoding does, rates the
+// expected answer first.
+func chosenRight(ctx context.Context, m *engine.Model, ex synth.Example) bool {
+	choices := ex.Choices()
+	scores, err := m.Score(ctx, engine.Request{Messages: ex.Prompt.Messages}, choices)
+	if err != nil {
+		return false
+	}
+	best := 0
+	for i, s := range scores {
+		if s.Mean() > scores[best].Mean() {
+			best = i
+		}
+	}
+	return choices[best] == ex.Answer
 }
 
 // loadInit reads the model to fine-tune: "default" is the built-in one,

@@ -408,6 +408,24 @@ func firstSentences(text string, maxBytes int) string {
 	return out
 }
 
+// Choices returns the replies constrained decoding would offer for ex:
+// every sentence of its snippets with that snippet's citation marker, as
+// answers are written, and Unknown. The expected Answer is always one of
+// them (a list flattened into a knowledge-base snippet does not split
+// where its answer ends, so it is added).
+func (ex Example) Choices() []string {
+	var out []string
+	for k, s := range ex.Prompt.Snippets {
+		for _, sent := range sentences(s.Text) {
+			out = append(out, fmt.Sprintf("%s [%d]", sent, k+1))
+		}
+	}
+	if ex.Answer != Unknown && !slices.Contains(out, ex.Answer) {
+		out = append(out, ex.Answer)
+	}
+	return append(out, Unknown)
+}
+
 // Tokens renders ex with template t (ChatML for the zero Template) as the
 // runtime does for the prompt, then the answer and end-of-turn token:
 // ids, and which of them are to be learnt: the answer's and its end

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,5 +203,30 @@ func TestDrillTurnsAreLearnt(t *testing.T) {
 	t.Logf("%d of 300 examples with drill turns", drills)
 	if drills < 100 {
 		t.Errorf("%d of 300 examples have drill turns, want about 150", drills)
+	}
+}
+
+// TestChoices checks the replies offered to constrained decoding: each a
+// sentence of the snippet its marker names, the expected answer among
+// them, and "I don't know" last.
+func TestChoices(t *testing.T) {
+	g := newGen(t, Options{Seed: 9, Knowledge: []string{demoKB}})
+	for i := range int64(500) {
+		ex := g.Example(i)
+		c := ex.Choices()
+		if c[len(c)-1] != Unknown || !slices.Contains(c, ex.Answer) {
+			t.Fatalf("example %d: choices %q lack the answer %q or end otherwise than Unknown", i, c, ex.Answer)
+		}
+		for _, choice := range c[:len(c)-1] {
+			m := markerRE.FindStringSubmatch(choice)
+			if m == nil {
+				t.Fatalf("example %d: choice %q has no marker", i, choice)
+			}
+			k := int(m[1][0] - '1')
+			body := strings.TrimSuffix(choice, m[0])
+			if k >= len(ex.Prompt.Snippets) || !strings.Contains(ex.Prompt.Snippets[k].Text, body) {
+				t.Fatalf("example %d: choice %q is not a sentence of snippet [%d]", i, choice, k+1)
+			}
+		}
 	}
 }
