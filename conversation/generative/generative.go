@@ -152,19 +152,19 @@ func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
 		if err != nil {
 			return nil, 0, err
 		}
+		hi := 0.0
+		if len(rated) > 0 {
+			hi = math.Inf(-1)
+		}
+		for j := range rated {
+			hi = max(hi, scores[j].Mean())
+		}
 		means := make([]float64, len(sentences))
-		hi := math.Inf(-1)
+		for i := range means {
+			means[i] = hi
+		}
 		for j, i := range rated {
 			means[i] = scores[j].Mean()
-			hi = max(hi, means[i])
-		}
-		if len(rated) == 0 {
-			hi = 0
-		}
-		for i := range means {
-			if !slices.Contains(rated, i) {
-				means[i] = hi
-			}
 		}
 		return means, scores[len(rated)].Mean(), nil
 	}
