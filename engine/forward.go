@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/switchboard/switchboard/engine/tensor"
 )
@@ -43,10 +44,13 @@ type State struct {
 	sin    []float32 // (batch, HeadDim/2)
 	logits []float32 // (Vocab)
 
-	// The KV cache, float32, laid out (Layers, KVHeads, capacity, HeadDim):
-	// one head's keys over all positions are contiguous, so attention
-	// streams through them.
-	keys, values []float32
+	// The KV cache, laid out (Layers, KVHeads, capacity, HeadDim): one
+	// head's keys over all positions are contiguous, so attention streams
+	// through them. The values are IEEE half-precision bits (as llama.cpp
+	// keeps them by default: half the memory, and half the bytes each
+	// decode step streams), or float32 values two words each when the
+	// Model's kvF32 is set (see kvHalf and kvFloat).
+	keys, values []uint16
 
 	// seqs, during a batched decode step run on this State's buffers,
 	// are the sequences the tokens belong to (see forward).
@@ -80,8 +84,8 @@ func (m *Model) NewState(capacity int) *State {
 	s.cos = make([]float32, rows*c.HeadDim/2)
 	s.sin = make([]float32, rows*c.HeadDim/2)
 	s.logits = make([]float32, c.Vocab)
-	s.keys = make([]float32, c.Layers*c.KVHeads*capacity*c.HeadDim)
-	s.values = make([]float32, c.Layers*c.KVHeads*capacity*c.HeadDim)
+	s.keys = make([]uint16, m.kvWords()*c.Layers*c.KVHeads*capacity*c.HeadDim)
+	s.values = make([]uint16, m.kvWords()*c.Layers*c.KVHeads*capacity*c.HeadDim)
 	s.attn.s = s
 	return s
 }
@@ -184,8 +188,8 @@ func (s *State) forward(tokens []int, seqs []*State) {
 			cs, pos := s.seq(b)
 			for h := 0; h < c.KVHeads; h++ {
 				at := cs.cacheIndex(l, h, pos)
-				copy(cs.keys[at:at+hd], s.k[b*kvd+h*hd:])
-				copy(cs.values[at:at+hd], s.v[b*kvd+h*hd:])
+				s.m.storeKV(cs.keys, at, s.k[b*kvd+h*hd:b*kvd+(h+1)*hd])
+				s.m.storeKV(cs.values, at, s.v[b*kvd+h*hd:b*kvd+(h+1)*hd])
 			}
 		}
 		s.attn.layer, s.attn.batch, s.attn.prefill = l, B, seqs == nil && B > 1
@@ -271,7 +275,30 @@ func (s *State) matmul(out, x []float32, w tensor.Tensor, batch int) {
 	s.m.pool.run(&s.mm, w.Shape[0], minRows)
 }
 
-// cacheIndex returns the offset of (layer, kv head, position) in the cache.
+// storeKV writes the values x into a KV cache from value offset at.
+func (m *Model) storeKV(cache []uint16, at int, x []float32) {
+	if m.kvF32 {
+		copy(kvFloat(cache, at, len(x)), x)
+		return
+	}
+	tensor.ToFloat16(cache[at:at+len(x)], x)
+}
+
+// kvHalf returns the n values of a half-precision KV cache from value
+// offset at.
+func kvHalf(cache []uint16, at, n int) []uint16 { return cache[at : at+n] }
+
+// kvFloat returns the n values of a float32 KV cache from value offset at.
+func kvFloat(cache []uint16, at, n int) []float32 {
+	w := cache[2*at : 2*(at+n)]
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(w))), n)
+}
+
+// cacheIndex returns the value offset of (layer, kv head, position) in
+// the cache.
 func (s *State) cacheIndex(layer, head, pos int) int {
 	c := &s.m.Config
 	return ((layer*c.KVHeads+head)*s.capacity + pos) * c.HeadDim
@@ -310,16 +337,28 @@ func (a *attentionTask) rows(lo, hi int) {
 		if cap(*sp) < n {
 			*sp = make([]float32, max(n, 256))
 		}
-		scores := (*sp)[:n]
-		tensor.AttnScores(q, cs.keys[base:base+n*hd], cs.values[base:base+n*hd], scores)
-		a.attend(s.att[b*qd+h*hd:b*qd+(h+1)*hd], scores, cs.values[base:base+n*hd])
+		scores, out := (*sp)[:n], s.att[b*qd+h*hd:b*qd+(h+1)*hd]
+		if s.m.kvF32 {
+			keys, values := kvFloat(cs.keys, base, n*hd), kvFloat(cs.values, base, n*hd)
+			tensor.AttnScores(q, keys, values, scores)
+			sum := a.expScores(scores)
+			tensor.WeightedSum(out, scores, values, hd)
+			scale(out, 1/sum)
+			continue
+		}
+		keys, values := kvHalf(cs.keys, base, n*hd), kvHalf(cs.values, base, n*hd)
+		tensor.AttnScoresF16(q, keys, values, scores)
+		sum := a.expScores(scores)
+		tensor.WeightedSumF16(out, scores, values, hd)
+		scale(out, 1/sum)
 	}
 }
 
 // heads computes the attention of every token of a prefill batch for the
-// heads [lo, hi): the scores of the batch's queries against all the
-// head's cached keys (the batch's own included) in one matrix product,
-// then for each token the softmax over its causal prefix.
+// heads [lo, hi): the head's cached keys and values (the batch's own
+// included) converted to float32 once if half precision, the scores of all the batch's
+// queries against the keys in one matrix product, then for each token
+// the softmax over its causal prefix and the weighted sum of the values.
 func (a *attentionTask) heads(lo, hi int) {
 	s, c := a.s, &a.s.m.Config
 	hd, qd, B := c.HeadDim, c.QDim(), a.batch
@@ -327,36 +366,53 @@ func (a *attentionTask) heads(lo, hi int) {
 	n := s.pos + B // keys in the cache, the batch's included
 	sp := rowScratch.Get().(*[]float32)
 	defer rowScratch.Put(sp)
-	if need := B*hd + B*n; cap(*sp) < need {
+	conv := 2 * n * hd // float32 copies of a half-precision head
+	if s.m.kvF32 {
+		conv = 0
+	}
+	if need := B*hd + B*n + conv; cap(*sp) < need {
 		*sp = make([]float32, need)
 	}
-	qs, all := (*sp)[:B*hd], (*sp)[B*hd:B*hd+B*n]
+	buf := (*sp)[:B*hd+B*n+conv]
+	qs, all := buf[:B*hd], buf[B*hd:B*hd+B*n]
+	var keys, values []float32
+	kvHead := -1
 	for h := lo; h < hi; h++ {
 		for b := 0; b < B; b++ {
 			copy(qs[b*hd:(b+1)*hd], s.q[b*qd+h*hd:b*qd+(h+1)*hd])
 		}
-		base := s.cacheIndex(a.layer, h/group, 0)
-		tensor.DotF32Rows(s.keys[base:base+n*hd], n, qs, all, n)
+		if h/group != kvHead {
+			kvHead = h / group
+			base := s.cacheIndex(a.layer, kvHead, 0)
+			if s.m.kvF32 {
+				keys, values = kvFloat(s.keys, base, n*hd), kvFloat(s.values, base, n*hd)
+			} else {
+				keys, values = buf[B*hd+B*n:B*hd+B*n+n*hd], buf[B*hd+B*n+n*hd:]
+				tensor.FromFloat16(keys, kvHalf(s.keys, base, n*hd))
+				tensor.FromFloat16(values, kvHalf(s.values, base, n*hd))
+			}
+		}
+		tensor.DotF32Rows(keys, n, qs, all, n)
 		for b := 0; b < B; b++ {
 			k := s.pos + b + 1 // the positions token b sees
-			a.attend(s.att[b*qd+h*hd:b*qd+(h+1)*hd], all[b*n:b*n+k], s.values[base:base+k*hd])
+			scores, out := all[b*n:b*n+k], s.att[b*qd+h*hd:b*qd+(h+1)*hd]
+			sum := a.expScores(scores)
+			tensor.WeightedSum(out, scores, values[:k*hd], hd)
+			scale(out, 1/sum)
 		}
 	}
 }
 
-// attend sets out = softmax(scores/√d)·values for the raw scores q·k of
-// one query against len(scores) positions and their values (HeadDim
-// each); scores is overwritten.
-func (a *attentionTask) attend(out, scores, values []float32) {
-	hd := a.s.m.Config.HeadDim
-	scaleQK := float32(1 / math.Sqrt(float64(hd)))
+// expScores turns the raw scores q·k of one query against len(scores)
+// positions into the numerators of softmax(scores/√d), in place, and
+// returns their sum: the weights of the values are scores[i]/sum.
+func (a *attentionTask) expScores(scores []float32) float32 {
+	scaleQK := float32(1 / math.Sqrt(float64(a.s.m.Config.HeadDim)))
 	m := float32(math.Inf(-1))
 	for i, v := range scores {
 		v *= scaleQK
 		scores[i] = v
 		m = max(m, v)
 	}
-	sum := tensor.ExpSum(scores, m)
-	tensor.WeightedSum(out, scores, values, hd)
-	scale(out, 1/sum)
+	return tensor.ExpSum(scores, m)
 }

@@ -27,6 +27,7 @@ type Model struct {
 	Info      Info     // where the model came from, for display
 
 	invFreq []float64 // RoPE inverse frequency of each rotated pair
+	kvF32   bool      // KV caches hold float32 values, not half precision
 	pool    *pool
 	batch   *batcher     // runs concurrent decode steps together
 	prefix  prefixCache  // KV caches of recent prompts, for Generate
@@ -71,6 +72,35 @@ type Options struct {
 	// prefix shared with one of them (a system prompt). Zero means
 	// DefaultPrefixCacheBytes; negative turns the cache off.
 	PrefixCacheBytes int64
+	// KVCache is the precision of the KV caches. The zero value, KVAuto,
+	// keeps float32 for models whose matrices are all stored as F32 (a
+	// file that asks for full precision, such as one a test compares
+	// with a float32 reference) and half precision otherwise.
+	KVCache KVPrecision
+}
+
+// A KVPrecision is how the keys and values of attention are cached.
+type KVPrecision int
+
+const (
+	KVAuto KVPrecision = iota // KVF32 for all-F32 weights, KVF16 otherwise
+	// KVF16 keeps IEEE half precision, as llama.cpp does by default: half
+	// the memory of KVF32 and half the bytes a decode step reads, for a
+	// relative rounding error of at most 2⁻¹¹ per key and value.
+	KVF16
+	KVF32 // float32
+)
+
+func (p KVPrecision) String() string {
+	switch p {
+	case KVAuto:
+		return "auto"
+	case KVF16:
+		return "f16"
+	case KVF32:
+		return "f32"
+	}
+	return fmt.Sprintf("KVPrecision(%d)", int(p))
 }
 
 // setOptions applies the run-time options to a loaded model.
@@ -81,6 +111,14 @@ func (m *Model) setOptions(opts Options) {
 	}
 	m.pool = newPool(threads)
 	m.kvBudget = opts.KVCacheBytes
+	switch opts.KVCache {
+	case KVF16:
+		m.kvF32 = false
+	case KVF32:
+		m.kvF32 = true
+	default:
+		m.kvF32 = m.allF32()
+	}
 	if opts.PrefixCacheBytes != 0 {
 		m.prefix.budget = opts.PrefixCacheBytes
 	}
@@ -111,6 +149,18 @@ func LoadWith(path string, opts Options) (*Model, error) {
 	}
 	m.setOptions(opts)
 	return m, nil
+}
+
+// allF32 reports whether every matrix of every layer is stored as F32.
+func (m *Model) allF32() bool {
+	for _, l := range m.Weights.Layers {
+		for _, t := range []tensor.Tensor{l.WQ, l.WK, l.WV, l.WO, l.WGate, l.WUp, l.WDown} {
+			if len(t.Data) > 0 && t.Type != tensor.F32 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // newModel finishes a model whose config and weights are read.
@@ -232,10 +282,11 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// cacheBytes returns the memory of a KV cache of capacity positions.
+// cacheBytes returns the memory of a KV cache of capacity positions:
+// keys and values of every layer and KV head.
 func (m *Model) cacheBytes(capacity int) int64 {
 	c := &m.Config
-	return 2 * 4 * int64(c.Layers) * int64(c.KVHeads) * int64(capacity) * int64(c.HeadDim)
+	return 2 * 2 * int64(m.kvWords()) * int64(c.Layers) * int64(c.KVHeads) * int64(capacity) * int64(c.HeadDim)
 }
 
 // reserveKV counts n bytes of KV cache against the budget, waiting while
@@ -295,6 +346,23 @@ func (m *Model) WeightBytesPerToken() int64 {
 		}
 	}
 	return n
+}
+
+// kvWords returns the 16-bit words a cached value takes: 1 for half
+// precision, 2 for float32.
+func (m *Model) kvWords() int {
+	if m.kvF32 {
+		return 2
+	}
+	return 1
+}
+
+// KVPrecision returns the precision of m's KV caches (KVF16 or KVF32).
+func (m *Model) KVPrecision() KVPrecision {
+	if m.kvF32 {
+		return KVF32
+	}
+	return KVF16
 }
 
 // CacheBytes returns the memory of s's KV cache.

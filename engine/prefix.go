@@ -29,11 +29,11 @@ type prefixCache struct {
 // (Layers, KVHeads, len(tokens), HeadDim).
 type prefixEntry struct {
 	tokens       []int
-	keys, values []float32
+	keys, values []uint16 // 16-bit words, as in a State
 }
 
 func (e *prefixEntry) bytes() int64 {
-	return int64(len(e.keys)+len(e.values))*4 + int64(len(e.tokens))*8
+	return int64(len(e.keys)+len(e.values))*2 + int64(len(e.tokens))*8
 }
 
 // commonPrefix returns the length of the longest common prefix of a and b.
@@ -81,7 +81,7 @@ func (pc *prefixCache) save(prompt []int, s *State) {
 		return
 	}
 	c := &s.m.Config
-	perPos := int64(2*4*c.Layers*c.KVHeads*c.HeadDim + 8)
+	perPos := int64(2*2*s.m.kvWords()*c.Layers*c.KVHeads*c.HeadDim + 8)
 	n := int(min(int64(len(prompt)), pc.budget/perPos))
 	if n < minPrefix {
 		return
@@ -104,8 +104,8 @@ func (pc *prefixCache) save(prompt []int, s *State) {
 	// Make room, keeping the smallest evicted buffers that can hold the
 	// new entry: a steady stream of prompts then reuses memory instead of
 	// allocating a cache's worth per prompt.
-	size := c.Layers * c.KVHeads * n * c.HeadDim
-	need := int64(2*size)*4 + int64(n)*8
+	size := s.m.kvWords() * c.Layers * c.KVHeads * n * c.HeadDim // words
+	need := int64(2*size)*2 + int64(n)*8
 	var spare *prefixEntry
 	for pc.used+need > pc.budget && len(pc.entries) > 0 {
 		old := pc.evictOldest()
@@ -118,7 +118,7 @@ func (pc *prefixCache) save(prompt []int, s *State) {
 	if spare != nil {
 		e.keys, e.values = spare.keys[:size], spare.values[:size]
 	} else {
-		e.keys, e.values = make([]float32, size), make([]float32, size)
+		e.keys, e.values = make([]uint16, size), make([]uint16, size)
 	}
 	s.copyKV(e.keys, e.values, n, n, true)
 	for pc.used+e.bytes() > pc.budget && len(pc.entries) > 0 {
@@ -138,14 +138,15 @@ func (pc *prefixCache) evictOldest() *prefixEntry {
 }
 
 // copyKV copies the first n positions of each (layer, kv head) between s's
-// cache and keys/values laid out with room for stride positions per head:
-// out of s when save, into it otherwise.
-func (s *State) copyKV(keys, values []float32, stride, n int, save bool) {
+// cache and keys/values laid out alike with room for stride positions per
+// head: out of s when save, into it otherwise.
+func (s *State) copyKV(keys, values []uint16, stride, n int, save bool) {
 	c := &s.m.Config
-	hd := c.HeadDim
+	w := s.m.kvWords()
+	hd := w * c.HeadDim // words per position
 	for l := 0; l < c.Layers; l++ {
 		for h := 0; h < c.KVHeads; h++ {
-			at := s.cacheIndex(l, h, 0)
+			at := w * s.cacheIndex(l, h, 0)
 			off := (l*c.KVHeads + h) * stride * hd
 			if save {
 				copy(keys[off:off+n*hd], s.keys[at:at+n*hd])

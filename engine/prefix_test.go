@@ -11,20 +11,20 @@ import (
 	"github.com/switchboard/switchboard/engine/enginetest"
 )
 
-// prefixModels loads one random model twice: with the prefix cache of
-// budget bytes, and without one.
-func prefixModels(t *testing.T, budget int64) (cached, plain *Model) {
+// prefixModels loads one random model twice, with KV caches of precision
+// kv: with the prefix cache of budget bytes, and without one.
+func prefixModels(t *testing.T, budget int64, kv KVPrecision) (cached, plain *Model) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "m.gguf")
 	if err := enginetest.WriteModel(path, enginetest.Small); err != nil {
 		t.Fatal(err)
 	}
 	var err error
-	if cached, err = LoadWith(path, Options{Threads: 2, PrefixCacheBytes: budget}); err != nil {
+	if cached, err = LoadWith(path, Options{Threads: 2, PrefixCacheBytes: budget, KVCache: kv}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cached.Close() })
-	if plain, err = LoadWith(path, Options{Threads: 2, PrefixCacheBytes: -1}); err != nil {
+	if plain, err = LoadWith(path, Options{Threads: 2, PrefixCacheBytes: -1, KVCache: kv}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { plain.Close() })
@@ -42,9 +42,15 @@ func randomIDs(rng *rand.Rand, n, vocab int) []int {
 // TestPrefixCacheReuse generates from prompts that share a "system
 // prompt" and checks that the shared part is copied rather than
 // prefilled, and that the generated tokens are those of a model without
-// the cache.
+// the cache, with float32 and half-precision KV caches.
 func TestPrefixCacheReuse(t *testing.T) {
-	cached, plain := prefixModels(t, 0)
+	for _, kv := range []KVPrecision{KVF32, KVF16} {
+		t.Run(kv.String(), func(t *testing.T) { testPrefixCacheReuse(t, kv) })
+	}
+}
+
+func testPrefixCacheReuse(t *testing.T, kv KVPrecision) {
+	cached, plain := prefixModels(t, 0, kv)
 	rng := rand.New(rand.NewPCG(1, 2))
 	V := cached.Config.Vocab
 	system := randomIDs(rng, 40, V)
@@ -82,9 +88,15 @@ func TestPrefixCacheReuse(t *testing.T) {
 }
 
 // TestPrefixCacheLogits checks that logits after a restored prefix are
-// those of a full prefill.
+// those of a full prefill, with float32 and half-precision KV caches.
 func TestPrefixCacheLogits(t *testing.T) {
-	cached, _ := prefixModels(t, 0)
+	for _, kv := range []KVPrecision{KVF32, KVF16} {
+		t.Run(kv.String(), func(t *testing.T) { testPrefixCacheLogits(t, kv) })
+	}
+}
+
+func testPrefixCacheLogits(t *testing.T, kv KVPrecision) {
+	cached, _ := prefixModels(t, 0, kv)
 	rng := rand.New(rand.NewPCG(3, 4))
 	prompt := randomIDs(rng, 70, cached.Config.Vocab)
 	s := cached.NewState(0)
@@ -114,11 +126,11 @@ func TestPrefixCacheLogits(t *testing.T) {
 
 // TestPrefixCacheBudget checks that the cache stays within its budget,
 // evicting the least recently used prompt, and keeps the start of a
-// prompt too long to hold whole.
+// prompt too long to hold whole (half-precision KV: 2 bytes a value).
 func TestPrefixCacheBudget(t *testing.T) {
 	c := enginetest.Small
-	perPos := int64(2*4*c.Layers*c.KVHeads*(c.Dim/c.Heads) + 8)
-	cached, _ := prefixModels(t, 60*perPos)
+	perPos := int64(2*2*c.Layers*c.KVHeads*(c.Dim/c.Heads) + 8)
+	cached, _ := prefixModels(t, 60*perPos, KVF16)
 	rng := rand.New(rand.NewPCG(5, 6))
 	V := cached.Config.Vocab
 	a, b := randomIDs(rng, 35, V), randomIDs(rng, 35, V)
@@ -152,7 +164,7 @@ func TestPrefixCacheBudget(t *testing.T) {
 // TestPrefixCacheConcurrent runs generations with a shared prefix at once
 // (for the race detector) and checks them against the cache-less model.
 func TestPrefixCacheConcurrent(t *testing.T) {
-	cached, plain := prefixModels(t, 0)
+	cached, plain := prefixModels(t, 0, KVF16)
 	rng := rand.New(rand.NewPCG(7, 8))
 	V := cached.Config.Vocab
 	system := randomIDs(rng, 32, V)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	concurrency := fs.Int("concurrency", 1, "sequences decoded at once, for aggregate_decode_tok_s")
 	asJSON := fs.Bool("json", false, `print {"prefill_tok_s","decode_tok_s","ttft_ms","aggregate_decode_tok_s",...}`)
 	bandwidth := fs.Bool("bandwidth", true, "measure streaming-read bandwidth (1 GiB) and report decode as a fraction of it")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the decode phases to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,6 +81,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{fmt.Sprintf("bench: %d prompt + %d generated tokens exceed the context length %d", *promptTokens, *genTokens, m.Config.Context)}
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: start profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// One sequence: prefill, then decode.
 	one, err := benchSequence(ctx, m, *promptTokens, *genTokens, 1)
 	if err != nil {

@@ -84,8 +84,12 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-func dotF16(row []byte, x []float32) float32 {
-	h := halves(row, len(x))
+func dotF16(row []byte, x []float32) float32 { return dotHalves(halves(row, len(x)), x) }
+
+// dotHalves returns Σ h[i]·x[i] over len(x) half-precision values h, with
+// the SIMD kernel when it is on.
+func dotHalves(h []uint16, x []float32) float32 {
+	h = h[:len(x)]
 	if simdOn.Load() {
 		return simdDotF16(h, x)
 	}

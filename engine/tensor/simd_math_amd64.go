@@ -76,3 +76,39 @@ func attnScoresAVX512(q, k, v *float32, hd, n int, out *float32)
 func simdAttnScores(q, keys, values, out []float32) {
 	attnScoresAVX512(&q[0], &keys[0], &values[0], len(q), len(out), &out[0])
 }
+
+//go:noescape
+func toF16AVX2(dst *uint16, src *float32, n int)
+
+//go:noescape
+func fromF16AVX2(dst *float32, src *uint16, n int)
+
+//go:noescape
+func weightedSumF16AVX2(out, p *float32, v *uint16, k, cols, stride int)
+
+//go:noescape
+func attnScoresF16AVX512(q *float32, k, v *uint16, hd, n int, out *float32)
+
+// simdToFloat16 is ToFloat16 for len(src) a positive multiple of 8.
+func simdToFloat16(dst []uint16, src []float32) {
+	_ = dst[len(src)-1]
+	toF16AVX2(&dst[0], &src[0], len(src))
+}
+
+// simdFromFloat16 is FromFloat16 for len(src) a positive multiple of 8.
+func simdFromFloat16(dst []float32, src []uint16) {
+	_ = dst[len(src)-1]
+	fromF16AVX2(&dst[0], &src[0], len(src))
+}
+
+// simdWeightedSumF16 is WeightedSumF16 for len(out) a multiple of 8, the
+// lengths checked.
+func simdWeightedSumF16(out, p []float32, v []uint16, stride int) {
+	weightedSumF16AVX2(&out[0], &p[0], &v[0], len(p), len(out), 2*stride)
+}
+
+// simdAttnScoresF16 is AttnScoresF16 for len(q) a multiple of 16, the
+// lengths checked.
+func simdAttnScoresF16(q []float32, keys, values []uint16, out []float32) {
+	attnScoresF16AVX512(&q[0], &keys[0], &values[0], len(q), len(out), &out[0])
+}

@@ -562,3 +562,261 @@ asdone:
 	VZEROUPPER
 	RET
 
+
+// func toF16AVX2(dst *uint16, src *float32, n int)
+// dst[i] = half(src[i]), rounded to nearest even, for n a multiple of 8.
+TEXT ·toF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+th8:
+	VMOVUPS   (SI), Y0
+	VCVTPS2PH $0, Y0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $16, DI
+	SUBQ      $8, CX
+	JNZ       th8
+	VZEROUPPER
+	RET
+
+// func fromF16AVX2(dst *float32, src *uint16, n int)
+// dst[i] = float32(src[i]) for n a multiple of 8.
+TEXT ·fromF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+fh8:
+	VCVTPH2PS (SI), Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $16, SI
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+	JNZ       fh8
+	VZEROUPPER
+	RET
+
+// func weightedSumF16AVX2(out, p *float32, v *uint16, k, cols, stride int)
+// weightedSumAVX2 with half-precision values: out[j] = Σ_i p[i]·v[i·stride+j]
+// for j < cols (a multiple of 8), i < k (k ≥ 1; stride in bytes).
+TEXT ·weightedSumF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ v+16(FP), SI
+	MOVQ cols+32(FP), BX
+	MOVQ stride+40(FP), R8
+
+hw32:
+	CMPQ BX, $32
+	JLT  hw8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ p+8(FP), DX
+	MOVQ k+24(FP), CX
+	MOVQ SI, R9
+
+hw32pair:
+	CMPQ CX, $2
+	JLT  hw32one
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS 4(DX), Y9
+	VCVTPH2PS (R9), Y10
+	VCVTPH2PS 16(R9), Y11
+	VCVTPH2PS 32(R9), Y12
+	VCVTPH2PS 48(R9), Y13
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y8, Y1
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y13, Y8, Y3
+	VCVTPH2PS (R9)(R8*1), Y10
+	VCVTPH2PS 16(R9)(R8*1), Y11
+	VCVTPH2PS 32(R9)(R8*1), Y12
+	VCVTPH2PS 48(R9)(R8*1), Y13
+	VFMADD231PS Y10, Y9, Y4
+	VFMADD231PS Y11, Y9, Y5
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y13, Y9, Y7
+	LEAQ (R9)(R8*2), R9
+	ADDQ $8, DX
+	SUBQ $2, CX
+	JMP  hw32pair
+
+hw32one:
+	TESTQ CX, CX
+	JEQ   hw32store
+	VBROADCASTSS (DX), Y8
+	VCVTPH2PS (R9), Y10
+	VCVTPH2PS 16(R9), Y11
+	VCVTPH2PS 32(R9), Y12
+	VCVTPH2PS 48(R9), Y13
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y8, Y1
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y13, Y8, Y3
+
+hw32store:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $64, SI
+	SUBQ $32, BX
+	JMP  hw32
+
+hw8:
+	TESTQ BX, BX
+	JEQ   hwdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y4, Y4, Y4
+	MOVQ p+8(FP), DX
+	MOVQ k+24(FP), CX
+	MOVQ SI, R9
+
+hw8pair:
+	CMPQ CX, $2
+	JLT  hw8one
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS 4(DX), Y9
+	VCVTPH2PS (R9), Y10
+	VCVTPH2PS (R9)(R8*1), Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y9, Y4
+	LEAQ (R9)(R8*2), R9
+	ADDQ $8, DX
+	SUBQ $2, CX
+	JMP  hw8pair
+
+hw8one:
+	TESTQ CX, CX
+	JEQ   hw8store
+	VBROADCASTSS (DX), Y8
+	VCVTPH2PS (R9), Y10
+	VFMADD231PS Y10, Y8, Y0
+
+hw8store:
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $16, SI
+	SUBQ $8, BX
+	JMP  hw8
+
+hwdone:
+	VZEROUPPER
+	RET
+
+// func attnScoresF16AVX512(q *float32, k, v *uint16, hd, n int, out *float32)
+// attnScoresAVX512 with half-precision keys and values: out[i] =
+// q·k[i·hd:(i+1)·hd] for n positions (hd a positive multiple of 16), four
+// positions at a time, prefetching the keys ahead and each position's
+// values.
+TEXT ·attnScoresF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ q+0(FP), R8
+	MOVQ k+8(FP), SI
+	MOVQ v+16(FP), DI
+	MOVQ hd+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ out+40(FP), AX
+	MOVQ R9, R10
+	SHLQ $1, R10                 // bytes per position
+	LEAQ (R10)(R10*2), R11
+	XORQ BX, BX
+
+hswarm:
+	PREFETCHT0 (SI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, $2048
+	JLT  hswarm
+
+hs4:
+	CMPQ CX, $4
+	JLT  hs1
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ R8, DX
+	MOVQ R9, BX
+	MOVQ SI, R12
+	MOVQ DI, R13
+
+hs4d:
+	PREFETCHT0 2048(R12)
+	PREFETCHT0 2048(R12)(R10*1)
+	PREFETCHT0 2048(R12)(R10*2)
+	PREFETCHT0 2048(R12)(R11*1)
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(R10*1)
+	PREFETCHT0 (R13)(R10*2)
+	PREFETCHT0 (R13)(R11*1)
+	VMOVUPS (DX), Z4
+	VCVTPH2PS (R12), Z5
+	VCVTPH2PS (R12)(R10*1), Z6
+	VCVTPH2PS (R12)(R10*2), Z7
+	VCVTPH2PS (R12)(R11*1), Z8
+	VFMADD231PS Z5, Z4, Z0
+	VFMADD231PS Z6, Z4, Z1
+	VFMADD231PS Z7, Z4, Z2
+	VFMADD231PS Z8, Z4, Z3
+	ADDQ $64, DX
+	ADDQ $32, R12
+	ADDQ $32, R13
+	SUBQ $16, BX
+	JNZ  hs4d
+
+	PAIR8(Z0, Z1, Z5)            // [position 0 | position 1], 8 lanes each
+	PAIR8(Z2, Z3, Z6)            // [position 2 | position 3]
+	QUAD4(Z5, Z6, Z7)            // quarter j: position j, 4 lanes
+	HADD(Z7, Z7, Z8)
+	HADD(Z8, Z8, Z9)             // lane 4j: position j's sum
+	VMOVDQU64 lanes0_4_8_12<>(SB), Z10
+	VPERMPS Z9, Z10, Z9
+	VMOVUPS X9, (AX)
+	LEAQ (SI)(R10*4), SI
+	LEAQ (DI)(R10*4), DI
+	ADDQ $16, AX
+	SUBQ $4, CX
+	JMP  hs4
+
+hs1:
+	TESTQ CX, CX
+	JEQ   hsdone
+	VPXORD Z0, Z0, Z0
+	MOVQ R8, DX
+	MOVQ R9, BX
+
+hs1d:
+	PREFETCHT0 (DI)
+	VMOVUPS (DX), Z4
+	VCVTPH2PS (SI), Z5
+	VFMADD231PS Z5, Z4, Z0
+	ADDQ $64, DX
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $16, BX
+	JNZ  hs1d
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, (AX)
+	ADDQ $4, AX
+	DECQ CX
+	JMP  hs1
+
+hsdone:
+	VZEROUPPER
+	RET

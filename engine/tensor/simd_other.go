@@ -62,3 +62,11 @@ func simdAttnScores(q, keys, values, out []float32) { panic("unreachable") }
 func simdDotQ8x8(row []byte, a *Q8, b0 int, out *[8]float32) { panic("unreachable") }
 
 func kzOn() bool { return false }
+
+func simdToFloat16(dst []uint16, src []float32) { panic("unreachable") }
+
+func simdFromFloat16(dst []float32, src []uint16) { panic("unreachable") }
+
+func simdWeightedSumF16(out, p []float32, v []uint16, stride int) { panic("unreachable") }
+
+func simdAttnScoresF16(q []float32, keys, values []uint16, out []float32) { panic("unreachable") }
