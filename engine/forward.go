@@ -43,6 +43,7 @@ type State struct {
 	cos    []float32 // (batch, HeadDim/2) RoPE angles of each token's position
 	sin    []float32 // (batch, HeadDim/2)
 	logits []float32 // (Vocab)
+	embed  []byte    // one stored row of the token embeddings (Model.embedRow)
 
 	// The KV cache, laid out (Layers, KVHeads, capacity, HeadDim): one
 	// head's keys over all positions are contiguous, so attention streams
@@ -84,6 +85,9 @@ func (m *Model) NewState(capacity int) *State {
 	s.cos = make([]float32, rows*c.HeadDim/2)
 	s.sin = make([]float32, rows*c.HeadDim/2)
 	s.logits = make([]float32, c.Vocab)
+	if m.embed != nil {
+		s.embed = make([]byte, len(m.Weights.TokenEmbed.Data)/c.Vocab)
+	}
 	s.keys = make([]uint16, m.kvWords()*c.Layers*c.KVHeads*capacity*c.HeadDim)
 	s.values = make([]uint16, m.kvWords()*c.Layers*c.KVHeads*capacity*c.HeadDim)
 	s.attn.s = s
@@ -145,7 +149,7 @@ func (s *State) forward(tokens []int, seqs []*State) {
 
 	// Token embeddings, plus learned position embeddings (gpt2).
 	for b, tok := range tokens {
-		tensor.Dequantize(w.TokenEmbed.Type, s.x[b*dim:(b+1)*dim], w.TokenEmbed.Row(tok))
+		tensor.Dequantize(w.TokenEmbed.Type, s.x[b*dim:(b+1)*dim], s.m.embedRow(tok, s.embed))
 		if c.LearnedPos {
 			_, pos := s.seq(b)
 			tensor.Dequantize(w.PosEmbed.Type, s.xb[:dim], w.PosEmbed.Row(pos))

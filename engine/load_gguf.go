@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/switchboard/switchboard/engine/gguf"
 )
@@ -116,5 +117,54 @@ func modelFromGGUF(f *gguf.File, path string) (*Model, error) {
 	if err := m.loadGGUFTokenizer(f); err != nil {
 		return nil, &LoadError{File: path, Err: err}
 	}
+	if !c.TiedOutput {
+		m.openEmbedFile(f, path)
+	}
+	f.ReleaseMetadata() // everything needed is read: let the vocabulary go
 	return m, nil
+}
+
+// An embedFile reads the rows of the token embedding table from the model
+// file (pread) rather than through its mapping. A prompt touches a few
+// hundred scattered rows, and the kernel maps in the 64 KB around each
+// page that faults (fault-around), so through the mapping most of the
+// table ends up resident although nearly all of it is never read; read
+// from the file, the rows cost a system call each and nothing resident.
+// Only for a table the output does not share: a tied output reads all of
+// it every step anyway.
+type embedFile struct {
+	f   *os.File
+	off int64 // where the table starts in the file
+}
+
+// openEmbedFile sets m.embed for the token embedding table of the GGUF
+// file f at path, and makes Close close it; it leaves m.embed nil (rows
+// read through the mapping) if the file cannot be opened.
+func (m *Model) openEmbedFile(f *gguf.File, path string) {
+	off, ok := f.TensorOffset(nameTokenEmbed.gguf)
+	if !ok {
+		return
+	}
+	fd, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	m.embed = &embedFile{f: fd, off: off}
+	closeMap := m.closer
+	m.closer = func() error {
+		fd.Close()
+		return closeMap()
+	}
+}
+
+// embedRow returns the stored embedding row of token tok: read into buf
+// (one row's bytes) from the file when m.embed is set, else (or if the
+// read fails) the mapped row.
+func (m *Model) embedRow(tok int, buf []byte) []byte {
+	if e := m.embed; e != nil && len(buf) > 0 {
+		if n, _ := e.f.ReadAt(buf, e.off+int64(tok)*int64(len(buf))); n == len(buf) {
+			return buf
+		}
+	}
+	return m.Weights.TokenEmbed.Row(tok)
 }

@@ -26,8 +26,9 @@ type Model struct {
 	Template  Template // the chat template Request.Messages are rendered with
 	Info      Info     // where the model came from, for display
 
-	invFreq []float64 // RoPE inverse frequency of each rotated pair
-	kvF32   bool      // KV caches hold float32 values, not half precision
+	invFreq []float64  // RoPE inverse frequency of each rotated pair
+	kvF32   bool       // KV caches hold float32 values, not half precision
+	embed   *embedFile // token embedding rows read from the file; nil: through the mapping
 	pool    *pool
 	batch   *batcher     // runs concurrent decode steps together
 	prefix  prefixCache  // KV caches of recent prompts, for Generate

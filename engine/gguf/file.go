@@ -48,6 +48,7 @@ type File struct {
 	index   map[string]int // key → position in meta
 	tensors []tensor.Tensor
 	tindex  map[string]int // name → position in tensors
+	offsets []int64        // where each tensor's data starts in the file
 
 	unmap  func() error // nil for a parsed byte slice
 	closed bool
@@ -100,6 +101,15 @@ func (f *File) Close() error {
 		}
 	}
 	return nil
+}
+
+// ReleaseMetadata drops the file's metadata (a model's vocabulary and
+// merges are the bulk of it) so that its memory can be reclaimed once
+// what was needed has been read from it; tensors stay valid until Close.
+// Metadata lookups find nothing afterwards. It must not run concurrently
+// with other methods.
+func (f *File) ReleaseMetadata() {
+	f.meta, f.index = nil, nil
 }
 
 // Metadata returns the metadata pairs in file order.
@@ -296,6 +306,16 @@ func toInt(v any) (int64, bool) {
 
 // Tensors returns the tensors in file order.
 func (f *File) Tensors() []tensor.Tensor { return append([]tensor.Tensor(nil), f.tensors...) }
+
+// TensorOffset returns where the data of the tensor called name starts
+// in the file, for reading it other than through the mapping.
+func (f *File) TensorOffset(name string) (int64, bool) {
+	i, ok := f.tindex[name]
+	if !ok {
+		return 0, false
+	}
+	return f.offsets[i], true
+}
 
 // Tensor returns the tensor called name.
 func (f *File) Tensor(name string) (tensor.Tensor, bool) {

@@ -401,6 +401,7 @@ func Parse(data []byte) (*File, error) {
 	if nTensors > 0 && f.DataOffset > int64(len(data)) {
 		return nil, d.errorf(d.off, "tensor data", ErrTruncated, "data section at %d, file has %d bytes", f.DataOffset, len(data))
 	}
+	f.offsets = make([]int64, len(f.tensors))
 	for i := range f.tensors {
 		t := &f.tensors[i]
 		field := fmt.Sprintf("tensor %q offset", t.Name)
@@ -416,6 +417,7 @@ func Parse(data []byte) (*File, error) {
 		}
 		start := uint64(f.DataOffset) + off
 		t.Data = data[start : start+size : start+size]
+		f.offsets[i] = int64(start)
 	}
 	f.Size = int64(len(data))
 	return f, nil

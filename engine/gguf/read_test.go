@@ -34,6 +34,10 @@ func TestOpenFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
+			raw, err := os.ReadFile(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got, want := f.Version, uint32(3); got != want {
 				t.Errorf("Version = %d, want %d", got, want)
 			}
@@ -81,6 +85,17 @@ func TestOpenFixtures(t *testing.T) {
 				if got, want := len(x.Data), n*x.Rows(); got != want {
 					t.Errorf("%s: %d data bytes, want %d", x.Name, got, want)
 				}
+				// The file holds the same bytes at the tensor's offset.
+				off, ok := f.TensorOffset(x.Name)
+				if !ok || off < f.DataOffset || off+int64(len(x.Data)) > f.Size {
+					t.Fatalf("TensorOffset(%s) = %d, %v; data section %d-%d", x.Name, off, ok, f.DataOffset, f.Size)
+				}
+				if got := raw[off : off+int64(len(x.Data))]; string(got) != string(x.Data) {
+					t.Errorf("%s: file bytes at offset %d differ from its data", x.Name, off)
+				}
+			}
+			if _, ok := f.TensorOffset("no such tensor"); ok {
+				t.Error("TensorOffset of a missing tensor reported ok")
 			}
 		})
 	}
@@ -123,5 +138,34 @@ func TestCloseTwice(t *testing.T) {
 	}
 	if _, ok := f.Tensor("output.weight"); ok {
 		t.Error("Tensor after Close found a tensor")
+	}
+}
+
+// TestReleaseMetadata checks that a file without its metadata finds no
+// key but keeps its tensors.
+func TestReleaseMetadata(t *testing.T) {
+	f, err := Open("testdata/llama/model-q8_0.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, _ := f.Tensor("blk.0.ffn_gate.weight")
+	sum := 0
+	for _, b := range want.Data {
+		sum += int(b)
+	}
+	f.ReleaseMetadata()
+	if v, ok := f.Value(KeyArchitecture); ok || len(f.Keys()) != 0 || f.Arch() != "" {
+		t.Errorf("after ReleaseMetadata: Value = %v, %v; %d keys", v, ok, len(f.Keys()))
+	}
+	got, ok := f.Tensor("blk.0.ffn_gate.weight")
+	if !ok || len(got.Data) != len(want.Data) {
+		t.Fatalf("after ReleaseMetadata: Tensor = %d bytes, %v; want %d", len(got.Data), ok, len(want.Data))
+	}
+	for _, b := range got.Data {
+		sum -= int(b)
+	}
+	if sum != 0 {
+		t.Error("tensor data changed")
 	}
 }

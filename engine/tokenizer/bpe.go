@@ -13,7 +13,7 @@ type bpeModel struct {
 	byteID       [256]int32          // id of the one-byte token of each byte, -1 when absent
 	merges       map[uint64]bpeMerge // (left id, right id) -> merge
 	mergeList    []string            // the merges kept, "left right", by rank
-	words        map[string]int32    // decoded bytes of normal tokens -> id, for ignoreMerges
+	words        idIndex[[]byte]     // decoded bytes of normal tokens -> id, for ignoreMerges
 	ignoreMerges bool                // a word that is one token is that token, whatever the merges say
 	prefixSpace  bool                // prepend " " to text that does not start with one
 	normalize    func(string) string // nil for none
@@ -48,7 +48,7 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 		m.byteID[i] = -1
 	}
 	t.text = make([][]byte, len(t.tokens))
-	m.words = make(map[string]int32, len(t.tokens))
+	isWord := make([]bool, len(t.tokens)) // decoded from byte-level text
 	for id, s := range t.tokens {
 		switch t.types[id] {
 		case TypeControl, TypeUserDefined, TypeUnknown:
@@ -64,10 +64,9 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 		if len(raw) == 1 && m.byteID[raw[0]] < 0 {
 			m.byteID[raw[0]] = int32(id)
 		}
-		if _, dup := m.words[string(raw)]; !dup {
-			m.words[string(raw)] = int32(id)
-		}
+		isWord[id] = true
 	}
+	m.words = newIDIndex(t.text, func(id int) bool { return isWord[id] })
 	pairs := o.pairs
 	if pairs == nil {
 		pairs = make([][2]string, 0, len(v.Merges))
@@ -79,7 +78,7 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 			pairs = append(pairs, [2]string{a, b})
 		}
 	}
-	m.merges, m.mergeList = mergeTable(t.toID, pairs)
+	m.merges, m.mergeList = mergeTable(&t.toID, pairs)
 	t.bpe = m
 	return nil
 }
@@ -88,19 +87,19 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 // order given. Merges whose sides or result are no token are skipped, as
 // llama.cpp does; of duplicates the first counts. It also returns the
 // merges kept, as "left right" lines.
-func mergeTable(toID map[string]int, pairs [][2]string) (map[uint64]bpeMerge, []string) {
+func mergeTable(toID *idIndex[string], pairs [][2]string) (map[uint64]bpeMerge, []string) {
 	table := make(map[uint64]bpeMerge, len(pairs))
 	var kept []string
 	for _, p := range pairs {
-		l, okl := toID[p[0]]
-		r, okr := toID[p[1]]
-		id, okm := toID[p[0]+p[1]]
+		l, okl := toID.get(p[0])
+		r, okr := toID.get(p[1])
+		id, okm := toID.get(p[0] + p[1])
 		if !okl || !okr || !okm {
 			continue
 		}
-		k := pairKey(int32(l), int32(r))
+		k := pairKey(l, r)
 		if _, dup := table[k]; !dup {
-			table[k] = bpeMerge{rank: int32(len(kept)), id: int32(id)}
+			table[k] = bpeMerge{rank: int32(len(kept)), id: id}
 			kept = append(kept, p[0]+" "+p[1])
 		}
 	}
@@ -132,7 +131,7 @@ func (m *bpeModel) word(ids []int, w string) []int {
 		return ids
 	}
 	var out []int32
-	if id, ok := m.words[w]; ok && (m.ignoreMerges || len(w) == 1) {
+	if id, ok := m.words.get(w); ok && (m.ignoreMerges || len(w) == 1) {
 		out = []int32{id}
 	} else {
 		out = m.merge(w)

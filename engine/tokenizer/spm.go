@@ -48,7 +48,7 @@ func (t *Tokenizer) initSPM(v Vocab, o options) error {
 	}
 	copy(m.scores, v.Scores)
 	if o.pairs != nil {
-		m.ranks, m.mergeList = mergeTable(t.toID, o.pairs)
+		m.ranks, m.mergeList = mergeTable(&t.toID, o.pairs)
 	}
 	if o.ignoreMerges != nil {
 		m.ignoreMerges = *o.ignoreMerges

@@ -88,8 +88,8 @@ type Tokenizer struct {
 	pre    string
 	tokens []string
 	types  []int32
-	toID   map[string]int // token text -> id (first id wins)
-	text   [][]byte       // decoded bytes of each token
+	toID   idIndex[string] // token text -> id (first id wins)
+	text   [][]byte        // decoded bytes of each token
 
 	bos, eos, unk, pad int
 	addBOS, addEOS     bool
@@ -149,14 +149,11 @@ func newTokenizer(v Vocab, o options) (*Tokenizer, error) {
 		pre:    v.Pre,
 		tokens: append([]string(nil), v.Tokens...),
 		types:  make([]int32, n),
-		toID:   make(map[string]int, n),
 		bos:    v.BOS, eos: v.EOS, unk: v.Unknown, pad: v.Padding,
 		addBOS: v.AddBOS, addEOS: v.AddEOS,
 	}
-	for i, s := range t.tokens {
-		if _, dup := t.toID[s]; !dup {
-			t.toID[s] = i
-		}
+	t.toID = newIDIndex(t.tokens, nil)
+	for i := range t.tokens {
 		t.types[i] = TypeNormal
 		if v.Types != nil && v.Types[i] != 0 {
 			t.types[i] = v.Types[i]
@@ -218,10 +215,11 @@ func (t *Tokenizer) initEOG(extra []int) {
 		t.eog[t.eos] = true
 	}
 	for _, name := range eogNames {
-		id, ok := t.toID[name]
+		id32, ok := t.toID.get(name)
 		if !ok {
 			continue
 		}
+		id := int(id32)
 		// A byte-level vocabulary may hold "</s>" as an ordinary mergeable
 		// word; only control tokens (or the EOS itself) end generation.
 		if t.types[id] == TypeControl || t.types[id] == TypeUserDefined || id == t.eos {
@@ -323,8 +321,8 @@ func (t *Tokenizer) Token(id int) string {
 
 // ID returns the id of the vocabulary text piece, as Token spells it.
 func (t *Tokenizer) ID(piece string) (int, bool) {
-	id, ok := t.toID[piece]
-	return id, ok
+	id, ok := t.toID.get(piece)
+	return int(id), ok
 }
 
 // Encode returns the token ids of text, without BOS or EOS. Control-token
