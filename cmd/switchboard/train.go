@@ -38,8 +38,10 @@ type trainState struct {
 	Vocab          tokenizer.Vocab
 	DataSeed       uint64
 	Knowledge      []string
-	KnowledgeShare float64 `json:",omitempty"` // 0: synth's default
-	Drills         float64 `json:",omitempty"` // synth.Options.Drills: 0 its default, negative none
+	KnowledgeShare float64  `json:",omitempty"` // 0: synth's default
+	Drills         float64  `json:",omitempty"` // synth.Options.Drills: 0 its default, negative none
+	Questions      []string `json:",omitempty"`
+	QuestionShare  float64  `json:",omitempty"` // 0: synth's default
 }
 
 // Fine-tuning defaults (--init): a few hundred steps at a lower peak
@@ -79,6 +81,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	every := fs.Int("every", 100, "checkpoint interval in steps")
 	initPath := fs.String("init", "", `fine-tune: start from this GGUF model ("default": the built-in one), keeping its tokenizer and shape`)
 	knowledgeDirs := fs.String("knowledge", "", "comma-separated knowledge folders mixed into the data (for fine-tuning)")
+	questions := fs.String("questions", "", "comma-separated questions files (JSON Lines of {q, doc, answer, history, kind}) about the --knowledge folders: real users' questions with the sentences that answer them")
+	qshare := fs.Float64("questions-share", 0, "fraction of examples drawn from --questions (default 0.3)")
 	share := fs.Float64("knowledge-share", 0, fmt.Sprintf("fraction of examples drawn from --knowledge (default 0.25; %g with --init)", fineTuneShare))
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
@@ -128,7 +132,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *drills < 0 || *drills > 1 {
 			return usageError{fmt.Sprintf("train: --drills %g is not a fraction", *drills)}
 		}
-		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills}
+		if *qshare < 0 || *qshare > 1 {
+			return usageError{fmt.Sprintf("train: --questions-share %g is not a fraction", *qshare)}
+		}
+		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills,
+			Questions: splitComma(*questions), QuestionShare: *qshare}
 		if *drills == 0 {
 			state.Drills = -1
 		}
@@ -183,9 +191,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Prompts leave room for the answer in the training sequence.
 	budget := tr.Opts.Seq - answerRoom
 	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare, Drills: state.Drills,
+		Questions: state.Questions, QuestionShare: state.QuestionShare,
 		Budget: budget, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
+	}
+	if len(state.Questions) > 0 {
+		fmt.Fprintf(stderr, "%d questions from %s", gen.Curated(), strings.Join(state.Questions, ", "))
+		if lost := gen.Lost(); len(lost) > 0 {
+			fmt.Fprintf(stderr, "; %d left out, their answers not found in their documents (first: %q in %s)", len(lost), lost[0].Answer, lost[0].Doc)
+		}
+		fmt.Fprintln(stderr)
 	}
 	ds := dialogues{gen: gen, tok: tok}
 	c := tr.Model.Config

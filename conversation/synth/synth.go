@@ -56,6 +56,13 @@ type Options struct {
 	// none when negative). Every assistant turn is learnt, so these give
 	// several times the copying practice per token of a single turn.
 	Drills float64
+	// Questions are questions files (see Question) about the Knowledge
+	// folders: questions as real users ask them, each with the sentence
+	// that answers it.
+	Questions []string
+	// QuestionShare is the fraction of examples drawn from Questions
+	// (0.3 when zero and Questions is set).
+	QuestionShare float64
 	// Budget is the prompt's token budget given to prompt.Build (zero
 	// means prompt.DefaultBudget); Count measures tokens (nil means
 	// prompt.Approx).
@@ -70,13 +77,17 @@ type Example struct {
 	Unanswerable bool
 	FollowUp     bool
 	FromKB       bool // drawn from Options.Knowledge
+	Curated      bool // drawn from Options.Questions
 	Drills       int  // earlier question-and-answer turns about the same snippets
 }
 
 // A Generator produces Examples. It is safe for concurrent use.
 type Generator struct {
-	opts   Options
-	chunks []knowledge.Chunk // from Options.Knowledge, usable ones only
+	opts    Options
+	chunks  []knowledge.Chunk // from Options.Knowledge, usable ones only
+	index   *knowledge.Index  // of chunks, when there are curated questions
+	curated []curated
+	lost    []Question
 }
 
 // New returns a Generator, loading the knowledge folders.
@@ -108,7 +119,39 @@ func New(ctx context.Context, o Options) (*Generator, error) {
 			}
 		}
 	}
+	if err := g.loadQuestions(ctx); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// loadQuestions loads Options.Questions and indexes the knowledge to
+// retrieve their snippets as the pipeline does.
+func (g *Generator) loadQuestions(ctx context.Context) error {
+	if len(g.opts.Questions) == 0 {
+		return nil
+	}
+	if g.opts.QuestionShare == 0 {
+		g.opts.QuestionShare = 0.3
+	}
+	var qs []Question
+	for _, path := range g.opts.Questions {
+		more, err := LoadQuestions(path)
+		if err != nil {
+			return err
+		}
+		qs = append(qs, more...)
+	}
+	g.curated, g.lost = resolve(qs, g.chunks)
+	if len(g.curated) == 0 {
+		return fmt.Errorf("load questions: none of %d answered in the knowledge folders %v", len(qs), g.opts.Knowledge)
+	}
+	ix, err := knowledge.Build(ctx, g.chunks, knowledge.Options{})
+	if err != nil {
+		return fmt.Errorf("load questions: index knowledge: %w", err)
+	}
+	g.index = ix
+	return nil
 }
 
 // isHeldOut reports whether a path is, or is inside, a folder named
@@ -129,6 +172,11 @@ func isHeldOut(dir string) bool {
 // Example returns example i.
 func (g *Generator) Example(i int64) Example {
 	r := rand.New(rand.NewPCG(g.opts.Seed, uint64(i)))
+	// (Without questions no random number is drawn for them: the data
+	// stay those of the generator before they existed.)
+	if len(g.curated) > 0 && r.Float64() < g.opts.QuestionShare {
+		return g.fromCurated(context.Background(), r)
+	}
 	if len(g.chunks) > 0 && r.Float64() < g.opts.KnowledgeShare {
 		return g.fromKB(r)
 	}
