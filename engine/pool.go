@@ -59,7 +59,11 @@ const (
 	// it parks: longer than the gaps between the tasks of one forward pass
 	// (norms, quantizing the activations) and the sampling between decode
 	// steps, short enough not to hold a core from other work for long.
-	spinFor = 200 * time.Microsecond
+	// With other processes on the cores those gaps stretch whenever the
+	// OS runs them instead, and a worker that parks then makes every later
+	// task wait for its wake-up: at 200µs a batched step of eight GPT-2
+	// sized sequences on two busy cores took 15-16.5 ms, at 2 ms 10-11.
+	spinFor = 2 * time.Millisecond
 	// chunksPerThread is how finely a task's rows are split.
 	chunksPerThread = 4
 )

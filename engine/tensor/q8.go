@@ -26,7 +26,11 @@ type Q8 struct {
 	// entries of any value: the AVX-512 K-quant kernels read it 64 bytes
 	// at a time and multiply the half past a block's 16 sums by zeros.
 	bsum16 []int16
-	id     []float32 // scratch: 1/d per block, for the SIMD quantizer
+	// msum is, for each 32-quant sub-block of each Q8_K block, d times
+	// the sum of its quants: the AVX-512 Q4_K kernels take the minimums'
+	// term (dmin·m times it) with one masked fused multiply-add per block.
+	msum []float32
+	id   []float32 // scratch: 1/d per block, for the SIMD quantizer
 }
 
 // QuantizeQ8 reports whether DotQ8 handles rows of type t.
@@ -73,6 +77,13 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 				s += int32(v)
 			}
 			a.bsum[i], a.bsum16[i] = s, int16(s)
+		}
+		if cap(a.msum) < len(x)/32 {
+			a.msum = make([]float32, len(x)/32)
+		}
+		a.msum = a.msum[:len(x)/32]
+		for i := range a.msum {
+			a.msum[i] = a.d[i/8] * float32(a.bsum[2*i]+a.bsum[2*i+1])
 		}
 	}
 }
@@ -359,13 +370,12 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	for r0 := 0; r0 < nrows; r0 += tile {
 		r1 := min(nrows, r0+tile)
 		b0 := 0
-		for ; (x8 || q8x8) && b0+8 <= B; b0 += 8 {
+		for ; x8 && b0+8 <= B; b0 += 8 {
+			simdDotKx8Rows(t, rows[r0*rb:r1*rb], r1-r0, a, b0, out[b0*ld+r0:], ld)
+		}
+		for ; q8x8 && b0+8 <= B; b0 += 8 {
 			for r := r0; r < r1; r++ {
-				if q8x8 {
-					simdDotQ8x8(rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
-				} else {
-					simdDotKx8(t, rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
-				}
+				simdDotQ8x8(rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
 				for v, s := range o8 {
 					out[(b0+v)*ld+r] = s
 				}

@@ -85,6 +85,24 @@ func TestDotKZ(t *testing.T) {
 						t.Errorf("%v n=%d: eight-vector kernel from %d: vector %d = %g, one-vector %g", typ, n, b0, v, got, want)
 					}
 				}
+				// Three copies of the row, eight vectors each, outputs
+				// with a stride wider than the rows.
+				rows3 := append(append(append([]byte(nil), row...), row...), row...)
+				const ld = 5
+				outs := make([]float32, 7*ld+3)
+				simdDotKx8Rows(typ, rows3, 3, &a, b0, outs, ld)
+				for v := 0; v < 8; v++ {
+					for r := 0; r < 3; r++ {
+						if got, want := outs[v*ld+r], one[b0+v]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Errorf("%v n=%d: eight-vector rows kernel from %d: row %d vector %d = %g, one-vector %g", typ, n, b0, r, v, got, want)
+						}
+					}
+					for r := 3; r < ld && v < 7; r++ {
+						if outs[v*ld+r] != 0 {
+							t.Errorf("%v n=%d: eight-vector rows kernel wrote out[%d], past its rows", typ, n, v*ld+r)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -12,15 +12,15 @@
 // then pairs). Every vector's arithmetic is one macro (q4kzVec, q6kzVec),
 // so the one-, four- and eight-vector kernels give bit-identical results.
 //
-// Q4_K: per block and vector, Σ lanes of (d·dx)·Σ sc·(u·q) − (dmin·dx)·Σ
-// m·(Σq over each 16 quants), the second from the activations' 16-quant
-// sums as int16 (Q8.bsum16, read 64 bytes at a time, the upper half
-// meeting zeros) by a word multiply-add with the minimums. Q6_K:
+// Q4_K: per block and vector, Σ lanes of (d·dx)·Σ sc·(u·q) − Σ (dmin·m)·
+// (dx·Σq over each 32 quants), the second from the activations' float
+// sub-block sums (Q8.msum, eight per block) by one fused multiply-add
+// masked to eight lanes with the block's dmin·m. Q6_K:
 // (d·dx)·Σ sc·(u·q − 32·q), u the unsigned 6-bit quant, the −32 term
 // again from the 16-quant sums, added to the lanes by VPDPWSSD.
 //
-// Arguments of the four- and eight-vector kernels: row, q, d, bsum as in
-// dotQ4KAVX2; nb blocks; vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
+// Arguments of the four- and eight-vector kernels: row, q, d as in
+// dotQ4KAVX2, bsum Q8.msum (Q4_K) or Q8.bsum16 (Q6_K); nb blocks; vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
 // bsum+v·bstride (bytes); out[v] the results.
 
 // kzZero8 clears the eight vectors' accumulators Z16-Z23.
@@ -34,17 +34,33 @@
 	VPXORD Z22, Z22, Z22; \
 	VPXORD Z23, Z23, Z23
 
+// kzConsts loads the nibble mask (Z31) and the type's constants.
+#define kzConsts(setup) \
+	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z31; \
+	setup
+
+// kzVecArgs loads the first vector's quants, scales and sums (DI, DX,
+// R9) and the block count (CX) from the arguments.
+#define kzVecArgs \
+	MOVQ q+8(FP), DI; \
+	MOVQ d+16(FP), DX; \
+	MOVQ bsum+24(FP), R9; \
+	MOVQ nb+32(FP), CX
+
+// kzNextBlock moves SI, DI, DX and R9 on to the next block of bb bytes.
+#define kzNextBlock(bb) \
+	ADDQ $bb, SI; \
+	ADDQ $256, DI; \
+	ADDQ $4, DX; \
+	ADDQ $32, R9
+
 // kzBody runs decode once per block and vecs (kzVecs1/4/8) for the
 // vectors, then stores the sums with outs.
 #define kzBody(loop, done, setup, decode, prefetch, vecs, vec, outs, bb) \
 	MOVQ row+0(FP), SI; \
-	MOVQ q+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ bsum+24(FP), R9; \
-	MOVQ nb+32(FP), CX; \
-	MOVL $0x0f0f0f0f, AX; \
-	VPBROADCASTD AX, Z31; \
-	setup; \
+	kzVecArgs; \
+	kzConsts(setup); \
 	kzZero8; \
 loop:; \
 	TESTQ CX, CX; \
@@ -52,10 +68,7 @@ loop:; \
 	prefetch; \
 	decode; \
 	vecs(vec); \
-	ADDQ $bb, SI; \
-	ADDQ $256, DI; \
-	ADDQ $4, DX; \
-	ADDQ $32, R9; \
+	kzNextBlock(bb); \
 	DECQ CX; \
 	JMP  loop; \
 done:; \
@@ -123,20 +136,22 @@ done:; \
 	VPDPWSSD Z7, Z11, Z12
 
 // q4kzSetup loads the constants of the Q4_K kernels: the scale
-// permutations (Z24-Z27) and K1 selecting the upper 16 words.
+// permutations (Z24-Z27), K1 selecting the upper 16 words and K2 the
+// lower eight dwords.
 #define q4kzSetup \
 	VMOVDQU64 kzq4sc<>+0(SB), Z24; \
 	VMOVDQU64 kzq4sc<>+64(SB), Z25; \
 	VMOVDQU64 kzq4sc<>+128(SB), Z26; \
 	VMOVDQU64 kzq4sc<>+192(SB), Z27; \
 	MOVL $0xffff0000, AX; \
-	KMOVD AX, K1
+	KMOVD AX, K1; \
+	MOVL $0xff, AX; \
+	KMOVW AX, K2
 
 // q4kzDecode decodes the Q4_K block at SI: Zk the low nibbles of bytes
 // 32k..32k+31 of its quants (sub-block 2k) then their high nibbles
-// (sub-block 2k+1); Z4-Z7 the matching 6-bit scales as words; Z8 each
-// 6-bit minimum twice as words (one per 16-quant sum), then zeros; Z9 d and Z10 dmin
-// in every lane. The twelve bytes of scales and minimums are unpacked
+// (sub-block 2k+1); Z4-Z7 the matching 6-bit scales as words; Z8 the
+// eight dmin·m as float32 in its lower lanes; Z9 d in every lane. The twelve bytes of scales and minimums are unpacked
 // with byte shuffles into [scales 0-7, minimums 0-7] (as unpackScalesK4
 // does): the low six bits of bytes 0-3 (scales 0-3) and 4-7 (minimums
 // 0-3); for sub-blocks 4-7 the low and high nibbles of bytes 8-11 (scale,
@@ -171,27 +186,25 @@ done:; \
 	VPERMW Z13, Z26, Z6; \
 	VPERMW Z13, Z27, Z7; \
 	VPSRLDQ $8, X11, X12; \
-	VPMOVZXBW X12, X12; \
-	VPUNPCKLWD X12, X12, X13; \
-	VPUNPCKHWD X12, X12, X14; \
-	VINSERTI128 $1, X14, Y13, Y8; \
+	VPMOVZXBD X12, Y12; \
+	VCVTDQ2PS Y12, Y12; \
 	MOVL (SI), AX; \
 	VMOVD AX, X9; \
 	VCVTPH2PS X9, X9; \
 	VPSHUFD $0x55, X9, X10; \
-	VBROADCASTSS X10, Z10; \
+	VBROADCASTSS X10, Y10; \
+	VMULPS Y10, Y12, Y8; \
 	VBROADCASTSS X9, Z9
 
-// q4kzVec adds one vector's share of the decoded Q4_K block to acc.
+// q4kzVec adds one vector's share of the decoded Q4_K block to acc (bp
+// the vector's Q8.msum of the block: the masked-off upper half of the
+// 64 bytes is never read).
 #define q4kzVec(qp, dp, bp, acc) \
 	kzSums(qp); \
-	VPMADDWD 0(bp), Z8, Z13; \
 	VCVTDQ2PS Z12, Z12; \
-	VCVTDQ2PS Z13, Z13; \
 	VMULPS.BCST 0(dp), Z9, Z14; \
-	VMULPS.BCST 0(dp), Z10, Z15; \
 	VFMADD231PS Z14, Z12, acc; \
-	VFNMADD231PS Z15, Z13, acc
+	VFNMADD231PS 0(bp), Z8, K2, acc
 
 // q6kzSetup loads the constants of the Q6_K kernels: the scale
 // permutations (Z24-Z27), the high-bit shifts (Z29 left, Z28 right) and
@@ -255,25 +268,17 @@ done:; \
 #define kzRowsBody(rowloop, loop, done, setup, decode, prefetch, vec, bb) \
 	MOVQ rows+0(FP), SI; \
 	MOVQ out+48(FP), R13; \
-	MOVL $0x0f0f0f0f, AX; \
-	VPBROADCASTD AX, Z31; \
-	setup; \
+	kzConsts(setup); \
 rowloop:; \
 	CMPQ nrows+40(FP), $0; \
 	JEQ  done; \
-	MOVQ q+8(FP), DI; \
-	MOVQ d+16(FP), DX; \
-	MOVQ bsum+24(FP), R9; \
-	MOVQ nb+32(FP), CX; \
+	kzVecArgs; \
 	VPXORD Z16, Z16, Z16; \
 loop:; \
 	prefetch; \
 	decode; \
 	vec(DI, DX, R9, Z16); \
-	ADDQ $bb, SI; \
-	ADDQ $256, DI; \
-	ADDQ $4, DX; \
-	ADDQ $32, R9; \
+	kzNextBlock(bb); \
 	DECQ CX; \
 	JNZ  loop; \
 	kzOut(Z16, Y16, (R13)); \
@@ -283,6 +288,98 @@ loop:; \
 done:; \
 	VZEROUPPER; \
 	RET
+
+// kzRows8Body is kzBody for eight vectors against nrows rows stored one
+// after another, the result of row r and vector v stored at out +
+// r·4 + v·ostride (bytes): the vectors' arithmetic is that of kzVecs8, row
+// after row, without a call per row, and the eight sums of a row are
+// taken together by a transposing tree (kzSum8) instead of one by one.
+#define kzRows8Body(rowloop, loop, done, setup, decode, prefetch, vec, bb) \
+	MOVQ row+0(FP), SI; \
+	MOVQ out+64(FP), R8; \
+	MOVQ nrows+72(FP), BX; \
+	kzConsts(setup); \
+rowloop:; \
+	TESTQ BX, BX; \
+	JEQ   done; \
+	kzVecArgs; \
+	kzZero8; \
+loop:; \
+	prefetch; \
+	decode; \
+	kzVecs8(vec); \
+	kzNextBlock(bb); \
+	DECQ CX; \
+	JNZ  loop; \
+	kzSum8; \
+	kzStore8; \
+	ADDQ $4, R8; \
+	DECQ BX; \
+	JMP  rowloop; \
+done:; \
+	VZEROUPPER; \
+	RET
+
+// kzSum8 sets the eight lanes of Y7 to the sums of the sixteen lanes of
+// Z16-Z23 (vector v in lane v), by halves, quarters, then pairs of lanes
+// of all of them together: PAIR puts [a.lo+a.hi | b.lo+b.hi] in d, QUAD
+// the quarters [a0+a2, a1+a3, b0+b2, b1+b3] of two such, HADD the sums of
+// adjacent lanes within each quarter.
+#define kzPAIR(a, b, d) \
+	VSHUFF32X4 $0x44, b, a, Z8; \
+	VSHUFF32X4 $0xEE, b, a, Z9; \
+	VADDPS Z9, Z8, d
+#define kzQUAD(a, b, d) \
+	VSHUFF32X4 $0x88, b, a, Z8; \
+	VSHUFF32X4 $0xDD, b, a, Z9; \
+	VADDPS Z9, Z8, d
+#define kzHADD(a, b, d) \
+	VSHUFPS $0x88, b, a, Z8; \
+	VSHUFPS $0xDD, b, a, Z9; \
+	VADDPS Z9, Z8, d
+#define kzSum8 \
+	kzPAIR(Z16, Z17, Z0); \
+	kzPAIR(Z18, Z19, Z1); \
+	kzPAIR(Z20, Z21, Z2); \
+	kzPAIR(Z22, Z23, Z3); \
+	kzQUAD(Z0, Z1, Z4); \
+	kzQUAD(Z2, Z3, Z5); \
+	kzHADD(Z4, Z5, Z6); \
+	kzHADD(Z6, Z6, Z7); \
+	VMOVDQU64 kzlanes8<>(SB), Z10; \
+	VPERMPS Z7, Z10, Z7
+
+// kzStore4 stores the four lanes of X7 at R10, R10 + R11, ... and moves
+// R10 on past them.
+#define kzStore4 \
+	VMOVSS X7, (R10); \
+	ADDQ R11, R10; \
+	VEXTRACTPS $1, X7, (R10); \
+	ADDQ R11, R10; \
+	VEXTRACTPS $2, X7, (R10); \
+	ADDQ R11, R10; \
+	VEXTRACTPS $3, X7, (R10); \
+	ADDQ R11, R10
+
+// kzStore8 stores lane v of Y7 at R8 + v·ostride.
+#define kzStore8 \
+	MOVQ ostride+80(FP), R11; \
+	MOVQ R8, R10; \
+	kzStore4; \
+	VEXTRACTF128 $1, Y7, X7; \
+	kzStore4
+
+// kzlanes8: after kzSum8's tree, quarter j of Z7 holds vector j's sum in
+// lane 4j and vector j+4's in lane 4j+1.
+DATA kzlanes8<>+0(SB)/8, $0x0000000400000000
+DATA kzlanes8<>+8(SB)/8, $0x0000000c00000008
+DATA kzlanes8<>+16(SB)/8, $0x0000000500000001
+DATA kzlanes8<>+24(SB)/8, $0x0000000d00000009
+DATA kzlanes8<>+32(SB)/8, $0
+DATA kzlanes8<>+40(SB)/8, $0
+DATA kzlanes8<>+48(SB)/8, $0
+DATA kzlanes8<>+56(SB)/8, $0
+GLOBL kzlanes8<>(SB), RODATA|NOPTR, $64
 
 // q4kzPrefetch and q6kzPrefetch ask for the weights 2 KB ahead of the
 // block at SI (as many cache lines as a block spans): the rows stream
@@ -300,7 +397,7 @@ done:; \
 	PREFETCHT0 2176(SI); \
 	PREFETCHT0 2240(SI)
 
-// func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
+// func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *float32, nb, nrows int, out *float32)
 TEXT ·dotQ4KRowsZ(SB), NOSPLIT, $0-56
 	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144)
 
@@ -308,11 +405,11 @@ TEXT ·dotQ4KRowsZ(SB), NOSPLIT, $0-56
 TEXT ·dotQ6KRowsZ(SB), NOSPLIT, $0-56
 	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210)
 
-// func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
 	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs4, q4kzVec, kzOuts4, 144)
 
-// func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
 	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs8, q4kzVec, kzOuts8, 144)
 
@@ -526,3 +623,11 @@ DATA kzpair<>+40(SB)/8, $0x0000000100000001
 DATA kzpair<>+48(SB)/8, $0x0000000100000001
 DATA kzpair<>+56(SB)/8, $0x0000000100000001
 GLOBL kzpair<>(SB), RODATA|NOPTR, $64
+
+// func dotQ4Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
+TEXT ·dotQ4Kx8RowsZ(SB), NOSPLIT, $0-88
+	kzRows8Body(q4kz8row, q4kz8rloop, q4kz8rdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144)
+
+// func dotQ6Kx8RowsZ(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
+TEXT ·dotQ6Kx8RowsZ(SB), NOSPLIT, $0-88
+	kzRows8Body(q6kz8row, q6kz8rloop, q6kz8rdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210)

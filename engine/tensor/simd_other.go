@@ -43,6 +43,10 @@ func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) { panic("unr
 
 func kx8() bool { return false }
 
+func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32, ld int) {
+	panic("unreachable")
+}
+
 func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) { panic("unreachable") }
 
 // hasKZ is false off amd64: no AVX-512 K-quant kernels, and vnniOn
