@@ -30,6 +30,13 @@ type Q8 struct {
 	// the sum of its quants: the AVX-512 Q4_K kernels take the minimums'
 	// term (dmin·m times it) with one masked fused multiply-add per block.
 	msum []float32
+	// corr and dxs, for Q8_0 batches of eight vectors or more where the
+	// AVX-512 kernels run (x8Ready), hold per 64 quants (a pair of
+	// blocks) the int32 lanes the eight-vector kernel's sums start from
+	// (−128·Σq of each block in lanes 0 and 8, the rest 0) and the two
+	// block scales spread over eight lanes each.
+	corr []int32
+	dxs  []float32
 	id   []float32 // scratch: 1/d per block, for the SIMD quantizer
 }
 
@@ -65,6 +72,9 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 	} else {
 		a.quantize(x, bs)
 	}
+	if bs == QK {
+		a.prepareX8(len(x) / n)
+	}
 	if bs == QKK {
 		a.bsum = a.bsum[:len(x)/16]
 		if cap(a.bsum16) < len(x)/16+16 {
@@ -84,6 +94,37 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 		a.msum = a.msum[:len(x)/32]
 		for i := range a.msum {
 			a.msum[i] = a.d[i/8] * float32(a.bsum[2*i]+a.bsum[2*i+1])
+		}
+	}
+}
+
+// x8Ready reports whether a, holding Q8_0 blocks, has what the
+// eight-vector AVX-512 Q8_0 kernel reads (see prepareX8).
+func (a *Q8) x8Ready() bool { return a.bs == QK && len(a.corr) == len(a.q)/4 && len(a.q) > 0 }
+
+// prepareX8 fills corr and dxs for a batch of B vectors of Q8_0 blocks
+// when the eight-vector kernel will take it (and empties them otherwise).
+func (a *Q8) prepareX8(B int) {
+	a.corr, a.dxs = a.corr[:0], a.dxs[:0]
+	if B < 8 || !simdOn.Load() || !kx8() || (a.n/QK)%2 != 0 {
+		return
+	}
+	m := len(a.q) / 4
+	if cap(a.corr) < m {
+		a.corr, a.dxs = make([]int32, m), make([]float32, m)
+	}
+	a.corr, a.dxs = a.corr[:m], a.dxs[:m]
+	for b, d := range a.d {
+		var s int32
+		for _, v := range a.q[b*QK : b*QK+QK] {
+			s += int32(v)
+		}
+		lanes := a.corr[b*8 : b*8+8 : b*8+8]
+		clear(lanes)
+		lanes[0] = -128 * s
+		ds := a.dxs[b*8 : b*8+8 : b*8+8]
+		for i := range ds {
+			ds[i] = d
 		}
 	}
 }
@@ -361,12 +402,11 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 	// from further out once per partner.
 	tile := max(1, tileBytes/rb)
 	x8 := simd && (t == Q4_K || t == Q6_K) && kx8()
-	q8x8 := simd && t == Q8_0 && kx8() && nb%2 == 0
+	q8x8 := simd && t == Q8_0 && a.x8Ready()
 	if B == 1 {
 		tile = nrows // nothing to share between vectors
 	}
 	var o [4]float32
-	var o8 [8]float32
 	for r0 := 0; r0 < nrows; r0 += tile {
 		r1 := min(nrows, r0+tile)
 		b0 := 0
@@ -374,12 +414,7 @@ func DotQ8Rows(t Type, rows []byte, nrows int, a *Q8, out []float32, ld int) {
 			simdDotKx8Rows(t, rows[r0*rb:r1*rb], r1-r0, a, b0, out[b0*ld+r0:], ld)
 		}
 		for ; q8x8 && b0+8 <= B; b0 += 8 {
-			for r := r0; r < r1; r++ {
-				simdDotQ8x8(rows[r*rb:(r+1)*rb:(r+1)*rb], a, b0, &o8)
-				for v, s := range o8 {
-					out[(b0+v)*ld+r] = s
-				}
-			}
+			simdDotQ8x8Rows(rows[r0*rb:r1*rb], r1-r0, a, b0, out[b0*ld+r0:], ld)
 		}
 		for ; x4 && b0+4 <= B; b0 += 4 {
 			for r := r0; r < r1; r++ {

@@ -309,17 +309,21 @@ func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32
 func kx8() bool { return kzOn() }
 
 //go:noescape
-func dotQ8_0x8Z(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
+func dotQ8_0x8RowsZ(rows *byte, q *int8, corr *int32, dxs *float32, nb, stride int, out *float32, nrows, ostride int)
 
-// simdDotQ8x8 computes DotQ8 of a Q8_0 row (an even number of blocks)
-// with the eight vectors b0..b0+7 of a, with the AVX-512 kernel only (the
-// caller checks kzOn): each pair of weight blocks decoded once for the
-// eight. Its sums differ from the one-vector kernel's by float32
-// rounding.
-func simdDotQ8x8(row []byte, a *Q8, b0 int, out *[8]float32) {
+// simdDotQ8x8Rows sets out[v·ld+r] = DotQ8 of row r of the nrows Q8_0
+// rows (an even number of blocks each) stored one after another in rows
+// with vector b0+v of a, for the eight vectors from b0, with the AVX-512
+// kernel only (the caller checks kx8() and that a holds corr and dxs):
+// each pair of weight blocks decoded once for the eight. Its sums differ
+// from the one-vector kernel's by float32 rounding.
+func simdDotQ8x8Rows(rows []byte, nrows int, a *Q8, b0 int, out []float32, ld int) {
 	nb := a.n / QK
-	_ = a.q[(b0+8)*a.n-1]
-	_ = a.d[(b0+8)*nb-1]
-	_ = row[nb*(2+QK)-1]
-	dotQ8_0x8Z(&row[0], &a.q[b0*a.n], &a.d[b0*nb], nb, a.n, 4*nb, out)
+	if nrows == 0 || nb == 0 {
+		return
+	}
+	_ = rows[nrows*nb*(2+QK)-1]
+	_ = out[7*ld+nrows-1]
+	_, _, _ = a.q[(b0+8)*a.n-1], a.corr[(b0+8)*a.n/4-1], a.dxs[(b0+8)*a.n/4-1]
+	dotQ8_0x8RowsZ(&rows[0], &a.q[b0*a.n], &a.corr[b0*a.n/4], &a.dxs[b0*a.n/4], nb, a.n, &out[0], nrows, 4*ld)
 }

@@ -312,6 +312,7 @@ loop:; \
 	DECQ CX; \
 	JNZ  loop; \
 	kzSum8; \
+	MOVQ ostride+80(FP), R11; \
 	kzStore8; \
 	ADDQ $4, R8; \
 	DECQ BX; \
@@ -361,9 +362,8 @@ done:; \
 	VEXTRACTPS $3, X7, (R10); \
 	ADDQ R11, R10
 
-// kzStore8 stores lane v of Y7 at R8 + v·ostride.
+// kzStore8 stores lane v of Y7 at R8 + v·R11 (bytes).
 #define kzStore8 \
-	MOVQ ostride+80(FP), R11; \
 	MOVQ R8, R10; \
 	kzStore4; \
 	VEXTRACTF128 $1, Y7, X7; \
@@ -535,80 +535,85 @@ DATA kzbits45<>+0(SB)/8, $0x3030303000000000
 DATA kzbits45<>+8(SB)/8, $0x3030303000000000
 GLOBL kzbits45<>(SB), RODATA|NOPTR, $16
 
-// The eight-vector Q8_0 kernel: each pair of weight blocks (64 int8 in
-// Z5, their float16 scales spread over the halves of Z6) meets each
-// vector's 64 quants with one VPDPBUSD: the quants offset by 128 (XOR
-// 0x80) as the unsigned side, the sums started from −128·Σw (Z7), so each
-// int32 lane is Σ q·w over 4 weights exactly; then per vector the lanes,
-// as float32, times dw·dx of their block are added into Z16+v.
+// The eight-vector Q8_0 kernel: each pair of weight blocks (64 int8)
+// offset by 128 (XOR 0x80) into Z5 as the unsigned side of VPDPBUSD, its
+// float16 scales spread over the halves of Z6; each vector's 64 quants
+// are the signed side, read from memory, and its sums start from Q8.corr
+// (−128·Σq of each block in lanes 0 and 8), so each int32 lane is
+// exactly Σ q·w over its 4 weights (the block's lanes summed); then the
+// lanes, as float32, times dw·dx (dx from Q8.dxs, spread like Z6) are
+// added into Z16+v. Per vector: one load, four arithmetic operations.
 
-// q8zVec adds vector qp/dp's share of the decoded block pair to acc.
-#define q8zVec(qp, dp, acc) \
-	VPXORD 0(qp), Z14, Z9; \
-	VMOVDQA64 Z7, Z10; \
-	VPDPBUSD Z5, Z9, Z10; \
+// q8zVec adds vector R10's share of the decoded block pair to acc: its
+// quants at DI+R10, sums' start at R9+R10, scales at DX+R10 (the three
+// arrays take as many bytes per vector); R10 moves on to the next vector.
+#define q8zVec(acc) \
+	VMOVDQU32 (R9)(R10*1), Z10; \
+	VPDPBUSD (DI)(R10*1), Z5, Z10; \
 	VCVTDQ2PS Z10, Z10; \
-	VMOVQ 0(dp), X11; \
-	VPERMPS Z11, Z12, Z11; \
-	VMULPS Z11, Z6, Z11; \
-	VFMADD231PS Z11, Z10, acc
+	VMULPS (DX)(R10*1), Z6, Z11; \
+	VFMADD231PS Z11, Z10, acc; \
+	ADDQ R11, R10
 
-// q8zNext moves R10 and R11 on to the next vector's quants and scales.
-#define q8zNext \
-	ADDQ qstride+32(FP), R10; \
-	ADDQ dstride+40(FP), R11
-
-// func dotQ8_0x8Z(row *byte, q *int8, d *float32, nb, qstride, dstride int, out *[8]float32)
-// out[v] = DotQ8 of the Q8_0 row (nb blocks, nb even) with the eight
-// vectors v at q+v·qstride, d+v·dstride (bytes), each pair of blocks
-// decoded once for the eight.
-TEXT ·dotQ8_0x8Z(SB), NOSPLIT, $0-56
-	MOVQ row+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ d+16(FP), DX
-	MOVQ nb+24(FP), CX
-	SHRQ $1, CX
+// func dotQ8_0x8RowsZ(rows *byte, q *int8, corr *int32, dxs *float32, nb, stride int, out *float32, nrows, ostride int)
+// out[r·4 + v·ostride] (bytes) = DotQ8 of row r of the nrows Q8_0 rows
+// (nb blocks each, nb even) stored one after another with the eight
+// vectors v at q, corr and dxs + v·stride (bytes), each pair of blocks
+// decoded once for the eight; a row's eight sums are taken by kzSum8.
+TEXT ·dotQ8_0x8RowsZ(SB), NOSPLIT, $0-72
+	MOVQ rows+0(FP), SI
+	MOVQ out+48(FP), R8
+	MOVQ nrows+56(FP), BX
 	MOVL $0x80808080, AX
 	VPBROADCASTD AX, Z14
 	VMOVDQU64 kzpair<>(SB), Z12
-	VPXORD Z13, Z13, Z13
+
+q8zrow:
+	TESTQ BX, BX
+	JEQ   q8zdone
+	MOVQ q+8(FP), DI
+	MOVQ corr+16(FP), R9
+	MOVQ dxs+24(FP), DX
+	MOVQ nb+32(FP), CX
+	SHRQ $1, CX
 	kzZero8
 
 q8zloop:
-	TESTQ CX, CX
-	JEQ   q8zdone
 	PREFETCHT0 2048(SI)
 	PREFETCHT0 2112(SI)
 	VMOVDQU 2(SI), Y5
 	VINSERTI64X4 $1, 36(SI), Z5, Z5
+	VPXORD Z14, Z5, Z5           // w + 128, unsigned
 	MOVWLZX (SI), AX
-	MOVWLZX 34(SI), BX
+	MOVWLZX 34(SI), R13
 	VMOVD AX, X6
-	VPINSRW $1, BX, X6, X6
+	VPINSRW $1, R13, X6, X6
 	VCVTPH2PS X6, X6
 	VPERMPS Z6, Z12, Z6          // [dw0 ×8 | dw1 ×8]
-	VPXORD Z8, Z8, Z8
-	VPDPBUSD Z5, Z14, Z8         // 128·Σw per lane
-	VPSUBD Z8, Z13, Z7           // −128·Σw
-	MOVQ DI, R10
-	MOVQ DX, R11
-	q8zVec(R10, R11, Z16); q8zNext
-	q8zVec(R10, R11, Z17); q8zNext
-	q8zVec(R10, R11, Z18); q8zNext
-	q8zVec(R10, R11, Z19); q8zNext
-	q8zVec(R10, R11, Z20); q8zNext
-	q8zVec(R10, R11, Z21); q8zNext
-	q8zVec(R10, R11, Z22); q8zNext
-	q8zVec(R10, R11, Z23)
+	MOVQ stride+40(FP), R11
+	XORQ R10, R10
+	q8zVec(Z16)
+	q8zVec(Z17)
+	q8zVec(Z18)
+	q8zVec(Z19)
+	q8zVec(Z20)
+	q8zVec(Z21)
+	q8zVec(Z22)
+	q8zVec(Z23)
 	ADDQ $68, SI
 	ADDQ $64, DI
-	ADDQ $8, DX
+	ADDQ $64, R9
+	ADDQ $64, DX
 	DECQ CX
-	JMP  q8zloop
+	JNZ  q8zloop
+	kzSum8
+	MOVQ ostride+64(FP), R11
+	kzStore8
+	ADDQ $4, R8
+	DECQ BX
+	JMP  q8zrow
 
 q8zdone:
-	MOVQ out+48(FP), AX
-	kzOuts8
 	VZEROUPPER
 	RET
 

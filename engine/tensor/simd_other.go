@@ -63,7 +63,9 @@ func simdDotF32Rows(w, x, out []float32) { panic("unreachable") }
 
 func simdAttnScores(q, keys, values, out []float32) { panic("unreachable") }
 
-func simdDotQ8x8(row []byte, a *Q8, b0 int, out *[8]float32) { panic("unreachable") }
+func simdDotQ8x8Rows(rows []byte, nrows int, a *Q8, b0 int, out []float32, ld int) {
+	panic("unreachable")
+}
 
 func kzOn() bool { return false }
 
