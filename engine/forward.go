@@ -59,9 +59,11 @@ type State struct {
 	// stepped is signalled by the Model's batcher when a Step is done.
 	stepped chan error
 
-	mm   matmulTask
-	xq   tensor.Q8 // the input of a product with quantized weights, quantized
-	attn attentionTask
+	mm     matmulTask
+	xq     tensor.Q8   // the input of a product with quantized weights, quantized
+	xqType tensor.Type // weights xq was quantized for; F32: none
+	xqRows int         // vectors xq holds
+	attn   attentionTask
 }
 
 // NewState returns a State whose KV cache holds capacity positions
@@ -175,8 +177,8 @@ func (s *State) forward(tokens []int, seqs []*State) {
 			s.norm(s.xb[b*dim:(b+1)*dim], s.x[b*dim:(b+1)*dim], ly.AttnNorm, ly.AttnNormBias)
 		}
 		s.matmul(s.q, s.xb, ly.WQ, B)
-		s.matmul(s.k, s.xb, ly.WK, B)
-		s.matmul(s.v, s.xb, ly.WV, B)
+		s.matmulSame(s.k, s.xb, ly.WK, B)
+		s.matmulSame(s.v, s.xb, ly.WV, B)
 		if ly.BQ != nil {
 			addBias(s.q[:B*qd], ly.BQ)
 			addBias(s.k[:B*kvd], ly.BK)
@@ -219,7 +221,7 @@ func (s *State) forward(tokens []int, seqs []*State) {
 			gelu(s.hb[:B*c.FF])
 		} else {
 			s.matmul(s.hb, s.xb, ly.WGate, B)
-			s.matmul(s.hb2, s.xb, ly.WUp, B)
+			s.matmulSame(s.hb2, s.xb, ly.WUp, B)
 			swiglu(s.hb[:B*c.FF], s.hb2[:B*c.FF])
 		}
 		s.matmul(s.xb2, s.hb, ly.WDown, B)
@@ -269,9 +271,21 @@ func (s *State) norm(out, x, w, b []float32) {
 // matmul computes out[b] = W·x[b] for the first batch vectors of x,
 // split across the model's threads.
 func (s *State) matmul(out, x []float32, w tensor.Tensor, batch int) {
+	s.xqType = tensor.F32 // s.xq no longer known to hold x
+	s.matmulSame(out, x, w, batch)
+}
+
+// matmulSame is matmul for the x of the previous matmul (or matmulSame)
+// of s, unchanged since: x is quantized again only if w takes another
+// quantization than the previous weights did (q, k and v, or gate and
+// up, share theirs).
+func (s *State) matmulSame(out, x []float32, w tensor.Tensor, batch int) {
 	s.mm = matmulTask{out: out, x: x, w: w, batch: batch}
 	if tensor.QuantizeQ8(w.Type) {
-		s.xq.Quantize(w.Type, x[:batch*w.Shape[1]], w.Shape[1])
+		if !tensor.SameQ8(s.xqType, w.Type) || s.xqRows != batch {
+			s.xq.Quantize(w.Type, x[:batch*w.Shape[1]], w.Shape[1])
+			s.xqType, s.xqRows = w.Type, batch
+		}
 		s.mm.q = &s.xq
 	}
 	// Give each thread at least ~64k multiply-adds.
@@ -336,6 +350,7 @@ func (a *attentionTask) rows(lo, hi int) {
 	for r := lo; r < hi; r++ {
 		b, h := r/c.Heads, r%c.Heads
 		q := s.q[b*qd+h*hd : b*qd+(h+1)*hd]
+		scale(q, a.scaleQK())
 		cs, pos := s.seq(b)
 		base, n := cs.cacheIndex(a.layer, h/group, 0), pos+1
 		if cap(*sp) < n {
@@ -385,6 +400,7 @@ func (a *attentionTask) heads(lo, hi int) {
 		for b := 0; b < B; b++ {
 			copy(qs[b*hd:(b+1)*hd], s.q[b*qd+h*hd:b*qd+(h+1)*hd])
 		}
+		scale(qs, a.scaleQK())
 		if h/group != kvHead {
 			kvHead = h / group
 			base := s.cacheIndex(a.layer, kvHead, 0)
@@ -407,15 +423,18 @@ func (a *attentionTask) heads(lo, hi int) {
 	}
 }
 
-// expScores turns the raw scores q·k of one query against len(scores)
-// positions into the numerators of softmax(scores/√d), in place, and
-// returns their sum: the weights of the values are scores[i]/sum.
+// scaleQK returns 1/√d, by which queries are scaled before their scores.
+func (a *attentionTask) scaleQK() float32 {
+	return float32(1 / math.Sqrt(float64(a.s.m.Config.HeadDim)))
+}
+
+// expScores turns the scores q·k/√d of one query against len(scores)
+// positions (q scaled by scaleQK) into the numerators of their softmax,
+// in place, and returns their sum: the weights of the values are
+// scores[i]/sum.
 func (a *attentionTask) expScores(scores []float32) float32 {
-	scaleQK := float32(1 / math.Sqrt(float64(a.s.m.Config.HeadDim)))
 	m := float32(math.Inf(-1))
-	for i, v := range scores {
-		v *= scaleQK
-		scores[i] = v
+	for _, v := range scores {
 		m = max(m, v)
 	}
 	return tensor.ExpSum(scores, m)

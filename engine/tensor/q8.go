@@ -43,6 +43,11 @@ type Q8 struct {
 // QuantizeQ8 reports whether DotQ8 handles rows of type t.
 func QuantizeQ8(t Type) bool { return t == Q8_0 || t == Q4_0 || t == Q4_K || t == Q6_K }
 
+// SameQ8 reports whether DotQ8 multiplies rows of types a and b (both
+// QuantizeQ8) with the same quantization of the activations, so that one
+// Q8 serves both.
+func SameQ8(a, b Type) bool { return QuantizeQ8(a) && QuantizeQ8(b) && q8Block(a) == q8Block(b) }
+
 // q8Block returns the activation block size DotQ8 uses with rows of t.
 func q8Block(t Type) int {
 	if t == Q4_K || t == Q6_K {
