@@ -30,6 +30,11 @@ type Q8 struct {
 	// the sum of its quants: the AVX-512 Q4_K kernels take the minimums'
 	// term (dmin·m times it) with one masked fused multiply-add per block.
 	msum []float32
+	// qz is q with each Q8_K block's 32 quadwords transposed (quadword
+	// 4j+k to 8k+j), the order in which the AVX-512 Q4_K kernels decode
+	// the weights: there each 64-byte register holds 8 quants of every
+	// sub-block, so the four meet the same scales (where hasKZ).
+	qz []int8
 	// corr and dxs, for Q8_0 batches of eight vectors or more where the
 	// AVX-512 kernels run (x8Ready), hold per 64 quants (a pair of
 	// blocks) the int32 lanes the eight-vector kernel's sums start from
@@ -93,12 +98,31 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 			}
 			a.bsum[i], a.bsum16[i] = s, int16(s)
 		}
+		if hasKZ {
+			a.transposeQZ()
+		}
 		if cap(a.msum) < len(x)/32 {
 			a.msum = make([]float32, len(x)/32)
 		}
 		a.msum = a.msum[:len(x)/32]
 		for i := range a.msum {
 			a.msum[i] = a.d[i/8] * float32(a.bsum[2*i]+a.bsum[2*i+1])
+		}
+	}
+}
+
+// transposeQZ fills qz from q.
+func (a *Q8) transposeQZ() {
+	if cap(a.qz) < len(a.q) {
+		a.qz = make([]int8, len(a.q))
+	}
+	a.qz = a.qz[:len(a.q)]
+	for b := 0; b < len(a.q); b += QKK {
+		src, dst := a.q[b:b+QKK:b+QKK], a.qz[b:b+QKK:b+QKK]
+		for k := 0; k < 4; k++ {
+			for j := 0; j < 8; j++ {
+				copy(dst[64*k+8*j:64*k+8*j+8], src[32*j+8*k:32*j+8*k+8])
+			}
 		}
 	}
 }

@@ -156,8 +156,8 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 		_ = a.bsum16[(b0+4)*a.n/16+15]
 		bs16 := &a.bsum16[b0*a.n/16]
 		if t == Q4_K {
-			_ = a.msum[(b0+4)*a.n/32-1]
-			dotQ4Kx4Z(&row[0], q, d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
+			_, _ = a.msum[(b0+4)*a.n/32-1], a.qz[(b0+4)*a.n-1]
+			dotQ4Kx4Z(&row[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
 			return
 		}
 		dotQ6Kx4Z(&row[0], q, d, bs16, nb, a.n, 4*nb, a.n/8, &out[0])
@@ -244,8 +244,8 @@ func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
 	_ = out[nrows-1]
 	q, d, bs := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb], a.bsum16[b*a.n/16:(b+1)*a.n/16+16]
 	if t == Q4_K {
-		ms := a.msum[b*a.n/32 : (b+1)*a.n/32]
-		dotQ4KRowsZ(&rows[0], &q[0], &d[0], &ms[0], nb, nrows, &out[0])
+		ms, qz := a.msum[b*a.n/32:(b+1)*a.n/32], a.qz[b*a.n:(b+1)*a.n]
+		dotQ4KRowsZ(&rows[0], &qz[0], &d[0], &ms[0], nb, nrows, &out[0])
 		return
 	}
 	dotQ6KRowsZ(&rows[0], &q[0], &d[0], &bs[0], nb, nrows, &out[0])
@@ -268,8 +268,8 @@ func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
 	_ = row[nb*t.BlockBytes()-1]
 	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum16[b0*a.n/16]
 	if t == Q4_K {
-		_ = a.msum[(b0+8)*a.n/32-1]
-		dotQ4Kx8Z(&row[0], q, d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
+		_, _ = a.msum[(b0+8)*a.n/32-1], a.qz[(b0+8)*a.n-1]
+		dotQ4Kx8Z(&row[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
 		return
 	}
 	dotQ6Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/8, &out[0])
@@ -297,8 +297,8 @@ func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32
 	_ = a.d[(b0+8)*nb-1]
 	q, d := &a.q[b0*a.n], &a.d[b0*nb]
 	if t == Q4_K {
-		_ = a.msum[(b0+8)*a.n/32-1]
-		dotQ4Kx8RowsZ(&rows[0], q, d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0], nrows, 4*ld)
+		_, _ = a.msum[(b0+8)*a.n/32-1], a.qz[(b0+8)*a.n-1]
+		dotQ4Kx8RowsZ(&rows[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0], nrows, 4*ld)
 		return
 	}
 	_ = a.bsum16[(b0+8)*a.n/16+15]

@@ -136,39 +136,38 @@ done:; \
 	VPDPWSSD Z7, Z11, Z12
 
 // q4kzSetup loads the constants of the Q4_K kernels: the scale
-// permutations (Z24-Z27), K1 selecting the upper 16 words and K2 the
-// lower eight dwords.
+// permutation (Z24), K1 selecting the words of the odd quadwords and K2
+// the lower eight dwords.
 #define q4kzSetup \
-	VMOVDQU64 kzq4sc<>+0(SB), Z24; \
-	VMOVDQU64 kzq4sc<>+64(SB), Z25; \
-	VMOVDQU64 kzq4sc<>+128(SB), Z26; \
-	VMOVDQU64 kzq4sc<>+192(SB), Z27; \
-	MOVL $0xffff0000, AX; \
+	VMOVDQU64 kzq4sc<>(SB), Z24; \
+	MOVL $0xf0f0f0f0, AX; \
 	KMOVD AX, K1; \
 	MOVL $0xff, AX; \
 	KMOVW AX, K2
 
-// q4kzDecode decodes the Q4_K block at SI: Zk the low nibbles of bytes
-// 32k..32k+31 of its quants (sub-block 2k) then their high nibbles
-// (sub-block 2k+1); Z4-Z7 the matching 6-bit scales as words; Z8 the
-// eight dmin·m as float32 in its lower lanes; Z9 d in every lane. The twelve bytes of scales and minimums are unpacked
+// q4kzDecode decodes the Q4_K block at SI in the order of Q8.qz: quadword
+// j of Zk holds weights 8k..8k+7 of sub-block j (the low nibbles of quant
+// bytes 32m+8k..32m+8k+7 for j = 2m, their high nibbles for j = 2m+1),
+// so that the four registers' VPDPBUSD lanes 2j and 2j+1 all belong to
+// sub-block j; Z4 d times the 6-bit scale of sub-block j in float lanes
+// 2j and 2j+1; Z8 the eight dmin·m as float32 in its lower lanes; Z9 d
+// in every lane. The twelve bytes of scales and minimums are unpacked
 // with byte shuffles into [scales 0-7, minimums 0-7] (as unpackScalesK4
 // does): the low six bits of bytes 0-3 (scales 0-3) and 4-7 (minimums
 // 0-3); for sub-blocks 4-7 the low and high nibbles of bytes 8-11 (scale,
 // minimum) with the top two bits of bytes 0-3 and 4-7 above them.
+#define q4kzQuads(k, z) \
+	VMOVDQU64 kzq4qw<>+(64*k)(SB), z; \
+	VPERMI2Q 80(SI), Z12, z; \
+	VPSRLW $4, z, K1, z; \
+	VPANDD Z31, z, z
+
 #define q4kzDecode \
-	VBROADCASTI64X4 16(SI), Z0; \
-	VPSRLW $4, Z0, K1, Z0; \
-	VPANDD Z31, Z0, Z0; \
-	VBROADCASTI64X4 48(SI), Z1; \
-	VPSRLW $4, Z1, K1, Z1; \
-	VPANDD Z31, Z1, Z1; \
-	VBROADCASTI64X4 80(SI), Z2; \
-	VPSRLW $4, Z2, K1, Z2; \
-	VPANDD Z31, Z2, Z2; \
-	VBROADCASTI64X4 112(SI), Z3; \
-	VPSRLW $4, Z3, K1, Z3; \
-	VPANDD Z31, Z3, Z3; \
+	VMOVDQU64 16(SI), Z12; \
+	q4kzQuads(0, Z0); \
+	q4kzQuads(1, Z1); \
+	q4kzQuads(2, Z2); \
+	q4kzQuads(3, Z3); \
 	VMOVDQU 4(SI), X11; \
 	VPSRLW $4, X11, X12; \
 	VPSHUFB kzsclo<>(SB), X12, X12; \
@@ -180,11 +179,9 @@ done:; \
 	VPAND kzscmask<>(SB), X11, X11; \
 	VPOR X12, X11, X11; \
 	VPOR X13, X11, X11; \
-	VPMOVZXBW X11, Y13; \
-	VPERMW Z13, Z24, Z4; \
-	VPERMW Z13, Z25, Z5; \
-	VPERMW Z13, Z26, Z6; \
-	VPERMW Z13, Z27, Z7; \
+	VPMOVZXBD X11, Z13; \
+	VPERMD Z13, Z24, Z4; \
+	VCVTDQ2PS Z4, Z4; \
 	VPSRLDQ $8, X11, X12; \
 	VPMOVZXBD X12, Y12; \
 	VCVTDQ2PS Y12, Y12; \
@@ -194,16 +191,23 @@ done:; \
 	VPSHUFD $0x55, X9, X10; \
 	VBROADCASTSS X10, Y10; \
 	VMULPS Y10, Y12, Y8; \
-	VBROADCASTSS X9, Z9
+	VBROADCASTSS X9, Z9; \
+	VMULPS Z9, Z4, Z4
 
-// q4kzVec adds one vector's share of the decoded Q4_K block to acc (bp
-// the vector's Q8.msum of the block: the masked-off upper half of the
-// 64 bytes is never read).
+// q4kzVec adds one vector's share of the decoded Q4_K block to acc (qp
+// the vector's Q8.qz, bp its Q8.msum of the block: the masked-off upper
+// half of the 64 bytes is never read): the four registers' products
+// summed into one set of int32 lanes by VPDPBUSD (each lane within one
+// sub-block, at most 16·15·127), then as float32 times d·sc·dx.
 #define q4kzVec(qp, dp, bp, acc) \
-	kzSums(qp); \
-	VCVTDQ2PS Z12, Z12; \
-	VMULPS.BCST 0(dp), Z9, Z14; \
-	VFMADD231PS Z14, Z12, acc; \
+	VPXORD Z11, Z11, Z11; \
+	VPDPBUSD 0(qp), Z0, Z11; \
+	VPDPBUSD 64(qp), Z1, Z11; \
+	VPDPBUSD 128(qp), Z2, Z11; \
+	VPDPBUSD 192(qp), Z3, Z11; \
+	VCVTDQ2PS Z11, Z11; \
+	VMULPS.BCST 0(dp), Z4, Z14; \
+	VFMADD231PS Z14, Z11, acc; \
 	VFNMADD231PS 0(bp), Z8, K2, acc
 
 // q6kzSetup loads the constants of the Q6_K kernels: the scale
@@ -421,41 +425,54 @@ TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72
 TEXT ·dotQ6Kx8Z(SB), NOSPLIT, $0-72
 	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs8, q6kzVec, kzOuts8, 210)
 
-// kzq4sc: VPERMW indexes spreading the eight Q4_K scales (words) over
-// the four weight vectors: sub-blocks 2k and 2k+1 in the halves of Zk.
+// kzq4sc: VPERMD indexes spreading the eight Q4_K scales (dwords) over
+// the lanes of q4kzVec's sums: scale j in lanes 2j and 2j+1.
 DATA kzq4sc<>+0(SB)/8, $0x0000000000000000
-DATA kzq4sc<>+8(SB)/8, $0x0000000000000000
-DATA kzq4sc<>+16(SB)/8, $0x0000000000000000
-DATA kzq4sc<>+24(SB)/8, $0x0000000000000000
-DATA kzq4sc<>+32(SB)/8, $0x0001000100010001
-DATA kzq4sc<>+40(SB)/8, $0x0001000100010001
-DATA kzq4sc<>+48(SB)/8, $0x0001000100010001
-DATA kzq4sc<>+56(SB)/8, $0x0001000100010001
-DATA kzq4sc<>+64(SB)/8, $0x0002000200020002
-DATA kzq4sc<>+72(SB)/8, $0x0002000200020002
-DATA kzq4sc<>+80(SB)/8, $0x0002000200020002
-DATA kzq4sc<>+88(SB)/8, $0x0002000200020002
-DATA kzq4sc<>+96(SB)/8, $0x0003000300030003
-DATA kzq4sc<>+104(SB)/8, $0x0003000300030003
-DATA kzq4sc<>+112(SB)/8, $0x0003000300030003
-DATA kzq4sc<>+120(SB)/8, $0x0003000300030003
-DATA kzq4sc<>+128(SB)/8, $0x0004000400040004
-DATA kzq4sc<>+136(SB)/8, $0x0004000400040004
-DATA kzq4sc<>+144(SB)/8, $0x0004000400040004
-DATA kzq4sc<>+152(SB)/8, $0x0004000400040004
-DATA kzq4sc<>+160(SB)/8, $0x0005000500050005
-DATA kzq4sc<>+168(SB)/8, $0x0005000500050005
-DATA kzq4sc<>+176(SB)/8, $0x0005000500050005
-DATA kzq4sc<>+184(SB)/8, $0x0005000500050005
-DATA kzq4sc<>+192(SB)/8, $0x0006000600060006
-DATA kzq4sc<>+200(SB)/8, $0x0006000600060006
-DATA kzq4sc<>+208(SB)/8, $0x0006000600060006
-DATA kzq4sc<>+216(SB)/8, $0x0006000600060006
-DATA kzq4sc<>+224(SB)/8, $0x0007000700070007
-DATA kzq4sc<>+232(SB)/8, $0x0007000700070007
-DATA kzq4sc<>+240(SB)/8, $0x0007000700070007
-DATA kzq4sc<>+248(SB)/8, $0x0007000700070007
-GLOBL kzq4sc<>(SB), RODATA|NOPTR, $256
+DATA kzq4sc<>+8(SB)/8, $0x0000000100000001
+DATA kzq4sc<>+16(SB)/8, $0x0000000200000002
+DATA kzq4sc<>+24(SB)/8, $0x0000000300000003
+DATA kzq4sc<>+32(SB)/8, $0x0000000400000004
+DATA kzq4sc<>+40(SB)/8, $0x0000000500000005
+DATA kzq4sc<>+48(SB)/8, $0x0000000600000006
+DATA kzq4sc<>+56(SB)/8, $0x0000000700000007
+GLOBL kzq4sc<>(SB), RODATA|NOPTR, $64
+
+// kzq4qw: VPERMI2Q indexes into the 16 quadwords of a Q4_K block's
+// quants for q4kzDecode's register k: quadwords k, k, 4+k, 4+k, 8+k,
+// 8+k, 12+k, 12+k.
+DATA kzq4qw<>+0(SB)/8, $0
+DATA kzq4qw<>+8(SB)/8, $0
+DATA kzq4qw<>+16(SB)/8, $4
+DATA kzq4qw<>+24(SB)/8, $4
+DATA kzq4qw<>+32(SB)/8, $8
+DATA kzq4qw<>+40(SB)/8, $8
+DATA kzq4qw<>+48(SB)/8, $12
+DATA kzq4qw<>+56(SB)/8, $12
+DATA kzq4qw<>+64(SB)/8, $1
+DATA kzq4qw<>+72(SB)/8, $1
+DATA kzq4qw<>+80(SB)/8, $5
+DATA kzq4qw<>+88(SB)/8, $5
+DATA kzq4qw<>+96(SB)/8, $9
+DATA kzq4qw<>+104(SB)/8, $9
+DATA kzq4qw<>+112(SB)/8, $13
+DATA kzq4qw<>+120(SB)/8, $13
+DATA kzq4qw<>+128(SB)/8, $2
+DATA kzq4qw<>+136(SB)/8, $2
+DATA kzq4qw<>+144(SB)/8, $6
+DATA kzq4qw<>+152(SB)/8, $6
+DATA kzq4qw<>+160(SB)/8, $10
+DATA kzq4qw<>+168(SB)/8, $10
+DATA kzq4qw<>+176(SB)/8, $14
+DATA kzq4qw<>+184(SB)/8, $14
+DATA kzq4qw<>+192(SB)/8, $3
+DATA kzq4qw<>+200(SB)/8, $3
+DATA kzq4qw<>+208(SB)/8, $7
+DATA kzq4qw<>+216(SB)/8, $7
+DATA kzq4qw<>+224(SB)/8, $11
+DATA kzq4qw<>+232(SB)/8, $11
+DATA kzq4qw<>+240(SB)/8, $15
+DATA kzq4qw<>+248(SB)/8, $15
+GLOBL kzq4qw<>(SB), RODATA|NOPTR, $256
 
 // kzq6sc: VPERMW indexes spreading the sixteen Q6_K scales (words):
 // sub-blocks 4p..4p+3 in the quarters of Zp.
