@@ -22,10 +22,6 @@ type Q8 struct {
 	q    []int8    // quants, vector after vector
 	d    []float32 // one scale per block
 	bsum []int32   // Q8_K: the sum of each 16 quants
-	// bsum16 is bsum as int16 (|sum| ≤ 16·127), followed by 16 more
-	// entries of any value: the AVX-512 K-quant kernels read it 64 bytes
-	// at a time and multiply the half past a block's 16 sums by zeros.
-	bsum16 []int16
 	// msum is, for each 32-quant sub-block of each Q8_K block, d times
 	// the sum of its quants: the AVX-512 Q4_K kernels take the minimums'
 	// term (dmin·m times it) with one masked fused multiply-add per block.
@@ -35,6 +31,12 @@ type Q8 struct {
 	// the weights: there each 64-byte register holds 8 quants of every
 	// sub-block, so the four meet the same scales (where hasKZ).
 	qz []int8
+	// qz6 is q in the order the AVX-512 Q6_K kernels decode the weights:
+	// 64-byte register k of a block holds quants 4k..4k+3 of each of its
+	// sixteen 16-quant sub-blocks (where hasKZ); msum16 is, for each
+	// sub-block, d times the sum of its quants (the Q6_K −32 offset).
+	qz6    []int8
+	msum16 []float32
 	// corr and dxs, for Q8_0 batches of eight vectors or more where the
 	// AVX-512 kernels run (x8Ready), hold per 64 quants (a pair of
 	// blocks) the int32 lanes the eight-vector kernel's sums start from
@@ -87,19 +89,22 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 	}
 	if bs == QKK {
 		a.bsum = a.bsum[:len(x)/16]
-		if cap(a.bsum16) < len(x)/16+16 {
-			a.bsum16 = make([]int16, len(x)/16+16)
-		}
-		a.bsum16 = a.bsum16[:len(x)/16+16]
 		for i := range a.bsum {
 			var s int32
 			for _, v := range a.q[16*i : 16*i+16] {
 				s += int32(v)
 			}
-			a.bsum[i], a.bsum16[i] = s, int16(s)
+			a.bsum[i] = s
 		}
 		if hasKZ {
 			a.transposeQZ()
+		}
+		if cap(a.msum16) < len(x)/16 {
+			a.msum16 = make([]float32, len(x)/16)
+		}
+		a.msum16 = a.msum16[:len(x)/16]
+		for i := range a.msum16 {
+			a.msum16[i] = a.d[i/16] * float32(a.bsum[i])
 		}
 		if cap(a.msum) < len(x)/32 {
 			a.msum = make([]float32, len(x)/32)
@@ -111,17 +116,21 @@ func (a *Q8) Quantize(t Type, x []float32, n int) {
 	}
 }
 
-// transposeQZ fills qz from q.
+// transposeQZ fills qz and qz6 from q.
 func (a *Q8) transposeQZ() {
 	if cap(a.qz) < len(a.q) {
-		a.qz = make([]int8, len(a.q))
+		a.qz, a.qz6 = make([]int8, len(a.q)), make([]int8, len(a.q))
 	}
-	a.qz = a.qz[:len(a.q)]
+	a.qz, a.qz6 = a.qz[:len(a.q)], a.qz6[:len(a.q)]
 	for b := 0; b < len(a.q); b += QKK {
-		src, dst := a.q[b:b+QKK:b+QKK], a.qz[b:b+QKK:b+QKK]
+		src := a.q[b : b+QKK : b+QKK]
+		dst, dst6 := a.qz[b:b+QKK:b+QKK], a.qz6[b:b+QKK:b+QKK]
 		for k := 0; k < 4; k++ {
 			for j := 0; j < 8; j++ {
 				copy(dst[64*k+8*j:64*k+8*j+8], src[32*j+8*k:32*j+8*k+8])
+			}
+			for j := 0; j < 16; j++ {
+				copy(dst6[64*k+4*j:64*k+4*j+4], src[16*j+4*k:16*j+4*k+4])
 			}
 		}
 	}

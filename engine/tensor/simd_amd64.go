@@ -153,14 +153,13 @@ func simdDotKx4(t Type, row []byte, a *Q8, b0 int, out *[4]float32) {
 	var scratch [416]byte
 	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum[b0*a.n/16]
 	if kzOn() {
-		_ = a.bsum16[(b0+4)*a.n/16+15]
-		bs16 := &a.bsum16[b0*a.n/16]
 		if t == Q4_K {
 			_, _ = a.msum[(b0+4)*a.n/32-1], a.qz[(b0+4)*a.n-1]
 			dotQ4Kx4Z(&row[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
 			return
 		}
-		dotQ6Kx4Z(&row[0], q, d, bs16, nb, a.n, 4*nb, a.n/8, &out[0])
+		_, _ = a.msum16[(b0+4)*a.n/16-1], a.qz6[(b0+4)*a.n-1]
+		dotQ6Kx4Z(&row[0], &a.qz6[b0*a.n], d, &a.msum16[b0*a.n/16], nb, a.n, 4*nb, a.n/4, &out[0])
 		return
 	}
 	if t == Q4_K {
@@ -229,7 +228,7 @@ func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstri
 func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
+func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *float32, nb, nrows int, out *float32)
 
 // simdDotKRows sets out[r] = DotQ8 of row r of the nrows Q4_K or Q6_K
 // rows stored one after another in rows with vector b of a, with the
@@ -242,20 +241,21 @@ func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
 	}
 	_ = rows[nrows*nb*t.BlockBytes()-1]
 	_ = out[nrows-1]
-	q, d, bs := a.q[b*a.n:(b+1)*a.n], a.d[b*nb:(b+1)*nb], a.bsum16[b*a.n/16:(b+1)*a.n/16+16]
+	d := a.d[b*nb : (b+1)*nb]
 	if t == Q4_K {
 		ms, qz := a.msum[b*a.n/32:(b+1)*a.n/32], a.qz[b*a.n:(b+1)*a.n]
 		dotQ4KRowsZ(&rows[0], &qz[0], &d[0], &ms[0], nb, nrows, &out[0])
 		return
 	}
-	dotQ6KRowsZ(&rows[0], &q[0], &d[0], &bs[0], nb, nrows, &out[0])
+	ms, qz := a.msum16[b*a.n/16:(b+1)*a.n/16], a.qz6[b*a.n:(b+1)*a.n]
+	dotQ6KRowsZ(&rows[0], &qz[0], &d[0], &ms[0], nb, nrows, &out[0])
 }
 
 //go:noescape
-func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
+func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
+func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 
 // simdDotKx8 is simdDotKx4 for the eight vectors b0..b0+7 of a, with the
 // AVX-512 kernels only (the caller checks kx8()): each weight block
@@ -264,22 +264,22 @@ func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
 	nb := a.n / QKK
 	_ = a.q[(b0+8)*a.n-1]
 	_ = a.d[(b0+8)*nb-1]
-	_ = a.bsum16[(b0+8)*a.n/16+15]
 	_ = row[nb*t.BlockBytes()-1]
-	q, d, bs := &a.q[b0*a.n], &a.d[b0*nb], &a.bsum16[b0*a.n/16]
+	d := &a.d[b0*nb]
 	if t == Q4_K {
 		_, _ = a.msum[(b0+8)*a.n/32-1], a.qz[(b0+8)*a.n-1]
 		dotQ4Kx8Z(&row[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
 		return
 	}
-	dotQ6Kx8Z(&row[0], q, d, bs, nb, a.n, 4*nb, a.n/8, &out[0])
+	_, _ = a.msum16[(b0+8)*a.n/16-1], a.qz6[(b0+8)*a.n-1]
+	dotQ6Kx8Z(&row[0], &a.qz6[b0*a.n], d, &a.msum16[b0*a.n/16], nb, a.n, 4*nb, a.n/4, &out[0])
 }
 
 //go:noescape
 func dotQ4Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
 
 //go:noescape
-func dotQ6Kx8RowsZ(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
+func dotQ6Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
 
 // simdDotKx8Rows sets out[v·ld+r] = DotQ8 of row r of the nrows Q4_K or
 // Q6_K rows stored one after another in rows with vector b0+v of a, for
@@ -293,16 +293,15 @@ func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32
 	}
 	_ = rows[nrows*nb*t.BlockBytes()-1]
 	_ = out[7*ld+nrows-1]
-	_ = a.q[(b0+8)*a.n-1]
 	_ = a.d[(b0+8)*nb-1]
-	q, d := &a.q[b0*a.n], &a.d[b0*nb]
+	d := &a.d[b0*nb]
 	if t == Q4_K {
 		_, _ = a.msum[(b0+8)*a.n/32-1], a.qz[(b0+8)*a.n-1]
 		dotQ4Kx8RowsZ(&rows[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0], nrows, 4*ld)
 		return
 	}
-	_ = a.bsum16[(b0+8)*a.n/16+15]
-	dotQ6Kx8RowsZ(&rows[0], q, d, &a.bsum16[b0*a.n/16], nb, a.n, 4*nb, a.n/8, &out[0], nrows, 4*ld)
+	_, _ = a.msum16[(b0+8)*a.n/16-1], a.qz6[(b0+8)*a.n-1]
+	dotQ6Kx8RowsZ(&rows[0], &a.qz6[b0*a.n], d, &a.msum16[b0*a.n/16], nb, a.n, 4*nb, a.n/4, &out[0], nrows, 4*ld)
 }
 
 // kx8 reports whether simdDotKx8 can run.

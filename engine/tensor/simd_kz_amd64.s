@@ -2,26 +2,29 @@
 
 // The AVX-512 K-quant kernels (AVX512F/BW/VL and VNNI): one Q4_K or Q6_K
 // row against one, four or eight Q8_K activation vectors, each weight
-// block decoded once into Z0-Z3 (64 weights per register, in the order of
-// the activations) and its scales spread over words Z4-Z7, then per
-// vector four VPMADDUBSW (weight × quant, pairs summed to int16) and four
-// word multiply-adds with the scales (VPMADDWD/VPDPWSSD) into sixteen
-// int32 lanes. The lanes are exact integers; per block they are converted
-// to float32 and added with a fused multiply-add to the vector's sixteen
-// float lanes in Z16+v, which are summed at the end (halves, quarters,
-// then pairs). Every vector's arithmetic is one macro (q4kzVec, q6kzVec),
-// so the one-, four- and eight-vector kernels give bit-identical results.
+// block decoded once into Z0-Z3 (64 unsigned weights per register) in an
+// order where the same int32 lanes of all four registers belong to the
+// same sub-block (the activations are kept in that order too: Q8.qz for
+// Q4_K, Q8.qz6 for Q6_K), and d times its sub-block scales spread over
+// those lanes as float32 (Z4). Per vector, four VPDPBUSD (weight × quant,
+// four products a lane) sum into one register of sixteen exact int32
+// lanes, which are converted to float32 and added, times Z4·dx, to the
+// vector's sixteen float lanes in Z16+v by a fused multiply-add; these
+// are summed at the end (halves, quarters, then pairs). Every vector's
+// arithmetic is one macro (q4kzVec, q6kzVec), so the one-, four- and
+// eight-vector kernels give bit-identical results.
 //
-// Q4_K: per block and vector, Σ lanes of (d·dx)·Σ sc·(u·q) − Σ (dmin·m)·
+// Q4_K: per block and vector, Σ lanes of (d·sc·dx)·Σ(u·q) − Σ (dmin·m)·
 // (dx·Σq over each 32 quants), the second from the activations' float
 // sub-block sums (Q8.msum, eight per block) by one fused multiply-add
-// masked to eight lanes with the block's dmin·m. Q6_K:
-// (d·dx)·Σ sc·(u·q − 32·q), u the unsigned 6-bit quant, the −32 term
-// again from the 16-quant sums, added to the lanes by VPDPWSSD.
+// masked to eight lanes with the block's dmin·m. Q6_K: Σ lanes of
+// (d·sc·dx)·Σ(u·q) + Σ (−32·d·sc)·(dx·Σq over each 16 quants), u the
+// unsigned 6-bit quant, the second from Q8.msum16.
 //
-// Arguments of the four- and eight-vector kernels: row, q, d as in
-// dotQ4KAVX2, bsum Q8.msum (Q4_K) or Q8.bsum16 (Q6_K); nb blocks; vector v's quants at q+v·qstride, scales at d+v·dstride and sums at
-// bsum+v·bstride (bytes); out[v] the results.
+// Arguments of the four- and eight-vector kernels: row, d as in
+// dotQ4KAVX2, q the reordered quants, bsum Q8.msum (Q4_K) or Q8.msum16
+// (Q6_K); nb blocks; vector v's quants at q+v·qstride, scales at
+// d+v·dstride and sums at bsum+v·bstride (bytes); out[v] the results.
 
 // kzZero8 clears the eight vectors' accumulators Z16-Z23.
 #define kzZero8 \
@@ -48,16 +51,17 @@
 	MOVQ bsum+24(FP), R9; \
 	MOVQ nb+32(FP), CX
 
-// kzNextBlock moves SI, DI, DX and R9 on to the next block of bb bytes.
-#define kzNextBlock(bb) \
+// kzNextBlock moves SI, DI, DX and R9 on to the next block of bb bytes
+// (bsb bytes of the vector's sums).
+#define kzNextBlock(bb, bsb) \
 	ADDQ $bb, SI; \
 	ADDQ $256, DI; \
 	ADDQ $4, DX; \
-	ADDQ $32, R9
+	ADDQ $bsb, R9
 
 // kzBody runs decode once per block and vecs (kzVecs1/4/8) for the
 // vectors, then stores the sums with outs.
-#define kzBody(loop, done, setup, decode, prefetch, vecs, vec, outs, bb) \
+#define kzBody(loop, done, setup, decode, prefetch, vecs, vec, outs, bb, bsb) \
 	MOVQ row+0(FP), SI; \
 	kzVecArgs; \
 	kzConsts(setup); \
@@ -68,7 +72,7 @@ loop:; \
 	prefetch; \
 	decode; \
 	vecs(vec); \
-	kzNextBlock(bb); \
+	kzNextBlock(bb, bsb); \
 	DECQ CX; \
 	JMP  loop; \
 done:; \
@@ -121,19 +125,6 @@ done:; \
 	kzOut(Z21, Y21, 20(AX)); \
 	kzOut(Z22, Y22, 24(AX)); \
 	kzOut(Z23, Y23, 28(AX))
-
-// kzSums sets the sixteen int32 lanes of Z12 to the scaled products of
-// the decoded weights Z0-Z3 (unsigned) and the vector's quants at qp
-// (signed): each lane Σ scale·(w·q) over 4 pairs of each register.
-#define kzSums(qp) \
-	VPMADDUBSW 0(qp), Z0, Z11; \
-	VPMADDWD Z4, Z11, Z12; \
-	VPMADDUBSW 64(qp), Z1, Z11; \
-	VPDPWSSD Z5, Z11, Z12; \
-	VPMADDUBSW 128(qp), Z2, Z11; \
-	VPDPWSSD Z6, Z11, Z12; \
-	VPMADDUBSW 192(qp), Z3, Z11; \
-	VPDPWSSD Z7, Z11, Z12
 
 // q4kzSetup loads the constants of the Q4_K kernels: the scale
 // permutation (Z24), K1 selecting the words of the odd quadwords and K2
@@ -210,14 +201,9 @@ done:; \
 	VFMADD231PS Z14, Z11, acc; \
 	VFNMADD231PS 0(bp), Z8, K2, acc
 
-// q6kzSetup loads the constants of the Q6_K kernels: the scale
-// permutations (Z24-Z27), the high-bit shifts (Z29 left, Z28 right) and
-// the mask of bits 4-5 (Z30).
+// q6kzSetup loads the constants of the Q6_K kernels: the high-bit
+// shifts (Z29 left, Z28 right) and the mask of bits 4-5 (Z30).
 #define q6kzSetup \
-	VMOVDQU64 kzq6sc<>+0(SB), Z24; \
-	VMOVDQU64 kzq6sc<>+64(SB), Z25; \
-	VMOVDQU64 kzq6sc<>+128(SB), Z26; \
-	VMOVDQU64 kzq6sc<>+192(SB), Z27; \
 	VMOVDQU64 kzq6sh<>+0(SB), Z29; \
 	VMOVDQU64 kzq6sh<>+64(SB), Z28; \
 	MOVL $0x30303030, AX; \
@@ -240,36 +226,55 @@ done:; \
 	VPORD Z13, zb, zb
 
 // q6kzDecode decodes the Q6_K block at SI: Z0-Z3 the unsigned 6-bit
-// weights in order, Z4-Z7 the matching 8-bit scales as words, Z8 the
-// sixteen scales times −32 as words, then zeros, Z9 d in every lane.
+// weights in the order of Q8.qz6, dword j of Zk weights 4k..4k+3 of
+// sub-block j (so that the four registers' VPDPBUSD lanes j all belong
+// to sub-block j): decoded in order, then transposed as a 4×4 matrix of
+// 16-byte columns (VPERMI2D within pairs, VSHUFI32X4 across them); Z4 d
+// times the sixteen 8-bit scales as float32, Z8 −32 times Z4.
 #define q6kzDecode \
 	q6kzHalf(0, 128, Z0, Z1); \
 	q6kzHalf(64, 160, Z2, Z3); \
-	VPMOVSXBW 192(SI), Y11; \
-	VPERMW Z11, Z24, Z4; \
-	VPERMW Z11, Z25, Z5; \
-	VPERMW Z11, Z26, Z6; \
-	VPERMW Z11, Z27, Z7; \
-	VPXOR X8, X8, X8; \
-	VPSLLW $5, Y11, Y13; \
-	VPSUBW Y13, Y8, Y8; \
+	VMOVDQU64 kzq6lo<>(SB), Z13; \
+	VPERMI2D Z1, Z0, Z13; \
+	VMOVDQU64 kzq6hi<>(SB), Z14; \
+	VPERMI2D Z1, Z0, Z14; \
+	VMOVDQU64 kzq6lo<>(SB), Z15; \
+	VPERMI2D Z3, Z2, Z15; \
+	VMOVDQU64 kzq6hi<>(SB), Z10; \
+	VPERMI2D Z3, Z2, Z10; \
+	VSHUFI32X4 $0x44, Z15, Z13, Z0; \
+	VSHUFI32X4 $0xEE, Z15, Z13, Z1; \
+	VSHUFI32X4 $0x44, Z10, Z14, Z2; \
+	VSHUFI32X4 $0xEE, Z10, Z14, Z3; \
+	VPMOVSXBD 192(SI), Z4; \
+	VCVTDQ2PS Z4, Z4; \
 	MOVWLZX 208(SI), AX; \
 	VMOVD AX, X9; \
 	VCVTPH2PS X9, X9; \
-	VBROADCASTSS X9, Z9
+	VBROADCASTSS X9, Z9; \
+	VMULPS Z9, Z4, Z4; \
+	VMULPS.BCST kzm32<>(SB), Z4, Z8
 
-// q6kzVec adds one vector's share of the decoded Q6_K block to acc.
+// q6kzVec adds one vector's share of the decoded Q6_K block to acc (qp
+// the vector's Q8.qz6, bp its Q8.msum16 of the block): the four
+// registers' products summed into one set of int32 lanes by VPDPBUSD
+// (lane j the sum over sub-block j, at most 16·63·127), as float32 times
+// d·sc·dx, and the −32 offset as −32·d·sc times dx·Σq of the sub-block.
 #define q6kzVec(qp, dp, bp, acc) \
-	kzSums(qp); \
-	VPDPWSSD 0(bp), Z8, Z12; \
-	VCVTDQ2PS Z12, Z12; \
-	VMULPS.BCST 0(dp), Z9, Z14; \
-	VFMADD231PS Z14, Z12, acc
+	VPXORD Z11, Z11, Z11; \
+	VPDPBUSD 0(qp), Z0, Z11; \
+	VPDPBUSD 64(qp), Z1, Z11; \
+	VPDPBUSD 128(qp), Z2, Z11; \
+	VPDPBUSD 192(qp), Z3, Z11; \
+	VCVTDQ2PS Z11, Z11; \
+	VMULPS.BCST 0(dp), Z4, Z14; \
+	VFMADD231PS Z14, Z11, acc; \
+	VFMADD231PS 0(bp), Z8, acc
 
 // kzRowsBody is kzBody for one vector against nrows rows stored one
 // after another, out[r] the result of row r: the vector's arithmetic is
 // the same, row after row, without a call per row.
-#define kzRowsBody(rowloop, loop, done, setup, decode, prefetch, vec, bb) \
+#define kzRowsBody(rowloop, loop, done, setup, decode, prefetch, vec, bb, bsb) \
 	MOVQ rows+0(FP), SI; \
 	MOVQ out+48(FP), R13; \
 	kzConsts(setup); \
@@ -282,7 +287,7 @@ loop:; \
 	prefetch; \
 	decode; \
 	vec(DI, DX, R9, Z16); \
-	kzNextBlock(bb); \
+	kzNextBlock(bb, bsb); \
 	DECQ CX; \
 	JNZ  loop; \
 	kzOut(Z16, Y16, (R13)); \
@@ -298,7 +303,7 @@ done:; \
 // r·4 + v·ostride (bytes): the vectors' arithmetic is that of kzVecs8, row
 // after row, without a call per row, and the eight sums of a row are
 // taken together by a transposing tree (kzSum8) instead of one by one.
-#define kzRows8Body(rowloop, loop, done, setup, decode, prefetch, vec, bb) \
+#define kzRows8Body(rowloop, loop, done, setup, decode, prefetch, vec, bb, bsb) \
 	MOVQ row+0(FP), SI; \
 	MOVQ out+64(FP), R8; \
 	MOVQ nrows+72(FP), BX; \
@@ -312,7 +317,7 @@ loop:; \
 	prefetch; \
 	decode; \
 	kzVecs8(vec); \
-	kzNextBlock(bb); \
+	kzNextBlock(bb, bsb); \
 	DECQ CX; \
 	JNZ  loop; \
 	kzSum8; \
@@ -403,27 +408,27 @@ GLOBL kzlanes8<>(SB), RODATA|NOPTR, $64
 
 // func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *float32, nb, nrows int, out *float32)
 TEXT ·dotQ4KRowsZ(SB), NOSPLIT, $0-56
-	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144)
+	kzRowsBody(q4kzrow, q4kzrloop, q4kzrdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144, 32)
 
-// func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *int16, nb, nrows int, out *float32)
+// func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *float32, nb, nrows int, out *float32)
 TEXT ·dotQ6KRowsZ(SB), NOSPLIT, $0-56
-	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210)
+	kzRowsBody(q6kzrow, q6kzrloop, q6kzrdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210, 64)
 
 // func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
-	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs4, q4kzVec, kzOuts4, 144)
+	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs4, q4kzVec, kzOuts4, 144, 32)
 
 // func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
-	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs8, q4kzVec, kzOuts8, 144)
+	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs8, q4kzVec, kzOuts8, 144, 32)
 
-// func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72
-	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs4, q6kzVec, kzOuts4, 210)
+	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs4, q6kzVec, kzOuts4, 210, 64)
 
-// func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32)
+// func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx8Z(SB), NOSPLIT, $0-72
-	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs8, q6kzVec, kzOuts8, 210)
+	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs8, q6kzVec, kzOuts8, 210, 64)
 
 // kzq4sc: VPERMD indexes spreading the eight Q4_K scales (dwords) over
 // the lanes of q4kzVec's sums: scale j in lanes 2j and 2j+1.
@@ -474,41 +479,28 @@ DATA kzq4qw<>+240(SB)/8, $15
 DATA kzq4qw<>+248(SB)/8, $15
 GLOBL kzq4qw<>(SB), RODATA|NOPTR, $256
 
-// kzq6sc: VPERMW indexes spreading the sixteen Q6_K scales (words):
-// sub-blocks 4p..4p+3 in the quarters of Zp.
-DATA kzq6sc<>+0(SB)/8, $0x0000000000000000
-DATA kzq6sc<>+8(SB)/8, $0x0000000000000000
-DATA kzq6sc<>+16(SB)/8, $0x0001000100010001
-DATA kzq6sc<>+24(SB)/8, $0x0001000100010001
-DATA kzq6sc<>+32(SB)/8, $0x0002000200020002
-DATA kzq6sc<>+40(SB)/8, $0x0002000200020002
-DATA kzq6sc<>+48(SB)/8, $0x0003000300030003
-DATA kzq6sc<>+56(SB)/8, $0x0003000300030003
-DATA kzq6sc<>+64(SB)/8, $0x0004000400040004
-DATA kzq6sc<>+72(SB)/8, $0x0004000400040004
-DATA kzq6sc<>+80(SB)/8, $0x0005000500050005
-DATA kzq6sc<>+88(SB)/8, $0x0005000500050005
-DATA kzq6sc<>+96(SB)/8, $0x0006000600060006
-DATA kzq6sc<>+104(SB)/8, $0x0006000600060006
-DATA kzq6sc<>+112(SB)/8, $0x0007000700070007
-DATA kzq6sc<>+120(SB)/8, $0x0007000700070007
-DATA kzq6sc<>+128(SB)/8, $0x0008000800080008
-DATA kzq6sc<>+136(SB)/8, $0x0008000800080008
-DATA kzq6sc<>+144(SB)/8, $0x0009000900090009
-DATA kzq6sc<>+152(SB)/8, $0x0009000900090009
-DATA kzq6sc<>+160(SB)/8, $0x000a000a000a000a
-DATA kzq6sc<>+168(SB)/8, $0x000a000a000a000a
-DATA kzq6sc<>+176(SB)/8, $0x000b000b000b000b
-DATA kzq6sc<>+184(SB)/8, $0x000b000b000b000b
-DATA kzq6sc<>+192(SB)/8, $0x000c000c000c000c
-DATA kzq6sc<>+200(SB)/8, $0x000c000c000c000c
-DATA kzq6sc<>+208(SB)/8, $0x000d000d000d000d
-DATA kzq6sc<>+216(SB)/8, $0x000d000d000d000d
-DATA kzq6sc<>+224(SB)/8, $0x000e000e000e000e
-DATA kzq6sc<>+232(SB)/8, $0x000e000e000e000e
-DATA kzq6sc<>+240(SB)/8, $0x000f000f000f000f
-DATA kzq6sc<>+248(SB)/8, $0x000f000f000f000f
-GLOBL kzq6sc<>(SB), RODATA|NOPTR, $256
+// kzq6lo and kzq6hi: VPERMI2D indexes taking 16-byte columns 0 and 1
+// (2 and 3) of two registers of Q6_K weights: [a0, b0, a1, b1] (a2 ...).
+DATA kzq6lo<>+0(SB)/8, $0x0000000400000000
+DATA kzq6lo<>+8(SB)/8, $0x0000000c00000008
+DATA kzq6lo<>+16(SB)/8, $0x0000001400000010
+DATA kzq6lo<>+24(SB)/8, $0x0000001c00000018
+DATA kzq6lo<>+32(SB)/8, $0x0000000500000001
+DATA kzq6lo<>+40(SB)/8, $0x0000000d00000009
+DATA kzq6lo<>+48(SB)/8, $0x0000001500000011
+DATA kzq6lo<>+56(SB)/8, $0x0000001d00000019
+GLOBL kzq6lo<>(SB), RODATA|NOPTR, $64
+DATA kzq6hi<>+0(SB)/8, $0x0000000600000002
+DATA kzq6hi<>+8(SB)/8, $0x0000000e0000000a
+DATA kzq6hi<>+16(SB)/8, $0x0000001600000012
+DATA kzq6hi<>+24(SB)/8, $0x0000001e0000001a
+DATA kzq6hi<>+32(SB)/8, $0x0000000700000003
+DATA kzq6hi<>+40(SB)/8, $0x0000000f0000000b
+DATA kzq6hi<>+48(SB)/8, $0x0000001700000013
+DATA kzq6hi<>+56(SB)/8, $0x0000001f0000001b
+GLOBL kzq6hi<>(SB), RODATA|NOPTR, $64
+DATA kzm32<>+0(SB)/4, $0xc2000000 // -32.0
+GLOBL kzm32<>(SB), RODATA|NOPTR, $4
 
 // kzq6sh: word shifts that bring the Q6_K high bits of each weight to
 // bits 4-5: left by 4 (first half) and 2 (second half) for the weight
@@ -648,8 +640,8 @@ GLOBL kzpair<>(SB), RODATA|NOPTR, $64
 
 // func dotQ4Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
 TEXT ·dotQ4Kx8RowsZ(SB), NOSPLIT, $0-88
-	kzRows8Body(q4kz8row, q4kz8rloop, q4kz8rdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144)
+	kzRows8Body(q4kz8row, q4kz8rloop, q4kz8rdone, q4kzSetup, q4kzDecode, q4kzPrefetch, q4kzVec, 144, 32)
 
-// func dotQ6Kx8RowsZ(row *byte, q *int8, d *float32, bsum *int16, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
+// func dotQ6Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
 TEXT ·dotQ6Kx8RowsZ(SB), NOSPLIT, $0-88
-	kzRows8Body(q6kz8row, q6kz8rloop, q6kz8rdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210)
+	kzRows8Body(q6kz8row, q6kz8rloop, q6kz8rdone, q6kzSetup, q6kzDecode, q6kzPrefetch, q6kzVec, 210, 64)
