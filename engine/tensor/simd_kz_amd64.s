@@ -185,12 +185,10 @@ done:; \
 	VBROADCASTSS X9, Z9; \
 	VMULPS Z9, Z4, Z4
 
-// q4kzVec adds one vector's share of the decoded Q4_K block to acc (qp
-// the vector's Q8.qz, bp its Q8.msum of the block: the masked-off upper
-// half of the 64 bytes is never read): the four registers' products
-// summed into one set of int32 lanes by VPDPBUSD (each lane within one
-// sub-block, at most 16·15·127), then as float32 times d·sc·dx.
-#define q4kzVec(qp, dp, bp, acc) \
+// kzDots adds to acc the products of the decoded weights Z0-Z3 with the
+// vector's reordered quants at qp (summed into int32 lanes by VPDPBUSD),
+// as float32 times Z4 (d·sc per lane) times the vector's scale at dp.
+#define kzDots(qp, dp, acc) \
 	VPXORD Z11, Z11, Z11; \
 	VPDPBUSD 0(qp), Z0, Z11; \
 	VPDPBUSD 64(qp), Z1, Z11; \
@@ -198,7 +196,15 @@ done:; \
 	VPDPBUSD 192(qp), Z3, Z11; \
 	VCVTDQ2PS Z11, Z11; \
 	VMULPS.BCST 0(dp), Z4, Z14; \
-	VFMADD231PS Z14, Z11, acc; \
+	VFMADD231PS Z14, Z11, acc
+
+// q4kzVec adds one vector's share of the decoded Q4_K block to acc (qp
+// the vector's Q8.qz, bp its Q8.msum of the block: the masked-off upper
+// half of the 64 bytes is never read): the four registers' products
+// summed into one set of int32 lanes by VPDPBUSD (each lane within one
+// sub-block, at most 16·15·127), then as float32 times d·sc·dx.
+#define q4kzVec(qp, dp, bp, acc) \
+	kzDots(qp, dp, acc); \
 	VFNMADD231PS 0(bp), Z8, K2, acc
 
 // q6kzSetup loads the constants of the Q6_K kernels: the high-bit
@@ -261,14 +267,7 @@ done:; \
 // (lane j the sum over sub-block j, at most 16·63·127), as float32 times
 // d·sc·dx, and the −32 offset as −32·d·sc times dx·Σq of the sub-block.
 #define q6kzVec(qp, dp, bp, acc) \
-	VPXORD Z11, Z11, Z11; \
-	VPDPBUSD 0(qp), Z0, Z11; \
-	VPDPBUSD 64(qp), Z1, Z11; \
-	VPDPBUSD 128(qp), Z2, Z11; \
-	VPDPBUSD 192(qp), Z3, Z11; \
-	VCVTDQ2PS Z11, Z11; \
-	VMULPS.BCST 0(dp), Z4, Z14; \
-	VFMADD231PS Z14, Z11, acc; \
+	kzDots(qp, dp, acc); \
 	VFMADD231PS 0(bp), Z8, acc
 
 // kzRowsBody is kzBody for one vector against nrows rows stored one
