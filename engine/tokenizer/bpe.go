@@ -13,7 +13,7 @@ type bpeModel struct {
 	byteID       [256]int32          // id of the one-byte token of each byte, -1 when absent
 	merges       map[uint64]bpeMerge // (left id, right id) -> merge
 	mergeList    []string            // the merges kept, "left right", by rank
-	words        idIndex[[]byte]     // decoded bytes of normal tokens -> id, for ignoreMerges
+	words        idIndex[*texts]     // decoded bytes of normal tokens -> id, for ignoreMerges
 	ignoreMerges bool                // a word that is one token is that token, whatever the merges say
 	prefixSpace  bool                // prepend " " to text that does not start with one
 	normalize    func(string) string // nil for none
@@ -47,26 +47,24 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 	for i := range m.byteID {
 		m.byteID[i] = -1
 	}
-	t.text = make([][]byte, len(t.tokens))
 	isWord := make([]bool, len(t.tokens)) // decoded from byte-level text
-	for id, s := range t.tokens {
+	t.text = newTexts(len(t.tokens), func(id int) string {
+		s := t.tokens[id]
 		switch t.types[id] {
 		case TypeControl, TypeUserDefined, TypeUnknown:
-			t.text[id] = []byte(s) // added tokens are stored as their text
-			continue
+			return s // added tokens are stored as their text
 		}
 		raw, ok := byteLevelDecode(s)
 		if !ok {
-			t.text[id] = []byte(s)
-			continue
+			return s
 		}
-		t.text[id] = raw
 		if len(raw) == 1 && m.byteID[raw[0]] < 0 {
 			m.byteID[raw[0]] = int32(id)
 		}
 		isWord[id] = true
-	}
-	m.words = newIDIndex(t.text, func(id int) bool { return isWord[id] })
+		return string(raw)
+	})
+	m.words = newIDIndex(&t.text, func(id int) bool { return isWord[id] })
 	pairs := o.pairs
 	if pairs == nil {
 		pairs = make([][2]string, 0, len(v.Merges))
@@ -87,7 +85,7 @@ func (t *Tokenizer) initBPE(v Vocab, o options) error {
 // order given. Merges whose sides or result are no token are skipped, as
 // llama.cpp does; of duplicates the first counts. It also returns the
 // merges kept, as "left right" lines.
-func mergeTable(toID *idIndex[string], pairs [][2]string) (map[uint64]bpeMerge, []string) {
+func mergeTable(toID *idIndex[strs], pairs [][2]string) (map[uint64]bpeMerge, []string) {
 	table := make(map[uint64]bpeMerge, len(pairs))
 	var kept []string
 	for _, p := range pairs {

@@ -20,12 +20,12 @@ type Decoder struct {
 func (t *Tokenizer) NewDecoder() *Decoder { return &Decoder{t: t} }
 
 // piece returns the bytes id decodes to at this point of the stream.
-func (d *Decoder) piece(id int) []byte {
+func (d *Decoder) piece(id int) string {
 	t := d.t
-	if id < 0 || id >= len(t.text) {
-		return nil
+	if id < 0 || id >= t.text.len() {
+		return ""
 	}
-	p := t.text[id]
+	p := t.text.at(id)
 	if t.types[id] == TypeControl {
 		return p
 	}
@@ -38,7 +38,7 @@ func (d *Decoder) piece(id int) []byte {
 
 // appendTo writes the bytes of id to b, without holding anything back.
 func (d *Decoder) appendTo(b *strings.Builder, id int) {
-	b.Write(d.piece(id))
+	b.WriteString(d.piece(id))
 }
 
 // Next adds id to the stream and returns the text that is now complete:

@@ -106,7 +106,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := options{}
+	o := options{shareTokens: true} // read-only File metadata
 	if v.Model == ModelSPM {
 		rm, _ := f.Bool(KeyRemoveExtraWhitespace)
 		o.spmNormSet = true

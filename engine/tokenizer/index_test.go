@@ -20,26 +20,24 @@ func TestIDIndex(t *testing.T) {
 			want[k] = int32(id)
 		}
 	}
-	x := newIDIndex(keys, keep)
-	xb := newIDIndex(bytesOf(keys), keep)
+	x := newIDIndex(strs(keys), keep)
+	tx := newTexts(len(keys), func(id int) string { return keys[id] })
+	xb := newIDIndex(&tx, keep)
 	for _, k := range append(keys, "abcd", "c", "w700", "w70") {
 		id, ok := x.get(k)
 		idb, okb := xb.get(k)
 		w, wok := want[k]
 		if id != w || ok != wok || idb != w || okb != wok {
-			t.Errorf("get(%q) = %d, %v (bytes %d, %v), want %d, %v", k, id, ok, idb, okb, w, wok)
+			t.Errorf("get(%q) = %d, %v (texts %d, %v), want %d, %v", k, id, ok, idb, okb, w, wok)
 		}
 	}
-	var zero idIndex[string]
+	for id, k := range keys {
+		if got := tx.at(id); got != k {
+			t.Errorf("texts.at(%d) = %q, want %q", id, got, k)
+		}
+	}
+	var zero idIndex[strs]
 	if id, ok := zero.get("a"); ok {
 		t.Errorf("zero index get = %d, true", id)
 	}
-}
-
-func bytesOf(s []string) [][]byte {
-	b := make([][]byte, len(s))
-	for i := range s {
-		b[i] = []byte(s[i])
-	}
-	return b
 }

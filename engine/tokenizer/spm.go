@@ -57,28 +57,25 @@ func (t *Tokenizer) initSPM(v Vocab, o options) error {
 		m.byteID[i] = -1
 	}
 	t.pre = ""
-	t.text = make([][]byte, len(t.tokens))
-	for id, s := range t.tokens {
-		typ := t.types[id]
+	t.text = newTexts(len(t.tokens), func(id int) string {
+		s, typ := t.tokens[id], t.types[id]
 		if b, ok := parseByteToken(s); ok && (typ == TypeByte || v.Types == nil) {
 			t.types[id] = TypeByte
-			t.text[id] = []byte{b}
 			if m.byteID[b] < 0 {
 				m.byteID[b] = int32(id)
 			}
 			m.byteFallback = true
-			continue
+			return string([]byte{b})
 		}
 		switch typ {
 		case TypeNormal, TypeUserDefined, TypeUnused:
 			if _, dup := m.pieces[s]; !dup {
 				m.pieces[s] = int32(id)
 			}
-			t.text[id] = []byte(strings.ReplaceAll(s, spaceMark, " "))
-		default:
-			t.text[id] = []byte(s)
+			return strings.ReplaceAll(s, spaceMark, " ")
 		}
-	}
+		return s
+	})
 	t.spm = m
 	return nil
 }

@@ -88,8 +88,8 @@ type Tokenizer struct {
 	pre    string
 	tokens []string
 	types  []int32
-	toID   idIndex[string] // token text -> id (first id wins)
-	text   [][]byte        // decoded bytes of each token
+	toID   idIndex[strs] // token text -> id (first id wins)
+	text   texts         // decoded bytes of each token
 
 	bos, eos, unk, pad int
 	addBOS, addEOS     bool
@@ -120,6 +120,7 @@ type options struct {
 	strip        map[int]stripRule   // added tokens that swallow neighbouring whitespace
 	eog          []int               // further end-of-generation ids
 	normalize    func(string) string // byte-level: applied to text between added tokens
+	shareTokens  bool                // keep Vocab.Tokens itself: nobody modifies it (a GGUF file's)
 }
 
 // stripRule says whether an added token swallows whitespace on its left or right.
@@ -147,12 +148,15 @@ func newTokenizer(v Vocab, o options) (*Tokenizer, error) {
 	t := &Tokenizer{
 		model:  v.Model,
 		pre:    v.Pre,
-		tokens: append([]string(nil), v.Tokens...),
+		tokens: v.Tokens,
 		types:  make([]int32, n),
 		bos:    v.BOS, eos: v.EOS, unk: v.Unknown, pad: v.Padding,
 		addBOS: v.AddBOS, addEOS: v.AddEOS,
 	}
-	t.toID = newIDIndex(t.tokens, nil)
+	if !o.shareTokens {
+		t.tokens = append([]string(nil), v.Tokens...)
+	}
+	t.toID = newIDIndex(strs(t.tokens), nil)
 	for i := range t.tokens {
 		t.types[i] = TypeNormal
 		if v.Types != nil && v.Types[i] != 0 {
