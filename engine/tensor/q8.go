@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Q8 holds a batch of activation vectors quantized to 8 bits per value,
@@ -122,20 +123,27 @@ func (a *Q8) transposeQZ() {
 		a.qz, a.qz6 = make([]int8, len(a.q)), make([]int8, len(a.q))
 	}
 	a.qz, a.qz6 = a.qz[:len(a.q)], a.qz6[:len(a.q)]
-	for b := 0; b < len(a.q); b += QKK {
-		src := a.q[b : b+QKK : b+QKK]
-		dst, dst6 := a.qz[b:b+QKK:b+QKK], a.qz6[b:b+QKK:b+QKK]
+	if len(a.q) == 0 {
+		return
+	}
+	q, qz, qz6 := int8Bytes(a.q), int8Bytes(a.qz), int8Bytes(a.qz6)
+	le := binary.LittleEndian
+	for b := 0; b < len(q); b += QKK {
+		src := q[b : b+QKK : b+QKK]
+		dst, dst6 := qz[b:b+QKK:b+QKK], qz6[b:b+QKK:b+QKK]
 		for k := 0; k < 4; k++ {
 			for j := 0; j < 8; j++ {
-				copy(dst[64*k+8*j:64*k+8*j+8], src[32*j+8*k:32*j+8*k+8])
+				le.PutUint64(dst[64*k+8*j:], le.Uint64(src[32*j+8*k:]))
 			}
 			for j := 0; j < 16; j++ {
-				copy(dst6[64*k+4*j:64*k+4*j+4], src[16*j+4*k:16*j+4*k+4])
+				le.PutUint32(dst6[64*k+4*j:], le.Uint32(src[16*j+4*k:]))
 			}
 		}
 	}
 }
 
+// int8Bytes returns the memory of q as bytes.
+func int8Bytes(q []int8) []byte { return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q)) }
 // x8Ready reports whether a, holding Q8_0 blocks, has what the
 // eight-vector AVX-512 Q8_0 kernel reads (see prepareX8).
 func (a *Q8) x8Ready() bool { return a.bs == QK && len(a.corr) == len(a.q)/4 && len(a.q) > 0 }
