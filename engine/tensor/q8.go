@@ -143,7 +143,10 @@ func (a *Q8) transposeQZ() {
 }
 
 // int8Bytes returns the memory of q as bytes.
-func int8Bytes(q []int8) []byte { return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q)) }
+func int8Bytes(q []int8) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q))
+}
+
 // x8Ready reports whether a, holding Q8_0 blocks, has what the
 // eight-vector AVX-512 Q8_0 kernel reads (see prepareX8).
 func (a *Q8) x8Ready() bool { return a.bs == QK && len(a.corr) == len(a.q)/4 && len(a.q) > 0 }
