@@ -9,10 +9,7 @@ import (
 
 // rmsnorm computes out = x / sqrt(mean(x²) + ε) ⊙ w.
 func rmsnorm(out, x, w []float32, eps float32) {
-	var ss float32
-	for _, v := range x {
-		ss += v * v
-	}
+	ss := tensor.DotF32(x, x)
 	scale := float32(1 / math.Sqrt(float64(ss/float32(len(x))+eps)))
 	for i, v := range x {
 		out[i] = w[i] * (v * scale)
