@@ -77,6 +77,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{"--init", "default", "--vocab", "300"},
 		{"--init", "default", "--layers", "2"},
 		{"--knowledge-share", "1.5"},
+		{"--questions-share", "-0.1"},
 		{"--steps", "x"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -154,6 +155,38 @@ func TestTrainInitFineTunes(t *testing.T) {
 		t.Fatal(err)
 	}
 	em.Close()
+
+	// Curated questions: loaded against the knowledge, the misquoted one
+	// left out and said so, the files kept in the checkpoint.
+	questions := filepath.Join(dir, "questions.jsonl")
+	lines := `{"q": "bought the wrong size, how long have i got to send it back", "doc": "returns.md", "answer": "You can return an unused item within 30 days of delivery for a full refund."}
+{"q": "when do i see the money", "doc": "returns.md", "answer": "Refunds are paid in gold."}
+{"q": "do you sell gift wrap", "kind": "out_of_scope"}
+`
+	if err := os.WriteFile(questions, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	qckpt := filepath.Join(dir, "qckpt")
+	args = []string{"train", "--init", base, "--knowledge", filepath.Join("testdata", "eval", "knowledge"), "--questions", questions,
+		"--out", filepath.Join(dir, "q.gguf"), "--checkpoint", qckpt, "--every", "1", "--steps", "1", "--batch", "2", "--eval", "0"}
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("fine-tune with questions: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "2 questions from "+questions+"; 1 left out") {
+		t.Errorf("fine-tune with questions did not report them:\n%s", stderr.String())
+	}
+	_, extra, err = train.Resume(filepath.Join(qckpt, checkpointFile), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = trainState{}
+	if err := json.Unmarshal(extra, &st); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.Questions, []string{questions}) {
+		t.Errorf("checkpoint questions %v, want [%s]", st.Questions, questions)
+	}
 
 	held := filepath.Join(dir, "heldout")
 	if err := os.MkdirAll(held, 0o755); err != nil {
