@@ -366,8 +366,7 @@ func (a *attentionTask) rows(lo, hi int) {
 			continue
 		}
 		keys, values := kvHalf(cs.keys, base, n*hd), kvHalf(cs.values, base, n*hd)
-		tensor.AttnScoresF16(q, keys, values, scores)
-		sum := a.expScores(scores)
+		sum := tensor.ExpSum(scores, tensor.AttnScoresF16(q, keys, values, scores))
 		tensor.WeightedSumF16(out, scores, values, hd)
 		scale(out, 1/sum)
 	}

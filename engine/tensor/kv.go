@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Half-precision KV caches: attention keeps each position's keys and
 // values as IEEE 754 half-precision bits (as llama.cpp does by default),
@@ -45,23 +48,28 @@ func FromFloat16(dst []float32, src []uint16) {
 // AttnScoresF16 is AttnScores with half-precision keys and values: it
 // sets out[i] = q·keys[i·d:(i+1)·d] for the len(out) positions of one
 // attention head (d = len(q)), fetching the values towards the cache
-// meanwhile with AVX-512. It panics with ErrShape if keys or values are
-// shorter than len(out)·d.
-func AttnScoresF16(q []float32, keys, values []uint16, out []float32) {
+// meanwhile with AVX-512, and returns the largest of them (−∞ for none),
+// the maximum a softmax over them subtracts. It panics with ErrShape if
+// keys or values are shorter than len(out)·d.
+func AttnScoresF16(q []float32, keys, values []uint16, out []float32) (max float32) {
 	d, n := len(q), len(out)
 	if d == 0 || len(keys) < n*d || len(values) < n*d {
 		panic(fmt.Errorf("attention scores: %w: %d positions of %d in %d keys, %d values", ErrShape, n, d, len(keys), len(values)))
 	}
 	if n == 0 {
-		return
+		return float32(math.Inf(-1))
 	}
 	if simdOn.Load() && hasAVX512 && d%16 == 0 {
-		simdAttnScoresF16(q, keys, values, out)
-		return
+		return simdAttnScoresF16(q, keys, values, out)
 	}
+	max = float32(math.Inf(-1))
 	for i := range out {
 		out[i] = dotHalves(keys[i*d:(i+1)*d], q)
+		if out[i] > max {
+			max = out[i]
+		}
 	}
+	return max
 }
 
 // WeightedSumF16 is WeightedSum with half-precision values: it sets

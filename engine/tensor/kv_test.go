@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -72,8 +73,16 @@ func TestAttnScoresF16(t *testing.T) {
 			for _, simd := range []bool{true, false} {
 				was := SetSIMD(simd)
 				out := make([]float32, n)
-				AttnScoresF16(q, kh, vh, out)
+				max := AttnScoresF16(q, kh, vh, out)
 				SetSIMD(was)
+				if want := float32(math.Inf(-1)); n > 0 {
+					want = slices.Max(out)
+					if max != want {
+						t.Errorf("d=%d n=%d simd=%v: max %g, want %g", d, n, simd, max, want)
+					}
+				} else if max != want {
+					t.Errorf("d=%d n=0 simd=%v: max %g, want −∞", d, simd, max)
+				}
 				for i := range out {
 					var want, mag float64
 					for j := 0; j < d; j++ {

@@ -87,7 +87,7 @@ func fromF16AVX2(dst *float32, src *uint16, n int)
 func weightedSumF16AVX2(out, p *float32, v *uint16, k, cols, stride int)
 
 //go:noescape
-func attnScoresF16AVX512(q *float32, k, v *uint16, hd, n int, out *float32)
+func attnScoresF16AVX512(q *float32, k, v *uint16, hd, n int, out *float32) float32
 
 // simdToFloat16 is ToFloat16 for len(src) a positive multiple of 8.
 func simdToFloat16(dst []uint16, src []float32) {
@@ -109,6 +109,6 @@ func simdWeightedSumF16(out, p []float32, v []uint16, stride int) {
 
 // simdAttnScoresF16 is AttnScoresF16 for len(q) a multiple of 16, the
 // lengths checked.
-func simdAttnScoresF16(q []float32, keys, values []uint16, out []float32) {
-	attnScoresF16AVX512(&q[0], &keys[0], &values[0], len(q), len(out), &out[0])
+func simdAttnScoresF16(q []float32, keys, values []uint16, out []float32) float32 {
+	return attnScoresF16AVX512(&q[0], &keys[0], &values[0], len(q), len(out), &out[0])
 }

@@ -716,12 +716,12 @@ hwdone:
 	VZEROUPPER
 	RET
 
-// func attnScoresF16AVX512(q *float32, k, v *uint16, hd, n int, out *float32)
+// func attnScoresF16AVX512(q *float32, k, v *uint16, hd, n int, out *float32) float32
 // attnScoresAVX512 with half-precision keys and values: out[i] =
 // q·k[i·hd:(i+1)·hd] for n positions (hd a positive multiple of 16), four
 // positions at a time, prefetching the keys ahead and each position's
-// values.
-TEXT ·attnScoresF16AVX512(SB), NOSPLIT, $0-48
+// values; returns the largest out[i] (−∞ for none).
+TEXT ·attnScoresF16AVX512(SB), NOSPLIT, $0-52
 	MOVQ q+0(FP), R8
 	MOVQ k+8(FP), SI
 	MOVQ v+16(FP), DI
@@ -732,11 +732,14 @@ TEXT ·attnScoresF16AVX512(SB), NOSPLIT, $0-48
 	SHLQ $1, R10                 // bytes per position
 	LEAQ (R10)(R10*2), R11
 	XORQ BX, BX
+	MOVL $0xff800000, DX         // −∞
+	VMOVD DX, X15
+	VBROADCASTSS X15, X15        // the largest score so far, four lanes
 
 hswarm:
 	PREFETCHT0 (SI)(BX*1)
 	ADDQ $64, BX
-	CMPQ BX, $2048
+	CMPQ BX, $6144
 	JLT  hswarm
 
 hs4:
@@ -752,10 +755,10 @@ hs4:
 	MOVQ DI, R13
 
 hs4d:
-	PREFETCHT0 2048(R12)
-	PREFETCHT0 2048(R12)(R10*1)
-	PREFETCHT0 2048(R12)(R10*2)
-	PREFETCHT0 2048(R12)(R11*1)
+	PREFETCHT0 6144(R12)
+	PREFETCHT0 6144(R12)(R10*1)
+	PREFETCHT0 6144(R12)(R10*2)
+	PREFETCHT0 6144(R12)(R11*1)
 	PREFETCHT0 (R13)
 	PREFETCHT0 (R13)(R10*1)
 	PREFETCHT0 (R13)(R10*2)
@@ -783,6 +786,7 @@ hs4d:
 	VMOVDQU64 lanes0_4_8_12<>(SB), Z10
 	VPERMPS Z9, Z10, Z9
 	VMOVUPS X9, (AX)
+	VMAXPS X9, X15, X15
 	LEAQ (SI)(R10*4), SI
 	LEAQ (DI)(R10*4), DI
 	ADDQ $16, AX
@@ -813,10 +817,16 @@ hs1d:
 	VHADDPS X0, X0, X0
 	VHADDPS X0, X0, X0
 	VMOVSS X0, (AX)
+	VMAXSS X0, X15, X15
 	ADDQ $4, AX
 	DECQ CX
 	JMP  hs1
 
 hsdone:
+	VSHUFPS $0x4e, X15, X15, X0
+	VMAXPS X0, X15, X15
+	VSHUFPS $0xb1, X15, X15, X0
+	VMAXPS X0, X15, X15
+	VMOVSS X15, ret+48(FP)
 	VZEROUPPER
 	RET

@@ -75,4 +75,6 @@ func simdFromFloat16(dst []float32, src []uint16) { panic("unreachable") }
 
 func simdWeightedSumF16(out, p []float32, v []uint16, stride int) { panic("unreachable") }
 
-func simdAttnScoresF16(q []float32, keys, values []uint16, out []float32) { panic("unreachable") }
+func simdAttnScoresF16(q []float32, keys, values []uint16, out []float32) float32 {
+	panic("unreachable")
+}
