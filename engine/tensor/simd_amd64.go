@@ -225,9 +225,6 @@ func dotQ4KRowsZ(rows *byte, q *int8, d *float32, bsum *float32, nb, nrows int, 
 func dotQ4Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
-
-//go:noescape
 func dotQ6KRowsZ(rows *byte, q *int8, d *float32, bsum *float32, nb, nrows int, out *float32)
 
 // simdDotKRows sets out[r] = DotQ8 of row r of the nrows Q4_K or Q6_K
@@ -255,27 +252,6 @@ func simdDotKRows(t Type, rows []byte, nrows int, a *Q8, b int, out []float32) {
 func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 
 //go:noescape
-func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
-
-// simdDotKx8 is simdDotKx4 for the eight vectors b0..b0+7 of a, with the
-// AVX-512 kernels only (the caller checks kx8()): each weight block
-// decoded once for the eight, bit-identical to simdDotKx4.
-func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) {
-	nb := a.n / QKK
-	_ = a.q[(b0+8)*a.n-1]
-	_ = a.d[(b0+8)*nb-1]
-	_ = row[nb*t.BlockBytes()-1]
-	d := &a.d[b0*nb]
-	if t == Q4_K {
-		_, _ = a.msum[(b0+8)*a.n/32-1], a.qz[(b0+8)*a.n-1]
-		dotQ4Kx8Z(&row[0], &a.qz[b0*a.n], d, &a.msum[b0*a.n/32], nb, a.n, 4*nb, a.n/8, &out[0])
-		return
-	}
-	_, _ = a.msum16[(b0+8)*a.n/16-1], a.qz6[(b0+8)*a.n-1]
-	dotQ6Kx8Z(&row[0], &a.qz6[b0*a.n], d, &a.msum16[b0*a.n/16], nb, a.n, 4*nb, a.n/4, &out[0])
-}
-
-//go:noescape
 func dotQ4Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32, nrows, ostride int)
 
 //go:noescape
@@ -284,8 +260,8 @@ func dotQ6Kx8RowsZ(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, d
 // simdDotKx8Rows sets out[v·ld+r] = DotQ8 of row r of the nrows Q4_K or
 // Q6_K rows stored one after another in rows with vector b0+v of a, for
 // the eight vectors from b0, with the AVX-512 kernels only (the caller
-// checks kx8()): simdDotKx8 row after row in one call, bit-identical to
-// it.
+// checks kx8()): each weight block decoded once for the eight, rows
+// looped in assembly; bit-identical to simdDotKRows and simdDotKx4.
 func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32, ld int) {
 	nb := a.n / QKK
 	if nrows == 0 || nb == 0 {
@@ -304,7 +280,7 @@ func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32
 	dotQ6Kx8RowsZ(&rows[0], &a.qz6[b0*a.n], d, &a.msum16[b0*a.n/16], nb, a.n, 4*nb, a.n/4, &out[0], nrows, 4*ld)
 }
 
-// kx8 reports whether simdDotKx8 can run.
+// kx8 reports whether simdDotKx8Rows and simdDotQ8x8Rows can run.
 func kx8() bool { return kzOn() }
 
 //go:noescape

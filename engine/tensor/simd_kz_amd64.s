@@ -119,13 +119,6 @@ done:; \
 	kzOut(Z18, Y18, 8(AX)); \
 	kzOut(Z19, Y19, 12(AX))
 
-#define kzOuts8 \
-	kzOuts4; \
-	kzOut(Z20, Y20, 16(AX)); \
-	kzOut(Z21, Y21, 20(AX)); \
-	kzOut(Z22, Y22, 24(AX)); \
-	kzOut(Z23, Y23, 28(AX))
-
 // q4kzSetup loads the constants of the Q4_K kernels: the scale
 // permutation (Z24), K1 selecting the words of the odd quadwords and K2
 // the lower eight dwords.
@@ -417,17 +410,9 @@ TEXT ·dotQ6KRowsZ(SB), NOSPLIT, $0-56
 TEXT ·dotQ4Kx4Z(SB), NOSPLIT, $0-72
 	kzBody(q4kz4loop, q4kz4done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs4, q4kzVec, kzOuts4, 144, 32)
 
-// func dotQ4Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
-TEXT ·dotQ4Kx8Z(SB), NOSPLIT, $0-72
-	kzBody(q4kz8loop, q4kz8done, q4kzSetup, q4kzDecode, q4kzPrefetch, kzVecs8, q4kzVec, kzOuts8, 144, 32)
-
 // func dotQ6Kx4Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
 TEXT ·dotQ6Kx4Z(SB), NOSPLIT, $0-72
 	kzBody(q6kz4loop, q6kz4done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs4, q6kzVec, kzOuts4, 210, 64)
-
-// func dotQ6Kx8Z(row *byte, q *int8, d *float32, bsum *float32, nb, qstride, dstride, bstride int, out *float32)
-TEXT ·dotQ6Kx8Z(SB), NOSPLIT, $0-72
-	kzBody(q6kz8loop, q6kz8done, q6kzSetup, q6kzDecode, q6kzPrefetch, kzVecs8, q6kzVec, kzOuts8, 210, 64)
 
 // kzq4sc: VPERMD indexes spreading the eight Q4_K scales (dwords) over
 // the lanes of q4kzVec's sums: scale j in lanes 2j and 2j+1.

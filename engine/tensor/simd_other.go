@@ -39,8 +39,6 @@ const hasAVX512 = false
 
 func simdDotF32x4xN(w, x []float32, n int, out []float32, ld int) { panic("unreachable") }
 
-func simdDotKx8(t Type, row []byte, a *Q8, b0 int, out *[8]float32) { panic("unreachable") }
-
 func kx8() bool { return false }
 
 func simdDotKx8Rows(t Type, rows []byte, nrows int, a *Q8, b0 int, out []float32, ld int) {
