@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -224,24 +225,55 @@ func TestDecodeDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
-	m := openModel(t, modelPath("llama", "model-f32.gguf"))
-	s := m.NewState(0)
-	if _, err := s.Forward([]int{1, 2, 3, 4}); err != nil {
-		t.Fatal(err)
-	}
-	tok := []int{5}
-	allocs := testing.AllocsPerRun(50, func() {
-		if _, err := s.Forward(tok); err != nil {
+	// A float32 KV cache, and a half-precision one with quantized
+	// weights and embedding rows read from the file.
+	var m *Model
+	for _, file := range []string{"model-q8_0.gguf", "model-f32.gguf"} {
+		m = openModel(t, modelPath("llama", file))
+		if m.embed == nil && file == "model-q8_0.gguf" {
+			t.Errorf("%s: embedding rows not read from the file", file)
+		}
+		s := m.NewState(0)
+		if _, err := s.Forward([]int{1, 2, 3, 4}); err != nil {
 			t.Fatal(err)
 		}
-	})
-	if allocs != 0 {
-		t.Errorf("decode step allocates %v times, want 0", allocs)
+		tok := []int{5}
+		allocs := testing.AllocsPerRun(50, func() {
+			if _, err := s.Forward(tok); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s (KV %v): decode step allocates %v times, want 0", file, m.KVPrecision(), allocs)
+		}
 	}
 	samp := newSampler(Sampling{Temperature: 0.8, TopK: 40, TopP: 0.9, MinP: 0.05, RepetitionPenalty: 1.1}, m.Config.Vocab)
 	logits := make([]float32, m.Config.Vocab)
 	history := []int{1, 2, 3}
 	if allocs := testing.AllocsPerRun(50, func() { samp.sample(logits, history) }); allocs != 0 {
 		t.Errorf("sampling allocates %v times, want 0", allocs)
+	}
+}
+
+// TestEmbedRowsFromFile checks that token embedding rows read from the
+// file (an untied output) give the logits the mapped rows give.
+func TestEmbedRowsFromFile(t *testing.T) {
+	path := modelPath("llama", "model-q8_0.gguf")
+	m, mapped := openModel(t, path), openModel(t, path)
+	if m.embed == nil {
+		t.Fatal("embedding rows not read from the file")
+	}
+	mapped.embed = nil
+	ids := []int{1, 7, 42, 3, m.Config.Vocab - 1}
+	got, err := m.NewState(0).Forward(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := mapped.NewState(0).Forward(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("logits with rows from the file differ from the mapped rows' by up to %g", maxAbsDiff(got, want))
 	}
 }
