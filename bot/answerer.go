@@ -23,13 +23,17 @@ var ErrNoModel = errors.New("bot: generative answers need a model")
 func LoadModel(cfg Config, log *slog.Logger) (*engine.Model, error) {
 	start := time.Now()
 	name := cfg.Engine.Model
+	kv, err := engine.ParseKVPrecision(cfg.Engine.KVCache)
+	if err != nil {
+		return nil, fmt.Errorf("load engine.model: %w", err)
+	}
+	opts := engine.Options{KVCache: kv}
 	var m *engine.Model
-	var err error
 	if name == "" {
 		name = builtin.Name
-		m, err = builtin.Load(engine.Options{})
+		m, err = builtin.Load(opts)
 	} else {
-		m, err = engine.Load(name)
+		m, err = engine.LoadWith(name, opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load engine.model: %w", err)

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -126,6 +127,9 @@ type EngineConfig struct {
 	// chosen for the built-in model.
 	RerankWeight  float64 `yaml:"rerank_weight"`
 	DeclineMargin float64 `yaml:"decline_margin"`
+	// KVCache is the precision of the attention caches: auto (f32 for a
+	// model stored in F32, f16 otherwise), f16 or f32 (engine.Options).
+	KVCache string `yaml:"kv_cache"`
 }
 
 // Decodings of generative answers.
@@ -313,6 +317,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Answer.TopK, 4)
 	setDefault(&c.Engine.MaxTokens, 256)
 	setDefault(&c.Engine.Decoding, DecodingConstrained)
+	setDefault(&c.Engine.KVCache, engine.KVAuto.String())
 	setDefault(&c.Conversation.HistoryTurns, 20)
 	setDefault(&c.Conversation.SessionTTL, 30*time.Minute)
 	setDefault(&c.Conversation.RateLimit, 20)
@@ -343,6 +348,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Engine.Decoding != DecodingConstrained && c.Engine.Decoding != DecodingFree {
 		errs = append(errs, fmt.Errorf("engine.decoding %q: want %s or %s", c.Engine.Decoding, DecodingConstrained, DecodingFree))
+	}
+	if _, err := engine.ParseKVPrecision(c.Engine.KVCache); err != nil {
+		errs = append(errs, fmt.Errorf("engine.kv_cache: %w", err))
 	}
 	if c.Engine.RerankWeight < 0 || c.Engine.DeclineMargin < 0 {
 		errs = append(errs, fmt.Errorf("engine.rerank_weight %v, engine.decline_margin %v: want 0 or more", c.Engine.RerankWeight, c.Engine.DeclineMargin))

@@ -51,6 +51,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		{"redis.prefix", empty.Redis.Prefix, "sb"},
 		{"web.signature_tolerance", empty.Web.SignatureTolerance, 5 * time.Minute},
 		{"server.max_body_bytes", empty.Server.MaxBodyBytes, int64(64 << 10)},
+		{"engine.kv_cache", empty.Engine.KVCache, "auto"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -69,6 +70,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad duration", "conversation:\n  session_ttl: soon\n", "time.Duration"},
 		{"negative", "conversation:\n  workers: -3\n", "conversation.workers"},
 		{"bad level", "log:\n  level: loud\n", "log.level"},
+		{"bad kv cache", "engine:\n  kv_cache: f8\n", "engine.kv_cache"},
 		{"not yaml", "server: [", "parse config"},
 	}
 	for _, tt := range tests {

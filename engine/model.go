@@ -104,6 +104,16 @@ func (p KVPrecision) String() string {
 	return fmt.Sprintf("KVPrecision(%d)", int(p))
 }
 
+// ParseKVPrecision parses a KVPrecision's String form: auto, f16 or f32.
+func ParseKVPrecision(s string) (KVPrecision, error) {
+	for _, p := range []KVPrecision{KVAuto, KVF16, KVF32} {
+		if s == p.String() {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("kv cache precision %q: want auto, f16 or f32", s)
+}
+
 // setOptions applies the run-time options to a loaded model.
 func (m *Model) setOptions(opts Options) {
 	threads := opts.Threads
