@@ -37,10 +37,18 @@ type Question struct {
 // OutOfScope is the Kind of a question the knowledge does not answer.
 const OutOfScope = "out_of_scope"
 
-// A curated question is a Question resolved against the loaded chunks.
+// A folder is one knowledge folder's chunks and, when curated questions
+// are about it, its index.
+type folder struct {
+	chunks []knowledge.Chunk
+	index  *knowledge.Index
+}
+
+// A curated question is a Question resolved against a knowledge folder.
 type curated struct {
 	Question
-	chunk  int    // the chunk holding the answer; -1 when out of scope
+	folder int
+	chunk  int    // the folder's chunk holding the answer; -1 when out of scope
 	answer string // the answer as grounding.Sentences cuts it from the chunk
 }
 
@@ -77,36 +85,92 @@ func LoadQuestions(path string) ([]Question, error) {
 	return out, nil
 }
 
-// resolve finds each question's answer among the chunks: the sentence of
-// its document that is the answer, holds it, or (a table row quoted
-// from the Markdown, a sentence quoted with its markup) holds nearly all
-// of its words. It returns the questions it could place, and those whose
-// answer is in no chunk of their document (misquoted, or the article
-// changed).
-func resolve(qs []Question, chunks []knowledge.Chunk) (found []curated, lost []Question) {
-	for _, q := range qs {
-		if q.Kind == OutOfScope {
-			found = append(found, curated{Question: q, chunk: -1})
+// loadQuestions loads Options.Questions, finds their answers in the
+// knowledge folders, and indexes the folders they are about, to retrieve
+// their snippets as the pipeline does.
+func (g *Generator) loadQuestions(ctx context.Context) error {
+	if len(g.opts.Questions) == 0 {
+		return nil
+	}
+	if g.opts.QuestionShare == 0 {
+		g.opts.QuestionShare = 0.3
+	}
+	total := 0
+	for _, path := range g.opts.Questions {
+		qs, err := LoadQuestions(path)
+		if err != nil {
+			return err
+		}
+		total += len(qs)
+		found, lost := resolve(qs, g.folders)
+		g.curated = append(g.curated, found...)
+		g.lost = append(g.lost, lost...)
+	}
+	if len(g.curated) == 0 {
+		return fmt.Errorf("load questions: none of %d answered in the knowledge folders %v", total, g.opts.Knowledge)
+	}
+	for _, c := range g.curated {
+		f := &g.folders[c.folder]
+		if f.index != nil {
 			continue
 		}
-		at, answer := -1, ""
+		ix, err := knowledge.Build(ctx, f.chunks, knowledge.Options{})
+		if err != nil {
+			return fmt.Errorf("load questions: index %s: %w", g.opts.Knowledge[c.folder], err)
+		}
+		f.index = ix
+	}
+	return nil
+}
+
+// resolve finds the answers of one file's questions in the folders: for
+// each, the sentence of its document that is the answer, holds it, or (a
+// table row quoted from the Markdown, a sentence quoted with its markup)
+// holds nearly all of its words; where folders share a document name,
+// the folder whose sentence matches best. Out-of-scope questions are
+// about the folder most of the file's answers are in. It returns the
+// questions it could place, and those whose answer is in no chunk of
+// their document (misquoted, or the article changed).
+func resolve(qs []Question, folders []folder) (found []curated, lost []Question) {
+	votes := make([]int, len(folders))
+	var outOfScope []Question
+	for _, q := range qs {
+		if q.Kind == OutOfScope {
+			outOfScope = append(outOfScope, q)
+			continue
+		}
+		c := curated{Question: q, chunk: -1}
 		best := minQuoteOverlap
 		want := words(q.Answer)
-		for i, c := range chunks {
-			if c.DocID != q.Doc {
-				continue
-			}
-			for _, s := range grounding.Sentences(c.Text) {
-				if o := overlap(want, words(s)); o >= best {
-					at, answer, best = i, s, o
+		for fi, f := range folders {
+			for i, ch := range f.chunks {
+				if ch.DocID != q.Doc {
+					continue
+				}
+				for _, s := range grounding.Sentences(ch.Text) {
+					if o := overlap(want, words(s)); o >= best {
+						c.folder, c.chunk, c.answer, best = fi, i, s, o
+					}
 				}
 			}
 		}
-		if at < 0 {
+		if c.chunk < 0 {
 			lost = append(lost, q)
 			continue
 		}
-		found = append(found, curated{Question: q, chunk: at, answer: answer})
+		votes[c.folder]++
+		found = append(found, c)
+	}
+	if len(found) > 0 {
+		home := 0
+		for fi, v := range votes {
+			if v > votes[home] {
+				home = fi
+			}
+		}
+		for _, q := range outOfScope {
+			found = append(found, curated{Question: q, folder: home, chunk: -1})
+		}
 	}
 	return found, lost
 }
@@ -165,14 +229,15 @@ func (g *Generator) fromCurated(ctx context.Context, r *rand.Rand) Example {
 	q := g.curated[r.IntN(len(g.curated))]
 	ex := Example{Curated: true, Unanswerable: q.chunk < 0}
 	hist := g.history(q)
-	hits, err := g.index.Retrieve(ctx, knowledge.Query{Text: q.Q, History: q.History, K: 3})
+	f := g.folders[q.folder]
+	hits, err := f.index.Retrieve(ctx, knowledge.Query{Text: q.Q, History: q.History, K: 3})
 	if err != nil {
 		hits = knowledge.Result{}
 	}
 	var snips []knowledge.Snippet
 	answerAt := -1
 	for _, s := range hits.Snippets {
-		if q.chunk >= 0 && s.Source == g.chunks[q.chunk].Source {
+		if q.chunk >= 0 && s.Source == f.chunks[q.chunk].Source {
 			answerAt = len(snips)
 		}
 		snips = append(snips, s)
@@ -188,7 +253,7 @@ func (g *Generator) fromCurated(ctx context.Context, r *rand.Rand) Example {
 		case answerAt < 0:
 			// Retrieval missed it: put it where retrieval might have.
 			at := r.IntN(min(len(snips), 2) + 1)
-			snips = slices.Insert(snips, at, g.chunks[q.chunk].Snippet(0))
+			snips = slices.Insert(snips, at, f.chunks[q.chunk].Snippet(0))
 			snips = snips[:min(len(snips), 3)]
 		}
 	}

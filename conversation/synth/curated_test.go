@@ -110,3 +110,40 @@ func TestLoadQuestionsErrors(t *testing.T) {
 		t.Error("New with a missing questions file succeeded")
 	}
 }
+
+// TestCuratedFolders checks that a question is about the folder its
+// answer is in, even when another folder has a document of the same
+// name, and that its snippets come from that folder only.
+func TestCuratedFolders(t *testing.T) {
+	dir := t.TempDir()
+	kb := filepath.Join(dir, "knowledge")
+	if err := os.MkdirAll(kb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	article := "# Refunds\n\n## Timing\n\nRefunds reach your card within 9 working days of the return scan.\n\n## Vouchers\n\nGift vouchers are refunded as store credit only.\n"
+	if err := os.WriteFile(filepath.Join(kb, "refunds.md"), []byte(article), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	questions := filepath.Join(dir, "questions.jsonl")
+	lines := `{"q": "how long till i see my money", "doc": "refunds.md", "answer": "Refunds reach your card within 9 working days of the return scan."}
+{"q": "do you price match", "kind": "out_of_scope"}
+`
+	if err := os.WriteFile(questions, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := newGen(t, Options{Seed: 4, Knowledge: []string{demoKB, kb}, Questions: []string{questions}, QuestionShare: 1})
+	for _, c := range g.curated {
+		if c.folder != 1 {
+			t.Errorf("%q: folder %d, want 1 (the folder with its answer)", c.Q, c.folder)
+		}
+	}
+	for i := range int64(50) {
+		for _, s := range g.Example(i).Prompt.Snippets {
+			for _, sent := range grounding.Sentences(s.Text) {
+				if !strings.Contains(article, sent) {
+					t.Fatalf("example %d: snippet sentence %q is not from the question's folder", i, sent)
+				}
+			}
+		}
+	}
+}

@@ -85,7 +85,7 @@ type Example struct {
 type Generator struct {
 	opts    Options
 	chunks  []knowledge.Chunk // from Options.Knowledge, usable ones only
-	index   *knowledge.Index  // of chunks, when there are curated questions
+	folders []folder          // the same chunks, folder by folder
 	curated []curated
 	lost    []Question
 }
@@ -113,45 +113,19 @@ func New(ctx context.Context, o Options) (*Generator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load knowledge %s: %w", dir, err)
 		}
+		var f folder
 		for _, c := range chunks {
 			if len(sentences(c.Text)) > 0 {
-				g.chunks = append(g.chunks, c)
+				f.chunks = append(f.chunks, c)
 			}
 		}
+		g.chunks = append(g.chunks, f.chunks...)
+		g.folders = append(g.folders, f)
 	}
 	if err := g.loadQuestions(ctx); err != nil {
 		return nil, err
 	}
 	return g, nil
-}
-
-// loadQuestions loads Options.Questions and indexes the knowledge to
-// retrieve their snippets as the pipeline does.
-func (g *Generator) loadQuestions(ctx context.Context) error {
-	if len(g.opts.Questions) == 0 {
-		return nil
-	}
-	if g.opts.QuestionShare == 0 {
-		g.opts.QuestionShare = 0.3
-	}
-	var qs []Question
-	for _, path := range g.opts.Questions {
-		more, err := LoadQuestions(path)
-		if err != nil {
-			return err
-		}
-		qs = append(qs, more...)
-	}
-	g.curated, g.lost = resolve(qs, g.chunks)
-	if len(g.curated) == 0 {
-		return fmt.Errorf("load questions: none of %d answered in the knowledge folders %v", len(qs), g.opts.Knowledge)
-	}
-	ix, err := knowledge.Build(ctx, g.chunks, knowledge.Options{})
-	if err != nil {
-		return fmt.Errorf("load questions: index knowledge: %w", err)
-	}
-	g.index = ix
-	return nil
 }
 
 // isHeldOut reports whether a path is, or is inside, a folder named
