@@ -76,29 +76,5 @@ func AttnScoresF16(q []float32, keys, values []uint16, out []float32) (max float
 // out[j] = Σ_k p[k]·v[k·stride+j] for j < len(out). It panics with
 // ErrShape if v is too short.
 func WeightedSumF16(out, p []float32, v []uint16, stride int) {
-	cols := len(out)
-	if len(p) == 0 {
-		clear(out)
-		return
-	}
-	if stride < cols || len(v) < (len(p)-1)*stride+cols {
-		panic(fmt.Errorf("weighted sum: %w: %d rows of %d values (stride %d) in %d", ErrShape, len(p), cols, stride, len(v)))
-	}
-	j := 0
-	if simdOn.Load() {
-		j = cols &^ 7
-		if j > 0 {
-			simdWeightedSumF16(out[:j], p, v, stride)
-		}
-	}
-	if j == cols {
-		return
-	}
-	rest := out[j:]
-	clear(rest)
-	for k, w := range p {
-		for i, h := range v[k*stride+j : k*stride+cols] {
-			rest[i] += w * f16Table[h]
-		}
-	}
+	weightedSum(out, p, v, stride, simdWeightedSumF16, func(h uint16) float32 { return f16Table[h] })
 }

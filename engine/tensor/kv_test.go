@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -83,17 +84,7 @@ func TestAttnScoresF16(t *testing.T) {
 				} else if max != want {
 					t.Errorf("d=%d n=0 simd=%v: max %g, want −∞", d, simd, max)
 				}
-				for i := range out {
-					var want, mag float64
-					for j := 0; j < d; j++ {
-						p := float64(q[j]) * float64(keys[i*d+j])
-						want += p
-						mag += math.Abs(p)
-					}
-					if math.Abs(float64(out[i])-want) > 1e-5*mag {
-						t.Errorf("d=%d n=%d simd=%v: out[%d] = %g, want %g", d, n, simd, i, out[i], want)
-					}
-				}
+				checkScores(t, fmt.Sprintf("d=%d n=%d simd=%v", d, n, simd), q, keys, out)
 			}
 		}
 	}

@@ -85,6 +85,13 @@ func SiLUMul(g, u []float32) {
 // p, as attention sums the values by their probabilities. It panics with
 // ErrShape if v is too short.
 func WeightedSum(out, p, v []float32, stride int) {
+	weightedSum(out, p, v, stride, simdWeightedSum, func(x float32) float32 { return x })
+}
+
+// weightedSum is WeightedSum over values of type T, read by value: the
+// SIMD kernel simd takes the columns in multiples of 8, a plain loop the
+// rest.
+func weightedSum[T float32 | uint16](out, p []float32, v []T, stride int, simd func(out, p []float32, v []T, stride int), value func(T) float32) {
 	cols := len(out)
 	if len(p) == 0 {
 		clear(out)
@@ -97,7 +104,7 @@ func WeightedSum(out, p, v []float32, stride int) {
 	if simdOn.Load() {
 		j = cols &^ 7
 		if j > 0 {
-			simdWeightedSum(out[:j], p, v, stride)
+			simd(out[:j], p, v, stride)
 		}
 	}
 	if j == cols {
@@ -107,7 +114,7 @@ func WeightedSum(out, p, v []float32, stride int) {
 	clear(rest)
 	for k, w := range p {
 		for i, x := range v[k*stride+j : k*stride+cols] {
-			rest[i] += w * x
+			rest[i] += w * value(x)
 		}
 	}
 }

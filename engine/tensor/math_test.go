@@ -275,17 +275,7 @@ func TestAttnScores(t *testing.T) {
 				out := make([]float32, n)
 				AttnScores(q, keys, values, out)
 				SetSIMD(was)
-				for i := range out {
-					var want, mag float64
-					for j := 0; j < d; j++ {
-						p := float64(q[j]) * float64(keys[i*d+j])
-						want += p
-						mag += math.Abs(p)
-					}
-					if math.Abs(float64(out[i])-want) > 1e-5*mag {
-						t.Errorf("d=%d n=%d simd=%v: out[%d] = %g, want %g", d, n, simd, i, out[i], want)
-					}
-				}
+				checkScores(t, fmt.Sprintf("d=%d n=%d simd=%v", d, n, simd), q, keys, out)
 			}
 		}
 	}
@@ -295,4 +285,22 @@ func TestAttnScores(t *testing.T) {
 		}
 	}()
 	AttnScores(make([]float32, 16), make([]float32, 32), make([]float32, 16), make([]float32, 2))
+}
+
+// checkScores checks out[i] = q·keys[i·d:(i+1)·d] (d = len(q)) against
+// float64, to a relative 1e-5 of the products' magnitudes.
+func checkScores(t *testing.T, label string, q, keys, out []float32) {
+	t.Helper()
+	d := len(q)
+	for i := range out {
+		var want, mag float64
+		for j := 0; j < d; j++ {
+			p := float64(q[j]) * float64(keys[i*d+j])
+			want += p
+			mag += math.Abs(p)
+		}
+		if math.Abs(float64(out[i])-want) > 1e-5*mag {
+			t.Errorf("%s: out[%d] = %g, want %g", label, i, out[i], want)
+		}
+	}
 }
