@@ -7,11 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/conversation/extractive"
 	"github.com/switchboard/switchboard/conversation/synth"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/engine/builtin"
@@ -42,6 +45,7 @@ type trainState struct {
 	Drills         float64  `json:",omitempty"` // synth.Options.Drills: 0 its default, negative none
 	Questions      []string `json:",omitempty"`
 	QuestionShare  float64  `json:",omitempty"` // 0: synth's default
+	Rank           float64  `json:",omitempty"` // fraction of examples learnt as choices
 }
 
 // Fine-tuning defaults (--init): a few hundred steps at a lower peak
@@ -65,7 +69,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "model.gguf", "the GGUF file to write (also rewritten at every checkpoint)")
 	steps := fs.Int("steps", 1000, fmt.Sprintf("optimizer steps in all (%d with --init)", fineTuneSteps))
 	batch := fs.Int("batch", 8, "sequences per step")
-	seq := fs.Int("seq", 384, "tokens per sequence; longer examples are skipped (at most the model's context with --init)")
+	seq := fs.Int("seq", 384, "tokens per sequence; longer examples are skipped (default at most the model's context with --init; longer rows fit more replies of a --rank choice, which share their positions)")
 	lr := fs.Float64("lr", 1e-3, fmt.Sprintf("peak learning rate (linear warm-up, cosine decay to a tenth; %g with --init)", fineTuneLR))
 	warmup := fs.Int("warmup", 0, fmt.Sprintf("warm-up steps (default steps/20; %d with --init)", fineTuneWarmup))
 	dim := fs.Int("dim", 256, "model width")
@@ -88,6 +92,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
 	drills := fs.Float64("drills", 0.7, "fraction of synthetic examples with earlier questions about the same snippets in their history, every answer learnt (0: none)")
 	ctxWeight := fs.Float64("context-weight", 0, "loss weight of the prompt's tokens against 1 for the answer's (language modelling on every position; 0: answers only)")
+	rank := fs.Float64("rank", 0, "fraction of examples learnt as a choice among the replies constrained decoding offers (the article's sentences and \"I don't know\"), with a ranking loss")
+	rankWeight := fs.Float64("rank-weight", 1, "weight of the ranking loss against the language-modelling loss")
 	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -124,6 +130,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if set["context-weight"] {
 			tr.Opts.ContextWeight = float32(*ctxWeight)
 		}
+		if set["rank"] {
+			state.Rank = *rank
+		}
+		if set["rank-weight"] {
+			tr.Opts.RankWeight = float32(*rankWeight)
+		}
 		fmt.Fprintf(stderr, "resuming %s at step %d/%d\n", ckptPath, tr.Step, tr.Opts.Steps)
 	} else {
 		if *share < 0 || *share > 1 {
@@ -135,8 +147,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *qshare < 0 || *qshare > 1 {
 			return usageError{fmt.Sprintf("train: --questions-share %g is not a fraction", *qshare)}
 		}
+		if *rank < 0 || *rank > 1 {
+			return usageError{fmt.Sprintf("train: --rank %g is not a fraction", *rank)}
+		}
 		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills,
-			Questions: splitComma(*questions), QuestionShare: *qshare}
+			Questions: splitComma(*questions), QuestionShare: *qshare, Rank: *rank}
 		if *drills == 0 {
 			state.Drills = -1
 		}
@@ -177,7 +192,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return usageError{fmt.Sprintf("train: %v", err)}
 			}
 		}
-		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads, ContextWeight: float32(*ctxWeight)})
+		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads,
+			ContextWeight: float32(*ctxWeight), RankWeight: float32(*rankWeight)})
 		if err != nil {
 			return usageError{fmt.Sprintf("train: %v", err)}
 		}
@@ -189,7 +205,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("train: tokenizer: %w", err)
 	}
 	// Prompts leave room for the answer in the training sequence.
-	budget := tr.Opts.Seq - answerRoom
+	budget := min(tr.Opts.Seq, tr.Model.Config.Context) - answerRoom
 	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare, Drills: state.Drills,
 		Questions: state.Questions, QuestionShare: state.QuestionShare,
 		Budget: budget, Count: func(s string) int { return len(tok.Encode(s)) }})
@@ -203,7 +219,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintln(stderr)
 	}
-	ds := dialogues{gen: gen, tok: tok}
+	ds := dialogues{gen: gen, tok: tok, rank: state.Rank, seq: tr.Opts.Seq, seed: state.DataSeed}
 	c := tr.Model.Config
 	fmt.Fprintf(stderr, "model: %d parameters (dim %d, %d layers, %d heads, %d kv heads, ff %d, vocab %d, context %d); batch %d × %d tokens\n",
 		len(tr.Model.Params), c.Dim, c.Layers, c.Heads, c.KVHeads, c.FF, c.Vocab, c.Context, tr.Opts.Batch, tr.Opts.Seq)
@@ -429,18 +445,69 @@ func learnVocab(ctx context.Context, st trainState, n, size int, stderr io.Write
 }
 
 // dialogues is the training data: synthetic dialogues encoded as the
-// runtime encodes a ChatML prompt, learning the answer and <|im_end|>.
+// runtime encodes a ChatML prompt, learning the answer and <|im_end|>;
+// a share of them (rank) as a choice among the replies constrained
+// decoding would offer, learnt with the trainer's ranking loss.
 type dialogues struct {
-	gen *synth.Generator
-	tok *tokenizer.Tokenizer
+	gen  *synth.Generator
+	tok  *tokenizer.Tokenizer
+	rank float64
+	seq  int
+	seed uint64
 }
 
+// maxReplies is the most replies of a choice: as many as constrained
+// decoding offers (extractive.RerankTop sentences and "I don't know").
+const maxReplies = extractive.RerankTop + 1
+
 func (d dialogues) Example(i int64) (train.Example, error) {
-	ids, learn, err := d.gen.Example(i).Tokens(d.tok, engine.ChatML)
+	ex := d.gen.Example(i)
+	// A stream of its own, so that the share does not change the data.
+	r := rand.New(rand.NewPCG(d.seed^0x72616e6b, uint64(i)))
+	if d.rank > 0 && r.Float64() < d.rank {
+		prompt, learn, replies, right, err := ex.ChoiceTokens(d.tok, engine.ChatML)
+		if err != nil {
+			return train.Example{}, err
+		}
+		if c, ok := fitChoice(r, train.Example{Tokens: prompt, Loss: learn, Replies: replies, Right: right}, d.seq); ok {
+			return c, nil
+		}
+	}
+	ids, learn, err := ex.Tokens(d.tok, engine.ChatML)
 	if err != nil {
 		return train.Example{}, err
 	}
 	return train.Example{Tokens: ids, Loss: learn}, nil
+}
+
+// fitChoice cuts a choice to at most maxReplies replies that fit a row of
+// seq positions with its prompt, dropping wrong replies at random (the
+// last, "I don't know", is kept); it reports false when not even the
+// right reply and one other fit.
+func fitChoice(r *rand.Rand, c train.Example, seq int) (train.Example, bool) {
+	rows := func() int {
+		n := len(c.Tokens) - 1
+		for _, rp := range c.Replies {
+			n += len(rp)
+		}
+		return n
+	}
+	for len(c.Replies) > 2 && (len(c.Replies) > maxReplies || rows() > seq) {
+		// Any wrong reply but the last ("I don't know"); with three or
+		// more replies there is one.
+		var wrong []int
+		for j := range len(c.Replies) - 1 {
+			if j != c.Right {
+				wrong = append(wrong, j)
+			}
+		}
+		k := wrong[r.IntN(len(wrong))]
+		c.Replies = slices.Delete(slices.Clone(c.Replies), k, k+1)
+		if k < c.Right {
+			c.Right--
+		}
+	}
+	return c, len(c.Replies) >= 2 && rows() <= seq
 }
 
 func splitComma(s string) []string {

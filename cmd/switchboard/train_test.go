@@ -78,6 +78,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{"--init", "default", "--layers", "2"},
 		{"--knowledge-share", "1.5"},
 		{"--questions-share", "-0.1"},
+		{"--rank", "2"},
 		{"--steps", "x"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -168,7 +169,7 @@ func TestTrainInitFineTunes(t *testing.T) {
 	}
 	stderr.Reset()
 	qckpt := filepath.Join(dir, "qckpt")
-	args = []string{"train", "--init", base, "--knowledge", filepath.Join("testdata", "eval", "knowledge"), "--questions", questions,
+	args = []string{"train", "--init", base, "--knowledge", filepath.Join("testdata", "eval", "knowledge"), "--questions", questions, "--rank", "0.5",
 		"--out", filepath.Join(dir, "q.gguf"), "--checkpoint", qckpt, "--every", "1", "--steps", "1", "--batch", "2", "--eval", "0"}
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("fine-tune with questions: %v\n%s", err, stderr.String())
@@ -184,8 +185,8 @@ func TestTrainInitFineTunes(t *testing.T) {
 	if err := json.Unmarshal(extra, &st); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(st.Questions, []string{questions}) {
-		t.Errorf("checkpoint questions %v, want [%s]", st.Questions, questions)
+	if !slices.Equal(st.Questions, []string{questions}) || st.Rank != 0.5 {
+		t.Errorf("checkpoint questions %v, rank %g; want [%s], 0.5", st.Questions, st.Rank, questions)
 	}
 
 	held := filepath.Join(dir, "heldout")
@@ -223,5 +224,65 @@ func TestTrainInitDefaultReadsBuiltin(t *testing.T) {
 	text := "How long does delivery take to Norway? <|im_end|>"
 	if got, want := tok.Encode(text), em.Tokenizer.Encode(text); !slices.Equal(got, want) {
 		t.Errorf("--init default tokenizer encodes %v, runtime %v", got, want)
+	}
+}
+
+// TestDialoguesRank checks the examples --rank makes: choices among the
+// replies constrained decoding offers, the right one being the answer,
+// "I don't know" always among them, cut to fit their rows.
+func TestDialoguesRank(t *testing.T) {
+	_, vocab, err := loadInit("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.New(vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := synth.New(context.Background(), synth.Options{Seed: 3, Knowledge: []string{filepath.Join("testdata", "eval", "knowledge")},
+		Budget: 300, Count: func(s string) int { return len(tok.Encode(s)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, _ := tok.ID("<|im_end|>")
+	unknown := append(tok.Encode(synth.Unknown), end)
+	for _, seq := range []int{384, 1024} {
+		d := dialogues{gen: gen, tok: tok, rank: 1, seq: seq, seed: 3}
+		choices, replies := 0, 0
+		for i := range int64(40) {
+			ex, err := d.Example(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := gen.Example(i)
+			if ex.Replies == nil {
+				if len(want.Choices()) > 1 && seq == 1024 {
+					t.Errorf("example %d: not a choice in a row of %d", i, seq)
+				}
+				continue
+			}
+			choices++
+			replies += len(ex.Replies)
+			if n := len(ex.Replies); n < 2 || n > maxReplies {
+				t.Errorf("example %d: %d replies", i, n)
+			}
+			if got := tok.Decode(ex.Replies[ex.Right][:len(ex.Replies[ex.Right])-1]); got != want.Answer {
+				t.Errorf("example %d: right reply %q, want %q", i, got, want.Answer)
+			}
+			if last := ex.Replies[len(ex.Replies)-1]; !slices.Equal(last, unknown) {
+				t.Errorf("example %d: last reply %q, want %q", i, tok.Decode(last), synth.Unknown)
+			}
+			rows := len(ex.Tokens) - 1
+			for _, r := range ex.Replies {
+				rows += len(r)
+			}
+			if rows > seq {
+				t.Errorf("example %d: %d rows in a row of %d", i, rows, seq)
+			}
+		}
+		if choices < 30 {
+			t.Errorf("seq %d: %d of 40 examples are choices", seq, choices)
+		}
+		t.Logf("seq %d: %d choices, %.1f replies each", seq, choices, float64(replies)/float64(choices))
 	}
 }

@@ -454,11 +454,44 @@ func (ex Example) Choices() []string {
 // token, and those of every assistant turn of the history, which are
 // answers given the same way.
 func (ex Example) Tokens(tok *tokenizer.Tokenizer, t engine.Template) (ids []int, learn []bool, err error) {
+	ids, learn, end, err := ex.promptTokens(tok, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	ans := tok.Encode(ex.Answer)
+	ids = append(append(ids, ans...), end)
+	for range len(ans) + 1 {
+		learn = append(learn, true)
+	}
+	return ids, learn, nil
+}
+
+// ChoiceTokens renders ex as a choice among its Choices, for a ranking
+// loss: the prompt's tokens and which of them are learnt (as Tokens
+// gives them), each choice's tokens followed by the end-of-turn token,
+// as engine.Model.Score rates them, and the index of the Answer.
+func (ex Example) ChoiceTokens(tok *tokenizer.Tokenizer, t engine.Template) (prompt []int, learn []bool, replies [][]int, right int, err error) {
+	prompt, learn, end, err := ex.promptTokens(tok, t)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	for i, c := range ex.Choices() {
+		if c == ex.Answer {
+			right = i
+		}
+		replies = append(replies, append(tok.Encode(c), end))
+	}
+	return prompt, learn, replies, right, nil
+}
+
+// promptTokens renders ex's prompt, marking the tokens of its history's
+// assistant turns as learnt, and returns the end-of-turn token.
+func (ex Example) promptTokens(tok *tokenizer.Tokenizer, t engine.Template) (ids []int, learn []bool, end int, err error) {
 	msgs := ex.Prompt.Messages
 	ids = t.Encode(tok, msgs)
 	end, ok := tok.ID("<|im_end|>")
 	if !ok {
-		return nil, nil, fmt.Errorf("encode example: the vocabulary has no <|im_end|>")
+		return nil, nil, 0, fmt.Errorf("encode example: the vocabulary has no <|im_end|>")
 	}
 	learn = make([]bool, len(ids))
 	for i, m := range msgs {
@@ -478,10 +511,5 @@ func (ex Example) Tokens(tok *tokenizer.Tokenizer, t engine.Template) (ids []int
 			}
 		}
 	}
-	ans := tok.Encode(ex.Answer)
-	ids = append(append(ids, ans...), end)
-	for range len(ans) + 1 {
-		learn = append(learn, true)
-	}
-	return ids, learn, nil
+	return ids, learn, end, nil
 }

@@ -82,11 +82,16 @@ func (j *attnForwardJob) item(it int) {
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	q, k, v, ao := s.q[j.l], s.k[j.l], s.v[j.l], s.ao[j.l]
 	att := s.att[j.l][(b*H+h)*T*T : (b*H+h+1)*T*T]
+	seg := s.seg[b*T : (b+1)*T]
 	for t := 0; t < T; t++ {
 		qt := q[(b*T+t)*qd+h*hd : (b*T+t)*qd+(h+1)*hd]
 		row := att[t*T : t*T+t+1]
 		mx := float32(math.Inf(-1))
 		for u := range row {
+			if seg[u] != 0 && seg[u] != seg[t] {
+				row[u] = float32(math.Inf(-1)) // another reply's row: probability 0
+				continue
+			}
 			ku := k[(b*T+u)*kvd+kvh*hd : (b*T+u)*kvd+(kvh+1)*hd]
 			sc := dotSeq(qt, ku) * scale
 			row[u] = sc
@@ -103,6 +108,9 @@ func (j *attnForwardJob) item(it int) {
 		clear(out)
 		for u := range row {
 			row[u] *= inv
+			if row[u] == 0 {
+				continue
+			}
 			vu := v[(b*T+u)*kvd+kvh*hd : (b*T+u)*kvd+(kvh+1)*hd]
 			axpy(out, row[u], vu)
 		}
@@ -133,6 +141,9 @@ func (j *attnBackwardJob) item(it int) {
 			row := att[t*T : t*T+t+1]
 			var sum float32
 			for u, p := range row {
+				if p == 0 {
+					continue // masked, or too small to matter
+				}
 				ku := (b*T+u)*kvd + kvh*hd
 				g := dotSeq(dout, v[ku:ku+hd])
 				dp[u] = g
@@ -140,6 +151,9 @@ func (j *attnBackwardJob) item(it int) {
 				axpy(s.dv[ku:ku+hd], p, dout)
 			}
 			for u, p := range row {
+				if p == 0 {
+					continue
+				}
 				ku := (b*T+u)*kvd + kvh*hd
 				ds := p * (dp[u] - sum) * scale
 				axpy(dqt, ds, k[ku:ku+hd])

@@ -26,16 +26,26 @@ type pass struct {
 	xnf, rstdf       []float32   // final norm output (N, Dim) and 1/rms (N)
 
 	cos, sin []float32 // (T, HeadDim/2) RoPE angles of each position
+	pos      []int32   // (N) each row's position in its sequence (RoPE)
+	// seg is each row's segment: rows of segment 0 attend to every earlier
+	// row of their sequence, rows of segment k > 0 only to those of
+	// segments 0 and k (the replies of a choice, packed after one prompt).
+	seg []int32
 
-	// The loss: rows with a non-zero weight are gathered (active) and only
-	// they go through the output projection.
+	// The loss: rows with a non-zero weight or predicting a reply of a
+	// choice are gathered (active) and only they go through the output
+	// projection.
 	tokens, targets []int32
 	weights         []float32
-	active          []int32   // rows with weight > 0
+	reply           []int32   // (N) 1 + the index in replies of the reply whose token the row predicts, or 0
+	replies         []reply   // of the batch's choices, choice by choice
+	choices         []choice  // of the batch
+	rankWeight      float32   // of the ranking loss against the language-modelling loss
+	active          []int32   // rows with weight > 0 or a reply
 	xa              []float32 // (A, Dim) final-norm rows of active positions
 	logits          []float32 // (A, Vocab), then their gradient
-	rowLoss         []float32 // (A) weighted loss of each active row
-	weightSum       float32
+	logp            []float32 // (A) log-probability of each active row's target
+	rowGrad         []float32 // (A) d(loss)/d(log-probability of the row's target)
 
 	// Gradients of activations, reused across layers.
 	dres, dmid, dxn []float32 // (N, Dim)
@@ -77,8 +87,13 @@ func newPass(m *Model, p *pool, B, T int) *pass {
 	s.xnf, s.rstdf = mk(N*d), mk(N)
 
 	half := c.HeadDim() / 2
-	s.cos, s.sin = mk(T*half), mk(T*half)
-	for t := 0; t < T; t++ {
+	P := max(T, c.Context) // positions
+	s.cos, s.sin = mk(P*half), mk(P*half)
+	s.pos, s.seg, s.reply = make([]int32, N), make([]int32, N), make([]int32, N)
+	for r := range s.pos {
+		s.pos[r] = int32(r % T)
+	}
+	for t := 0; t < P; t++ {
 		for i := 0; i < half; i++ {
 			// As engine computes them: float32 inverse frequencies,
 			// angles in float64.
@@ -90,7 +105,8 @@ func newPass(m *Model, p *pool, B, T int) *pass {
 
 	s.tokens, s.targets, s.weights = make([]int32, N), make([]int32, N), mk(N)
 	s.active = make([]int32, 0, N)
-	s.xa, s.logits, s.rowLoss = mk(N*d), mk(N*V), mk(N)
+	s.xa, s.logits, s.logp, s.rowGrad = mk(N*d), mk(N*V), mk(N), mk(N)
+	s.rankWeight = 1
 	s.dres, s.dmid, s.dxn = mk(N*d), mk(N*d), mk(N*d)
 	s.dq, s.dao, s.dk, s.dv = mk(N*q), mk(N*q), mk(N*kv), mk(N*kv)
 	s.dgate, s.dup, s.dh = mk(N*ff), mk(N*ff), mk(N*ff)
@@ -99,10 +115,10 @@ func newPass(m *Model, p *pool, B, T int) *pass {
 	return s
 }
 
-// forward runs the model over s.tokens and returns the weighted mean
-// cross-entropy of predicting s.targets (rows of weight 0 are skipped),
-// leaving the gradient of the logits in s.logits. With logitsOnly, every
-// row is active and s.logits keeps the logits (for tests); it returns 0.
+// forward runs the model over s.tokens and returns the loss (see loss),
+// leaving its gradient with respect to the logits in s.logits. With
+// logitsOnly, every row is active and s.logits keeps the logits (for
+// tests); it returns 0.
 func (s *pass) forward(logitsOnly bool) float32 {
 	m, c := s.m, s.m.Config
 	N, d, q, kv := s.B*s.T, c.Dim, c.qdim(), c.kvdim()
@@ -133,11 +149,9 @@ func (s *pass) forward(logitsOnly bool) float32 {
 	s.norm(s.xnf, s.rstdf, s.res[c.Layers], m.outNorm())
 
 	s.active = s.active[:0]
-	s.weightSum = 0
 	for r, wt := range s.weights[:N] {
-		if wt > 0 || logitsOnly {
+		if wt > 0 || s.reply[r] > 0 || logitsOnly {
 			s.active = append(s.active, int32(r))
-			s.weightSum += wt
 		}
 	}
 	A := len(s.active)
@@ -151,56 +165,7 @@ func (s *pass) forward(logitsOnly bool) float32 {
 	if logitsOnly {
 		return 0
 	}
-	return s.crossEntropy()
-}
-
-// crossEntropy computes each active row's weighted loss and replaces the
-// logits by their gradient, d(loss)/d(logits), the loss being
-// Σ w·ce / Σ w. It returns the loss.
-func (s *pass) crossEntropy() float32 {
-	A := len(s.active)
-	s.ce = crossEntropyJob{s: s, inv: 0}
-	if s.weightSum > 0 {
-		s.ce.inv = 1 / s.weightSum
-	}
-	s.p.run(&s.ce, A)
-	var loss float64
-	for _, l := range s.rowLoss[:A] {
-		loss += float64(l)
-	}
-	return float32(loss) * s.ce.inv
-}
-
-type crossEntropyJob struct {
-	s   *pass
-	inv float32
-}
-
-func (j *crossEntropyJob) item(a int) {
-	s := j.s
-	V := s.m.Config.Vocab
-	r := s.active[a]
-	row := s.logits[a*V : (a+1)*V]
-	mx := row[0]
-	for _, v := range row {
-		mx = max(mx, v)
-	}
-	var sum float64
-	for i, v := range row {
-		e := math.Exp(float64(v - mx))
-		row[i] = float32(e)
-		sum += e
-	}
-	tgt := int(s.targets[r])
-	wt := s.weights[r]
-	p := float64(row[tgt]) / sum
-	s.rowLoss[a] = wt * float32(-math.Log(math.Max(p, 1e-30)))
-	g := wt * j.inv
-	inv := float32(1 / sum)
-	for i := range row {
-		row[i] *= inv * g
-	}
-	row[tgt] -= g
+	return s.loss()
 }
 
 // backward computes the gradient of the loss of the last forward pass
@@ -294,7 +259,7 @@ func (s *pass) rope(v []float32, width int, inverse bool) {
 	hd := s.m.Config.HeadDim()
 	half := hd / 2
 	for r := 0; r < s.B*s.T; r++ {
-		t := r % s.T
+		t := int(s.pos[r])
 		cos, sin := s.cos[t*half:(t+1)*half], s.sin[t*half:(t+1)*half]
 		row := v[r*width : (r+1)*width]
 		for h := 0; h < width; h += hd {

@@ -11,9 +11,47 @@ import (
 // An Example is one training sequence: tokens, and which of them are
 // learnt (Loss[i] means token i is predicted from tokens[:i] and counts in
 // the loss; typically the answer's tokens and the end-of-turn token).
+//
+// With Replies set, the example is a choice: Tokens is a prompt (Loss
+// marks what of it is learnt, as for any example) and Replies are
+// candidate replies to it, each ending with its end-of-turn token, of
+// which Replies[Right] is the one to give. The choice is learnt with a
+// ranking loss over the replies' mean log-probabilities (see
+// Options.RankWeight). The replies are packed into one row after the
+// prompt, each seeing the prompt and itself only, so the prompt is run
+// once for all of them; since they share their positions, a row longer
+// than the model's context can hold a choice whose prompt and longest
+// reply fit the context.
 type Example struct {
-	Tokens []int
-	Loss   []bool
+	Tokens  []int
+	Loss    []bool
+	Replies [][]int
+	Right   int
+}
+
+// positions is the number of positions of ex's longest sequence: its
+// tokens, or its prompt with its longest reply.
+func (ex Example) positions() int {
+	n := 0
+	for _, r := range ex.Replies {
+		n = max(n, len(r))
+	}
+	return len(ex.Tokens) + n
+}
+
+// rows is the number of positions ex takes in a batch row: the inputs
+// predicting its tokens after the first; for a choice, the prompt but its
+// last token, then each reply after a copy of that token, the end token
+// being a target only.
+func (ex Example) rows() int {
+	if ex.Replies == nil {
+		return len(ex.Tokens) - 1
+	}
+	n := len(ex.Tokens) - 1
+	for _, r := range ex.Replies {
+		n += len(r)
+	}
+	return n
 }
 
 // A Dataset gives the training examples by index. Example(i) must be a
@@ -28,7 +66,7 @@ type Dataset interface {
 type Options struct {
 	Steps       int     // optimizer steps in all
 	Batch       int     // sequences per step
-	Seq         int     // tokens per sequence (≤ Config.Context)
+	Seq         int     // positions of a batch row; may exceed Config.Context, for choices (see Example)
 	LR          float64 // peak learning rate (1e-3)
 	MinLRRatio  float64 // final learning rate as a fraction of LR (0.1)
 	Warmup      int     // linear warm-up steps (Steps/20)
@@ -45,6 +83,9 @@ type Options struct {
 	// every position, which teaches a model to copy what it has seen
 	// earlier in its context far sooner than the answers alone do.
 	ContextWeight float32
+	// RankWeight is the weight of the ranking loss of choices (Examples
+	// with Replies) against the language-modelling loss (1 when zero).
+	RankWeight float32
 }
 
 func (o Options) withDefaults() Options {
@@ -65,6 +106,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Threads <= 0 {
 		o.Threads = runtime.GOMAXPROCS(0)
+	}
+	if o.RankWeight == 0 {
+		o.RankWeight = 1
 	}
 	return o
 }
@@ -89,13 +133,14 @@ type Trainer struct {
 // New returns a Trainer for model m. m is trained in place.
 func New(m *Model, o Options) (*Trainer, error) {
 	o = o.withDefaults()
-	if o.Steps <= 0 || o.Batch <= 0 || o.Seq <= 0 || o.Seq > m.Config.Context {
+	if o.Steps <= 0 || o.Batch <= 0 || o.Seq <= 0 {
 		return nil, fmt.Errorf("%w: steps %d, batch %d, seq %d (context %d)", ErrConfig, o.Steps, o.Batch, o.Seq, m.Config.Context)
 	}
 	n := len(m.Params)
 	t := &Trainer{Model: m, Opts: o, grad: make([]float32, n), m1: make([]float32, n), m2: make([]float32, n)}
 	t.pool = newPool(o.Threads)
 	t.pass = newPass(m, t.pool, o.Batch, o.Seq)
+	t.pass.rankWeight = o.RankWeight
 	return t, nil
 }
 
@@ -129,7 +174,7 @@ func (t *Trainer) fillBatch(ds Dataset) error {
 		t.batch = make([]Example, s.B)
 	}
 	t.batch = t.batch[:s.B]
-	longest := 2
+	longest := 1
 	for b := range t.batch {
 		for tries := 0; ; tries++ {
 			if tries > 1000 {
@@ -146,11 +191,12 @@ func (t *Trainer) fillBatch(ds Dataset) error {
 				return err
 			}
 			t.batch[b] = ex
-			longest = max(longest, len(ex.Tokens))
+			longest = max(longest, ex.rows())
 			break
 		}
 	}
-	s.T = min(t.Opts.Seq, longest-1)
+	s.T = min(t.Opts.Seq, longest)
+	s.replies, s.choices = s.replies[:0], s.choices[:0]
 	for b, ex := range t.batch {
 		t.fillRow(b, ex)
 	}
@@ -161,12 +207,24 @@ func (t *Trainer) checkExample(ex Example) error {
 	if len(ex.Tokens) != len(ex.Loss) {
 		return fmt.Errorf("fill batch: %d tokens, %d loss flags", len(ex.Tokens), len(ex.Loss))
 	}
-	if len(ex.Tokens) > t.Opts.Seq+1 {
+	if ex.Replies != nil {
+		if len(ex.Tokens) == 0 || ex.Right < 0 || ex.Right >= len(ex.Replies) {
+			return fmt.Errorf("fill batch: a choice of %d replies to %d tokens with reply %d right", len(ex.Replies), len(ex.Tokens), ex.Right)
+		}
+		for _, r := range ex.Replies {
+			if len(r) == 0 {
+				return fmt.Errorf("fill batch: an empty reply")
+			}
+		}
+	}
+	if ex.rows() > t.Opts.Seq || ex.positions() > t.Model.Config.Context+1 {
 		return errTooLong
 	}
-	for _, tok := range ex.Tokens {
-		if tok < 0 || tok >= t.Model.Config.Vocab {
-			return fmt.Errorf("fill batch: token %d outside the vocabulary of %d", tok, t.Model.Config.Vocab)
+	for _, ids := range append([][]int{ex.Tokens}, ex.Replies...) {
+		for _, tok := range ids {
+			if tok < 0 || tok >= t.Model.Config.Vocab {
+				return fmt.Errorf("fill batch: token %d outside the vocabulary of %d", tok, t.Model.Config.Vocab)
+			}
 		}
 	}
 	return nil
@@ -179,6 +237,7 @@ func (t *Trainer) fillRow(b int, ex Example) {
 	for i := 0; i < T; i++ {
 		r := b*T + i
 		s.tokens[r], s.targets[r], s.weights[r] = 0, 0, 0
+		s.pos[r], s.seg[r], s.reply[r] = int32(i), 0, 0
 		if i < len(ex.Tokens) {
 			s.tokens[r] = int32(ex.Tokens[i])
 		}
@@ -188,6 +247,32 @@ func (t *Trainer) fillRow(b int, ex Example) {
 			if ex.Loss[i+1] {
 				s.weights[r] = 1
 			}
+		}
+	}
+	if ex.Replies != nil {
+		t.fillReplies(b, ex)
+	}
+}
+
+// fillReplies writes the replies of choice ex after its prompt (but its
+// last token) in row b: each after a copy of the prompt's last token, at
+// the positions that follow the prompt, in a segment of its own.
+func (t *Trainer) fillReplies(b int, ex Example) {
+	s := t.pass
+	P := len(ex.Tokens)
+	last := int32(ex.Tokens[P-1])
+	r := b*s.T + P - 1
+	s.choices = append(s.choices, choice{first: len(s.replies), n: len(ex.Replies), right: ex.Right})
+	for k, ids := range ex.Replies {
+		s.replies = append(s.replies, reply{tokens: len(ids)})
+		for j, tok := range ids {
+			s.tokens[r] = last
+			if j > 0 {
+				s.tokens[r] = int32(ids[j-1])
+			}
+			s.targets[r], s.weights[r] = int32(tok), 0
+			s.pos[r], s.seg[r], s.reply[r] = int32(P-1+j), int32(k+1), int32(len(s.replies))
+			r++
 		}
 	}
 }
