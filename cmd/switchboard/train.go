@@ -94,6 +94,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctxWeight := fs.Float64("context-weight", 0, "loss weight of the prompt's tokens against 1 for the answer's (language modelling on every position; 0: answers only)")
 	rank := fs.Float64("rank", 0, "fraction of examples learnt as a choice among the replies constrained decoding offers (the article's sentences and \"I don't know\"), with a ranking loss")
 	rankWeight := fs.Float64("rank-weight", 1, "weight of the ranking loss against the language-modelling loss")
+	rankScale := fs.Float64("rank-scale", 16, "sharpness of the ranking loss: the replies' mean log-probabilities are multiplied by it")
 	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -135,6 +136,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if set["rank-weight"] {
 			tr.Opts.RankWeight = float32(*rankWeight)
+		}
+		if set["rank-scale"] {
+			tr.Opts.RankScale = float32(*rankScale)
 		}
 		fmt.Fprintf(stderr, "resuming %s at step %d/%d\n", ckptPath, tr.Step, tr.Opts.Steps)
 	} else {
@@ -193,7 +197,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads,
-			ContextWeight: float32(*ctxWeight), RankWeight: float32(*rankWeight)})
+			ContextWeight: float32(*ctxWeight), RankWeight: float32(*rankWeight), RankScale: float32(*rankScale)})
 		if err != nil {
 			return usageError{fmt.Sprintf("train: %v", err)}
 		}

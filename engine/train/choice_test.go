@@ -35,7 +35,7 @@ func TestChoiceGradients(t *testing.T) {
 	for i := range m.Params {
 		m.Params[i] = m.Params[i]*3 + float32(rng.NormFloat64()*0.05)
 	}
-	tr, err := New(m, Options{Steps: 1, Batch: 2, Seq: 8, Threads: 2, ContextWeight: 0.5, RankWeight: 2})
+	tr, err := New(m, Options{Steps: 1, Batch: 2, Seq: 8, Threads: 2, ContextWeight: 0.5, RankWeight: 2, RankScale: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,12 @@ type reply struct {
 //   - language modelling: Σ w·(−log p(target)) / Σ w over the rows with a
 //     weight;
 //   - ranking, for the batch's choices: rankWeight times the mean over
-//     choices of −log softmax(scores)[right], a reply's score being the
-//     mean log-probability of its tokens. Every reply's tokens are then
-//     learnt with weight (y − p)/tokens: up for the right one, down for
-//     the others, each as much as the model misjudges it, so the example
-//     trains the choice and not merely the writing of the right reply.
+//     choices of −log softmax(rankScale·scores)[right], a reply's score
+//     being the mean log-probability of its tokens. Every reply's tokens
+//     are then learnt with weight rankScale·(y − p)/tokens: up for the
+//     right one, down for the others, each as much as the model misjudges
+//     it, so the example trains the choice and not merely the writing of
+//     the right reply.
 func (s *pass) loss() float32 {
 	A := len(s.active)
 	s.ce = crossEntropyJob{s: s}
@@ -70,28 +71,37 @@ func (s *pass) loss() float32 {
 
 // rank returns the summed ranking loss of the batch's choices and sets
 // each reply's gradient, scaled by scale.
+//
+// Replies differ mostly in their first tokens (the rest is copied from
+// the prompt with near certainty), so mean log-probabilities differ by
+// little, and a softmax over them would be nearly uniform however well
+// the model chooses: rankScale sharpens it. It changes no choice, since
+// constrained decoding takes the best mean.
 func (s *pass) rank(scale float32) float64 {
+	beta := float64(s.rankScale)
 	var loss float64
 	for _, c := range s.choices {
 		rs := s.replies[c.first : c.first+c.n]
+		score := func(i int) float64 { return beta * rs[i].logp / float64(rs[i].tokens) }
 		hi := math.Inf(-1)
 		for i := range rs {
-			hi = max(hi, rs[i].logp/float64(rs[i].tokens))
+			hi = max(hi, score(i))
 		}
 		var sum float64
 		for i := range rs {
-			sum += math.Exp(rs[i].logp/float64(rs[i].tokens) - hi)
+			sum += math.Exp(score(i) - hi)
 		}
 		for i := range rs {
-			lp := rs[i].logp/float64(rs[i].tokens) - hi - math.Log(sum)
+			lp := score(i) - hi - math.Log(sum)
 			y := 0.0
 			if i == c.right {
 				y = 1
 				loss -= lp
 			}
-			// d(−log p_right)/d(score_i) = p_i − y_i, and a score is a
-			// mean: each token's log-probability carries 1/tokens of it.
-			rs[i].grad = scale * float32((math.Exp(lp)-y)/float64(rs[i].tokens))
+			// d(−log p_right)/d(score_i) = p_i − y_i, and a score is
+			// rankScale times a mean: each token's log-probability
+			// carries rankScale/tokens of it.
+			rs[i].grad = scale * float32(beta*(math.Exp(lp)-y)/float64(rs[i].tokens))
 		}
 	}
 	return loss

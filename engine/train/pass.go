@@ -41,6 +41,7 @@ type pass struct {
 	replies         []reply   // of the batch's choices, choice by choice
 	choices         []choice  // of the batch
 	rankWeight      float32   // of the ranking loss against the language-modelling loss
+	rankScale       float32   // sharpness of the ranking softmax (see rank)
 	active          []int32   // rows with weight > 0 or a reply
 	xa              []float32 // (A, Dim) final-norm rows of active positions
 	logits          []float32 // (A, Vocab), then their gradient
@@ -106,7 +107,7 @@ func newPass(m *Model, p *pool, B, T int) *pass {
 	s.tokens, s.targets, s.weights = make([]int32, N), make([]int32, N), mk(N)
 	s.active = make([]int32, 0, N)
 	s.xa, s.logits, s.logp, s.rowGrad = mk(N*d), mk(N*V), mk(N), mk(N)
-	s.rankWeight = 1
+	s.rankWeight, s.rankScale = 1, 1
 	s.dres, s.dmid, s.dxn = mk(N*d), mk(N*d), mk(N*d)
 	s.dq, s.dao, s.dk, s.dv = mk(N*q), mk(N*q), mk(N*kv), mk(N*kv)
 	s.dgate, s.dup, s.dh = mk(N*ff), mk(N*ff), mk(N*ff)

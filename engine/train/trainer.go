@@ -86,6 +86,10 @@ type Options struct {
 	// RankWeight is the weight of the ranking loss of choices (Examples
 	// with Replies) against the language-modelling loss (1 when zero).
 	RankWeight float32
+	// RankScale multiplies the replies' mean log-probabilities in the
+	// ranking softmax (1 when zero); about the replies' length in tokens
+	// makes the choice as strong a signal as language modelling.
+	RankScale float32
 }
 
 func (o Options) withDefaults() Options {
@@ -109,6 +113,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RankWeight == 0 {
 		o.RankWeight = 1
+	}
+	if o.RankScale == 0 {
+		o.RankScale = 1
 	}
 	return o
 }
@@ -140,7 +147,7 @@ func New(m *Model, o Options) (*Trainer, error) {
 	t := &Trainer{Model: m, Opts: o, grad: make([]float32, n), m1: make([]float32, n), m2: make([]float32, n)}
 	t.pool = newPool(o.Threads)
 	t.pass = newPass(m, t.pool, o.Batch, o.Seq)
-	t.pass.rankWeight = o.RankWeight
+	t.pass.rankWeight, t.pass.rankScale = o.RankWeight, o.RankScale
 	return t, nil
 }
 
