@@ -52,15 +52,8 @@ func TestChoiceGradients(t *testing.T) {
 		t.Fatalf("%d choices, %d replies in the batch; want 1 and 3", len(s.choices), len(s.replies))
 	}
 	var num, den float64
-	const h = 3e-3
 	for i := range m.Params {
-		orig := m.Params[i]
-		m.Params[i] = orig + h
-		lp := float64(s.forward(false))
-		m.Params[i] = orig - h
-		lm := float64(s.forward(false))
-		m.Params[i] = orig
-		fd := (lp - lm) / (2 * h)
+		fd := centralDifference(s, i)
 		d := fd - float64(grad[i])
 		num += d * d
 		den += fd*fd + float64(grad[i])*float64(grad[i])

@@ -34,6 +34,20 @@ func newTinyPass(t *testing.T, threads int) (*pass, *pool) {
 	return s, p
 }
 
+// centralDifference is the derivative of s's loss with respect to
+// parameter i, by central differences.
+func centralDifference(s *pass, i int) float64 {
+	const h = 3e-3
+	p := s.m.Params
+	orig := p[i]
+	p[i] = orig + h
+	lp := float64(s.forward(false))
+	p[i] = orig - h
+	lm := float64(s.forward(false))
+	p[i] = orig
+	return (lp - lm) / (2 * h)
+}
+
 // tensorKinds names the layer type of every parameter ("attn_q", ...):
 // tensors lists them in layout order.
 func tensorKinds(m *Model) []string {
@@ -66,15 +80,8 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 	type acc struct{ num, den, maxAbs float64 }
 	groups := map[string]*acc{}
 	kinds := tensorKinds(m)
-	const h = 3e-3
 	for i := range m.Params {
-		orig := m.Params[i]
-		m.Params[i] = orig + h
-		lp := float64(s.forward(false))
-		m.Params[i] = orig - h
-		lm := float64(s.forward(false))
-		m.Params[i] = orig
-		fd := (lp - lm) / (2 * h)
+		fd := centralDifference(s, i)
 		k := kinds[i]
 		a := groups[k]
 		if a == nil {
