@@ -489,14 +489,7 @@ func (d dialogues) Example(i int64) (train.Example, error) {
 // last, "I don't know", is kept); it reports false when not even the
 // right reply and one other fit.
 func fitChoice(r *rand.Rand, c train.Example, seq int) (train.Example, bool) {
-	rows := func() int {
-		n := len(c.Tokens) - 1
-		for _, rp := range c.Replies {
-			n += len(rp)
-		}
-		return n
-	}
-	for len(c.Replies) > 2 && (len(c.Replies) > maxReplies || rows() > seq) {
+	for len(c.Replies) > 2 && (len(c.Replies) > maxReplies || c.Rows() > seq) {
 		// Any wrong reply but the last ("I don't know"); with three or
 		// more replies there is one.
 		var wrong []int
@@ -511,7 +504,7 @@ func fitChoice(r *rand.Rand, c train.Example, seq int) (train.Example, bool) {
 			c.Right--
 		}
 	}
-	return c, len(c.Replies) >= 2 && rows() <= seq
+	return c, len(c.Replies) >= 2 && c.Rows() <= seq
 }
 
 func splitComma(s string) []string {

@@ -27,14 +27,7 @@ func choiceOf(prompt []int, right int, replies ...[]int) Example {
 // example and a choice against finite differences of its loss: the
 // ranking loss, the packed replies' masks and positions included.
 func TestChoiceGradients(t *testing.T) {
-	m, err := NewModel(tinyConfig, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(5, 5))
-	for i := range m.Params {
-		m.Params[i] = m.Params[i]*3 + float32(rng.NormFloat64()*0.05)
-	}
+	m := newTinyModel(t, 3, rand.New(rand.NewPCG(5, 5)))
 	tr, err := New(m, Options{Steps: 1, Batch: 2, Seq: 8, Threads: 2, ContextWeight: 0.5, RankWeight: 2, RankScale: 3})
 	if err != nil {
 		t.Fatal(err)

@@ -10,18 +10,27 @@ import (
 // tinyConfig is small enough for finite differences over every parameter.
 var tinyConfig = Config{Dim: 8, Layers: 2, Heads: 4, KVHeads: 2, FF: 12, Vocab: 11, Context: 8}
 
-// newTinyPass returns a pass over a random batch, with weights scaled up
-// so that gradients are far from float32 noise, and some rows masked out.
-func newTinyPass(t *testing.T, threads int) (*pass, *pool) {
+// newTinyModel returns a tinyConfig model initialized with seed, its
+// weights scaled up (and jittered by rng) so that gradients are far from
+// float32 noise.
+func newTinyModel(t *testing.T, seed uint64, rng *rand.Rand) *Model {
 	t.Helper()
-	m, err := NewModel(tinyConfig, 1)
+	m, err := NewModel(tinyConfig, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(7, 7))
 	for i := range m.Params {
 		m.Params[i] = m.Params[i]*3 + float32(rng.NormFloat64()*0.05)
 	}
+	return m
+}
+
+// newTinyPass returns a pass of a tiny model over a random batch, some
+// rows masked out.
+func newTinyPass(t *testing.T, threads int) (*pass, *pool) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 7))
+	m := newTinyModel(t, 1, rng)
 	p := newPool(threads)
 	s := newPass(m, p, 2, 6)
 	for r := range s.tokens {

@@ -39,11 +39,11 @@ func (ex Example) positions() int {
 	return len(ex.Tokens) + n
 }
 
-// rows is the number of positions ex takes in a batch row: the inputs
+// Rows is the number of positions ex takes in a batch row: the inputs
 // predicting its tokens after the first; for a choice, the prompt but its
 // last token, then each reply after a copy of that token, the end token
 // being a target only.
-func (ex Example) rows() int {
+func (ex Example) Rows() int {
 	if ex.Replies == nil {
 		return len(ex.Tokens) - 1
 	}
@@ -198,7 +198,7 @@ func (t *Trainer) fillBatch(ds Dataset) error {
 				return err
 			}
 			t.batch[b] = ex
-			longest = max(longest, ex.rows())
+			longest = max(longest, ex.Rows())
 			break
 		}
 	}
@@ -224,7 +224,7 @@ func (t *Trainer) checkExample(ex Example) error {
 			}
 		}
 	}
-	if ex.rows() > t.Opts.Seq || ex.positions() > t.Model.Config.Context+1 {
+	if ex.Rows() > t.Opts.Seq || ex.positions() > t.Model.Config.Context+1 {
 		return errTooLong
 	}
 	for _, ids := range append([][]int{ex.Tokens}, ex.Replies...) {
