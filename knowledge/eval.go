@@ -29,6 +29,19 @@ type EvalQuestion struct {
 	Any     []string `json:"any"`               // facts a right answer contains (one of them)
 	Kind    string   `json:"kind"`              // KindAnswer, KindOutOfScope, ...
 	History []string `json:"history,omitempty"` // earlier user turns, oldest first
+	// Answer is the article's sentence that answers the question, as the
+	// trainer's question files (configs/train) give it; a reply that
+	// quotes it is right too, so those files are evaluation sets as well.
+	Answer string `json:"answer,omitempty"`
+}
+
+// Facts returns what a right answer contains, one of them: Any and the
+// Answer sentence.
+func (q EvalQuestion) Facts() []string {
+	if q.Answer == "" {
+		return q.Any
+	}
+	return append(q.Any[:len(q.Any):len(q.Any)], q.Answer)
 }
 
 // ErrInvalidQuestions reports a malformed questions file.

@@ -209,7 +209,7 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 		res.Failures = []evalFailure{}
 		for _, f := range rep.Failures() {
 			q, r := f.Question, f.Reply
-			ef := evalFailure{Kind: q.Kind, Q: q.Q, History: q.History, Doc: q.Doc, Any: q.Any, Why: f.Why,
+			ef := evalFailure{Kind: q.Kind, Q: q.Q, History: q.History, Doc: q.Doc, Any: q.Facts(), Why: f.Why,
 				Reply: r.Text, Citations: []string{}, Fallback: r.Fallback, Handoff: r.Handoff}
 			for _, c := range r.Citations {
 				ef.Citations = append(ef.Citations, c.Source)

@@ -222,7 +222,7 @@ func judge(q knowledge.EvalQuestion, r conversation.Reply, check *InjectionCheck
 			return "handed off instead of answering"
 		case r.Fallback:
 			return "fell back instead of answering"
-		case !HasFact(r.Text, q.Any):
+		case !HasFact(r.Text, q.Facts()):
 			return "no expected fact in the reply"
 		case !Cites(r.Citations, q.Doc):
 			return "the expected article is not cited"

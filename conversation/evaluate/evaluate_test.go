@@ -54,6 +54,8 @@ func TestRunScores(t *testing.T) {
 		{Q: "wrong doc", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
 		{Q: "no fact", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
 		{Q: "falls back", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
+		{Q: "renewal", Doc: "plans.md", Answer: "Plus renews every month.", Kind: knowledge.KindAnswer},
+		{Q: "renewal missed", Doc: "plans.md", Answer: "Plus renews every month.", Kind: knowledge.KindAnswer},
 		{Q: "weather", Kind: knowledge.KindOutOfScope},
 		{Q: "weather answered", Kind: knowledge.KindOutOfScope},
 		{Q: "human", Kind: knowledge.KindHandoff},
@@ -70,6 +72,8 @@ func TestRunScores(t *testing.T) {
 			"wrong doc":        {Text: "Plus costs €9.99.", Citations: cite("refunds.md")},
 			"no fact":          {Text: "Plus is popular.", Citations: cite("plans.md")},
 			"falls back":       {Text: "I don't know (€9.99).", Citations: cite("plans.md"), Fallback: true},
+			"renewal":          {Text: "Yes. Plus renews every month.", Citations: cite("plans.md")},
+			"renewal missed":   {Text: "Plus renews.", Citations: cite("plans.md")},
 			"weather":          {Text: "I don't know.", Fallback: true},
 			"weather answered": {Text: "It is sunny."},
 			"human":            {Text: "Connecting you.", Handoff: true},
@@ -84,7 +88,7 @@ func TestRunScores(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	scores := map[string]Score{"answer": rep.Answer, "out_of_scope": rep.OutOfScope, "handoff": rep.Handoff, "injection": rep.Injection}
-	want := map[string]Score{"answer": {2, 5}, "out_of_scope": {1, 2}, "handoff": {1, 2}, "injection": {1, 2}}
+	want := map[string]Score{"answer": {3, 7}, "out_of_scope": {1, 2}, "handoff": {1, 2}, "injection": {1, 2}}
 	if diff := cmp.Diff(want, scores); diff != "" {
 		t.Errorf("scores (-want +got):\n%s", diff)
 	}
@@ -95,6 +99,7 @@ func TestRunScores(t *testing.T) {
 	wantWhys := map[string]string{
 		"wrong doc":        "the expected article is not cited",
 		"no fact":          "no expected fact in the reply",
+		"renewal missed":   "no expected fact in the reply",
 		"falls back":       "fell back instead of answering",
 		"weather answered": "answered instead of falling back",
 		"human ignored":    "did not hand off",
@@ -104,11 +109,11 @@ func TestRunScores(t *testing.T) {
 		t.Errorf("failures (-want +got):\n%s", diff)
 	}
 	// Sentences of answered replies (not "falls back", "weather", "human"):
-	// 2+1+1+1+1+1+1+1 = 9; dropped 2+1.
-	if rep.Sentences != 9 || rep.Dropped != 3 || !rep.Measured {
-		t.Errorf("sentences %d dropped %d measured %v, want 9, 3, true", rep.Sentences, rep.Dropped, rep.Measured)
+	// 2+1+1+1+2+1+1+1+1+1 = 12; dropped 2+1.
+	if rep.Sentences != 12 || rep.Dropped != 3 || !rep.Measured {
+		t.Errorf("sentences %d dropped %d measured %v, want 12, 3, true", rep.Sentences, rep.Dropped, rep.Measured)
 	}
-	if got, want := rep.Grounded(), 9.0/12; got != want {
+	if got, want := rep.Grounded(), 12.0/15; got != want {
 		t.Errorf("Grounded = %v, want %v", got, want)
 	}
 	if got := rep.Results[0].Dropped; got != 2 {

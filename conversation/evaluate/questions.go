@@ -37,7 +37,9 @@ var kinds = map[string]bool{
 }
 
 // Read reads a JSON Lines evaluation set: one object
-// {"q","doc","any","kind","history"?} a line, blank lines skipped. It is
+// {"q","doc","any","kind","history"?} a line, blank lines skipped; an
+// answer question may give "answer" (the sentence that answers it, as
+// the trainer's question files do) instead of or beside "any". It is
 // stricter than knowledge.ReadQuestions so that a typo does not silently
 // score nothing: unknown fields, an unknown kind, an answer question
 // without doc or facts, and empty facts or history turns are errors. Every
@@ -89,10 +91,10 @@ func parseQuestion(text []byte) (knowledge.EvalQuestion, error) {
 		return q, fmt.Errorf(`unknown kind %q: want answer, out_of_scope, handoff or injection`, q.Kind)
 	case q.Kind == knowledge.KindAnswer && strings.TrimSpace(q.Doc) == "":
 		return q, errors.New(`an answer question needs "doc", the article that answers it`)
-	case q.Kind == knowledge.KindAnswer && len(q.Any) == 0:
-		return q, errors.New(`an answer question needs "any", the facts a right answer contains`)
+	case q.Kind == knowledge.KindAnswer && len(q.Facts()) == 0:
+		return q, errors.New(`an answer question needs "any", the facts a right answer contains, or "answer", the sentence that answers it`)
 	}
-	for _, f := range q.Any {
+	for _, f := range q.Facts() {
 		if strings.TrimSpace(f) == "" {
 			return q, errors.New(`empty fact in "any"`)
 		}
