@@ -44,8 +44,9 @@ func LoadModel(cfg Config, log *slog.Logger) (*engine.Model, error) {
 }
 
 // NewAnswerer builds the answerer of cfg.Answer.Mode: extractive (no
-// model) or generative (model, which must not be nil).
-func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, log *slog.Logger) (conversation.Answerer, error) {
+// model) or generative (model, which must not be nil). onChoice may be
+// nil (see Options.OnChoice).
+func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, onChoice func(extractive.Choice), log *slog.Logger) (conversation.Answerer, error) {
 	switch cfg.Answer.Mode {
 	case ModeExtractive:
 		return extractive.New(extractive.Options{}), nil
@@ -61,6 +62,7 @@ func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, log *s
 
 			RerankWeight:  cfg.Engine.RerankWeight,
 			DeclineMargin: cfg.Engine.DeclineMargin,
+			OnChoice:      onChoice,
 		}
 		if m, ok := model.(*engine.Model); ok {
 			// The prompt, measured in the model's own tokens, leaves a

@@ -150,7 +150,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 			}
 			p.Model, gen = m, m
 		}
-		a, err := NewAnswerer(ctx, cfg, gen, log)
+		a, err := NewAnswerer(ctx, cfg, gen, opt.OnChoice, log)
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard/switchboard/adapters/openai"
 	"github.com/switchboard/switchboard/adapters/web"
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
 )
@@ -47,6 +48,10 @@ type Options struct {
 	// Role is RoleAll (also when empty), RoleGateway or RoleWorker; the
 	// last two share work through a Redis queue and need a Redis store.
 	Role string
+	// OnChoice, when set, is told of every choice the model takes part
+	// in when generative mode decodes constrained (switchboard eval's
+	// diagnostics; see extractive.Choice).
+	OnChoice func(extractive.Choice)
 }
 
 // A Server is Switchboard's HTTP server: the web channel, the platform

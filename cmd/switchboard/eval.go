@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -72,6 +73,16 @@ type evalFailure struct {
 	Handoff   bool     `json:"handoff"`
 }
 
+// evalChoices is `eval --json`'s comparison of the model's choices of
+// sentence with the lexical ones (generative mode, constrained decoding),
+// over the answer questions whose right sentence was among the candidates.
+type evalChoices struct {
+	Questions int `json:"questions"`
+	Lexical   int `json:"lexical"` // the best lexical score was right
+	Model     int `json:"model"`   // the best model score was right
+	Chosen    int `json:"chosen"`  // the sentence replied with was right
+}
+
 // evalMode is the outcome of one answer mode in `eval --json`.
 type evalMode struct {
 	Answer     evalScore     `json:"answer"`
@@ -80,6 +91,7 @@ type evalMode struct {
 	Injection  evalScore     `json:"injection"`
 	Grounded   evalGrounded  `json:"grounded"`
 	LatencyMS  evalLatency   `json:"latency_ms"`
+	Choices    *evalChoices  `json:"choices,omitempty"`  // generative mode, constrained
 	Failures   []evalFailure `json:"failures,omitempty"` // with -v
 }
 
@@ -109,7 +121,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	mode := fs.String("mode", modeAll, "answer mode to score: extractive, generative or all (generative only when a model is available)")
 	model := fs.String("model", "", "model for generative mode: a .gguf file or a Hugging Face folder (default: the configuration's engine.model)")
 	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
-	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, out_of_scope, handoff, injection, grounded, latency_ms}}, skipped, retrieval}")
+	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval}")
 	verbose := fs.Bool("v", false, "list every failed question (question, expected, reply, citations)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -184,15 +196,19 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // through it and returns the scores and the pipeline's index.
 func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []knowledge.EvalQuestion, verbose bool, log *slog.Logger) (evalMode, *knowledge.Index, error) {
 	drops := &evaluate.DropCounter{}
-	store := memstore.New(memstore.Options{Logger: log})
-	p, err := bot.NewPipeline(ctx, cfg, bot.Options{Store: store, Knowledge: ix},
-		conversation.Metrics{Dropped: drops.Hook}, log)
+	var choices *evaluate.ChoiceLog
+	opt := bot.Options{Store: memstore.New(memstore.Options{Logger: log}), Knowledge: ix}
+	if cfg.Answer.Mode == bot.ModeGenerative {
+		choices = &evaluate.ChoiceLog{}
+		opt.OnChoice = choices.Hook
+	}
+	p, err := bot.NewPipeline(ctx, cfg, opt, conversation.Metrics{Dropped: drops.Hook}, log)
 	if err != nil {
-		store.Close() // NewPipeline leaves a store it was given open
+		opt.Store.Close() // NewPipeline leaves a store it was given open
 		return evalMode{}, nil, err
 	}
 	defer p.Close(context.WithoutCancel(ctx))
-	rep, err := evaluate.Run(ctx, p.Manager, qs, evaluate.Options{Secrets: cfg.Secrets.Values(), Drops: drops})
+	rep, err := evaluate.Run(ctx, p.Manager, qs, evaluate.Options{Secrets: cfg.Secrets.Values(), Drops: drops, Choices: choices})
 	if err != nil {
 		return evalMode{}, nil, err
 	}
@@ -204,6 +220,9 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 		Injection:  newEvalScore(rep.Injection),
 		Grounded:   evalGrounded{Sentences: rep.Sentences, Dropped: rep.Dropped, Rate: rep.Grounded()},
 		LatencyMS:  evalLatency{P50: ms(rep.LatencyP50), P99: ms(rep.LatencyP99)},
+	}
+	if c := rep.Choices; c != nil && c.Questions > 0 {
+		res.Choices = &evalChoices{Questions: c.Questions, Lexical: c.Lexical, Model: c.Model, Chosen: c.Chosen}
 	}
 	if verbose {
 		res.Failures = []evalFailure{}
@@ -252,6 +271,22 @@ func printEval(w io.Writer, out evalOutput, ran []string) error {
 	})
 	row("latency p50", func(e evalMode) string { return fmt.Sprintf("%.1f ms", e.LatencyMS.P50) })
 	row("latency p99", func(e evalMode) string { return fmt.Sprintf("%.1f ms", e.LatencyMS.P99) })
+	if slices.ContainsFunc(ran, func(m string) bool { return out.Modes[m].Choices != nil }) {
+		// How the model's own choice of sentence compares with counting
+		// shared words, where a right sentence was offered.
+		choice := func(pick func(*evalChoices) int) func(evalMode) string {
+			return func(e evalMode) string {
+				if e.Choices == nil {
+					return "—"
+				}
+				n := pick(e.Choices)
+				return fmt.Sprintf("%.3f (%d/%d)", float64(n)/float64(e.Choices.Questions), n, e.Choices.Questions)
+			}
+		}
+		row("choice: lexical", choice(func(c *evalChoices) int { return c.Lexical }))
+		row("choice: model alone", choice(func(c *evalChoices) int { return c.Model }))
+		row("choice: replied", choice(func(c *evalChoices) int { return c.Chosen }))
+	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("print eval: %w", err)
 	}

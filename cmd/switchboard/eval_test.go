@@ -104,6 +104,14 @@ func TestEvalJSON(t *testing.T) {
 	if m.LatencyMS.P50 <= 0 || m.LatencyMS.P99 < m.LatencyMS.P50 {
 		t.Errorf("latency %+v", m.LatencyMS)
 	}
+	// Only the model's choices are compared with the lexical ones.
+	if m.Choices != nil {
+		t.Errorf("extractive mode reports model choices %+v", *m.Choices)
+	}
+	g := out.Modes[bot.ModeGenerative]
+	if c := g.Choices; c == nil || c.Questions == 0 || c.Questions > g.Answer.Total || max(c.Lexical, c.Model, c.Chosen) > c.Questions {
+		t.Errorf("generative choices %+v, want some of the %d answer questions, each count at most that", c, g.Answer.Total)
+	}
 	r := out.Retrieval
 	if r == nil || r.Questions != 5 {
 		t.Fatalf("retrieval %+v, want 5 answer questions", r)
@@ -124,6 +132,7 @@ func TestEvalTable(t *testing.T) {
 		"metric", "extractive", "generative",
 		"answer accuracy", "out-of-scope fallback", "handoff detection", "injection resistance",
 		"grounded sentences", "latency p50", "latency p99",
+		"choice: lexical", "choice: model alone", "choice: replied",
 		"retrieval (5 answer questions): recall@1",
 	} {
 		if !strings.Contains(stdout, want) {

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
 	"github.com/switchboard/switchboard/conversation/grounding"
 	"github.com/switchboard/switchboard/knowledge"
 )
@@ -51,6 +52,81 @@ type Options struct {
 	// Platform is the Address.Platform of the evaluation's messages.
 	// Empty means "eval".
 	Platform string
+	// Choices, when not nil, is the log the handler's answerer reports
+	// its model's choices to (extractive.Options.OnChoice =
+	// Choices.Hook); Run then scores them (Report.Choices).
+	Choices *ChoiceLog
+}
+
+// A ChoiceLog keeps the choices among candidate sentences that an
+// answerer reports. Its Hook fits extractive.Options.OnChoice. It is
+// safe for concurrent use.
+type ChoiceLog struct {
+	mu      sync.Mutex
+	choices []extractive.Choice
+}
+
+// Hook records c.
+func (l *ChoiceLog) Hook(c extractive.Choice) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.choices = append(l.choices, c)
+}
+
+// mark returns a mark for last.
+func (l *ChoiceLog) mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.choices)
+}
+
+// last returns the last choice recorded after mark.
+func (l *ChoiceLog) last(mark int) (extractive.Choice, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.choices) <= mark {
+		return extractive.Choice{}, false
+	}
+	return l.choices[len(l.choices)-1], true
+}
+
+// ChoiceScores compare the model's choices with the lexical ones, over
+// the answer questions that reached a choice with a right sentence (one
+// that holds an expected fact) among its candidates.
+type ChoiceScores struct {
+	Questions int // answer questions with a right sentence among the candidates
+	Lexical   int // of them, the ones whose best lexical score was right
+	Model     int // the ones whose best model score was right
+	Chosen    int // the ones whose chosen sentence was right
+}
+
+// add scores the choice c made for q.
+func (s *ChoiceScores) add(q knowledge.EvalQuestion, c extractive.Choice) {
+	right := make([]bool, len(c.Sentences))
+	anyRight := false
+	for i, sentence := range c.Sentences {
+		right[i] = HasFact(sentence, q.Facts())
+		anyRight = anyRight || right[i]
+	}
+	if !anyRight {
+		return
+	}
+	s.Questions++
+	best := 0
+	for i, m := range c.Model {
+		if m > c.Model[best] {
+			best = i
+		}
+	}
+	if right[0] {
+		s.Lexical++ // Sentences come best lexical score first
+	}
+	if best < len(right) && right[best] {
+		s.Model++
+	}
+	if c.Chosen >= 0 && c.Chosen < len(right) && right[c.Chosen] {
+		s.Chosen++
+	}
 }
 
 // A DropCounter counts the sentences a pipeline's guards removed. Its
@@ -94,6 +170,9 @@ type Result struct {
 	// Dropped is the number of sentences the guards removed from the
 	// reply (zero when not measured).
 	Dropped int
+	// Choice is the model's choice among candidate sentences for the
+	// question; nil when none was made or Options.Choices is nil.
+	Choice *extractive.Choice
 }
 
 // A Report is the outcome of a Run.
@@ -110,6 +189,8 @@ type Report struct {
 	LatencyP50         time.Duration
 	LatencyP99         time.Duration
 	Results            []Result // in question order
+	// Choices scores the model's choices; nil when Options.Choices is nil.
+	Choices *ChoiceScores
 }
 
 // Grounded is the share of generated sentences the guards kept,
@@ -151,6 +232,9 @@ func Run(ctx context.Context, h conversation.Handler, qs []knowledge.EvalQuestio
 	check := NewInjectionCheck(opt.SystemPrompt, opt.EchoWords, opt.Secrets...)
 	run := runs.Add(1)
 	rep := Report{Measured: opt.Drops != nil, Results: make([]Result, 0, len(qs))}
+	if opt.Choices != nil {
+		rep.Choices = &ChoiceScores{}
+	}
 	lat := make([]time.Duration, 0, len(qs))
 	for i, q := range qs {
 		if err := ctx.Err(); err != nil {
@@ -168,6 +252,10 @@ func Run(ctx context.Context, h conversation.Handler, qs []knowledge.EvalQuestio
 		before := 0
 		if opt.Drops != nil {
 			before = opt.Drops.Total()
+		}
+		mark := 0
+		if opt.Choices != nil {
+			mark = opt.Choices.mark()
 		}
 		m := conversation.Message{ID: fmt.Sprintf("eval-%d-%d", run, i), Address: addr, Text: q.Q}
 		start := time.Now()
@@ -190,6 +278,14 @@ func Run(ctx context.Context, h conversation.Handler, qs []knowledge.EvalQuestio
 			rep.Dropped += res.Dropped
 			if !res.Reply.Fallback && !res.Reply.Handoff {
 				rep.Sentences += len(grounding.Sentences(res.Reply.Text))
+			}
+		}
+		if opt.Choices != nil {
+			if c, ok := opt.Choices.last(mark); ok {
+				res.Choice = &c
+				if q.Kind == knowledge.KindAnswer {
+					rep.Choices.add(q, c)
+				}
 			}
 		}
 		res.Why = judge(q, res.Reply, check)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -22,6 +23,8 @@ type fakeHandler struct {
 	drops   map[string]int // sentences "removed" for a text
 	counter *DropCounter
 	got     []conversation.Message
+	choices map[string]extractive.Choice // reported to choiceLog for a text
+	log     *ChoiceLog
 }
 
 func (h *fakeHandler) Handle(ctx context.Context, m conversation.Message, out conversation.Sender) error {
@@ -33,6 +36,9 @@ func (h *fakeHandler) Handle(ctx context.Context, m conversation.Message, out co
 	}
 	if h.silent[m.Text] {
 		return nil
+	}
+	if c, ok := h.choices[m.Text]; ok && h.log != nil {
+		h.log.Hook(c)
 	}
 	if n := h.drops[m.Text]; n > 0 && h.counter != nil {
 		h.counter.Hook(m.Address.Platform, n)
@@ -216,5 +222,49 @@ func TestReportWithoutDrops(t *testing.T) {
 	}
 	if (Score{}).Rate() != 0 || (Score{1, 4}).Rate() != 0.25 {
 		t.Error("Score.Rate wrong")
+	}
+}
+
+func TestRunScoresChoices(t *testing.T) {
+	plus, basic := "Plus costs 9.99 a month.", "Basic costs 4.99 a month."
+	choice := func(sentences []string, model []float64, chosen int) extractive.Choice {
+		return extractive.Choice{Sentences: sentences, Lexical: []float64{2, 1}[:len(sentences)], Model: model, Chosen: chosen}
+	}
+	qs := []knowledge.EvalQuestion{
+		{Q: "both right", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
+		{Q: "model wrong", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
+		{Q: "lexical wrong", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
+		{Q: "declined", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
+		{Q: "by sentence", Doc: "plans.md", Answer: plus, Kind: knowledge.KindAnswer},
+		{Q: "none right", Doc: "plans.md", Any: []string{"19.99"}, Kind: knowledge.KindAnswer},
+		// The history turn's choice is not the question's.
+		{Q: "no choice", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer, History: []string{"both right"}},
+		{Q: "weather", Kind: knowledge.KindOutOfScope},
+	}
+	log := &ChoiceLog{}
+	h := &fakeHandler{log: log, choices: map[string]extractive.Choice{
+		"both right":    choice([]string{plus, basic}, []float64{-1, -2}, 0),
+		"model wrong":   choice([]string{plus, basic}, []float64{-3, -1}, 0),
+		"lexical wrong": choice([]string{basic, plus}, []float64{-3, -1}, 1),
+		"declined":      choice([]string{plus}, []float64{-1}, -1),
+		"by sentence":   choice([]string{plus, basic}, []float64{-1, -2}, 0),
+		"none right":    choice([]string{plus, basic}, []float64{-1, -2}, 0),
+		"weather":       choice([]string{basic}, []float64{-1}, 0),
+	}}
+	rep, err := Run(context.Background(), h, qs, Options{Choices: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ChoiceScores{Questions: 5, Lexical: 4, Model: 4, Chosen: 4}
+	if rep.Choices == nil || *rep.Choices != want {
+		t.Errorf("choices %+v, want %+v", rep.Choices, want)
+	}
+	for _, r := range rep.Results {
+		if got, want := r.Choice != nil, r.Question.Q != "no choice"; got != want {
+			t.Errorf("%q: choice %+v, want one: %v", r.Question.Q, r.Choice, want)
+		}
+	}
+	if rep, err := Run(context.Background(), h, qs, Options{}); err != nil || rep.Choices != nil || rep.Results[0].Choice != nil {
+		t.Errorf("without a ChoiceLog: choices %+v, first result's %+v (%v)", rep.Choices, rep.Results[0].Choice, err)
 	}
 }

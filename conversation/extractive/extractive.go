@@ -74,6 +74,22 @@ type Options struct {
 	// RerankWeight and DeclineMargin weigh the Reranker's choice (see
 	// DefaultRerankWeight). Zero means the default.
 	RerankWeight, DeclineMargin float64
+	// OnChoice, when set, is told of every choice the Reranker takes
+	// part in, for diagnostics (switchboard eval). It may keep the
+	// Choice: nothing in it is reused.
+	OnChoice func(Choice)
+}
+
+// A Choice is one choice among candidate sentences that a Reranker took
+// part in: it says what the lexical scores and the Reranker each
+// preferred, and what was chosen.
+type Choice struct {
+	Question  string
+	Sentences []string  // the candidates, best lexical score first
+	Lexical   []float64 // their lexical scores
+	Model     []float64 // the Reranker's scores
+	Decline   float64   // the Reranker's score for not answering
+	Chosen    int       // the index of the sentence chosen; -1 when declined
 }
 
 // A Reranker rates candidate sentences as replies to q: it returns one
@@ -414,16 +430,32 @@ func (a *Answerer) rerank(ctx context.Context, q conversation.Query, cands []*ca
 	for _, s := range scores {
 		hi = max(hi, s)
 	}
+	var choice Choice
+	if a.opts.OnChoice != nil {
+		choice = Choice{Question: q.Question, Sentences: texts, Lexical: make([]float64, len(top)),
+			Model: scores, Decline: decline, Chosen: -1}
+		for i, c := range top {
+			choice.Lexical[i] = c.score
+		}
+	}
 	// The model's preference moves scores on the lexical scale, so that
 	// the runners-up it dislikes drop out of the reply too.
 	lead := top[0].score
+	chosen := 0
 	for i, c := range top {
 		c.score += a.opts.RerankWeight * lead * (scores[i] - hi)
 		if best == nil || c.score > best.score {
-			best = c
+			best, chosen = c, i
 		}
 	}
-	return best, decline > hi+a.opts.DeclineMargin, nil
+	declined = decline > hi+a.opts.DeclineMargin
+	if a.opts.OnChoice != nil {
+		if !declined {
+			choice.Chosen = chosen
+		}
+		a.opts.OnChoice(choice)
+	}
+	return best, declined, nil
 }
 
 // maxListLines is the most lines of one list (items, table rows or

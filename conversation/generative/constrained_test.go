@@ -1,6 +1,7 @@
 package generative_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/conversation/extractive"
 	"github.com/switchboard/switchboard/conversation/generative"
 	"github.com/switchboard/switchboard/conversation/prompt"
 	"github.com/switchboard/switchboard/engine"
@@ -69,7 +71,10 @@ func TestConstrainedModelChooses(t *testing.T) {
 	} {
 		want := tt.want
 		sc := &fakeScorer{score: prefer(want)}
-		a := newAnswerer(t, sc, confident)
+		opts := confident
+		var choices []extractive.Choice
+		opts.OnChoice = func(c extractive.Choice) { choices = append(choices, c) }
+		a := newAnswerer(t, sc, opts)
 		if !a.Constrained() {
 			t.Fatal("a Generator that can score did not get constrained decoding")
 		}
@@ -93,18 +98,39 @@ func TestConstrainedModelChooses(t *testing.T) {
 		if len(sc.req.Messages) != 0 {
 			t.Error("constrained decoding generated freely")
 		}
+		// The choice is reported as made: candidates best lexical
+		// score first, the model's favourite chosen.
+		if len(choices) != 1 {
+			t.Fatalf("%d choices reported, want 1", len(choices))
+		}
+		c := choices[0]
+		if c.Question != q.Question || len(c.Sentences) < 2 || len(c.Lexical) != len(c.Sentences) || len(c.Model) != len(c.Sentences) {
+			t.Fatalf("choice %+v", c)
+		}
+		if !slices.IsSortedFunc(c.Lexical, func(x, y float64) int { return cmp.Compare(y, x) }) {
+			t.Errorf("lexical scores %v not best first", c.Lexical)
+		}
+		if c.Chosen < 0 || !strings.Contains(c.Sentences[c.Chosen], want) || slices.Max(c.Model) != c.Model[c.Chosen] {
+			t.Errorf("chosen %d of %q (model %v), want the sentence with %q", c.Chosen, c.Sentences, c.Model, want)
+		}
 	}
 }
 
 func TestConstrainedDeclines(t *testing.T) {
 	q := conversation.Query{Question: "what does a plan cost per month?", Snippets: prices, Confidence: 0.9}
-	a := newAnswerer(t, &fakeScorer{score: prefer(prompt.Unknown)}, confident)
+	opts := confident
+	var choices []extractive.Choice
+	opts.OnChoice = func(c extractive.Choice) { choices = append(choices, c) }
+	a := newAnswerer(t, &fakeScorer{score: prefer(prompt.Unknown)}, opts)
 	ans, err := a.Answer(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !ans.Fallback || ans.Text != "" {
 		t.Errorf("model would rather not answer: got %+v, want a fallback", ans)
+	}
+	if len(choices) != 1 || choices[0].Chosen != -1 || choices[0].Decline <= slices.Max(choices[0].Model) {
+		t.Errorf("choices %+v, want one, declined", choices)
 	}
 }
 

@@ -76,6 +76,9 @@ type Options struct {
 	// constrained decoding; zero means extractive's defaults, which were
 	// chosen for the built-in model.
 	RerankWeight, DeclineMargin float64
+	// OnChoice, when set, is told of every choice of constrained
+	// decoding (see extractive.Options.OnChoice).
+	OnChoice func(extractive.Choice)
 }
 
 // An Answerer answers with a model. It is safe for concurrent use if its
@@ -108,7 +111,7 @@ func New(opts Options) (*Answerer, error) {
 	a := &Answerer{opts: opts}
 	if sc, ok := opts.Generator.(engine.Scorer); ok && !opts.Free {
 		a.constrained = extractive.New(extractive.Options{Rerank: a.reranker(sc),
-			RerankWeight: opts.RerankWeight, DeclineMargin: opts.DeclineMargin})
+			RerankWeight: opts.RerankWeight, DeclineMargin: opts.DeclineMargin, OnChoice: opts.OnChoice})
 	}
 	return a, nil
 }
