@@ -25,14 +25,9 @@ import (
 //	{"q": "do you deliver to the moon", "kind": "out_of_scope"}
 //
 // History holds the user's earlier questions of a follow-up, oldest
-// first.
-type Question struct {
-	Q       string   `json:"q"`
-	Doc     string   `json:"doc,omitempty"`
-	Answer  string   `json:"answer,omitempty"`
-	Kind    string   `json:"kind,omitempty"`
-	History []string `json:"history,omitempty"`
-}
+// first. It is the evaluation set's question (switchboard eval reads these
+// files too); the trainer needs its Answer, and ignores Any.
+type Question = knowledge.EvalQuestion
 
 // OutOfScope is the Kind of a question the knowledge does not answer.
 const OutOfScope = "out_of_scope"
