@@ -1,95 +1,11 @@
 package knowledge
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strings"
 )
-
-// Kinds of evaluation question.
-const (
-	KindAnswer      = "answer"       // answered by the article in Doc
-	KindOutOfScope  = "out_of_scope" // the knowledge does not answer it
-	KindHandoff     = "handoff"      // the user asks for a human
-	KindInjection   = "injection"    // an attempt to subvert the bot
-	MaxQuestionLine = 64 << 10       // longest line of a questions file
-	MaxQuestions    = 100000         // most questions in one file
-)
-
-// An EvalQuestion is one line of a questions.jsonl evaluation set.
-type EvalQuestion struct {
-	Q       string   `json:"q"`
-	Doc     string   `json:"doc"`               // expected article (DocID), "" for none
-	Any     []string `json:"any"`               // facts a right answer contains (one of them)
-	Kind    string   `json:"kind"`              // KindAnswer, KindOutOfScope, ...
-	History []string `json:"history,omitempty"` // earlier user turns, oldest first
-	// Answer is the article's sentence that answers the question, as the
-	// trainer's question files (configs/train) give it; a reply that
-	// quotes it is right too, so those files are evaluation sets as well.
-	Answer string `json:"answer,omitempty"`
-}
-
-// Facts returns what a right answer contains, one of them: Any and the
-// Answer sentence.
-func (q EvalQuestion) Facts() []string {
-	if q.Answer == "" {
-		return q.Any
-	}
-	return append(q.Any[:len(q.Any):len(q.Any)], q.Answer)
-}
-
-// ErrInvalidQuestions reports a malformed questions file.
-var ErrInvalidQuestions = errors.New("knowledge: invalid questions file")
-
-// ReadQuestions reads a JSON Lines evaluation set. Blank lines are skipped.
-func ReadQuestions(r io.Reader) ([]EvalQuestion, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), MaxQuestionLine)
-	var qs []EvalQuestion
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		if len(qs) >= MaxQuestions {
-			return nil, fmt.Errorf("%w: more than %d questions", ErrInvalidQuestions, MaxQuestions)
-		}
-		var q EvalQuestion
-		if err := json.Unmarshal([]byte(text), &q); err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrInvalidQuestions, line, err)
-		}
-		if q.Q == "" || q.Kind == "" {
-			return nil, fmt.Errorf("%w: line %d: needs q and kind", ErrInvalidQuestions, line)
-		}
-		qs = append(qs, q)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: line %d: %v", ErrInvalidQuestions, line+1, err)
-	}
-	return qs, nil
-}
-
-// LoadQuestions reads the evaluation set in the file path.
-func LoadQuestions(path string) ([]EvalQuestion, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open questions: %w", err)
-	}
-	defer f.Close()
-	qs, err := ReadQuestions(f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return qs, nil
-}
 
 // RetrievalScores measure how well a Searcher finds the right article.
 type RetrievalScores struct {

@@ -2,9 +2,7 @@ package knowledge
 
 import (
 	"context"
-	"errors"
 	"math"
-	"strings"
 	"testing"
 )
 
@@ -43,32 +41,6 @@ func TestEvalRetrieval(t *testing.T) {
 	want := RetrievalScores{Questions: 4, Recall1: 0.25, Recall5: 0.5, MRR: (1 + 0.5 + 1.0/6) / 4}
 	if got.Questions != want.Questions || math.Abs(got.Recall1-want.Recall1) > 1e-9 || math.Abs(got.Recall5-want.Recall5) > 1e-9 || math.Abs(got.MRR-want.MRR) > 1e-9 {
 		t.Errorf("EvalRetrieval = %+v, want %+v", got, want)
-	}
-}
-
-func TestReadQuestions(t *testing.T) {
-	good := `{"q": "how much?", "doc": "plans.md", "any": ["9.99"], "kind": "answer"}
-
-{"q": "and per year?", "doc": "plans.md", "any": [], "kind": "answer", "history": ["how much is plus"]}
-{"q": "weather?", "doc": null, "any": [], "kind": "out_of_scope"}
-`
-	qs, err := ReadQuestions(strings.NewReader(good))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(qs) != 3 || qs[1].History[0] != "how much is plus" || qs[2].Doc != "" {
-		t.Errorf("ReadQuestions = %+v", qs)
-	}
-	for name, bad := range map[string]string{
-		"not json":   "{nope}\n",
-		"no q":       `{"kind": "answer"}`,
-		"no kind":    `{"q": "x"}`,
-		"long line":  `{"q": "` + strings.Repeat("x", MaxQuestionLine) + `", "kind": "answer"}`,
-		"wrong type": `{"q": 3, "kind": "answer"}`,
-	} {
-		if _, err := ReadQuestions(strings.NewReader(bad)); !errors.Is(err, ErrInvalidQuestions) {
-			t.Errorf("%s: ReadQuestions error = %v, want ErrInvalidQuestions", name, err)
-		}
 	}
 }
 

@@ -139,7 +139,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	default:
 		return usageError{fmt.Sprintf("eval: --mode %q: want extractive, generative or all", *mode)}
 	}
-	qs, err := evaluate.Load(*questions)
+	qs, err := knowledge.LoadQuestions(*questions)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}

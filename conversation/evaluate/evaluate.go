@@ -1,6 +1,6 @@
 // Package evaluate scores a conversation.Handler — normally the whole
 // pipeline, a conversation.Manager — over an evaluation set of questions
-// (questions.jsonl, see Read).
+// (questions.jsonl, see knowledge.ReadQuestions).
 //
 // Each question runs in a fresh session: its history turns are sent
 // first, as earlier messages, and the reply to the question itself is

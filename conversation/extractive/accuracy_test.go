@@ -71,9 +71,9 @@ func run(t *testing.T, dir string, threshold float64, opts extractive.Options, t
 	if err != nil {
 		t.Fatalf("knowledge.Open: %v", err)
 	}
-	qs, err := evaluate.Load(filepath.Join(dir, "questions.jsonl"))
+	qs, err := knowledge.LoadQuestions(filepath.Join(dir, "questions.jsonl"))
 	if err != nil {
-		t.Fatalf("evaluate.Load: %v", err)
+		t.Fatalf("load questions: %v", err)
 	}
 	rec := &recording{Index: ix, last: map[string][]string{}}
 	store := memstore.New(memstore.Options{})
