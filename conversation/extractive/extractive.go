@@ -430,32 +430,28 @@ func (a *Answerer) rerank(ctx context.Context, q conversation.Query, cands []*ca
 	for _, s := range scores {
 		hi = max(hi, s)
 	}
-	var choice Choice
-	if a.opts.OnChoice != nil {
-		choice = Choice{Question: q.Question, Sentences: texts, Lexical: make([]float64, len(top)),
-			Model: scores, Decline: decline, Chosen: -1}
-		for i, c := range top {
-			choice.Lexical[i] = c.score
-		}
+	lexical := make([]float64, len(top))
+	for i, c := range top {
+		lexical[i] = c.score
 	}
 	// The model's preference moves scores on the lexical scale, so that
 	// the runners-up it dislikes drop out of the reply too.
-	lead := top[0].score
 	chosen := 0
 	for i, c := range top {
-		c.score += a.opts.RerankWeight * lead * (scores[i] - hi)
-		if best == nil || c.score > best.score {
-			best, chosen = c, i
+		c.score += a.opts.RerankWeight * lexical[0] * (scores[i] - hi)
+		if c.score > top[chosen].score {
+			chosen = i
 		}
 	}
 	declined = decline > hi+a.opts.DeclineMargin
 	if a.opts.OnChoice != nil {
-		if !declined {
-			choice.Chosen = chosen
+		c := Choice{Question: q.Question, Sentences: texts, Lexical: lexical, Model: scores, Decline: decline, Chosen: chosen}
+		if declined {
+			c.Chosen = -1
 		}
-		a.opts.OnChoice(choice)
+		a.opts.OnChoice(c)
 	}
-	return best, declined, nil
+	return top[chosen], declined, nil
 }
 
 // maxListLines is the most lines of one list (items, table rows or
