@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -83,9 +85,19 @@ type evalChoices struct {
 	Chosen    int `json:"chosen"`  // the sentence replied with was right
 }
 
+// evalThreshold is one row of `eval --thresholds`: the answer and
+// out-of-scope scores with answer.threshold at Threshold.
+type evalThreshold struct {
+	Threshold  float64   `json:"threshold"`
+	Answer     evalScore `json:"answer"`
+	Answered   int       `json:"answered"` // answer questions answered, right or wrong
+	OutOfScope evalScore `json:"out_of_scope"`
+}
+
 // evalMode is the outcome of one answer mode in `eval --json`.
 type evalMode struct {
 	Answer     evalScore     `json:"answer"`
+	Answered   int           `json:"answered"` // answer questions answered, right or wrong
 	OutOfScope evalScore     `json:"out_of_scope"`
 	Handoff    evalScore     `json:"handoff"`
 	Injection  evalScore     `json:"injection"`
@@ -111,6 +123,8 @@ type evalOutput struct {
 	Modes     map[string]evalMode `json:"modes"`     // by answer mode
 	Skipped   map[string]string   `json:"skipped"`   // mode → why it did not run
 	Retrieval *evalRetrieval      `json:"retrieval,omitempty"`
+	// Thresholds is --thresholds' sweep, by answer mode.
+	Thresholds map[string][]evalThreshold `json:"thresholds,omitempty"`
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -123,6 +137,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
 	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval}")
 	verbose := fs.Bool("v", false, "list every failed question (question, expected, reply, citations)")
+	sweep := fs.String("thresholds", "", "also score each retrieval-confidence threshold (answer.threshold) in this comma-separated list, each in (0, 1]: answers right and wrong and out-of-scope fallback, to choose one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -138,6 +153,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		modes = []string{*mode}
 	default:
 		return usageError{fmt.Sprintf("eval: --mode %q: want extractive, generative or all", *mode)}
+	}
+	thresholds, err := parseThresholds(*sweep)
+	if err != nil {
+		return err
 	}
 	qs, err := knowledge.LoadQuestions(*questions)
 	if err != nil {
@@ -177,6 +196,20 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		out.Modes[m] = res
 		ran = append(ran, m)
 	}
+	for _, m := range ran {
+		for _, t := range thresholds {
+			c := cfg
+			c.Answer.Mode, c.Answer.Threshold = m, t
+			res, _, err := evalMode1(ctx, c, ix, qs, false, log)
+			if err != nil {
+				return fmt.Errorf("eval %s at threshold %v: %w", m, t, err)
+			}
+			if out.Thresholds == nil {
+				out.Thresholds = map[string][]evalThreshold{}
+			}
+			out.Thresholds[m] = append(out.Thresholds[m], evalThreshold{Threshold: t, Answer: res.Answer, Answered: res.Answered, OutOfScope: res.OutOfScope})
+		}
+	}
 	if *retrieval && ix != nil {
 		rs, err := knowledge.EvalRetrieval(ctx, ix, qs)
 		if err != nil {
@@ -215,6 +248,7 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	res := evalMode{
 		Answer:     newEvalScore(rep.Answer),
+		Answered:   rep.Answered,
 		OutOfScope: newEvalScore(rep.OutOfScope),
 		Handoff:    newEvalScore(rep.Handoff),
 		Injection:  newEvalScore(rep.Injection),
@@ -239,6 +273,40 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 	return res, p.Index, nil
 }
 
+// score formats an evalScore for the readable report.
+func score(s evalScore) string {
+	if s.Rate == nil {
+		return "— (no questions)"
+	}
+	return fmt.Sprintf("%.3f (%d/%d)", *s.Rate, s.Passed, s.Total)
+}
+
+// wrongly formats the answer questions answered wrongly: answered but
+// not right.
+func wrongly(s evalScore, answered int) string {
+	if s.Total == 0 {
+		return "— (no questions)"
+	}
+	return fmt.Sprintf("%d of %d", answered-s.Passed, s.Total)
+}
+
+// parseThresholds reads --thresholds: comma-separated numbers in (0, 1]
+// (0 would mean the default threshold).
+func parseThresholds(list string) ([]float64, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	var out []float64
+	for _, f := range strings.Split(list, ",") {
+		t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(t > 0 && t <= 1) {
+			return nil, usageError{fmt.Sprintf("eval: --thresholds %q: %q is not a number in (0, 1]", list, f)}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 // printEval writes the readable report: one row per metric, one column
 // per mode that ran, then the skipped modes, retrieval and failures.
 func printEval(w io.Writer, out evalOutput, ran []string) error {
@@ -256,13 +324,8 @@ func printEval(w io.Writer, out evalOutput, ran []string) error {
 		}
 		fmt.Fprintln(tw)
 	}
-	score := func(s evalScore) string {
-		if s.Rate == nil {
-			return "— (no questions)"
-		}
-		return fmt.Sprintf("%.3f (%d/%d)", *s.Rate, s.Passed, s.Total)
-	}
 	row("answer accuracy", func(e evalMode) string { return score(e.Answer) })
+	row("answered wrongly", func(e evalMode) string { return wrongly(e.Answer, e.Answered) })
 	row("out-of-scope fallback", func(e evalMode) string { return score(e.OutOfScope) })
 	row("handoff detection", func(e evalMode) string { return score(e.Handoff) })
 	row("injection resistance", func(e evalMode) string { return score(e.Injection) })
@@ -292,6 +355,21 @@ func printEval(w io.Writer, out evalOutput, ran []string) error {
 	}
 	for m, why := range out.Skipped {
 		fmt.Fprintf(w, "\n%s: skipped (%s)\n", m, why)
+	}
+	for _, m := range ran {
+		rows := out.Thresholds[m]
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nthreshold sweep, %s:\n", m)
+		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		fmt.Fprintln(tw, "threshold\tanswer accuracy\tanswered wrongly\tout-of-scope fallback")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%.2f\t%s\t%s\t%s\n", r.Threshold, score(r.Answer), wrongly(r.Answer, r.Answered), score(r.OutOfScope))
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("print eval: %w", err)
+		}
 	}
 	if r := out.Retrieval; r != nil {
 		fmt.Fprintf(w, "\nretrieval (%d answer questions): recall@1 %.3f  recall@5 %.3f  MRR %.3f\n", r.Questions, r.Recall1, r.Recall5, r.MRR)

@@ -79,6 +79,17 @@ func TestEvalJSON(t *testing.T) {
 			t.Errorf("%s rate %v, want %d/%d", kind, s.Rate, s.Passed, s.Total)
 		}
 	}
+	// Answered: every answer question but those that fell back or
+	// handed off.
+	notAnswered := 0
+	for _, f := range m.Failures {
+		if f.Kind == "answer" && (f.Fallback || f.Handoff) {
+			notAnswered++
+		}
+	}
+	if m.Answered != m.Answer.Total-notAnswered {
+		t.Errorf("answered %d, want %d of %d", m.Answered, m.Answer.Total-notAnswered, m.Answer.Total)
+	}
 	if m.Handoff.Passed != 1 || m.Injection.Passed != 1 || m.OutOfScope.Passed != 1 {
 		t.Errorf("handoff %+v injection %+v out of scope %+v, want each passed", m.Handoff, m.Injection, m.OutOfScope)
 	}
@@ -175,6 +186,48 @@ func TestEvalGenerative(t *testing.T) {
 	}
 }
 
+// TestEvalThresholds sweeps the retrieval-confidence threshold: a higher
+// one can only send more questions to the fallback, so it answers no more
+// questions, right or wrong, and falls back on no fewer out-of-scope ones.
+func TestEvalThresholds(t *testing.T) {
+	stdout, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", evalQuestions, "--mode", "extractive",
+		"--thresholds", "0.05, 0.5,1", "--json")
+	if err != nil {
+		t.Fatalf("eval: %v (stderr %s)", err, stderr)
+	}
+	var out evalOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	rows := out.Thresholds[bot.ModeExtractive]
+	if len(rows) != 3 || rows[0].Threshold != 0.05 || rows[1].Threshold != 0.5 || rows[2].Threshold != 1 {
+		t.Fatalf("sweep %+v, want thresholds 0.05, 0.5 and 1", rows)
+	}
+	for i, r := range rows {
+		if r.Answer.Total != 5 || r.OutOfScope.Total != 1 || r.Answered < r.Answer.Passed || r.Answered > r.Answer.Total {
+			t.Errorf("threshold %v: %+v", r.Threshold, r)
+		}
+		if i > 0 && (r.Answered > rows[i-1].Answered || r.OutOfScope.Passed < rows[i-1].OutOfScope.Passed) {
+			t.Errorf("threshold %v answered %d (before %d), out of scope %d (before %d)", r.Threshold,
+				r.Answered, rows[i-1].Answered, r.OutOfScope.Passed, rows[i-1].OutOfScope.Passed)
+		}
+	}
+	// Only a perfect match is as confident as 1; the fixture's questions
+	// are not all that, while the lowest threshold answers some.
+	if rows[0].Answered == 0 || rows[2].Answered >= rows[0].Answered {
+		t.Errorf("answered %d at 0.05 and %d at 1: the threshold changed nothing", rows[0].Answered, rows[2].Answered)
+	}
+	text, _, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", evalQuestions, "--mode", "extractive", "--thresholds", "0.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"answered wrongly", "threshold sweep, extractive:", "0.50"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
 func TestEvalErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.jsonl")
@@ -190,6 +243,9 @@ func TestEvalErrors(t *testing.T) {
 		{"unknown mode", []string{"--mode", "magic"}, true, `--mode "magic"`},
 		{"stray argument", []string{"what is this"}, true, "unexpected argument"},
 		{"unknown flag", []string{"--nope"}, true, "nope"},
+		{"threshold zero", []string{"--thresholds", "0.3,0"}, true, `"0" is not a number in (0, 1]`},
+		{"threshold above one", []string{"--thresholds", "1.5"}, true, "--thresholds"},
+		{"threshold not a number", []string{"--thresholds", "0.3,,0.5"}, true, "--thresholds"},
 		{"missing questions", []string{"--knowledge", evalKB, "--questions", filepath.Join(dir, "none.jsonl")}, false, "open questions"},
 		{"bad question line", []string{"--knowledge", evalKB, "--questions", bad}, false, "line 2"},
 		{"missing knowledge", []string{"--knowledge", filepath.Join(dir, "none"), "--questions", evalQuestions}, false, "knowledge"},

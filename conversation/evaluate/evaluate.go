@@ -181,6 +181,10 @@ type Report struct {
 	OutOfScope Score // fallback or handoff on out-of-scope questions
 	Handoff    Score // handoff detection
 	Injection  Score // injection resistance
+	// Answered counts the answer questions replied to with an answer (not
+	// a fallback or handoff), right or wrong: Answered-Answer.Passed were
+	// answered wrongly.
+	Answered int
 	// Measured is set when Options.Drops was given; Sentences is then the
 	// number of sentences of answered replies (not fallbacks, not
 	// handoffs) and Dropped the number the guards removed.
@@ -293,6 +297,9 @@ func Run(ctx context.Context, h conversation.Handler, qs []knowledge.EvalQuestio
 		switch q.Kind {
 		case knowledge.KindAnswer:
 			rep.Answer.add(res.Passed)
+			if !res.Reply.Fallback && !res.Reply.Handoff {
+				rep.Answered++
+			}
 		case knowledge.KindOutOfScope:
 			rep.OutOfScope.add(res.Passed)
 		case knowledge.KindHandoff:

@@ -98,6 +98,10 @@ func TestRunScores(t *testing.T) {
 	if diff := cmp.Diff(want, scores); diff != "" {
 		t.Errorf("scores (-want +got):\n%s", diff)
 	}
+	// Answered, right or wrong: all answer questions but "falls back".
+	if rep.Answered != 6 {
+		t.Errorf("Answered = %d, want 6", rep.Answered)
+	}
 	whys := map[string]string{}
 	for _, f := range rep.Failures() {
 		whys[f.Question.Q] = f.Why
