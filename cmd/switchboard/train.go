@@ -96,6 +96,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rankWeight := fs.Float64("rank-weight", 1, "weight of the ranking loss against the language-modelling loss")
 	rankScale := fs.Float64("rank-scale", 16, "sharpness of the ranking loss: the replies' mean log-probabilities are multiplied by it")
 	evalN := fs.Int("eval", 32, "at every checkpoint, answer this many unseen synthetic questions with the saved model and report how many it gets right (0: off)")
+	dev := fs.String("dev", "", "comma-separated folders of knowledge/ and questions.jsonl never trained on (configs/dev/*): at every checkpoint the saved model answers them through the whole pipeline, and the trainer reports answer accuracy and how often the model's own choice of sentence was right against the lexical one (dev.tsv)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -243,7 +244,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return nil
 	}
-	var lossLog, evalLog io.Writer = io.Discard, io.Discard
+	devSets, err := loadDevSets(*dev)
+	if err != nil {
+		return err
+	}
+	var lossLog, evalLog, devLog io.Writer = io.Discard, io.Discard, io.Discard
 	if *ckptDir != "" {
 		f, err := os.OpenFile(filepath.Join(*ckptDir, "loss.tsv"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
@@ -257,6 +262,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer g.Close()
 		evalLog = g
+		if len(devSets) > 0 {
+			d, err := os.OpenFile(filepath.Join(*ckptDir, "dev.tsv"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			if err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+			defer d.Close()
+			devLog = d
+		}
 	}
 	// Unseen questions: another seed draws other help centres, asked
 	// without earlier turns, as the pipeline's eval asks them.
@@ -266,15 +279,19 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("train: %w", err)
 	}
 	evaluate := func() error {
-		if *evalN <= 0 {
-			return nil
+		if *evalN > 0 {
+			r, err := evalAnswers(ctx, *out, evalGen, *evalN)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "\neval at step %d: %s\n", tr.Step, r)
+			fmt.Fprintf(evalLog, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", tr.Step, r.exact, r.fact, r.answerable, r.unknown, r.unanswerable, r.chosen)
 		}
-		r, err := evalAnswers(ctx, *out, evalGen, *evalN)
-		if err != nil {
-			return err
+		for _, d := range devSets {
+			if err := d.eval(ctx, *out, tr.Step, stderr, devLog); err != nil {
+				return err
+			}
 		}
-		fmt.Fprintf(stderr, "\neval at step %d: %s\n", tr.Step, r)
-		fmt.Fprintf(evalLog, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", tr.Step, r.exact, r.fact, r.answerable, r.unknown, r.unanswerable, r.chosen)
 		return nil
 	}
 	prog := &train.Progress{W: stderr, TTY: trainIsTerminal(stderr), Total: tr.Opts.Steps}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -284,5 +285,46 @@ func TestDialoguesRank(t *testing.T) {
 			t.Errorf("seq %d: %d of 40 examples are choices", seq, choices)
 		}
 		t.Logf("seq %d: %d choices, %.1f replies each", seq, choices, float64(replies)/float64(choices))
+	}
+}
+
+// TestTrainDevSets answers a --dev folder's questions through the whole
+// pipeline at every checkpoint and at the end, and refuses a folder
+// without questions before training.
+func TestTrainDevSets(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	args := []string{"train", "--out", filepath.Join(dir, "m.gguf"), "--checkpoint", ckpt, "--every", "1", "--steps", "2",
+		"--batch", "2", "--seq", "512", "--dim", "32", "--layers", "1", "--heads", "2", "--vocab", "400", "--bpe-texts", "200",
+		"--seed", "3", "--eval", "0", "--dev", filepath.Join("testdata", "eval")}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"dev eval at step 1: answers ", "dev eval at step 2: answers "} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	tsv, err := os.ReadFile(filepath.Join(ckpt, "dev.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(string(tsv)), "\n")
+	if len(rows) != 2 {
+		t.Fatalf("dev.tsv has %d rows, want 2:\n%s", len(rows), tsv)
+	}
+	for i, row := range rows {
+		f := strings.Split(row, "\t")
+		// step, set, answers right and in all (the fixture has 5), out of
+		// scope right and in all (1), then the choice counts.
+		if len(f) != 10 || f[0] != strconv.Itoa(i+1) || f[1] != "eval" || f[3] != "5" || f[5] != "1" {
+			t.Errorf("dev.tsv row %q", row)
+		}
+	}
+	stderr.Reset()
+	bad := append(args[:len(args)-1:len(args)-1], dir)
+	if err := run(context.Background(), bad, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "questions.jsonl") {
+		t.Errorf("train --dev %s (no questions): err = %v", dir, err)
 	}
 }
