@@ -300,9 +300,12 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			}
 		}
 	}
-	var best *candidate
 	for _, c := range cands {
 		c.score = a.score(c, weight, kind)
+	}
+	creditNeighbours(cands, weight, qterms)
+	var best *candidate
+	for _, c := range cands {
 		if best == nil || c.score > best.score {
 			best = c
 		}
@@ -580,6 +583,44 @@ func rarity(cands []*candidate, qterms, context map[string]bool) map[string]floa
 		w[t] = math.Log(1+n/float64(1+df[t])) / 3
 	}
 	return w
+}
+
+// neighbourCredit is how much a question term counts for a sentence
+// that lacks it when a neighbouring sentence of the same paragraph has
+// it. A paragraph spreads one thought over its sentences ("Returns are
+// free within 30 days. After that, each one costs £4.95."), so the
+// sentence that answers often leaves the question's subject to its
+// neighbour. Chosen on the twenty help centres of configs/train, which
+// nothing else in this package was tuned on: 0.2 to 0.4 all answered
+// about 40 more of their 4,337 answer questions right than no credit
+// (1,451), with the same out-of-scope fallback (410 of 578); 0.3 gave
+// 1,491, and one fewer on both demo and held-out sets.
+const neighbourCredit = 0.3
+
+// creditNeighbours adds to the score of every sentence that matches the
+// question neighbourCredit times the weight of the question terms that
+// the sentences just before and after it in its paragraph have and it
+// lacks.
+func creditNeighbours(cands []*candidate, weight map[string]float64, qterms map[string]bool) {
+	extra := make([]float64, len(cands))
+	for i, c := range cands {
+		if c.score == 0 {
+			continue
+		}
+		for _, j := range [2]int{i - 1, i + 1} {
+			if j < 0 || j >= len(cands) || cands[j].snippet != c.snippet || cands[j].line != c.line {
+				continue
+			}
+			for t := range qterms {
+				if cands[j].terms[t] && !c.terms[t] && !c.context[t] {
+					extra[i] += weight[t]
+				}
+			}
+		}
+	}
+	for i, c := range cands {
+		c.score += neighbourCredit * extra[i]
+	}
 }
 
 // score rates one sentence for the question.

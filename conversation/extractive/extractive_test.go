@@ -184,3 +184,21 @@ func TestWeakRetrievalNeedsCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestNeighbourCredit: the sentence that answers leaves the question's
+// subject to the sentence before it in its paragraph; a sentence of
+// another article that names the subject itself must not win.
+func TestNeighbourCredit(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{Title: "Returns", Source: "returns.md", Text: "Sofas are collected from your home. The fee is £49."},
+		{Title: "Cushions", Source: "cushions.md", Text: "Sofa cushions are collected by courier for free."},
+	}
+	q := conversation.Query{Question: "how much is the fee to have a sofa collected", Snippets: snippets, Confidence: 0.9}
+	ans, err := extractive.New(extractive.Options{MaxSentences: 1}).Answer(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ans.Text, "£49") {
+		t.Errorf("reply %q, want the fee", ans.Text)
+	}
+}

@@ -193,8 +193,10 @@ func TestConstrainedPromptHoldsEverySentence(t *testing.T) {
 		t.Fatal("nothing scored")
 	}
 	system := sc.scored.Messages[0].Content
-	if strings.Contains(system, "Filler sentence number 59 ") {
-		t.Errorf("the scoring prompt holds sentences that were not offered:\n%s", system)
+	for _, f := range filler {
+		if strings.Contains(system, f) && !slices.ContainsFunc(sc.offered, func(c string) bool { return strings.HasPrefix(c, f) }) {
+			t.Errorf("the scoring prompt holds %q, which was not offered:\n%s", f, system)
+		}
 	}
 	markerRE := regexp.MustCompile(`^(.*) \[(\d)\]$`)
 	for _, c := range sc.offered {
