@@ -135,7 +135,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	mode := fs.String("mode", modeAll, "answer mode to score: extractive, generative or all (generative only when a model is available)")
 	model := fs.String("model", "", "model for generative mode: a .gguf file or a Hugging Face folder (default: the configuration's engine.model)")
 	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
-	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval}")
+	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, answered, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval, thresholds}")
 	verbose := fs.Bool("v", false, "list every failed question (question, expected, reply, citations)")
 	sweep := fs.String("thresholds", "", "also score each retrieval-confidence threshold (answer.threshold) in this comma-separated list, each in (0, 1]: answers right and wrong and out-of-scope fallback, to choose one")
 	if err := parseFlags(fs, args); err != nil {
