@@ -7,7 +7,9 @@ package extractive
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -289,6 +291,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		return nil, 0, nil
 	}
 	weight := rarity(cands, qterms, ctxTerms)
+	// Sums over the terms run in one order, so that equal scores stay
+	// equal and the same question always gets the same reply.
+	terms := slices.Sorted(maps.Keys(weight))
 	kind := ask(q.Question)
 	if kind.quantity == noQuantity && !kind.steps {
 		// A follow-up ("and for the yearly plan?") asks what the question
@@ -301,9 +306,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	for _, c := range cands {
-		c.score = a.score(c, weight, kind)
+		c.score = a.score(c, terms, weight, kind)
 	}
-	creditNeighbours(cands, weight, qterms)
+	creditNeighbours(cands, terms, weight, qterms)
 	var best *candidate
 	for _, c := range cands {
 		if best == nil || c.score > best.score {
@@ -400,9 +405,11 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	var got, total float64
-	for t := range qterms {
-		total += weight[t]
-		got += weight[t] * covered[t]
+	for _, t := range terms {
+		if qterms[t] {
+			total += weight[t]
+			got += weight[t] * covered[t]
+		}
 	}
 
 	return out, got / total, nil
@@ -602,7 +609,7 @@ const neighbourCredit = 0.3
 // question neighbourCredit times the weight of the question terms that
 // the sentences just before and after it in its paragraph have and it
 // lacks.
-func creditNeighbours(cands []*candidate, weight map[string]float64, qterms map[string]bool) {
+func creditNeighbours(cands []*candidate, terms []string, weight map[string]float64, qterms map[string]bool) {
 	extra := make([]float64, len(cands))
 	for i, c := range cands {
 		if c.score == 0 {
@@ -612,8 +619,8 @@ func creditNeighbours(cands []*candidate, weight map[string]float64, qterms map[
 			if j < 0 || j >= len(cands) || cands[j].snippet != c.snippet || cands[j].line != c.line {
 				continue
 			}
-			for t := range qterms {
-				if cands[j].terms[t] && !c.terms[t] && !c.context[t] {
+			for _, t := range terms {
+				if qterms[t] && cands[j].terms[t] && !c.terms[t] && !c.context[t] {
 					extra[i] += weight[t]
 				}
 			}
@@ -638,10 +645,12 @@ func creditNeighbours(cands []*candidate, weight map[string]float64, qterms map[
 // sets went from 172 to 177 of 369.
 const noFigure = 0.9
 
-// score rates one sentence for the question.
-func (a *Answerer) score(c *candidate, weight map[string]float64, kind question) float64 {
+// score rates one sentence for the question, summing the weights of
+// terms (sorted) that it or its headings hold.
+func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64, kind question) float64 {
 	sum := 0.0
-	for t, w := range weight {
+	for _, t := range terms {
+		w := weight[t]
 		switch {
 		case c.terms[t]:
 			sum += w
