@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -36,11 +37,16 @@ func loadDevSets(list string) ([]*devSet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("train: --dev %s: %w", dir, err)
 		}
+		// Fail now rather than at the first checkpoint, hours later.
+		kb := filepath.Join(dir, "knowledge")
+		if fi, err := os.Stat(kb); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("train: --dev %s: no knowledge folder %s", dir, kb)
+		}
 		cfg, _, err := bot.LoadConfig("", getenv)
 		if err != nil {
 			return nil, fmt.Errorf("train: --dev %s: %w", dir, err)
 		}
-		cfg.Knowledge.Dir = filepath.Join(dir, "knowledge")
+		cfg.Knowledge.Dir = kb
 		cfg.Answer.Mode = bot.ModeGenerative
 		sets = append(sets, &devSet{name: filepath.Base(dir), cfg: cfg, qs: qs})
 	}

@@ -327,4 +327,15 @@ func TestTrainDevSets(t *testing.T) {
 	if err := run(context.Background(), bad, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "questions.jsonl") {
 		t.Errorf("train --dev %s (no questions): err = %v", dir, err)
 	}
+	noKB := filepath.Join(dir, "no-knowledge")
+	if err := os.MkdirAll(noKB, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(noKB, "questions.jsonl"), []byte(`{"q": "x", "kind": "out_of_scope"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad = append(args[:len(args)-1:len(args)-1], noKB)
+	if err := run(context.Background(), bad, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "no knowledge folder") {
+		t.Errorf("train --dev %s (no knowledge folder): err = %v", noKB, err)
+	}
 }
