@@ -131,7 +131,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("eval", "[--config F] [--knowledge DIR] [--questions FILE] [--mode extractive|generative|all] [--model PATH] [--retrieval] [--json] [-v]", stderr)
 	config := fs.String("config", "", "configuration file (default "+bot.DefaultConfigPath+" when present, else the built-in defaults)")
 	dir := fs.String("knowledge", "", "knowledge folder (default: the configuration's knowledge.dir, "+bot.DefaultKnowledgeDir+")")
-	questions := fs.String("questions", "configs/eval/questions.jsonl", "evaluation set, one JSON object a line: {\"q\",\"doc\",\"any\",\"kind\",\"history\"}")
+	questions := fs.String("questions", "configs/eval/questions.jsonl", "evaluation set, one JSON object a line: {\"q\",\"doc\",\"any\" (facts; or \"answer\", the sentence),\"kind\",\"history\"}")
 	mode := fs.String("mode", modeAll, "answer mode to score: extractive, generative or all (generative only when a model is available)")
 	model := fs.String("model", "", "model for generative mode: a .gguf file or a Hugging Face folder (default: the configuration's engine.model)")
 	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
