@@ -14,9 +14,20 @@ import (
 // compared after Normalize (case, dashes, spaces, number formats), and a
 // fact that begins or ends with a digit must not be part of a longer number
 // in text: "9.99" is not found in "19.99" nor "9.995".
+//
+// A fact quoted as a Markdown table row ("| Adult | £9.50 | £12.50 |",
+// as questions quote a row for their answer) is found in a line of text
+// that holds every non-empty cell in order, since replies render a row
+// with its table's header ("Adult: Off-peak £9.50, Peak £12.50").
 func HasFact(text string, facts []string) bool {
 	t := Normalize(text)
 	for _, f := range facts {
+		if cells, ok := rowCells(f); ok {
+			if hasRow(text, cells) {
+				return true
+			}
+			continue
+		}
 		nf := Normalize(f)
 		if nf != "" && containsBounded(t, nf) {
 			return true
@@ -25,18 +36,55 @@ func HasFact(text string, facts []string) bool {
 	return false
 }
 
+// rowCells returns the normalized non-empty cells of a fact that is a
+// Markdown table row, and whether it is one.
+func rowCells(fact string) ([]string, bool) {
+	f := strings.TrimSpace(fact)
+	if len(f) < 2 || !strings.HasPrefix(f, "|") || !strings.HasSuffix(f, "|") {
+		return nil, false
+	}
+	var cells []string
+	for _, c := range strings.Split(f[1:len(f)-1], "|") {
+		if c = Normalize(strings.Trim(strings.TrimSpace(c), "*_`")); c != "" {
+			cells = append(cells, c)
+		}
+	}
+	return cells, len(cells) > 0
+}
+
+// hasRow reports whether one line of text holds cells in order.
+func hasRow(text string, cells []string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		l, found := Normalize(line), 0
+		for _, c := range cells {
+			i := indexBounded(l, c)
+			if i < 0 {
+				break
+			}
+			l, found = l[i+len(c):], found+1
+		}
+		if found == len(cells) {
+			return true
+		}
+	}
+	return false
+}
+
 // containsBounded reports whether t contains f at a place where f's
 // leading and trailing digits are not glued to further digits.
-func containsBounded(t, f string) bool {
+func containsBounded(t, f string) bool { return indexBounded(t, f) >= 0 }
+
+// indexBounded is the index of the first such place, or -1.
+func indexBounded(t, f string) int {
 	for from := 0; ; {
 		i := strings.Index(t[from:], f)
 		if i < 0 {
-			return false
+			return -1
 		}
 		i += from
 		end := i + len(f)
 		if !(isDigit(f[0]) && digitBefore(t, i)) && !(isDigit(f[len(f)-1]) && digitAfter(t, end)) {
-			return true
+			return i
 		}
 		from = i + 1
 	}

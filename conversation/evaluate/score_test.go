@@ -54,6 +54,12 @@ func TestHasFact(t *testing.T) {
 		{"absent", "Refunds take 5 days.", []string{"14 days"}, false},
 		{"empty fact never matches", "anything", []string{"", "  "}, false},
 		{"no facts", "anything", nil, false},
+		{"table row rendered with its header", "Adult: Off-peak £9.50, Peak £12.50\nChild: Off-peak £6.50", []string{"| Adult | £9.50 | £12.50 |"}, true},
+		{"table row with markup", "Adult: Off-peak £9.50, Peak £12.50", []string{"| **Adult** | £9.50 | £12.50 |"}, true},
+		{"table row cells out of order", "Adult: Off-peak £12.50, Peak £9.50", []string{"| Adult | £9.50 | £12.50 |"}, false},
+		{"table row cells on two lines", "Adult: Off-peak £9.50\nChild: Peak £12.50", []string{"| Adult | £9.50 | £12.50 |"}, false},
+		{"table row cell inside a longer number", "Adult: Off-peak £19.50, Peak £12.50", []string{"| Adult | £9.50 | £12.50 |"}, false},
+		{"table row quoted verbatim", "| Adult | £9.50 | £12.50 |", []string{"| Adult | £9.50 | £12.50 |"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
