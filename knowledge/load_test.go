@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -182,6 +183,51 @@ func TestLoadChunkBounds(t *testing.T) {
 		}
 		if max >= 700 && !strings.HasPrefix(cs[0].Text, para[:len(para)-1]) {
 			t.Errorf("max %d: first chunk does not start with the whole first paragraph", max)
+		}
+	}
+}
+
+// A table or list longer than a chunk is cut between its rows and items,
+// not inside them, and every piece of a table starts with its header
+// row: a reply quoting a row must still say what its columns are.
+func TestLoadChunkLongTableAndList(t *testing.T) {
+	var table, list strings.Builder
+	table.WriteString("| Plan | Price | What you get |\n|---|---|---|\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&table, "| Plan %d | £%d.00 a month | %d users and %d GB of storage |\n", i, 3*i, i, 10*i)
+		fmt.Fprintf(&list, "- Step %d: open the page and press the button number %d.\n", i, i)
+	}
+	doc := "# Prices\n\n## All plans\n\nEvery plan is billed monthly:\n" + table.String() + "\n## Steps\n\n" + list.String()
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"prices.md": file(doc)}, LoadOptions{MaxChunkRunes: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, items := map[string]int{}, map[string]int{}
+	for _, c := range cs {
+		if n := utf8.RuneCountInString(c.Text); n > 400 {
+			t.Errorf("chunk of %d runes", n)
+		}
+		for i, l := range strings.Split(c.Text, "\n") {
+			switch {
+			case strings.HasPrefix(l, "| Plan |"):
+			case strings.HasPrefix(l, "| Plan "):
+				rows[l]++
+				if !strings.Contains(c.Text, "| Plan | Price | What you get |\n") {
+					t.Errorf("a piece of the table lacks its header: %.60q", c.Text)
+				}
+			case strings.HasPrefix(l, "- Step "):
+				items[l]++
+			case strings.HasPrefix(l, "|"), i > 0 && !strings.HasSuffix(l, ":"):
+				t.Errorf("line %q of chunk %.40q is neither a whole row nor a whole item", l, c.Text)
+			}
+		}
+	}
+	if len(rows) != 40 || len(items) != 40 {
+		t.Fatalf("%d whole rows and %d whole items in the chunks, want 40 and 40", len(rows), len(items))
+	}
+	for l, n := range rows {
+		if n != 1 {
+			t.Errorf("row %q in %d chunks", l, n)
 		}
 	}
 }

@@ -188,9 +188,15 @@ func startsNumbered(t string) bool {
 	return i > 0 && i < len(t) && (t[i] == '.' || t[i] == ')')
 }
 
+// chunking names the way articles are cut into chunks; change it when
+// that changes (see fingerprint).
+const chunking = "tables-keep-headers"
+
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
-// paragraphs greedily, then sentences of a paragraph that is too long, then
-// words of a sentence that is too long, then runes of a word.
+// paragraphs greedily, then lines of a paragraph that is too long (list
+// items and table rows, each table piece under its table's header row),
+// then sentences of a line that is too long, then words of a sentence
+// that is too long, then runes of a word.
 func splitText(text string, maxRunes int) []string {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -202,11 +208,14 @@ func splitText(text string, maxRunes int) []string {
 	var units []string // pieces no longer than maxRunes, with their separator
 	var seps []string
 	for _, para := range strings.Split(text, "\n\n") {
-		for i, s := range splitUnit(strings.TrimSpace(para), maxRunes) {
-			units = append(units, s)
-			if i == 0 {
+		for i, s := range splitLines(strings.TrimSpace(para), maxRunes) {
+			units = append(units, s.text)
+			switch {
+			case i == 0:
 				seps = append(seps, "\n\n")
-			} else {
+			case s.newLine:
+				seps = append(seps, "\n")
+			default:
 				seps = append(seps, " ")
 			}
 		}
@@ -234,7 +243,84 @@ func splitText(text string, maxRunes int) []string {
 	return out
 }
 
-// splitUnit cuts one paragraph into sentences, words or runes until every
+// A piece is a part of a paragraph no longer than maxRunes; newLine says
+// it begins a line of the paragraph (a list item or table row) rather
+// than continuing one.
+type piece struct {
+	text    string
+	newLine bool
+}
+
+// splitLines cuts one paragraph into its lines, so that a long list or
+// table keeps an item or row a line, and each line into splitUnit's
+// pieces. A table's rows are packed under a copy of its header row, so
+// that every piece of a table still says what its columns are.
+func splitLines(p string, maxRunes int) []piece {
+	if utf8.RuneCountInString(p) <= maxRunes {
+		return []piece{{p, true}}
+	}
+	lines := strings.Split(p, "\n")
+	var out []piece
+	for i := 0; i < len(lines); {
+		j := max(tableEnd(lines, i), i+1)
+		if j > i+1 {
+			if rows := packRows(lines[i], lines[i+1:j], maxRunes); rows != nil {
+				out = append(out, rows...)
+				i = j
+				continue
+			}
+		}
+		for _, l := range lines[i:j] {
+			for k, s := range splitUnit(l, maxRunes) {
+				out = append(out, piece{s, k == 0})
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+// tableEnd returns the end of the run of table rows that begins at
+// lines[i]: i when lines[i] is not a row.
+func tableEnd(lines []string, i int) int {
+	j := i
+	for j < len(lines) && strings.HasPrefix(lines[j], "|") {
+		j++
+	}
+	return j
+}
+
+// packRows packs rows into pieces of at most maxRunes runes, each
+// beginning with header; nil when a row does not fit under the header.
+func packRows(header string, rows []string, maxRunes int) []piece {
+	hn := utf8.RuneCountInString(header)
+	var out []piece
+	var cur strings.Builder
+	n := 0
+	for _, r := range rows {
+		rn := utf8.RuneCountInString(r)
+		if hn+1+rn > maxRunes {
+			return nil
+		}
+		if n > 0 && n+1+rn > maxRunes {
+			out = append(out, piece{cur.String(), true})
+			cur.Reset()
+			n = 0
+		}
+		if n == 0 {
+			cur.WriteString(header)
+			n = hn
+		}
+		cur.WriteString("\n" + r)
+		n += 1 + rn
+	}
+	if n > 0 {
+		out = append(out, piece{cur.String(), true})
+	}
+	return out
+}
+
+// splitUnit cuts one line into sentences, words or runes until every
 // piece fits in maxRunes.
 func splitUnit(p string, maxRunes int) []string {
 	if utf8.RuneCountInString(p) <= maxRunes {
