@@ -149,6 +149,21 @@ func TestLoadText(t *testing.T) {
 	}
 }
 
+// GitHub's tables may leave out the outer pipes; their rows must still
+// be rows, not one run-on line, and a line with a pipe that no delimiter
+// row follows stays prose.
+func TestLoadTableWithoutOuterPipes(t *testing.T) {
+	doc := "# A\n\nOption | Price\n--- | :---:\nStandard | £3.95\nExpress | £7.95\nAfter the table.\n\nEither this | or that.\n"
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"a.md": file(doc)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| Option | Price |\n| Standard | £3.95 |\n| Express | £7.95 |\nAfter the table.\n\nEither this | or that."
+	if len(cs) != 1 || cs[0].Text != want {
+		t.Fatalf("LoadFS text = %q, want one chunk %q", texts(cs), want)
+	}
+}
+
 func texts(cs []Chunk) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -153,8 +154,8 @@ func cleanInline(s string) string {
 // by blank lines. List items and table rows keep a line each.
 func plainText(lines []string) string {
 	var b strings.Builder
-	blank := true
-	for _, line := range lines {
+	blank, row := true, false
+	for _, line := range pipeTables(lines) {
 		if tableRule.MatchString(line) && strings.Contains(line, "-") && strings.TrimSpace(line) != "" {
 			continue
 		}
@@ -168,16 +169,62 @@ func plainText(lines []string) string {
 			continue
 		}
 		if !blank {
-			if isListItem(t) || strings.HasPrefix(t, "|") || startsNumbered(t) {
+			// A line after a table row is not part of the row.
+			if isListItem(t) || strings.HasPrefix(t, "|") || startsNumbered(t) || row {
 				b.WriteString("\n")
 			} else {
 				b.WriteString(" ")
 			}
 		}
 		b.WriteString(cleanInline(t))
-		blank = false
+		blank, row = false, strings.HasPrefix(t, "|")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// pipeTables returns lines with the rows of every table written with
+// outer pipes ("| a | b |"), the form the rest of the pipeline reads as a
+// table row. GitHub's tables may leave them out ("a | b", then "--- | ---"):
+// a table is a line with a pipe followed by a delimiter row with one,
+// and its rows run to the first line without a pipe.
+func pipeTables(lines []string) []string {
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		if i+1 >= len(lines) || !strings.Contains(lines[i], "|") || !isDelimiterRow(lines[i+1]) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(lines)
+		}
+		out[i] = pipeRow(lines[i])
+		j := i + 2
+		for ; j < len(lines) && strings.Contains(lines[j], "|"); j++ {
+			out[j] = pipeRow(lines[j])
+		}
+		i = j - 1
+	}
+	if out == nil {
+		return lines
+	}
+	return out
+}
+
+// isDelimiterRow reports whether line is a table's delimiter row
+// ("|---|:--:|" or "--- | ---").
+func isDelimiterRow(line string) bool {
+	return strings.Contains(line, "|") && strings.Contains(line, "-") && tableRule.MatchString(line)
+}
+
+// pipeRow writes a table row with outer pipes.
+func pipeRow(line string) string {
+	t := strings.TrimSpace(line)
+	if !strings.HasPrefix(t, "|") {
+		t = "| " + t
+	}
+	if !strings.HasSuffix(t, "|") {
+		t += " |"
+	}
+	return t
 }
 
 func startsNumbered(t string) bool {
@@ -190,7 +237,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "tables-keep-headers"
+const chunking = "gfm-tables"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
