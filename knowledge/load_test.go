@@ -164,6 +164,27 @@ func TestLoadTableWithoutOuterPipes(t *testing.T) {
 	}
 }
 
+// What help-centre exports put in Markdown: HTML tables (rewritten as
+// Markdown tables, not glued into one word per row), reference links and
+// their targets, Docusaurus notes, entities and <br>.
+func TestLoadExportedMarkup(t *testing.T) {
+	doc := "# A\n\nLog in to [your account][acct].<br>Then press Go &amp; wait.\n\n[acct]: https://example.com/account\n\n" +
+		":::note Good to know\nSale items can only be exchanged.\n:::\n\n" +
+		"<table>\n<caption>Return addresses</caption>\n<tr><th>Country</th><th>Address</th></tr>\n" +
+		"<tr><td>UK</td><td><b>Unit 4</b>, Leeds</td></tr>\n<tr><td>Ireland<td>Dock Road | Dublin\n</table>\n\n" +
+		"```html\n<table><tr><td>kept as code</td></tr></table>\n```\n"
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"a.md": file(doc)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Log in to your account. Then press Go & wait.\n\nGood to know: Sale items can only be exchanged.\n\n" +
+		"Return addresses\n| Country | Address |\n| UK | Unit 4, Leeds |\n| Ireland | Dock Road \\| Dublin |\n\n" +
+		"kept as code" // a table in a code fence is not rewritten
+	if len(cs) != 1 || cs[0].Text != want {
+		t.Fatalf("LoadFS text = %q,\nwant one chunk %q", texts(cs), want)
+	}
+}
+
 func texts(cs []Chunk) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"html"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,12 +11,18 @@ import (
 )
 
 var (
-	atxHeading  = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$`)
-	setextLine  = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
-	fenceLine   = regexp.MustCompile("^ {0,3}(```|~~~)")
-	tableRule   = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
-	mdImage     = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
-	mdLink      = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
+	atxHeading = regexp.MustCompile(`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$`)
+	setextLine = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
+	fenceLine  = regexp.MustCompile("^ {0,3}(```|~~~)")
+	tableRule  = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
+	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
+	mdLink     = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
+	mdRefLink  = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
+	// linkDefinition is the line a reference link points to.
+	linkDefinition = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:\s+\S+`)
+	// admonition is a Docusaurus or VuePress note's opening (":::tip Title")
+	// or closing (":::") line.
+	admonition  = regexp.MustCompile(`^ {0,3}:::+\s*(?:[A-Za-z][\w-]*)?(.*)$`)
 	htmlTag     = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
 	mdEmphasis  = regexp.MustCompile("(\\*\\*|__|`)")
 	mdItalic    = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
@@ -42,6 +49,8 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 			title = strings.TrimSpace(m[1])
 		}
 	}
+
+	text = htmlTables(text)
 
 	slugs := newSlugger()
 	cur := &section{}
@@ -85,6 +94,19 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 		if m := atxHeading.FindStringSubmatch(line); m != nil {
 			start(len(m[1]), m[2])
 			continue
+		}
+		if linkDefinition.MatchString(line) {
+			continue // "[1]: https://…", the target of a reference link
+		}
+		if m := admonition.FindStringSubmatch(line); m != nil {
+			// ":::note Title" opens a note and ":::" closes it: only a
+			// title is text.
+			if line = strings.Trim(strings.TrimSpace(m[1]), "[]"); line == "" {
+				continue
+			}
+			if !strings.ContainsAny(line[len(line)-1:], ".:!?") {
+				line += ":" // the title leads into the note
+			}
 		}
 		// Setext heading: a paragraph line underlined by === or ---.
 		if i+1 < len(lines) && strings.TrimSpace(line) != "" && !isListItem(line) && setextLine.MatchString(lines[i+1]) {
@@ -140,11 +162,15 @@ func cutFrontMatter(text string) (rest, fm string, ok bool) {
 }
 
 // cleanInline removes Markdown inline markup: links keep their text,
-// images their alt text; emphasis, code ticks and HTML tags go.
+// images their alt text; emphasis, code ticks and HTML tags go (a tag
+// that ends a block leaves a space), and HTML entities are decoded.
 func cleanInline(s string) string {
 	s = mdImage.ReplaceAllString(s, "$1")
 	s = mdLink.ReplaceAllString(s, "$1")
+	s = mdRefLink.ReplaceAllString(s, "$1")
+	s = htmlBreak.ReplaceAllString(s, " ")
 	s = htmlTag.ReplaceAllString(s, "")
+	s = html.UnescapeString(s)
 	s = mdEmphasis.ReplaceAllString(s, "")
 	s = mdItalic.ReplaceAllString(s, "$1$2")
 	return strings.TrimSpace(s)
@@ -237,7 +263,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "gfm-tables"
+const chunking = "html-tables"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list

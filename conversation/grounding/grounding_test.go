@@ -75,18 +75,29 @@ func TestLinesKinds(t *testing.T) {
 	}
 }
 
-// TestLinesTableCornerCell checks that an empty first header cell is a
-// column: values are named by their own column, not the next one.
-func TestLinesTableCornerCell(t *testing.T) {
-	lines := grounding.Lines("| | Normal price | Student price |\n|---|---|---|\n| Plus monthly | €9.99 | €5.99 |")
-	if len(lines) != 2 {
-		t.Fatalf("Lines = %+v, want 2 lines", lines)
+// TestLinesTableRows checks how a table row is read: an empty first
+// header cell is a column (values are named by their own column, not the
+// next one), and "\\|" in a cell is a pipe, not a column break.
+func TestLinesTableRows(t *testing.T) {
+	tests := []struct{ name, table, header, row string }{
+		{"corner cell", "| | Normal price | Student price |\n|---|---|---|\n| Plus monthly | €9.99 | €5.99 |",
+			"Normal price, Student price", "Plus monthly: Normal price €9.99, Student price €5.99"},
+		{"escaped pipe", "| Payment | Refund time |\n|---|---|\n| Gift card \\| voucher | instantly |",
+			"Payment, Refund time", "Gift card | voucher: instantly"},
 	}
-	if got, want := strings.Join(lines[0].Sentences, " "), "Normal price, Student price"; got != want {
-		t.Errorf("header = %q, want %q", got, want)
-	}
-	if got, want := strings.Join(lines[1].Sentences, " "), "Plus monthly: Normal price €9.99, Student price €5.99"; got != want {
-		t.Errorf("row = %q, want %q", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := grounding.Lines(tt.table)
+			if len(lines) != 2 {
+				t.Fatalf("Lines = %+v, want 2 lines", lines)
+			}
+			if got := strings.Join(lines[0].Sentences, " "); got != tt.header {
+				t.Errorf("header = %q, want %q", got, tt.header)
+			}
+			if got := strings.Join(lines[1].Sentences, " "); got != tt.row {
+				t.Errorf("row = %q, want %q", got, tt.row)
+			}
+		})
 	}
 }
 

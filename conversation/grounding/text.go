@@ -140,7 +140,7 @@ func tableCells(l string) []string {
 	l = strings.TrimSuffix(l, "|")
 	var cells []string
 	sep := true
-	for _, c := range strings.Split(l, "|") {
+	for _, c := range splitCells(l) {
 		c = strings.TrimSpace(c)
 		if strings.Trim(c, "-: ") != "" {
 			sep = false
@@ -151,6 +151,29 @@ func tableCells(l string) []string {
 		return nil
 	}
 	return cells
+}
+
+// splitCells splits a row's text at its pipes, except escaped ones
+// ("\\|"), which stay in the cell as plain pipes.
+func splitCells(l string) []string {
+	if !strings.Contains(l, `\|`) {
+		return strings.Split(l, "|")
+	}
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(l); i++ {
+		switch {
+		case l[i] == '\\' && i+1 < len(l) && l[i+1] == '|':
+			cur.WriteByte('|')
+			i++
+		case l[i] == '|':
+			cells = append(cells, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(l[i])
+		}
+	}
+	return append(cells, cur.String())
 }
 
 // joinCells joins the non-empty cells of a row with commas.
