@@ -738,7 +738,7 @@ func TestCancelWhileAnswering(t *testing.T) {
 	})
 	mg, st := newManager(t, conversation.Options{Answerer: answerer})
 	out := &recorder{}
-	if err := mg.Handle(ctx, msg("s", "1", "hello"), out); !errors.Is(err, context.Canceled) {
+	if err := mg.Handle(ctx, msg("s", "1", "where is my parcel"), out); !errors.Is(err, context.Canceled) {
 		t.Errorf("Handle = %v, want context.Canceled", err)
 	}
 	waitFor(t, func() bool {
@@ -833,16 +833,17 @@ func TestMetricsOutcomes(t *testing.T) {
 	})
 	ctx := context.Background()
 	out := &recorder{}
-	mg.Handle(ctx, msg("s", "1", "hello"), out)
-	mg.Handle(ctx, msg("s", "1", "hello"), out)
-	mg.Handle(ctx, msg("s", "2", "get me a human"), out)
-	mg.Handle(ctx, msg("s", "3", "hello?"), out)
-	want := map[string]int{"web/answered": 1, "web/duplicate": 1, "web/handoff": 1, "web/human": 1}
+	mg.Handle(ctx, msg("s", "1", "where is my parcel"), out)
+	mg.Handle(ctx, msg("s", "1", "where is my parcel"), out)
+	mg.Handle(ctx, msg("s", "2", "thanks!"), out)
+	mg.Handle(ctx, msg("s", "3", "get me a human"), out)
+	mg.Handle(ctx, msg("s", "4", "hello?"), out)
+	want := map[string]int{"web/answered": 1, "web/duplicate": 1, "web/small_talk": 1, "web/handoff": 1, "web/human": 1}
 	if diff := cmp.Diff(want, outcomes); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
-	if got := latencies.Load(); got != 2 {
-		t.Errorf("reply latencies observed = %d, want 2 (answered and handoff)", got)
+	if got := latencies.Load(); got != 3 {
+		t.Errorf("reply latencies observed = %d, want 3 (answered, small talk and handoff)", got)
 	}
 }
 

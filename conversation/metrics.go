@@ -6,6 +6,7 @@ import "time"
 const (
 	OutcomeAnswered    = "answered"     // a grounded answer was sent
 	OutcomeFallback    = "fallback"     // the honest "I don't know" was sent
+	OutcomeSmallTalk   = "small_talk"   // a greeting, thanks or goodbye was answered in kind
 	OutcomeHandoff     = "handoff"      // the session was handed to a human
 	OutcomeDuplicate   = "duplicate"    // dropped: already handled
 	OutcomeRateLimited = "rate_limited" // dropped: user over the limit

@@ -81,9 +81,14 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 
 	reply := Reply{Address: m.Address}
 	var handoff string
+	talked := false
 	if WantsHuman(text) {
 		// 4. The user asked for a human.
 		handoff = HandoffAsked
+	} else if r, ok := SmallTalk(text); ok {
+		// A greeting, thanks or goodbye: nothing to look up, and no
+		// fallback to count towards a handoff.
+		reply.Text, talked = r, true
 	} else {
 		// 5–7. Retrieve, answer, filter.
 		ans, conf, err := mg.answer(ctx, m.Address, text, history, out)
@@ -147,6 +152,8 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		outcome = OutcomeHandoff
 	case reply.Fallback:
 		outcome = OutcomeFallback
+	case talked:
+		outcome = OutcomeSmallTalk
 	default:
 		outcome = OutcomeAnswered
 	}
