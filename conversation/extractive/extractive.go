@@ -306,7 +306,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	for _, c := range cands {
-		c.score = a.score(c, terms, weight, kind)
+		c.score = a.score(c, terms, weight, kind, qterms)
 	}
 	creditNeighbours(cands, terms, weight, qterms)
 	var best *candidate
@@ -404,6 +404,15 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			covered[t] = max(covered[t], headingCredit)
 		}
 	}
+	// The best sentence's section leads, in article order; the runners-up
+	// from other sections follow.
+	lead := func(c *candidate) int {
+		if c.snippet == best.snippet {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(out, func(x, y *candidate) int { return lead(x) - lead(y) })
 	var got, total float64
 	for _, t := range terms {
 		if qterms[t] {
@@ -647,12 +656,15 @@ const noFigure = 0.9
 
 // score rates one sentence for the question, summing the weights of
 // terms (sorted) that it or its headings hold.
-func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64, kind question) float64 {
+func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64, kind question, qterms map[string]bool) float64 {
+	headed := kind.steps && c.numbered && underHeading(c, qterms)
 	sum := 0.0
 	for _, t := range terms {
 		w := weight[t]
 		switch {
 		case c.terms[t]:
+			sum += w
+		case c.context[t] && headed:
 			sum += w
 		case c.context[t]:
 			sum += w * headingCredit // the sentence sits under a heading that matches
@@ -683,7 +695,27 @@ func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64
 	default:
 		sum *= noFigure
 	}
+	if headed {
+		return sum
+	}
 	return sum / (1 + 0.15*float64(c.snippet))
+}
+
+// underHeading reports whether a step and its headings together hold
+// every term of the question. A procedure's steps rarely repeat its
+// heading ("Reset a forgotten password", then "1. Open the app"), so for
+// a how-to question such a step counts the heading's terms fully, and
+// the rank of its section in retrieval does not count against it: a
+// section that only mentions the task ("… or reset your password") is
+// often retrieved first, and answering with it left the user without
+// the steps.
+func underHeading(c *candidate, qterms map[string]bool) bool {
+	for t := range qterms {
+		if !c.terms[t] && !c.context[t] {
+			return false
+		}
+	}
+	return len(qterms) > 0
 }
 
 // stepsBoost favours the steps of a procedure, and the sentence leading

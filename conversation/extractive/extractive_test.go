@@ -228,3 +228,27 @@ func TestSameQuestionSameReply(t *testing.T) {
 		}
 	}
 }
+
+// TestProcedureUnderItsHeading: asked how to do something, the reply is
+// the procedure whose heading names the task, and it leads, even when a
+// section that only mentions the task ("… or reset your password") was
+// retrieved first.
+func TestProcedureUnderItsHeading(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "login.md", Title: "Passwords and login", Section: "Too many failed attempts", Source: "login.md#locked",
+			Text: "After 5 wrong passwords your account is locked for 15 minutes. Wait 15 minutes and try again, or reset your password to unlock it."},
+		{DocID: "login.md", Title: "Passwords and login", Source: "login.md",
+			Text: "This article explains how to log in and what to do when you cannot."},
+		{DocID: "login.md", Title: "Passwords and login", Section: "Reset a forgotten password", Source: "login.md#reset",
+			Text: "1. Open the app.\n2. Tap Forgot password?\n3. Enter your e-mail address and tap Send link.\n4. Choose a new password."},
+	}
+	ans := answer(t, conversation.Query{Question: "how do i reset my password", Snippets: snippets, Confidence: 1})
+	lines := strings.Split(ans.Text, "\n")
+	want := []string{"1. Open the app.", "2. Tap Forgot password?", "3. Enter your e-mail address and tap Send link.", "4. Choose a new password."}
+	if len(lines) < len(want) || !cmp.Equal(lines[:len(want)], want) {
+		t.Fatalf("reply %q, want it to begin with the four steps", ans.Text)
+	}
+	if len(ans.Citations) == 0 || ans.Citations[0].Source != "login.md#reset" {
+		t.Errorf("citations %+v, want the procedure's section first", ans.Citations)
+	}
+}
