@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -182,6 +183,28 @@ func TestLoadExportedMarkup(t *testing.T) {
 		"kept as code" // a table in a code fence is not rewritten
 	if len(cs) != 1 || cs[0].Text != want {
 		t.Fatalf("LoadFS text = %q,\nwant one chunk %q", texts(cs), want)
+	}
+}
+
+// Headings written in HTML, or with Pandoc/MkDocs attributes, are
+// headings: they open sections, and an id attribute is the anchor.
+func TestLoadHeadingForms(t *testing.T) {
+	doc := "# Returns\n\n## Damaged items {#damaged .faq}\n\nText one.\n\n<h3 class=\"q\">What if it <em>broke</em>?</h3>\n\nText two.\n\n## Using {placeholders}\n\nText three.\n"
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"r.md": file(doc)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.Source+" "+strings.Join(c.Section, " > ")+": "+c.Text)
+	}
+	want := []string{
+		"r.md#damaged Damaged items: Text one.",
+		"r.md#what-if-it-broke Damaged items > What if it broke?: Text two.",
+		"r.md#using-placeholders Using {placeholders}: Text three.",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks:\n%q\nwant\n%q", got, want)
 	}
 }
 

@@ -17,7 +17,12 @@ var (
 	tableRule  = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
 	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
 	mdLink     = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
-	mdRefLink  = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
+	// headingAttributes ends a heading with an id or classes, as Pandoc,
+	// kramdown and MkDocs write them ("## Returns {#returns .faq}").
+	headingAttributes = regexp.MustCompile(`\s*\{\s*(?:#([\w-]+)|\.[\w-]+)[^{}]*\}\s*$`)
+	// htmlHeading is a heading written in HTML on a line of its own.
+	htmlHeading = regexp.MustCompile(`(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>\s*$`)
+	mdRefLink   = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
 	// linkDefinition is the line a reference link points to.
 	linkDefinition = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:\s+\S+`)
 	// admonition is a Docusaurus or VuePress note's opening (":::tip Title")
@@ -59,8 +64,15 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 	inFence := ""
 	lines := strings.Split(text, "\n")
 	start := func(level int, h string) {
+		id := ""
+		if m := headingAttributes.FindStringSubmatch(h); m != nil {
+			h, id = h[:len(h)-len(m[0])], m[1]
+		}
 		h = cleanInline(h)
-		anchor := slugs.slug(h)
+		if id == "" {
+			id = h
+		}
+		anchor := slugs.slug(id)
 		if title == "" && level == 1 && len(stack) == 0 {
 			title = h
 			return // the title section is the one already open
@@ -93,6 +105,10 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 		}
 		if m := atxHeading.FindStringSubmatch(line); m != nil {
 			start(len(m[1]), m[2])
+			continue
+		}
+		if m := htmlHeading.FindStringSubmatch(line); m != nil {
+			start(int(m[1][0]-'0'), m[2])
 			continue
 		}
 		if linkDefinition.MatchString(line) {
@@ -263,7 +279,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "html-tables"
+const chunking = "heading-forms"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list

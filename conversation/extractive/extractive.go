@@ -180,6 +180,7 @@ type candidate struct {
 	list      int  // for an item: its list (a run of item lines), unique within the snippet; -1 otherwise
 	steps     bool // the last sentence before a numbered list (its intro or lead-in)
 	step      int  // on the first sentence of a numbered item: its number in the list; else 0
+	question  bool // ends with '?': it asks, and the sentences after it answer
 	score     float64
 	selected  bool
 }
@@ -526,10 +527,18 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 		heading := grounding.TermSet(s.Title + "\n" + s.Section)
 		lines := grounding.Lines(s.Text)
 		list, step := -1, 0
+		// asked holds the terms of a question the article asks ("Can I
+		// return a sale item?"), as FAQ-style articles do; the rest of its
+		// line and the next line answer it.
+		var asked map[string]bool
+		askedLine := -1
 		for li, l := range lines {
 			if l.Heading {
-				list = -1
+				list, asked = -1, nil
 				continue
+			}
+			if li > askedLine+1 {
+				asked = nil
 			}
 			switch {
 			case !l.Item:
@@ -553,6 +562,9 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 				context = grounding.TermSet(s.Title + "\n" + s.Section + "\n" + l.Context)
 			}
 			for k, text := range l.Sentences {
+				if asked != nil {
+					context = union(context, asked)
+				}
 				c := &candidate{
 					snippet:   i,
 					line:      li,
@@ -571,10 +583,26 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 				if l.Numbered && k == 0 {
 					c.step = step
 				}
+				if strings.HasSuffix(text, "?") {
+					c.question = true
+					asked, askedLine = c.terms, li
+				}
 				out = append(out, c)
 				pos++
 			}
 		}
+	}
+	return out
+}
+
+// union returns the terms of a and b, a new set.
+func union(a, b map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(a)+len(b))
+	for t := range a {
+		out[t] = true
+	}
+	for t := range b {
+		out[t] = true
 	}
 	return out
 }
@@ -658,6 +686,9 @@ const noFigure = 0.9
 // terms (sorted) that it or its headings hold.
 func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64, kind question, qterms map[string]bool) float64 {
 	headed := kind.steps && c.numbered && underHeading(c, qterms)
+	if c.question {
+		return 0 // a question the article asks answers nothing itself
+	}
 	sum := 0.0
 	for _, t := range terms {
 		w := weight[t]

@@ -252,3 +252,21 @@ func TestProcedureUnderItsHeading(t *testing.T) {
 		t.Errorf("citations %+v, want the procedure's section first", ans.Citations)
 	}
 }
+
+// TestQuestionInTheArticle: an article written as questions and answers
+// is answered with the answer, never with its own question, and the
+// question's words count for the answer after it.
+func TestQuestionInTheArticle(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "faq.md", Title: "Returns FAQ", Source: "faq.md",
+		Text: "Can I return a sale item? Exchanges only, within 14 days.\nHow long does a refund take? Refunds reach your card within 5 working days.\n" +
+			"Do I pay for return shipping?\nReturns are free in the UK. EU customers pay £4.99."}}
+	for q, want := range map[string]string{
+		"can i return a sale item":             "Exchanges only, within 14 days.",
+		"do i have to pay for return shipping": "Returns are free in the UK.",
+	} {
+		ans := answer(t, conversation.Query{Question: q, Snippets: snippets, Confidence: 1})
+		if !strings.HasPrefix(ans.Text, want) || strings.Contains(ans.Text, "?") {
+			t.Errorf("%q: reply %q, want the answer %q and no question", q, ans.Text, want)
+		}
+	}
+}
