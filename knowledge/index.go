@@ -460,7 +460,7 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 			out = append(out, qt)
 		})
 	}
-	add(q.Text, 1)
+	add(withoutAskWords(q.Text), 1)
 	for i, w := range historyWeights {
 		if j := len(q.History) - 1 - i; j >= 0 {
 			add(q.History[j], w)

@@ -153,6 +153,38 @@ func TestRetrieveConfidence(t *testing.T) {
 	}
 }
 
+// TestRetrieveAskWords: the words that ask for a duration or a
+// frequency ("how long does it take", "how often") are no topic, so an
+// article that answers the rest of the question is confident.
+func TestRetrieveAskWords(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "gift.md", Title: "Gift cards", Source: "gift.md", Text: "A gift card is valid for 24 months from the day it was bought."},
+		{DocID: "meters.md", Title: "Meter readings", Source: "meters.md", Text: "We inspect your meter every 2 years."},
+		{DocID: "parcels.md", Title: "Parcels", Source: "parcels.md", Text: "Parcels arrive in 2 days."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"how long is a gift card valid", "how long does a gift card take to be valid", "How often do you inspect the meter?"} {
+		r, err := ix.Retrieve(context.Background(), Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Confidence < 0.99 {
+			t.Errorf("Retrieve(%q).Confidence = %.2f, want 1", q, r.Confidence)
+		}
+	}
+	// Elsewhere the words count: "long" in a question that is not "how long".
+	r, err := ix.Retrieve(context.Background(), Query{Text: "a long gift card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Confidence > 0.9 {
+		t.Errorf("Retrieve(%q).Confidence = %.2f, want less than 0.9 (\"long\" is not in the articles)", "a long gift card", r.Confidence)
+	}
+}
+
 func TestRetrieveHistory(t *testing.T) {
 	ix := openTestKB(t, Options{Dense: DenseOptions{Off: true}})
 	ctx := context.Background()
