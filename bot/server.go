@@ -390,6 +390,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	ctype := map[string]string{
 		".md": "text/markdown; charset=utf-8", ".txt": "text/plain; charset=utf-8",
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
+		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
 	}[strings.ToLower(path.Ext(p))]
 	if ctype == "" || s.articles == nil || !fs.ValidPath(p) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
@@ -402,9 +403,18 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(ctype, "text/html") {
+		// An exported page may carry scripts; shown sandboxed, in an
+		// opaque origin, none of them runs or reaches this server's.
+		w.Header().Set("Content-Security-Policy", articleCSP)
+	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(b)
 }
+
+// articleCSP shows an HTML article's text, styles and images, and
+// nothing else.
+const articleCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
 
 // serveNotFound answers unknown routes in the error shape.
 func serveNotFound(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +151,37 @@ func TestAnswerWithCitation(t *testing.T) {
 		if resp.StatusCode != 404 && resp.StatusCode != 400 {
 			t.Errorf("GET %s: status %d, want 404", bad, resp.StatusCode)
 		}
+	}
+}
+
+// TestHTMLArticle: an HTML article in the knowledge folder is answered
+// from and cited like a Markdown one, and served sandboxed, so that a
+// script in an exported page cannot run on the bot's origin.
+func TestHTMLArticle(t *testing.T) {
+	dir := t.TempDir()
+	page := `<html><head><title>Gift cards</title><script>alert(1)</script></head><body><main>
+<h1>Gift cards</h1><h2 id="expiry">When gift cards expire</h2><p>A gift card is valid for <b>24 months</b> from the day it was bought.</p>
+</main></body></html>`
+	if err := os.WriteFile(filepath.Join(dir, "gift-cards.html"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	r := start(t, cfg, Options{})
+	got := send(t, r.URL, msg{"text": "how long is a gift card valid"})
+	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || !strings.Contains(got.Reply.Text, "24 months") ||
+		len(got.Reply.Citations) == 0 || got.Reply.Citations[0].URL != "/articles/gift-cards.html#expiry" {
+		t.Fatalf("status %d, reply %+v: want the validity, cited to /articles/gift-cards.html#expiry", got.Status, got.Reply)
+	}
+	resp, err := http.Get(r.URL + "/articles/gift-cards.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != 200 || !strings.HasPrefix(csp, "sandbox") ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET the article: status %d, Content-Type %q, CSP %q; want 200, HTML, sandboxed",
+			resp.StatusCode, resp.Header.Get("Content-Type"), csp)
 	}
 }
 

@@ -91,6 +91,8 @@ func fileKind(name string) string {
 		return "markdown"
 	case ".txt":
 		return "text"
+	case ".html", ".htm":
+		return "html"
 	case ".json":
 		return "json"
 	case ".yaml", ".yml":
@@ -194,6 +196,8 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	switch fileKind(name) {
 	case "markdown", "text":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
+	case "html":
+		return parseMarkdown(name, htmlArticle(string(data)), opts.MaxChunkRunes), nil
 	case "json", "yaml":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries)
 		if err != nil {

@@ -208,6 +208,38 @@ func TestLoadHeadingForms(t *testing.T) {
 	}
 }
 
+// An HTML article, as help-centre platforms export it, is read like the
+// same article in Markdown: the <main> part only, headings as sections
+// (their id the anchor), lists and tables line by line, and the page's
+// scripts, navigation and footer left out.
+func TestLoadHTMLArticle(t *testing.T) {
+	page := `<!DOCTYPE html><html><head><title>Returns - Acme Help</title><script>var x = "<p>hidden</p>";</script></head>
+<body><header><nav><a href="/">Home</a></nav></header>
+<main><h1>Returns &amp; refunds</h1>
+<p>You have <strong>30 days</strong> to return an item.<br>Items must be unused.</p>
+<h2 id="how">How to return an item</h2>
+<ol><li>Log in to <a href="/a">your account</a>.</li><li>Choose <b>Return an item</b>:<ul><li>pick the item</li><li>pick a reason</li></ul></li><li>Print the label.</li></ol>
+<h2>Refund times</h2>
+<table><thead><tr><th>Method</th><th>Time</th></tr></thead><tbody><tr><td>Card</td><td>3–5 days</td></tr><tr><td>Gift card | voucher</td><td>instantly</td></tr></tbody></table>
+</main><footer>© Acme · Privacy</footer></body></html>`
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"returns.html": file(page), "skip.css": file("p{}")}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.Title+" | "+c.Source+" | "+c.Text)
+	}
+	want := []string{
+		"Returns & refunds | returns.html | You have 30 days to return an item. Items must be unused.",
+		"Returns & refunds | returns.html#how | 1. Log in to your account.\n2. Choose Return an item:\n- pick the item\n- pick a reason\n3. Print the label.",
+		"Returns & refunds | returns.html#refund-times | | Method | Time |\n| Card | 3–5 days |\n| Gift card \\| voucher | instantly |",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks:\n%q\nwant\n%q", got, want)
+	}
+}
+
 func texts(cs []Chunk) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -350,6 +382,18 @@ func FuzzParseMarkdown(f *testing.F) {
 			}
 			if !strings.HasPrefix(c.Source, "f.md") || c.Title == "" {
 				t.Fatalf("bad chunk %+v", c)
+			}
+		}
+	})
+}
+
+func FuzzHTMLArticle(f *testing.F) {
+	f.Add("<html><body><h1>T</h1><p>a<br>b</p><ol><li>x<ul><li>y</li></ul></li></ol><table><tr><td>a|b</td></tr></table></body></html>")
+	f.Add("<main><h2 id=\"x\">A</h2><pre>code\n</pre></main>")
+	f.Fuzz(func(t *testing.T, page string) {
+		for _, c := range parseMarkdown("f.html", htmlArticle(page), 50) {
+			if n := utf8.RuneCountInString(c.Text); n == 0 || n > 50 {
+				t.Fatalf("chunk of %d runes", n)
 			}
 		}
 	})

@@ -1,0 +1,287 @@
+package knowledge
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// HTML articles (.html, .htm) are what help-centre platforms export and
+// their APIs return (Zendesk's article body, Intercom's, a saved page).
+// They are read by rewriting them as Markdown, so that they are cut into
+// sections and sentences exactly as Markdown articles are: headings open
+// sections, paragraphs and list items are lines, tables are tables.
+
+// htmlArticle returns the Markdown of an HTML article: of its <main> or
+// <article> element when it has one, else of its <body>, leaving out
+// scripts, styles and page furniture (navigation, header, footer). A page
+// without an <h1> gets its <title> as one.
+func htmlArticle(src string) string {
+	doc, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		return "" // html.Parse fails only when reading fails; a string does not
+	}
+	root := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Main || n.DataAtom == atom.Article })
+	if root == nil {
+		root = doc
+	}
+	w := &mdWriter{}
+	if find(root, func(n *html.Node) bool { return n.DataAtom == atom.H1 }) == nil {
+		if t := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
+			if title := inlineText(t); title != "" {
+				w.block("# " + title)
+			}
+		}
+	}
+	w.node(root)
+	return w.String()
+}
+
+// find returns the first element under n, n included, that match accepts.
+func find(n *html.Node, match func(*html.Node) bool) *html.Node {
+	if n.Type == html.ElementNode && match(n) {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := find(c, match); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// htmlID is an id that a heading attribute can carry (see
+// headingAttributes).
+var htmlID = regexp.MustCompile(`^[\w-]+$`)
+
+// skipped elements hold no article text.
+var skipped = map[atom.Atom]bool{
+	atom.Head: true, atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Nav: true, atom.Header: true, atom.Footer: true, atom.Button: true, atom.Form: true, atom.Svg: true,
+}
+
+// An mdWriter writes Markdown blocks separated by blank lines; the
+// inline text of the block being read collects in line.
+type mdWriter struct {
+	b    strings.Builder
+	line strings.Builder
+}
+
+func (w *mdWriter) String() string {
+	w.flush()
+	return w.b.String()
+}
+
+// flush ends the paragraph being read.
+func (w *mdWriter) flush() {
+	if t := strings.Join(strings.Fields(w.line.String()), " "); t != "" {
+		w.block(t)
+	}
+	w.line.Reset()
+}
+
+// block writes one block of Markdown (lines of their own).
+func (w *mdWriter) block(md string) {
+	if w.b.Len() > 0 {
+		w.b.WriteString("\n\n")
+	}
+	w.b.WriteString(md)
+}
+
+func (w *mdWriter) node(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		w.line.WriteString(n.Data)
+		return
+	case html.ElementNode:
+	default:
+		w.children(n)
+		return
+	}
+	switch a := n.DataAtom; {
+	case skipped[a]:
+	case headingLevel(a) > 0:
+		w.flush()
+		if t := inlineText(n); t != "" {
+			if id := attr(n, "id"); htmlID.MatchString(id) {
+				t += " {#" + id + "}" // the page's own anchor, for citations
+			}
+			w.block(strings.Repeat("#", headingLevel(a)) + " " + t)
+		}
+	case a == atom.Br:
+		w.line.WriteString(" ") // as a Markdown line break reads: within the paragraph
+	case a == atom.Img:
+		w.line.WriteString(attr(n, "alt"))
+	case a == atom.Ul || a == atom.Ol:
+		w.flush()
+		w.list(n)
+	case a == atom.Table:
+		w.flush()
+		w.table(n)
+	case a == atom.Pre:
+		w.flush()
+		w.block("```\n" + strings.TrimRight(textOf(n), "\n") + "\n```")
+	case isBlock(a):
+		w.flush()
+		w.children(n)
+		w.flush()
+	default:
+		w.children(n)
+	}
+}
+
+func (w *mdWriter) children(n *html.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.node(c)
+	}
+}
+
+// list writes a list's items, numbered for <ol>, a line each; a nested
+// list's items follow as items of their own.
+func (w *mdWriter) list(n *html.Node) {
+	var lines []string
+	num := 1
+	if s, err := strconv.Atoi(attr(n, "start")); err == nil {
+		num = s
+	}
+	for li := n.FirstChild; li != nil; li = li.NextSibling {
+		if li.Type != html.ElementNode || li.DataAtom != atom.Li {
+			continue
+		}
+		marker := "- "
+		if n.DataAtom == atom.Ol {
+			marker = strconv.Itoa(num) + ". "
+			num++
+		}
+		item := &mdWriter{}
+		for c := li.FirstChild; c != nil; c = c.NextSibling {
+			item.node(c)
+		}
+		body := strings.Split(item.String(), "\n")
+		var text []string
+		for _, l := range body {
+			if l = strings.TrimSpace(l); l != "" {
+				text = append(text, l)
+			}
+		}
+		if len(text) == 0 {
+			continue
+		}
+		if first := text[0]; !isListItem(first) && !startsNumbered(first) {
+			text[0] = marker + first
+		} // else the item is only a nested list, whose items stand for it
+		lines = append(lines, text...)
+	}
+	if len(lines) > 0 {
+		w.block(strings.Join(lines, "\n"))
+	}
+}
+
+// table writes a table as Markdown, its first row the header.
+func (w *mdWriter) table(n *html.Node) {
+	var rows []string
+	var walk func(*html.Node)
+	walk = func(m *html.Node) {
+		for c := m.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Tr:
+				var cells []string
+				for td := c.FirstChild; td != nil; td = td.NextSibling {
+					if td.Type == html.ElementNode && (td.DataAtom == atom.Td || td.DataAtom == atom.Th) {
+						cells = append(cells, strings.ReplaceAll(inlineText(td), "|", `\|`))
+					}
+				}
+				if len(cells) > 0 {
+					rows = append(rows, "| "+strings.Join(cells, " | ")+" |")
+					if len(rows) == 1 {
+						rows = append(rows, "|"+strings.Repeat("---|", len(cells)))
+					}
+				}
+			case atom.Table:
+				// A table inside a cell is read with its cell.
+			default:
+				walk(c)
+			}
+		}
+	}
+	if caption := find(n, func(m *html.Node) bool { return m.DataAtom == atom.Caption }); caption != nil {
+		if t := inlineText(caption); t != "" {
+			w.block(t)
+		}
+	}
+	walk(n)
+	if len(rows) > 0 {
+		w.block(strings.Join(rows, "\n"))
+	}
+}
+
+// headingLevel is 1 to 6 for <h1> to <h6>, else 0.
+func headingLevel(a atom.Atom) int { return headingLevels[a] }
+
+var headingLevels = map[atom.Atom]int{atom.H1: 1, atom.H2: 2, atom.H3: 3, atom.H4: 4, atom.H5: 5, atom.H6: 6}
+
+// isBlock reports whether an element begins and ends a paragraph.
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Section, atom.Article, atom.Main, atom.Aside, atom.Blockquote,
+		atom.Dl, atom.Dt, atom.Dd, atom.Figure, atom.Figcaption, atom.Details, atom.Summary,
+		atom.Hr, atom.Li, atom.Body, atom.Html, atom.Address, atom.Caption:
+		return true
+	}
+	return false
+}
+
+// inlineText is the text under n on one line, images by their alt text.
+func inlineText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(m *html.Node) {
+		switch {
+		case m.Type == html.TextNode:
+			b.WriteString(m.Data)
+		case m.Type == html.ElementNode && skipped[m.DataAtom]:
+		case m.Type == html.ElementNode && m.DataAtom == atom.Img:
+			b.WriteString(attr(m, "alt"))
+		default:
+			if m.Type == html.ElementNode && (isBlock(m.DataAtom) || m.DataAtom == atom.Br) {
+				b.WriteByte(' ')
+			}
+			for c := m.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// textOf is the text under n as it is, for preformatted text.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(m *html.Node) {
+		if m.Type == html.TextNode {
+			b.WriteString(m.Data)
+		}
+		for c := m.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
