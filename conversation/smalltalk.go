@@ -104,3 +104,32 @@ func onlyFillers(words []string) bool {
 	}
 	return true
 }
+
+// withoutGreeting returns text without a greeting that opens it ("Good
+// morning, I'm a student, do I get a discount?"): searched for, its
+// words ("morning") counted as terms the articles lack, and a question
+// the articles answer fell back.
+func withoutGreeting(text string) string {
+	i := strings.IndexAny(text, ",!.:;")
+	if i < 0 {
+		return text
+	}
+	rest := strings.TrimSpace(text[i+1:])
+	words := grounding.Words(strings.ToLower(text[:i]))
+	if rest == "" || len(words) == 0 || len(words) > 4 {
+		return text
+	}
+	greeting := false
+	for _, w := range words {
+		switch {
+		case talkWords[w] == talkGreeting:
+			greeting = true
+		case !talkFillers[w]:
+			return text
+		}
+	}
+	if !greeting {
+		return text
+	}
+	return rest
+}
