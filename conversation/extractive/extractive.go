@@ -774,6 +774,8 @@ func ask(text string) question {
 			break
 		}
 	}
+	// "I want to delete my account, how?"
+	k.steps = k.steps || strings.HasSuffix(q, " how ")
 	return k
 }
 
