@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	utf16 "golang.org/x/text/encoding/unicode"
 )
 
 // Default limits of LoadOptions.
@@ -190,9 +194,7 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 
 // parseFile turns one file into chunks according to its kind.
 func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
-	if !utf8.Valid(data) {
-		data = []byte(strings.ToValidUTF8(string(data), "\uFFFD"))
-	}
+	data = utf8Text(data)
 	switch fileKind(name) {
 	case "markdown", "text":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
@@ -206,6 +208,27 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 		return faqChunks(name, entries, opts.MaxChunkRunes), nil
 	}
 	return nil, nil
+}
+
+// utf8Text returns an article's bytes as UTF-8. Files saved by Windows
+// tools come as UTF-16 with a byte-order mark ("Unicode" in Notepad and
+// Excel) or in Windows-1252 ("café" as one byte é): both are decoded
+// rather than read as broken UTF-8, whose every accented letter became
+// U+FFFD and matched no question. Bytes invalid in UTF-8 are otherwise
+// read as Windows-1252, which gives every byte a character.
+func utf8Text(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		if out, err := utf16.UTF16(utf16.LittleEndian, utf16.UseBOM).NewDecoder().Bytes(data); err == nil {
+			return out
+		}
+	}
+	if utf8.Valid(data) {
+		return data
+	}
+	if out, err := charmap.Windows1252.NewDecoder().Bytes(data); err == nil {
+		return out
+	}
+	return []byte(strings.ToValidUTF8(string(data), "\uFFFD"))
 }
 
 // titleFromName makes a title of a file name: "shipping-times.md" becomes

@@ -240,6 +240,29 @@ func TestLoadHTMLArticle(t *testing.T) {
 	}
 }
 
+// Articles saved by Windows tools, in UTF-16 with a byte-order mark or in
+// Windows-1252, are read with their accents, not as broken UTF-8.
+func TestLoadWindowsEncodings(t *testing.T) {
+	utf16le := []byte{0xFF, 0xFE}
+	for _, r := range "# Café\n\nThe café opens at 8.\n" {
+		utf16le = append(utf16le, byte(r), byte(r>>8))
+	}
+	cp1252 := []byte("# Caf\xe9\n\nThe caf\xe9 costs \x8010 \x96 cash only.\n")
+	fs := fstest.MapFS{"a.md": &fstest.MapFile{Data: utf16le}, "b.md": &fstest.MapFile{Data: cp1252}}
+	cs, err := LoadFS(context.Background(), fs, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.Title+": "+c.Text)
+	}
+	want := []string{"Café: The café opens at 8.", "Café: The café costs €10 – cash only."}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks %q, want %q", got, want)
+	}
+}
+
 func texts(cs []Chunk) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
