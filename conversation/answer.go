@@ -69,3 +69,11 @@ func (f AnswererFunc) Answer(ctx context.Context, q Query) (Answer, error) { ret
 type Searcher interface {
 	Search(ctx context.Context, query string, k int) ([]knowledge.Snippet, error)
 }
+
+// A Speller corrects the misspelt words of a question against the
+// knowledge's own words ("cancle" → "cancel"). A Searcher that is also
+// a Speller (as *knowledge.Index is) has the Answerer read the question
+// spelt as the search read it.
+type Speller interface {
+	Spell(text string) string
+}

@@ -868,3 +868,26 @@ func TestHistoryCapped(t *testing.T) {
 		t.Errorf("History = %+v, want the newest 4 turns from q3", h)
 	}
 }
+
+// speller is a Searcher that is also a Speller.
+type speller struct{ fakeRetriever }
+
+func (speller) Spell(text string) string { return strings.ReplaceAll(text, "cancle", "cancel") }
+
+// TestAnswererReadsTheSpeltQuestion: with a Searcher that spells, the
+// Answerer gets the question as the search read it, while the history
+// keeps what the user wrote.
+func TestAnswererReadsTheSpeltQuestion(t *testing.T) {
+	mg, st := newManager(t, conversation.Options{Searcher: speller{confident().(fakeRetriever)}})
+	out := &recorder{}
+	if err := mg.Handle(context.Background(), msg("s", "1", "how do i cancle"), out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.got(); len(got) != 1 || got[0].Text != "re: how do i cancel" {
+		t.Fatalf("replies %+v, want the answer to the spelt question", got)
+	}
+	h, _ := st.History(context.Background(), addr("s").SessionID())
+	if len(h) == 0 || h[0].Text != "how do i cancle" {
+		t.Errorf("history %+v, want the user's own words first", h)
+	}
+}

@@ -138,6 +138,9 @@ func (l *Live) Retrieve(ctx context.Context, q Query) (Result, error) {
 	return l.cur.Load().Retrieve(ctx, q)
 }
 
+// Spell corrects text against the current index (see Index.Spell).
+func (l *Live) Spell(text string) string { return l.cur.Load().Spell(text) }
+
 // Reload rebuilds the index from the folder (or rereads the index file,
 // when Live follows only that) and swaps it in, whether or not anything
 // changed; the authenticated reload route calls this. It returns the

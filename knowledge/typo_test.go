@@ -107,19 +107,19 @@ func TestTypoIndexCorrect(t *testing.T) {
 		word string
 		want typoFix
 	}{
-		{"refnud", typoFix{"refund", 1, true}},
-		{"pasword", typoFix{"password", 1, true}},
-		{"paswordd", typoFix{"password", 2, true}},
+		{"refnud", typoFix{"refund", "refund", 1, true}},
+		{"pasword", typoFix{"password", "password", 1, true}},
+		{"paswordd", typoFix{"password", "password", 2, true}},
 		{"paswrod", typoFix{}}, // seven runes: one edit at most
-		{"rembourse", typoFix{"rembours", 1, true}},
+		{"rembourse", typoFix{"rembours", "remboursé", 1, true}},
 		{"refund", typoFix{}}, // already a word
 		{"zebra", typoFix{}},
-		{"cst", typoFix{}},                     // too short to correct
-		{"mnth", typoFix{"month", 1, true}},    // a short word missing a letter
-		{"near", typoFix{"year", 1, false}},    // another first letter
-		{"lots", typoFix{"lost", 1, false}},    // short, and as long as the word
-		{"formal", typoFix{"format", 1, true}}, // same first letter beats "normal"
-		{"email", typoFix{"mail", 1, false}},   // the first letter dropped
+		{"cst", typoFix{}},                               // too short to correct
+		{"mnth", typoFix{"month", "month", 1, true}},     // a short word missing a letter
+		{"near", typoFix{"year", "year", 1, false}},      // another first letter
+		{"lots", typoFix{"lost", "lost", 1, false}},      // short, and as long as the word
+		{"formal", typoFix{"format", "format", 1, true}}, // same first letter beats "normal"
+		{"email", typoFix{"mail", "mail", 1, false}},     // the first letter dropped
 	} {
 		if got := ti.correct(tt.word); got != tt.want {
 			t.Errorf("correct(%q) = %+v; want %+v", tt.word, got, tt.want)
@@ -183,6 +183,26 @@ func TestUnlikelyCorrectionWeights(t *testing.T) {
 		}
 		if got := qt[0]; got.weight != tt.wantWeight || got.cover != tt.wantCover {
 			t.Errorf("queryTerms(%q): weight %v, cover %v; want %v, %v", tt.query, got.weight, got.cover, tt.wantWeight, tt.wantCover)
+		}
+	}
+}
+
+func TestSpell(t *testing.T) {
+	chunks := []Chunk{{DocID: "a.md", Title: "Plans", Source: "a.md",
+		Text: "You can cancel your subscription at any time. Your password must have 10 characters. You can share your plan."}}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"How do I cancle my subscripton?": "How do I cancel my subscription?",
+		"pasword rules":                   "password rules",
+		"can I cancel it":                 "can I cancel it",       // spelt right
+		"how tall is the shard":           "how tall is the shard", // too short to correct: "shard" is a word too
+		"Wie kündige ich?":                "Wie kündige ich?",
+	} {
+		if got := ix.Spell(in); got != want {
+			t.Errorf("Spell(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
