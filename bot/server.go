@@ -401,6 +401,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
 	}
+	b = knowledge.UTF8Text(b) // as it was read, and as the charset says
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if strings.HasPrefix(ctype, "text/html") {

@@ -156,7 +156,8 @@ func TestAnswerWithCitation(t *testing.T) {
 
 // TestHTMLArticle: an HTML article in the knowledge folder is answered
 // from and cited like a Markdown one, and served sandboxed, so that a
-// script in an exported page cannot run on the bot's origin.
+// script in an exported page cannot run on the bot's origin; an article
+// saved in Windows-1252 is served as the UTF-8 its charset says.
 func TestHTMLArticle(t *testing.T) {
 	dir := t.TempDir()
 	page := `<html><head><title>Gift cards</title><script>alert(1)</script></head><body><main>
@@ -165,15 +166,27 @@ func TestHTMLArticle(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "gift-cards.html"), []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "cafe.md"), []byte("# Caf\xe9\n\nOur caf\xe9 opens at 8.\n"), 0o644); err != nil {
+		t.Fatal(err) // saved in Windows-1252
+	}
 	cfg := testConfig()
 	cfg.Knowledge.Dir = dir
 	r := start(t, cfg, Options{})
+	resp, err := http.Get(r.URL + "/articles/cafe.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "# Café\n\nOur café opens at 8.\n" {
+		t.Errorf("GET a Windows-1252 article: %q, want it in UTF-8", body)
+	}
 	got := send(t, r.URL, msg{"text": "how long is a gift card valid"})
 	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || !strings.Contains(got.Reply.Text, "24 months") ||
 		len(got.Reply.Citations) == 0 || got.Reply.Citations[0].URL != "/articles/gift-cards.html#expiry" {
 		t.Fatalf("status %d, reply %+v: want the validity, cited to /articles/gift-cards.html#expiry", got.Status, got.Reply)
 	}
-	resp, err := http.Get(r.URL + "/articles/gift-cards.html")
+	resp, err = http.Get(r.URL + "/articles/gift-cards.html")
 	if err != nil {
 		t.Fatal(err)
 	}

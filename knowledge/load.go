@@ -194,7 +194,7 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 
 // parseFile turns one file into chunks according to its kind.
 func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
-	data = utf8Text(data)
+	data = UTF8Text(data)
 	switch fileKind(name) {
 	case "markdown", "text":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
@@ -210,13 +210,13 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	return nil, nil
 }
 
-// utf8Text returns an article's bytes as UTF-8. Files saved by Windows
+// UTF8Text returns an article's bytes as UTF-8. Files saved by Windows
 // tools come as UTF-16 with a byte-order mark ("Unicode" in Notepad and
 // Excel) or in Windows-1252 ("café" as one byte é): both are decoded
 // rather than read as broken UTF-8, whose every accented letter became
 // U+FFFD and matched no question. Bytes invalid in UTF-8 are otherwise
 // read as Windows-1252, which gives every byte a character.
-func utf8Text(data []byte) []byte {
+func UTF8Text(data []byte) []byte {
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		if out, err := utf16.UTF16(utf16.LittleEndian, utf16.UseBOM).NewDecoder().Bytes(data); err == nil {
 			return out
