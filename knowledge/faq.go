@@ -3,6 +3,7 @@ package knowledge
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -86,6 +87,14 @@ func field(m map[string]any, names ...string) string {
 	return ""
 }
 
+var (
+	// htmlMarkup is a tag that says a text is HTML.
+	htmlMarkup = regexp.MustCompile(`(?i)</?(?:p|div|br|ul|ol|li|table|tr|h[1-6]|strong|em|a)\b[^>]*>`)
+	// headingMarks begin a Markdown heading line; in an answer a heading
+	// is a line of its own.
+	headingMarks = regexp.MustCompile(`(?m)^#{1,6} `)
+)
+
 // faqChunks makes chunks of FAQ entries: each titled by its question and
 // anchored by the question's slug.
 func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
@@ -94,7 +103,12 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 	for _, e := range entries {
 		q := cleanInline(e.Question)
 		src := name + "#" + slugs.slug(q)
-		for _, t := range splitText(plainText(strings.Split(e.Answer, "\n")), maxRunes) {
+		answer := e.Answer
+		if htmlMarkup.MatchString(answer) {
+			// An export's article body (Zendesk's "body") is HTML.
+			answer = headingMarks.ReplaceAllString(htmlArticle(answer), "")
+		}
+		for _, t := range splitText(plainText(strings.Split(answer, "\n")), maxRunes) {
 			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, Text: t})
 		}
 	}

@@ -263,6 +263,22 @@ func TestLoadWindowsEncodings(t *testing.T) {
 	}
 }
 
+// A help-centre API export (Zendesk's {"articles": [{"title", "body"}]})
+// is an FAQ file whose answers are HTML: they are read as HTML.
+func TestLoadExportedFAQWithHTML(t *testing.T) {
+	export := `{"articles": [{"id": 1, "title": "Gift cards", "html_url": "https://help.example.com/1",
+		"body": "<p>A gift card is valid for <b>24 months</b>.</p><h2>Where to use it</h2><ul><li>Online</li><li>In our shops</li></ul>"}],
+		"count": 1, "next_page": null}`
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"export.json": file(export)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "A gift card is valid for 24 months.\n\nWhere to use it\n\n- Online\n- In our shops"
+	if len(cs) != 1 || cs[0].Title != "Gift cards" || cs[0].Text != want {
+		t.Fatalf("chunks %+v, want one titled Gift cards with text %q", cs, want)
+	}
+}
+
 func texts(cs []Chunk) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
