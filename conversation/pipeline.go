@@ -91,7 +91,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		reply.Text, talked = r, true
 	} else {
 		// 5–7. Retrieve, answer, filter.
-		ans, conf, err := mg.answer(ctx, m.Address, withoutGreeting(text), history, out)
+		ans, conf, err := mg.answer(ctx, m.Address, topicOf(withoutGreeting(text)), history, out)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package conversation_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -80,25 +79,5 @@ func TestSmallTalkIsNotAFallback(t *testing.T) {
 	meta, _ := st.Meta(ctx, addr("s").SessionID())
 	if meta.State == conversation.StateHuman || meta.Fallbacks != 1 || meta.Turns != 4 {
 		t.Errorf("Meta = %+v, want 1 fallback, 4 turns, no handoff", meta)
-	}
-}
-
-// TestGreetingNotSearched: a greeting that opens a question is not part
-// of what is searched for; anything else that opens it is.
-func TestGreetingNotSearched(t *testing.T) {
-	var searched []string
-	rec := fakeSearcher{search: func(_ context.Context, q string, _ int) ([]knowledge.Snippet, error) {
-		searched = append(searched, q)
-		return nil, nil
-	}}
-	mg, _ := newManager(t, conversation.Options{Searcher: rec})
-	for i, text := range []string{"Good morning, I'm a student, do I get a discount?", "Hi there! where is my parcel", "Morning delivery, is it possible?"} {
-		if err := mg.Handle(context.Background(), msg(fmt.Sprint("s", i), fmt.Sprint(i), text), &recorder{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := []string{"I'm a student, do I get a discount?", "where is my parcel", "Morning delivery, is it possible?"}
-	if !slices.Equal(searched, want) {
-		t.Errorf("searched for %q, want %q", searched, want)
 	}
 }
