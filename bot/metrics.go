@@ -36,7 +36,7 @@ func newMetrics() *metrics {
 		reg: prometheus.NewRegistry(),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_messages_total",
-			Help: "Messages handled, by platform and outcome (answered, fallback, handoff, duplicate, rate_limited, human, canceled, error).",
+			Help: "Messages handled, by platform and outcome (answered, fallback, small_talk, handoff, duplicate, rate_limited, human, canceled, error).",
 		}, []string{"platform", "outcome"}),
 		replies: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_reply_seconds",
