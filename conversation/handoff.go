@@ -46,6 +46,13 @@ var identityOpeners = []string{
 	"am i talking", "am i speaking", "am i chatting", "who am i talking", "who am i speaking", "is it a", "was that a",
 }
 
+// canTalkFiller may stand between someone to talk to and the verb of
+// talking ("someone I can talk to", "anyone here we could speak with").
+var (
+	canTalkFiller = toWordSet("i we can could may might here", nil)
+	modals        = toWordSet("can could may might", nil)
+)
+
 // determiners before a verb-looking word make it a noun ("my chat").
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
@@ -143,6 +150,23 @@ func sentenceWantsHuman(text string) bool {
 	for _, p := range handoffPhrases {
 		if i := phraseAt(words, p); i >= 0 && !negated(i) {
 			return true
+		}
+	}
+	// Someone to talk to, then who can talk to them: "is there someone I
+	// can talk to?" (not "someone put my bed together").
+	for _, n := range nouns {
+		if n > 0 && negated(n) {
+			continue
+		}
+		modal := false
+		for v := n + 1; v < len(words) && v <= n+4; v++ {
+			if modal && isVerb(words[v], strongVerbs) {
+				return true
+			}
+			if !canTalkFiller[words[v]] {
+				break
+			}
+			modal = modal || modals[words[v]]
 		}
 	}
 	// A verb of talking with anyone to talk to within eight words, or a

@@ -91,6 +91,12 @@ func TestWantsHuman(t *testing.T) {
 		{"can I speak to a represntative", true}, // typo
 		{"i want to talk to a humna", true},      // typo
 		{"Are you able to connect me to a human?", true},
+		{"is there someone I can talk to?", true},
+		{"anyone here i could speak with", true},
+		{"is there an agent we can chat to about this", true},
+		{"someone I can sign for the parcel with", false},
+		{"is there anyone who can collect for me", false},
+		{"how much to have someone put my bed together", false},
 		{"is a human reading this?", false},
 		{"are you a human?", false},
 		{"am I talking to a bot or a person?", false},
