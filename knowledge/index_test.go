@@ -185,6 +185,33 @@ func TestRetrieveAskWords(t *testing.T) {
 	}
 }
 
+// TestRetrieveLongQuestion: the story around a question does not drown
+// it (only the three heaviest words the article lacks count against
+// it), and a story about something else still scores low.
+func TestRetrieveLongQuestion(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "lost.md", Title: "Lost parcels", Source: "lost.md",
+			Text: "If the tracking says delivered but the parcel is not in the locker, report it in the app within 48 hours."},
+		{DocID: "plans.md", Title: "Plans", Source: "plans.md", Text: "Plus costs 9.99 a month."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][2]float64{
+		"I sent a parcel to my sister in Utrecht last Tuesday for her birthday and the tracking says delivered, but she opened the locker this morning and it is not there": {0.4, 1.01},
+		"I went to Paris with my sister last Tuesday and the weather was terrible, which museums should we visit":                  {0, 0.3},
+	} {
+		r, err := ix.Retrieve(context.Background(), Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Confidence < want[0] || r.Confidence >= want[1] {
+			t.Errorf("Retrieve(%q).Confidence = %.2f, want in [%.2f, %.2f)", q, r.Confidence, want[0], want[1])
+		}
+	}
+}
+
 func TestRetrieveHistory(t *testing.T) {
 	ix := openTestKB(t, Options{Dense: DenseOptions{Off: true}})
 	ctx := context.Background()
