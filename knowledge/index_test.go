@@ -200,7 +200,7 @@ func TestRetrieveLongQuestion(t *testing.T) {
 	}
 	for q, want := range map[string][2]float64{
 		"I sent a parcel to my sister in Utrecht last Tuesday for her birthday and the tracking says delivered, but she opened the locker this morning and it is not there": {0.4, 1.01},
-		"I went to Paris with my sister last Tuesday and the weather was terrible, which museums should we visit":                  {0, 0.3},
+		"I went to Paris with my sister last Tuesday and the weather was terrible, which museums should we visit":                                                           {0, 0.3},
 	} {
 		r, err := ix.Retrieve(context.Background(), Query{Text: q})
 		if err != nil {
