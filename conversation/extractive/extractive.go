@@ -623,12 +623,33 @@ func rarity(cands []*candidate, qterms, context map[string]bool) map[string]floa
 	w := make(map[string]float64)
 	for t := range qterms {
 		w[t] = math.Log(1 + n/float64(1+df[t]))
+		if lightTerms[t] {
+			w[t] *= lightWeight
+		}
 	}
 	for t := range context {
 		w[t] = math.Log(1+n/float64(1+df[t])) / 3
 	}
 	return w
 }
+
+// lightTerms are the verbs and adverbs a question wraps its topic in
+// ("can I bring my dog", "I still need to go back"). Rare among the
+// candidate sentences because retrieval found them by the topic, they
+// outweighed it: "can i bring my dog" was answered with "You're welcome
+// to bring clients, colleagues and friends", over three sentences about
+// dogs.
+var lightTerms = grounding.TermSet("bring brings brought want wants need needs go goes going went come comes coming came " +
+	"get gets got make makes made use uses used take takes took give gives gave keep keeps find finds have has had do does did " +
+	"put let see like know help happen happens still back")
+
+// lightWeight scales a light term's rarity weight. Chosen on the twenty
+// training help centres: 0.5 answered 12 more of their 4,337 answer
+// questions right and 8 fewer wrongly, with one more out-of-scope
+// question answered (407 of 578); 0.25 to 0.5 gave 1,707–1,711 right,
+// 0.75 gave 1,708. Held-out went from 44 to 46 of 74 (two fewer wrong),
+// pet insurance from 29 to 30.
+const lightWeight = 0.5
 
 // neighbourCredit is how much a question term counts for a sentence
 // that lacks it when a neighbouring sentence of the same paragraph has

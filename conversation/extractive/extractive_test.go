@@ -273,3 +273,19 @@ func TestQuestionInTheArticle(t *testing.T) {
 		}
 	}
 }
+
+// TestLightVerbsDoNotOutweighTheTopic: the verb a question wraps its
+// topic in ("bring") is rare among sentences retrieved for the topic
+// ("dog"), but the topic decides.
+func TestLightVerbsDoNotOutweighTheTopic(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "guests.md", Title: "Guests", Source: "guests.md#pets", Text: "Well-behaved dogs are welcome as guests too, at some locations."},
+		{DocID: "rules.md", Title: "House rules", Source: "rules.md#pets",
+			Text: "Dogs are welcome on Fridays only. Register your dog in the app. One dog per member."},
+		{DocID: "guests.md", Title: "Guests", Source: "guests.md", Text: "You're welcome to bring clients, colleagues and friends."},
+	}
+	ans := answer(t, conversation.Query{Question: "can i bring my dog", Snippets: snippets, Confidence: 1})
+	if first, _, _ := strings.Cut(ans.Text, "\n"); !strings.Contains(strings.ToLower(first), "dog") {
+		t.Errorf("reply %q, want it to begin with a sentence about dogs", ans.Text)
+	}
+}
