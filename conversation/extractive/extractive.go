@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -308,6 +309,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	}
 	for _, c := range cands {
 		c.score = a.score(c, terms, weight, kind, qterms)
+		if aboutTheArticle.MatchString(c.text) {
+			c.score *= aboutWeight
+		}
 	}
 	creditNeighbours(cands, terms, weight, qterms)
 	var best *candidate
@@ -632,6 +636,17 @@ func rarity(cands []*candidate, qterms, context map[string]bool) map[string]floa
 	}
 	return w
 }
+
+// aboutTheArticle begins a sentence that says what an article covers
+// ("This article explains when you can get your money back…"): it holds
+// the words of many questions and answers none of them.
+var aboutTheArticle = regexp.MustCompile(`(?i)^(?:this (?:article|page|guide|section)|in this (?:article|guide|section)|on this page|here you can|below you)\b`)
+
+// aboutWeight scales the score of such a sentence: it is still the reply
+// when nothing else matches ("privacy?"). On the twenty training help
+// centres 0.2 and 0.5 each answered 2 more of 4,337 questions right and
+// 2–3 fewer wrongly; few of their articles open so.
+const aboutWeight = 0.2
 
 // lightTerms are the verbs and adverbs a question wraps its topic in
 // ("can I bring my dog", "I still need to go back"). Rare among the

@@ -289,3 +289,14 @@ func TestLightVerbsDoNotOutweighTheTopic(t *testing.T) {
 		t.Errorf("reply %q, want it to begin with a sentence about dogs", ans.Text)
 	}
 }
+
+// TestSentenceAboutTheArticle: a sentence that says what its article
+// covers holds the question's words but answers nothing.
+func TestSentenceAboutTheArticle(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "offline.md", Title: "Watching offline", Source: "offline.md",
+		Text: "This article explains how Pro members keep lessons offline.\n\nPro members keep lessons offline in the app under Downloads."}}
+	ans := answer(t, conversation.Query{Question: "can pro members keep lessons offline", Snippets: snippets, Confidence: 1})
+	if !strings.HasPrefix(ans.Text, "Pro members keep lessons offline in the app under Downloads.") {
+		t.Errorf("reply %q, want the sentence that answers first", ans.Text)
+	}
+}
