@@ -65,15 +65,10 @@ func (f AnswererFunc) Answer(ctx context.Context, q Query) (Answer, error) { ret
 // A Searcher that also implements knowledge.Retriever (as
 // *knowledge.Index does) is asked through Retrieve, which takes the
 // conversation's earlier questions and returns its own confidence; for any
-// other Searcher the Manager computes Coverage.
+// other Searcher the Manager computes Coverage. One that also implements
+// knowledge.Speller has the Answerer read the question spelt as the
+// search read it.
 type Searcher interface {
 	Search(ctx context.Context, query string, k int) ([]knowledge.Snippet, error)
 }
 
-// A Speller corrects the misspelt words of a question against the
-// knowledge's own words ("cancle" → "cancel"). A Searcher that is also
-// a Speller (as *knowledge.Index is) has the Answerer read the question
-// spelt as the search read it.
-type Speller interface {
-	Spell(text string) string
-}

@@ -179,7 +179,7 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 	if conf < mg.opts.ConfidenceThreshold || len(snippets) == 0 {
 		return Answer{Fallback: true}, conf, nil
 	}
-	if sp, ok := mg.opts.Searcher.(Speller); ok {
+	if sp, ok := mg.opts.Searcher.(knowledge.Speller); ok {
 		text = sp.Spell(text)
 	}
 	q := Query{Question: text, History: history, Snippets: snippets, Confidence: conf}

@@ -28,6 +28,14 @@ type Retriever interface {
 	Retrieve(ctx context.Context, q Query) (Result, error)
 }
 
+// A Speller corrects the misspelt words of a question against the
+// knowledge's own words ("cancle" → "cancel"). The conversation pipeline
+// checks a Searcher for it at run time, and its answerer reads the
+// question spelt as the search read it.
+type Speller interface {
+	Spell(text string) string
+}
+
 // DefaultK is the number of snippets returned when k <= 0.
 const DefaultK = 5
 
@@ -140,7 +148,10 @@ type scratch struct {
 	touched, arts  []int32   // chunks and articles with a score
 }
 
-var _ Retriever = (*Index)(nil)
+var (
+	_ Retriever = (*Index)(nil)
+	_ Speller   = (*Index)(nil)
+)
 
 // Open loads the knowledge folder dir and indexes it. The index
 // remembers the folder and a fingerprint of its files (names, sizes,

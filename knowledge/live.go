@@ -59,7 +59,10 @@ type Live struct {
 	stamp uint64     // fingerprint of what the current index was built from; guarded by mu
 }
 
-var _ Retriever = (*Live)(nil)
+var (
+	_ Retriever = (*Live)(nil)
+	_ Speller   = (*Live)(nil)
+)
 
 // OpenLive loads and indexes dir. Call Run to follow changes.
 func OpenLive(ctx context.Context, dir string, opts LiveOptions) (*Live, error) {
