@@ -71,4 +71,3 @@ func (f AnswererFunc) Answer(ctx context.Context, q Query) (Answer, error) { ret
 type Searcher interface {
 	Search(ctx context.Context, query string, k int) ([]knowledge.Snippet, error)
 }
-
