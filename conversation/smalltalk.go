@@ -19,14 +19,13 @@ const (
 		"each answer comes from. If I don't know, I say so. Say \"talk to a human\" at any time to reach our support team."
 )
 
-// A talk is the kind of small-talk message.
+// A talk is a kind of small-talk word; a message's kinds are or-ed.
 type talk int
 
 const (
 	talkGreeting talk = 1 << iota
 	talkThanks
 	talkGoodbye
-	talkIdentity
 )
 
 // talkWords are the words that make a message small talk, each with its
