@@ -82,9 +82,12 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	reply := Reply{Address: m.Address}
 	var handoff string
 	talked := false
-	if WantsHuman(text) {
-		// 4. The user asked for a human.
+	offered := offeredHuman(history)
+	if WantsHuman(text) || offered && answers(text) == yes {
+		// 4. The user asked for a human, or said yes when offered one.
 		handoff = HandoffAsked
+	} else if offered && answers(text) == no {
+		reply.Text, talked = DeclinedText, true
 	} else if r, ok := SmallTalk(text); ok {
 		// A greeting, thanks or goodbye: nothing to look up, and no
 		// fallback to count towards a handoff.

@@ -15,6 +15,7 @@ const (
 	GreetingText = "Hi! I'm the help-centre assistant. Ask me a question and I'll answer from our help articles."
 	ThanksText   = "You're welcome! Is there anything else I can help with?"
 	GoodbyeText  = "Goodbye! If you have another question, just ask."
+	DeclinedText = "No problem. Is there anything else I can help with?"
 	IdentityText = "I'm an automated assistant: I answer questions from our help-centre articles and tell you which article " +
 		"each answer comes from. If I don't know, I say so. Say \"talk to a human\" at any time to reach our support team."
 )
@@ -131,4 +132,51 @@ func withoutGreeting(text string) string {
 		return text
 	}
 	return rest
+}
+
+// An answer is what a reply to a yes-or-no question says.
+type answer int
+
+const (
+	neither answer = iota
+	yes
+	no
+)
+
+// yesWords and noWords answer a yes-or-no question on their own, with
+// talkFillers ("yes please", "ok go ahead", "no thanks, I'm fine").
+var (
+	yesWords = toWordSet("yes yeah yep yup ya sure ok okay please go ahead do it y", nil)
+	noWords  = toWordSet("no nope nah not now thanks thank i'm im fine don't dont n", nil)
+)
+
+// answers says whether text, as a whole, says yes or no.
+func answers(text string) answer {
+	words := grounding.Words(strings.ToLower(text))
+	if len(words) == 0 || len(words) > 6 {
+		return neither
+	}
+	say := neither
+	for _, w := range words {
+		switch {
+		case w == "no" || w == "nope" || w == "nah" || w == "not" || w == "n":
+			say = no
+		case yesWords[w] && say != no:
+			say = yes
+		case !yesWords[w] && !noWords[w] && !talkFillers[w]:
+			return neither
+		}
+	}
+	return say
+}
+
+// offeredHuman reports whether the bot's last reply was the fallback,
+// which offers a human agent.
+func offeredHuman(history []Turn) bool {
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].Role == "assistant" {
+			return history[i].Text == FallbackText
+		}
+	}
+	return false
 }

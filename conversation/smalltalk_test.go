@@ -81,3 +81,35 @@ func TestSmallTalkIsNotAFallback(t *testing.T) {
 		t.Errorf("Meta = %+v, want 1 fallback, 4 turns, no handoff", meta)
 	}
 }
+
+// TestYesToTheOfferOfAHuman: the fallback offers a human agent; "yes
+// please" to it hands over, "no thanks" does not, and "yes" out of the
+// blue is no request.
+func TestYesToTheOfferOfAHuman(t *testing.T) {
+	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
+	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
+	ctx := context.Background()
+	for i, tt := range []struct {
+		msgs    []string
+		handoff bool
+		last    string
+	}{
+		{[]string{"what is the meaning of life", "yes please"}, true, ""},
+		{[]string{"what is the meaning of life", "ok"}, true, ""},
+		{[]string{"what is the meaning of life", "no thanks"}, false, conversation.DeclinedText},
+		{[]string{"what is the meaning of life", "thanks"}, false, conversation.ThanksText},
+		{[]string{"yes please"}, false, conversation.FallbackText},
+	} {
+		out := &recorder{}
+		for j, text := range tt.msgs {
+			if err := mg.Handle(ctx, msg(fmt.Sprint("s", i), fmt.Sprint(i, "-", j), text), out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := out.got()
+		last := got[len(got)-1]
+		if last.Handoff != tt.handoff || tt.last != "" && last.Text != tt.last {
+			t.Errorf("%q: last reply %+v, want handoff %v and %q", tt.msgs, last, tt.handoff, tt.last)
+		}
+	}
+}
