@@ -180,7 +180,8 @@ func (w *mdWriter) list(n *html.Node) {
 	}
 }
 
-// table writes a table as Markdown, its first row the header.
+// table writes a table as Markdown, its first row the header, under its
+// caption.
 func (w *mdWriter) table(n *html.Node) {
 	var rows []string
 	var walk func(*html.Node)
@@ -210,12 +211,12 @@ func (w *mdWriter) table(n *html.Node) {
 			}
 		}
 	}
+	walk(n)
 	if caption := find(n, func(m *html.Node) bool { return m.DataAtom == atom.Caption }); caption != nil {
 		if t := inlineText(caption); t != "" {
-			w.block(t)
+			rows = append([]string{t}, rows...) // the line above the table
 		}
 	}
-	walk(n)
 	if len(rows) > 0 {
 		w.block(strings.Join(rows, "\n"))
 	}
