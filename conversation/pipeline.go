@@ -82,11 +82,14 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	reply := Reply{Address: m.Address}
 	var handoff string
 	talked := false
-	offered := offeredHuman(history)
-	if WantsHuman(text) || offered && answers(text) == yes {
+	said := neither // to the offer of a human, when the last reply made one
+	if offeredHuman(history) {
+		said = answers(text)
+	}
+	if WantsHuman(text) || said == yes {
 		// 4. The user asked for a human, or said yes when offered one.
 		handoff = HandoffAsked
-	} else if offered && answers(text) == no {
+	} else if said == no {
 		reply.Text, talked = DeclinedText, true
 	} else if r, ok := SmallTalk(text); ok {
 		// A greeting, thanks or goodbye: nothing to look up, and no
