@@ -226,6 +226,10 @@ func TestFollowUp(t *testing.T) {
 		{"does it work on basic too?", true},
 		{"how long does it take?", true},
 		{"and the codes you text me, how long do they work?", true},
+		{"so what level would that make me after 30 nights", true},
+		{"ok and what if theres no phone number?", true},
+		{"what happens if i get caught", true},
+		{"okay, how much is the plus plan", true}, // searched with the question before it first, then alone
 		{"how much is the plus plan a month", false},
 		{"is there a student discount", false},
 		{"can i get my money back? signed up for plus last week and its not for me", false},
