@@ -143,11 +143,13 @@ const (
 	no
 )
 
-// yesWords and noWords answer a yes-or-no question on their own, with
-// talkFillers ("yes please", "ok go ahead", "no thanks, I'm fine").
+// yesWords and denials answer a yes-or-no question on their own, with
+// noWords and talkFillers around them ("yes please", "ok go ahead", "no
+// thanks, I'm fine").
 var (
 	yesWords = toWordSet("yes yeah yep yup ya sure ok okay please go ahead do it y", nil)
-	noWords  = toWordSet("no nope nah not now thanks thank i'm im fine don't dont n", nil)
+	denials  = toWordSet("no nope nah not n", nil)
+	noWords  = toWordSet("now thanks thank i'm im fine don't dont", nil)
 )
 
 // answers says whether text, as a whole, says yes or no.
@@ -159,11 +161,11 @@ func answers(text string) answer {
 	say := neither
 	for _, w := range words {
 		switch {
-		case w == "no" || w == "nope" || w == "nah" || w == "not" || w == "n":
+		case denials[w]:
 			say = no
 		case yesWords[w] && say != no:
 			say = yes
-		case !yesWords[w] && !noWords[w] && !talkFillers[w]:
+		case !yesWords[w] && !noWords[w] && !denials[w] && !talkFillers[w]:
 			return neither
 		}
 	}

@@ -44,8 +44,8 @@ func rowCells(fact string) ([]string, bool) {
 		return nil, false
 	}
 	var cells []string
-	for _, c := range strings.Split(f[1:len(f)-1], "|") {
-		if c = Normalize(strings.Trim(strings.TrimSpace(c), "*_`")); c != "" {
+	for _, c := range grounding.TableCells(f) {
+		if c = Normalize(strings.Trim(c, "*_`")); c != "" {
 			cells = append(cells, c)
 		}
 	}

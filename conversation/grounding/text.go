@@ -69,7 +69,7 @@ func Lines(text string) []Line {
 		context := ""
 		switch {
 		case strings.HasPrefix(raw, "|"):
-			cells := tableCells(raw)
+			cells := TableCells(raw)
 			if len(cells) == 0 {
 				continue // a separator row
 			}
@@ -130,9 +130,9 @@ func Lines(text string) []Line {
 	return out
 }
 
-// tableCells returns the cells of a Markdown table row; none for a
-// separator row ("|---|:--:|").
-func tableCells(l string) []string {
+// TableCells returns the cells of a Markdown table row, an escaped pipe
+// ("\\|") a pipe in its cell; none for a separator row ("|---|:--:|").
+func TableCells(l string) []string {
 	// Only the outer pipes go: an empty first header cell ("| | Normal
 	// price |") is a column too.
 	l = strings.TrimSpace(l)
