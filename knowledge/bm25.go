@@ -85,6 +85,9 @@ func (v *inverted) score(qt []queryTerm, acc []float64, touched []int32) []int32
 		}
 		w := t.weight * t.idf
 		for _, p := range v.postings[t.id] {
+			if t.associate && t.of >= 0 && v.contains(t.of, p.unit) {
+				continue // an associate stands in for a missing word only
+			}
 			if acc[p.unit] == 0 {
 				touched = append(touched, p.unit)
 			}

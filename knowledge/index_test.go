@@ -300,3 +300,38 @@ func TestSearchConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRetrieveAssociates: a question's associates (the words answers say
+// for its words) rank the chunk that says them, but do not raise the
+// confidence: a chunk with the associate still lacks the question's word.
+func TestRetrieveAssociates(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "fees.md", Title: "Fees", Source: "fees.md", Text: "Damage is charged."},
+		{DocID: "claims.md", Title: "Claims", Source: "claims.md", Text: "Take photos of the damage and send them to us with your claim."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const q = "pictures of the damage"
+	search := func(as Associations) Result {
+		t.Helper()
+		ix.assoc = as
+		r, err := ix.Retrieve(context.Background(), Query{Text: q})
+		if err != nil || len(r.Snippets) == 0 {
+			t.Fatalf("Retrieve(%q) = %v, %v", q, r, err)
+		}
+		return r
+	}
+	without := search(Associations{})
+	if without.Snippets[0].DocID != "fees.md" {
+		t.Fatalf("without associations Retrieve(%q) ranks %s first; the test wants the shorter fees.md to win then", q, without.Snippets[0].DocID)
+	}
+	with := search(Associations{QuestionTerms("pictures")[0]: {{Term: IndexTerms("photos")[0], P: 0.7}}})
+	if with.Snippets[0].DocID != "claims.md" {
+		t.Errorf("with pictures → photos, Retrieve(%q) ranks %s first, want claims.md", q, with.Snippets[0].DocID)
+	}
+	if with.Confidence != without.Confidence {
+		t.Errorf("Confidence %.3f with the associate, %.3f without; want it unchanged", with.Confidence, without.Confidence)
+	}
+}

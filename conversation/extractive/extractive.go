@@ -131,7 +131,8 @@ var DefaultDeclineMargin = math.Inf(1)
 // An Answerer builds replies from snippet sentences. It is safe for
 // concurrent use.
 type Answerer struct {
-	opts Options
+	opts  Options
+	assoc knowledge.Associations // question term → what answers say instead
 }
 
 var _ conversation.Answerer = (*Answerer)(nil)
@@ -162,7 +163,7 @@ func New(opts Options) *Answerer {
 	if opts.DeclineMargin == 0 {
 		opts.DeclineMargin = DefaultDeclineMargin
 	}
-	return &Answerer{opts: opts}
+	return &Answerer{opts: opts, assoc: learnedAssociations()}
 }
 
 // A candidate is one sentence of one snippet.
@@ -737,6 +738,7 @@ func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64
 			sum += w * headingCredit // the sentence sits under a heading that matches
 		}
 	}
+	sum += a.associated(c, terms, weight, qterms)
 	if sum == 0 {
 		return 0
 	}

@@ -300,3 +300,18 @@ func TestSentenceAboutTheArticle(t *testing.T) {
 		t.Errorf("reply %q, want the sentence that answers first", ans.Text)
 	}
 }
+
+// TestAssociatedWords: a question asked in other words than the
+// article's ("pictures" for "photos") is answered with the sentence that
+// says them, by the associations learned from the training help
+// centres; the sentence that only repeats the question's topic is not
+// the answer.
+func TestAssociatedWords(t *testing.T) {
+	crash := []knowledge.Snippet{{DocID: "accidents.md", Title: "Accidents", Section: "What to do straight away", Source: "accidents.md#straight-away",
+		Text: "1. Move out of traffic if you can.\n2. Take photos of the scene, the vehicles and any damage.\n3. Report the accident in the app.\n\n" +
+			"Do not keep riding a vehicle that has been in a crash, even if it looks fine."}}
+	got := answer(t, conversation.Query{Question: "should i take pictures after a crash?", Snippets: crash, Confidence: 0.6})
+	if first, _, _ := strings.Cut(got.Text, "\n"); !strings.Contains(first, "photos") {
+		t.Errorf("reply %q, want the sentence about photos first", got.Text)
+	}
+}

@@ -1,0 +1,239 @@
+package knowledge
+
+import (
+	"bufio"
+	"cmp"
+	_ "embed"
+	"fmt"
+	"io"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Associations map a word people ask with to words the sentence that
+// answers them says instead: "pictures" to "photos", "bounced" to
+// "failed", "amex" to "american express". Each Associate carries the
+// share of the training questions asking with the word whose answer held
+// the associate. They are learned from the question and answer pairs of
+// the training help centres (configs/train), not written by hand, so
+// that what they know is what support questions ask, and every help
+// centre benefits from the others' paraphrases.
+type Associations map[string][]Associate
+
+// An Associate is a word the answer says, with P, the share of the
+// questions asking with the word (and not saying the associate
+// themselves) whose answer held it.
+type Associate struct {
+	Term string
+	P    float64
+}
+
+// A QAPair is one training question and the article sentence that
+// answers it; Source names the help centre it comes from.
+type QAPair struct {
+	Source, Question, Answer string
+}
+
+// LearnOptions bound what LearnAssociations keeps. The zero value gives
+// the defaults, chosen on the twenty training help centres by learning
+// from nineteen and measuring on the twentieth, for each in turn (see
+// Index and the extractive answerer for the numbers).
+type LearnOptions struct {
+	// MinCount is the fewest questions a pair must come from; zero
+	// means 3.
+	MinCount int
+	// MinSources is the fewest help centres those questions must come
+	// from, so that one centre's wording is not taken for the language's;
+	// zero means 3.
+	MinSources int
+	// MinP is the least P kept; zero means 0.1.
+	MinP float64
+	// MinLift is the least ratio of P to the share of all answers holding
+	// the associate, so that words every answer says ("days", "can") are
+	// no one's associate; zero means 3.
+	MinLift float64
+}
+
+func (o LearnOptions) withDefaults() LearnOptions {
+	if o.MinCount <= 0 {
+		o.MinCount = 3
+	}
+	if o.MinSources <= 0 {
+		o.MinSources = 3
+	}
+	if o.MinP <= 0 {
+		o.MinP = 0.1
+	}
+	if o.MinLift <= 0 {
+		o.MinLift = 3
+	}
+	return o
+}
+
+// LearnAssociations counts, over pairs, how often each question term the
+// answer lacks meets each answer term the question lacks, and keeps the
+// pairs that opt allows. question and answer analyse a text into its
+// terms the way the associations will be used: as a question is
+// searched and as an answer is held.
+func LearnAssociations(pairs []QAPair, question, answer func(string) []string, opt LearnOptions) Associations {
+	opt = opt.withDefaults()
+	type pair struct{ q, a string }
+	count := map[pair]int{}
+	sources := map[pair]map[string]bool{}
+	asked := map[string]int{}   // questions whose answer lacks the term
+	answers := map[string]int{} // answers holding the term
+	for _, p := range pairs {
+		q, inA := make(map[string]bool), make(map[string]bool)
+		for _, t := range question(p.Question) {
+			q[t] = true
+		}
+		var a []string
+		for _, t := range answer(p.Answer) {
+			if !inA[t] {
+				inA[t] = true
+				a = append(a, t)
+				answers[t]++
+			}
+		}
+		for qt := range q {
+			if inA[qt] {
+				continue
+			}
+			asked[qt]++
+			for _, at := range a {
+				if q[at] {
+					continue
+				}
+				k := pair{qt, at}
+				count[k]++
+				if sources[k] == nil {
+					sources[k] = map[string]bool{}
+				}
+				sources[k][p.Source] = true
+			}
+		}
+	}
+	out := Associations{}
+	for k, n := range count {
+		if n < opt.MinCount || len(sources[k]) < opt.MinSources {
+			continue
+		}
+		p := float64(n) / float64(asked[k.q])
+		if p < opt.MinP || p/(float64(answers[k.a])/float64(len(pairs))) < opt.MinLift {
+			continue
+		}
+		out[k.q] = append(out[k.q], Associate{Term: k.a, P: p})
+	}
+	for _, as := range out {
+		slices.SortFunc(as, func(x, y Associate) int {
+			return cmp.Or(cmp.Compare(y.P, x.P), strings.Compare(x.Term, y.Term))
+		})
+	}
+	return out
+}
+
+// WriteTo writes a as lines "term associate p", sorted, after a comment
+// line saying what the file is.
+func (a Associations) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	b.WriteString("# question term, answer term, share: learned by LearnAssociations; regenerate, do not edit\n")
+	for _, t := range slices.Sorted(maps.Keys(a)) {
+		for _, x := range a[t] {
+			fmt.Fprintf(&b, "%s %s %.3f\n", t, x.Term, x.P)
+		}
+	}
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
+}
+
+// ReadAssociations reads what Associations.WriteTo wrote.
+func ReadAssociations(r io.Reader) (Associations, error) {
+	out := Associations{}
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		f := strings.Fields(text)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("read associations: line %d: want 3 fields, have %d", line, len(f))
+		}
+		p, err := strconv.ParseFloat(f[2], 64)
+		if err != nil || p <= 0 || p > 1 {
+			return nil, fmt.Errorf("read associations: line %d: share %q is not in (0, 1]", line, f[2])
+		}
+		out[f[0]] = append(out[f[0]], Associate{Term: f[1], P: p})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read associations: %w", err)
+	}
+	return out, nil
+}
+
+// searchAssociations is learned from configs/train with QuestionTerms and
+// IndexTerms; TestSearchAssociations regenerates it with -update.
+//
+//go:embed associations.txt
+var searchAssociationsFile string
+
+var searchAssociations = sync.OnceValue(func() Associations {
+	a, err := ReadAssociations(strings.NewReader(searchAssociationsFile))
+	if err != nil {
+		panic(err) // the file is embedded and tested
+	}
+	return a
+})
+
+// QuestionTerms returns the distinct terms a search for question looks
+// up, in order.
+func QuestionTerms(question string) []string {
+	return distinctTerms(withoutAskWords(question))
+}
+
+// IndexTerms returns the distinct terms the index holds for text, in
+// order.
+func IndexTerms(text string) []string { return distinctTerms(text) }
+
+func distinctTerms(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	analyzeWords(text, func(term, _ string) {
+		if !seen[term] {
+			seen[term] = true
+			out = append(out, term)
+		}
+	})
+	return out
+}
+
+// ReadQAPairs reads the answer questions that give their answer sentence
+// from the questions.jsonl of every folder in dir (configs/train) but
+// those named in skip, each with its folder's name as Source.
+func ReadQAPairs(dir string, skip ...string) ([]QAPair, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*", "questions.jsonl"))
+	if err != nil {
+		return nil, fmt.Errorf("read question pairs: %w", err)
+	}
+	var out []QAPair
+	for _, f := range files {
+		src := filepath.Base(filepath.Dir(f))
+		if slices.Contains(skip, src) {
+			continue
+		}
+		qs, err := LoadQuestions(f)
+		if err != nil {
+			return nil, fmt.Errorf("read question pairs: %w", err)
+		}
+		for _, q := range qs {
+			if q.Kind == KindAnswer && q.Answer != "" {
+				out = append(out, QAPair{Source: src, Question: q.Q, Answer: q.Answer})
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,104 @@
+package knowledge
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the learned association files from configs/train")
+
+// trainingPairs are the question and answer pairs of the training help
+// centres, without the demo's: the demo questions are an evaluation set.
+func trainingPairs(t *testing.T) []QAPair {
+	t.Helper()
+	out, err := ReadQAPairs("../configs/train", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 1000 {
+		t.Fatalf("%d training pairs; want the training centres' thousands", len(out))
+	}
+	return out
+}
+
+// TestSearchAssociations checks that the embedded associations are what
+// configs/train teaches; go test ./knowledge -run TestSearchAssociations
+// -update rewrites them.
+func TestSearchAssociations(t *testing.T) {
+	learned := LearnAssociations(trainingPairs(t), QuestionTerms, IndexTerms, LearnOptions{})
+	var want bytes.Buffer
+	if _, err := learned.WriteTo(&want); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("associations.txt", want.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if searchAssociationsFile != want.String() {
+		t.Fatal("associations.txt is not what configs/train teaches; run go test ./knowledge -run TestSearchAssociations -update")
+	}
+}
+
+// TestLearnAssociations: a paraphrase met in enough questions of enough
+// help centres is learned with its share; one centre's habit, and words
+// nearly every answer says, are not.
+func TestLearnAssociations(t *testing.T) {
+	var pairs []QAPair
+	for _, src := range []string{"a", "b", "c"} {
+		pairs = append(pairs,
+			QAPair{src, "can i send pictures", "Send photos by email within 7 days."},
+			QAPair{src, "where do i put the voucher", "Enter the code at checkout within 7 days."},
+			QAPair{src, "what if my parcel is late", "Late parcels are refunded within 7 days."})
+	}
+	pairs = append(pairs,
+		QAPair{"a", "pictures of the box", "Keep the packaging within 7 days."},
+		QAPair{"a", "is my parcel insured", "Parcels are covered up to 500 euros within 7 days."},
+		QAPair{"a", "is my parcel insured", "Parcels are covered within 7 days."},
+		QAPair{"a", "is my parcel insured", "Cover is included within 7 days."})
+	got := LearnAssociations(pairs, QuestionTerms, IndexTerms, LearnOptions{})
+	term := func(w string) string { return IndexTerms(w)[0] }
+	has := func(q, a string) (float64, bool) {
+		for _, x := range got[term(q)] {
+			if x.Term == term(a) {
+				return x.P, true
+			}
+		}
+		return 0, false
+	}
+	if p, ok := has("pictures", "photos"); !ok || p != 0.75 {
+		t.Errorf("pictures → photos: share %.2f, learned %v; want 0.75 (3 of the 4 questions asking with pictures)", p, ok)
+	}
+	if _, ok := has("insured", "covered"); ok {
+		t.Error("insured → covered learned from one help centre's questions")
+	}
+	if _, ok := has("pictures", "days"); ok {
+		t.Error("pictures → days learned, though every answer says days")
+	}
+}
+
+func TestReadAssociations(t *testing.T) {
+	a := Associations{"pictur": {{"photo", 0.75}, {"imag", 0.5}}, "amex": {{"american", 1}}}
+	var b bytes.Buffer
+	if _, err := a.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadAssociations(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, back); diff != "" {
+		t.Errorf("WriteTo then ReadAssociations (-wrote +read):\n%s", diff)
+	}
+	for _, bad := range []string{"pictur photo\n", "pictur photo 1.5\n", "pictur photo x\n", "a b 0.5 extra\n"} {
+		if _, err := ReadAssociations(strings.NewReader(bad)); err == nil {
+			t.Errorf("ReadAssociations(%q): no error", bad)
+		}
+	}
+}
