@@ -103,7 +103,8 @@ func digitBefore(t string, i int) bool {
 }
 
 // digitAfter reports whether the number ending before t[j] continues
-// rightwards ("5" after it, or ".5" / ",5").
+// rightwards ("5" after it, or ".5" / ",5"). Zero decimals do not
+// continue it: "€390.00" states the amount "€390" does.
 func digitAfter(t string, j int) bool {
 	if j >= len(t) {
 		return false
@@ -111,7 +112,14 @@ func digitAfter(t string, j int) bool {
 	if isDigit(t[j]) {
 		return true
 	}
-	return (t[j] == '.' || t[j] == ',') && j+1 < len(t) && isDigit(t[j+1])
+	if (t[j] != '.' && t[j] != ',') || j+1 >= len(t) || !isDigit(t[j+1]) {
+		return false
+	}
+	k := j + 1
+	for k < len(t) && t[k] == '0' {
+		k++
+	}
+	return k == j+1 || k < len(t) && isDigit(t[k])
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

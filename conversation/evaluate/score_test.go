@@ -50,6 +50,8 @@ func TestHasFact(t *testing.T) {
 		{"longer number before", "It costs €19.99.", []string{"9.99"}, false},
 		{"longer number after", "It costs 3900 a year.", []string{"390"}, false},
 		{"more decimals", "rate 9.995", []string{"9.99"}, false},
+		{"zero decimals", "Yearly price €390.00, monthly €39.00", []string{"€390"}, true},
+		{"zero then more decimals", "It costs €390.05.", []string{"€390"}, false},
 		{"later bounded match", "19.99 or 9.99", []string{"9.99"}, true},
 		{"absent", "Refunds take 5 days.", []string{"14 days"}, false},
 		{"empty fact never matches", "anything", []string{"", "  "}, false},
