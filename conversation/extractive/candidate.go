@@ -1,0 +1,120 @@
+package extractive
+
+import (
+	"strings"
+
+	"github.com/switchboard/switchboard/conversation/grounding"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// A candidate is one sentence of one snippet.
+type candidate struct {
+	snippet   int // rank of its snippet
+	line      int // line number within the snippet
+	pos       int // sentence number within the snippet
+	text      string
+	terms     map[string]bool
+	context   map[string]bool // terms of the snippet's title and section and of a table header
+	numbers   bool
+	intro     bool // ends with ':' and introduces the lines after it
+	introLine int  // for a list item or table row: the line of its intro; -1 when none
+	item      bool // a list item or table row: short, and read with its intro
+	numbered  bool // a numbered list item: a step of a procedure
+	list      int  // for an item: its list (a run of item lines), unique within the snippet; -1 otherwise
+	steps     bool // the last sentence before a numbered list (its intro or lead-in)
+	step      int  // on the first sentence of a numbered item: its number in the list; else 0
+	question  bool // ends with '?': it asks, and the sentences after it answer
+	score     float64
+	selected  bool
+}
+
+// candidates splits the top snippets into sentences, headings excluded.
+func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
+	var out []*candidate
+	for i, s := range snippets {
+		if i >= a.opts.Snippets {
+			break
+		}
+		pos := 0
+		heading := grounding.TermSet(s.Title + "\n" + s.Section)
+		lines := grounding.Lines(s.Text)
+		list, step := -1, 0
+		// asked holds the terms of a question the article asks ("Can I
+		// return a sale item?"), as FAQ-style articles do; the rest of its
+		// line and the next line answer it.
+		var asked map[string]bool
+		askedLine := -1
+		for li, l := range lines {
+			if l.Heading {
+				list, asked = -1, nil
+				continue
+			}
+			if li > askedLine+1 {
+				asked = nil
+			}
+			switch {
+			case !l.Item:
+				list = -1
+			case list < 0 || !lines[li-1].Item:
+				list = li
+				step = 0
+			}
+			if l.Numbered {
+				step++
+			}
+			if l.Header {
+				// A table's header row names the columns: it answers
+				// nothing on its own, and its rows carry it as context.
+				continue
+			}
+			// The sentence before a numbered list leads into the steps.
+			leadsIn := !l.Item && li+1 < len(lines) && lines[li+1].Numbered
+			context := heading
+			if l.Context != "" {
+				context = grounding.TermSet(s.Title + "\n" + s.Section + "\n" + l.Context)
+			}
+			for k, text := range l.Sentences {
+				if asked != nil {
+					context = union(context, asked)
+				}
+				c := &candidate{
+					snippet:   i,
+					line:      li,
+					pos:       pos,
+					text:      text,
+					terms:     grounding.TermSet(text),
+					context:   context,
+					numbers:   len(grounding.Numbers(text)) > 0,
+					intro:     l.ListIntro && k == len(l.Sentences)-1,
+					introLine: l.Intro,
+					item:      l.Item,
+					numbered:  l.Numbered,
+					list:      list,
+					steps:     leadsIn && k == len(l.Sentences)-1,
+				}
+				if l.Numbered && k == 0 {
+					c.step = step
+				}
+				if strings.HasSuffix(text, "?") {
+					c.question = true
+					asked, askedLine = c.terms, li
+				}
+				out = append(out, c)
+				pos++
+			}
+		}
+	}
+	return out
+}
+
+// union returns the terms of a and b, a new set.
+func union(a, b map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(a)+len(b))
+	for t := range a {
+		out[t] = true
+	}
+	for t := range b {
+		out[t] = true
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package extractive
+
+import (
+	"strings"
+
+	"github.com/switchboard/switchboard/conversation/grounding"
+)
+
+// A question is the kind of answer a question asks for.
+type question struct {
+	quantity quantity // the kind of figure asked for
+	steps    bool     // how to do something: a procedure
+}
+
+// stepsCues mark questions asking how to do something.
+var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how would i", "how do you",
+	"how do we", "how can we", "what do i do", "what should i do", "what do i need to do", "what do i have to do",
+	"where do i", "where can i", "steps", "step by step", "procedure", "process for"}
+
+// ask returns the kind of answer text asks for.
+func ask(text string) question {
+	q := " " + strings.Join(grounding.Words(text), " ") + " "
+	k := question{quantity: asksQuantity(text)}
+	for _, c := range stepsCues {
+		if strings.Contains(q, " "+c+" ") {
+			k.steps = true
+			break
+		}
+	}
+	// "I want to delete my account, how?"
+	k.steps = k.steps || strings.HasSuffix(q, " how ")
+	return k
+}
+
+// A quantity is the kind of figure a question asks for.
+type quantity int
+
+const (
+	noQuantity quantity = iota
+	money               // how much, cost, price, fee
+	duration            // how long, when, until, expire
+	count               // how many, limit, maximum
+	phone               // a phone number
+)
+
+// quantityCues mark questions whose answer is a figure, by kind; the
+// first kind whose cue appears wins.
+var quantityCues = []struct {
+	kind quantity
+	cues []string
+}{
+	{duration, []string{"how long", "how soon", "how fast", "how quickly", "how often", "when", "time",
+		"what hours", "until", "till", "deadline", "expire", "expires", "valid", "last", "days", "hours", "weeks",
+		"months", "open", "opening", "late", "early"}},
+	{money, []string{"how much", "cost", "costs", "price", "prices", "fee", "fees", "amount", "amounts", "value",
+		"values", "worth", "discount", "discounts", "expensive", "cheap", "cheapest", "euro", "euros", "pounds", "dollars", "per year",
+		"per month", "a month", "a year", "annual", "yearly", "monthly"}},
+	{phone, []string{"phone", "telephone", "call", "ring", "nr", "hotline", "whatsapp"}},
+	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
+		"largest", "size", "weight", "percent", "age", "old"}},
+}
+
+// asksQuantity returns the kind of figure question asks for.
+func asksQuantity(question string) quantity {
+	q := " " + strings.Join(grounding.Words(question), " ") + " "
+	if strings.ContainsAny(question, "€$£") {
+		return money
+	}
+	for _, k := range quantityCues {
+		for _, c := range k.cues {
+			if strings.Contains(q, " "+c+" ") {
+				return k.kind
+			}
+		}
+	}
+	return noQuantity
+}
+
+var durationUnits = map[string]bool{
+	"minute": true, "minutes": true, "hour": true, "hours": true, "day": true, "days": true, "week": true,
+	"weeks": true, "month": true, "months": true, "year": true, "years": true, "immediately": true,
+	"instantly": true, "today": true, "tomorrow": true, "monday": true, "tuesday": true, "wednesday": true,
+	"thursday": true, "friday": true, "saturday": true, "sunday": true,
+}
+
+// costsNothing reports whether text says something is free: an answer
+// to a question about a price, if a weaker one than a price.
+func costsNothing(text string) bool {
+	low := strings.ToLower(text)
+	for _, p := range []string{"free", "no extra cost", "no cost", "no charge", "at no"} {
+		if strings.Contains(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFigure reports whether text states a figure of kind k.
+func hasFigure(text string, k quantity) bool {
+	nums := len(grounding.Numbers(text)) > 0
+	switch k {
+	case money:
+		return strings.ContainsAny(text, "€$£%")
+	case phone:
+		digits := 0
+		for _, r := range text {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		return digits >= 7
+	case duration:
+		if strings.Contains(text, ":") && nums && strings.IndexFunc(text, func(r rune) bool { return r == ':' }) >= 0 {
+			// "09:00–17:00" reads as a time
+			for _, n := range grounding.Numbers(text) {
+				if strings.Contains(n, ":") {
+					return true
+				}
+			}
+		}
+		for _, w := range grounding.Words(text) {
+			if durationUnits[w] {
+				return true
+			}
+		}
+		return false
+	}
+	return nums
+}
