@@ -43,8 +43,8 @@ type QAPair struct {
 // from nineteen and measuring on the twentieth, for each in turn (see
 // Index and the extractive answerer for the numbers).
 type LearnOptions struct {
-	// MinCount is the fewest questions a pair must come from; zero
-	// means 3.
+	// MinCount is the fewest questions a pair (for LearnRepeats, a term)
+	// must come from; zero means 3.
 	MinCount int
 	// MinSources is the fewest help centres those questions must come
 	// from, so that one centre's wording is not taken for the language's;
@@ -56,6 +56,12 @@ type LearnOptions struct {
 	// the associate, so that words every answer says ("days", "can") are
 	// no one's associate; zero means 3.
 	MinLift float64
+	// Smoothing is how many questions' worth of the average share
+	// LearnRepeats adds to each term's own count, so that a term asked
+	// in few questions stays near the average; zero means 5.
+	Smoothing float64
+	// Floor is the least Repeats value; zero means 0.25.
+	Floor float64
 }
 
 func (o LearnOptions) withDefaults() LearnOptions {
@@ -70,6 +76,12 @@ func (o LearnOptions) withDefaults() LearnOptions {
 	}
 	if o.MinLift <= 0 {
 		o.MinLift = 3
+	}
+	if o.Smoothing <= 0 {
+		o.Smoothing = 5
+	}
+	if o.Floor <= 0 {
+		o.Floor = 0.25
 	}
 	return o
 }
@@ -153,6 +165,19 @@ func (a Associations) WriteTo(w io.Writer) (int64, error) {
 // ReadAssociations reads what Associations.WriteTo wrote.
 func ReadAssociations(r io.Reader) (Associations, error) {
 	out := Associations{}
+	err := readTable(r, 3, func(f []string, p float64) {
+		out[f[0]] = append(out[f[0]], Associate{Term: f[1], P: p})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read associations: %w", err)
+	}
+	return out, nil
+}
+
+// readTable calls fn with the fields of every line of r that is neither
+// empty nor a # comment, after checking that it has n fields, the last
+// a share in (0, 1], which it passes parsed.
+func readTable(r io.Reader, n int, fn func(fields []string, share float64)) error {
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
@@ -160,19 +185,16 @@ func ReadAssociations(r io.Reader) (Associations, error) {
 			continue
 		}
 		f := strings.Fields(text)
-		if len(f) != 3 {
-			return nil, fmt.Errorf("read associations: line %d: want 3 fields, have %d", line, len(f))
+		if len(f) != n {
+			return fmt.Errorf("line %d: want %d fields, have %d", line, n, len(f))
 		}
-		p, err := strconv.ParseFloat(f[2], 64)
+		p, err := strconv.ParseFloat(f[n-1], 64)
 		if err != nil || p <= 0 || p > 1 {
-			return nil, fmt.Errorf("read associations: line %d: share %q is not in (0, 1]", line, f[2])
+			return fmt.Errorf("line %d: share %q is not in (0, 1]", line, f[n-1])
 		}
-		out[f[0]] = append(out[f[0]], Associate{Term: f[1], P: p})
+		fn(f, p)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read associations: %w", err)
-	}
-	return out, nil
+	return sc.Err()
 }
 
 // searchAssociations is learned from configs/train with QuestionTerms and

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"bytes"
 	"flag"
+	"maps"
 	"os"
 	"strings"
 
@@ -83,6 +84,31 @@ func TestLearnAssociations(t *testing.T) {
 	}
 }
 
+// TestLearnRepeats: a word questions are wrapped in and answers do not
+// say ("bring") counts less, a word answers repeat does not appear, nor
+// does a word asked too seldom to tell.
+func TestLearnRepeats(t *testing.T) {
+	var pairs []QAPair
+	for i := range 10 {
+		pairs = append(pairs,
+			QAPair{"a", "can i bring my dog", "Dogs are welcome on Fridays."},
+			QAPair{"b", "what is the refund time", "A refund takes 5 days."})
+		if i < 2 {
+			pairs = append(pairs, QAPair{"c", "bring a scooter", "Scooters stay outside."})
+		}
+	}
+	got := LearnRepeats(pairs, QuestionTerms, IndexTerms, LearnOptions{})
+	term := func(w string) string { return IndexTerms(w)[0] }
+	if r, ok := got[term("bring")]; !ok || r >= 0.5 || r < 0.25 {
+		t.Errorf("bring: %.2f, %v; want in [0.25, 0.5): no answer repeats it", r, ok)
+	}
+	for _, w := range []string{"dog", "refund", "scooter"} {
+		if r, ok := got[term(w)]; ok {
+			t.Errorf("%s: %.2f; want none (answers repeat it, or it is asked twice only)", w, r)
+		}
+	}
+}
+
 func TestReadAssociations(t *testing.T) {
 	a := Associations{"pictur": {{"photo", 0.75}, {"imag", 0.5}}, "amex": {{"american", 1}}}
 	var b bytes.Buffer
@@ -99,6 +125,19 @@ func TestReadAssociations(t *testing.T) {
 	for _, bad := range []string{"pictur photo\n", "pictur photo 1.5\n", "pictur photo x\n", "a b 0.5 extra\n"} {
 		if _, err := ReadAssociations(strings.NewReader(bad)); err == nil {
 			t.Errorf("ReadAssociations(%q): no error", bad)
+		}
+	}
+	r := Repeats{"bring": 0.3, "dad": 0.25}
+	b.Reset()
+	if _, err := r.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ReadRepeats(&b); err != nil || !maps.Equal(back, r) {
+		t.Errorf("WriteTo then ReadRepeats = %v, %v; want %v", back, err, r)
+	}
+	for _, bad := range []string{"bring\n", "bring 0\n", "bring photo 0.5\n"} {
+		if _, err := ReadRepeats(strings.NewReader(bad)); err == nil {
+			t.Errorf("ReadRepeats(%q): no error", bad)
 		}
 	}
 }

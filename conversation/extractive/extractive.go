@@ -84,8 +84,9 @@ type Options struct {
 // An Answerer builds replies from snippet sentences. It is safe for
 // concurrent use.
 type Answerer struct {
-	opts  Options
-	assoc knowledge.Associations // question term → what answers say instead
+	opts    Options
+	assoc   knowledge.Associations // question term → what answers say instead
+	repeats knowledge.Repeats      // question term → how often answers repeat it
 }
 
 var _ conversation.Answerer = (*Answerer)(nil)
@@ -116,7 +117,7 @@ func New(opts Options) *Answerer {
 	if opts.DeclineMargin == 0 {
 		opts.DeclineMargin = DefaultDeclineMargin
 	}
-	return &Answerer{opts: opts, assoc: learnedAssociations()}
+	return &Answerer{opts: opts, assoc: learnedAssociations(), repeats: learnedRepeats()}
 }
 
 // Answer implements conversation.Answerer: it picks the sentence that best
@@ -225,7 +226,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	if len(cands) == 0 {
 		return nil, 0, nil
 	}
-	weight := rarity(cands, qterms, ctxTerms)
+	weight := rarity(cands, qterms, ctxTerms, a.repeats)
 	// Sums over the terms run in one order, so that equal scores stay
 	// equal and the same question always gets the same reply.
 	terms := slices.Sorted(maps.Keys(weight))

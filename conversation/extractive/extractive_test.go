@@ -276,7 +276,8 @@ func TestQuestionInTheArticle(t *testing.T) {
 
 // TestLightVerbsDoNotOutweighTheTopic: the verb a question wraps its
 // topic in ("bring") is rare among sentences retrieved for the topic
-// ("dog"), but the topic decides.
+// ("dog"), but the topic decides: the learned Repeats say answers seldom
+// repeat the verb.
 func TestLightVerbsDoNotOutweighTheTopic(t *testing.T) {
 	snippets := []knowledge.Snippet{
 		{DocID: "guests.md", Title: "Guests", Source: "guests.md#pets", Text: "Well-behaved dogs are welcome as guests too, at some locations."},
@@ -313,5 +314,19 @@ func TestAssociatedWords(t *testing.T) {
 	got := answer(t, conversation.Query{Question: "should i take pictures after a crash?", Snippets: crash, Confidence: 0.6})
 	if first, _, _ := strings.Cut(got.Text, "\n"); !strings.Contains(first, "photos") {
 		t.Errorf("reply %q, want the sentence about photos first", got.Text)
+	}
+}
+
+// TestAssociateAtFullWeight: a word answers rarely repeat ("bounced")
+// counts little where a sentence merely lacks it, but fully where the
+// sentence says it otherwise ("fails"): that is why answers do not
+// repeat it.
+func TestAssociateAtFullWeight(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "prices.md", Title: "Policy types and prices", Section: "Paying for your policy", Source: "prices.md#paying",
+		Text: "You can pay monthly by Direct Debit or annually by debit or credit card. Paying annually saves you 5% compared with twelve monthly payments. " +
+			"If a monthly payment fails, we try again after 7 days, and if the second attempt also fails your cover is paused until the missed payment is made."}}
+	got := answer(t, conversation.Query{Question: "my direct debit bounced this month, am i still insured??", Snippets: snippets, Confidence: 0.6})
+	if !strings.Contains(got.Text, "payment fails") {
+		t.Errorf("reply %q, want the sentence about failed payments in it", got.Text)
 	}
 }

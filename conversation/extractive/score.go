@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/switchboard/switchboard/conversation/grounding"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // headingCredit is how much a question term found only in the title or
@@ -15,8 +15,13 @@ const headingCredit = 0.75
 
 // rarity weights the question's terms (1) and its context terms (1/3) by
 // how few candidate sentences contain them, so that "visa" counts more
-// than "refund" when every sentence is about refunds.
-func rarity(cands []*candidate, qterms, context map[string]bool) map[string]float64 {
+// than "refund" when every sentence is about refunds, and the question's
+// terms by how often answers repeat them (Repeats): retrieval finds the
+// candidates by the question's topic ("dog"), so the verb around it
+// ("bring") is rare among them, and it won: "can i bring my dog" was
+// answered "You're welcome to bring clients, colleagues and friends",
+// over three sentences about dogs.
+func rarity(cands []*candidate, qterms, context map[string]bool, repeats knowledge.Repeats) map[string]float64 {
 	df := make(map[string]int)
 	for _, c := range cands {
 		for t := range c.terms {
@@ -29,8 +34,8 @@ func rarity(cands []*candidate, qterms, context map[string]bool) map[string]floa
 	w := make(map[string]float64)
 	for t := range qterms {
 		w[t] = math.Log(1 + n/float64(1+df[t]))
-		if lightTerms[t] {
-			w[t] *= lightWeight
+		if r, ok := repeats[t]; ok {
+			w[t] *= r
 		}
 	}
 	for t := range context {
@@ -49,24 +54,6 @@ var aboutTheArticle = regexp.MustCompile(`(?i)^(?:this (?:article|page|guide|sec
 // centres 0.2 and 0.5 each answered 2 more of 4,337 questions right and
 // 2–3 fewer wrongly; few of their articles open so.
 const aboutWeight = 0.2
-
-// lightTerms are the verbs and adverbs a question wraps its topic in
-// ("can I bring my dog", "I still need to go back"). Rare among the
-// candidate sentences because retrieval found them by the topic, they
-// outweighed it: "can i bring my dog" was answered with "You're welcome
-// to bring clients, colleagues and friends", over three sentences about
-// dogs.
-var lightTerms = grounding.TermSet("bring brings brought want wants need needs go goes going went come comes coming came " +
-	"get gets got make makes made use uses used take takes took give gives gave keep keeps find finds have has had do does did " +
-	"put let see like know help happen happens still back")
-
-// lightWeight scales a light term's rarity weight. Chosen on the twenty
-// training help centres: 0.5 answered 12 more of their 4,337 answer
-// questions right and 8 fewer wrongly, with one more out-of-scope
-// question answered (407 of 578); 0.25 to 0.5 gave 1,707–1,711 right,
-// 0.75 gave 1,708. Held-out went from 44 to 46 of 74 (two fewer wrong),
-// pet insurance from 29 to 30.
-const lightWeight = 0.5
 
 // neighbourCredit is how much a question term counts for a sentence
 // that lacks it when a neighbouring sentence of the same paragraph has
