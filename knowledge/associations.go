@@ -197,19 +197,30 @@ func readTable(r io.Reader, n int, fn func(fields []string, share float64)) erro
 	return sc.Err()
 }
 
-// searchAssociations is learned from configs/train with QuestionTerms and
-// IndexTerms; TestSearchAssociations regenerates it with -update.
-//
-//go:embed associations.txt
-var searchAssociationsFile string
+// The search's tables, learned from configs/train over QuestionTerms and
+// IndexTerms; TestLearnedTables regenerates them with -update.
+var (
+	//go:embed associations.txt
+	searchAssociationsFile string
+	//go:embed repeats.txt
+	searchRepeatsFile string
+)
 
-var searchAssociations = sync.OnceValue(func() Associations {
-	a, err := ReadAssociations(strings.NewReader(searchAssociationsFile))
+var (
+	searchAssociations = sync.OnceValue(func() Associations {
+		return mustRead(ReadAssociations(strings.NewReader(searchAssociationsFile)))
+	})
+	searchRepeats = sync.OnceValue(func() Repeats {
+		return mustRead(ReadRepeats(strings.NewReader(searchRepeatsFile)))
+	})
+)
+
+func mustRead[T any](t T, err error) T {
 	if err != nil {
-		panic(err) // the file is embedded and tested
+		panic(err) // the files are embedded and tested
 	}
-	return a
-})
+	return t
+}
 
 // QuestionTerms returns the distinct terms a search for question looks
 // up, in order.

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"bytes"
 	"flag"
+	"io"
 	"maps"
 	"os"
 	"strings"
@@ -27,23 +28,28 @@ func trainingPairs(t *testing.T) []QAPair {
 	return out
 }
 
-// TestSearchAssociations checks that the embedded associations are what
-// configs/train teaches; go test ./knowledge -run TestSearchAssociations
+// TestLearnedTables checks that the embedded tables are what
+// configs/train teaches; go test ./knowledge -run TestLearnedTables
 // -update rewrites them.
-func TestSearchAssociations(t *testing.T) {
-	learned := LearnAssociations(trainingPairs(t), QuestionTerms, IndexTerms, LearnOptions{})
-	var want bytes.Buffer
-	if _, err := learned.WriteTo(&want); err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile("associations.txt", want.Bytes(), 0o644); err != nil {
+func TestLearnedTables(t *testing.T) {
+	pairs := trainingPairs(t)
+	for file, learned := range map[string]io.WriterTo{
+		"associations.txt": LearnAssociations(pairs, QuestionTerms, IndexTerms, LearnOptions{}),
+		"repeats.txt":      LearnRepeats(pairs, QuestionTerms, IndexTerms, LearnOptions{}),
+	} {
+		var want bytes.Buffer
+		if _, err := learned.WriteTo(&want); err != nil {
 			t.Fatal(err)
 		}
-		return
-	}
-	if searchAssociationsFile != want.String() {
-		t.Fatal("associations.txt is not what configs/train teaches; run go test ./knowledge -run TestSearchAssociations -update")
+		if *update {
+			if err := os.WriteFile(file, want.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if have := map[string]string{"associations.txt": searchAssociationsFile, "repeats.txt": searchRepeatsFile}[file]; have != want.String() {
+			t.Errorf("%s is not what configs/train teaches; run go test ./knowledge -run TestLearnedTables -update", file)
+		}
 	}
 }
 

@@ -137,6 +137,7 @@ type Index struct {
 	weight    [numFields]float64
 	typos     *typoIndex   // nil when Options.NoTypos
 	assoc     Associations // nil: the learned searchAssociations
+	repeats   Repeats      // nil: the learned searchRepeats
 	dense     *denseModel  // nil when dense vectors are off
 	source    string       // the folder the chunks were loaded from, absolute; "" when unknown
 	stamp     uint64       // fingerprint of source when it was loaded
@@ -481,12 +482,37 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 		})
 	}
 	add(withoutAskWords(q.Text), 1)
+	ix.weighRepeats(out)
 	for i, w := range historyWeights {
 		if j := len(q.History) - 1 - i; j >= 0 {
 			add(q.History[j], w)
 		}
 	}
 	return ix.withAssociates(out, seen)
+}
+
+// weighRepeats scales the confidence weight of a question's terms by how
+// often answers repeat them (Repeats): a question wraps its topic in
+// words answers do not say ("my dad actually wants to bring his dog"),
+// and counted fully they lowered the confidence of answerable questions
+// as much as the missing topic of an out-of-scope one does.
+//
+// Measured on the twenty training help centres, each with the tables
+// learned from the other nineteen: at the same out-of-scope fallback the
+// answers right rose by 150 to 270 of 4,337 (wrong ones by 120 to 160),
+// at every threshold from 0.38 to 0.55; in ranking too, it cost answers.
+// See conversation.DefaultConfidenceThreshold for the threshold chosen
+// with it.
+func (ix *Index) weighRepeats(qt []queryTerm) {
+	rs := ix.repeats
+	if rs == nil {
+		rs = searchRepeats()
+	}
+	for i, t := range qt {
+		if r, ok := rs[t.term]; ok {
+			qt[i].cover *= r
+		}
+	}
 }
 
 // associateWeight scales an associate's share into its weight in

@@ -187,7 +187,8 @@ func TestRetrieveAskWords(t *testing.T) {
 
 // TestRetrieveLongQuestion: the story around a question does not drown
 // it (only the three heaviest words the article lacks count against
-// it), and a story about something else still scores low.
+// it), and a story about something else still scores low. (The cap
+// alone: TestRetrieveRepeats measures the learned Repeats.)
 func TestRetrieveLongQuestion(t *testing.T) {
 	chunks := []Chunk{
 		{DocID: "lost.md", Title: "Lost parcels", Source: "lost.md",
@@ -198,6 +199,7 @@ func TestRetrieveLongQuestion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ix.repeats = Repeats{}
 	for q, want := range map[string][2]float64{
 		"I sent a parcel to my sister in Utrecht last Tuesday for her birthday and the tracking says delivered, but she opened the locker this morning and it is not there": {0.4, 1.01},
 		"I went to Paris with my sister last Tuesday and the weather was terrible, which museums should we visit":                                                           {0, 0.3},
@@ -333,5 +335,41 @@ func TestRetrieveAssociates(t *testing.T) {
 	}
 	if with.Confidence != without.Confidence {
 		t.Errorf("Confidence %.3f with the associate, %.3f without; want it unchanged", with.Confidence, without.Confidence)
+	}
+}
+
+// TestRetrieveRepeats: words answers seldom repeat ("my dad actually
+// wants to know") count for less in the confidence, so that the question
+// they wrap is answered; a question about what the articles lack still
+// scores low.
+func TestRetrieveRepeats(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "pool.md", Title: "Pool", Source: "pool.md", Text: "The pool opens at 7am on weekdays."},
+		{DocID: "plans.md", Title: "Plans", Source: "plans.md", Text: "Plus costs 9.99 a month."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := Repeats{}
+	for _, w := range QuestionTerms("dad actually wants to know") {
+		wrapped[w] = 0.25
+	}
+	confidence := func(q string, rs Repeats) float64 {
+		t.Helper()
+		ix.repeats = rs
+		r, err := ix.Retrieve(context.Background(), Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Confidence
+	}
+	const q = "my dad actually wants to know when the pool opens"
+	if with, without := confidence(q, wrapped), confidence(q, Repeats{}); with < 0.5 || with <= without {
+		t.Errorf("Retrieve(%q).Confidence = %.2f with the repeats, %.2f without; want above 0.5 and higher", q, with, without)
+	}
+	const oos = "my dad actually wants to know when the sauna opens"
+	if c := confidence(oos, wrapped); c >= 0.5 {
+		t.Errorf("Retrieve(%q).Confidence = %.2f, want below 0.5 (the articles have no sauna)", oos, c)
 	}
 }

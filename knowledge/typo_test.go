@@ -177,6 +177,7 @@ func TestUnlikelyCorrectionWeights(t *testing.T) {
 		{"near", "year", unlikelyTypoWeight, 0.8}, // another first letter
 		{"refnud", "refund", 0.8, 0.8},            // a swap
 	} {
+		ix.repeats = Repeats{} // the correction's weights alone
 		qt := ix.queryTerms(Query{Text: tt.query})
 		if len(qt) != 1 || qt[0].id != ix.terms[tt.term] {
 			t.Fatalf("queryTerms(%q) = %+v, want one term %q", tt.query, qt, tt.term)
