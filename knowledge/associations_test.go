@@ -3,16 +3,15 @@ package knowledge
 import (
 	"bytes"
 	"flag"
-	"io"
 	"maps"
-	"os"
 	"strings"
+	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"testing"
+	"github.com/switchboard/switchboard/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the learned association files from configs/train")
+var update = flag.Bool("update", false, "rewrite the learned tables from configs/train")
 
 // trainingPairs are the question and answer pairs of the training help
 // centres, without the demo's: the demo questions are an evaluation set.
@@ -33,24 +32,9 @@ func trainingPairs(t *testing.T) []QAPair {
 // -update rewrites them.
 func TestLearnedTables(t *testing.T) {
 	pairs := trainingPairs(t)
-	for file, learned := range map[string]io.WriterTo{
-		"associations.txt": LearnAssociations(pairs, QuestionTerms, IndexTerms, LearnOptions{}),
-		"repeats.txt":      LearnRepeats(pairs, QuestionTerms, IndexTerms, LearnOptions{}),
-	} {
-		var want bytes.Buffer
-		if _, err := learned.WriteTo(&want); err != nil {
-			t.Fatal(err)
-		}
-		if *update {
-			if err := os.WriteFile(file, want.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if have := map[string]string{"associations.txt": searchAssociationsFile, "repeats.txt": searchRepeatsFile}[file]; have != want.String() {
-			t.Errorf("%s is not what configs/train teaches; run go test ./knowledge -run TestLearnedTables -update", file)
-		}
-	}
+	const how = "run go test ./knowledge -run TestLearnedTables -update"
+	golden.Check(t, "associations.txt", LearnAssociations(pairs, QuestionTerms, IndexTerms, LearnOptions{}), *update, how)
+	golden.Check(t, "repeats.txt", LearnRepeats(pairs, QuestionTerms, IndexTerms, LearnOptions{}), *update, how)
 }
 
 // TestLearnAssociations: a paraphrase met in enough questions of enough

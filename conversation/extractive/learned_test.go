@@ -1,13 +1,11 @@
 package extractive
 
 import (
-	"bytes"
 	"flag"
-	"io"
-	"os"
 	"testing"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
+	"github.com/switchboard/switchboard/internal/golden"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -24,22 +22,7 @@ func TestLearnedTables(t *testing.T) {
 	if len(pairs) < 1000 {
 		t.Fatalf("%d training pairs; want the training centres' thousands", len(pairs))
 	}
-	for file, learned := range map[string]io.WriterTo{
-		"associations.txt": knowledge.LearnAssociations(pairs, grounding.Terms, grounding.Terms, knowledge.LearnOptions{}),
-		"repeats.txt":      knowledge.LearnRepeats(pairs, grounding.Terms, grounding.Terms, knowledge.LearnOptions{}),
-	} {
-		var want bytes.Buffer
-		if _, err := learned.WriteTo(&want); err != nil {
-			t.Fatal(err)
-		}
-		if *update {
-			if err := os.WriteFile(file, want.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if have := map[string]string{"associations.txt": associationsFile, "repeats.txt": repeatsFile}[file]; have != want.String() {
-			t.Errorf("%s is not what configs/train teaches; run go test ./conversation/extractive -run TestLearnedTables -update", file)
-		}
-	}
+	const how = "run go test ./conversation/extractive -run TestLearnedTables -update"
+	golden.Check(t, "associations.txt", knowledge.LearnAssociations(pairs, grounding.Terms, grounding.Terms, knowledge.LearnOptions{}), *update, how)
+	golden.Check(t, "repeats.txt", knowledge.LearnRepeats(pairs, grounding.Terms, grounding.Terms, knowledge.LearnOptions{}), *update, how)
 }
