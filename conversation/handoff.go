@@ -122,7 +122,8 @@ func sentenceWantsHuman(text string) bool {
 		case inList(w, strongNouns):
 			nouns = append(nouns, i)
 			strong[i] = true
-		case inList(w, weakNouns):
+		case inList(w, weakNouns) && (i+1 == len(words) || words[i+1] != "else"):
+			// "pass the ticket on to someone else" names a third party.
 			nouns = append(nouns, i)
 		}
 	}
@@ -184,6 +185,9 @@ func sentenceWantsHuman(text string) bool {
 		forMe := wv && i+1 < len(words) && words[i+1] == "me"
 		for _, n := range nouns {
 			d := n - i
+			if d == 1 && sv && !strong[n] {
+				continue // "chat support" names a service
+			}
 			if d > 0 && (sv && d <= 8 || wv && strong[n] && d <= 4 || forMe && d <= 3) {
 				return true
 			}
@@ -241,11 +245,23 @@ func phraseAt(words []string, p string) int {
 	return -1
 }
 
+// realWords are English words one slip from a keyword, found among the
+// 60,000 commonest words of an English vocabulary (GloVe's): they are
+// what the user meant: "can people still get their stuff out" asks for
+// no staff, and "I managed to pay" for no manager.
+var realWords = toWordSet("stuff stiff manage managed manages manger humane peak sneak steak spear speck "+
+	"each beach teach breach react peach preach refer contract employed employer constant "+
+	"witch stitch swatch twitch superior supervise supervised supervises supervision "+
+	"advise advised advises advisory", nil)
+
 // near reports whether w is a spelling slip of keyword k: one edit
 // (insertion, deletion, substitution or swap of neighbours) for keywords
 // of five to eight letters, two for longer ones. Shorter keywords must
 // match exactly, since one edit turns them into other words.
 func near(w, k string) bool {
+	if realWords[w] {
+		return false
+	}
 	allowed := 0
 	switch {
 	case len(k) >= 9:

@@ -72,52 +72,6 @@ func FuzzRedact(f *testing.F) {
 	})
 }
 
-func TestWantsHuman(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"I want to talk to a real person", true},
-		{"agent please", true},
-		{"HUMAN!!", true},
-		{"human", true},
-		{"can i speak to someone from your team, this bot is useless", true},
-		{"THIS IS THE THIRD TIME MY PARCEL IS LOST!!! GET ME A HUMAN NOW", true},
-		{"transfer me to customer service", true},
-		{"put me through to a manager", true},
-		{"connect me with a human agent pls", true},
-		{"Nobody answers. get me someone who can fix it", true},
-		{"please pass me to a member of the community team", true},
-		{"can I speak to a represntative", true}, // typo
-		{"i want to talk to a humna", true},      // typo
-		{"Are you able to connect me to a human?", true},
-		{"is there someone I can talk to?", true},
-		{"anyone here i could speak with", true},
-		{"is there an agent we can chat to about this", true},
-		{"someone I can sign for the parcel with", false},
-		{"is there anyone who can collect for me", false},
-		{"how much to have someone put my bed together", false},
-		{"is a human reading this?", false},
-		{"are you a human?", false},
-		{"am I talking to a bot or a person?", false},
-		{"I don't need an agent, just tell me the price", false},
-		{"what are your customer service hours?", false},
-		{"how do I contact support?", false},
-		{"I need a person to sign for the parcel", false},
-		{"can I add people to my business account", false},
-		{"how much is the plus plan", false},
-		{"my travel agent booked it", false},
-		{"how long do you keep my chats with support", false},
-		{"is live chat open on sundays", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := conversation.WantsHuman(tt.in); got != tt.want {
-			t.Errorf("WantsHuman(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestCoverage(t *testing.T) {
 	snippets := []knowledge.Snippet{
 		{Title: "Plans and pricing", Text: "Plus costs €9.99 a month."},
