@@ -105,12 +105,7 @@ func (w *mdWriter) node(n *html.Node) {
 	case skipped[a]:
 	case headingLevel(a) > 0:
 		w.flush()
-		if t := inlineText(n); t != "" {
-			if id := attr(n, "id"); htmlID.MatchString(id) {
-				t += " {#" + id + "}" // the page's own anchor, for citations
-			}
-			w.block(strings.Repeat("#", headingLevel(a)) + " " + t)
-		}
+		w.heading(n)
 	case a == atom.Br:
 		w.line.WriteString(" ") // as a Markdown line break reads: within the paragraph
 	case a == atom.Img:
@@ -131,6 +126,36 @@ func (w *mdWriter) node(n *html.Node) {
 	default:
 		w.children(n)
 	}
+}
+
+// heading writes heading n from its inline text. In broken markup a
+// heading left open ("<h2>Blue light</p><p>A blue light means…") holds
+// the blocks after it: they are the section's body, not its title.
+func (w *mdWriter) heading(n *html.Node) {
+	var b strings.Builder
+	c := n.FirstChild
+	for ; c != nil && !startsBlock(c); c = c.NextSibling {
+		writeInline(&b, c)
+	}
+	if t := strings.Join(strings.Fields(b.String()), " "); t != "" {
+		if id := attr(n, "id"); htmlID.MatchString(id) {
+			t += " {#" + id + "}" // the page's own anchor, for citations
+		}
+		w.block(strings.Repeat("#", headingLevel(n.DataAtom)) + " " + t)
+	}
+	for ; c != nil; c = c.NextSibling {
+		w.node(c)
+	}
+}
+
+// startsBlock reports whether n is an element that the writer puts on
+// lines of its own.
+func startsBlock(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	a := n.DataAtom
+	return isBlock(a) || headingLevel(a) > 0 || a == atom.Ul || a == atom.Ol || a == atom.Table || a == atom.Pre
 }
 
 func (w *mdWriter) children(n *html.Node) {
@@ -241,25 +266,27 @@ func isBlock(a atom.Atom) bool {
 // inlineText is the text under n on one line, images by their alt text.
 func inlineText(n *html.Node) string {
 	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(m *html.Node) {
-		switch {
-		case m.Type == html.TextNode:
-			b.WriteString(m.Data)
-		case m.Type == html.ElementNode && skipped[m.DataAtom]:
-		case m.Type == html.ElementNode && m.DataAtom == atom.Img:
-			b.WriteString(attr(m, "alt"))
-		default:
-			if m.Type == html.ElementNode && (isBlock(m.DataAtom) || m.DataAtom == atom.Br) {
-				b.WriteByte(' ')
-			}
-			for c := m.FirstChild; c != nil; c = c.NextSibling {
-				walk(c)
-			}
+	writeInline(&b, n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// writeInline writes the text under m to b, a space for each block
+// boundary.
+func writeInline(b *strings.Builder, m *html.Node) {
+	switch {
+	case m.Type == html.TextNode:
+		b.WriteString(m.Data)
+	case m.Type == html.ElementNode && skipped[m.DataAtom]:
+	case m.Type == html.ElementNode && m.DataAtom == atom.Img:
+		b.WriteString(attr(m, "alt"))
+	default:
+		if m.Type == html.ElementNode && (isBlock(m.DataAtom) || m.DataAtom == atom.Br) {
+			b.WriteByte(' ')
+		}
+		for c := m.FirstChild; c != nil; c = c.NextSibling {
+			writeInline(b, c)
 		}
 	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // textOf is the text under n as it is, for preformatted text.

@@ -32,6 +32,7 @@ var (
 	ErrFileTooLarge = errors.New("knowledge: file too large")
 	ErrInvalidFAQ   = errors.New("knowledge: invalid FAQ file")
 	ErrTooManyFiles = errors.New("knowledge: too many files")
+	ErrNotText      = errors.New("knowledge: not a text file")
 )
 
 // A FileError is a problem with one file of a knowledge folder.
@@ -108,8 +109,8 @@ func fileKind(name string) string {
 // Load reads every article and FAQ file under dir, recursively, and returns
 // their chunks in file order (sorted paths), then document order. Files and
 // folders whose names start with "." are skipped, and so are files of other
-// types. A file over the size limit or an invalid FAQ file fails the whole
-// load with a *FileError naming it: a help centre that silently loses an
+// types. A file over the size limit, an invalid FAQ file or a file of
+// binary data fails the whole load with a *FileError naming it: a help centre that silently loses an
 // article answers wrongly. Reads are confined to dir (os.OpenRoot): a
 // symlink pointing outside it fails the load; use LoadFS with os.DirFS to
 // follow such links on purpose.
@@ -195,6 +196,11 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 // parseFile turns one file into chunks according to its kind.
 func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	data = UTF8Text(data)
+	if binaryData(data) {
+		// An image or a PDF saved as .md read as text makes chunks of
+		// noise that match questions by chance, quoted as answers.
+		return nil, fmt.Errorf("%w: it holds binary data (an image, a PDF or an executable renamed?)", ErrNotText)
+	}
 	switch fileKind(name) {
 	case "markdown", "text":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
@@ -229,6 +235,23 @@ func UTF8Text(data []byte) []byte {
 		return out
 	}
 	return []byte(strings.ToValidUTF8(string(data), "\uFFFD"))
+}
+
+// binaryData reports whether text, decoded, holds control characters that
+// no article has: a NUL, or more than one in a hundred of its first 8 KB
+// other than tabs, line breaks and form feeds.
+func binaryData(text []byte) bool {
+	head := text[:min(len(text), 8<<10)]
+	if bytes.IndexByte(head, 0) >= 0 {
+		return true
+	}
+	control := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' || c == 0x7f {
+			control++
+		}
+	}
+	return control*100 > len(head)
 }
 
 // titleFromName makes a title of a file name: "shipping-times.md" becomes

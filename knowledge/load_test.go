@@ -98,6 +98,14 @@ Third.
 			},
 		},
 		{
+			name: "front matter title repeated as the first heading",
+			fs:   fstest.MapFS{"p.md": file("---\ntitle: Plans and prices\n---\n\n# Plans and Prices\n\nAll prices include VAT.\n\n## Our plans\n\nFibre 500 costs £32.\n")},
+			want: []brief{
+				{"p.md", "Plans and prices", "", "p.md"},
+				{"p.md", "Plans and prices", "Our plans", "p.md#our-plans"},
+			},
+		},
+		{
 			name: "FAQ yaml list and json object, hidden and other files skipped",
 			fs: fstest.MapFS{
 				"faq.yaml":        file("- question: Do you ship to Norway?\n  answer: Yes, in 4 days.\n- q: Is it free?\n  a: No.\n"),
@@ -234,6 +242,28 @@ func TestLoadHTMLArticle(t *testing.T) {
 		"Returns & refunds | returns.html | You have 30 days to return an item. Items must be unused.",
 		"Returns & refunds | returns.html#how | 1. Log in to your account.\n2. Choose Return an item:\n- pick the item\n- pick a reason\n3. Print the label.",
 		"Returns & refunds | returns.html#refund-times | | Method | Time |\n| Card | 3–5 days |\n| Gift card \\| voucher | instantly |",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// Broken markup leaves a heading open over the blocks after it: they are
+// the section's body, not its title.
+func TestLoadHTMLUnclosedHeading(t *testing.T) {
+	page := `<html><body><h1>Router lights
+<p>Each light shows the Hub's state.</p>
+<h2 id="blue">Blue <b>light</b></p>
+<p>A blue light means pairing mode for 2 minutes.</p>
+<h2>Purple light</h2><p>Purple means updating firmware.</p></body></html>`
+	var got []string
+	for _, c := range parseMarkdown("x.html", htmlArticle(page), 200) {
+		got = append(got, c.Title+" | "+c.Source+" | "+c.Text)
+	}
+	want := []string{
+		"Router lights | x.html | Each light shows the Hub's state.",
+		"Router lights | x.html#blue | A blue light means pairing mode for 2 minutes.",
+		"Router lights | x.html#purple-light | Purple means updating firmware.",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("chunks:\n%q\nwant\n%q", got, want)
@@ -378,6 +408,8 @@ func TestLoadErrors(t *testing.T) {
 		{"FAQ missing answer", fstest.MapFS{"faq.json": file(`[{"question": "a", "answer": "b"}, {"question": "c"}]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
 		{"FAQ entry not object", fstest.MapFS{"faq.json": file(`["a"]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
 		{"FAQ too many entries", fstest.MapFS{"faq.json": file(`[{"q":"a","a":"b"},{"q":"c","a":"d"}]`)}, LoadOptions{MaxFAQEntries: 1}, ErrInvalidFAQ, "faq.json"},
+		{"binary renamed .md", fstest.MapFS{"ok.md": file("# ok"), "logo.md": file("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}, LoadOptions{}, ErrNotText, "logo.md"},
+		{"control bytes", fstest.MapFS{"x.html": file(strings.Repeat("ab\x01\x02c", 50))}, LoadOptions{}, ErrNotText, "x.html"},
 		{"too many files", fstest.MapFS{"a.md": file("a"), "b.md": file("b")}, LoadOptions{MaxFiles: 1}, ErrTooManyFiles, ""},
 	}
 	for _, tt := range tests {

@@ -73,8 +73,12 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 			id = h
 		}
 		anchor := slugs.slug(id)
-		if title == "" && level == 1 && len(stack) == 0 {
-			title = h
+		if level == 1 && len(stack) == 0 && (title == "" || strings.EqualFold(h, title)) {
+			// The first "#" heading is the title, unless front matter
+			// gave another; repeating it, it opens no section.
+			if title == "" {
+				title = h
+			}
 			return // the title section is the one already open
 		}
 		for len(stack) > 0 && stack[len(stack)-1].level >= level {
