@@ -268,7 +268,7 @@ func decodeIndex(data []byte) (*Index, error) {
 		return nil, fmt.Errorf("%w: index files need a little-endian machine", ErrIndexFormat)
 	}
 	if len(data) < len(indexMagic) || string(data[:len(indexMagic)]) != indexMagic {
-		return nil, fmt.Errorf("%w: not an index file", ErrIndexFormat)
+		return nil, fmt.Errorf("%w: not an index file (knowledge is a folder of articles, or a file written by switchboard index)", ErrIndexFormat)
 	}
 	r := &reader{b: data, off: len(indexMagic)}
 	nChunks, nTerms, nArticles, rank := r.u64(), r.u64(), r.u64(), r.u64()

@@ -112,7 +112,7 @@ func parseQuestion(text []byte) (EvalQuestion, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		return q, fmt.Errorf("decode question: %w", err)
+		return q, fmt.Errorf("decode question (one JSON object a line): %w", err)
 	}
 	if dec.More() {
 		return q, errors.New("text after the question object")

@@ -196,6 +196,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		out.Modes[m] = res
 		ran = append(ran, m)
 	}
+	warnUnknownDocs(log, ix, qs)
 	for _, m := range ran {
 		for _, t := range thresholds {
 			c := cfg
@@ -223,6 +224,34 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return enc.Encode(out)
 	}
 	return printEval(stdout, out, ran)
+}
+
+// warnUnknownDocs logs each article that answer questions name and the
+// knowledge lacks: a misspelt doc scores its questions wrong whatever the
+// reply, and without a word it looks like the bot's failure.
+func warnUnknownDocs(log *slog.Logger, ix *knowledge.Index, qs []knowledge.EvalQuestion) {
+	if ix == nil {
+		return
+	}
+	docs := map[string]bool{}
+	for _, c := range ix.Chunks() {
+		docs[c.DocID] = true
+	}
+	missing := map[string]int{}
+	var order []string
+	for _, q := range qs {
+		doc, _, _ := strings.Cut(q.Doc, "#")
+		if q.Kind != knowledge.KindAnswer || doc == "" || docs[doc] {
+			continue
+		}
+		if missing[doc] == 0 {
+			order = append(order, doc)
+		}
+		missing[doc]++
+	}
+	for _, doc := range order {
+		log.Warn("eval: questions name an article the knowledge does not have; they cannot be answered right", "doc", doc, "questions", missing[doc])
+	}
 }
 
 // evalMode1 builds the pipeline of cfg (on ix when not nil), runs qs

@@ -267,3 +267,22 @@ func TestEvalErrors(t *testing.T) {
 		})
 	}
 }
+
+// An answer question naming an article the knowledge lacks can never be
+// right; eval says so rather than let it pass for the bot's failure.
+func TestEvalWarnsOfUnknownDocs(t *testing.T) {
+	qs := filepath.Join(t.TempDir(), "q.jsonl")
+	lines := `{"q": "how long does shipping take", "doc": "shiping.md", "any": ["3"], "kind": "answer"}
+{"q": "how long does shipping take", "doc": "shipping.md#times", "any": ["3"], "kind": "answer"}
+`
+	if err := os.WriteFile(qs, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", qs, "--mode", "extractive")
+	if err != nil {
+		t.Fatalf("eval: %v (stderr %s)", err, stderr)
+	}
+	if !strings.Contains(stderr, "doc=shiping.md questions=1") || strings.Contains(stderr, "doc=shipping.md") {
+		t.Errorf("stderr does not name just the unknown article:\n%s", stderr)
+	}
+}
