@@ -63,6 +63,43 @@ var skipped = map[atom.Atom]bool{
 	atom.Nav: true, atom.Header: true, atom.Footer: true, atom.Button: true, atom.Form: true, atom.Svg: true,
 }
 
+// furnitureRoles are the ARIA roles of page furniture: the site's
+// header, footer and sidebar, menus, search and pop-ups.
+var furnitureRoles = setOf("banner contentinfo complementary navigation search dialog alertdialog menu menubar")
+
+// furniture reports whether element n is page furniture that a saved
+// page or an export carries around its article: an ARIA role above, a
+// hidden element, or a cookie notice or breadcrumb trail by its id or
+// class ("cookie-banner", "cookieConsent", "breadcrumbs"). An article
+// section about cookies ("<section id=cookies>") is no notice.
+func furniture(n *html.Node) bool {
+	if furnitureRoles[strings.ToLower(attr(n, "role"))] || hasAttr(n, "hidden") || attr(n, "aria-hidden") == "true" {
+		return true
+	}
+	names := strings.ToLower(attr(n, "id") + " " + attr(n, "class"))
+	if strings.Contains(names, "breadcrumb") {
+		return true
+	}
+	if !strings.Contains(names, "cookie") {
+		return false
+	}
+	for _, w := range []string{"banner", "consent", "notice", "bar", "popup", "dialog", "modal"} {
+		if strings.Contains(names, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // An mdWriter writes Markdown blocks separated by blank lines; the
 // inline text of the block being read collects in line.
 type mdWriter struct {
@@ -102,7 +139,7 @@ func (w *mdWriter) node(n *html.Node) {
 		return
 	}
 	switch a := n.DataAtom; {
-	case skipped[a]:
+	case skipped[a] || furniture(n):
 	case headingLevel(a) > 0:
 		w.flush()
 		w.heading(n)
