@@ -96,6 +96,10 @@ type KnowledgeConfig struct {
 	// PollInterval is how often serve looks for changed files in Dir and
 	// reindexes them. Zero means 2s.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// MaxFileBytes is the largest article or FAQ file read. A larger one
+	// fails the load, naming it, rather than be silently left out. Zero
+	// means 1 MiB (knowledge.DefaultMaxFileBytes).
+	MaxFileBytes int64 `yaml:"max_file_bytes"`
 }
 
 // AnswerConfig is how replies are made.
@@ -388,6 +392,7 @@ func (c *Config) Validate() error {
 		{"conversation.rate_window", int64(c.Conversation.RateWindow)},
 		{"conversation.lock_ttl", int64(c.Conversation.LockTTL)},
 		{"knowledge.poll_interval", int64(c.Knowledge.PollInterval)},
+		{"knowledge.max_file_bytes", c.Knowledge.MaxFileBytes},
 	} {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: negative", n.name))

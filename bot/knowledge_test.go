@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -239,5 +240,27 @@ func TestParseConfigPollInterval(t *testing.T) {
 		if err == nil && cfg.Knowledge.PollInterval != tt.want {
 			t.Errorf("ParseConfig(%q): poll_interval %v, want %v", tt.yaml, cfg.Knowledge.PollInterval, tt.want)
 		}
+	}
+}
+
+// knowledge.max_file_bytes bounds the files read: a larger one fails the
+// start, naming it, and a raised limit reads it.
+func TestKnowledgeMaxFileBytes(t *testing.T) {
+	dir := knowledgeCopy(t)
+	big := "# Big article\n\n" + strings.Repeat("Zorblax batteries last for years. ", 40)
+	if err := os.WriteFile(filepath.Join(dir, "big.md"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	cfg.Knowledge.MaxFileBytes = 1024
+	_, err := New(context.Background(), cfg, Options{})
+	if !errors.Is(err, knowledge.ErrFileTooLarge) || !strings.Contains(err.Error(), "big.md") {
+		t.Fatalf("New with a file over max_file_bytes = %v, want ErrFileTooLarge naming big.md", err)
+	}
+	cfg.Knowledge.MaxFileBytes = 4096
+	r := start(t, cfg, Options{})
+	if got := send(t, r.URL, msg{"text": "how long do zorblax batteries last"}); !cites(got, "big.md") {
+		t.Errorf("reply %+v, want an answer citing big.md", got.Reply)
 	}
 }

@@ -95,7 +95,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		// The file is a cache of the folder recorded in it: followed for
 		// changes, rebuilt and saved back (or the file itself when that
 		// folder is gone).
-		live, err := knowledge.OpenLiveFile(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{PollInterval: cfg.Knowledge.PollInterval, Logger: log})
+		live, err := knowledge.OpenLiveFile(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{Load: loadOptions(cfg), PollInterval: cfg.Knowledge.PollInterval, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("load knowledge: %w", err)
 		}
@@ -116,13 +116,13 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		p.Articles, p.root = fsys, root
 		var ix *knowledge.Index
 		if root != nil {
-			live, err := knowledge.OpenLive(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{PollInterval: cfg.Knowledge.PollInterval, Logger: log})
+			live, err := knowledge.OpenLive(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{Load: loadOptions(cfg), PollInterval: cfg.Knowledge.PollInterval, Logger: log})
 			if err != nil {
 				return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
 			}
 			p.Live, ix = live, live.Index()
 		} else {
-			chunks, err := knowledge.LoadFS(ctx, fsys, knowledge.LoadOptions{})
+			chunks, err := knowledge.LoadFS(ctx, fsys, loadOptions(cfg))
 			if err != nil {
 				return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
 			}
@@ -249,4 +249,9 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (conversation.
 	}
 	log.Info("session store: redis", "prefix", cfg.Redis.Prefix)
 	return st, nil
+}
+
+// loadOptions are the limits cfg sets on reading its knowledge folder.
+func loadOptions(cfg Config) knowledge.LoadOptions {
+	return knowledge.LoadOptions{MaxFileBytes: cfg.Knowledge.MaxFileBytes}
 }
