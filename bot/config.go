@@ -317,6 +317,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Knowledge.Dir, DefaultKnowledgeDir)
 	setDefault(&c.Knowledge.PollInterval, knowledge.DefaultPollInterval)
+	setDefault(&c.Knowledge.MaxFileBytes, knowledge.DefaultMaxFileBytes)
 	setDefault(&c.Answer.Mode, ModeExtractive)
 	setDefault(&c.Answer.TopK, 4)
 	setDefault(&c.Engine.MaxTokens, 256)
