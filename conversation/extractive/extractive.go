@@ -329,6 +329,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			}
 		}
 	}
+	fillSteps(cands)
 	var out []*candidate
 	covered := make(map[string]float64)
 	for _, c := range cands {
@@ -372,6 +373,29 @@ const maxListLines = 8
 func selectList(cands []*candidate, snippet, first int) {
 	for _, c := range cands {
 		if c.snippet == snippet && c.list == first && c.line < first+maxListLines {
+			c.selected = true
+		}
+	}
+}
+
+// fillSteps selects the steps between two selected steps of one
+// numbered list: a reply that quoted steps 1 and 3 of a procedure had
+// the user skip step 2 ("Wait 30 seconds.").
+func fillSteps(cands []*candidate) {
+	type list struct{ snippet, first int }
+	lo, hi := map[list]int{}, map[list]int{}
+	for _, c := range cands {
+		if c.selected && c.numbered && c.list >= 0 {
+			k := list{c.snippet, c.list}
+			if l, ok := lo[k]; !ok || c.line < l {
+				lo[k] = c.line
+			}
+			hi[k] = max(hi[k], c.line)
+		}
+	}
+	for _, c := range cands {
+		k := list{c.snippet, c.list}
+		if l, ok := lo[k]; ok && c.numbered && c.line > l && c.line < hi[k] {
 			c.selected = true
 		}
 	}

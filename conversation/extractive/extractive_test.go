@@ -330,3 +330,17 @@ func TestAssociateAtFullWeight(t *testing.T) {
 		t.Errorf("reply %q, want the sentence about failed payments in it", got.Text)
 	}
 }
+
+// TestNoStepSkipped: a reply that quotes two steps of a procedure quotes
+// the steps between them too, so that no one skips "Wait 30 seconds".
+func TestNoStepSkipped(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "hub.md", Title: "No internet", Section: "Restart your hub", Source: "hub.md#restart",
+		Text: "1. Press and hold the power button on the hub for 10 seconds until the light goes off.\n2. Wait 30 seconds.\n3. Press the power button again and wait for the light to turn white."}}
+	ans := answer(t, conversation.Query{Question: "which button do i press on the hub and when does the light turn white", Snippets: snippets, Confidence: 1})
+	if !strings.Contains(ans.Text, "1. Press") || !strings.Contains(ans.Text, "3. Press") {
+		t.Fatalf("reply %q, want steps 1 and 3 (the test's premise)", ans.Text)
+	}
+	if !strings.Contains(ans.Text, "2. Wait 30 seconds.") {
+		t.Errorf("reply %q skips step 2", ans.Text)
+	}
+}
