@@ -344,3 +344,14 @@ func TestNoStepSkipped(t *testing.T) {
 		t.Errorf("reply %q skips step 2", ans.Text)
 	}
 }
+
+// TestBackReference: a sentence that leans on the one before it ("Don't
+// leave them behind") is quoted after it.
+func TestBackReference(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "moving.md", Title: "Moving home", Source: "moving.md",
+		Text: "Take your router and any boosters with you. Don't leave them behind for the next occupant."}}
+	ans := answer(t, conversation.Query{Question: "what do i leave behind for the next occupant", Snippets: snippets, Confidence: 1})
+	if !strings.HasPrefix(ans.Text, "Take your router and any boosters with you. Don't leave them") {
+		t.Errorf("reply %q, want the sentence that says what them is first", ans.Text)
+	}
+}
