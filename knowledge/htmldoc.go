@@ -68,12 +68,13 @@ var skipped = map[atom.Atom]bool{
 var furnitureRoles = setOf("banner contentinfo complementary navigation search dialog alertdialog menu menubar")
 
 // furniture reports whether element n is page furniture that a saved
-// page or an export carries around its article: an ARIA role above, a
-// hidden element, or a cookie notice or breadcrumb trail by its id or
-// class ("cookie-banner", "cookieConsent", "breadcrumbs"). An article
-// section about cookies ("<section id=cookies>") is no notice.
+// page or an export carries around its article: an ARIA role above, or
+// a cookie notice or breadcrumb trail by its id or class
+// ("cookie-banner", "cookieConsent", "breadcrumbs"). An article section
+// about cookies ("<section id=cookies>") is no notice, and hidden
+// elements are read: a collapsed FAQ answer is hidden until opened.
 func furniture(n *html.Node) bool {
-	if furnitureRoles[strings.ToLower(attr(n, "role"))] || hasAttr(n, "hidden") || attr(n, "aria-hidden") == "true" {
+	if furnitureRoles[strings.ToLower(attr(n, "role"))] {
 		return true
 	}
 	names := strings.ToLower(attr(n, "id") + " " + attr(n, "class"))
@@ -85,15 +86,6 @@ func furniture(n *html.Node) bool {
 	}
 	for _, w := range []string{"banner", "consent", "notice", "bar", "popup", "dialog", "modal"} {
 		if strings.Contains(names, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasAttr(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
 			return true
 		}
 	}

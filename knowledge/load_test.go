@@ -271,22 +271,22 @@ func TestLoadHTMLUnclosedHeading(t *testing.T) {
 }
 
 // A saved page carries furniture around its article: a cookie notice, a
-// breadcrumb trail, a sidebar, a hidden template. A section about cookies
-// is article.
+// breadcrumb trail, a sidebar. A section about cookies is article, and so
+// is a collapsed FAQ answer, hidden until opened.
 func TestLoadHTMLFurniture(t *testing.T) {
 	page := `<html><body><div id="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div>
 <div class="cookieConsent">Accept all cookies?</div>
 <ol class="breadcrumbs"><li>Help</li><li>Privacy</li></ol>
 <h1>Privacy</h1>
 <aside role="complementary"><p>Related: delivery times</p></aside>
-<div hidden><p>Template text</p></div>
-<section id="cookies"><h2>Cookies</h2><p>We keep analytics cookies for 13 months.</p></section>
+<section id="cookies"><h2>Cookies</h2><p>We keep analytics cookies for 13 months.</p>
+<div class="answer" hidden><p>You can turn them off under Settings.</p></div></section>
 </body></html>`
 	var got []string
 	for _, c := range parseMarkdown("p.html", htmlArticle(page), 200) {
 		got = append(got, c.Source+" | "+c.Text)
 	}
-	want := []string{"p.html#cookies | We keep analytics cookies for 13 months."}
+	want := []string{"p.html#cookies | We keep analytics cookies for 13 months.\n\nYou can turn them off under Settings."}
 	if !slices.Equal(got, want) {
 		t.Errorf("chunks %q, want %q", got, want)
 	}
