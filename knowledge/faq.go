@@ -96,7 +96,10 @@ var (
 )
 
 // faqChunks makes chunks of FAQ entries: each titled by its question and
-// anchored by the question's slug.
+// anchored by the question's slug. An entry whose answer is HTML with
+// headings is an article of a help-centre export (Zendesk's {"title",
+// "body"}): it is read as an article, one section per heading, so that
+// "How to claim" is a section of its article rather than a line of it.
 func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 	slugs := newSlugger()
 	var chunks []Chunk
@@ -105,8 +108,14 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 		src := name + "#" + slugs.slug(q)
 		answer := e.Answer
 		if htmlMarkup.MatchString(answer) {
-			// An export's article body (Zendesk's "body") is HTML.
-			answer = headingMarks.ReplaceAllString(htmlArticle(answer), "")
+			answer = htmlArticle(answer)
+			if headingMarks.MatchString(answer) {
+				for _, c := range parseMarkdown(name, "# "+q+"\n\n"+headingsBelowTitle(answer), maxRunes) {
+					c.Source = src
+					chunks = append(chunks, c)
+				}
+				continue
+			}
 		}
 		for _, t := range splitText(plainText(strings.Split(answer, "\n")), maxRunes) {
 			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, Text: t})
@@ -114,3 +123,12 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 	}
 	return chunks
 }
+
+// headingsBelowTitle demotes the "#" headings of an exported article's
+// body to "##": its title is the entry's, and a body that repeats it as
+// an <h1> would otherwise end the title's section.
+func headingsBelowTitle(md string) string {
+	return h1Mark.ReplaceAllString(md, "## ")
+}
+
+var h1Mark = regexp.MustCompile(`(?m)^# `)

@@ -316,7 +316,8 @@ func TestLoadWindowsEncodings(t *testing.T) {
 }
 
 // A help-centre API export (Zendesk's {"articles": [{"title", "body"}]})
-// is an FAQ file whose answers are HTML: they are read as HTML.
+// is an FAQ file whose answers are HTML articles: they are read as
+// articles.
 func TestLoadExportedFAQWithHTML(t *testing.T) {
 	export := `{"articles": [{"id": 1, "title": "Gift cards", "html_url": "https://help.example.com/1",
 		"body": "<p>A gift card is valid for <b>24 months</b>.</p><h2>Where to use it</h2><ul><li>Online</li><li>In our shops</li></ul>"}],
@@ -325,9 +326,18 @@ func TestLoadExportedFAQWithHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "A gift card is valid for 24 months.\n\nWhere to use it\n\n- Online\n- In our shops"
-	if len(cs) != 1 || cs[0].Title != "Gift cards" || cs[0].Text != want {
-		t.Fatalf("chunks %+v, want one titled Gift cards with text %q", cs, want)
+	// The body's headings open sections of the article, as in an article
+	// file; every chunk cites the article's entry.
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.Title+" | "+strings.Join(c.Section, " > ")+" | "+c.Source+" | "+c.Text)
+	}
+	want := []string{
+		"Gift cards |  | export.json#gift-cards | A gift card is valid for 24 months.",
+		"Gift cards | Where to use it | export.json#gift-cards | - Online\n- In our shops",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("chunks:\n%q\nwant\n%q", got, want)
 	}
 }
 
