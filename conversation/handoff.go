@@ -20,7 +20,7 @@ var (
 	strongNouns = []string{"human", "humans", "agent", "agents", "representative", "rep", "operator",
 		"staff", "supervisor", "manager", "advisor", "adviser"}
 	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody",
-		"support", "service", "team"}
+		"support", "service", "team", "reception", "receptionist"}
 )
 
 // strongVerbs are verbs of talking or being put through; weakVerbs only

@@ -53,6 +53,8 @@ func TestWantsHuman(t *testing.T) {
 		{"my friend wants to pass the ticket on to someone else, is that allowed", false},
 		{"do free users get chat support too", false},
 		{"can i chat to someone about sizing", true},
+		{"put me through to reception", true},
+		{"is reception open on sundays", false},
 	}
 	for _, tt := range tests {
 		if got := conversation.WantsHuman(tt.in); got != tt.want {

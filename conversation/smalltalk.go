@@ -147,9 +147,13 @@ const (
 // noWords and talkFillers around them ("yes please", "ok go ahead", "no
 // thanks, I'm fine").
 var (
-	yesWords = toWordSet("yes yeah yep yup ya sure ok okay please go ahead do it y", nil)
-	denials  = toWordSet("no nope nah not n", nil)
-	noWords  = toWordSet("now thanks thank i'm im fine don't dont", nil)
+	yesWords = toWordSet("yes yeah yea yeh yep yup ya sure ok okay please pls plz go ahead do it y alright "+
+		"certainly absolutely definitely course", nil)
+	denials = toWordSet("no nope nah not n", nil)
+	noWords = toWordSet("now thanks thank i'm im fine don't dont", nil)
+	// answerFillers stand around a yes or a no ("go on then", "yes I
+	// would", "of course").
+	answerFillers = toWordSet("on i would like to of me", nil)
 )
 
 // answers says whether text, as a whole, says yes or no.
@@ -165,7 +169,7 @@ func answers(text string) answer {
 			say = no
 		case yesWords[w] && say != no:
 			say = yes
-		case !yesWords[w] && !noWords[w] && !denials[w] && !talkFillers[w]:
+		case !yesWords[w] && !noWords[w] && !denials[w] && !talkFillers[w] && !answerFillers[w]:
 			return neither
 		}
 	}

@@ -96,6 +96,10 @@ func TestYesToTheOfferOfAHuman(t *testing.T) {
 	}{
 		{[]string{"what is the meaning of life", "yes please"}, true, ""},
 		{[]string{"what is the meaning of life", "ok"}, true, ""},
+		{[]string{"what is the meaning of life", "go on then"}, true, ""},
+		{[]string{"what is the meaning of life", "yes pls"}, true, ""},
+		{[]string{"what is the meaning of life", "yes i would"}, true, ""},
+		{[]string{"what is the meaning of life", "no i would not"}, false, conversation.DeclinedText},
 		{[]string{"what is the meaning of life", "no thanks"}, false, conversation.DeclinedText},
 		{[]string{"what is the meaning of life", "thanks"}, false, conversation.ThanksText},
 		{[]string{"yes please"}, false, conversation.FallbackText},
