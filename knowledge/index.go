@@ -142,6 +142,7 @@ type Index struct {
 	source    string       // the folder the chunks were loaded from, absolute; "" when unknown
 	stamp     uint64       // fingerprint of source when it was loaded
 	scratch   sync.Pool    // *scratch sized for this index
+	compounds compounds    // joined hyphenated words, read from chunks on first use
 }
 
 // scratch is per-search working memory, pooled.
@@ -453,14 +454,35 @@ var historyWeights = []float64{0.5, 0.25}
 func (ix *Index) queryTerms(q Query) []queryTerm {
 	var out []queryTerm
 	seen := map[string]int{}
+	put := func(term string, weight, cover float64) {
+		if i, ok := seen[term]; ok {
+			out[i].weight = max(out[i].weight, weight)
+			out[i].cover = max(out[i].cover, cover)
+			return
+		}
+		seen[term] = len(out)
+		qt := queryTerm{id: -1, weight: weight, cover: cover, idf: idf(len(ix.chunks), 0), term: term}
+		if id, ok := ix.terms[term]; ok {
+			qt.id, qt.idf = id, ix.idf[id]
+		}
+		out = append(out, qt)
+	}
 	add := func(text string, w float64) {
 		analyzeWords(clipQuery(text), func(term, word string) {
-			corrected, cover := w, w
-			if _, ok := ix.terms[term]; !ok {
-				// A question too short to tell its language may be in
-				// another one than the knowledge it is about.
-				term = ix.otherStem(term, word)
+			if _, ok := ix.terms[term]; ok {
+				put(term, w, w)
+				return
 			}
+			if parts := ix.compound(word); parts != nil {
+				for _, p := range parts {
+					put(p, w, w)
+				}
+				return
+			}
+			// A question too short to tell its language may be in
+			// another one than the knowledge it is about.
+			term = ix.otherStem(term, word)
+			corrected, cover := w, w
 			if _, ok := ix.terms[term]; !ok && ix.typos != nil {
 				if fix := ix.typos.correct(word); fix.term != "" {
 					term = fix.term
@@ -468,17 +490,7 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 					cover = w * fix.distWeight()
 				}
 			}
-			if i, ok := seen[term]; ok {
-				out[i].weight = max(out[i].weight, corrected)
-				out[i].cover = max(out[i].cover, cover)
-				return
-			}
-			seen[term] = len(out)
-			qt := queryTerm{id: -1, weight: corrected, cover: cover, idf: idf(len(ix.chunks), 0), term: term}
-			if id, ok := ix.terms[term]; ok {
-				qt.id, qt.idf = id, ix.idf[id]
-			}
-			out = append(out, qt)
+			put(term, corrected, cover)
 		})
 	}
 	add(withoutAskWords(q.Text), 1)
