@@ -325,8 +325,13 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		if !c.selected && !duplicate(c, cands) {
 			c.selected = true
 			n++
-			if c.intro {
+			switch {
+			case c.intro:
 				selectList(cands, c.snippet, c.line+1)
+			case c.step == 1:
+				// "1. Sign in to the portal." alone starts a procedure
+				// and leaves the reader there.
+				selectList(cands, c.snippet, c.list)
 			}
 		}
 	}

@@ -355,3 +355,21 @@ func TestBackReference(t *testing.T) {
 		t.Errorf("reply %q, want the sentence that says what them is first", ans.Text)
 	}
 }
+
+// TestRunnerUpStepBringsItsProcedure: a runner-up that is the first step
+// of a procedure is quoted with the rest of it, not alone.
+func TestRunnerUpStepBringsItsProcedure(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "join.md", Title: "Joining", Section: "Registering", Source: "join.md#registering",
+			Text: "You can register online or at any branch."},
+		{DocID: "portal.md", Title: "Patient portal", Section: "Signing up", Source: "portal.md#signing-up",
+			Text: "1. Register online in the patient portal.\n2. Enter your date of birth.\n3. Choose a branch."},
+	}
+	ans := answer(t, conversation.Query{Question: "can i register online", Snippets: snippets, Confidence: 1})
+	if !strings.Contains(ans.Text, "1. Register online") {
+		t.Fatalf("reply %q, want the first step quoted as a runner-up (the test's premise)", ans.Text)
+	}
+	if !strings.Contains(ans.Text, "2. Enter your date of birth.") || !strings.Contains(ans.Text, "3. Choose a branch.") {
+		t.Errorf("reply %q quotes the first step of the procedure alone", ans.Text)
+	}
+}
