@@ -65,7 +65,11 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, "No results.")
 		return nil
 	}
-	fmt.Fprintf(stdout, "%d results (confidence %.2f)\n", len(res.Snippets), res.Confidence)
+	noun := "results"
+	if len(res.Snippets) == 1 {
+		noun = "result"
+	}
+	fmt.Fprintf(stdout, "%d %s (confidence %.2f)\n", len(res.Snippets), noun, res.Confidence)
 	for i, s := range res.Snippets {
 		title := s.Title
 		if s.Section != "" {
