@@ -202,8 +202,10 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 		return nil, fmt.Errorf("%w: it holds binary data (an image, a PDF or an executable renamed?)", ErrNotText)
 	}
 	switch fileKind(name) {
-	case "markdown", "text":
+	case "markdown":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
+	case "text":
+		return parseMarkdown(name, textHeadings(string(data)), opts.MaxChunkRunes), nil
 	case "html":
 		return parseMarkdown(name, htmlArticle(string(data)), opts.MaxChunkRunes), nil
 	case "json", "yaml":
@@ -235,6 +237,37 @@ func UTF8Text(data []byte) []byte {
 		return out
 	}
 	return []byte(strings.ToValidUTF8(string(data), "\uFFFD"))
+}
+
+// textHeadings marks the headings of a plain-text article as Markdown
+// ones: a paragraph of one short line that ends without punctuation and
+// has text after it ("Sedation", then a paragraph about it). The first
+// is the title, the rest are sections; without them the title line was
+// read as the article's first sentence and the title taken from the
+// file name.
+func textHeadings(text string) string {
+	paras := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n")
+	level := "# "
+	for i, p := range paras {
+		t := strings.TrimSpace(p)
+		if i+1 < len(paras) && isTextHeading(t) {
+			paras[i] = level + t
+			level = "## "
+		}
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// isTextHeading reports whether paragraph t reads as a heading: one line
+// of at most eight words, beginning with a capital, without a colon
+// ("Hours: 9 to 5" is a fact) and ending without punctuation.
+func isTextHeading(t string) bool {
+	if t == "" || strings.ContainsAny(t, "\n:") || len(strings.Fields(t)) > 8 {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(t)
+	last, _ := utf8.DecodeLastRuneInString(t)
+	return unicode.IsUpper(first) && (unicode.IsLetter(last) || unicode.IsDigit(last) || last == ')')
 }
 
 // binaryData reports whether text, decoded, holds control characters that

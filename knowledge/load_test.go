@@ -98,6 +98,14 @@ Third.
 			},
 		},
 		{
+			name: "plain text with heading lines",
+			fs:   fstest.MapFS{"nervous.txt": file("Nervous patients\n\nTell us when you book.\n\nSedation\n\nIV sedation costs £295.\n\nHours: 9 to 5\n\nCall us first.\n")},
+			want: []brief{
+				{"nervous.txt", "Nervous patients", "", "nervous.txt"},
+				{"nervous.txt", "Nervous patients", "Sedation", "nervous.txt#sedation"},
+			},
+		},
+		{
 			name: "front matter title repeated as the first heading",
 			fs:   fstest.MapFS{"p.md": file("---\ntitle: Plans and prices\n---\n\n# Plans and Prices\n\nAll prices include VAT.\n\n## Our plans\n\nFibre 500 costs £32.\n")},
 			want: []brief{
