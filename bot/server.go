@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -161,7 +162,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		MaxTextLen:     cfg.Web.MaxTextLen,
 		Tolerance:      cfg.Web.SignatureTolerance,
 		Now:            opt.Now,
-		CitationURL:    func(source string) string { return base + source },
+		CitationURL:    func(source string) string { return citationURL(base, source) },
 		Callback: web.CallbackOptions{
 			Attempts:       cfg.Web.CallbackAttempts,
 			InitialBackoff: cfg.Web.CallbackBackoff,
@@ -522,4 +523,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := errors.Join(errs...)
 	s.log.Info("stopped", "err", err)
 	return err
+}
+
+// citationURL is the link to a cited source under base: an article's
+// path and anchor, escaped, since file names hold spaces and accents
+// ("es/Política de cancelación.md").
+func citationURL(base, source string) string {
+	p, frag, hasFrag := strings.Cut(source, "#")
+	u := (&url.URL{Path: p}).EscapedPath()
+	if hasFrag {
+		u += "#" + (&url.URL{Fragment: frag}).EscapedFragment()
+	}
+	return base + u
 }

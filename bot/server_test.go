@@ -489,3 +489,16 @@ func TestOpenAIWithModel(t *testing.T) {
 		}
 	}
 }
+
+func TestCitationURL(t *testing.T) {
+	for source, want := range map[string]string{
+		"refunds.md#how-long":                  "/articles/refunds.md#how-long",
+		"es/Política de cancelación.md":        "/articles/es/Pol%C3%ADtica%20de%20cancelaci%C3%B3n.md",
+		"faq.yaml#can-i-pay-by-card?":          "/articles/faq.yaml#can-i-pay-by-card?",
+		"notes/100% refund.md#when-it-applies": "/articles/notes/100%25%20refund.md#when-it-applies",
+	} {
+		if got := citationURL("/articles/", source); got != want {
+			t.Errorf("citationURL(%q) = %q, want %q", source, got, want)
+		}
+	}
+}
