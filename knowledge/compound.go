@@ -28,13 +28,8 @@ type compounds struct {
 }
 
 // compound returns the terms of the compound that the folded word joins,
-// or nil. A number written against its unit ("50cc", "10kg", "5pm") is a
-// compound too, of the number and the unit, where the articles write
-// them apart ("50 cc").
+// or nil.
 func (ix *Index) compound(word string) []string {
-	if terms := ix.numberUnit(word); terms != nil {
-		return terms
-	}
 	c := &ix.compounds
 	c.once.Do(func() {
 		c.m = make(map[string][]string)
@@ -54,20 +49,6 @@ func (ix *Index) compound(word string) []string {
 		}
 	})
 	return c.m[word]
-}
-
-// numberUnit returns the number and the unit of word ("50" and "cc" for
-// "50cc") when the index holds both, else nil.
-func (ix *Index) numberUnit(word string) []string {
-	i := strings.IndexFunc(word, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' && r != ',' })
-	if i <= 0 || !unicode.IsDigit(rune(word[i-1])) {
-		return nil
-	}
-	terms := append([]string{word[:i]}, analyze(word[i:])...)
-	if len(terms) < 2 || !ix.holds(terms) {
-		return nil
-	}
-	return terms
 }
 
 // hyphenated calls fn with each compound of letters joined by hyphens
