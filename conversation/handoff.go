@@ -18,9 +18,12 @@ const FallbackText = "I'm sorry, I don't know the answer to that, and I'd rather
 // the parcel" is no request).
 var (
 	strongNouns = []string{"human", "humans", "agent", "agents", "representative", "rep", "operator",
-		"staff", "supervisor", "manager", "advisor", "adviser"}
+		"staff", "supervisor", "manager", "advisor", "adviser",
+		"agente", "agentes", "humano", "humanos", "operador", "conseiller", "conseillere", "humain",
+		"mensch", "menschen", "mitarbeiter", "mitarbeiterin"}
 	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody",
-		"support", "service", "team", "reception", "receptionist"}
+		"support", "service", "team", "reception", "receptionist",
+		"persona", "personas", "alguien", "personne", "quelqu'un"}
 )
 
 // strongVerbs are verbs of talking or being put through; weakVerbs only
@@ -29,7 +32,8 @@ var (
 // human?" is a request).
 var (
 	strongVerbs = []string{"talk", "speak", "chat", "connect", "transfer", "escalate", "put", "switch",
-		"forward", "pass", "hand"}
+		"forward", "pass", "hand",
+		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez", "sprechen", "verbinden"}
 	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call"}
 )
 
@@ -65,6 +69,10 @@ var negations = toWordSet("don't dont not no never without nobody", nil)
 var handoffPhrases = []string{
 	"real person", "live person", "actual person", "live agent", "human agent", "real human", "human being",
 	"representative",
+	"persona real", "agente humano", "vraie personne", "personne reelle", "agent humain",
+	// German puts the verb last: "mit einem Mitarbeiter sprechen".
+	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",
+	"menschen verbinden", "echten menschen", "echter mensch",
 }
 
 func toWordSet(s string, set map[string]bool) map[string]bool {
@@ -252,7 +260,7 @@ func phraseAt(words []string, p string) int {
 var realWords = toWordSet("stuff stiff manage managed manages manger humane peak sneak steak spear speck "+
 	"each beach teach breach react peach preach refer contract employed employer constant "+
 	"witch stitch swatch twitch superior supervise supervised supervises supervision "+
-	"advise advised advises advisory", nil)
+	"advise advised advises advisory personal personnel passed passes parker parlor paler agence", nil)
 
 // near reports whether w is a spelling slip of keyword k: one edit
 // (insertion, deletion, substitution or swap of neighbours) for keywords

@@ -80,6 +80,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 
 	reply := Reply{Address: m.Address}
+	texts := TextsFor(text)
 	var handoff string
 	talked := false
 	said := neither // to the offer of a human, when the last reply made one
@@ -90,7 +91,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		// 4. The user asked for a human, or said yes when offered one.
 		handoff = HandoffAsked
 	} else if said == no {
-		reply.Text, talked = DeclinedText, true
+		reply.Text, talked = texts.Declined, true
 	} else if r, ok := SmallTalk(text); ok {
 		// A greeting, thanks or goodbye: nothing to look up, and no
 		// fallback to count towards a handoff.
@@ -104,7 +105,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		reply.Confidence = conf
 		if ans.Fallback {
 			meta.Fallbacks++
-			reply.Text, reply.Fallback = FallbackText, true
+			reply.Text, reply.Fallback = texts.Fallback, true
 			if mg.opts.MaxFallbacks > 0 && meta.Fallbacks >= mg.opts.MaxFallbacks {
 				handoff = HandoffFallbacks
 			}
@@ -119,9 +120,9 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		meta.Fallbacks = 0
 		reply.Handoff = true
 		if reply.Fallback {
-			reply.Text = "I'm sorry, I don't know the answer to that. " + HandoffText
+			reply.Text = texts.FallbackHandoff
 		} else {
-			reply.Text = HandoffText
+			reply.Text = texts.Handoff
 		}
 	}
 	meta.Turns++

@@ -38,19 +38,28 @@ var talkWords = map[string]talk{
 	"thanks": talkThanks, "thank": talkThanks, "thx": talkThanks, "ty": talkThanks, "cheers": talkThanks,
 	"appreciated": talkThanks, "helpful": talkThanks, "helped": talkThanks,
 	"bye": talkGoodbye, "goodbye": talkGoodbye, "goodnight": talkGoodbye, "cya": talkGoodbye, "later": talkGoodbye, "farewell": talkGoodbye,
+	// Spanish, French and German (folded: "adiós" is "adios").
+	"hola": talkGreeting, "buenas": talkGreeting, "buenos": talkGreeting, "gracias": talkThanks, "adios": talkGoodbye,
+	"bonjour": talkGreeting, "bonsoir": talkGreeting, "salut": talkGreeting, "merci": talkThanks, "revoir": talkGoodbye,
+	"hallo": talkGreeting, "moin": talkGreeting, "servus": talkGreeting, "danke": talkThanks, "tschuss": talkGoodbye,
+	"wiedersehen": talkGoodbye,
 }
 
 // talkFillers may stand next to talkWords ("hi there", "thanks a lot,
 // that's great", "have a nice day").
 var talkFillers = toWordSet("a an the there you u all team everyone folks guys bot so very much many lot lots "+
 	"ok okay great perfect cool awesome brilliant lovely nice good super that that's it this was is for your help "+
-	"again see have day night weekend care take now then and oh ah well just really", nil)
+	"again see have day night weekend care take now then and oh ah well just really "+
+	"dias tardes noches muchas mil muy amable au beaucoup bien guten tag morgen abend vielen dank schon", nil)
 
 // identityQuestions ask what the bot is or can do.
 var identityQuestions = []string{
 	"who are you", "what are you", "what can you do", "what do you do", "how can you help", "what can i ask",
 	"what can i ask you", "are you a bot", "are you a robot", "are you human", "are you a human", "are you real",
 	"are you a person", "is this a bot", "am i talking to a bot", "what is this",
+	"eres un bot", "eres un robot", "eres humano", "eres una persona", "quien eres",
+	"tu es un robot", "es tu un robot", "etes vous un robot", "qui es tu", "qui etes vous",
+	"bist du ein bot", "bist du ein roboter", "bist du ein mensch", "wer bist du",
 }
 
 // SmallTalk returns the reply to a message that is only small talk, and
@@ -69,10 +78,11 @@ func SmallTalk(text string) (string, bool) {
 	for len(rest) > 0 && (talkWords[rest[0]] == talkGreeting || talkFillers[rest[0]]) {
 		rest = rest[1:]
 	}
+	texts := TextsFor(text)
 	joined := strings.Join(rest, " ")
 	for _, q := range identityQuestions {
 		if joined == q || strings.HasPrefix(joined, q+" ") && onlyFillers(rest[len(strings.Fields(q)):]) {
-			return IdentityText, true
+			return texts.Identity, true
 		}
 	}
 	var kinds talk
@@ -86,11 +96,11 @@ func SmallTalk(text string) (string, bool) {
 	}
 	switch {
 	case kinds&talkGoodbye != 0:
-		return GoodbyeText, true
+		return texts.Goodbye, true
 	case kinds&talkThanks != 0:
-		return ThanksText, true
+		return texts.Thanks, true
 	case kinds&talkGreeting != 0:
-		return GreetingText, true
+		return texts.Greeting, true
 	}
 	return "", false
 }
@@ -148,9 +158,9 @@ const (
 // thanks, I'm fine").
 var (
 	yesWords = toWordSet("yes yeah yea yeh yep yup ya sure ok okay please pls plz go ahead do it y alright "+
-		"certainly absolutely definitely course", nil)
-	denials = toWordSet("no nope nah not n", nil)
-	noWords = toWordSet("now thanks thank i'm im fine don't dont", nil)
+		"certainly absolutely definitely course si vale claro oui ja gerne bitte", nil)
+	denials = toWordSet("no nope nah not n non nein", nil)
+	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor", nil)
 	// answerFillers stand around a yes or a no ("go on then", "yes I
 	// would", "of course").
 	answerFillers = toWordSet("on i would like to of me", nil)
@@ -181,7 +191,7 @@ func answers(text string) answer {
 func offeredHuman(history []Turn) bool {
 	for i := len(history) - 1; i >= 0; i-- {
 		if history[i].Role == "assistant" {
-			return history[i].Text == FallbackText
+			return offersHuman(history[i].Text)
 		}
 	}
 	return false

@@ -75,6 +75,14 @@ func detectLanguage(folded string) language {
 	return best
 }
 
+// LanguageOf returns the language text is written in, as an ISO 639-1
+// code: "de", "fr" or "es" when it is clearly German, French or Spanish
+// by its function words (as detectLanguage decides for stemming), else
+// "en".
+func LanguageOf(text string) string {
+	return [numLanguages]string{"en", "de", "fr", "es"}[detectLanguage(fold(text))]
+}
+
 // stem reduces a folded word (not a stop word, at least two letters) to
 // its stem in language l.
 func (l language) stem(w string) string {

@@ -360,10 +360,6 @@ func (w *Worker) savedReply(ctx context.Context, msg conversation.Message) (conv
 	return rep, ok, nil
 }
 
-// fallbackHandoffText is the pipeline's reply when a fallback hands the
-// session off (conversation.Manager step 7).
-const fallbackHandoffText = "I'm sorry, I don't know the answer to that. " + conversation.HandoffText
-
 // SavedReply finds msg's user turn in a session history (by message id;
 // a worker's retry of a claimed job saves it as "<id>#r<suffix>") and
 // returns the reply saved after it, addressed to msg.Address. The history
@@ -382,8 +378,8 @@ func SavedReply(turns []conversation.Turn, msg conversation.Message) (conversati
 				Address:   msg.Address,
 				Text:      a.Text,
 				Citations: a.Citations,
-				Fallback:  a.Text == conversation.FallbackText || a.Text == fallbackHandoffText,
-				Handoff:   strings.HasSuffix(a.Text, conversation.HandoffText),
+				Fallback:  conversation.IsFallback(a.Text),
+				Handoff:   conversation.IsHandoff(a.Text),
 			}, true
 		}
 	}

@@ -1,0 +1,120 @@
+package conversation
+
+import (
+	"strings"
+
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// Texts are the bot's own replies, the ones no article supplies: the
+// fallback, the handoff and the small talk.
+type Texts struct {
+	Fallback                                      string // the honest "I don't know", with the offer of a human
+	Handoff                                       string // a human takes over
+	FallbackHandoff                               string // the fallback that hands over (too many in a row)
+	Greeting, Thanks, Goodbye, Declined, Identity string
+}
+
+// fallbackHandoffPrefix opens the English reply of a fallback that hands
+// the session over.
+const fallbackHandoffPrefix = "I'm sorry, I don't know the answer to that. "
+
+// textsByLanguage holds the Texts by ISO 639-1 code. The articles answer
+// in their own language; these are in the user's, for the languages whose
+// articles the index reads (knowledge.LanguageOf): a Spanish "hola" was
+// greeted with "I'm sorry, I don't know the answer to that", in English.
+// Each fallback names the words that ask for a human in its language,
+// which WantsHuman recognises.
+var textsByLanguage = map[string]Texts{
+	"en": {
+		Fallback: FallbackText, Handoff: HandoffText, FallbackHandoff: fallbackHandoffPrefix + HandoffText,
+		Greeting: GreetingText, Thanks: ThanksText, Goodbye: GoodbyeText, Declined: DeclinedText, Identity: IdentityText,
+	},
+	"es": spanishTexts,
+	"fr": frenchTexts,
+	"de": germanTexts,
+}
+
+var spanishTexts = func() Texts {
+	handoff := "Paso esta conversación a una persona de nuestro equipo de atención al cliente. Le responderá aquí lo antes posible; mientras tanto, no diré nada más."
+	return Texts{
+		Fallback:        "Lo siento, no sé la respuesta y prefiero no adivinar. ¿Quiere que le ponga en contacto con una persona de nuestro equipo? Solo tiene que escribir «hablar con una persona».",
+		Handoff:         handoff,
+		FallbackHandoff: "Lo siento, no sé la respuesta. " + handoff,
+		Greeting:        "¡Hola! Soy el asistente del centro de ayuda. Hágame una pregunta y le responderé con nuestros artículos de ayuda.",
+		Thanks:          "¡De nada! ¿Puedo ayudarle en algo más?",
+		Goodbye:         "¡Adiós! Si tiene otra pregunta, escríbame.",
+		Declined:        "De acuerdo. ¿Puedo ayudarle en algo más?",
+		Identity: "Soy un asistente automático: respondo con los artículos de nuestro centro de ayuda y le digo de qué artículo sale cada respuesta. " +
+			"Si no lo sé, lo digo. Escriba «hablar con una persona» en cualquier momento para contactar con nuestro equipo.",
+	}
+}()
+
+var frenchTexts = func() Texts {
+	handoff := "Je transmets cette conversation à un conseiller de notre équipe. Il vous répondra ici dès que possible ; d'ici là, je ne dirai plus rien."
+	return Texts{
+		Fallback:        "Désolé, je ne connais pas la réponse et je préfère ne pas deviner. Voulez-vous que je vous mette en relation avec un conseiller ? Écrivez simplement « parler à un conseiller ».",
+		Handoff:         handoff,
+		FallbackHandoff: "Désolé, je ne connais pas la réponse. " + handoff,
+		Greeting:        "Bonjour ! Je suis l'assistant du centre d'aide. Posez-moi une question et je vous répondrai à partir de nos articles d'aide.",
+		Thanks:          "Je vous en prie ! Puis-je vous aider pour autre chose ?",
+		Goodbye:         "Au revoir ! Si vous avez une autre question, écrivez-moi.",
+		Declined:        "Très bien. Puis-je vous aider pour autre chose ?",
+		Identity: "Je suis un assistant automatique : je réponds à partir des articles de notre centre d'aide et je vous indique de quel article vient chaque réponse. " +
+			"Si je ne sais pas, je le dis. Écrivez « parler à un conseiller » à tout moment pour joindre notre équipe.",
+	}
+}()
+
+var germanTexts = func() Texts {
+	handoff := "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück."
+	return Texts{
+		Fallback:        "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
+		Handoff:         handoff,
+		FallbackHandoff: "Das weiß ich leider nicht. " + handoff,
+		Greeting:        "Hallo! Ich bin der Assistent des Hilfe-Centers. Stellen Sie mir eine Frage, und ich antworte aus unseren Hilfeartikeln.",
+		Thanks:          "Gern geschehen! Kann ich sonst noch helfen?",
+		Goodbye:         "Auf Wiedersehen! Wenn Sie noch eine Frage haben, schreiben Sie einfach.",
+		Declined:        "Kein Problem. Kann ich sonst noch helfen?",
+		Identity: "Ich bin ein automatischer Assistent: Ich antworte aus den Artikeln unseres Hilfe-Centers und sage Ihnen, aus welchem Artikel jede Antwort stammt. " +
+			"Wenn ich etwas nicht weiß, sage ich das. Schreiben Sie jederzeit „mit einem Mitarbeiter sprechen“, um unser Team zu erreichen.",
+	}
+}()
+
+// TextsFor returns the Texts in the language of the user's message:
+// German, French or Spanish when it is clearly written in one of them,
+// else English.
+func TextsFor(message string) Texts {
+	return textsByLanguage[knowledge.LanguageOf(message)]
+}
+
+// IsFallback reports whether text is a fallback reply, one that hands
+// over included, in any language.
+func IsFallback(text string) bool {
+	for _, t := range textsByLanguage {
+		if text == t.Fallback || text == t.FallbackHandoff {
+			return true
+		}
+	}
+	return false
+}
+
+// IsHandoff reports whether text is a reply that hands the session to a
+// human, in any language.
+func IsHandoff(text string) bool {
+	for _, t := range textsByLanguage {
+		if strings.HasSuffix(text, t.Handoff) {
+			return true
+		}
+	}
+	return false
+}
+
+// offersHuman reports whether text is the fallback that offers a human.
+func offersHuman(text string) bool {
+	for _, t := range textsByLanguage {
+		if text == t.Fallback {
+			return true
+		}
+	}
+	return false
+}

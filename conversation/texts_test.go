@@ -1,0 +1,76 @@
+package conversation_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/knowledge"
+)
+
+// TestTextsInTheUsersLanguage: the bot's own replies come in the
+// language the user writes, and a fallback's yes, or the words it
+// suggests, reach a human in that language.
+func TestTextsInTheUsersLanguage(t *testing.T) {
+	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
+	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
+	es, fr, de := conversation.TextsFor("hola"), conversation.TextsFor("bonjour"), conversation.TextsFor("hallo")
+	if es.Fallback == conversation.FallbackText || fr.Fallback == conversation.FallbackText || de.Fallback == conversation.FallbackText {
+		t.Fatal("TextsFor gives the English fallback for Spanish, French or German")
+	}
+	for i, tt := range []struct {
+		msgs    []string
+		want    string
+		handoff bool
+	}{
+		{[]string{"hola"}, es.Greeting, false},
+		{[]string{"¿cuál es el sentido de la vida?"}, es.Fallback, false},
+		{[]string{"¿cuál es el sentido de la vida?", "sí, por favor"}, es.Handoff, true},
+		{[]string{"quiero hablar con una persona"}, es.Handoff, true},
+		{[]string{"merci beaucoup"}, fr.Thanks, false},
+		{[]string{"je voudrais parler à un conseiller"}, fr.Handoff, true},
+		{[]string{"Ich möchte mit einem Mitarbeiter sprechen"}, de.Handoff, true},
+		{[]string{"was ist der Sinn des Lebens?", "nein danke"}, de.Declined, false},
+		{[]string{"what is the meaning of life?"}, conversation.FallbackText, false},
+	} {
+		out := &recorder{}
+		for j, text := range tt.msgs {
+			if err := mg.Handle(context.Background(), msg(fmt.Sprint("t", i), fmt.Sprint(i, "-", j), text), out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := out.got()
+		last := got[len(got)-1]
+		if last.Text != tt.want || last.Handoff != tt.handoff {
+			t.Errorf("%q: last reply %q (handoff %v), want %q (handoff %v)", tt.msgs, last.Text, last.Handoff, tt.want, tt.handoff)
+		}
+	}
+}
+
+// TestFallbacksNameWhatReachesAHuman: the words each fallback tells the
+// user to write ask for a human.
+func TestFallbacksNameWhatReachesAHuman(t *testing.T) {
+	for lang, say := range map[string]string{"en": "talk to a human", "es": "hablar con una persona", "fr": "parler à un conseiller", "de": "mit einem Mitarbeiter sprechen"} {
+		if !conversation.WantsHuman(say) {
+			t.Errorf("%s: WantsHuman(%q) = false", lang, say)
+		}
+	}
+	for _, text := range []string{"necesito una persona para firmar el paquete", "la personne qui a signé", "mein Mitarbeiterausweis"} {
+		if conversation.WantsHuman(text) {
+			t.Errorf("WantsHuman(%q) = true, want false", text)
+		}
+	}
+}
+
+func TestIsFallbackAndIsHandoff(t *testing.T) {
+	for _, lang := range []string{"hola", "bonjour", "hallo", "hi"} {
+		tx := conversation.TextsFor(lang)
+		if !conversation.IsFallback(tx.Fallback) || !conversation.IsFallback(tx.FallbackHandoff) || conversation.IsFallback(tx.Greeting) {
+			t.Errorf("%s: IsFallback wrong", lang)
+		}
+		if !conversation.IsHandoff(tx.Handoff) || !conversation.IsHandoff(tx.FallbackHandoff) || conversation.IsHandoff(tx.Fallback) {
+			t.Errorf("%s: IsHandoff wrong", lang)
+		}
+	}
+}
