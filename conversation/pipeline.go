@@ -120,7 +120,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		meta.Fallbacks = 0
 		reply.Handoff = true
 		if reply.Fallback {
-			reply.Text = texts.FallbackHandoff
+			reply.Text = texts.FallbackHandoff()
 		} else {
 			reply.Text = texts.Handoff
 		}

@@ -9,15 +9,15 @@ import (
 // Texts are the bot's own replies, the ones no article supplies: the
 // fallback, the handoff and the small talk.
 type Texts struct {
-	Fallback                                      string // the honest "I don't know", with the offer of a human
-	Handoff                                       string // a human takes over
-	FallbackHandoff                               string // the fallback that hands over (too many in a row)
+	Fallback string // the honest "I don't know", with the offer of a human
+	Handoff  string // a human takes over
+	// Sorry opens the fallback that hands over (too many in a row).
+	Sorry                                         string
 	Greeting, Thanks, Goodbye, Declined, Identity string
 }
 
-// fallbackHandoffPrefix opens the English reply of a fallback that hands
-// the session over.
-const fallbackHandoffPrefix = "I'm sorry, I don't know the answer to that. "
+// FallbackHandoff is the reply of a fallback that hands the session over.
+func (t Texts) FallbackHandoff() string { return t.Sorry + t.Handoff }
 
 // textsByLanguage holds the Texts by ISO 639-1 code. The articles answer
 // in their own language; these are in the user's, for the languages whose
@@ -27,58 +27,43 @@ const fallbackHandoffPrefix = "I'm sorry, I don't know the answer to that. "
 // which WantsHuman recognises.
 var textsByLanguage = map[string]Texts{
 	"en": {
-		Fallback: FallbackText, Handoff: HandoffText, FallbackHandoff: fallbackHandoffPrefix + HandoffText,
+		Fallback: FallbackText, Handoff: HandoffText, Sorry: "I'm sorry, I don't know the answer to that. ",
 		Greeting: GreetingText, Thanks: ThanksText, Goodbye: GoodbyeText, Declined: DeclinedText, Identity: IdentityText,
 	},
-	"es": spanishTexts,
-	"fr": frenchTexts,
-	"de": germanTexts,
-}
-
-var spanishTexts = func() Texts {
-	handoff := "Paso esta conversación a una persona de nuestro equipo de atención al cliente. Le responderá aquí lo antes posible; mientras tanto, no diré nada más."
-	return Texts{
-		Fallback:        "Lo siento, no sé la respuesta y prefiero no adivinar. ¿Quiere que le ponga en contacto con una persona de nuestro equipo? Solo tiene que escribir «hablar con una persona».",
-		Handoff:         handoff,
-		FallbackHandoff: "Lo siento, no sé la respuesta. " + handoff,
-		Greeting:        "¡Hola! Soy el asistente del centro de ayuda. Hágame una pregunta y le responderé con nuestros artículos de ayuda.",
-		Thanks:          "¡De nada! ¿Puedo ayudarle en algo más?",
-		Goodbye:         "¡Adiós! Si tiene otra pregunta, escríbame.",
-		Declined:        "De acuerdo. ¿Puedo ayudarle en algo más?",
+	"es": {
+		Fallback: "Lo siento, no sé la respuesta y prefiero no adivinar. ¿Quiere que le ponga en contacto con una persona de nuestro equipo? Solo tiene que escribir «hablar con una persona».",
+		Handoff:  "Paso esta conversación a una persona de nuestro equipo de atención al cliente. Le responderá aquí lo antes posible; mientras tanto, no diré nada más.",
+		Sorry:    "Lo siento, no sé la respuesta. ",
+		Greeting: "¡Hola! Soy el asistente del centro de ayuda. Hágame una pregunta y le responderé con nuestros artículos de ayuda.",
+		Thanks:   "¡De nada! ¿Puedo ayudarle en algo más?",
+		Goodbye:  "¡Adiós! Si tiene otra pregunta, escríbame.",
+		Declined: "De acuerdo. ¿Puedo ayudarle en algo más?",
 		Identity: "Soy un asistente automático: respondo con los artículos de nuestro centro de ayuda y le digo de qué artículo sale cada respuesta. " +
 			"Si no lo sé, lo digo. Escriba «hablar con una persona» en cualquier momento para contactar con nuestro equipo.",
-	}
-}()
-
-var frenchTexts = func() Texts {
-	handoff := "Je transmets cette conversation à un conseiller de notre équipe. Il vous répondra ici dès que possible ; d'ici là, je ne dirai plus rien."
-	return Texts{
-		Fallback:        "Désolé, je ne connais pas la réponse et je préfère ne pas deviner. Voulez-vous que je vous mette en relation avec un conseiller ? Écrivez simplement « parler à un conseiller ».",
-		Handoff:         handoff,
-		FallbackHandoff: "Désolé, je ne connais pas la réponse. " + handoff,
-		Greeting:        "Bonjour ! Je suis l'assistant du centre d'aide. Posez-moi une question et je vous répondrai à partir de nos articles d'aide.",
-		Thanks:          "Je vous en prie ! Puis-je vous aider pour autre chose ?",
-		Goodbye:         "Au revoir ! Si vous avez une autre question, écrivez-moi.",
-		Declined:        "Très bien. Puis-je vous aider pour autre chose ?",
+	},
+	"fr": {
+		Fallback: "Désolé, je ne connais pas la réponse et je préfère ne pas deviner. Voulez-vous que je vous mette en relation avec un conseiller ? Écrivez simplement « parler à un conseiller ».",
+		Handoff:  "Je transmets cette conversation à un conseiller de notre équipe. Il vous répondra ici dès que possible ; d'ici là, je ne dirai plus rien.",
+		Sorry:    "Désolé, je ne connais pas la réponse. ",
+		Greeting: "Bonjour ! Je suis l'assistant du centre d'aide. Posez-moi une question et je vous répondrai à partir de nos articles d'aide.",
+		Thanks:   "Je vous en prie ! Puis-je vous aider pour autre chose ?",
+		Goodbye:  "Au revoir ! Si vous avez une autre question, écrivez-moi.",
+		Declined: "Très bien. Puis-je vous aider pour autre chose ?",
 		Identity: "Je suis un assistant automatique : je réponds à partir des articles de notre centre d'aide et je vous indique de quel article vient chaque réponse. " +
 			"Si je ne sais pas, je le dis. Écrivez « parler à un conseiller » à tout moment pour joindre notre équipe.",
-	}
-}()
-
-var germanTexts = func() Texts {
-	handoff := "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück."
-	return Texts{
-		Fallback:        "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
-		Handoff:         handoff,
-		FallbackHandoff: "Das weiß ich leider nicht. " + handoff,
-		Greeting:        "Hallo! Ich bin der Assistent des Hilfe-Centers. Stellen Sie mir eine Frage, und ich antworte aus unseren Hilfeartikeln.",
-		Thanks:          "Gern geschehen! Kann ich sonst noch helfen?",
-		Goodbye:         "Auf Wiedersehen! Wenn Sie noch eine Frage haben, schreiben Sie einfach.",
-		Declined:        "Kein Problem. Kann ich sonst noch helfen?",
+	},
+	"de": {
+		Fallback: "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
+		Handoff:  "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück.",
+		Sorry:    "Das weiß ich leider nicht. ",
+		Greeting: "Hallo! Ich bin der Assistent des Hilfe-Centers. Stellen Sie mir eine Frage, und ich antworte aus unseren Hilfeartikeln.",
+		Thanks:   "Gern geschehen! Kann ich sonst noch helfen?",
+		Goodbye:  "Auf Wiedersehen! Wenn Sie noch eine Frage haben, schreiben Sie einfach.",
+		Declined: "Kein Problem. Kann ich sonst noch helfen?",
 		Identity: "Ich bin ein automatischer Assistent: Ich antworte aus den Artikeln unseres Hilfe-Centers und sage Ihnen, aus welchem Artikel jede Antwort stammt. " +
 			"Wenn ich etwas nicht weiß, sage ich das. Schreiben Sie jederzeit „mit einem Mitarbeiter sprechen“, um unser Team zu erreichen.",
-	}
-}()
+	},
+}
 
 // TextsFor returns the Texts in the language of the user's message:
 // German, French or Spanish when it is clearly written in one of them,
@@ -91,7 +76,7 @@ func TextsFor(message string) Texts {
 // over included, in any language.
 func IsFallback(text string) bool {
 	for _, t := range textsByLanguage {
-		if text == t.Fallback || text == t.FallbackHandoff {
+		if text == t.Fallback || text == t.FallbackHandoff() {
 			return true
 		}
 	}

@@ -66,10 +66,10 @@ func TestFallbacksNameWhatReachesAHuman(t *testing.T) {
 func TestIsFallbackAndIsHandoff(t *testing.T) {
 	for _, lang := range []string{"hola", "bonjour", "hallo", "hi"} {
 		tx := conversation.TextsFor(lang)
-		if !conversation.IsFallback(tx.Fallback) || !conversation.IsFallback(tx.FallbackHandoff) || conversation.IsFallback(tx.Greeting) {
+		if !conversation.IsFallback(tx.Fallback) || !conversation.IsFallback(tx.FallbackHandoff()) || conversation.IsFallback(tx.Greeting) {
 			t.Errorf("%s: IsFallback wrong", lang)
 		}
-		if !conversation.IsHandoff(tx.Handoff) || !conversation.IsHandoff(tx.FallbackHandoff) || conversation.IsHandoff(tx.Fallback) {
+		if !conversation.IsHandoff(tx.Handoff) || !conversation.IsHandoff(tx.FallbackHandoff()) || conversation.IsHandoff(tx.Fallback) {
 			t.Errorf("%s: IsHandoff wrong", lang)
 		}
 	}
