@@ -236,11 +236,11 @@ func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int
 	start := time.Now()
 	chunks, err := LoadFS(ctx, fsys, l.opts.Load)
 	if err != nil {
-		return 0, fmt.Errorf("reload knowledge: %w", err)
+		return 0, fmt.Errorf("load knowledge: %w", err)
 	}
 	ix, err := Build(ctx, chunks, l.opts.Index)
 	if err != nil {
-		return 0, fmt.Errorf("reload knowledge: %w", err)
+		return 0, fmt.Errorf("index knowledge: %w", err)
 	}
 	if old := l.cur.Load(); ix.Len() == 0 && old != nil && old.Len() > 0 {
 		l.log.Warn("knowledge folder has no articles; keeping the previous index", "dir", l.dir, "chunks", old.Len())

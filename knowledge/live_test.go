@@ -361,6 +361,8 @@ func TestLiveConfinedToFolder(t *testing.T) {
 	}
 	if _, err := Load(ctx, dir, LoadOptions{}); err == nil {
 		t.Error("Load followed a symlink out of the folder")
+	} else if !strings.Contains(err.Error(), "link.md: open: it is a link to "+filepath.Join(outside, "secret.md")) {
+		t.Errorf("Load error = %v, want one that says link.md links out of the folder", err)
 	}
 
 	// An FS that follows links, given on purpose, indexes it.

@@ -180,6 +180,11 @@ func listFiles(fsys fs.FS, max int) ([]string, error) {
 func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
+		if rl, ok := fsys.(fs.ReadLinkFS); ok {
+			if target, lerr := rl.ReadLink(name); lerr == nil {
+				return nil, fmt.Errorf("open: it is a link to %s, and links are followed only within the knowledge folder: %w", target, err)
+			}
+		}
 		return nil, fmt.Errorf("open: %w", err)
 	}
 	defer f.Close()
