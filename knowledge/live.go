@@ -121,6 +121,9 @@ func newLive(dir, file string, opts LiveOptions) *Live {
 		l.log = slog.Default()
 	}
 	l.log = l.log.WithGroup("knowledge")
+	if l.opts.Load.Warn == nil {
+		l.opts.Load.Warn = func(path, problem string) { l.log.Warn("knowledge file looks wrong", "file", path, "problem", problem) }
+	}
 	return l
 }
 

@@ -71,6 +71,10 @@ type LoadOptions struct {
 	// MaxFAQEntries is the most entries one FAQ file may hold. Zero means
 	// DefaultMaxFAQEntries.
 	MaxFAQEntries int
+	// Warn, when set, is told of a file that loads but looks wrong: one
+	// with no text to index, or an FAQ that asks a question twice (both
+	// answers are quoted). Nil means no one is told.
+	Warn func(path, problem string)
 }
 
 func (o LoadOptions) withDefaults() LoadOptions {
@@ -143,9 +147,34 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 		if err != nil {
 			return nil, &FileError{Path: name, Err: err}
 		}
+		opts.warn(name, data, cs)
 		chunks = append(chunks, cs...)
 	}
 	return chunks, nil
+}
+
+// warn tells opts.Warn what looks wrong with file name, read as cs.
+func (o LoadOptions) warn(name string, data []byte, cs []Chunk) {
+	if o.Warn == nil {
+		return
+	}
+	if len(cs) == 0 && len(bytes.TrimSpace(data)) > 0 {
+		o.Warn(name, "no text to index (headings only?)")
+	}
+	if fileKind(name) != "json" && fileKind(name) != "yaml" {
+		return
+	}
+	// An entry's chunks share its source; two entries asking the same
+	// question have two.
+	sources := make(map[string]string)
+	for _, c := range cs {
+		q := strings.ToLower(c.Title)
+		if src, ok := sources[q]; ok && src != c.Source {
+			o.Warn(name, fmt.Sprintf("the question %q is asked twice; both answers are quoted", c.Title))
+			continue
+		}
+		sources[q] = c.Source
+	}
 }
 
 // listFiles returns the loadable files of fsys in sorted order.

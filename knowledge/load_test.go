@@ -532,3 +532,25 @@ func FuzzParseFAQ(f *testing.F) {
 		}
 	})
 }
+
+// A file that loads but looks wrong is reported to LoadOptions.Warn: an
+// article of headings only, an FAQ that asks a question twice.
+func TestLoadWarnings(t *testing.T) {
+	fs := fstest.MapFS{
+		"empty.md": file("# Gift vouchers\n\n## Buying one\n"),
+		"faq.yaml": file("- q: Do you sell toothbrushes?\n  a: Yes.\n- q: do you sell toothbrushes?\n  a: No, we stopped.\n- q: Do you open on Sundays?\n  a: No.\n"),
+		"ok.md":    file("# Fine\n\nText.\n"),
+		"blank.md": file("\n\n"),
+	}
+	var got []string
+	if _, err := LoadFS(context.Background(), fs, LoadOptions{Warn: func(path, problem string) { got = append(got, path+": "+problem) }}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"empty.md: no text to index (headings only?)",
+		`faq.yaml: the question "do you sell toothbrushes?" is asked twice; both answers are quoted`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+}
