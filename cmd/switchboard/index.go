@@ -34,7 +34,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"index: --out FILE is required and takes no arguments"}
 	}
 	start := time.Now()
-	ix, err := knowledge.Open(ctx, *dir, knowledge.LoadOptions{}, knowledge.Options{})
+	ix, err := knowledge.Open(ctx, *dir, knowledge.LoadOptions{Warn: warnTo(stderr)}, knowledge.Options{})
 	if err != nil {
 		return fmt.Errorf("index knowledge: %w", err)
 	}

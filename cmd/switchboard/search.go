@@ -98,7 +98,7 @@ func openKnowledge(ctx context.Context, path string, stderr io.Writer) (*knowled
 		}
 		return live.Index(), nil
 	}
-	ix, err := knowledge.Open(ctx, path, knowledge.LoadOptions{}, knowledge.Options{})
+	ix, err := knowledge.Open(ctx, path, knowledge.LoadOptions{Warn: warnTo(stderr)}, knowledge.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open knowledge: %w", err)
 	}
@@ -113,4 +113,9 @@ func excerpt(text string, n int) string {
 		return text
 	}
 	return string(r[:n]) + "…"
+}
+
+// warnTo reports a knowledge file that loads but looks wrong on w.
+func warnTo(w io.Writer) func(path, problem string) {
+	return func(path, problem string) { fmt.Fprintf(w, "warning: knowledge file %s: %s\n", path, problem) }
 }
