@@ -80,7 +80,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 
 	reply := Reply{Address: m.Address}
-	texts := TextsFor(text)
+	texts := TextsFor(text, userTexts(history, 3)...)
 	var handoff string
 	talked := false
 	said := neither // to the offer of a human, when the last reply made one

@@ -67,9 +67,21 @@ var textsByLanguage = map[string]Texts{
 
 // TextsFor returns the Texts in the language of the user's message:
 // German, French or Spanish when it is clearly written in one of them,
-// else English.
-func TextsFor(message string) Texts {
-	return textsByLanguage[knowledge.LanguageOf(message)]
+// else English. A message too short to tell ("ok", "agente": two words
+// at most, and none of them German, French or Spanish) takes the
+// language of the earlier ones, latest first: a Spanish user who answers
+// "ok" to the offer of a human is handed over in Spanish.
+func TextsFor(message string, earlier ...string) Texts {
+	for i := len(earlier); ; i-- {
+		lang := knowledge.LanguageOf(message)
+		if lang != "" && (lang != "en" || len(strings.Fields(message)) > 2) || i == 0 {
+			if lang == "" {
+				lang = "en"
+			}
+			return textsByLanguage[lang]
+		}
+		message = earlier[i-1]
+	}
 }
 
 // IsFallback reports whether text is a fallback reply, one that hands

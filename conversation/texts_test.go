@@ -27,6 +27,9 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 		{[]string{"hola"}, es.Greeting, false},
 		{[]string{"¿cuál es el sentido de la vida?"}, es.Fallback, false},
 		{[]string{"¿cuál es el sentido de la vida?", "sí, por favor"}, es.Handoff, true},
+		// Too short to tell: the language of the question before.
+		{[]string{"¿cuál es el sentido de la vida?", "ok"}, es.Handoff, true},
+		{[]string{"what is the meaning of life?", "ok"}, conversation.HandoffText, true},
 		{[]string{"quiero hablar con una persona"}, es.Handoff, true},
 		{[]string{"merci beaucoup"}, fr.Thanks, false},
 		{[]string{"je voudrais parler à un conseiller"}, fr.Handoff, true},

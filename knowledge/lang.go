@@ -53,6 +53,13 @@ const detectWords = 80
 // words whose stem the index lacks are tried in the other languages
 // (Index.otherStem).
 func detectLanguage(folded string) language {
+	l, _ := detect(folded)
+	return l
+}
+
+// detect is detectLanguage that also reports whether folded holds a
+// function word of any language at all.
+func detect(folded string) (language, bool) {
 	var hits [numLanguages]int
 	n := 0
 	words(folded, func(w string, cjk bool) {
@@ -66,21 +73,27 @@ func detectLanguage(folded string) language {
 			}
 		}
 	})
-	best := langEnglish
+	best, any := langEnglish, hits[langEnglish] > 0
 	for l := langGerman; l < numLanguages; l++ {
 		if hits[l] > hits[langEnglish] && hits[l] > hits[best] {
 			best = l
 		}
+		any = any || hits[l] > 0
 	}
-	return best
+	return best, any
 }
 
 // LanguageOf returns the language text is written in, as an ISO 639-1
 // code: "de", "fr" or "es" when it is clearly German, French or Spanish
-// by its function words (as detectLanguage decides for stemming), else
-// "en".
+// by its function words (as detectLanguage decides for stemming), "en"
+// when it is not, and "" when it has no function word of any of them to
+// tell by ("ok", "agente").
 func LanguageOf(text string) string {
-	return [numLanguages]string{"en", "de", "fr", "es"}[detectLanguage(fold(text))]
+	l, ok := detect(fold(text))
+	if !ok {
+		return ""
+	}
+	return [numLanguages]string{"en", "de", "fr", "es"}[l]
 }
 
 // stem reduces a folded word (not a stop word, at least two letters) to
