@@ -497,7 +497,7 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 	ix.weighRepeats(out)
 	for i, w := range historyWeights {
 		if j := len(q.History) - 1 - i; j >= 0 {
-			add(q.History[j], w)
+			add(withoutAskWords(q.History[j]), w)
 		}
 	}
 	return ix.withAssociates(out, seen)

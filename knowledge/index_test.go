@@ -185,6 +185,28 @@ func TestRetrieveAskWords(t *testing.T) {
 	}
 }
 
+// TestRetrieveAskWordsInHistory: the words that ask for a duration are no
+// topic in the conversation's earlier questions either: "how long does it
+// take?", asked again after a fallback, found "How long does it take to
+// install a locker?" through the first one and answered with it.
+func TestRetrieveAskWordsInHistory(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "faq.json", Title: "How long does it take to install a locker?", Source: "faq.json#install", Text: "Installation takes 6 to 8 weeks."},
+		{DocID: "track.md", Title: "Tracking", Source: "track.md", Text: "Every parcel has a tracking number."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Retrieve(context.Background(), Query{Text: "how long does it take?", History: []string{"how do i track my parcel", "how long does it take?"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Snippets) > 0 && r.Snippets[0].DocID == "faq.json" {
+		t.Errorf("Retrieve = %+v, want the locker FAQ not first", r)
+	}
+}
+
 // TestRetrieveLongQuestion: the story around a question does not drown
 // it (only the three heaviest words the article lacks count against
 // it), and a story about something else still scores low. (The cap
