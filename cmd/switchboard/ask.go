@@ -75,27 +75,6 @@ func (p *pipelineFlags) pipeline(ctx context.Context, stderr io.Writer) (*bot.Pi
 	return bot.NewPipeline(ctx, cfg, bot.Options{Store: memstore.New(memstore.Options{Logger: log})}, conversation.Metrics{}, log)
 }
 
-// parseInterspersed parses flags that may come before or after the
-// positional arguments ("ask 'question' --json") and returns the
-// positional ones; "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if len(args) > 0 && args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 // captured is a Sender that keeps the reply.
 type captured struct {
 	reply conversation.Reply

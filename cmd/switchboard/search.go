@@ -33,10 +33,11 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dir := fs.String("knowledge", "configs/knowledge", "knowledge folder, or an index file written by switchboard index (rebuilt first if its folder changed since)")
 	asJSON := fs.Bool("json", false, `print [{"title","source","score","text"}], best first`)
 	k := fs.Int("k", knowledge.DefaultK, "number of results")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	query := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	query := strings.TrimSpace(strings.Join(pos, " "))
 	if query == "" {
 		fs.Usage()
 		return usageError{"search: no query given"}

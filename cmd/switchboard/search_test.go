@@ -33,10 +33,21 @@ func writeKB(t *testing.T) string {
 
 func TestSearchJSON(t *testing.T) {
 	dir := writeKB(t)
+	// Flags may follow the query, as they may in ask.
+	for _, args := range [][]string{
+		{"search", "--knowledge", dir, "--json", "-k", "2", "how long does a refund take"},
+		{"search", "how long does a refund take", "--knowledge", dir, "-k", "2", "--json"},
+	} {
+		checkSearchJSON(t, args)
+	}
+}
+
+func checkSearchJSON(t *testing.T, args []string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"search", "--knowledge", dir, "--json", "-k", "2", "how long does a refund take"}, &stdout, &stderr)
+	err := run(context.Background(), args, &stdout, &stderr)
 	if err != nil {
-		t.Fatalf("run(search --json) = %v, stderr %s", err, stderr.String())
+		t.Fatalf("run(%q) = %v, stderr %s", args, err, stderr.String())
 	}
 	var got []map[string]any
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {

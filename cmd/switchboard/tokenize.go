@@ -30,14 +30,15 @@ func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("tokenize", "--model PATH [--json] TEXT", stderr)
 	path := fs.String("model", "", "a .gguf file, a model folder, or a tokenizer.json / tokenizer.model")
 	asJSON := fs.Bool("json", false, `print {"ids":[...]}`)
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(pos) == 0 {
 		fs.Usage()
 		return usageError{"tokenize: no text given"}
 	}
-	text := strings.Join(fs.Args(), " ")
+	text := strings.Join(pos, " ")
 	tok, err := loadTokenizer(*path)
 	if err != nil {
 		return err
