@@ -57,8 +57,8 @@ type benchOutput struct {
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "--model PATH [--prompt-tokens N] [--gen-tokens N] [--threads N] [--concurrency N] [--json]", stderr)
-	path := fs.String("model", "", "a .gguf file or a Hugging Face model folder")
+	fs := newFlags("bench", "[--model PATH] [--prompt-tokens N] [--gen-tokens N] [--threads N] [--concurrency N] [--json]", stderr)
+	path := fs.String("model", "", "a .gguf file or a Hugging Face model folder (empty: the built-in model)")
 	promptTokens := fs.Int("prompt-tokens", 128, "prompt length")
 	genTokens := fs.Int("gen-tokens", 64, "tokens to generate")
 	threads := fs.Int("threads", 0, "threads for matrix products (0: all CPUs)")

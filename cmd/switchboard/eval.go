@@ -128,7 +128,7 @@ type evalOutput struct {
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "[--config F] [--knowledge DIR] [--questions FILE] [--mode extractive|generative|all] [--model PATH] [--retrieval] [--json] [-v]", stderr)
+	fs := newFlags("eval", "[--config F] [--knowledge DIR] [--questions FILE] [--mode extractive|generative|all] [--model PATH] [--retrieval] [--thresholds T,...] [--json] [-v]", stderr)
 	config := fs.String("config", "", "configuration file (default "+bot.DefaultConfigPath+" when present, else the built-in defaults)")
 	dir := fs.String("knowledge", "", "knowledge folder (default: the configuration's knowledge.dir, "+bot.DefaultKnowledgeDir+")")
 	questions := fs.String("questions", "configs/eval/questions.jsonl", "evaluation set, one JSON object a line: {\"q\",\"doc\",\"any\" (facts; or \"answer\", the sentence),\"kind\",\"history\"}")
