@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"github.com/switchboard/switchboard/adapters/web"
 	"strconv"
 	"time"
 
@@ -84,6 +85,14 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.messages, m.replies, m.retrieval, m.handoffs, m.fallbacks, m.rateLimited, m.dropped,
 		m.feedback, m.handoffButtons, m.apiErrors, m.reconnects,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The widget's counters start at 0 rather than appear with their
+	// first event: an alert on rate(switchboard_rate_limited_total[5m])
+	// sees no series, not a zero, until someone is rate limited.
+	m.fallbacks.WithLabelValues(web.Platform)
+	m.rateLimited.WithLabelValues(web.Platform)
+	for _, reason := range []string{conversation.HandoffAsked, conversation.HandoffFallbacks} {
+		m.handoffs.WithLabelValues(web.Platform, reason)
+	}
 	return m
 }
 

@@ -215,6 +215,9 @@ func TestHealthReadyMetrics(t *testing.T) {
 			`switchboard_fallbacks_total{platform="web"} 1`,
 			`switchboard_reply_seconds_count{platform="web"} 2`,
 			`switchboard_retrieval_seconds_count`,
+			// Before any event, at 0 (alerts see a series).
+			`switchboard_rate_limited_total{platform="web"} 0`,
+			`switchboard_handoffs_total{platform="web",reason="asked"} 0`,
 		}},
 	} {
 		resp, err := http.Get(r.URL + tt.path)
