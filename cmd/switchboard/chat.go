@@ -76,7 +76,7 @@ func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer p.Close(context.WithoutCancel(ctx))
 
-	fmt.Fprintln(stdout, "Ask a question about the help centre. Type /quit to leave.")
+	fmt.Fprintln(stdout, "Ask a question about the help centre. Type /quit to leave, /help for help.")
 	addr := conversation.Address{Platform: "cli", Channel: "chat", User: "you"}
 	lines := make(chan string)
 	// The reader goroutine ends when stdin does; it may outlive runChat
@@ -112,6 +112,9 @@ func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			continue
 		case "/quit", "/exit", "/q":
 			return nil
+		case "/help", "/?":
+			fmt.Fprintln(stdout, "Type a question, as a user of the help centre would. /quit leaves; \"talk to a human\" hands over, as it does on every platform.")
+			continue
 		}
 		m := conversation.Message{ID: strconv.Itoa(n), Address: addr, UserName: "you", Text: line}
 		err := p.Manager.Handle(ctx, m, &terminal{w: stdout})

@@ -12,7 +12,7 @@ import (
 func TestChat(t *testing.T) {
 	old := stdin
 	t.Cleanup(func() { stdin = old })
-	stdin = strings.NewReader("How long does a refund take to arrive?\n\nwhat does the Plus plan cost per month\n/quit\nnever read\n")
+	stdin = strings.NewReader("How long does a refund take to arrive?\n\n/help\nwhat does the Plus plan cost per month\n/quit\nnever read\n")
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"chat", "--knowledge", testKB}, &stdout, &stderr); err != nil {
 		t.Fatalf("chat: %v (stderr %s)", err, stderr.String())
@@ -28,6 +28,9 @@ func TestChat(t *testing.T) {
 	}
 	if strings.Contains(out, "never read") {
 		t.Error("chat went on after /quit")
+	}
+	if !strings.Contains(out, "/quit leaves") {
+		t.Errorf("/help was not answered by chat itself (it sent it to the bot?):\n%s", out)
 	}
 }
 
