@@ -403,7 +403,21 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b = knowledge.UTF8Text(b) // as it was read, and as the charset says
+	if !strings.HasPrefix(ctype, "text/html") && acceptsHTML(r) {
+		if ix := s.pipeline.Current(); ix != nil {
+			if page, ok := pageOf(p, ix.Chunks()); ok {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Header().Set("X-Content-Type-Options", "nosniff")
+				w.Header().Set("Content-Security-Policy", articleCSP)
+				w.Header().Set("Cache-Control", "public, max-age=300")
+				w.Header().Set("Vary", "Accept")
+				_ = writePage(w, page)
+				return
+			}
+		}
+	}
 	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Vary", "Accept")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if strings.HasPrefix(ctype, "text/html") {
 		// An exported page may carry scripts; shown sandboxed, in an
@@ -412,6 +426,12 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(b)
+}
+
+// acceptsHTML reports whether the client asks for an HTML page, as a
+// browser following a citation link does.
+func acceptsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // articleCSP shows an HTML article's text, styles and images, and

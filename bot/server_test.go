@@ -505,3 +505,46 @@ func TestCitationURL(t *testing.T) {
 		}
 	}
 }
+
+// TestArticlePage: a browser following a citation gets the article as a
+// page whose sections carry the anchors citations name, for Markdown and
+// FAQ files alike; other clients get the file as it is.
+func TestArticlePage(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"refunds.md": "# Refunds\n\nWe refund most orders, R&D kits too.\n\n## How long a refund takes\n\nRefunds arrive within 5 days:\n\n- by card\n- by PayPal\n",
+		"faq.yaml":   "- q: Can I pay by card?\n  a: Yes, by Visa or Mastercard.\n- q: Do you ship abroad?\n  a: Only within the EU.\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	r := start(t, cfg, Options{})
+	get := func(p, accept string) (string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", r.URL+p, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.Header.Get("Content-Type"), string(body)
+	}
+	ctype, page := get("/articles/refunds.md", "text/html,application/xhtml+xml,*/*;q=0.8")
+	for _, want := range []string{"<h1>Refunds</h1>", `<section id="how-long-a-refund-takes">`, "<li>by PayPal</li>", "We refund most orders, R&amp;D kits too."} {
+		if !strings.HasPrefix(ctype, "text/html") || !strings.Contains(page, want) {
+			t.Errorf("refunds.md for a browser: %s, lacks %q:\n%s", ctype, want, page)
+		}
+	}
+	if _, faq := get("/articles/faq.yaml", "text/html"); !strings.Contains(faq, `<section id="do-you-ship-abroad">`) || !strings.Contains(faq, "<h2>Do you ship abroad?</h2>") {
+		t.Errorf("faq.yaml for a browser lacks the entry's anchor and question:\n%s", faq)
+	}
+	if ctype, raw := get("/articles/refunds.md", "*/*"); !strings.HasPrefix(ctype, "text/markdown") || raw != files["refunds.md"] {
+		t.Errorf("refunds.md for another client: %s %q, want the file", ctype, raw)
+	}
+}
