@@ -2,7 +2,6 @@ package bot
 
 import (
 	"html/template"
-	"io"
 	"path"
 	"strings"
 
@@ -132,11 +131,7 @@ func lineKind(line string) (kind, content string) {
 	return "p", line
 }
 
-// writePage writes page as HTML.
-func writePage(w io.Writer, page articlePage) error {
-	return articleHTML.Execute(w, page)
-}
-
+// articleHTML writes an articlePage.
 var articleHTML = template.Must(template.New("article").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>

@@ -411,7 +411,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Security-Policy", articleCSP)
 				w.Header().Set("Cache-Control", "public, max-age=300")
 				w.Header().Set("Vary", "Accept")
-				_ = writePage(w, page)
+				_ = articleHTML.Execute(w, page)
 				return
 			}
 		}
