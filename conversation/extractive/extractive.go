@@ -273,9 +273,10 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	case best.intro || best.steps:
 		// The lines after a list intro are the list.
 		selectList(cands, best.snippet, best.line+1)
-	case best.numbered && kind.steps:
-		// A step of a procedure asked for: the whole procedure, after
-		// the sentence that leads into it.
+	case best.numbered:
+		// A step of a procedure: the whole procedure, after the
+		// sentence that leads into it. Asked for or not, "4. Choose a
+		// new password" alone sends the reader into the middle of it.
 		selectList(cands, best.snippet, best.list)
 		for _, c := range cands {
 			if c.snippet == best.snippet && c.line == best.list-1 && (c.intro || c.steps) {
@@ -335,7 +336,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			}
 		}
 	}
-	fillSteps(cands)
+	fillLists(cands)
 	var out []*candidate
 	covered := make(map[string]float64)
 	for _, c := range cands {
@@ -403,14 +404,16 @@ func refersBack(sentence string) bool {
 	return backReferences[words[0]] || slices.Contains(words, "them")
 }
 
-// fillSteps selects the steps between two selected steps of one
-// numbered list: a reply that quoted steps 1 and 3 of a procedure had
-// the user skip step 2 ("Wait 30 seconds.").
-func fillSteps(cands []*candidate) {
+// fillLists selects the lines between two selected lines of one list,
+// steps, items or table rows: a reply that quoted steps 1 and 3 of a
+// procedure had the user skip step 2 ("Wait 30 seconds."), and one that
+// quoted a delivery table's England and Highlands rows left out Mainland
+// Scotland between them.
+func fillLists(cands []*candidate) {
 	type list struct{ snippet, first int }
 	lo, hi := map[list]int{}, map[list]int{}
 	for _, c := range cands {
-		if c.selected && c.numbered && c.list >= 0 {
+		if c.selected && c.item && c.list >= 0 {
 			k := list{c.snippet, c.list}
 			if l, ok := lo[k]; !ok || c.line < l {
 				lo[k] = c.line
@@ -420,7 +423,7 @@ func fillSteps(cands []*candidate) {
 	}
 	for _, c := range cands {
 		k := list{c.snippet, c.list}
-		if l, ok := lo[k]; ok && c.numbered && c.line > l && c.line < hi[k] {
+		if l, ok := lo[k]; ok && c.item && c.line > l && c.line < hi[k] {
 			c.selected = true
 		}
 	}

@@ -312,8 +312,10 @@ func TestAssociatedWords(t *testing.T) {
 		Text: "1. Move out of traffic if you can.\n2. Take photos of the scene, the vehicles and any damage.\n3. Report the accident in the app.\n\n" +
 			"Do not keep riding a vehicle that has been in a crash, even if it looks fine."}}
 	got := answer(t, conversation.Query{Question: "should i take pictures after a crash?", Snippets: crash, Confidence: 0.6})
-	if first, _, _ := strings.Cut(got.Text, "\n"); !strings.Contains(first, "photos") {
-		t.Errorf("reply %q, want the sentence about photos first", got.Text)
+	// The photos step, in its procedure (see TestProcedureOfABestStep),
+	// rather than the sentence about crashes.
+	if !strings.Contains(got.Text, "2. Take photos") || strings.Contains(got.Text, "Do not keep riding") {
+		t.Errorf("reply %q, want the step about photos, not the sentence about crashes", got.Text)
 	}
 }
 
@@ -371,5 +373,31 @@ func TestRunnerUpStepBringsItsProcedure(t *testing.T) {
 	}
 	if !strings.Contains(ans.Text, "2. Enter your date of birth.") || !strings.Contains(ans.Text, "3. Choose a branch.") {
 		t.Errorf("reply %q quotes the first step of the procedure alone", ans.Text)
+	}
+}
+
+// TestProcedureOfABestStep: a step that answers best is quoted in its
+// procedure, even for a question that does not ask how to do something;
+// "4. Choose a new password" alone sent the reader into the middle.
+func TestProcedureOfABestStep(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "account.md", Title: "Your account", Section: "Forgotten password", Source: "account.md#forgotten-password",
+		Text: "1. Open the login page.\n2. Tap Forgot password.\n3. Open the link we email you.\n4. Choose a new password of at least 10 characters."}}
+	got := answer(t, conversation.Query{Question: "forgot my password, new one needs how many characters", Snippets: snippets, Confidence: 1})
+	if !strings.HasPrefix(got.Text, "1. Open the login page.") || !strings.Contains(got.Text, "4. Choose a new password") {
+		t.Errorf("reply %q, want the whole procedure", got.Text)
+	}
+}
+
+// TestNoRowSkipped: a reply that quotes two rows of a table quotes the
+// rows between them too.
+func TestNoRowSkipped(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "delivery.md", Title: "Delivery", Section: "Delivery times", Source: "delivery.md#times",
+		Text: "| Region | Standard delivery |\n|---|---|\n| England and Wales | 3 to 5 working days |\n| Mainland Scotland | 4 to 6 working days |\n| Scottish Highlands | 5 to 7 working days |"}}
+	got := answer(t, conversation.Query{Question: "how long is delivery to england and the highlands", Snippets: snippets, Confidence: 1})
+	if !strings.Contains(got.Text, "England and Wales") || !strings.Contains(got.Text, "Highlands") {
+		t.Fatalf("reply %q, want the England and Highlands rows (the test's premise)", got.Text)
+	}
+	if !strings.Contains(got.Text, "Mainland Scotland") {
+		t.Errorf("reply %q skips the row between", got.Text)
 	}
 }
