@@ -2,7 +2,6 @@ package bot
 
 import (
 	"html/template"
-	"path"
 	"strings"
 
 	"github.com/switchboard/switchboard/knowledge"
@@ -56,9 +55,7 @@ func pageOf(doc string, chunks []knowledge.Chunk) (articlePage, bool) {
 	faq := len(titles) > 1
 	page := articlePage{Title: mine[0].Title}
 	if faq {
-		// "faq-locker-hosts.json" is "Faq locker hosts".
-		name := strings.Join(strings.FieldsFunc(strings.TrimSuffix(path.Base(doc), path.Ext(doc)), func(r rune) bool { return r == '-' || r == '_' }), " ")
-		page.Title = strings.ToUpper(name[:min(1, len(name))]) + name[min(1, len(name)):]
+		page.Title = knowledge.TitleFromName(doc)
 	}
 	ids := map[string]bool{}
 	for _, c := range mine {

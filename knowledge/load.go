@@ -321,9 +321,9 @@ func binaryData(text []byte) bool {
 	return control*100 > len(head)
 }
 
-// titleFromName makes a title of a file name: "shipping-times.md" becomes
+// TitleFromName makes a title of a file name: "shipping-times.md" becomes
 // "Shipping times".
-func titleFromName(name string) string {
+func TitleFromName(name string) string {
 	base := path.Base(filepath.ToSlash(name))
 	base = strings.TrimSuffix(base, path.Ext(base))
 	base = strings.Join(strings.FieldsFunc(base, func(r rune) bool { return r == '-' || r == '_' || unicode.IsSpace(r) }), " ")

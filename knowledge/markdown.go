@@ -141,7 +141,7 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 		cur.lines = append(cur.lines, line)
 	}
 	if title == "" {
-		title = titleFromName(name)
+		title = TitleFromName(name)
 	}
 
 	var chunks []Chunk
