@@ -59,9 +59,9 @@ func withoutAskWords(question string) string {
 // cut off so the word itself is indexed.
 var elisions = []string{"dell'", "nell'", "all'", "sull'", "qu'", "un'", "l'", "d'", "j'", "m'", "n'", "s'", "t'", "c'"}
 
-// isStopWord reports whether the folded word w carries no topic in any
-// of the languages told apart (see language).
-func isStopWord(w string) bool {
+// IsStopWord reports whether the folded, lowercase word w carries no
+// topic in any of the languages told apart (see language).
+func IsStopWord(w string) bool {
 	return stopWords[w] || stopWordsDE[w] || stopWordsFR[w] || stopWordsES[w]
 }
 
@@ -115,7 +115,7 @@ func emitTerms(w string, cjk bool, lang language, fn func(string)) {
 // word.
 func contentWord(w string) (string, bool) {
 	w = strings.Trim(w, "'")
-	if w == "" || isStopWord(w) {
+	if w == "" || IsStopWord(w) {
 		return "", false
 	}
 	for _, e := range elisions {
@@ -128,7 +128,7 @@ func contentWord(w string) (string, bool) {
 		w = w[:len(w)-2]
 	}
 	w = strings.ReplaceAll(w, "'", "")
-	if utf8.RuneCountInString(w) < 2 || isStopWord(w) {
+	if utf8.RuneCountInString(w) < 2 || IsStopWord(w) {
 		return "", false
 	}
 	return w, true

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // MaxTextBytes bounds the text the functions of this file look at; longer
@@ -423,7 +425,8 @@ var fold = map[rune]string{
 	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ý': "y", 'ÿ': "y", 'ß': "ss",
 }
 
-// Terms returns the content terms of s: its words without stop words,
+// Terms returns the content terms of s: its words without stop words (of
+// English, and those knowledge tells German, French and Spanish by),
 // stemmed, in order (with repeats). Numbers are kept as terms. "e-mail"
 // is one term, "email", and a few words that mean the same as a more
 // common one are replaced by it ("annual" by "year").
@@ -440,7 +443,10 @@ func Terms(s string) []string {
 		if s, ok := synonyms[w]; ok {
 			w = s
 		}
-		if stopWords[w] || len(w) < 2 && !isDigits(w) {
+		// German, French and Spanish function words are no content
+		// either: counted, "wie kann ich mein E-Rezept einlösen" was
+		// about "wie", "kann" and "ich" as much as the prescription.
+		if stopWords[w] || knowledge.IsStopWord(w) || len(w) < 2 && !isDigits(w) {
 			continue
 		}
 		out = append(out, Stem(w))
