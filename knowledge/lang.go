@@ -35,7 +35,7 @@ wenn wer wie wieder wir wird werden wo wurde zu zum zur moin servus tschuss`)
 	stopWordsFR = setOf(`au aux avec ce ces cet cette chez dans de des du elle en et eux il ils je la
 le les leur leurs lui ma mais mes moi mon ne ni nos notre nous ou par pas puis qu que qui sa se ses
 sous sur ta te tes toi ton tu un une vos votre vous ete etre avoir ai avez sont suis bonjour merci
-svp bonsoir salut`)
+svp bonsoir salut est`)
 	stopWordsES = setOf(`el la los las un una unos unas y o de del al en es mi mis tu tus su sus por
 para que como con sin se lo le les me te nos mas pero muy ya si este esta estos estas ese esa eso
 hay puedo puede quiero cuando donde cual hola gracias buenas buenos adios eres soy quien`)
