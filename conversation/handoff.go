@@ -20,10 +20,12 @@ var (
 	strongNouns = []string{"human", "humans", "agent", "agents", "representative", "rep", "operator",
 		"staff", "supervisor", "manager", "advisor", "adviser",
 		"agente", "agentes", "humano", "humanos", "operador", "conseiller", "conseillere", "humain",
-		"mensch", "menschen", "mitarbeiter", "mitarbeiterin"}
+		"mensch", "menschen", "mitarbeiter", "mitarbeiterin", "kundenberater", "kundenberaterin", "berater", "beraterin",
+		"sachbearbeiter", "sachbearbeiterin", "ansprechpartner", "ansprechpartnerin"}
 	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody",
 		"support", "service", "team", "reception", "receptionist",
-		"persona", "personas", "alguien", "personne", "quelqu'un"}
+		"persona", "personas", "alguien", "personne", "quelqu'un", "jemand", "jemanden", "jemandem", "kundendienst",
+		"kundenservice"}
 )
 
 // strongVerbs are verbs of talking or being put through; weakVerbs only
@@ -33,15 +35,21 @@ var (
 var (
 	strongVerbs = []string{"talk", "speak", "chat", "connect", "transfer", "escalate", "put", "switch",
 		"forward", "pass", "hand",
-		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez", "sprechen", "verbinden"}
-	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call"}
+		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez"}
+	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call",
+		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "quiero", "necesito", "veux", "voudrais"}
+	// germanVerbs are German verbs of talking or being put through. German
+	// puts them last ("bitte an einen Menschen weiterleiten"), so they
+	// ask for whoever comes before them, as well as after.
+	germanVerbs = []string{"sprechen", "verbinden", "weiterleiten", "durchstellen", "reden", "ubergeben", "uebergeben"}
 )
 
 // shortFiller may stand next to a handoff noun in a message that is only
 // a request ("Agent please", "HUMAN NOW", "real person!").
 var shortFiller = toWordSet("a an the please pls plz now real live actual me to with i want need can could would like "+
 	"support customer service team human agent person someone somebody representative operator staff "+
-	"talk speak chat connect transfer ok just yes an actual", nil)
+	"talk speak chat connect transfer ok just yes an actual "+
+	"bitte sofort jetzt ein einen einem mit ich por favor ahora un una con svp s'il vous plait avec je maintenant", nil)
 
 // identityOpeners start questions about who is answering ("are you a
 // human?", "is a human reading this?"), which are not requests.
@@ -61,7 +69,7 @@ var (
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
 // negations before a request cancel it ("I don't need a human").
-var negations = toWordSet("don't dont not no never without nobody", nil)
+var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein", nil)
 
 // phrases that ask for a human on their own.
 // ("customer service" and "support team" are not among them: "what are
@@ -72,7 +80,7 @@ var handoffPhrases = []string{
 	"persona real", "agente humano", "vraie personne", "personne reelle", "agent humain",
 	// German puts the verb last: "mit einem Mitarbeiter sprechen".
 	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",
-	"menschen verbinden", "echten menschen", "echter mensch",
+	"menschen verbinden", "echten menschen", "echter mensch", "keinen bot", "kein bot", "keinen roboter",
 }
 
 func toWordSet(s string, set map[string]bool) map[string]bool {
@@ -178,13 +186,25 @@ func sentenceWantsHuman(text string) bool {
 			modal = modal || modals[words[v]]
 		}
 	}
+	// A German verb of talking with someone to talk to up to four words
+	// before it: "ich möchte mit einem Kundenberater sprechen".
+	for i, w := range words {
+		if !isVerb(w, germanVerbs) {
+			continue
+		}
+		for _, n := range nouns {
+			if d := i - n; d > 0 && d <= 4 && !negated(n) {
+				return true
+			}
+		}
+	}
 	// A verb of talking with anyone to talk to within eight words, or a
 	// verb of asking with an agent within four.
 	for i, w := range words {
 		if negated(i) {
 			continue
 		}
-		sv, wv := isVerb(w, strongVerbs), isVerb(w, weakVerbs)
+		sv, wv := isVerb(w, strongVerbs) || isVerb(w, germanVerbs), isVerb(w, weakVerbs)
 		if !sv && !wv || i > 0 && determiners[words[i-1]] {
 			continue // "my chat with support" names a thing
 		}
@@ -196,7 +216,7 @@ func sentenceWantsHuman(text string) bool {
 			if d == 1 && sv && !strong[n] {
 				continue // "chat support" names a service
 			}
-			if d > 0 && (sv && d <= 8 || wv && strong[n] && d <= 4 || forMe && d <= 3) {
+			if d > 0 && (sv && d <= 8 || wv && strong[n] && d <= 4 || forMe && d <= 3) && !negatedIn(words[i+1:n]) {
 				return true
 			}
 		}
@@ -204,9 +224,21 @@ func sentenceWantsHuman(text string) bool {
 	return false
 }
 
+// negatedIn reports whether words hold a negation: between a verb and
+// whom it asks for, as German puts it ("ich möchte nicht mit einem
+// Menschen sprechen").
+func negatedIn(words []string) bool {
+	for _, w := range words {
+		if negations[w] {
+			return true
+		}
+	}
+	return false
+}
+
 func hasRequestVerb(words []string) bool {
 	for _, w := range words {
-		if isVerb(w, strongVerbs) {
+		if isVerb(w, strongVerbs) || isVerb(w, germanVerbs) {
 			return true
 		}
 	}

@@ -80,7 +80,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 
 	reply := Reply{Address: m.Address}
-	texts := TextsFor(text, userTexts(history, 3)...)
+	texts := TextsFor(mg.language(), text, userTexts(history, 3)...)
 	var handoff string
 	talked := false
 	said := neither // to the offer of a human, when the last reply made one
@@ -92,7 +92,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		handoff = HandoffAsked
 	} else if said == no {
 		reply.Text, talked = texts.Declined, true
-	} else if r, ok := SmallTalk(text); ok {
+	} else if r, ok := SmallTalk(text, texts); ok {
 		// A greeting, thanks or goodbye: nothing to look up, and no
 		// fallback to count towards a handoff.
 		reply.Text, talked = r, true
@@ -171,6 +171,15 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	mg.log.Debug("replied", "session", session, "platform", platform, "outcome", outcome,
 		"question", text, "confidence", reply.Confidence, "citations", len(reply.Citations))
 	return nil
+}
+
+// language returns the language of the knowledge, when the Searcher
+// tells it (knowledge.Linguist), else "".
+func (mg *Manager) language() string {
+	if l, ok := mg.opts.Searcher.(knowledge.Linguist); ok {
+		return l.Language()
+	}
+	return ""
 }
 
 // answer retrieves snippets for text and asks the Answerer, falling back

@@ -16,7 +16,13 @@ const (
 	ThanksText   = "You're welcome! Is there anything else I can help with?"
 	GoodbyeText  = "Goodbye! If you have another question, just ask."
 	DeclinedText = "No problem. Is there anything else I can help with?"
-	IdentityText = "I'm an automated assistant: I answer questions from our help-centre articles and tell you which article " +
+	// AnythingElseText answers an acknowledgement ("ok", "cool", "got
+	// it"): searched for, "cool" found the cooling-off period.
+	AnythingElseText = "Is there anything else I can help with?"
+	// UnhelpfulText answers a user who says the answer missed ("that
+	// didn't answer my question"), and offers a human as the fallback does.
+	UnhelpfulText = "I'm sorry that didn't help. You could put the question another way, or I can connect you with a human agent: just say \"talk to a human\"."
+	IdentityText  = "I'm an automated assistant: I answer questions from our help-centre articles and tell you which article " +
 		"each answer comes from. If I don't know, I say so. Say \"talk to a human\" at any time to reach our support team."
 )
 
@@ -27,6 +33,7 @@ const (
 	talkGreeting talk = 1 << iota
 	talkThanks
 	talkGoodbye
+	talkAck // "ok", "cool", "got it": the user read the answer
 )
 
 // talkWords are the words that make a message small talk, each with its
@@ -38,19 +45,69 @@ var talkWords = map[string]talk{
 	"thanks": talkThanks, "thank": talkThanks, "thx": talkThanks, "ty": talkThanks, "cheers": talkThanks,
 	"appreciated": talkThanks, "helpful": talkThanks, "helped": talkThanks,
 	"bye": talkGoodbye, "goodbye": talkGoodbye, "goodnight": talkGoodbye, "cya": talkGoodbye, "later": talkGoodbye, "farewell": talkGoodbye,
-	// Spanish, French and German (folded: "adiós" is "adios").
+	"ok": talkAck, "okay": talkAck, "k": talkAck, "kk": talkAck, "cool": talkAck, "great": talkAck, "perfect": talkAck,
+	"nice": talkAck, "awesome": talkAck, "brilliant": talkAck, "lovely": talkAck, "alright": talkAck, "fine": talkAck,
+	"good": talkAck, "super": talkAck, "understood": talkAck, "noted": talkAck, "gotcha": talkAck, "got": talkAck,
+	"sense": talkAck, "sounds": talkAck, "fair": talkAck, "enough": talkAck,
+	// Spanish, French and German, folded ("adiós" is "adios", "schön"
+	// "schon"), German also as typed without umlauts ("schoen").
 	"hola": talkGreeting, "buenas": talkGreeting, "buenos": talkGreeting, "gracias": talkThanks, "adios": talkGoodbye,
+	"luego": talkGoodbye, "chao": talkGoodbye, "vale": talkAck, "perfecto": talkAck, "genial": talkAck,
+	"entendido": talkAck, "acuerdo": talkAck,
 	"bonjour": talkGreeting, "bonsoir": talkGreeting, "salut": talkGreeting, "merci": talkThanks, "revoir": talkGoodbye,
-	"hallo": talkGreeting, "moin": talkGreeting, "servus": talkGreeting, "danke": talkThanks, "tschuss": talkGoodbye,
-	"wiedersehen": talkGoodbye,
+	"bientot": talkGoodbye, "parfait": talkAck, "d'accord": talkAck, "daccord": talkAck, "compris": talkAck, "entendu": talkAck,
+	"hallo": talkGreeting, "moin": talkGreeting, "servus": talkGreeting, "morgen": talkGreeting, "tag": talkGreeting,
+	"abend": talkGreeting, "gruss": talkGreeting, "grusse": talkGreeting, "gruess": talkGreeting, "gruesse": talkGreeting,
+	"danke": talkThanks, "dank": talkThanks, "geholfen": talkThanks, "dankeschon": talkThanks, "dankeschoen": talkThanks,
+	"tschuss": talkGoodbye, "tschuess": talkGoodbye, "tschau": talkGoodbye, "ciao": talkGoodbye, "wiedersehen": talkGoodbye,
+	"wiederhoren": talkGoodbye, "wiederhoeren": talkGoodbye, "bald": talkGoodbye, "schonen": talkGoodbye, "schoenen": talkGoodbye,
+	"klar": talkAck, "prima": talkAck, "verstanden": talkAck, "passt": talkAck, "gut": talkAck,
 }
 
 // talkFillers may stand next to talkWords ("hi there", "thanks a lot,
-// that's great", "have a nice day").
+// that's great", "have a nice day", "bis bald", "vielen Dank").
 var talkFillers = toWordSet("a an the there you u all team everyone folks guys bot so very much many lot lots "+
-	"ok okay great perfect cool awesome brilliant lovely nice good super that that's it this was is for your help "+
-	"again see have day night weekend care take now then and oh ah well just really "+
-	"dias tardes noches muchas mil muy amable au beaucoup bien guten tag morgen abend vielen dank schon", nil)
+	"that that's it this was is for your help again see have day night weekend care take now then and oh ah well "+
+	"just really i makes sounds "+
+	"dias tardes noches muchas mil muy amable hasta pronto de "+
+	"au beaucoup bien tres bonne journee soiree tout le monde a "+
+	"guten vielen schon schoen sehr noch auf bis dann spater spaeter herzlichen besten lieben liebe viele gott alles "+
+	"euch ihnen dir und wochenende das hat mir", nil)
+
+// filler reports whether w may stand next to small talk without making
+// it a question: a filler or an acknowledgement ("good morning").
+func filler(w string) bool {
+	return talkFillers[w] || talkWords[w] == talkAck
+}
+
+// howAreYou asks after the bot, as people open a chat: answered with
+// the greeting.
+var howAreYou = []string{
+	"how are you", "how are u", "how r u", "how are you doing", "how's it going", "hows it going", "how do you do",
+	"como estas", "como esta", "que tal", "comment ca va", "comment allez vous", "ca va",
+	"wie geht es dir", "wie geht es ihnen", "wie geht's", "wie gehts", "wie geht es euch",
+}
+
+// unhelpful are what users say when an answer missed. A message that is
+// one of them, with only fillers around it ("no, that's not what I
+// asked"), is answered with UnhelpfulText; searched for, "that didn't
+// answer my question" was answered with a sentence about answering.
+var unhelpful = []string{
+	"didn't answer", "didnt answer", "did not answer", "doesn't answer", "doesnt answer", "does not answer",
+	"not what i asked", "not what i meant", "not what i mean", "not my question", "wrong answer", "not helpful",
+	"unhelpful", "doesn't help", "doesnt help", "didn't help", "didnt help", "did not help", "not helping", "useless",
+	"makes no sense", "not right", "not correct", "incorrect", "no help", "you don't understand", "you dont understand",
+	"hilft nicht", "hilft mir nicht", "falsche antwort", "nicht gefragt", "nicht meine frage", "bringt nichts",
+	"ne repond pas", "pas ce que j'ai demande", "pas ma question", "ne m'aide pas", "mauvaise reponse",
+	"no me ayuda", "no es lo que pregunte", "no es mi pregunta", "respuesta incorrecta", "no sirve",
+}
+
+// unhelpfulFillers may stand around one of unhelpful.
+var unhelpfulFillers = toWordSet("no nope that thats that's this it its it's your the my answer reply question me at all "+
+	"sorry but still even totally completely really again you i am is was what "+
+	"das ist die deine antwort meine frage mir war aber leider nein "+
+	"ce c'est ca ta votre reponse ma question mais non "+
+	"eso esto es tu su respuesta mi pregunta pero", nil)
 
 // identityQuestions ask what the bot is or can do.
 var identityQuestions = []string{
@@ -62,10 +119,13 @@ var identityQuestions = []string{
 	"bist du ein bot", "bist du ein roboter", "bist du ein mensch", "wer bist du",
 }
 
-// SmallTalk returns the reply to a message that is only small talk, and
-// whether it is. A message that asks anything else ("hi, how do I reset
-// my password?") is not, and goes to the help centre as a question.
-func SmallTalk(text string) (string, bool) {
+// SmallTalk returns the reply, in texts, to a message that is only small
+// talk, and whether it is: a greeting or "how are you?", thanks, a
+// goodbye, a question about the bot, an acknowledgement ("ok", "got it",
+// "yes" when nothing was asked), or a complaint that the answer missed.
+// A message that asks anything else ("hi, how do I reset my password?")
+// is not, and goes to the help centre as a question.
+func SmallTalk(text string, texts Texts) (string, bool) {
 	if len(text) > 200 {
 		return "", false
 	}
@@ -75,15 +135,22 @@ func SmallTalk(text string) (string, bool) {
 	}
 	// "hi, what can you do?": a greeting may open a question about the bot.
 	rest := words
-	for len(rest) > 0 && (talkWords[rest[0]] == talkGreeting || talkFillers[rest[0]]) {
+	for len(rest) > 0 && (talkWords[rest[0]] == talkGreeting || filler(rest[0])) {
 		rest = rest[1:]
 	}
-	texts := TextsFor(text)
-	joined := strings.Join(rest, " ")
-	for _, q := range identityQuestions {
-		if joined == q || strings.HasPrefix(joined, q+" ") && onlyFillers(rest[len(strings.Fields(q)):]) {
-			return texts.Identity, true
-		}
+	if isPhrase(rest, identityQuestions) {
+		return texts.Identity, true
+	}
+	if isPhrase(rest, howAreYou) {
+		return texts.Greeting, true
+	}
+	if isUnhelpful(words) {
+		return texts.Unhelpful, true
+	}
+	if answers(text) != neither {
+		// "yes" or "no" to nothing the bot asked: the offer of a human is
+		// dealt with before small talk.
+		return texts.AnythingElse, true
 	}
 	var kinds talk
 	for _, w := range words {
@@ -101,8 +168,42 @@ func SmallTalk(text string) (string, bool) {
 		return texts.Thanks, true
 	case kinds&talkGreeting != 0:
 		return texts.Greeting, true
+	case kinds&talkAck != 0:
+		return texts.AnythingElse, true
 	}
 	return "", false
+}
+
+// isPhrase reports whether words are one of phrases, with only fillers
+// after it.
+func isPhrase(words []string, phrases []string) bool {
+	joined := strings.Join(words, " ")
+	for _, p := range phrases {
+		if joined == p || strings.HasPrefix(joined, p+" ") && onlyFillers(words[len(strings.Fields(p)):]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isUnhelpful reports whether words say that the answer missed, and
+// nothing else.
+func isUnhelpful(words []string) bool {
+	joined := " " + strings.Join(words, " ") + " "
+	for _, p := range unhelpful {
+		i := strings.Index(joined, " "+p+" ")
+		if i < 0 {
+			continue
+		}
+		others := strings.Fields(joined[:i] + " " + joined[i+len(p)+2:])
+		for _, w := range others {
+			if !unhelpfulFillers[w] && !talkFillers[w] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // onlyFillers reports whether every word is a filler or a small-talk word.
@@ -134,7 +235,7 @@ func withoutGreeting(text string) string {
 		switch {
 		case talkWords[w] == talkGreeting:
 			greeting = true
-		case !talkFillers[w]:
+		case !filler(w):
 			return text
 		}
 	}
@@ -159,11 +260,11 @@ const (
 var (
 	yesWords = toWordSet("yes yeah yea yeh yep yup ya sure ok okay please pls plz go ahead do it y alright "+
 		"certainly absolutely definitely course si vale claro oui ja gerne bitte", nil)
-	denials = toWordSet("no nope nah not n non nein", nil)
+	denials = toWordSet("no nope nah not n non nein later", nil)
 	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor", nil)
 	// answerFillers stand around a yes or a no ("go on then", "yes I
 	// would", "of course").
-	answerFillers = toWordSet("on i would like to of me", nil)
+	answerFillers = toWordSet("on i would like to of me be maybe", nil)
 )
 
 // answers says whether text, as a whole, says yes or no.
@@ -173,15 +274,21 @@ func answers(text string) answer {
 		return neither
 	}
 	say := neither
+	onlyOK, thanked := true, false // "ok thanks" acknowledges; it is no yes
 	for _, w := range words {
 		switch {
 		case denials[w]:
 			say = no
 		case yesWords[w] && say != no:
 			say = yes
-		case !yesWords[w] && !noWords[w] && !denials[w] && !talkFillers[w] && !answerFillers[w]:
+			onlyOK = onlyOK && (w == "ok" || w == "okay")
+		case !yesWords[w] && !noWords[w] && !denials[w] && !filler(w) && !answerFillers[w]:
 			return neither
 		}
+		thanked = thanked || talkWords[w] == talkThanks
+	}
+	if say == yes && onlyOK && thanked {
+		return neither
 	}
 	return say
 }

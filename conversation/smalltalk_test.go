@@ -26,20 +26,28 @@ func TestSmallTalk(t *testing.T) {
 		{"are you a bot?", conversation.IdentityText},
 		{"hi, what can you do?", conversation.IdentityText},
 		{"who are you", conversation.IdentityText},
+		{"hi, how are you?", conversation.GreetingText},
+		// Acknowledgements, and yes or no when nothing was asked.
+		{"ok", conversation.AnythingElseText},
+		{"cool", conversation.AnythingElseText},
+		{"got it, makes sense", conversation.AnythingElseText},
+		{"yes", conversation.AnythingElseText},
+		// The answer missed.
+		{"not helpful", conversation.UnhelpfulText},
+		{"that didnt answer my question", conversation.UnhelpfulText},
+		{"no thats not what i asked", conversation.UnhelpfulText},
 		// Questions, even with a greeting or thanks around them.
 		{"hi, how do I reset my password?", ""},
 		{"thanks, but the link doesn't work", ""},
+		{"the reset link didn't help, what else can i do", ""},
 		{"what is this charge on my card", ""},
 		{"hello world", ""},
-		{"not helpful", ""},
-		{"ok", ""},
-		{"yes", ""},
 		{"", ""},
 		{"hi hi hi hi hi hi hi hi hi hi hi hi", ""}, // too long to be only a greeting
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			got, ok := conversation.SmallTalk(tt.text)
+			got, ok := conversation.SmallTalk(tt.text, conversation.TextsFor("", tt.text))
 			if ok != (tt.want != "") || got != tt.want {
 				t.Errorf("SmallTalk(%q) = %q, %v; want %q", tt.text, got, ok, tt.want)
 			}
@@ -50,6 +58,37 @@ func TestSmallTalk(t *testing.T) {
 // TestSmallTalkIsNotAFallback checks that a greeting and thanks are
 // answered without searching, and do not count towards the fallbacks
 // that hand a session to a human.
+// TestSmallTalkInGerman: German greetings, thanks and goodbyes, typed
+// with or without umlauts, are small talk, answered in German.
+func TestSmallTalkInGerman(t *testing.T) {
+	de := conversation.TextsFor("de", "")
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"Guten Morgen", de.Greeting},
+		{"Grüß Gott", de.Greeting},
+		{"Wie geht es dir?", de.Greeting},
+		{"Vielen Dank", de.Thanks},
+		{"Dankeschön", de.Thanks},
+		{"danke schoen", de.Thanks},
+		{"Vielen Dank, das hat mir sehr geholfen!", de.Thanks},
+		{"Auf Wiedersehen", de.Goodbye},
+		{"bis bald", de.Goodbye},
+		{"Tschuess", de.Goodbye},
+		{"schönen Tag noch", de.Goodbye},
+		{"alles klar", de.AnythingElse},
+		{"das hilft mir nicht", de.Unhelpful},
+		{"Mahnung Gebühr", ""},
+	}
+	for _, tt := range tests {
+		got, ok := conversation.SmallTalk(tt.text, de)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("SmallTalk(%q) = %q, %v; want %q", tt.text, got, ok, tt.want)
+		}
+	}
+}
+
 func TestSmallTalkIsNotAFallback(t *testing.T) {
 	var searched []string
 	nothing := fakeSearcher{search: func(_ context.Context, q string, _ int) ([]knowledge.Snippet, error) {
@@ -84,7 +123,8 @@ func TestSmallTalkIsNotAFallback(t *testing.T) {
 
 // TestYesToTheOfferOfAHuman: the fallback offers a human agent; "yes
 // please" to it hands over, "no thanks" does not, and "yes" out of the
-// blue is no request.
+// blue is no request (nor a question to search for). The reply to a
+// user who says the answer missed offers a human too.
 func TestYesToTheOfferOfAHuman(t *testing.T) {
 	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
 	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
@@ -102,7 +142,12 @@ func TestYesToTheOfferOfAHuman(t *testing.T) {
 		{[]string{"what is the meaning of life", "no i would not"}, false, conversation.DeclinedText},
 		{[]string{"what is the meaning of life", "no thanks"}, false, conversation.DeclinedText},
 		{[]string{"what is the meaning of life", "thanks"}, false, conversation.ThanksText},
-		{[]string{"yes please"}, false, conversation.FallbackText},
+		{[]string{"what is the meaning of life", "yes that would be great"}, true, ""},
+		{[]string{"what is the meaning of life", "maybe later"}, false, conversation.DeclinedText},
+		{[]string{"what is the meaning of life", "ok thanks"}, false, conversation.ThanksText},
+		{[]string{"what is the meaning of life", "y"}, true, conversation.HandoffText}, // in English: "y" is no Spanish
+		{[]string{"that didn't answer my question", "yes please"}, true, conversation.HandoffText},
+		{[]string{"yes please"}, false, conversation.AnythingElseText},
 	} {
 		out := &recorder{}
 		for j, text := range tt.msgs {

@@ -15,7 +15,7 @@ import (
 func TestTextsInTheUsersLanguage(t *testing.T) {
 	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
 	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
-	es, fr, de := conversation.TextsFor("hola"), conversation.TextsFor("bonjour"), conversation.TextsFor("hallo")
+	es, fr, de := conversation.TextsFor("", "hola"), conversation.TextsFor("", "bonjour"), conversation.TextsFor("", "hallo")
 	if es.Fallback == conversation.FallbackText || fr.Fallback == conversation.FallbackText || de.Fallback == conversation.FallbackText {
 		t.Fatal("TextsFor gives the English fallback for Spanish, French or German")
 	}
@@ -68,12 +68,63 @@ func TestFallbacksNameWhatReachesAHuman(t *testing.T) {
 
 func TestIsFallbackAndIsHandoff(t *testing.T) {
 	for _, lang := range []string{"hola", "bonjour", "hallo", "hi"} {
-		tx := conversation.TextsFor(lang)
+		tx := conversation.TextsFor("", lang)
 		if !conversation.IsFallback(tx.Fallback) || !conversation.IsFallback(tx.FallbackHandoff()) || conversation.IsFallback(tx.Greeting) {
 			t.Errorf("%s: IsFallback wrong", lang)
 		}
 		if !conversation.IsHandoff(tx.Handoff) || !conversation.IsHandoff(tx.FallbackHandoff()) || conversation.IsHandoff(tx.Fallback) {
 			t.Errorf("%s: IsHandoff wrong", lang)
 		}
+	}
+}
+
+// TestTextsForTheKnowledgesLanguage: a message that does not tell its
+// language gets the bot's texts in the language of the articles, and
+// English needs to be clear to win over it.
+func TestTextsForTheKnowledgesLanguage(t *testing.T) {
+	en, de, es := conversation.TextsFor("", "hi"), conversation.TextsFor("", "hallo"), conversation.TextsFor("", "hola")
+	tests := []struct {
+		lang, message string
+		want          conversation.Texts
+	}{
+		{"de", "okay danke", de},
+		{"de", "was kostet express", de},
+		{"de", "Mitarbeiter", de},
+		{"de", "how much is shipping for a small order", en},
+		{"", "okay danke", en},
+		{"", "was kostet express", en},
+		{"", "y", en}, // one letter tells no language: no Spanish "y"
+		{"es", "y", es},
+		{"xx", "ok", en},
+	}
+	for _, tt := range tests {
+		if got := conversation.TextsFor(tt.lang, tt.message); got != tt.want {
+			t.Errorf("TextsFor(%q, %q) greets %q, want %q", tt.lang, tt.message, got.Greeting, tt.want.Greeting)
+		}
+	}
+}
+
+// linguist is a Searcher of knowledge in one language.
+type linguist struct {
+	fakeSearcher
+	lang string
+}
+
+func (l linguist) Language() string { return l.lang }
+
+// TestManagerSpeaksTheKnowledgesLanguage: with German articles, a fallback
+// to a message that does not tell its language is German.
+func TestManagerSpeaksTheKnowledgesLanguage(t *testing.T) {
+	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
+	mg, _ := newManager(t, conversation.Options{Searcher: linguist{nothing, "de"}, MaxFallbacks: 5})
+	out := &recorder{}
+	for i, text := range []string{"Versandkosten Österreich", "okay danke"} {
+		if err := mg.Handle(context.Background(), msg("de", fmt.Sprint(i), text), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	de := conversation.TextsFor("de", "")
+	if got := out.got(); got[0].Text != de.Fallback || got[1].Text != de.Thanks {
+		t.Errorf("replies %q, %q; want the German fallback and thanks", got[0].Text, got[1].Text)
 	}
 }

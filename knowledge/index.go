@@ -36,6 +36,14 @@ type Speller interface {
 	Spell(text string) string
 }
 
+// A Linguist tells the language most of the knowledge is written in, as
+// LanguageOf names it. The conversation pipeline checks a Searcher for
+// it, to speak to a user in the articles' language when their message
+// does not tell ("ok danke" to a German help centre).
+type Linguist interface {
+	Language() string
+}
+
 // DefaultK is the number of snippets returned when k <= 0.
 const DefaultK = 5
 
@@ -143,6 +151,10 @@ type Index struct {
 	stamp     uint64       // fingerprint of source when it was loaded
 	scratch   sync.Pool    // *scratch sized for this index
 	compounds compounds    // joined hyphenated words, read from chunks on first use
+	language  struct {     // the language of most chunks, read on first use
+		once sync.Once
+		code string
+	}
 }
 
 // scratch is per-search working memory, pooled.
@@ -154,6 +166,7 @@ type scratch struct {
 var (
 	_ Retriever = (*Index)(nil)
 	_ Speller   = (*Index)(nil)
+	_ Linguist  = (*Index)(nil)
 )
 
 // Open loads the knowledge folder dir and indexes it. The index

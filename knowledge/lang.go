@@ -53,17 +53,18 @@ const detectWords = 80
 // words whose stem the index lacks are tried in the other languages
 // (Index.otherStem).
 func detectLanguage(folded string) language {
-	l, _ := detect(folded)
+	l, _ := detect(count(folded, 1))
 	return l
 }
 
-// detect is detectLanguage that also reports whether folded holds a
-// function word of any language at all.
-func detect(folded string) (language, bool) {
+// count returns how many of the first detectWords words of folded are
+// function words of each language, looking only at words of at least
+// minLen letters.
+func count(folded string, minLen int) [numLanguages]int {
 	var hits [numLanguages]int
 	n := 0
 	words(folded, func(w string, cjk bool) {
-		if cjk || n >= detectWords {
+		if cjk || n >= detectWords || len(w) < minLen {
 			return
 		}
 		n++
@@ -73,6 +74,12 @@ func detect(folded string) (language, bool) {
 			}
 		}
 	})
+	return hits
+}
+
+// detect is detectLanguage on counted function words; it also reports
+// whether there was any.
+func detect(hits [numLanguages]int) (language, bool) {
 	best, any := langEnglish, hits[langEnglish] > 0
 	for l := langGerman; l < numLanguages; l++ {
 		if hits[l] > hits[langEnglish] && hits[l] > hits[best] {
@@ -83,17 +90,55 @@ func detect(folded string) (language, bool) {
 	return best, any
 }
 
+// languageCodes are the ISO 639-1 codes of the languages.
+var languageCodes = [numLanguages]string{"en", "de", "fr", "es"}
+
 // LanguageOf returns the language text is written in, as an ISO 639-1
 // code: "de", "fr" or "es" when it is clearly German, French or Spanish
 // by its function words (as detectLanguage decides for stemming), "en"
 // when it is not, and "" when it has no function word of any of them to
-// tell by ("ok", "agente").
+// tell by ("ok", "agente"). One-letter words do not count: a "y" to the
+// offer of a human is no Spanish "and".
 func LanguageOf(text string) string {
-	l, ok := detect(fold(text))
+	return LanguageOr(text, "en")
+}
+
+// LanguageOr is LanguageOf for a user of knowledge written in language
+// prior (a code LanguageOf returns): when prior is not English, text is
+// taken to be English only with at least two English function words
+// more than prior's. Asked of a German help centre, "was kostet
+// express" is German, though "was" is English too.
+func LanguageOr(text, prior string) string {
+	hits := count(fold(text), 2)
+	l, ok := detect(hits)
 	if !ok {
 		return ""
 	}
-	return [numLanguages]string{"en", "de", "fr", "es"}[l]
+	for p, code := range languageCodes {
+		if code == prior && p != int(langEnglish) && l == langEnglish && hits[langEnglish] < hits[p]+2 {
+			return prior
+		}
+	}
+	return languageCodes[l]
+}
+
+// Language returns the language most of the index's chunks are written
+// in, as LanguageOf names it ("en" for an empty index).
+func (ix *Index) Language() string {
+	ix.language.once.Do(func() {
+		var n [numLanguages]int
+		for _, c := range ix.chunks {
+			n[detectLanguage(fold(c.Text))]++
+		}
+		best := langEnglish
+		for l := range n {
+			if n[l] > n[best] {
+				best = language(l)
+			}
+		}
+		ix.language.code = languageCodes[best]
+	})
+	return ix.language.code
 }
 
 // stem reduces a folded word (not a stop word, at least two letters) to

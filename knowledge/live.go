@@ -62,6 +62,7 @@ type Live struct {
 var (
 	_ Retriever = (*Live)(nil)
 	_ Speller   = (*Live)(nil)
+	_ Linguist  = (*Live)(nil)
 )
 
 // OpenLive loads and indexes dir. Call Run to follow changes.
@@ -146,6 +147,9 @@ func (l *Live) Retrieve(ctx context.Context, q Query) (Result, error) {
 
 // Spell corrects text against the current index (see Index.Spell).
 func (l *Live) Spell(text string) string { return l.cur.Load().Spell(text) }
+
+// Language implements Linguist for the current index.
+func (l *Live) Language() string { return l.cur.Load().Language() }
 
 // Reload rebuilds the index from the folder (or rereads the index file,
 // when Live follows only that) and swaps it in, whether or not anything

@@ -436,9 +436,9 @@ func TestSavedReply(t *testing.T) {
 		{Role: "assistant", Text: conversation.HandoffText},
 		{Role: "user", MessageID: "m4", Text: "unanswered"},
 		{Role: "user", MessageID: "m5", Text: "hola?"},
-		{Role: "assistant", Text: conversation.TextsFor("hola").Fallback},
+		{Role: "assistant", Text: conversation.TextsFor("", "hola").Fallback},
 		{Role: "user", MessageID: "m6", Text: "y ahora?"},
-		{Role: "assistant", Text: conversation.TextsFor("hola").FallbackHandoff()},
+		{Role: "assistant", Text: conversation.TextsFor("", "hola").FallbackHandoff()},
 	}
 	tests := []struct {
 		id             string
@@ -450,8 +450,8 @@ func TestSavedReply(t *testing.T) {
 		{"m2", true, "answer", false, false},
 		{"m3", true, conversation.HandoffText, false, true},
 		{"m4", false, "", false, false},
-		{"m5", true, conversation.TextsFor("hola").Fallback, true, false},
-		{"m6", true, conversation.TextsFor("hola").FallbackHandoff(), true, true},
+		{"m5", true, conversation.TextsFor("", "hola").Fallback, true, false},
+		{"m6", true, conversation.TextsFor("", "hola").FallbackHandoff(), true, true},
 		{"m9", false, "", false, false},
 		{"", false, "", false, false},
 	}
