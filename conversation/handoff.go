@@ -65,6 +65,14 @@ var (
 	modals        = toWordSet("can could may might", nil)
 )
 
+// objectFirst are verbs of being put through only with whom or what is
+// put through next ("put me through", "transfer this chat"): "how many
+// schools can I put down for reception" asked for no receptionist.
+var (
+	objectFirst = toWordSet("put pass hand switch forward transfer", nil)
+	objects     = toWordSet("me us this it", nil)
+)
+
 // determiners before a verb-looking word make it a noun ("my chat").
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
@@ -207,6 +215,9 @@ func sentenceWantsHuman(text string) bool {
 		sv, wv := isVerb(w, strongVerbs) || isVerb(w, germanVerbs), isVerb(w, weakVerbs)
 		if !sv && !wv || i > 0 && determiners[words[i-1]] {
 			continue // "my chat with support" names a thing
+		}
+		if sv && objectFirst[w] && (i+1 == len(words) || !objects[words[i+1]]) {
+			continue // "can i put down 3 schools for reception"
 		}
 		// "get me someone", "give me a person": a weak verb and "me" ask
 		// for whoever comes next.

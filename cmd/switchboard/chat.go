@@ -83,15 +83,7 @@ func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// only while blocked in a read of a terminal the process owns.
 	go func() {
 		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		sc.Buffer(make([]byte, 64<<10), 64<<10)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
+		readLines(ctx, bufio.NewReader(stdin), lines, stderr)
 	}()
 	for n := 1; ; n++ {
 		fmt.Fprint(stdout, "you> ")
@@ -128,6 +120,53 @@ func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return nil
 		default:
 			fmt.Fprintln(stderr, "switchboard: chat:", err)
+		}
+	}
+}
+
+// maxChatLine is the most of one input line chat keeps; the pipeline
+// cuts a message further (conversation.Options.MaxMessageBytes).
+const maxChatLine = 64 << 10
+
+// readLines sends each line of r to lines until r ends or ctx is done. A
+// line longer than maxChatLine is cut, with a note on stderr: a pasted
+// 70,000-character line ended chat without a word, its next question
+// unanswered.
+func readLines(ctx context.Context, r *bufio.Reader, lines chan<- string, stderr io.Writer) {
+	for {
+		line, cut, err := readLine(r)
+		if cut {
+			fmt.Fprintf(stderr, "switchboard: chat: line cut to its first %d bytes\n", maxChatLine)
+		}
+		if line != "" || err == nil {
+			select {
+			case lines <- line:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				fmt.Fprintln(stderr, "switchboard: chat: read input:", err)
+			}
+			return
+		}
+	}
+}
+
+// readLine reads one line of r, without its end, keeping at most
+// maxChatLine bytes of it; cut tells whether it kept less than the line.
+func readLine(r *bufio.Reader) (line string, cut bool, err error) {
+	var b []byte
+	for {
+		part, err := r.ReadSlice('\n')
+		if room := maxChatLine - len(b); len(part) > room {
+			part, cut = part[:room], true
+		}
+		b = append(b, part...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			// A cut may end inside a character.
+			return strings.ToValidUTF8(strings.TrimRight(string(b), "\r\n"), ""), cut, err
 		}
 	}
 }

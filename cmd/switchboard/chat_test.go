@@ -34,6 +34,27 @@ func TestChat(t *testing.T) {
 	}
 }
 
+// TestChatLongLine: a line longer than chat keeps is cut, said so, and
+// the questions after it are still answered.
+func TestChatLongLine(t *testing.T) {
+	old := stdin
+	t.Cleanup(func() { stdin = old })
+	stdin = strings.NewReader(strings.Repeat("refund ", 20000) + "\nwhat does the Plus plan cost per month\n")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"chat", "--knowledge", testKB}, &stdout, &stderr); err != nil {
+		t.Fatalf("chat: %v (stderr %s)", err, stderr.String())
+	}
+	if got := strings.Count(stdout.String(), "bot> "); got != 2 {
+		t.Errorf("%d bot replies, want 2:\n%s", got, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "plans-and-pricing.md") {
+		t.Errorf("the question after the long line was not answered:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "line cut") {
+		t.Errorf("stderr %q does not say the line was cut", stderr.String())
+	}
+}
+
 func TestChatEOF(t *testing.T) {
 	old := stdin
 	t.Cleanup(func() { stdin = old })
