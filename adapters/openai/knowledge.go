@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,15 +21,25 @@ var errStreamClosed = errors.New("openai: response already finished")
 // address is the conversation a grounded request belongs to. Channel is
 // the key's name ("anon" on an open API), so keys never share sessions.
 // Thread is the request's switchboard.conversation_id when given;
-// otherwise a hash of the user field and the first user message, so that
-// a client resending the whole chat each turn (as OpenAI clients do)
-// stays in one session. Two callers of one key who send the same user
-// field (or none) and open with the same words share a session: clients
-// that care send a conversation_id or a distinct user.
-func address(key *apiKey, c call) conversation.Address {
-	channel := "anon"
+// otherwise a hash of the user field and the first user message (and,
+// on an open API, of the caller's network address), so that a client
+// resending the whole chat each turn (as OpenAI clients do) stays in one
+// session. On an open API, callers who opened with the same words ("hi")
+// shared a session: one asking for a human silenced the others. Callers
+// of one key who send the same user field (or none) and open with the
+// same words still share one: clients that care send a conversation_id
+// or a distinct user. User is the user field, else the key or the
+// address, which the rate limit counts by.
+func address(key *apiKey, c call, remote string) conversation.Address {
+	channel, user := "anon", c.user
 	if key != nil {
 		channel = key.name
+	}
+	if user == "" {
+		user = "key:" + channel
+		if key == nil {
+			user = "addr:" + remote
+		}
 	}
 	thread := c.grounded.ConversationID
 	if thread == "" {
@@ -39,10 +50,22 @@ func address(key *apiKey, c call) conversation.Address {
 				break
 			}
 		}
-		h := sha256.Sum256([]byte(c.user + "\x00" + first))
+		caller := c.user
+		if key == nil {
+			caller = user
+		}
+		h := sha256.Sum256([]byte(caller + "\x00" + first))
 		thread = hex.EncodeToString(h[:8])
 	}
-	return conversation.Address{Platform: Platform, Channel: channel, Thread: thread, User: c.user}
+	return conversation.Address{Platform: Platform, Channel: channel, Thread: thread, User: user}
+}
+
+// remoteHost returns the host of a request's remote address.
+func remoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // serveGrounded answers a chat request through the conversation Handler.
@@ -62,7 +85,7 @@ func (a *API) serveGrounded(w http.ResponseWriter, r *http.Request, key *apiKey,
 		writeError(w, badRequest("messages", "A grounded request needs a user message with text to answer."))
 		return
 	}
-	msg := conversation.Message{Address: address(key, c), UserName: c.user, Text: question, Time: a.opts.Now()}
+	msg := conversation.Message{Address: address(key, c, remoteHost(r)), UserName: c.user, Text: question, Time: a.opts.Now()}
 	f := a.chatFormat(c)
 	sink := &replySink{}
 	var out conversation.Sender = sendFunc(sink.Send)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,7 +82,7 @@ func TestGroundedAnswer(t *testing.T) {
 	if len(m) != 5 {
 		t.Fatalf("handler got %d messages, want 5", len(m))
 	}
-	if diff := cmp.Diff(conversation.Address{Platform: "openai", Channel: "team-a", Thread: m[0].Address.Thread}, m[0].Address); diff != "" {
+	if diff := cmp.Diff(conversation.Address{Platform: "openai", Channel: "team-a", Thread: m[0].Address.Thread, User: "key:team-a"}, m[0].Address); diff != "" {
 		t.Errorf("address (-want +got):\n%s", diff)
 	}
 	if got, want := m[1].Text, "And on mobile?"; got != want {
@@ -107,6 +109,45 @@ func TestGroundedAnswer(t *testing.T) {
 	post(t, srv, chatPath, posts[1], nil)
 	if got := open.msgs[0].Address.Channel; got != "anon" {
 		t.Errorf("channel on an open API = %q, want anon", got)
+	}
+}
+
+// TestOpenCallersDoNotShareSessions: on an API without keys, callers
+// from two addresses who open with the same words are two sessions (one
+// asking for a human silenced the other) and two rate-limit buckets;
+// one caller resending the chat stays in one.
+func TestOpenCallersDoNotShareSessions(t *testing.T) {
+	h := answering("x")
+	api, err := openai.New(openai.Options{Handler: h, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	api.Register(mux)
+	ask := func(remote, body string) {
+		req := httptest.NewRequest(http.MethodPost, chatPath, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = remote
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+	first := `{"messages":[{"role":"user","content":"hi team"}],"switchboard":{"knowledge":true}}`
+	second := `{"messages":[{"role":"user","content":"hi team"},{"role":"assistant","content":"Hi"},{"role":"user","content":"get me a human"}],"switchboard":{"knowledge":true}}`
+	ask("192.0.2.1:1000", first)
+	ask("192.0.2.1:1001", second)
+	ask("192.0.2.2:1000", first)
+	m := h.msgs
+	if m[0].Address.SessionID() != m[1].Address.SessionID() {
+		t.Errorf("one caller's two turns are sessions %q and %q", m[0].Address.SessionID(), m[1].Address.SessionID())
+	}
+	if m[2].Address.SessionID() == m[0].Address.SessionID() {
+		t.Errorf("callers from two addresses share session %q", m[0].Address.SessionID())
+	}
+	if m[2].Address.User == m[0].Address.User {
+		t.Errorf("callers from two addresses are one user %q (one rate-limit bucket)", m[0].Address.User)
 	}
 }
 
