@@ -57,6 +57,10 @@ type Live struct {
 
 	mu    sync.Mutex // serialises rebuilds
 	stamp uint64     // fingerprint of what the current index was built from; guarded by mu
+	// seen is the folder's fingerprint at the last look, and looked
+	// whether there was one; guarded by mu. See refresh.
+	seen   uint64
+	looked bool
 }
 
 var (
@@ -161,7 +165,10 @@ func (l *Live) Reload(ctx context.Context) (int, error) {
 }
 
 // Refresh rebuilds the index if the folder (or the followed index file)
-// changed since the last build, and reports whether it did.
+// changed since the last build, and reports whether it did. A changed
+// folder is rebuilt once it is unchanged since the Refresh before (Run
+// calls Refresh every PollInterval), so that no file is read while it is
+// being written.
 func (l *Live) Refresh(ctx context.Context) (bool, error) {
 	changed, _, err := l.refresh(ctx, false)
 	return changed, err
@@ -187,7 +194,17 @@ func (l *Live) refresh(ctx context.Context, force bool) (bool, int, error) {
 	if err != nil {
 		return false, 0, fmt.Errorf("%s: %w", verb, err)
 	}
+	settling := l.looked && stamp != l.seen
+	l.seen, l.looked = stamp, true
 	if !force && stamp == l.stamp && l.cur.Load() != nil {
+		return false, 0, nil
+	}
+	// A file still being written changes between looks: a changed folder
+	// is rebuilt once it looks the same twice in a row (the first look,
+	// at an index file perhaps older than its folder, at once). Read
+	// half-written, an article's table cut at "£1" was quoted as a price
+	// of £1.
+	if !force && settling && l.cur.Load() != nil {
 		return false, 0, nil
 	}
 	n, err := l.rebuildLocked(ctx, fsys, stamp)
@@ -304,8 +321,9 @@ func fileStamp(path string) (uint64, error) {
 	return h.Sum64(), nil
 }
 
-// fingerprint hashes the names, sizes and modification times of the
-// loadable files of fsys, the folder dir (the same files Load reads),
+// fingerprint hashes the names, sizes, modification times and identities
+// (fileID: an edit that kept the size and set the modification time back
+// went unseen) of the loadable files of fsys, the folder dir (the same files Load reads),
 // and chunking, so that an index file written before the way articles
 // are cut changed is rebuilt like one of a changed folder.
 func fingerprint(fsys fs.FS, dir string) (uint64, error) {
@@ -328,7 +346,7 @@ func fingerprint(fsys fs.FS, dir string) (uint64, error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", p, info.Size(), info.ModTime().UnixNano())
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", p, info.Size(), info.ModTime().UnixNano(), fileID(info))
 		return nil
 	})
 	if err != nil {

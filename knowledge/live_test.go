@@ -265,6 +265,68 @@ func TestLiveFileWithoutFolder(t *testing.T) {
 	}
 }
 
+// settle is the first look at a changed folder: it sees the change and
+// rebuilds nothing yet.
+func settle(t *testing.T, live *Live) {
+	t.Helper()
+	if changed, err := live.Refresh(context.Background()); err != nil || changed {
+		t.Fatalf("first Refresh after a change = %v, %v; want false, nil (rebuilt once settled)", changed, err)
+	}
+}
+
+// TestLiveWaitsForFilesToSettle: a file still being written (changed
+// between two looks) is not indexed; once it stays the same it is. An
+// edit that keeps the file's size and sets its modification time back
+// is still seen.
+func TestLiveWaitsForFilesToSettle(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "births.md")
+	writeFile(t, path, "# Births\n\nA short certificate costs £12.50.\n")
+	ctx := context.Background()
+	live, err := OpenLive(ctx, dir, LiveOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func() string {
+		got, _ := live.Search(ctx, "short certificate", 1)
+		if len(got) == 0 {
+			return ""
+		}
+		return got[0].Text
+	}
+	// Half written, then more, then done.
+	writeFile(t, path, "# Births\n\nA short certificate costs £1")
+	settle(t, live)
+	writeFile(t, path, "# Births\n\nA short certificate costs £13.00.\n")
+	settle(t, live)
+	if got := text(); !strings.Contains(got, "£12.50") {
+		t.Fatalf("while the file changed: %q; want the old text", got)
+	}
+	if changed, err := live.Refresh(ctx); err != nil || !changed {
+		t.Fatalf("Refresh(settled) = %v, %v; want true, nil", changed, err)
+	}
+	if got := text(); !strings.Contains(got, "£13.00") {
+		t.Fatalf("settled: %q; want the new text", got)
+	}
+
+	// Same size, modification time set back.
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, "# Births\n\nA short certificate costs £14.00.\n")
+	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, live)
+	if changed, err := live.Refresh(ctx); err != nil || !changed {
+		t.Fatalf("Refresh(same size, same time) = %v, %v; want true, nil", changed, err)
+	}
+	if got := text(); !strings.Contains(got, "£14.00") {
+		t.Errorf("after a same-size edit: %q; want the new text", got)
+	}
+}
+
 func TestLiveReload(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha\n")
@@ -327,6 +389,7 @@ func TestLiveKeepsIndexWhenEmptied(t *testing.T) {
 	}
 	// The copy completes: the new content is swapped in.
 	writeFile(t, filepath.Join(dir, "b.md"), "# B\n\nbeta quokka\n")
+	settle(t, live)
 	if changed, err := live.Refresh(ctx); err != nil || !changed {
 		t.Fatalf("Refresh(refilled folder) = %v, %v; want true, nil", changed, err)
 	}

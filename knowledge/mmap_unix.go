@@ -39,12 +39,3 @@ func MapFile(path string) (*Index, func() error, error) {
 	}
 	return ix, release, nil
 }
-
-// fileID names the file behind info (device and inode), so that a file
-// replaced by one of the same size and time is still told apart.
-func fileID(info os.FileInfo) string {
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
-	}
-	return ""
-}
