@@ -38,8 +38,6 @@ type Pipeline struct {
 	Articles fs.FS
 	// Model is the decoder of generative answers; nil in extractive mode.
 	Model *engine.Model
-
-	root *os.Root // the knowledge folder, when read from disk
 }
 
 // demoKnowledge is a copy of configs/knowledge, the demo help centre, so
@@ -52,18 +50,37 @@ var demoKnowledge embed.FS
 // DefaultKnowledgeDir is the default knowledge.dir: the demo help centre.
 const DefaultKnowledgeDir = "configs/knowledge"
 
-// openKnowledge opens the knowledge folder dir; the default folder, when
-// absent (outside the repository), is the embedded demo help centre.
-func openKnowledge(dir string) (fs.FS, *os.Root, error) {
-	root, err := os.OpenRoot(dir) // confines reads, symlinks included, to dir
+// openKnowledge opens the knowledge folder dir, and reports whether it is
+// on disk; the default folder, when absent (outside the repository), is
+// the embedded demo help centre.
+func openKnowledge(dir string) (fs.FS, bool, error) {
+	root, err := os.OpenRoot(dir)
 	if err == nil {
-		return root.FS(), root, nil
+		root.Close()
+		return folderFS(dir), true, nil
 	}
 	if dir == DefaultKnowledgeDir && errors.Is(err, fs.ErrNotExist) {
 		sub, _ := fs.Sub(demoKnowledge, "demo/knowledge")
-		return sub, nil, nil
+		return sub, false, nil
 	}
-	return nil, nil, fmt.Errorf("open knowledge folder: %w", err)
+	return nil, false, fmt.Errorf("open knowledge folder: %w", err)
+}
+
+// folderFS reads the folder at its path afresh on every Open, as the
+// live index rereads it, confining reads (symlinks included) to it as
+// os.Root does. Opened once, at start, the folder's pages went on
+// showing the old articles after a deploy swapped a symlink to a new
+// release, and every page was missing after the folder was replaced by a
+// copy, while the answers followed the new articles.
+type folderFS string
+
+func (d folderFS) Open(name string) (fs.File, error) {
+	root, err := os.OpenRoot(string(d))
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer root.Close() // files opened from it stay open
+	return root.FS().Open(name)
 }
 
 // isIndexFile reports whether knowledge.dir names a file (an index saved
@@ -83,9 +100,6 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 	p := &Pipeline{Index: opt.Knowledge}
 	ok := false
 	defer func() {
-		if !ok && p.root != nil {
-			p.root.Close()
-		}
 		if !ok && p.Model != nil {
 			p.Model.Close()
 		}
@@ -101,21 +115,21 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		}
 		p.Live, p.Index = live, live.Index()
 		if dir := live.Dir(); dir != "" {
-			if fsys, root, err := openKnowledge(dir); err == nil && root != nil {
-				p.Articles, p.root = fsys, root
+			if fsys, onDisk, err := openKnowledge(dir); err == nil && onDisk {
+				p.Articles = fsys
 			}
 		}
 		log.Info("knowledge loaded", "index", cfg.Knowledge.Dir, "folder", live.Dir(), "chunks", p.Index.Len(), "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	if p.Index == nil {
 		start := time.Now()
-		fsys, root, err := openKnowledge(cfg.Knowledge.Dir)
+		fsys, onDisk, err := openKnowledge(cfg.Knowledge.Dir)
 		if err != nil {
 			return nil, err
 		}
-		p.Articles, p.root = fsys, root
+		p.Articles = fsys
 		var ix *knowledge.Index
-		if root != nil {
+		if onDisk {
 			live, err := knowledge.OpenLive(ctx, cfg.Knowledge.Dir, knowledge.LiveOptions{Load: loadOptions(cfg), PollInterval: cfg.Knowledge.PollInterval, Logger: log})
 			if err != nil {
 				return nil, fmt.Errorf("load knowledge %s: %w", cfg.Knowledge.Dir, err)
@@ -132,7 +146,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		}
 		p.Index = ix
 		from := cfg.Knowledge.Dir
-		if root == nil {
+		if !onDisk {
 			from = "built-in demo help centre"
 		}
 		log.Info("knowledge loaded", "dir", from, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond).String())
@@ -214,9 +228,6 @@ func (p *Pipeline) searcher() knowledge.Retriever {
 // Close drains the Manager (until ctx is done) and closes the store.
 func (p *Pipeline) Close(ctx context.Context) error {
 	err := errors.Join(p.Manager.Shutdown(ctx), p.Store.Close())
-	if p.root != nil {
-		err = errors.Join(err, p.root.Close())
-	}
 	if p.Model != nil {
 		err = errors.Join(err, p.Model.Close())
 	}

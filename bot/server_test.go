@@ -548,3 +548,37 @@ func TestArticlePage(t *testing.T) {
 		t.Errorf("refunds.md for another client: %s %q, want the file", ctype, raw)
 	}
 }
+
+// TestArticlesFollowAReplacedFolder: when the knowledge folder is
+// replaced (renamed away and a new copy put in its place, as a deploy
+// does), /articles/ serves the new files, not the folder opened at start.
+func TestArticlesFollowAReplacedFolder(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "kb")
+	write := func(text string) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "contact.md"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("# Contact\n\nCall us on 01632 960 000.\n")
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	r := start(t, cfg, Options{})
+	if err := os.Rename(dir, filepath.Join(parent, "kb.old")); err != nil {
+		t.Fatal(err)
+	}
+	write("# Contact\n\nCall us on 01632 960 222.\n")
+	resp, err := http.Get(r.URL + "/articles/contact.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "960 222") {
+		t.Errorf("after the folder was replaced: %d %q; want the new file", resp.StatusCode, body)
+	}
+}
