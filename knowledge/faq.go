@@ -2,8 +2,10 @@ package knowledge
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -33,6 +35,9 @@ func parseFAQ(name string, data []byte, maxEntries int) ([]FAQEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidFAQ, err)
 	}
+	if !looksLikeFAQ(raw) {
+		return nil, errNotFAQ
+	}
 	list, ok := raw.([]any)
 	if m, isMap := raw.(map[string]any); isMap {
 		list, ok = faqList(m)
@@ -49,13 +54,61 @@ func parseFAQ(name string, data []byte, maxEntries int) ([]FAQEntry, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: entry %d is not an object", ErrInvalidFAQ, i+1)
 		}
-		q, a := field(m, "question", "q", "title"), field(m, "answer", "a", "body", "text")
+		q, a := field(m, questionKeys...), field(m, answerKeys...)
 		if q == "" || a == "" {
 			return nil, fmt.Errorf("%w: entry %d needs a non-empty question and answer", ErrInvalidFAQ, i+1)
 		}
 		entries = append(entries, FAQEntry{Question: q, Answer: a})
 	}
 	return entries, nil
+}
+
+// errNotFAQ is a JSON or YAML file with no question or answer in it: a
+// site's mkdocs.yml or _config.yml kept beside its articles. It is left
+// out, with a warning; failing the load on it stopped every reload.
+var errNotFAQ = errors.New("knowledge: not an FAQ file")
+
+// questionKeys and answerKeys name an FAQ entry's fields.
+var (
+	questionKeys = []string{"question", "q", "title"}
+	answerKeys   = []string{"answer", "a", "body", "text"}
+)
+
+// looksLikeFAQ reports whether decoded JSON or YAML has a question or an
+// answer in it: an entry of a list at its top or one level down with one
+// of those fields, or an object with both.
+func looksLikeFAQ(raw any) bool {
+	hasAny := func(v any) bool {
+		m, ok := v.(map[string]any)
+		return ok && (hasKey(m, questionKeys) || hasKey(m, answerKeys))
+	}
+	inList := func(v any) bool {
+		l, _ := v.([]any)
+		return slices.ContainsFunc(l, hasAny)
+	}
+	switch v := raw.(type) {
+	case []any:
+		return inList(v)
+	case map[string]any:
+		if hasKey(v, questionKeys) && hasKey(v, answerKeys) {
+			return true
+		}
+		for _, x := range v {
+			if inList(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasKey(m map[string]any, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // faqList finds the entries of an FAQ file that is an object: the list

@@ -299,7 +299,7 @@ func (l *Live) Run(ctx context.Context) error {
 		_, err := l.Refresh(ctx)
 		// An empty folder was logged where it was found.
 		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrEmptyKnowledge) {
-			l.log.Warn("knowledge not reloaded; keeping the previous index", "dir", l.dir, "file", l.file, "err", err)
+			l.log.Warn("knowledge not reloaded; keeping the previous index", append(l.where(), "err", err)...)
 		}
 		select {
 		case <-ctx.Done():
@@ -307,6 +307,19 @@ func (l *Live) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// where names what l follows, for logs: the folder, the index file, or
+// both.
+func (l *Live) where() []any {
+	var attrs []any
+	if l.dir != "" {
+		attrs = append(attrs, "dir", l.dir)
+	}
+	if l.file != "" {
+		attrs = append(attrs, "file", l.file)
+	}
+	return attrs
 }
 
 // fileStamp fingerprints the file at path by identity, size and

@@ -72,8 +72,10 @@ type LoadOptions struct {
 	// DefaultMaxFAQEntries.
 	MaxFAQEntries int
 	// Warn, when set, is told of a file that loads but looks wrong: one
-	// with no text to index, or an FAQ that asks a question twice (both
-	// answers are quoted). Nil means no one is told.
+	// with no text to index, an FAQ that asks a question twice (both
+	// answers are quoted), or a JSON or YAML file with no question or
+	// answer in it (a site's configuration), which is left out. Nil means
+	// no one is told.
 	Warn func(path, problem string)
 }
 
@@ -144,6 +146,12 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 			return nil, &FileError{Path: name, Err: err}
 		}
 		cs, err := parseFile(name, data, opts)
+		if errors.Is(err, errNotFAQ) {
+			if opts.Warn != nil {
+				opts.Warn(name, "not an FAQ file (nothing in it has a question or an answer); left out")
+			}
+			continue
+		}
 		if err != nil {
 			return nil, &FileError{Path: name, Err: err}
 		}

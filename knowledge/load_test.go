@@ -442,11 +442,11 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"file over limit", fstest.MapFS{"ok.md": file("# ok"), "big.md": file(strings.Repeat("a", 101))}, LoadOptions{MaxFileBytes: 100}, ErrFileTooLarge, "big.md"},
 		{"FAQ not a list", fstest.MapFS{"faq.yaml": file("question: a\nanswer: b\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
-		{"FAQ two lists", fstest.MapFS{"faq.yaml": file("x: [1]\ny: [2]\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
+		{"FAQ two lists", fstest.MapFS{"faq.yaml": file("x: [{q: a, a: b}]\ny: [{q: c, a: d}]\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
 		{"FAQ bad json", fstest.MapFS{"f/faq.json": file(`[{"question": "a",`)}, LoadOptions{}, ErrInvalidFAQ, "f/faq.json"},
 		{"FAQ bad yaml", fstest.MapFS{"faq.yml": file("- question: [unclosed\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yml"},
 		{"FAQ missing answer", fstest.MapFS{"faq.json": file(`[{"question": "a", "answer": "b"}, {"question": "c"}]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
-		{"FAQ entry not object", fstest.MapFS{"faq.json": file(`["a"]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
+		{"FAQ entry not object", fstest.MapFS{"faq.json": file(`[{"q": "a", "a": "b"}, "c"]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
 		{"FAQ too many entries", fstest.MapFS{"faq.json": file(`[{"q":"a","a":"b"},{"q":"c","a":"d"}]`)}, LoadOptions{MaxFAQEntries: 1}, ErrInvalidFAQ, "faq.json"},
 		{"binary renamed .md", fstest.MapFS{"ok.md": file("# ok"), "logo.md": file("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}, LoadOptions{}, ErrNotText, "logo.md"},
 		{"control bytes", fstest.MapFS{"x.html": file(strings.Repeat("ab\x01\x02c", 50))}, LoadOptions{}, ErrNotText, "x.html"},
@@ -552,5 +552,29 @@ func TestLoadWarnings(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings %q, want %q", got, want)
+	}
+}
+
+// TestLoadLeavesOutConfigFiles: a JSON or YAML file with no question or
+// answer in it (a site's configuration beside its articles) is left out
+// with a warning rather than failing the load.
+func TestLoadLeavesOutConfigFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"refunds.md":   {Data: []byte("# Refunds\n\nRefunds take 5 days.\n")},
+		"mkdocs.yml":   {Data: []byte("site_name: Help\nnav:\n  - Home: index.md\n  - Refunds: refunds.md\ntheme:\n  name: material\n")},
+		"_config.yml":  {Data: []byte("title: Help centre\ndescription: Answers\nexclude: [vendor]\n")},
+		"package.json": {Data: []byte(`{"name": "docs", "scripts": {"build": "x"}, "files": ["a", "b"]}`)},
+	}
+	var warned []string
+	chunks, err := LoadFS(context.Background(), fsys, LoadOptions{Warn: func(path, problem string) { warned = append(warned, path) }})
+	if err != nil {
+		t.Fatalf("LoadFS: %v", err)
+	}
+	if len(chunks) != 1 || chunks[0].DocID != "refunds.md" {
+		t.Errorf("chunks %v; want only refunds.md's", chunks)
+	}
+	slices.Sort(warned)
+	if want := []string{"_config.yml", "mkdocs.yml", "package.json"}; !slices.Equal(warned, want) {
+		t.Errorf("warned of %v; want %v", warned, want)
 	}
 }
