@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -282,22 +283,105 @@ func UTF8Text(data []byte) []byte {
 }
 
 // textHeadings marks the headings of a plain-text article as Markdown
-// ones: a paragraph of one short line that ends without punctuation and
-// has text after it ("Sedation", then a paragraph about it). The first
-// is the title, the rest are sections; without them the title line was
-// read as the article's first sentence and the title taken from the
-// file name.
+// ones. A heading is a paragraph of one short line that ends without
+// punctuation and has text after it ("Sedation", then a paragraph about
+// it), or a line numbered as a section ("5. WHAT IS NOT COVERED", "5.1
+// Pre-existing conditions") with text after it, a blank line between or
+// not, which is one level deeper for each part of its number. The first
+// paragraph, when it is one to three such lines, is the title. Without
+// them the title line was read as the article's first sentence, and a
+// policy wording's numbered headings as one-item lists, quoted glued to
+// the clause after them and renumbered "1.".
 func textHeadings(text string) string {
-	paras := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n")
-	level := "# "
-	for i, p := range paras {
-		t := strings.TrimSpace(p)
-		if i+1 < len(paras) && isTextHeading(t) {
-			paras[i] = level + t
-			level = "## "
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	blank := func(i int) bool { return i < 0 || i >= len(lines) || strings.TrimSpace(lines[i]) == "" }
+	out := make([]string, 0, len(lines)+8)
+	titled := false
+	for i := 0; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || !blank(i-1) {
+			out = append(out, lines[i])
+			continue
+		}
+		end := i // the paragraph is lines[i:end+1]
+		for !blank(end + 1) {
+			end++
+		}
+		rest := !blank(end+2) || end+2 < len(lines) && hasTextAfter(lines[end+1:])
+		if !titled {
+			if n := end - i + 1; n <= 3 && rest && allHeadings(lines[i:end+1]) {
+				out = append(out, "# "+strings.Join(trimAll(lines[i:end+1]), " "))
+				i, titled = end, true
+				continue
+			}
+		}
+		depth := sectionDepth(t)
+		switch {
+		case depth > 0 && isTextHeading(headingText(t)) && (i < end && sectionDepth(strings.TrimSpace(lines[i+1])) == 0 || i == end && rest):
+			// "5.1 Pre-existing conditions", its clause on the next line.
+			out = append(out, strings.Repeat("#", min(depth+1, 6))+" "+t, "")
+			titled = true
+		case i == end && rest && isTextHeading(t):
+			level := "## "
+			if !titled {
+				level = "# "
+			}
+			out = append(out, level+t)
+			titled = true
+		default:
+			out = append(out, lines[i])
 		}
 	}
-	return strings.Join(paras, "\n\n")
+	return strings.Join(out, "\n")
+}
+
+// sectionNumber begins a line numbered as a section: "5.", "5.1", "4.2.1".
+var sectionNumber = regexp.MustCompile(`^(\d{1,2}(?:\.\d{1,2})*)\.?\s+\S`)
+
+// sectionDepth returns how many parts the section number that begins t
+// has, 0 when it begins with none.
+func sectionDepth(t string) int {
+	m := sectionNumber.FindStringSubmatch(t)
+	if m == nil {
+		return 0
+	}
+	return strings.Count(m[1], ".") + 1
+}
+
+// headingText returns t without the section number that begins it.
+func headingText(t string) string {
+	if loc := sectionNumber.FindStringSubmatchIndex(t); loc != nil {
+		return strings.TrimLeft(strings.TrimPrefix(t[loc[3]:], "."), " \t")
+	}
+	return t
+}
+
+// hasTextAfter reports whether lines hold a non-blank line.
+func hasTextAfter(lines []string) bool {
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// allHeadings reports whether every one of lines reads as a heading.
+func allHeadings(lines []string) bool {
+	for _, l := range lines {
+		if !isTextHeading(strings.TrimSpace(l)) {
+			return false
+		}
+	}
+	return true
+}
+
+func trimAll(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.TrimSpace(l)
+	}
+	return out
 }
 
 // isTextHeading reports whether paragraph t reads as a heading: one line

@@ -106,6 +106,17 @@ Third.
 			},
 		},
 		{
+			name: "plain-text policy wording with numbered headings",
+			fs: fstest.MapFS{"policy.txt": file("GADGET COVER\nADD-ON WORDING\n\nAn add-on to any policy.\n\n" +
+				"4. WHAT IS NOT COVERED\n\n4.4 Drones in flight\nWe do not pay for a drone while it is flying.\n\n" +
+				"5. HOW TO CLAIM\n\n1. Call the police.\n2. Block your phone.\n")},
+			want: []brief{
+				{"policy.txt", "GADGET COVER ADD-ON WORDING", "", "policy.txt"},
+				{"policy.txt", "GADGET COVER ADD-ON WORDING", "4. WHAT IS NOT COVERED > 4.4 Drones in flight", "policy.txt#44-drones-in-flight"},
+				{"policy.txt", "GADGET COVER ADD-ON WORDING", "5. HOW TO CLAIM", "policy.txt#5-how-to-claim"},
+			},
+		},
+		{
 			name: "front matter title repeated as the first heading",
 			fs:   fstest.MapFS{"p.md": file("---\ntitle: Plans and prices\n---\n\n# Plans and Prices\n\nAll prices include VAT.\n\n## Our plans\n\nFibre 500 costs £32.\n")},
 			want: []brief{
