@@ -77,13 +77,25 @@ func pageOf(doc string, chunks []knowledge.Chunk) (articlePage, bool) {
 	return page, true
 }
 
-// blocksOf cuts a chunk's text into paragraphs, lists and tables, as
-// the loader wrote them: blank lines between blocks, "- " items, "1. "
-// steps, "| a | b |" rows.
+// blocksOf cuts a chunk's text into paragraphs, lists, tables and code,
+// as the loader wrote them: blank lines between blocks, "- " items, "1. "
+// steps, "| a | b |" rows, code lines between fences.
 func blocksOf(text string) []articleBlock {
 	var out []articleBlock
+	code := false // inside a code block, between knowledge.CodeFence lines
 	for _, para := range strings.Split(text, "\n\n") {
 		for _, line := range strings.Split(para, "\n") {
+			if strings.TrimSpace(line) == knowledge.CodeFence {
+				if code = !code; code {
+					out = append(out, articleBlock{Kind: "pre"})
+				}
+				continue
+			}
+			if code {
+				b := &out[len(out)-1]
+				b.Lines = append(b.Lines, strings.TrimRight(line, " \t"))
+				continue
+			}
 			line = strings.TrimSpace(line)
 			if line == "" {
 				continue
@@ -137,6 +149,7 @@ body{font:16px/1.55 system-ui,sans-serif;max-width:46rem;margin:2rem auto;paddin
 h1{font-size:1.7rem}h2{font-size:1.2rem;margin-top:2rem}
 :target{background:#fff8c5;scroll-margin-top:1rem}
 table{border-collapse:collapse}td{border:1px solid #d0d7de;padding:.3rem .6rem}
+pre{background:#f6f8fa;padding:.8rem;overflow-x:auto}
 </style></head><body>
 <h1>{{.Title}}</h1>
 {{range .Sections}}<section{{if .ID}} id="{{.ID}}"{{end}}>
@@ -144,6 +157,8 @@ table{border-collapse:collapse}td{border:1px solid #d0d7de;padding:.3rem .6rem}
 {{end}}{{range .Blocks}}{{if eq .Kind "table"}}<table>{{range .Cells}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{else if eq .Kind "ul"}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>
 {{else if eq .Kind "ol"}}<ol>{{range .Lines}}<li>{{.}}</li>{{end}}</ol>
+{{else if eq .Kind "pre"}}<pre><code>{{range $i, $l := .Lines}}{{if $i}}
+{{end}}{{$l}}{{end}}</code></pre>
 {{else}}{{range .Lines}}<p>{{.}}</p>
 {{end}}{{end}}{{end}}</section>
 {{end}}</body></html>

@@ -512,7 +512,7 @@ func TestCitationURL(t *testing.T) {
 func TestArticlePage(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
-		"refunds.md": "# Refunds\n\nWe refund most orders, R&D kits too.\n\n## How long a refund takes\n\nRefunds arrive within 5 days:\n\n- by card\n- by PayPal\n",
+		"refunds.md": "# Refunds\n\nWe refund most orders, R&D kits too.\n\n## How long a refund takes\n\nRefunds arrive within 5 days:\n\n- by card\n- by PayPal\n\nOr ask the API:\n\n```sh\ncurl https://api.example.com/refunds \\\n  -H \"Key: <k>\"\n```\n",
 		"faq.yaml":   "- q: Can I pay by card?\n  a: Yes, by Visa or Mastercard.\n- q: Do you ship abroad?\n  a: Only within the EU.\n",
 	}
 	for name, text := range files {
@@ -536,7 +536,8 @@ func TestArticlePage(t *testing.T) {
 		return resp.Header.Get("Content-Type"), string(body)
 	}
 	ctype, page := get("/articles/refunds.md", "text/html,application/xhtml+xml,*/*;q=0.8")
-	for _, want := range []string{"<h1>Refunds</h1>", `<section id="how-long-a-refund-takes">`, "<li>by PayPal</li>", "We refund most orders, R&amp;D kits too."} {
+	for _, want := range []string{"<h1>Refunds</h1>", `<section id="how-long-a-refund-takes">`, "<li>by PayPal</li>", "We refund most orders, R&amp;D kits too.",
+		"<pre><code>curl https://api.example.com/refunds \\\n  -H &#34;Key: &lt;k&gt;&#34;</code></pre>"} {
 		if !strings.HasPrefix(ctype, "text/html") || !strings.Contains(page, want) {
 			t.Errorf("refunds.md for a browser: %s, lacks %q:\n%s", ctype, want, page)
 		}

@@ -194,7 +194,8 @@ func TestLoadTableWithoutOuterPipes(t *testing.T) {
 
 // What help-centre exports put in Markdown: HTML tables (rewritten as
 // Markdown tables, not glued into one word per row), reference links and
-// their targets, Docusaurus notes, entities and <br>.
+// their targets, Docusaurus notes, entities and <br>, and code blocks
+// kept as written, line by line, between fences.
 func TestLoadExportedMarkup(t *testing.T) {
 	doc := "# A\n\nLog in to [your account][acct].<br>Then press Go &amp; wait.\n\n[acct]: https://example.com/account\n\n" +
 		":::note Good to know\nSale items can only be exchanged.\n:::\n\n" +
@@ -207,7 +208,7 @@ func TestLoadExportedMarkup(t *testing.T) {
 	}
 	want := "Log in to your account. Then press Go & wait.\n\nGood to know: Sale items can only be exchanged.\n\n" +
 		"Return addresses\n| Country | Address |\n| UK | Unit 4, Leeds |\n| Ireland | Dock Road \\| Dublin |\n\n" +
-		"kept as code" // a table in a code fence is not rewritten
+		"```\n<table><tr><td>kept as code</td></tr></table>\n```" // a code block is kept as written
 	if len(cs) != 1 || cs[0].Text != want {
 		t.Fatalf("LoadFS text = %q,\nwant one chunk %q", texts(cs), want)
 	}

@@ -100,7 +100,11 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 				inFence = m[1]
 			case inFence == m[1]:
 				inFence = ""
+			default:
+				cur.lines = append(cur.lines, line)
+				continue
 			}
+			cur.lines = append(cur.lines, CodeFence) // the language after it goes
 			continue
 		}
 		if inFence != "" {
@@ -196,12 +200,33 @@ func cleanInline(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// CodeFence opens and closes a code block in a chunk's text: its lines
+// are kept as written, each a line of its own.
+const CodeFence = "```"
+
 // plainText turns the lines of a section into plain paragraphs separated
 // by blank lines. List items and table rows keep a line each.
 func plainText(lines []string) string {
 	var b strings.Builder
-	blank, row := true, false
+	blank, row, code := true, false, false
 	for _, line := range pipeTables(lines) {
+		if line == CodeFence || code {
+			// A code block stays lines of their own, as written,
+			// between fences ("curl …\", then "  -H …"): joined into one
+			// line, a command pasted from a reply no longer ran.
+			if line == CodeFence {
+				code = !code
+			}
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			if !blank {
+				b.WriteString("\n")
+			}
+			b.WriteString(strings.TrimRight(line, " \t"))
+			blank, row = false, true // what follows starts a line
+			continue
+		}
 		if tableRule.MatchString(line) && strings.Contains(line, "-") && strings.TrimSpace(line) != "" {
 			continue
 		}
@@ -283,7 +308,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "text-headings"
+const chunking = "code-blocks"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list

@@ -19,24 +19,43 @@ import (
 	"github.com/switchboard/switchboard/conversation"
 )
 
+// chromium returns the path of a Chromium binary, or skips the test
+// (fails it in CI) when there is none.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium not found; CI requires it")
+	}
+	t.Skip("chromium not found: install it (apt-get install chromium) to run the widget's browser tests")
+	return ""
+}
+
+// browser starts headless Chromium for the test, with a minute to run.
+func browser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
 // TestWidgetRetriesLostReply: the widget's first request is processed
 // but its connection breaks before the reply arrives (a gateway that
 // died); the widget sends the same message again, with the same
 // message_id, and shows the one reply, with no error.
 func TestWidgetRetriesLostReply(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium not found; CI requires it")
-		}
-		t.Skip("chromium not found: install it (apt-get install chromium) to run the widget's retry test")
-	}
+	bin := chromium(t)
 
 	// The pipeline answers a message id once and gives the same reply to
 	// its retries, as the bot does.
@@ -79,15 +98,7 @@ func TestWidgetRetriesLostReply(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true))
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
+	ctx := browser(t, bin)
 	const root = `document.querySelector('#switchboard-widget').shadowRoot`
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/"),
@@ -118,5 +129,45 @@ func TestWidgetRetriesLostReply(t *testing.T) {
 	}
 	if handled != 1 {
 		t.Errorf("the pipeline answered %d times, want once", handled)
+	}
+}
+
+// TestWidgetShowsCodeAsCode: a reply quoting a command between ``` lines
+// shows it in a <pre>, as written, the fences gone, and nothing of the
+// reply read as HTML.
+func TestWidgetShowsCodeAsCode(t *testing.T) {
+	bin := chromium(t)
+	reply := "Send the key as a token:\n```\ncurl https://api.example.com \\\n  -H \"Key: <b>k</b>\"\n```\nKeys expire."
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: reply})
+	}, nil)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := browser(t, bin)
+	const root = `document.querySelector('#switchboard-widget').shadowRoot`
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)),
+		chromedp.WaitVisible(chromedp.JSPath(root+`.querySelector('textarea')`)),
+		chromedp.SendKeys(chromedp.JSPath(root+`.querySelector('textarea')`), "how do i send my key?\r"),
+	)
+	if err != nil {
+		t.Fatalf("ask in the widget: %v", err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
+		const b = [...`+root+`.querySelectorAll('.msg.bot .text')].pop();
+		const pre = b && b.querySelector('pre');
+		return pre ? [pre.textContent, b.textContent, String(b.querySelectorAll('b').length)] : null;
+	})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		t.Fatalf("no code block appeared: %v", err)
+	}
+	if want := "curl https://api.example.com \\\n  -H \"Key: <b>k</b>\""; got[0] != want {
+		t.Errorf("code block %q, want %q", got[0], want)
+	}
+	if strings.Contains(got[1], "```") || got[2] != "0" {
+		t.Errorf("reply shows %q with %s <b> elements; want no fences and no markup", got[1], got[2])
 	}
 }

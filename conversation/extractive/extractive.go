@@ -153,10 +153,21 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 	var cites []knowledge.Citation
 	seen := make(map[string]bool)
 	prevSnippet, prevLine := -1, -1
+	code := false // inside a code block of the reply
 	for _, c := range picked {
 		text := c.text
 		if c.step > 0 {
 			text = fmt.Sprintf("%d. %s", c.step, text)
+		}
+		if c.code != code || code && (c.snippet != prevSnippet || c.line != prevLine+1) {
+			// Code between fences, a block a run of its lines.
+			if code {
+				lines = append(lines, knowledge.CodeFence)
+			}
+			if c.code {
+				lines = append(lines, knowledge.CodeFence)
+			}
+			code = c.code
 		}
 		if c.snippet == prevSnippet && c.line == prevLine && len(lines) > 0 {
 			lines[len(lines)-1] += " " + text
@@ -169,6 +180,9 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 			seen[sn.Source] = true
 			cites = append(cites, sn.Citation())
 		}
+	}
+	if code {
+		lines = append(lines, knowledge.CodeFence)
 	}
 	text := strings.Join(lines, "\n")
 	if err := stream(ctx, text, q.Delta); err != nil {
@@ -337,6 +351,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	fillLists(cands)
+	selectCode(cands)
 	var out []*candidate
 	covered := make(map[string]float64)
 	for _, c := range cands {
@@ -380,6 +395,28 @@ const maxListLines = 8
 func selectList(cands []*candidate, snippet, first int) {
 	for _, c := range cands {
 		if c.snippet == snippet && c.list == first && c.line < first+maxListLines {
+			c.selected = true
+		}
+	}
+}
+
+// maxCodeLines is the most lines of one code block a reply quotes.
+const maxCodeLines = 24
+
+// selectCode selects the whole code block of every selected line of
+// code (up to maxCodeLines lines): its first line alone ("curl
+// https://api.example.com/v2/invoices \") was quoted without the headers
+// the command needs.
+func selectCode(cands []*candidate) {
+	type block struct{ snippet, list int }
+	blocks := make(map[block]bool)
+	for _, c := range cands {
+		if c.selected && c.code {
+			blocks[block{c.snippet, c.list}] = true
+		}
+	}
+	for _, c := range cands {
+		if c.code && blocks[block{c.snippet, c.list}] && c.line < c.list+maxCodeLines {
 			c.selected = true
 		}
 	}

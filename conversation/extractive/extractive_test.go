@@ -401,3 +401,15 @@ func TestNoRowSkipped(t *testing.T) {
 		t.Errorf("reply %q skips the row between", got.Text)
 	}
 }
+
+// TestCodeBlockWhole: a command is quoted whole, its lines as written,
+// between fences, after the sentence that introduces it.
+func TestCodeBlockWhole(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "api.md", Title: "API", Section: "Keys", Source: "api.md#keys",
+		Text: "Create keys in Settings > API keys.\n\nSend the key as a bearer token:\n\n```\ncurl https://api.example.com/v2/invoices \\\n  -H \"Authorization: Bearer sk_live_xxx\" \\\n  -H \"Content-Type: application/json\"\n```"}}
+	ans := answer(t, conversation.Query{Question: "show me the curl to send my api key", Snippets: snippets, Confidence: 1})
+	want := "Send the key as a bearer token:\n```\ncurl https://api.example.com/v2/invoices \\\n  -H \"Authorization: Bearer sk_live_xxx\" \\\n  -H \"Content-Type: application/json\"\n```"
+	if !strings.Contains(ans.Text, want) {
+		t.Errorf("reply %q, want the whole command:\n%s", ans.Text, want)
+	}
+}

@@ -1,6 +1,7 @@
 package grounding_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,31 @@ func TestLinesKinds(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Lines kinds (-want +got):\n%s", diff)
+	}
+}
+
+// TestCodeBlocks: a code block's lines are read as written, one a line,
+// items of the sentence that introduces them; the guard keeps them
+// between fences.
+func TestCodeBlocks(t *testing.T) {
+	text := "Send the key as a token:\n```\ncurl https://api.example.com/v2 \\\n  -H \"Authorization: Bearer sk_x\"\n```\nKeys expire in 90 days."
+	lines := grounding.Lines(text)
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%v %v %d %q", l.Item, l.Code, l.Intro, l.Sentences))
+	}
+	want := []string{
+		`false false -1 ["Send the key as a token:"]`,
+		`true true 0 ["curl https://api.example.com/v2 \\"]`,
+		`true true 0 ["  -H \"Authorization: Bearer sk_x\""]`,
+		`false false -1 ["Keys expire in 90 days."]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Lines (-want +got):\n%s", diff)
+	}
+	v := grounding.Guard{}.Check(text, []knowledge.Snippet{{Text: text}})
+	if v.Text != text {
+		t.Errorf("guard kept %q, want the reply as it was", v.Text)
 	}
 }
 

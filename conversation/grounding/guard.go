@@ -67,6 +67,7 @@ func (g Guard) Check(reply string, snippets []knowledge.Snippet) Verdict {
 func (g Guard) CheckEvidence(reply string, ev *Evidence) Verdict {
 	var v Verdict
 	var lines []string
+	code := false // the last line kept was code, after an opening fence
 	for _, l := range Lines(reply) {
 		var kept []string
 		for _, s := range l.Sentences {
@@ -81,9 +82,16 @@ func (g Guard) CheckEvidence(reply string, ev *Evidence) Verdict {
 				v.Dropped = append(v.Dropped, s)
 			}
 		}
-		if len(kept) > 0 {
-			lines = append(lines, strings.Join(kept, " "))
+		if len(kept) == 0 {
+			continue
 		}
+		if l.Code != code {
+			lines, code = append(lines, knowledge.CodeFence), l.Code
+		}
+		lines = append(lines, strings.Join(kept, " "))
+	}
+	if code {
+		lines = append(lines, knowledge.CodeFence)
 	}
 	v.Grounded = v.Kept > 0
 	if v.Grounded {

@@ -47,6 +47,7 @@ type Line struct {
 	Item      bool     // the line was a list item ("- ", "* ", "1. ") or a table row
 	Numbered  bool     // the line was a numbered list item ("1. ", "2) "): a step
 	Header    bool     // the line was a table's header row (also an Item)
+	Code      bool     // the line is one of a code block (also an Item), kept as written
 	Intro     int      // for an item: the index of its ListIntro line; -1 when none
 	Sentences []string // cleaned sentences, at least one
 	// Context is text the line depends on without repeating it: for a
@@ -59,7 +60,20 @@ func Lines(text string) []Line {
 	var out []Line
 	var header []string // cells of the current table's header row
 	intro := -1         // index in out of the ListIntro line the current list follows
+	code := false       // inside a code block (knowledge.CodeFence)
 	for _, raw := range strings.Split(clip(text), "\n") {
+		if strings.TrimSpace(raw) == knowledge.CodeFence {
+			code = !code
+			continue
+		}
+		if code {
+			// A line of code is one "sentence", as written: its
+			// indentation and dots ("api.example.com") are code.
+			if raw = strings.TrimRight(raw, " \t"); strings.TrimSpace(raw) != "" {
+				out = append(out, codeLine(raw, intro, out))
+			}
+			continue
+		}
 		raw = strings.TrimSpace(raw)
 		if !strings.HasPrefix(raw, "|") {
 			header = nil
@@ -130,6 +144,17 @@ func Lines(text string) []Line {
 		out = append(out, l)
 	}
 	return out
+}
+
+// codeLine is a Line of a code block, an item of the list intro
+// (index into out) when there is one ("Send the key as a bearer token:").
+func codeLine(raw string, intro int, out []Line) Line {
+	l := Line{Item: true, Code: true, Intro: -1, Sentences: []string{raw}}
+	if intro >= 0 {
+		l.Intro = intro
+		l.Context = out[intro].Sentences[len(out[intro].Sentences)-1]
+	}
+	return l
 }
 
 // TableCells returns the cells of a Markdown table row, an escaped pipe

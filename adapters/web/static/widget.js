@@ -55,6 +55,7 @@
     "textarea{flex:1;resize:none;border:1px solid #c9d1df;border-radius:10px;padding:8px 10px;font-size:15px;height:42px;color:#1c2330;background:#fff}",
     ".send{border:0;background:#1f5fd6;color:#fff;border-radius:10px;padding:0 14px;font-size:15px;cursor:pointer}",
     ".send:disabled{opacity:.5;cursor:default}",
+    ".code{margin:6px 0;padding:8px;background:#f0f3f8;border-radius:6px;font:13px/1.4 ui-monospace,monospace;white-space:pre;overflow-x:auto}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
   ].join("\n");
 
@@ -134,9 +135,31 @@
     if (reply.handoff) bubble.appendChild(el("div", { class: "note" }, "A member of our support team will take it from here."));
   }
 
+  // setText shows text in node as plain text, the lines of a code block
+  // (between ``` lines, as replies quote commands) in a <pre>.
+  function setText(node, text) {
+    node.textContent = "";
+    var parts = String(text).split("\n"), buf = [], code = null;
+    function flush() {
+      if (!buf.length) return;
+      (code || node).appendChild(document.createTextNode(buf.join("\n")));
+      buf = [];
+    }
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].trim() === "```") {
+        flush();
+        if (code) { code = null; } else { code = el("pre", { class: "code" }); node.appendChild(code); }
+        continue;
+      }
+      buf.push(parts[i]);
+    }
+    flush();
+  }
+
   function bubble(role, text) {
     var b = el("div", { class: "msg " + role });
-    var t = el("div", { class: "text" }, text || "");
+    var t = el("div", { class: "text" });
+    setText(t, text || "");
     b.appendChild(t);
     log.insertBefore(b, typing);
     scroll();
@@ -236,13 +259,13 @@
       } else if (name === "delta") {
         if (!b) { b = bubble("bot", ""); typing.hidden = true; }
         streamed += data.text;
-        b.querySelector(".text").textContent = streamed;
+        setText(b.querySelector(".text"), streamed);
         scroll();
       } else if (name === "reply") {
         reply = data.reply;
         state.conversation_id = data.conversation_id; state.token = data.token;
         if (!b) b = bubble("bot", "");
-        b.querySelector(".text").textContent = reply.text;
+        setText(b.querySelector(".text"), reply.text);
         renderSources(b, reply);
         remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, handoff: reply.handoff } });
         scroll();
