@@ -24,21 +24,33 @@ const (
 
 // Function words (folded) by language, beyond English's stopWords. Words
 // that are also English content words ("die", "will", "bin", "hat",
-// "son", "come", "comment", "pour", "uber") are left out.
+// "son", "come", "comment", "pour", "uber") are left out. Words that ask
+// ("wie viel", "wie lange dauert", "combien", "cuánto tarda") are in, as
+// English's "how" and "much" are: counted as terms the articles lack,
+// they held the confidence of a blind German help centre's questions
+// under the threshold with the right section found first ("was kostet
+// eine Mahnung" 0.43); with them, 22 of its 94 questions were answered
+// right against 17 (2 more wrongly), the Spanish scooter set's 48 of 70
+// against 47, and no English set changed.
 var (
 	stopWordsDE = setOf(`aber alle allem allen aller alles als auch auf aus bei bis bist bitte damit
 dann das dass dem den denn der des dich dir du durch ein eine einem einen einer eines er es etwas
 euch euer habe haben hallo danke ich ihm ihn ihnen ihr ihre im ist ja jede jedem jeden jeder jedes
 kann kein keine konnen konnte mein meine meinem meinen meiner mich mir muss nach nicht nichts noch
 nun nur ob oder ohne sehr sein seine sich sie sind soll um und uns unser unsere vom von vor weil
-wenn wer wie wieder wir wird werden wo wurde zu zum zur moin servus tschuss`)
+wenn wer wie wieder wir wird werden wo wurde zu zum zur moin servus tschuss
+viel viele wieviel wieviele hoch lange oft schnell dauert dauern eigentlich genau mal gibt gibts
+bekomme bekommt kriege kriegt brauche welche welcher welches welchen wann warum wieso weshalb
+woher wohin denn doch schon`)
 	stopWordsFR = setOf(`au aux avec ce ces cet cette chez dans de des du elle en et eux il ils je la
 le les leur leurs lui ma mais mes moi mon ne ni nos notre nous ou par pas puis qu que qui sa se ses
 sous sur ta te tes toi ton tu un une vos votre vous ete etre avoir ai avez sont suis bonjour merci
-svp bonsoir salut est`)
+svp bonsoir salut est combien quand pourquoi quel quelle quels quelles faut peux peut
+dois doit`)
 	stopWordsES = setOf(`el la los las un una unos unas y o de del al en es mi mis tu tus su sus por
 para que como con sin se lo le les me te nos mas pero muy ya si este esta estos estas ese esa eso
-hay puedo puede quiero cuando donde cual hola gracias buenas buenos adios eres soy quien`)
+hay puedo puede quiero cuando donde cual hola gracias buenas buenos adios eres soy quien
+cuanto cuanta cuantos cuantas porque cuales tarda tardan tengo tiene necesito`)
 	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES}
 )
 
