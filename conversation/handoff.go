@@ -37,7 +37,7 @@ var (
 		"forward", "pass", "hand",
 		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez"}
 	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call",
-		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "quiero", "necesito", "veux", "voudrais"}
+		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "gib", "geben", "quiero", "necesito", "veux", "voudrais"}
 	// germanVerbs are German verbs of talking or being put through. German
 	// puts them last ("bitte an einen Menschen weiterleiten"), so they
 	// ask for whoever comes before them, as well as after.
@@ -89,6 +89,7 @@ var handoffPhrases = []string{
 	// German puts the verb last: "mit einem Mitarbeiter sprechen".
 	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",
 	"menschen verbinden", "echten menschen", "echter mensch", "keinen bot", "kein bot", "keinen roboter",
+	"nicht den bot", "nicht mit dem bot",
 }
 
 func toWordSet(s string, set map[string]bool) map[string]bool {
@@ -221,7 +222,7 @@ func sentenceWantsHuman(text string) bool {
 		}
 		// "get me someone", "give me a person": a weak verb and "me" ask
 		// for whoever comes next.
-		forMe := wv && i+1 < len(words) && words[i+1] == "me"
+		forMe := wv && i+1 < len(words) && (words[i+1] == "me" || words[i+1] == "mir")
 		for _, n := range nouns {
 			d := n - i
 			if d == 1 && sv && !strong[n] {

@@ -37,6 +37,8 @@ func TestWantsHuman(t *testing.T) {
 		{"ich will keinen bot", true},
 		{"Sachbearbeiter bitte", true},
 		{"ich möchte nicht mit einem Menschen sprechen", false},
+		{"ich möchte mich beschweren, gib mir einen menschen", true},
+		{"kann ich einen echten apotheker sprechen, nicht den bot", true},
 		{"kann mein Mitarbeiter das Paket abholen", false},
 		{"how many schools can i put down for reception", false},
 		{"pass me to a member of the team", true},
