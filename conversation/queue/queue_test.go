@@ -441,22 +441,23 @@ func TestSavedReply(t *testing.T) {
 		{Role: "assistant", Text: conversation.TextsFor("", "hola").FallbackHandoff()},
 	}
 	tests := []struct {
-		id             string
+		id, asked      string
 		found          bool
 		text           string
 		fallback, hand bool
 	}{
-		{"m1", true, conversation.FallbackText, true, false},
-		{"m2", true, "answer", false, false},
-		{"m3", true, conversation.HandoffText, false, true},
-		{"m4", false, "", false, false},
-		{"m5", true, conversation.TextsFor("", "hola").Fallback, true, false},
-		{"m6", true, conversation.TextsFor("", "hola").FallbackHandoff(), true, true},
-		{"m9", false, "", false, false},
-		{"", false, "", false, false},
+		{"m1", "hi", true, conversation.FallbackText, true, false},
+		{"m2", "q", true, "answer", false, false},
+		{"m2", "another question", false, "", false, false}, // the id reused: no replay
+		{"m3", "human please", true, conversation.HandoffText, false, true},
+		{"m4", "unanswered", false, "", false, false},
+		{"m5", "hola?", true, conversation.TextsFor("", "hola").Fallback, true, false},
+		{"m6", "y ahora?", true, conversation.TextsFor("", "hola").FallbackHandoff(), true, true},
+		{"m9", "q", false, "", false, false},
+		{"", "q", false, "", false, false},
 	}
 	for _, tt := range tests {
-		m.ID = tt.id
+		m.ID, m.Text = tt.id, tt.asked
 		got, found := queue.SavedReply(turns, m)
 		if found != tt.found || got.Text != tt.text || got.Fallback != tt.fallback || got.Handoff != tt.hand {
 			t.Errorf("SavedReply(%q) = %+v, %v; want text %q fallback %v handoff %v, %v", tt.id, got, found, tt.text, tt.fallback, tt.hand, tt.found)

@@ -365,14 +365,17 @@ func (w *Worker) savedReply(ctx context.Context, msg conversation.Message) (conv
 // returns the reply saved after it, addressed to msg.Address. The history
 // keeps text and citations only: Fallback and Handoff are recognised by
 // the pipeline's fixed texts, and Confidence is zero. It reports false
-// when msg has no id or no answered turn of it is in turns.
+// when msg has no id or no answered turn of it is in turns, and when the
+// turn of its id says something else: a client that reused a message id
+// for a new question was given the old answer, the question dropped.
 func SavedReply(turns []conversation.Turn, msg conversation.Message) (conversation.Reply, bool) {
 	if msg.ID == "" {
 		return conversation.Reply{}, false
 	}
+	said := conversation.Redact(msg.Text) // as the pipeline saved it, perhaps cut
 	for i, t := range turns {
 		if t.Role == "user" && (t.MessageID == msg.ID || strings.HasPrefix(t.MessageID, msg.ID+"#r")) &&
-			i+1 < len(turns) && turns[i+1].Role == "assistant" {
+			strings.HasPrefix(said, t.Text) && i+1 < len(turns) && turns[i+1].Role == "assistant" {
 			a := turns[i+1]
 			return conversation.Reply{
 				Address:   msg.Address,
