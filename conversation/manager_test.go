@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -568,6 +569,27 @@ func TestFollowUpRetrieval(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, queries); diff != "" {
 		t.Errorf("retrieval queries (-want +got):\n%s", diff)
+	}
+}
+
+// TestFollowUpAfterSmallTalk: a follow-up after "thanks" is searched
+// with the question before the thanks as its context.
+func TestFollowUpAfterSmallTalk(t *testing.T) {
+	var queries []knowledge.Query
+	r := fakeRetriever{retrieve: func(ctx context.Context, q knowledge.Query) (knowledge.Result, error) {
+		queries = append(queries, q)
+		return knowledge.Result{Snippets: []knowledge.Snippet{{Title: "Excess", Source: "excess.md#plus", Text: "x"}}, Confidence: 0.9}, nil
+	}}
+	mg, _ := newManager(t, conversation.Options{Searcher: r})
+	ctx := context.Background()
+	for i, text := range []string{"whats the excess on plus annual", "thanks!", "and for the family plan?"} {
+		if err := mg.Handle(ctx, msg("s", fmt.Sprint(i), text), &recorder{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := queries[len(queries)-1]
+	if want := []string{"whats the excess on plus annual\nExcess\nplus"}; last.Text != "and for the family plan?" || !slices.Equal(last.History, want) {
+		t.Errorf("follow-up searched as %q with history %q; want history %q", last.Text, last.History, want)
 	}
 }
 

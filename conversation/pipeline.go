@@ -98,7 +98,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		reply.Text, talked = r, true
 	} else {
 		// 5–7. Retrieve, answer, filter.
-		ans, conf, err := mg.answer(ctx, m.Address, topicOf(withoutGreeting(text)), history, out)
+		ans, conf, err := mg.answer(ctx, m.Address, topicOf(withoutGreeting(text)), withoutSmallTalk(history), out)
 		if err != nil {
 			return err
 		}
@@ -332,6 +332,28 @@ func userTexts(history []Turn, n int) []string {
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// withoutSmallTalk returns history without the exchanges whose user turn
+// was small talk ("thanks", "ok"): a follow-up is about the question
+// before them. "and for the family plan?" after "what's the excess on
+// Plus annual", "thanks" and "You're welcome!" was searched with
+// "thanks" as the turn before it, and answered with a price.
+func withoutSmallTalk(history []Turn) []Turn {
+	out := make([]Turn, 0, len(history))
+	for i := 0; i < len(history); i++ {
+		t := history[i]
+		if t.Role == "user" {
+			if _, ok := SmallTalk(t.Text, textsByLanguage["en"]); ok {
+				if i+1 < len(history) && history[i+1].Role == "assistant" {
+					i++ // and the reply to it
+				}
+				continue
+			}
+		}
+		out = append(out, t)
 	}
 	return out
 }
