@@ -41,6 +41,8 @@ func TestWantsHuman(t *testing.T) {
 		{"kann ich einen echten apotheker sprechen, nicht den bot", true},
 		{"kann mein Mitarbeiter das Paket abholen", false},
 		{"how many schools can i put down for reception", false},
+		{"hello? is there a human there", true},
+		{"is an agent available right now", true},
 		{"pass me to a member of the team", true},
 		{"if i switch my plan do i need to tell the team", false},
 		{"someone I can sign for the parcel with", false},
