@@ -83,6 +83,12 @@ func hyphenated(text string, fn func(compound string)) {
 	}
 }
 
+// holdsTerm reports whether the index holds term.
+func (ix *Index) holdsTerm(term string) bool {
+	_, ok := ix.terms[term]
+	return ok
+}
+
 // holds reports whether the index holds every one of terms.
 func (ix *Index) holds(terms []string) bool {
 	for _, t := range terms {

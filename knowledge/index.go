@@ -212,6 +212,7 @@ func (ix *Index) Source() string { return ix.source }
 
 // chunkTerms is the analysed form of one chunk.
 type chunkTerms struct {
+	lang   language // of the chunk's body
 	fields [numFields][]string
 	ids    [numFields][]int32
 	words  []wordTerm // surface words (first sight per worker), for typo correction
@@ -231,6 +232,7 @@ func Build(ctx context.Context, chunks []Chunk, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	splitCompounds(analysed)
 	typoWords := map[string]string{}
 	for d := range analysed {
 		at := &analysed[d]
@@ -353,8 +355,8 @@ type wordCaches [numLanguages]map[string]string
 // analyseChunk analyses the fields of c, all in the language of its body
 // (the title and headings alone are too short to tell).
 func analyseChunk(c Chunk, caches *wordCaches) chunkTerms {
-	var at chunkTerms
 	lang := detectLanguage(fold(c.Text))
+	at := chunkTerms{lang: lang}
 	if caches[lang] == nil {
 		caches[lang] = map[string]string{}
 	}
@@ -487,6 +489,12 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				return
 			}
 			if parts := ix.compound(word); parts != nil {
+				for _, p := range parts {
+					put(p, w, w)
+				}
+				return
+			}
+			if parts := ix.germanCompound(word); parts != nil {
 				for _, p := range parts {
 					put(p, w, w)
 				}

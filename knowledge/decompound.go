@@ -1,0 +1,89 @@
+package knowledge
+
+import "strings"
+
+// German writes compounds as one word that questions write apart, and
+// the other way round: an article's "Versandkosten" is asked about as
+// "was kostet der Versand", a question's "Retourenpaket" is a "Paket"
+// for a "Retoure" in the article. A German chunk's compound term is
+// indexed with its two parts as well, when both are terms of the German
+// chunks; a question's compound the index lacks is searched as its
+// parts.
+
+// compoundMin is the fewest letters of a compound part: shorter stems
+// ("tag", "arm") make false splits.
+const compoundMin = 4
+
+// linking are the letters German puts between the parts of a compound
+// ("Lieferungs|zeit", "Retouren|paket"), longest first.
+var linking = []string{"es", "en", "s", "n", "e", ""}
+
+// splitCompound returns the two parts of the German term t when it is
+// a compound of terms has holds, longer right part first; nil otherwise.
+func splitCompound(t string, has func(string) bool) []string {
+	if len(t) < 2*compoundMin {
+		return nil
+	}
+	for i := compoundMin; i <= len(t)-compoundMin; i++ {
+		left, right := t[:i], t[i:]
+		if !has(right) {
+			continue
+		}
+		for _, l := range linking {
+			if stem, ok := strings.CutSuffix(left, l); ok && len(stem) >= compoundMin && has(stem) {
+				return []string{stem, right}
+			}
+		}
+	}
+	return nil
+}
+
+// splitCompounds adds to each German chunk of analysed the parts of its
+// compound terms.
+func splitCompounds(analysed []chunkTerms) {
+	vocab := make(map[string]bool)
+	german := false
+	for i := range analysed {
+		if analysed[i].lang != langGerman {
+			continue
+		}
+		german = true
+		for _, ts := range analysed[i].fields {
+			for _, t := range ts {
+				vocab[t] = true
+			}
+		}
+	}
+	if !german {
+		return
+	}
+	has := func(t string) bool { return vocab[t] }
+	parts := make(map[string][]string)
+	for i := range analysed {
+		at := &analysed[i]
+		if at.lang != langGerman {
+			continue
+		}
+		for f, ts := range at.fields {
+			for _, t := range ts {
+				p, ok := parts[t]
+				if !ok {
+					p = splitCompound(t, has)
+					parts[t] = p
+				}
+				at.fields[f] = append(at.fields[f], p...)
+			}
+		}
+	}
+}
+
+// germanCompound returns the parts of the folded question word when the
+// knowledge is German and the word a compound of its terms; nil
+// otherwise. English knowledge is left alone: "homework" is no "home"
+// and "work".
+func (ix *Index) germanCompound(word string) []string {
+	if ix.Language() != "de" {
+		return nil
+	}
+	return splitCompound(langGerman.stem(word), ix.holdsTerm)
+}
