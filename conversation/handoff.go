@@ -85,6 +85,7 @@ var negations = toWordSet("don't dont not no never without nobody nicht kein kei
 var handoffPhrases = []string{
 	"real person", "live person", "actual person", "live agent", "human agent", "real human", "human being",
 	"representative", "human there", "human here", "human available", "agent available", "person available",
+	"call me back", "ring me back", "phone me back",
 	"persona real", "agente humano", "vraie personne", "personne reelle", "agent humain",
 	// German puts the verb last: "mit einem Mitarbeiter sprechen".
 	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",

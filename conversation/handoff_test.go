@@ -43,6 +43,8 @@ func TestWantsHuman(t *testing.T) {
 		{"how many schools can i put down for reception", false},
 		{"hello? is there a human there", true},
 		{"is an agent available right now", true},
+		{"can someone from your team call me back", true},
+		{"will the courier call me before delivery", false},
 		{"pass me to a member of the team", true},
 		{"if i switch my plan do i need to tell the team", false},
 		{"someone I can sign for the parcel with", false},
