@@ -309,9 +309,12 @@ func textHeadings(text string) string {
 		}
 		rest := !blank(end+2) || end+2 < len(lines) && hasTextAfter(lines[end+1:])
 		if !titled {
-			if n := end - i + 1; n <= 3 && rest && allHeadings(lines[i:end+1]) {
-				out = append(out, "# "+strings.Join(trimAll(lines[i:end+1]), " "))
-				i, titled = end, true
+			if n := titleLines(lines[i : end+1]); n > 0 && rest && (n == end-i+1 || !blank(i+n)) {
+				out = append(out, "# "+strings.Join(trimAll(lines[i:i+n]), " "))
+				if i+n <= end {
+					out = append(out, "") // the rest of the paragraph is text
+				}
+				i, titled = i+n-1, true
 				continue
 			}
 		}
@@ -366,14 +369,32 @@ func hasTextAfter(lines []string) bool {
 	return false
 }
 
-// allHeadings reports whether every one of lines reads as a heading.
-func allHeadings(lines []string) bool {
-	for _, l := range lines {
-		if !isTextHeading(strings.TrimSpace(l)) {
-			return false
-		}
+// titleLines returns how many of the first lines of an article's first
+// paragraph are its title: the first line when it reads as a heading,
+// and up to two more in capitals after one in capitals ("BLUEFERN GADGET
+// COVER", "ADD-ON WORDING"), not the version line after them.
+func titleLines(lines []string) int {
+	first := strings.TrimSpace(lines[0])
+	if !isTextHeading(first) {
+		return 0
 	}
-	return true
+	n := 1
+	for n < min(len(lines), 3) {
+		l := strings.TrimSpace(lines[n])
+		if !isTextHeading(l) || !isCapitals(first) || !isCapitals(l) {
+			break
+		}
+		n++
+	}
+	if n < len(lines) && !isCapitals(first) {
+		return 0 // a first line with text under it is a sentence's start
+	}
+	return n
+}
+
+// isCapitals reports whether t has letters and no lowercase one.
+func isCapitals(t string) bool {
+	return strings.IndexFunc(t, unicode.IsLower) < 0 && strings.IndexFunc(t, unicode.IsLetter) >= 0
 }
 
 func trimAll(lines []string) []string {

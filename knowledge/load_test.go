@@ -107,7 +107,7 @@ Third.
 		},
 		{
 			name: "plain-text policy wording with numbered headings",
-			fs: fstest.MapFS{"policy.txt": file("GADGET COVER\nADD-ON WORDING\n\nAn add-on to any policy.\n\n" +
+			fs: fstest.MapFS{"policy.txt": file("GADGET COVER\nADD-ON WORDING\nVersion 7, effective 1 March 2026\n\nAn add-on to any policy.\n\n" +
 				"4. WHAT IS NOT COVERED\n\n4.4 Drones in flight\nWe do not pay for a drone while it is flying.\n\n" +
 				"5. HOW TO CLAIM\n\n1. Call the police.\n2. Block your phone.\n")},
 			want: []brief{
