@@ -222,43 +222,28 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 	return ans, conf, nil
 }
 
-// retrieve searches for text. When confidence is low and the user asked
-// something before, it searches again with the earlier questions as
-// context, for follow-ups that only make sense in context ("and for the
-// yearly plan?"), and keeps the more confident result. Searching without
-// context first keeps an unrelated new question from being pulled towards
-// the previous topic.
+// retrieve searches for text. A message that reads as a follow-up
+// (FollowUp) is searched with the earlier questions as context first,
+// since on its own it matches whatever its few words match ("and on
+// plus?"); the result without context is used when the one with context
+// is not confident. Any other message is searched on its own.
 //
-// A message that reads as a follow-up (FollowUp) is searched with its
-// context first, since on its own it matches whatever its few words
-// match ("and on plus?"); the result without context is used only when
-// the one with context is not confident.
+// Other messages were searched again with context when their own result
+// was not confident, for follow-ups FollowUp misses. Asked after another
+// question, out-of-scope questions then borrowed its words: on the twenty
+// training help centres, each asked after one of the centre's answer
+// questions, 378 of 578 fell back against 427 asked alone; without the
+// second search 426 do, and 13 of their 609 follow-ups fewer are
+// answered right (280 to 267). The other sets lost no follow-up and
+// answered 3 of 124 such out-of-scope questions fewer.
 func (mg *Manager) retrieve(ctx context.Context, text string, history []Turn) ([]knowledge.Snippet, float64, error) {
-	prev := contextTexts(history, 2)
-	if len(prev) > 0 && FollowUp(text) {
+	if prev := contextTexts(history, 2); len(prev) > 0 && FollowUp(text) {
 		s, c, err := mg.search(ctx, text, prev)
 		if err != nil || c >= mg.opts.ConfidenceThreshold {
 			return s, c, err
 		}
 	}
-	snippets, conf, err := mg.search(ctx, text, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	if conf >= mg.opts.ConfidenceThreshold {
-		return snippets, conf, nil
-	}
-	if len(prev) == 0 {
-		return snippets, conf, nil
-	}
-	s2, c2, err := mg.search(ctx, text, prev)
-	if err != nil {
-		return nil, 0, err
-	}
-	if c2 > conf {
-		return s2, c2, nil
-	}
-	return snippets, conf, nil
+	return mg.search(ctx, text, nil)
 }
 
 // search asks the Searcher for text with the earlier user questions prev
