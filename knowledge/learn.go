@@ -2,9 +2,11 @@ package knowledge
 
 import (
 	"bufio"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +22,42 @@ import (
 // answers it; Source names the help centre it comes from.
 type QAPair struct {
 	Source, Question, Answer string
+}
+
+// ByLanguage learns a table from the pairs of each language apart (of
+// each Source, as LanguageOf tells its answers' language) and merges
+// them, the language with most pairs first: a term learned in it keeps
+// its entry. Learned together, German, French and Spanish questions
+// moved the English tables' averages and shared terms (numbers), and
+// English sets lost answers that the German one gained.
+func ByLanguage[T ~map[string]V, V any](pairs []QAPair, learn func([]QAPair) T) T {
+	var text = map[string]*strings.Builder{}
+	for _, p := range pairs {
+		if text[p.Source] == nil {
+			text[p.Source] = &strings.Builder{}
+		}
+		text[p.Source].WriteString(p.Answer + "\n")
+	}
+	lang := map[string]string{}
+	for src, b := range text {
+		lang[src] = LanguageOf(b.String())
+	}
+	groups := map[string][]QAPair{}
+	for _, p := range pairs {
+		groups[lang[p.Source]] = append(groups[lang[p.Source]], p)
+	}
+	order := slices.SortedFunc(maps.Keys(groups), func(a, b string) int {
+		return cmp.Or(len(groups[b])-len(groups[a]), strings.Compare(a, b))
+	})
+	out := T{}
+	for _, l := range order {
+		for term, v := range learn(groups[l]) {
+			if _, ok := out[term]; !ok {
+				out[term] = v
+			}
+		}
+	}
+	return out
 }
 
 // ReadQAPairs reads the answer questions that give their answer sentence
