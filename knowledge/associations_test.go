@@ -131,3 +131,26 @@ func TestReadAssociations(t *testing.T) {
 		}
 	}
 }
+
+// TestByLanguage: each language's pairs are learned apart, and a term
+// both teach keeps the entry of the language with more pairs.
+func TestByLanguage(t *testing.T) {
+	pairs := []QAPair{
+		{"en", "how long do refunds take", "Refunds arrive within 14 days."},
+		{"en", "when do i get my money back", "We refund you within 14 days of the return."},
+		{"de", "wie lange dauert die Erstattung", "Die Erstattung ist in der Regel nach 14 Tagen auf Ihrem Konto."},
+	}
+	var learned [][]QAPair
+	got := ByLanguage(pairs, func(p []QAPair) Repeats {
+		learned = append(learned, p)
+		r := Repeats{"14": float64(len(p)) / 10}
+		r[p[0].Source] = 1
+		return r
+	})
+	if len(learned) != 2 || len(learned[0]) != 2 || len(learned[1]) != 1 {
+		t.Fatalf("learned from groups of %v pairs; want English's 2, then German's 1", learned)
+	}
+	if want := (Repeats{"14": 0.2, "en": 1, "de": 1}); !maps.Equal(got, want) {
+		t.Errorf("merged %v, want %v", got, want)
+	}
+}
