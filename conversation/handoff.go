@@ -84,7 +84,7 @@ var negations = toWordSet("don't dont not no never without nobody nicht kein kei
 // your customer service hours?" is a question the articles answer).
 var handoffPhrases = []string{
 	"real person", "live person", "actual person", "live agent", "human agent", "real human", "human being",
-	"representative", "human there", "human here", "human available", "agent available", "person available",
+	"human there", "human here", "human available", "agent available", "person available",
 	"call me back", "ring me back", "phone me back",
 	"persona real", "agente humano", "vraie personne", "personne reelle", "agent humain",
 	// German puts the verb last: "mit einem Mitarbeiter sprechen".

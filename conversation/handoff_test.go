@@ -43,6 +43,11 @@ func TestWantsHuman(t *testing.T) {
 		{"how many schools can i put down for reception", false},
 		{"hello? is there a human there", true},
 		{"is an agent available right now", true},
+		// "Representative APR" is what a UK lender must quote.
+		{"what's the representative APR on your overdraft", false},
+		{"is the representative example for the classic card 24.9% APR", false},
+		{"i want to speak to a representative", true},
+		{"representative please", true},
 		{"can someone from your team call me back", true},
 		{"will the courier call me before delivery", false},
 		{"pass me to a member of the team", true},
