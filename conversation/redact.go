@@ -11,6 +11,14 @@ const (
 	RedactedPhone = "[phone]"
 	RedactedCard  = "[card]"
 	RedactedIBAN  = "[iban]"
+	// RedactedSecret replaces what follows a word that announces a
+	// secret: a card's security code or expiry, a PIN, a password.
+	RedactedSecret = "[secret]"
+	// RedactedAccount replaces a UK sort code and account number.
+	RedactedAccount = "[account]"
+	// RedactedID replaces a UK National Insurance number and a date of
+	// birth.
+	RedactedID = "[id]"
 )
 
 var (
@@ -27,22 +35,48 @@ var (
 	// usPhoneRE is the North American 3-3-4 grouping, with or without area
 	// parentheses.
 	usPhoneRE = regexp.MustCompile(`^(?:\+?1[ .\-]?)?(?:\([0-9]{3}\)|[0-9]{3})[ .\-]?[0-9]{3}[ .\-][0-9]{4}$`)
+
+	// secretREs are a word that announces a secret and the secret after
+	// it (group 1): a security code or PIN of digits ("cvv 123", "my pin
+	// is 4921"), an expiry date ("exp 09/28"), or a password with a digit
+	// or symbol in it ("password: Hunter2!"), so that "my pin doesn't
+	// work" and "the password is required" keep their words.
+	secretREs = []*regexp.Regexp{
+		regexp.MustCompile(`(?i)\b(?:cvv2?|cvc2?|cv2|security code|pin(?: number| code)?|passcode)(?:\s+is|\s*[:=])?\s*([0-9]{3,6})\b`),
+		regexp.MustCompile(`(?i)\b(?:exp|expiry(?: date)?|expires|valid (?:until|thru))(?:\s+is|\s*[:=])?\s*([0-9]{2}/[0-9]{2,4})\b`),
+		regexp.MustCompile(`(?i)\b(?:password|passwd|pwd)(?:\s+is|\s*[:=])\s*(\S*[0-9!#$%&*+=?@^_~]\S*)`),
+	}
+	// accountRE is a UK sort code, with the account number after it when
+	// one follows: "sort code 20-00-00 account 12345678".
+	accountRE = regexp.MustCompile(`(?i)\b(?:sort code\s*:?\s*)?([0-9]{2}-[0-9]{2}-[0-9]{2}(?:\D{0,20}?\b[0-9]{8}\b)?)|\b(?:account(?: number| no\.?)?|acc(?: no\.?)?)\s*:?\s*([0-9]{8})\b`)
+	// niRE is a UK National Insurance number ("QQ 12 34 56 C").
+	niRE = regexp.MustCompile(`(?i)\b[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b`)
+	// birthRE is a date of birth after the words that announce one.
+	birthRE = regexp.MustCompile(`(?i)\b(?:dob|d\.o\.b\.?|date of birth|born(?: on)?)\s*:?\s*([0-9]{1,4}[./\-][0-9]{1,2}[./\-][0-9]{1,4})`)
 )
 
 // Redact replaces personal data in s with markers: e-mail addresses with
 // [email], IBANs (mod-97 checksum valid) with [iban], payment card numbers
-// (13–19 digits, spaces or dashes allowed, Luhn valid) with [card], and
-// phone numbers (international "+…"/"00…", local "0…" and North American
-// formats) with [phone]. Prices, dates, times and order or invoice numbers
+// (13–19 digits, spaces or dashes allowed, Luhn valid) with [card], UK
+// sort codes and account numbers with [account], National Insurance
+// numbers and dates of birth with [id], what follows "cvv", "exp",
+// "pin" or "password" with [secret], and phone numbers (international
+// "+…"/"00…", local "0…" and North American formats) with [phone]. Prices, dates, times and order or invoice numbers
 // are left alone as far as their shape and the preceding word tell.
 //
 // The pipeline redacts every message before it is stored, logged,
 // searched or answered; see Manager.
 func Redact(s string) string {
+	for _, re := range secretREs {
+		s = replaceGroup(s, re, RedactedSecret)
+	}
 	if !strings.ContainsAny(s, "0123456789@") {
 		return s
 	}
 	s = emailRE.ReplaceAllString(s, RedactedEmail)
+	s = replaceGroup(s, birthRE, RedactedID)
+	s = niRE.ReplaceAllString(s, RedactedID)
+	s = replaceGroup(s, accountRE, RedactedAccount)
 	s = replaceFunc(s, ibanRE, func(s string, loc []int) (int, int, bool) {
 		end, ok := ibanEnd(s[loc[0]:loc[1]])
 		return 0, end, ok
@@ -55,6 +89,29 @@ func Redact(s string) string {
 		return 0, end, ok
 	}, RedactedPhone)
 	return s
+}
+
+// replaceGroup replaces the first group of each match of re that has
+// one with marker, keeping the rest of the match ("my pin is [secret]").
+func replaceGroup(s string, re *regexp.Regexp, marker string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		for g := 2; g+1 < len(m); g += 2 {
+			if m[g] < 0 {
+				continue
+			}
+			b.WriteString(s[last:m[g]])
+			b.WriteString(marker)
+			last = m[g+1]
+			break
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // replaceFunc replaces part of each match of re with marker: the part

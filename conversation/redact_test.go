@@ -13,6 +13,15 @@ func TestRedact(t *testing.T) {
 		name, in, want string
 	}{
 		{"email", "write to jane.doe+test@mail.example.co.uk please", "write to [email] please"},
+		{"security code and expiry", "card 4111111111111111 cvv 123 exp 09/28", "card [card] cvv [secret] exp [secret]"},
+		{"pin", "my pin is 4921, is that ok", "my pin is [secret], is that ok"},
+		{"password", "my password is Hunter2! and it fails", "my password is [secret] and it fails"},
+		{"pin words kept", "my pin doesn't work and the password is required", "my pin doesn't work and the password is required"},
+		{"sort code and account", "sort code 20-00-00 account 12345678 please", "sort code [account] please"},
+		{"account number", "my account number: 87654321", "my account number: [account]"},
+		{"national insurance", "ni number QQ 12 34 56 C", "ni number [id]"},
+		{"date of birth", "dob 01/02/1980, moved in 2020", "dob [id], moved in 2020"},
+		{"dates kept", "my flight on 01/02/2026 at 10:30", "my flight on 01/02/2026 at 10:30"},
 		{"two emails", "a@b.io and c.d@e-f.com", "[email] and [email]"},
 		{"visa plain", "card 4111111111111111 declined", "card [card] declined"},
 		{"visa spaced", "card 4111 1111 1111 1111 declined", "card [card] declined"},
