@@ -6,8 +6,36 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard/adapters/web"
+	"github.com/switchboard/switchboard/knowledge"
 )
+
+// registerKnowledgeMetrics exports the followed knowledge's state, so
+// that stale knowledge (a folder that no longer loads, its previous
+// index kept) can be alerted on rather than found in the logs.
+func (m *metrics) registerKnowledgeMetrics(live *knowledge.Live) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_knowledge_chunks",
+			Help: "Chunks of the knowledge index answers come from.",
+		}, func() float64 { n, _, _ := live.Status(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_knowledge_loaded_timestamp_seconds",
+			Help: "When the knowledge index answers come from was loaded (Unix time).",
+		}, func() float64 { _, at, _ := live.Status(); return float64(at.UnixNano()) / 1e9 }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_knowledge_reload_failing",
+			Help: "1 when the knowledge folder (or index file) changed but does not load, the previous index kept; else 0.",
+		}, func() float64 {
+			if _, _, failing := live.Status(); failing {
+				return 1
+			}
+			return 0
+		}),
+	)
+}
 
 // runKnowledge starts the loop that follows the knowledge folder, when the
 // pipeline reads one; it stops with the adapters' loops on Shutdown.

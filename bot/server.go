@@ -130,6 +130,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	s.pipeline = p
 	s.store, s.manager, s.articles = p.Store, p.Manager, p.Articles
+	if p.Live != nil {
+		s.metrics.registerKnowledgeMetrics(p.Live)
+	}
 	// handler is what adapters hand messages to: the pipeline, or for a
 	// gateway the queue to the workers.
 	var handler conversation.Handler = replayer{s.manager}

@@ -583,3 +583,26 @@ func TestArticlesFollowAReplacedFolder(t *testing.T) {
 		t.Errorf("after the folder was replaced: %d %q; want the new file", resp.StatusCode, body)
 	}
 }
+
+// TestKnowledgeMetrics: /metrics says how many chunks the answers come
+// from and whether the folder stopped loading, its previous index kept.
+func TestKnowledgeMetrics(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A\n\nAlpha.\n\n## B\n\nBeta.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	cfg.Knowledge.PollInterval = 20 * time.Millisecond
+	r := start(t, cfg, Options{})
+	waitMetrics(t, r.URL, "switchboard_knowledge_chunks 2", "switchboard_knowledge_reload_failing 0")
+	// An image saved as an article: the folder no longer loads.
+	if err := os.WriteFile(filepath.Join(dir, "logo.md"), []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitMetrics(t, r.URL, "switchboard_knowledge_chunks 2", "switchboard_knowledge_reload_failing 1")
+	if err := os.Remove(filepath.Join(dir, "logo.md")); err != nil {
+		t.Fatal(err)
+	}
+	waitMetrics(t, r.URL, "switchboard_knowledge_reload_failing 0")
+}

@@ -61,6 +61,12 @@ type Live struct {
 	// whether there was one; guarded by mu. See refresh.
 	seen   uint64
 	looked bool
+
+	// loaded is when the current index was swapped in (Unix
+	// nanoseconds), and failing whether the last look at the source
+	// failed (see Status).
+	loaded  atomic.Int64
+	failing atomic.Bool
 }
 
 var (
@@ -175,9 +181,19 @@ func (l *Live) Refresh(ctx context.Context) (bool, error) {
 }
 
 // refresh rebuilds when forced or when the source's fingerprint changed.
-func (l *Live) refresh(ctx context.Context, force bool) (bool, int, error) {
+func (l *Live) refresh(ctx context.Context, force bool) (changed bool, n int, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer func() {
+		// An unchanged source keeps its state: a broken folder is not
+		// rebuilt at every look, and is still broken.
+		switch {
+		case changed:
+			l.failing.Store(false)
+		case err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+			l.failing.Store(true)
+		}
+	}()
 	verb := "refresh knowledge"
 	if force {
 		verb = "reload knowledge"
@@ -207,7 +223,7 @@ func (l *Live) refresh(ctx context.Context, force bool) (bool, int, error) {
 	if !force && settling && l.cur.Load() != nil {
 		return false, 0, nil
 	}
-	n, err := l.rebuildLocked(ctx, fsys, stamp)
+	n, err = l.rebuildLocked(ctx, fsys, stamp)
 	if err != nil {
 		if !force {
 			// Remember the broken state so it is not rebuilt (and
@@ -238,6 +254,7 @@ func (l *Live) rereadFileLocked(ctx context.Context, verb string, force bool) (b
 		return false, 0, fmt.Errorf("%s: %w", verb, err)
 	}
 	l.cur.Store(ix)
+	l.loaded.Store(time.Now().UnixNano())
 	l.log.Info("knowledge index file reread", "file", l.file, "chunks", ix.Len())
 	return true, ix.Len(), nil
 }
@@ -275,6 +292,7 @@ func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int
 	}
 	l.cur.Store(ix)
 	l.stamp = stamp
+	l.loaded.Store(time.Now().UnixNano())
 	l.log.Info("knowledge indexed", "dir", l.dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond))
 	if l.file != "" {
 		// The swap stands even if the cache cannot be written: the
@@ -293,12 +311,18 @@ func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int
 func (l *Live) Run(ctx context.Context) error {
 	t := time.NewTicker(l.opts.PollInterval)
 	defer t.Stop()
+	last := "" // the error last logged: a missing folder was logged at every poll
 	for {
 		// The first look is at once: an index file may be older than
 		// its folder.
 		_, err := l.Refresh(ctx)
-		// An empty folder was logged where it was found.
-		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrEmptyKnowledge) {
+		switch {
+		case err == nil:
+			last = ""
+		case errors.Is(err, context.Canceled), errors.Is(err, ErrEmptyKnowledge):
+			// An empty folder was logged where it was found.
+		case err.Error() != last:
+			last = err.Error()
 			l.log.Warn("knowledge not reloaded; keeping the previous index", append(l.where(), "err", err)...)
 		}
 		select {
@@ -307,6 +331,17 @@ func (l *Live) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Status reports the number of chunks the current index holds, when it
+// was loaded, and whether the last look at the folder (or index file)
+// failed, the previous index kept: for metrics and alerts on stale
+// knowledge.
+func (l *Live) Status() (chunks int, loaded time.Time, failing bool) {
+	if ix := l.cur.Load(); ix != nil {
+		chunks = ix.Len()
+	}
+	return chunks, time.Unix(0, l.loaded.Load()), l.failing.Load()
 }
 
 // where names what l follows, for logs: the folder, the index file, or

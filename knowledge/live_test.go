@@ -437,3 +437,34 @@ func TestLiveConfinedToFolder(t *testing.T) {
 		t.Errorf("FS = os.DirFS: Search(narwhal) = %v; want link.md", got)
 	}
 }
+
+// TestLiveLogsAFailureOnce: a folder that stays broken is logged once,
+// not at every look, and logged again once it breaks otherwise.
+func TestLiveLogsAFailureOnce(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "kb")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha\n")
+	logs := &syncBuffer{}
+	live, err := OpenLive(context.Background(), dir, LiveOptions{PollInterval: 5 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { live.Run(ctx); close(done) }()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	<-done
+	if n := strings.Count(logs.String(), "knowledge not reloaded"); n != 1 {
+		t.Errorf("the missing folder was logged %d times in 20 looks, want once:\n%s", n, logs)
+	}
+	if _, _, failing := live.Status(); !failing {
+		t.Error("Status does not report the failing folder")
+	}
+}
