@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,7 +62,7 @@ type ServerConfig struct {
 	Addr string `yaml:"addr"`
 	// AllowedOrigins may call the message API from a browser; "*" allows
 	// any. Same-origin calls are always allowed.
-	AllowedOrigins []string `yaml:"allowed_origins"`
+	AllowedOrigins stringList `yaml:"allowed_origins"`
 	// MaxBodyBytes bounds a request body. Zero means 64 KiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// CitationBaseURL prefixes citation sources to make their links.
@@ -259,6 +261,10 @@ func ParseConfig(data []byte) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		if strings.Contains(err.Error(), "time.Duration") {
+			// "cannot unmarshal !!int `20` into time.Duration"
+			return Config{}, fmt.Errorf("parse config: %w (a duration needs a unit: 20s, 5m, 1h)", err)
+		}
 		return Config{}, fmt.Errorf("parse config: %w", err)
 	}
 	c.ApplyDefaults()
@@ -283,6 +289,10 @@ func LoadConfig(path string, getenv func(string) string) (Config, string, error)
 		if err != nil {
 			return Config{}, "", fmt.Errorf("read config: %w", err)
 		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			// A truncated deploy would serve the demo help centre.
+			return Config{}, path, fmt.Errorf("%s: the configuration file is empty (leave out --config to run on the built-in defaults)", path)
+		}
 		data = b
 	default:
 		b, err := os.ReadFile(DefaultConfigPath)
@@ -302,6 +312,9 @@ func LoadConfig(path string, getenv func(string) string) (Config, string, error)
 	}
 	c.Secrets = SecretsFromEnv(getenv)
 	if a := getenv("SWITCHBOARD_ADDR"); a != "" {
+		if err := checkAddr(a); err != nil {
+			return Config{}, path, fmt.Errorf("SWITCHBOARD_ADDR %q: %w", a, err)
+		}
 		c.Server.Addr = a
 	}
 	return c, path, nil
@@ -338,6 +351,36 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Web.CallbackTimeout, 10*time.Second)
 }
 
+// checkAddr reports what is wrong with a listen address, found before
+// the knowledge and the model load rather than after.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port or :port: %w", err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+// stringList is a YAML list of strings that may also be written as one
+// string: `allowed_origins: "*"` as well as `["*"]`.
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = stringList{n.Value}
+		return nil
+	}
+	var s []string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	*l = s
+	return nil
+}
+
 func setDefault[T comparable](p *T, v T) {
 	var zero T
 	if *p == zero {
@@ -359,6 +402,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Engine.RerankWeight < 0 || c.Engine.DeclineMargin < 0 {
 		errs = append(errs, fmt.Errorf("engine.rerank_weight %v, engine.decline_margin %v: want 0 or more", c.Engine.RerankWeight, c.Engine.DeclineMargin))
+	}
+	if err := checkAddr(c.Server.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("server.addr %q: %w", c.Server.Addr, err))
 	}
 	if c.Answer.Threshold < 0 || c.Answer.Threshold > 1 {
 		errs = append(errs, fmt.Errorf("answer.threshold %v: want 0..1", c.Answer.Threshold))

@@ -72,6 +72,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad level", "log:\n  level: loud\n", "log.level"},
 		{"bad kv cache", "engine:\n  kv_cache: f8\n", "engine.kv_cache"},
 		{"not yaml", "server: [", "parse config"},
+		{"duration without unit", "server:\n  shutdown_timeout: 20\n", "a duration needs a unit"},
+		{"bad address", "server:\n  addr: not an address\n", "server.addr"},
+		{"bad port", "server:\n  addr: 127.0.0.1:99999\n", "server.addr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +122,24 @@ func TestLoadConfigEnvironment(t *testing.T) {
 	}
 	if _, _, err := LoadConfig(path, func(string) string { return "" }); err == nil {
 		t.Error("a secrets section in the file was accepted")
+	}
+	// An empty file (a truncated deploy) is refused, not read as the
+	// defaults; so is a bad address from the environment.
+	if err := os.WriteFile(path, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadConfig(path, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("LoadConfig(empty file) = %v, want an error saying it is empty", err)
+	}
+	if err := os.WriteFile(path, []byte("server:\n  allowed_origins: \"*\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err = LoadConfig(path, func(string) string { return "" })
+	if err != nil || len(cfg.Server.AllowedOrigins) != 1 || cfg.Server.AllowedOrigins[0] != "*" {
+		t.Errorf("allowed_origins: \"*\" read as %q, %v; want [*]", cfg.Server.AllowedOrigins, err)
+	}
+	if _, _, err := LoadConfig(path, func(k string) string { return map[string]string{"SWITCHBOARD_ADDR": "bogus"}[k] }); err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_ADDR") {
+		t.Errorf("LoadConfig with SWITCHBOARD_ADDR=bogus = %v, want an error naming it", err)
 	}
 	// No path outside the repository: the embedded default.
 	t.Chdir(t.TempDir())
