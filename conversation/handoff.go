@@ -77,7 +77,7 @@ var (
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
 // negations before a request cancel it ("I don't need a human").
-var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein", nil)
+var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais", nil)
 
 // phrases that ask for a human on their own.
 // ("customer service" and "support team" are not among them: "what are
@@ -87,6 +87,7 @@ var handoffPhrases = []string{
 	"human there", "human here", "human available", "agent available", "person available",
 	"call me back", "ring me back", "phone me back",
 	"persona real", "agente humano", "vraie personne", "personne reelle", "agent humain",
+	"en relation avec", "vrai agent", "vrai conseiller", "un humain",
 	// German puts the verb last: "mit einem Mitarbeiter sprechen".
 	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",
 	"menschen verbinden", "echten menschen", "echter mensch", "keinen bot", "kein bot", "keinen roboter",

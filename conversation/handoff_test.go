@@ -37,6 +37,12 @@ func TestWantsHuman(t *testing.T) {
 		{"ich will keinen bot", true},
 		{"Sachbearbeiter bitte", true},
 		{"ich möchte nicht mit einem Menschen sprechen", false},
+		// French.
+		{"mettez-moi en relation avec un conseiller", true},
+		{"pouvez-vous me mettre en relation avec une personne", true},
+		{"je voudrais être mis en relation avec un conseiller", true},
+		{"ça suffit le robot, un vrai agent maintenant", true},
+		{"je ne veux pas être mis en relation avec un conseiller", false},
 		{"ich möchte mich beschweren, gib mir einen menschen", true},
 		{"kann ich einen echten apotheker sprechen, nicht den bot", true},
 		{"kann mein Mitarbeiter das Paket abholen", false},
