@@ -87,7 +87,7 @@ var handoffPhrases = []string{
 	"human there", "human here", "human available", "agent available", "person available",
 	"call me back", "ring me back", "phone me back",
 	"persona real", "agente humano", "vraie personne", "personne reelle", "agent humain",
-	"en relation avec", "vrai agent", "vrai conseiller", "un humain",
+	"en relation avec", "vrai agent", "vrai conseiller",
 	// German puts the verb last: "mit einem Mitarbeiter sprechen".
 	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",
 	"menschen verbinden", "echten menschen", "echter mensch", "keinen bot", "kein bot", "keinen roboter",
