@@ -254,6 +254,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (conversation.
 		log.Info("session store: in process (set REDIS_URL to share sessions between replicas)")
 		return memstore.New(memstore.Options{Logger: log}), nil
 	}
+	redisstore.LogTo(log)
 	st, err := redisstore.Open(ctx, cfg.Secrets.RedisURL, redisstore.Options{Prefix: cfg.Redis.Prefix, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open session store: %w", err)
