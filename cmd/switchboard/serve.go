@@ -54,7 +54,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_ = s.Shutdown(context.Background())
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(stdout, "Switchboard is listening on %s\nDemo help page: %s\n", ln.Addr(), demoURL(ln.Addr()))
+	fmt.Fprintf(stdout, "Switchboard is listening on %s\n", ln.Addr())
+	if *role != bot.RoleWorker {
+		// A worker serves health and metrics only.
+		fmt.Fprintf(stdout, "Demo help page: %s\n", demoURL(ln.Addr()))
+	}
 	return s.Serve(ctx, ln)
 }
 
