@@ -370,12 +370,42 @@ func (a *Adapter) replyContext(r *http.Request, detached bool) (context.Context,
 	return ctx, func() { stop(); cancel() }
 }
 
+// jsonProblem says what is wrong with a body in the API's terms: a
+// field of the wrong type by its name ("text must be a string"), not Go's
+// ("cannot unmarshal number into Go struct field Request.text of type
+// string").
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		kind := te.Type.Kind().String()
+		switch kind {
+		case "struct", "map":
+			kind = "object"
+		case "slice":
+			kind = "array"
+		}
+		article := "a"
+		if kind == "object" || kind == "array" {
+			article = "an"
+		}
+		return fmt.Sprintf("%s must be %s %s, not a %s.", te.Field, article, kind, te.Value)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "it ends inside the JSON object."
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (at byte %d).", err, se.Offset)
+	}
+	return err.Error() + "."
+}
+
 // parseRequest decodes and checks a message body.
 func parseRequest(body []byte) (Request, error) {
 	var req Request
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&req); err != nil {
-		return req, fmt.Errorf("The body is not valid JSON of the documented shape: %v", err)
+		return req, fmt.Errorf("The body is not valid JSON of the documented shape: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return req, errors.New("The body has data after the JSON object.")

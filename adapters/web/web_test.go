@@ -617,3 +617,18 @@ func TestFirstMessageRetrySameConversation(t *testing.T) {
 		t.Errorf("message ids the pipeline saw = %q, want the first two equal", ids)
 	}
 }
+
+// TestParseRequestSaysWhatIsWrong: a field of the wrong type is named in
+// the API's terms, not Go's.
+func TestParseRequestSaysWhatIsWrong(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"text":123}`:               "text must be a string, not a number.",
+		`{"text":"hi","user":"bob"}`: "user must be an object, not a string.",
+		`{"text":"hi"`:               "it ends inside the JSON object.",
+	} {
+		_, err := parseRequest([]byte(body))
+		if err == nil || !strings.HasSuffix(err.Error(), want) || strings.Contains(err.Error(), "Go struct") {
+			t.Errorf("parseRequest(%s) = %v, want it to end %q", body, err, want)
+		}
+	}
+}
