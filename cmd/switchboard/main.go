@@ -39,6 +39,13 @@ func register(c command) {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first SIGINT or SIGTERM stops gracefully (serve drains, train
+	// saves a checkpoint); from then on the signals have their default
+	// effect, so a second one ends the process at once.
+	context.AfterFunc(ctx, func() {
+		stop()
+		fmt.Fprintln(os.Stderr, "switchboard: stopping; signal again to exit at once")
+	})
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // the flag set already printed the usage
