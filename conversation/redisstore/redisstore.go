@@ -47,6 +47,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -75,6 +76,12 @@ type Store struct {
 	prefix string
 	log    *slog.Logger
 	closed atomic.Bool
+
+	// bg ends when the Store closes; wg waits for the goroutines that
+	// release locks in the background (releaseLater).
+	bg   context.Context
+	stop context.CancelFunc
+	wg   sync.WaitGroup
 }
 
 var _ conversation.Store = (*Store)(nil)
@@ -96,7 +103,8 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{rdb: rdb, prefix: opts.Prefix, log: log.WithGroup("redisstore")}, nil
+	bg, stop := context.WithCancel(context.Background())
+	return &Store{rdb: rdb, prefix: opts.Prefix, log: log.WithGroup("redisstore"), bg: bg, stop: stop}, nil
 }
 
 // Client returns the client the store uses, so that other Redis work of
@@ -226,6 +234,10 @@ func (s *Store) Lock(ctx context.Context, session string, ttl time.Duration) (fu
 		}
 		ok, err := s.rdb.SetNX(ctx, key, token, px).Result()
 		if err != nil {
+			// Redis may still set the lock: a stalled server runs the
+			// command once it resumes. Nobody would release it, and
+			// the session waited out the lock's TTL on every replica.
+			s.releaseLater(session, key, token)
 			return nil, s.wrap(ctx, what, err)
 		}
 		if ok {
@@ -251,6 +263,8 @@ func (s *Store) unlockFunc(session, key, token string) func(context.Context) err
 		}
 		n, err := unlockScript.Run(ctx, s.rdb, []string{key}, token).Int()
 		if err != nil {
+			s.releaseLater(session, key, token)
+			done.Store(true)
 			return s.wrap(ctx, "unlock session "+session, err)
 		}
 		done.Store(true)
@@ -259,6 +273,39 @@ func (s *Store) unlockFunc(session, key, token string) func(context.Context) err
 		}
 		return nil
 	}
+}
+
+// releaseTries are the pauses before each attempt of releaseLater: the
+// lock a failed call may yet set is released as soon as Redis answers,
+// and again a little later in case the call ran after the release.
+var releaseTries = []time.Duration{250 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
+
+// releaseLater deletes the lock key, if it holds token, in the
+// background, a few times over half a minute, until the Store closes.
+func (s *Store) releaseLater(session, key, token string) {
+	if s.closed.Load() {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, d := range releaseTries {
+			t := time.NewTimer(d)
+			select {
+			case <-s.bg.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(s.bg, time.Second)
+			n, err := unlockScript.Run(ctx, s.rdb, []string{key}, token).Int()
+			cancel()
+			if err == nil && n == 1 {
+				s.log.Info("released a session lock left by a failed call", "session", session)
+				return
+			}
+		}
+	}()
 }
 
 func newToken() (string, error) {
@@ -475,6 +522,8 @@ func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return conversation.ErrClosed
 	}
+	s.stop()
+	s.wg.Wait()
 	if err := s.rdb.Close(); err != nil {
 		return fmt.Errorf("close redis client: %w", err)
 	}

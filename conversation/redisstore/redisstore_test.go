@@ -572,3 +572,37 @@ func TestClusterFailover(t *testing.T) {
 		t.Errorf("History after the failover = %q, want %q", texts, want)
 	}
 }
+
+// TestLockLeftByAFailedCall: a lock whose SETNX failed on the client's
+// side (a timeout while Redis hung) may still be set when Redis resumes,
+// with no holder to release it; it is released in the background, so
+// the session's next message does not wait out the lock's TTL.
+func TestLockLeftByAFailedCall(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := mustNew(t, srv.Client(), Options{Logger: quiet})
+	defer s.Close()
+	ctx := t.Context()
+	key := s.sessionKey("s", "lock")
+	// What the stalled SETNX did once Redis resumed.
+	if err := srv.Client().Set(ctx, key, "tok", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.releaseLater("s", key, "tok")
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	unlock, err := s.Lock(lctx, "s", time.Minute)
+	if err != nil {
+		t.Fatalf("Lock after a failed call: %v (its lock was left for its TTL)", err)
+	}
+	unlock(ctx)
+	// Another holder's lock is not released.
+	if err := srv.Client().Set(ctx, key, "other", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.releaseLater("s", key, "tok")
+	time.Sleep(1500 * time.Millisecond)
+	if got, _ := srv.Client().Get(ctx, key).Result(); got != "other" {
+		t.Errorf("lock holds %q after releasing another token's, want other", got)
+	}
+}
