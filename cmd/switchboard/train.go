@@ -204,6 +204,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	defer tr.Close()
+	if err := checkWritable(*out); err != nil {
+		return fmt.Errorf("train: --out: %w", err)
+	}
 
 	tok, err := tokenizer.New(state.Vocab)
 	if err != nil {
@@ -318,14 +321,34 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serr
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "\ninterrupted at step %d; checkpoint and %s written\n", tr.Step, *out)
-		return err
+		if ckptPath != "" {
+			fmt.Fprintf(stderr, "\ninterrupted at step %d; %s and %s written: rerun the same command to go on\n", tr.Step, ckptPath, *out)
+		} else {
+			fmt.Fprintf(stderr, "\ninterrupted at step %d; %s written (without --checkpoint a rerun starts over)\n", tr.Step, *out)
+		}
+		return errInterrupted
 	}
 	if err := evaluate(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d steps)\n", *out, tr.Step)
 	return nil
+}
+
+// errInterrupted ends a training run stopped by a signal, its model
+// saved: the command fails, saying so rather than "context canceled".
+var errInterrupted = errors.New("train: interrupted")
+
+// checkWritable reports whether a file can be written at path, before
+// hours of training find out: it creates and removes a file beside it.
+func checkWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // evalResult counts a model's answers to unseen synthetic questions.

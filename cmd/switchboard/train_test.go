@@ -339,3 +339,31 @@ func TestTrainDevSets(t *testing.T) {
 		t.Errorf("train --dev %s (no knowledge folder): err = %v", noKB, err)
 	}
 }
+
+// TestTrainRefusesBeforeTraining: an --out that cannot be written and a
+// --knowledge folder with no articles are refused before the first step.
+func TestTrainRefusesBeforeTraining(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tiny := []string{"--steps", "2", "--batch", "2", "--seq", "512", "--dim", "32", "--layers", "1", "--heads", "2",
+		"--vocab", "400", "--bpe-texts", "200", "--eval", "0"}
+	for name, tt := range map[string]struct {
+		args []string
+		want string
+	}{
+		"out in a missing folder": {[]string{"--out", filepath.Join(dir, "no", "such", "m.gguf")}, "--out"},
+		"empty knowledge":         {[]string{"--out", filepath.Join(dir, "m.gguf"), "--knowledge", empty}, "no articles"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append(append([]string{"train"}, tt.args...), tiny...), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: train = %v, want an error about %q", name, err, tt.want)
+		}
+		if strings.Contains(stderr.String(), "step 1") {
+			t.Errorf("%s: trained before failing:\n%s", name, stderr.String())
+		}
+	}
+}

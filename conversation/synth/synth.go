@@ -34,6 +34,9 @@ const Unknown = prompt.Unknown
 // ErrHeldOut reports a knowledge folder that must never be trained on.
 var ErrHeldOut = errors.New("synth: held-out knowledge must not be used for training")
 
+// ErrNoArticles is a knowledge folder with no sentence to learn from.
+var ErrNoArticles = errors.New("synth: the folder has no articles with text")
+
 // Options configure a Generator. The zero value generates fictional help
 // centres only.
 type Options struct {
@@ -118,6 +121,10 @@ func New(ctx context.Context, o Options) (*Generator, error) {
 			if len(sentences(c.Text)) > 0 {
 				f.chunks = append(f.chunks, c)
 			}
+		}
+		if len(f.chunks) == 0 {
+			// A fine-tune on it would learn from nothing of the operator's.
+			return nil, fmt.Errorf("load knowledge %s: %w", dir, ErrNoArticles)
 		}
 		g.chunks = append(g.chunks, f.chunks...)
 		g.folders = append(g.folders, f)
