@@ -19,8 +19,10 @@ package gguf
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/switchboard/switchboard/engine/tensor"
 )
@@ -69,6 +71,12 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("open gguf: %w", err)
 	}
 	if st.Size() < 4+4+8+8 {
+		// A short file that does not begin with the magic is not a
+		// truncated GGUF but no GGUF at all (a text file named .gguf).
+		head := make([]byte, 4)
+		if n, _ := io.ReadFull(fd, head); n == 4 && string(head) != Magic || n < 4 && !strings.HasPrefix(Magic, string(head[:n])) {
+			return nil, fmt.Errorf("open gguf %s: %w", path, &FormatError{Field: "magic", Err: ErrBadMagic})
+		}
 		return nil, fmt.Errorf("open gguf %s: %w", path, &FormatError{Offset: st.Size(), Field: "header", Err: ErrTruncated})
 	}
 	if st.Size() > math.MaxInt {

@@ -3,6 +3,7 @@ package gguf
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"unsafe"
 
@@ -167,5 +168,28 @@ func TestReleaseMetadata(t *testing.T) {
 	}
 	if sum != 0 {
 		t.Error("tensor data changed")
+	}
+}
+
+// TestOpenShortFiles: a file too short for a header is "not a GGUF file"
+// unless it begins like one, and then it is truncated.
+func TestOpenShortFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, tt := range map[string]struct {
+		data string
+		want error
+	}{
+		"text.gguf":  {"# Switchboard notes", ErrBadMagic},
+		"cut.gguf":   {"GGUF\x03\x00\x00\x00", ErrTruncated},
+		"two.gguf":   {"GG", ErrTruncated},
+		"empty.gguf": {"", ErrTruncated},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(tt.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(path); !errors.Is(err, tt.want) {
+			t.Errorf("Open(%s) = %v, want %v", name, err, tt.want)
+		}
 	}
 }
