@@ -187,12 +187,27 @@ func newModel(c Config, w *Weights, invFreq []float64, info Info, closer func() 
 		info.Parameters += int64(t.Len())
 		info.Bytes += int64(len(t.Data))
 	}
+	// Norms and biases are F32 vectors: counted as parameters and bytes
+	// and as F32 tensors, as the file holds them.
+	vector := func(v []float32) {
+		if len(v) == 0 {
+			return
+		}
+		info.TensorTypes[tensor.F32.String()]++
+		info.Parameters += int64(len(v))
+		info.Bytes += 4 * int64(len(v))
+	}
 	add(w.TokenEmbed)
 	add(w.Output)
 	add(w.PosEmbed)
+	vector(w.OutNorm)
+	vector(w.OutNormBias)
 	for _, l := range w.Layers {
 		for _, t := range []tensor.Tensor{l.WQ, l.WK, l.WV, l.WO, l.WGate, l.WUp, l.WDown} {
 			add(t)
+		}
+		for _, v := range [][]float32{l.AttnNorm, l.FFNNorm, l.BQ, l.BK, l.BV, l.AttnNormBias, l.FFNNormBias, l.BO, l.BUp, l.BDown} {
+			vector(v)
 		}
 	}
 	m := &Model{Config: c, Weights: w, invFreq: invFreq, Info: info, closer: closer}
