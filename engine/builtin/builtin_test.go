@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/engine/gguf"
 )
 
 // The shipped file must stay small enough to embed and must load and
@@ -18,8 +19,19 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if m.Info.Parameters == 0 {
-		t.Fatal("no parameters counted")
+	// Every tensor of the file counts, its F32 norms too.
+	f, err := gguf.Parse(GGUF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	types := map[string]int{}
+	for _, x := range f.Tensors() {
+		want += int64(x.Len())
+		types[x.Type.String()]++
+	}
+	if m.Info.Parameters != want || len(types) != len(m.Info.TensorTypes) {
+		t.Errorf("counted %d parameters in %v, the file has %d in %v", m.Info.Parameters, m.Info.TensorTypes, want, types)
 	}
 	res, err := m.Generate(context.Background(), engine.Request{
 		Messages:  []engine.ChatMessage{{Role: "user", Content: "How long does delivery take?"}},
