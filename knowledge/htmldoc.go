@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,13 +69,19 @@ var skipped = map[atom.Atom]bool{
 var furnitureRoles = setOf("banner contentinfo complementary navigation search dialog alertdialog menu menubar")
 
 // furniture reports whether element n is page furniture that a saved
-// page or an export carries around its article: an ARIA role above, or
-// a cookie notice or breadcrumb trail by its id or class
+// page or an export carries around its article: an ARIA role above, an
+// <aside> outside any article or section, or a cookie notice or breadcrumb trail by its id or class
 // ("cookie-banner", "cookieConsent", "breadcrumbs"). An article section
 // about cookies ("<section id=cookies>") is no notice, and hidden
 // elements are read: a collapsed FAQ answer is hidden until opened.
 func furniture(n *html.Node) bool {
 	if furnitureRoles[strings.ToLower(attr(n, "role"))] {
+		return true
+	}
+	if n.DataAtom == atom.Aside && !within(n, atom.Article, atom.Section) {
+		// An <aside> of the page, not of an article, is its sidebar
+		// (the complementary landmark): "Related articles" links were
+		// quoted as the answer to "how do I contact you".
 		return true
 	}
 	names := strings.ToLower(attr(n, "id") + " " + attr(n, "class"))
@@ -86,6 +93,16 @@ func furniture(n *html.Node) bool {
 	}
 	for _, w := range []string{"banner", "consent", "notice", "bar", "popup", "dialog", "modal"} {
 		if strings.Contains(names, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether n has an ancestor element of one of kinds.
+func within(n *html.Node, kinds ...atom.Atom) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && slices.Contains(kinds, p.DataAtom) {
 			return true
 		}
 	}

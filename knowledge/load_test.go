@@ -291,8 +291,9 @@ func TestLoadHTMLUnclosedHeading(t *testing.T) {
 }
 
 // A saved page carries furniture around its article: a cookie notice, a
-// breadcrumb trail, a sidebar. A section about cookies is article, and so
-// is a collapsed FAQ answer, hidden until opened.
+// breadcrumb trail, a sidebar, an <aside> of related links. A section
+// about cookies is article, and so are a collapsed FAQ answer, hidden
+// until opened, and an <aside> within the section.
 func TestLoadHTMLFurniture(t *testing.T) {
 	page := `<html><body><div id="cookie-banner">We use cookies to improve your experience. <button>Accept</button></div>
 <div class="cookieConsent">Accept all cookies?</div>
@@ -300,13 +301,15 @@ func TestLoadHTMLFurniture(t *testing.T) {
 <h1>Privacy</h1>
 <aside role="complementary"><p>Related: delivery times</p></aside>
 <section id="cookies"><h2>Cookies</h2><p>We keep analytics cookies for 13 months.</p>
-<div class="answer" hidden><p>You can turn them off under Settings.</p></div></section>
+<div class="answer" hidden><p>You can turn them off under Settings.</p></div>
+<aside><p>Tip: clearing your browser removes them too.</p></aside></section>
+<aside class="related"><h2>Related articles</h2><ul><li><a href="/c">Contact us</a></li></ul></aside>
 </body></html>`
 	var got []string
 	for _, c := range parseMarkdown("p.html", htmlArticle(page), 200) {
 		got = append(got, c.Source+" | "+c.Text)
 	}
-	want := []string{"p.html#cookies | We keep analytics cookies for 13 months.\n\nYou can turn them off under Settings."}
+	want := []string{"p.html#cookies | We keep analytics cookies for 13 months.\n\nYou can turn them off under Settings.\n\nTip: clearing your browser removes them too."}
 	if !slices.Equal(got, want) {
 		t.Errorf("chunks %q, want %q", got, want)
 	}
