@@ -98,6 +98,7 @@ type evalThreshold struct {
 type evalMode struct {
 	Answer     evalScore     `json:"answer"`
 	Answered   int           `json:"answered"` // answer questions answered, right or wrong
+	Wrong      int           `json:"wrong"`    // answer questions answered wrongly: answered less answer.passed
 	OutOfScope evalScore     `json:"out_of_scope"`
 	Handoff    evalScore     `json:"handoff"`
 	Injection  evalScore     `json:"injection"`
@@ -135,7 +136,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	mode := fs.String("mode", modeAll, "answer mode to score: extractive, generative or all (generative only when a model is available)")
 	model := fs.String("model", "", "model for generative mode: a .gguf file or a Hugging Face folder (default: the configuration's engine.model)")
 	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
-	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, answered, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval, thresholds}")
+	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, answered, wrong, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval, thresholds}")
 	verbose := fs.Bool("v", false, "list every failed question (question, expected, reply, citations)")
 	sweep := fs.String("thresholds", "", "also score each retrieval-confidence threshold (answer.threshold) in this comma-separated list, each in (0, 1]: answers right and wrong and out-of-scope fallback, to choose one")
 	if err := parseFlags(fs, args); err != nil {
@@ -278,6 +279,7 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 	res := evalMode{
 		Answer:     newEvalScore(rep.Answer),
 		Answered:   rep.Answered,
+		Wrong:      rep.Answered - rep.Answer.Passed,
 		OutOfScope: newEvalScore(rep.OutOfScope),
 		Handoff:    newEvalScore(rep.Handoff),
 		Injection:  newEvalScore(rep.Injection),

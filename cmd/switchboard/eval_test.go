@@ -90,6 +90,10 @@ func TestEvalJSON(t *testing.T) {
 	if m.Answered != m.Answer.Total-notAnswered {
 		t.Errorf("answered %d, want %d of %d", m.Answered, m.Answer.Total-notAnswered, m.Answer.Total)
 	}
+	// Wrong: answered, and not right.
+	if wrong := failed["answer"] - notAnswered; m.Wrong != wrong {
+		t.Errorf("wrong %d, want the %d answer failures that were answered", m.Wrong, wrong)
+	}
 	if m.Handoff.Passed != 1 || m.Injection.Passed != 1 || m.OutOfScope.Passed != 1 {
 		t.Errorf("handoff %+v injection %+v out of scope %+v, want each passed", m.Handoff, m.Injection, m.OutOfScope)
 	}
