@@ -522,8 +522,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	if err := s.http.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain http: %w", err))
-		s.cancelBase() // replies that did not finish in time stop now
-		s.http.Close()
+		// Replies that did not finish in time stop now. Their handlers
+		// get a moment to tell their clients (a 503, an SSE error
+		// event) before the connections close: cut at once, a client
+		// got nothing at all. What is left of the shutdown gets the
+		// same moment, not a context already done.
+		s.cancelBase()
+		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		if s.http.Shutdown(grace) != nil {
+			s.http.Close()
+		}
+		ctx = grace
 	}
 	for _, a := range s.adapters {
 		if d, ok := a.(Drainer); ok {
@@ -547,6 +557,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.log.Info("stopped", "err", err)
 	return err
 }
+
+// shutdownGrace is how long a shutdown past its deadline gives cancelled
+// replies to answer their clients, and the rest of the shutdown to end.
+const shutdownGrace = time.Second
 
 // citationURL is the link to a cited source under base: an article's
 // path and anchor, escaped, since file names hold spaces and accents

@@ -362,7 +362,14 @@ func TestShutdown(t *testing.T) {
 func TestShutdownBounded(t *testing.T) {
 	g := &gatedAnswerer{inner: extractive.New(extractive.Options{}), started: make(chan struct{}), release: make(chan struct{})}
 	r := start(t, testConfig(), Options{Answerer: g})
-	go trySend(r.URL, msg{"text": "How long does a refund take?"})
+	got := make(chan error, 1)
+	go func() {
+		rep, err := trySend(r.URL, msg{"text": "How long does a refund take?"})
+		if err == nil && rep.Status < 500 {
+			err = fmt.Errorf("status %d, want a 5xx", rep.Status)
+		}
+		got <- err
+	}()
 	<-g.started
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -373,6 +380,10 @@ func TestShutdownBounded(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Shutdown took %v with a 200ms budget", d)
+	}
+	// The cancelled reply's client is told, not cut off.
+	if err := <-got; err != nil {
+		t.Errorf("client of the cancelled reply: %v", err)
 	}
 }
 
