@@ -142,6 +142,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			tr.Opts.RankScale = float32(*rankScale)
 		}
 		fmt.Fprintf(stderr, "resuming %s at step %d/%d\n", ckptPath, tr.Step, tr.Opts.Steps)
+		// The checkpoint fixes the model and the data: say which flags
+		// of this run it overrides, rather than let them seem to apply.
+		var ignored []string
+		for _, name := range append(shapeFlags, "init", "batch", "seq", "lr", "warmup", "seed", "knowledge", "knowledge-share", "questions", "questions-share", "drills") {
+			if set[name] {
+				ignored = append(ignored, "--"+name)
+			}
+		}
+		if len(ignored) > 0 {
+			fmt.Fprintf(stderr, "the checkpoint fixes %s: ignored (use another --checkpoint folder to start afresh)\n", strings.Join(ignored, ", "))
+		}
 	} else {
 		if *share < 0 || *share > 1 {
 			return usageError{fmt.Sprintf("train: --knowledge-share %g is not a fraction", *share)}
@@ -196,6 +207,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if m, err = train.NewModel(c, *seed); err != nil {
 				return usageError{fmt.Sprintf("train: %v", err)}
 			}
+		}
+		if *warmup >= *steps {
+			fmt.Fprintf(stderr, "warning: the warm-up (%d steps) is as long as the run (%d): the learning rate never decays; set --warmup lower\n", *warmup, *steps)
 		}
 		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads,
 			ContextWeight: float32(*ctxWeight), RankWeight: float32(*rankWeight), RankScale: float32(*rankScale)})

@@ -55,6 +55,9 @@ func TestTrainWritesLoadableModelAndResumes(t *testing.T) {
 	if !strings.Contains(stderr.String(), "resuming") {
 		t.Errorf("second run did not resume:\n%s", stderr.String())
 	}
+	if !strings.Contains(stderr.String(), "the checkpoint fixes --dim, --layers, --heads, --vocab, --bpe-texts, --batch, --seq, --seed: ignored") {
+		t.Errorf("resuming did not say which flags the checkpoint overrides:\n%s", stderr.String())
+	}
 	if !strings.Contains(stderr.String(), "eval at step 4: exact") {
 		t.Errorf("no evaluation line after training:\n%s", stderr.String())
 	}
