@@ -65,6 +65,10 @@ func (s *Server) operator(w http.ResponseWriter, r *http.Request) bool {
 	if want == "" {
 		msg = "The operator API is off: SWITCHBOARD_ADMIN_TOKEN is not set."
 	}
+	if want != "" {
+		// Logged without the token, so that token guessing is seen.
+		s.log.Warn("operator token refused", "path", r.URL.Path, "remote", r.RemoteAddr)
+	}
 	web.WriteError(w, http.StatusUnauthorized, web.CodeUnauthorized, msg)
 	return false
 }

@@ -282,6 +282,8 @@ func (a *API) authenticate(r *http.Request) (*apiKey, *Error) {
 		}
 	}
 	if found < 0 {
+		// Logged without the token, so that key guessing is seen.
+		a.log.Warn("API key refused", "remote", r.RemoteAddr)
 		return nil, errUnauthorized("Incorrect API key provided.")
 	}
 	return &a.keys[found], nil
