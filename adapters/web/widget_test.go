@@ -50,6 +50,23 @@ func browser(t *testing.T, bin string) context.Context {
 	return ctx
 }
 
+// root is the widget's shadow root, in JavaScript.
+const root = `document.querySelector('#switchboard-widget').shadowRoot`
+
+// askWidget opens the widget on the page at url and sends question.
+func askWidget(t *testing.T, ctx context.Context, url, question string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/"),
+		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)),
+		chromedp.WaitVisible(chromedp.JSPath(root+`.querySelector('textarea')`)),
+		chromedp.SendKeys(chromedp.JSPath(root+`.querySelector('textarea')`), question+"\r"),
+	)
+	if err != nil {
+		t.Fatalf("ask in the widget: %v", err)
+	}
+}
+
 // TestWidgetRetriesLostReply: the widget's first request is processed
 // but its connection breaks before the reply arrives (a gateway that
 // died); the widget sends the same message again, with the same
@@ -99,16 +116,7 @@ func TestWidgetRetriesLostReply(t *testing.T) {
 	defer srv.Close()
 
 	ctx := browser(t, bin)
-	const root = `document.querySelector('#switchboard-widget').shadowRoot`
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)),
-		chromedp.WaitVisible(chromedp.JSPath(root+`.querySelector('textarea')`)),
-		chromedp.SendKeys(chromedp.JSPath(root+`.querySelector('textarea')`), "How long does a refund take?\r"),
-	)
-	if err != nil {
-		t.Fatalf("ask in the widget: %v", err)
-	}
+	askWidget(t, ctx, srv.URL, "How long does a refund take?")
 	// What the widget shows after the question: bot replies and notes.
 	texts, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
 		const all = [...`+root+`.querySelectorAll('.msg')];
@@ -146,16 +154,7 @@ func TestWidgetShowsCodeAsCode(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	ctx := browser(t, bin)
-	const root = `document.querySelector('#switchboard-widget').shadowRoot`
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)),
-		chromedp.WaitVisible(chromedp.JSPath(root+`.querySelector('textarea')`)),
-		chromedp.SendKeys(chromedp.JSPath(root+`.querySelector('textarea')`), "how do i send my key?\r"),
-	)
-	if err != nil {
-		t.Fatalf("ask in the widget: %v", err)
-	}
+	askWidget(t, ctx, srv.URL, "how do i send my key?")
 	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
 		const b = [...`+root+`.querySelectorAll('.msg.bot .text')].pop();
 		const pre = b && b.querySelector('pre');
