@@ -230,6 +230,11 @@ func TestFollowUp(t *testing.T) {
 		{"ok and what if theres no phone number?", true},
 		{"what happens if i get caught", true},
 		{"okay, how much is the plus plan", true}, // searched with the question before it first, then alone
+		{"und mit express?", true},
+		{"wie lange dauert das", true},
+		{"et pour le gaz ?", true},
+		{"y para la moto de 125?", true},
+		{"was kostet der Versand nach Österreich", false},
 		{"how much is the plus plan a month", false},
 		{"is there a student discount", false},
 		{"can i get my money back? signed up for plus last week and its not for me", false},
