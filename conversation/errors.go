@@ -21,6 +21,32 @@ var (
 // RateLimitedText is the honest reply for a user over the rate limit.
 const RateLimitedText = "You're sending messages faster than I can answer. Please wait a minute and try again."
 
+// HumanHandlingText tells a user whose session a human agent owns why the
+// bot does not answer.
+const HumanHandlingText = "A member of our support team has this conversation; they will answer you here."
+
+// A Refusal is an error the Manager answers a message with instead of a
+// reply (ErrRateLimited, ErrHumanHandling), with what to tell the user
+// in their language. Adapters that show the user a text for the error
+// take it from SaidFor.
+type Refusal struct {
+	Err  error
+	Text string
+}
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// SaidFor returns the text a Refusal in err's chain carries for the
+// user, or def.
+func SaidFor(err error, def string) string {
+	var r *Refusal
+	if errors.As(err, &r) && r.Text != "" {
+		return r.Text
+	}
+	return def
+}
+
 // ErrShutdown is returned by Manager.Handle after Manager.Shutdown, and by
 // a second Shutdown.
 var ErrShutdown = errors.New("conversation: manager shut down")

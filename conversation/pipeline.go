@@ -58,7 +58,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 	if meta.State == StateHuman {
 		outcome = OutcomeHuman
-		return ErrHumanHandling
+		return &Refusal{Err: ErrHumanHandling, Text: TextsFor(mg.language(), m.Text).HumanHandling}
 	}
 	if mg.opts.RateLimit > 0 {
 		ok, err := mg.opts.Store.Allow(ctx, rateKey(m.Address), mg.opts.RateLimit, mg.opts.RateWindow)
@@ -68,7 +68,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		if !ok {
 			outcome = OutcomeRateLimited
 			mg.opts.Metrics.rateLimited(platform)
-			return ErrRateLimited
+			return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
 		}
 	}
 

@@ -16,6 +16,9 @@ type Texts struct {
 	Greeting, Thanks, Goodbye, Declined, Identity string
 	AnythingElse                                  string // after an acknowledgement
 	Unhelpful                                     string // the answer missed; offers a human
+	// HumanHandling and RateLimited tell why a message gets no reply (see
+	// Refusal).
+	HumanHandling, RateLimited string
 }
 
 // FallbackHandoff is the reply of a fallback that hands the session over.
@@ -32,43 +35,50 @@ var textsByLanguage = map[string]Texts{
 		Fallback: FallbackText, Handoff: HandoffText, Sorry: "I'm sorry, I don't know the answer to that. ",
 		Greeting: GreetingText, Thanks: ThanksText, Goodbye: GoodbyeText, Declined: DeclinedText, Identity: IdentityText,
 		AnythingElse: AnythingElseText, Unhelpful: UnhelpfulText,
+		HumanHandling: HumanHandlingText, RateLimited: RateLimitedText,
 	},
 	"es": {
-		Fallback:     "Lo siento, no sé la respuesta y prefiero no adivinar. ¿Quiere que le ponga en contacto con una persona de nuestro equipo? Solo tiene que escribir «hablar con una persona».",
-		Handoff:      "Paso esta conversación a una persona de nuestro equipo de atención al cliente. Le responderá aquí lo antes posible; mientras tanto, no diré nada más.",
-		Sorry:        "Lo siento, no sé la respuesta. ",
-		Greeting:     "¡Hola! Soy el asistente del centro de ayuda. Hágame una pregunta y le responderé con nuestros artículos de ayuda.",
-		Thanks:       "¡De nada! ¿Puedo ayudarle en algo más?",
-		Goodbye:      "¡Adiós! Si tiene otra pregunta, escríbame.",
-		Declined:     "De acuerdo. ¿Puedo ayudarle en algo más?",
-		AnythingElse: "¿Puedo ayudarle en algo más?",
-		Unhelpful:    "Siento que no le haya servido. Puede formular la pregunta de otra manera, o puedo ponerle en contacto con una persona de nuestro equipo: escriba «hablar con una persona».",
+		Fallback:      "Lo siento, no sé la respuesta y prefiero no adivinar. ¿Quiere que le ponga en contacto con una persona de nuestro equipo? Solo tiene que escribir «hablar con una persona».",
+		Handoff:       "Paso esta conversación a una persona de nuestro equipo de atención al cliente. Le responderá aquí lo antes posible; mientras tanto, no diré nada más.",
+		Sorry:         "Lo siento, no sé la respuesta. ",
+		Greeting:      "¡Hola! Soy el asistente del centro de ayuda. Hágame una pregunta y le responderé con nuestros artículos de ayuda.",
+		Thanks:        "¡De nada! ¿Puedo ayudarle en algo más?",
+		Goodbye:       "¡Adiós! Si tiene otra pregunta, escríbame.",
+		Declined:      "De acuerdo. ¿Puedo ayudarle en algo más?",
+		AnythingElse:  "¿Puedo ayudarle en algo más?",
+		HumanHandling: "Una persona de nuestro equipo lleva esta conversación y le responderá aquí.",
+		RateLimited:   "Está enviando mensajes más rápido de lo que puedo responder. Espere un minuto y vuelva a intentarlo.",
+		Unhelpful:     "Siento que no le haya servido. Puede formular la pregunta de otra manera, o puedo ponerle en contacto con una persona de nuestro equipo: escriba «hablar con una persona».",
 		Identity: "Soy un asistente automático: respondo con los artículos de nuestro centro de ayuda y le digo de qué artículo sale cada respuesta. " +
 			"Si no lo sé, lo digo. Escriba «hablar con una persona» en cualquier momento para contactar con nuestro equipo.",
 	},
 	"fr": {
-		Fallback:     "Désolé, je ne connais pas la réponse et je préfère ne pas deviner. Voulez-vous que je vous mette en relation avec un conseiller ? Écrivez simplement « parler à un conseiller ».",
-		Handoff:      "Je transmets cette conversation à un conseiller de notre équipe. Il vous répondra ici dès que possible ; d'ici là, je ne dirai plus rien.",
-		Sorry:        "Désolé, je ne connais pas la réponse. ",
-		Greeting:     "Bonjour ! Je suis l'assistant du centre d'aide. Posez-moi une question et je vous répondrai à partir de nos articles d'aide.",
-		Thanks:       "Je vous en prie ! Puis-je vous aider pour autre chose ?",
-		Goodbye:      "Au revoir ! Si vous avez une autre question, écrivez-moi.",
-		Declined:     "Très bien. Puis-je vous aider pour autre chose ?",
-		AnythingElse: "Puis-je vous aider pour autre chose ?",
-		Unhelpful:    "Désolé de ne pas avoir pu vous aider. Vous pouvez reformuler votre question, ou je peux vous mettre en relation avec un conseiller : écrivez « parler à un conseiller ».",
+		Fallback:      "Désolé, je ne connais pas la réponse et je préfère ne pas deviner. Voulez-vous que je vous mette en relation avec un conseiller ? Écrivez simplement « parler à un conseiller ».",
+		Handoff:       "Je transmets cette conversation à un conseiller de notre équipe. Il vous répondra ici dès que possible ; d'ici là, je ne dirai plus rien.",
+		Sorry:         "Désolé, je ne connais pas la réponse. ",
+		Greeting:      "Bonjour ! Je suis l'assistant du centre d'aide. Posez-moi une question et je vous répondrai à partir de nos articles d'aide.",
+		Thanks:        "Je vous en prie ! Puis-je vous aider pour autre chose ?",
+		Goodbye:       "Au revoir ! Si vous avez une autre question, écrivez-moi.",
+		Declined:      "Très bien. Puis-je vous aider pour autre chose ?",
+		AnythingElse:  "Puis-je vous aider pour autre chose ?",
+		HumanHandling: "Un conseiller de notre équipe a repris cette conversation ; il vous répondra ici.",
+		RateLimited:   "Vous envoyez des messages plus vite que je ne peux répondre. Patientez une minute et réessayez.",
+		Unhelpful:     "Désolé de ne pas avoir pu vous aider. Vous pouvez reformuler votre question, ou je peux vous mettre en relation avec un conseiller : écrivez « parler à un conseiller ».",
 		Identity: "Je suis un assistant automatique : je réponds à partir des articles de notre centre d'aide et je vous indique de quel article vient chaque réponse. " +
 			"Si je ne sais pas, je le dis. Écrivez « parler à un conseiller » à tout moment pour joindre notre équipe.",
 	},
 	"de": {
-		Fallback:     "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
-		Handoff:      "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück.",
-		Sorry:        "Das weiß ich leider nicht. ",
-		Greeting:     "Hallo! Ich bin der Assistent des Hilfe-Centers. Stellen Sie mir eine Frage, und ich antworte aus unseren Hilfeartikeln.",
-		Thanks:       "Gern geschehen! Kann ich sonst noch helfen?",
-		Goodbye:      "Auf Wiedersehen! Wenn Sie noch eine Frage haben, schreiben Sie einfach.",
-		Declined:     "Kein Problem. Kann ich sonst noch helfen?",
-		AnythingElse: "Kann ich sonst noch helfen?",
-		Unhelpful:    "Das tut mir leid. Sie können die Frage anders formulieren, oder ich verbinde Sie mit einem Mitarbeiter: Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
+		Fallback:      "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
+		Handoff:       "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück.",
+		Sorry:         "Das weiß ich leider nicht. ",
+		Greeting:      "Hallo! Ich bin der Assistent des Hilfe-Centers. Stellen Sie mir eine Frage, und ich antworte aus unseren Hilfeartikeln.",
+		Thanks:        "Gern geschehen! Kann ich sonst noch helfen?",
+		Goodbye:       "Auf Wiedersehen! Wenn Sie noch eine Frage haben, schreiben Sie einfach.",
+		Declined:      "Kein Problem. Kann ich sonst noch helfen?",
+		AnythingElse:  "Kann ich sonst noch helfen?",
+		HumanHandling: "Ein Mitarbeiter unseres Support-Teams hat dieses Gespräch übernommen und antwortet Ihnen hier.",
+		RateLimited:   "Sie senden Nachrichten schneller, als ich antworten kann. Bitte warten Sie eine Minute und versuchen Sie es erneut.",
+		Unhelpful:     "Das tut mir leid. Sie können die Frage anders formulieren, oder ich verbinde Sie mit einem Mitarbeiter: Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
 		Identity: "Ich bin ein automatischer Assistent: Ich antworte aus den Artikeln unseres Hilfe-Centers und sage Ihnen, aus welchem Artikel jede Antwort stammt. " +
 			"Wenn ich etwas nicht weiß, sage ich das. Schreiben Sie jederzeit „mit einem Mitarbeiter sprechen“, um unser Team zu erreichen.",
 	},

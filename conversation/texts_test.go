@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -126,5 +127,26 @@ func TestManagerSpeaksTheKnowledgesLanguage(t *testing.T) {
 	de := conversation.TextsFor("de", "")
 	if got := out.got(); got[0].Text != de.Fallback || got[1].Text != de.Thanks {
 		t.Errorf("replies %q, %q; want the German fallback and thanks", got[0].Text, got[1].Text)
+	}
+}
+
+// TestRefusalsInTheUsersLanguage: the error a message gets while a human
+// has the session says why in the conversation's language.
+func TestRefusalsInTheUsersLanguage(t *testing.T) {
+	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
+	mg, _ := newManager(t, conversation.Options{Searcher: linguist{nothing, "de"}, MaxFallbacks: 5})
+	ctx := context.Background()
+	if err := mg.Handle(ctx, msg("r", "1", "Ich möchte mit einem Mitarbeiter sprechen"), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	err := mg.Handle(ctx, msg("r", "2", "Hallo? Ist da jemand?"), &recorder{})
+	if !errors.Is(err, conversation.ErrHumanHandling) {
+		t.Fatalf("Handle after the handoff = %v, want ErrHumanHandling", err)
+	}
+	if got, want := conversation.SaidFor(err, conversation.HumanHandlingText), conversation.TextsFor("de", "").HumanHandling; got != want {
+		t.Errorf("told %q, want %q", got, want)
+	}
+	if got := conversation.SaidFor(errors.New("other"), "default"); got != "default" {
+		t.Errorf("SaidFor(another error) = %q, want the default", got)
 	}
 }

@@ -487,11 +487,11 @@ func (a *Adapter) cors(w http.ResponseWriter, r *http.Request) bool {
 func errorFor(err error) (int, string, string) {
 	switch {
 	case errors.Is(err, conversation.ErrRateLimited):
-		return http.StatusTooManyRequests, CodeRateLimited, conversation.RateLimitedText
+		return http.StatusTooManyRequests, CodeRateLimited, conversation.SaidFor(err, conversation.RateLimitedText)
 	case errors.Is(err, conversation.ErrDuplicate):
 		return http.StatusConflict, CodeDuplicate, "This message was already received."
 	case errors.Is(err, conversation.ErrHumanHandling):
-		return http.StatusConflict, CodeHumanHandling, "A member of our support team has this conversation; they will answer you here."
+		return http.StatusConflict, CodeHumanHandling, conversation.SaidFor(err, conversation.HumanHandlingText)
 	case errors.Is(err, conversation.ErrUnavailable):
 		return http.StatusServiceUnavailable, CodeUnavailable, "The bot cannot reach its session store right now; nothing was saved. Please try again shortly."
 	case errors.Is(err, conversation.ErrShutdown):

@@ -113,7 +113,7 @@ func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		switch {
 		case err == nil:
 		case errors.Is(err, conversation.ErrRateLimited):
-			fmt.Fprintln(stdout, "bot>", conversation.RateLimitedText)
+			fmt.Fprintln(stdout, "bot>", conversation.SaidFor(err, conversation.RateLimitedText))
 		case errors.Is(err, conversation.ErrHumanHandling):
 			fmt.Fprintln(stdout, "(a human agent has this conversation; the bot stays quiet)")
 		case ctx.Err() != nil:
