@@ -228,7 +228,7 @@ func (a *Adapter) humanRequested(ctx context.Context, i *discordgo.Interaction, 
 	case errors.Is(err, conversation.ErrHumanHandling), errors.Is(err, conversation.ErrDuplicate):
 		err = s.post(ctx, alreadyHuman, true, nil)
 	case errors.Is(err, conversation.ErrRateLimited):
-		err = s.post(ctx, conversation.RateLimitedText, true, nil)
+		err = s.post(ctx, conversation.SaidFor(err, conversation.RateLimitedText), true, nil)
 	default:
 		a.log.Warn("discord handoff request failed", "session", addr.SessionID(), "err", err)
 		if !s.hasSent() {

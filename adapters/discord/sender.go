@@ -93,7 +93,7 @@ func (a *Adapter) handle(ctx context.Context, m conversation.Message, s *sender)
 	case err == nil, errors.Is(err, conversation.ErrDuplicate):
 		return
 	case errors.Is(err, conversation.ErrRateLimited):
-		text = conversation.RateLimitedText
+		text = conversation.SaidFor(err, conversation.RateLimitedText)
 	case errors.Is(err, conversation.ErrHumanHandling):
 		if s.quietWhenHuman() {
 			return // a human answers in this channel; the bot stays silent

@@ -159,7 +159,7 @@ func (f sendFunc) Send(ctx context.Context, r conversation.Reply) error { return
 func handleError(err error) *Error {
 	switch {
 	case errors.Is(err, conversation.ErrRateLimited):
-		return &Error{Status: http.StatusTooManyRequests, Type: typeRateLimit, Code: ptr("rate_limit_exceeded"), Message: conversation.RateLimitedText}
+		return &Error{Status: http.StatusTooManyRequests, Type: typeRateLimit, Code: ptr("rate_limit_exceeded"), Message: conversation.SaidFor(err, conversation.RateLimitedText)}
 	case errors.Is(err, conversation.ErrUnavailable), errors.Is(err, conversation.ErrShutdown):
 		return &Error{Status: http.StatusServiceUnavailable, Type: typeServer, Code: ptr("unavailable"), Message: "The conversation service is unavailable; please retry shortly."}
 	}

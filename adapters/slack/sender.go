@@ -207,7 +207,7 @@ func (s *sender) finish(ctx context.Context, err error) {
 		}
 		return
 	case errors.Is(err, conversation.ErrRateLimited):
-		text = conversation.RateLimitedText
+		text = conversation.SaidFor(err, conversation.RateLimitedText)
 	default:
 		text = errorText
 	}
