@@ -90,6 +90,12 @@ func newMetrics() *metrics {
 	// sees no series, not a zero, until someone is rate limited.
 	m.fallbacks.WithLabelValues(web.Platform)
 	m.rateLimited.WithLabelValues(web.Platform)
+	m.replies.WithLabelValues(web.Platform)
+	for _, outcome := range []string{conversation.OutcomeAnswered, conversation.OutcomeFallback, conversation.OutcomeSmallTalk,
+		conversation.OutcomeHandoff, conversation.OutcomeDuplicate, conversation.OutcomeRateLimited, conversation.OutcomeHuman,
+		conversation.OutcomeCanceled, conversation.OutcomeError} {
+		m.messages.WithLabelValues(web.Platform, outcome)
+	}
 	for _, reason := range []string{conversation.HandoffAsked, conversation.HandoffFallbacks} {
 		m.handoffs.WithLabelValues(web.Platform, reason)
 	}

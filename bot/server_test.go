@@ -218,6 +218,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 			// Before any event, at 0 (alerts see a series).
 			`switchboard_rate_limited_total{platform="web"} 0`,
 			`switchboard_handoffs_total{platform="web",reason="asked"} 0`,
+			`switchboard_messages_total{outcome="handoff",platform="web"} 0`,
+			`switchboard_messages_total{outcome="error",platform="web"} 0`,
 		}},
 	} {
 		resp, err := http.Get(r.URL + tt.path)
