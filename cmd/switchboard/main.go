@@ -37,15 +37,19 @@ func register(c command) {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// The first SIGINT or SIGTERM stops gracefully (serve drains, train
 	// saves a checkpoint); from then on the signals have their default
 	// effect, so a second one ends the process at once.
-	context.AfterFunc(ctx, func() {
-		stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		signal.Stop(signals)
 		fmt.Fprintln(os.Stderr, "switchboard: stopping; signal again to exit at once")
-	})
+		cancel()
+	}()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // the flag set already printed the usage
