@@ -413,3 +413,15 @@ func TestCodeBlockWhole(t *testing.T) {
 		t.Errorf("reply %q, want the whole command:\n%s", ans.Text, want)
 	}
 }
+
+// TestPhoneNumberNotOpeningHours: hours "from 08:00 to 20:00" hold
+// eight digits, but no phone number; the sentence with the number
+// answers "phone number?".
+func TestPhoneNumberNotOpeningHours(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "contact.md", Title: "Contact us", Section: "Phone", Source: "contact.md#phone",
+		Text: "Phone lines are open from 08:00 to 20:00, Monday to Friday.\n\nPhone us on 0330 123 4567."}}
+	ans := answer(t, conversation.Query{Question: "phone number?", Snippets: snippets, Confidence: 1})
+	if !strings.HasPrefix(ans.Text, "Phone us on 0330 123 4567.") {
+		t.Errorf("reply %q, want the sentence with the number first", ans.Text)
+	}
+}

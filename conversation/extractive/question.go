@@ -1,6 +1,7 @@
 package extractive
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
@@ -83,6 +84,16 @@ var durationUnits = map[string]bool{
 	"thursday": true, "friday": true, "saturday": true, "sunday": true,
 }
 
+var (
+	// phoneNumber is seven or more digits in one run, spaces, dashes,
+	// dots, brackets and a leading + allowed between them.
+	phoneNumber = regexp.MustCompile(`\+?\(?[0-9](?:[ ()./-]{0,2}[0-9]){6,}`)
+	// clockTime is a time of day ("08:00"): the hours "from 08:00 to
+	// 20:00" held seven digits and read as a phone number, and were the
+	// reply to "phone number?", the number itself in the next sentence.
+	clockTime = regexp.MustCompile(`\b[0-9]{1,2}[:.][0-9]{2}\b`)
+)
+
 // costsNothing reports whether text says something is free: an answer
 // to a question about a price, if a weaker one than a price.
 func costsNothing(text string) bool {
@@ -102,13 +113,7 @@ func hasFigure(text string, k quantity) bool {
 	case money:
 		return strings.ContainsAny(text, "€$£%")
 	case phone:
-		digits := 0
-		for _, r := range text {
-			if r >= '0' && r <= '9' {
-				digits++
-			}
-		}
-		return digits >= 7
+		return phoneNumber.MatchString(clockTime.ReplaceAllString(text, " "))
 	case duration:
 		if strings.Contains(text, ":") && nums && strings.IndexFunc(text, func(r rune) bool { return r == ':' }) >= 0 {
 			// "09:00–17:00" reads as a time
