@@ -593,3 +593,19 @@ func TestLoadLeavesOutConfigFiles(t *testing.T) {
 		t.Errorf("warned of %v; want %v", warned, want)
 	}
 }
+
+// TestLoadTwoRowTableHeader: group labels with gaps above the delimiter
+// and bold column labels below it are one header row; a table whose
+// first row is data is left alone.
+func TestLoadTwoRowTableHeader(t *testing.T) {
+	doc := "# Overdrafts\n\n| | Interest rate | |\n|---|---|---|\n| **Band** | **EAR** | **Daily cost** |\n| A | 19.90% | 5p |\n\n" +
+		"| Plan | Price |\n|---|---|\n| **Plus** | €9.99 |\n"
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"o.md": file(doc)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| Band | Interest rate, EAR | Daily cost |\n| A | 19.90% | 5p |\n\n| Plan | Price |\n| Plus | €9.99 |"
+	if len(cs) != 1 || cs[0].Text != want {
+		t.Fatalf("LoadFS text = %q, want %q", texts(cs), want)
+	}
+}

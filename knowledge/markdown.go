@@ -272,12 +272,69 @@ func pipeTables(lines []string) []string {
 		for ; j < len(lines) && strings.Contains(lines[j], "|"); j++ {
 			out[j] = pipeRow(lines[j])
 		}
+		if j > i+2 {
+			if merged, ok := mergeHeader(out[i], out[i+2]); ok {
+				out[i], out[i+2] = merged, droppedLine
+			}
+		}
 		i = j - 1
 	}
 	if out == nil {
 		return lines
 	}
-	return out
+	return slices.DeleteFunc(out, func(l string) bool { return l == droppedLine })
+}
+
+// droppedLine marks a line pipeTables leaves out.
+const droppedLine = "\x00dropped"
+
+// mergeHeader reads a two-row table header: a row of group labels with
+// gaps ("| | Interest rate | | Example |") above the delimiter, then a row
+// of bold column labels ("| **Band** | **EAR** | **Daily cost** | …"),
+// which Markdown can only write as the first body row. It returns the
+// one header row they make ("| Band | Interest rate, EAR | Daily cost |
+// …"): read as a data row, the bold labels were an answer, and the rows
+// under it were named by the group labels, half of them empty.
+func mergeHeader(groups, labels string) (string, bool) {
+	g, l := rowCells(groups), rowCells(labels)
+	if len(g) != len(l) || !slices.Contains(g, "") {
+		return "", false
+	}
+	bold := 0
+	for _, c := range l {
+		switch {
+		case c == "":
+		case len(c) > 4 && strings.HasPrefix(c, "**") && strings.HasSuffix(c, "**"):
+			bold++
+		default:
+			return "", false
+		}
+	}
+	if bold == 0 {
+		return "", false
+	}
+	cells := make([]string, len(g))
+	for k := range g {
+		label := strings.TrimSuffix(strings.TrimPrefix(l[k], "**"), "**")
+		switch {
+		case g[k] == "":
+			cells[k] = label
+		case label == "":
+			cells[k] = g[k]
+		default:
+			cells[k] = g[k] + ", " + label
+		}
+	}
+	return "| " + strings.Join(cells, " | ") + " |", true
+}
+
+// rowCells returns the trimmed cells of a row written with outer pipes.
+func rowCells(row string) []string {
+	cells := strings.Split(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(row), "|"), "|"), "|")
+	for k, c := range cells {
+		cells[k] = strings.TrimSpace(c)
+	}
+	return cells
 }
 
 // isDelimiterRow reports whether line is a table's delimiter row
@@ -308,7 +365,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "page-asides"
+const chunking = "two-row-headers"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
