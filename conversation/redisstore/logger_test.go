@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"os"
 	"testing"
 )
 
@@ -19,5 +24,22 @@ func TestLogTo(t *testing.T) {
 	}
 	if rec["level"] != "WARN" || rec["msg"] != "redis: connection pool: failed to dial after 2 attempts: refused" {
 		t.Errorf("record %v, want a warning with the client's message", rec)
+	}
+}
+
+// TestMayHaveRun: a timeout or a broken connection may follow a command
+// Redis runs; a refused connection or an error reply may not.
+func TestMayHaveRun(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	for err, want := range map[error]bool{
+		context.DeadlineExceeded: true,
+		io.EOF:                   true,
+		fmt.Errorf("read: %w", os.ErrDeadlineExceeded): true,
+		refused: false,
+		errors.New("ERR wrong number of arguments"): false,
+	} {
+		if got := mayHaveRun(err); got != want {
+			t.Errorf("mayHaveRun(%v) = %v, want %v", err, got, want)
+		}
 	}
 }

@@ -43,8 +43,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -234,10 +236,12 @@ func (s *Store) Lock(ctx context.Context, session string, ttl time.Duration) (fu
 		}
 		ok, err := s.rdb.SetNX(ctx, key, token, px).Result()
 		if err != nil {
-			// Redis may still set the lock: a stalled server runs the
-			// command once it resumes. Nobody would release it, and
-			// the session waited out the lock's TTL on every replica.
-			s.releaseLater(session, key, token)
+			if mayHaveRun(err) {
+				// A stalled server runs the command once it resumes,
+				// and nobody would release the lock: the session waited
+				// out its TTL on every replica.
+				s.releaseLater(session, key, token)
+			}
 			return nil, s.wrap(ctx, what, err)
 		}
 		if ok {
@@ -263,8 +267,10 @@ func (s *Store) unlockFunc(session, key, token string) func(context.Context) err
 		}
 		n, err := unlockScript.Run(ctx, s.rdb, []string{key}, token).Int()
 		if err != nil {
-			s.releaseLater(session, key, token)
-			done.Store(true)
+			if !isServerFault(err) {
+				s.releaseLater(session, key, token) // the lock may still be held
+				done.Store(true)
+			}
 			return s.wrap(ctx, "unlock session "+session, err)
 		}
 		done.Store(true)
@@ -273,6 +279,15 @@ func (s *Store) unlockFunc(session, key, token string) func(context.Context) err
 		}
 		return nil
 	}
+}
+
+// mayHaveRun reports whether a command that failed with err may still
+// have run: it timed out, or its connection broke, after it was sent. A
+// refused connection or an error reply means it did not.
+func mayHaveRun(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 // releaseTries are the pauses before each attempt of releaseLater: the
