@@ -167,14 +167,9 @@ func sentenceWantsHuman(text string) bool {
 			return true
 		}
 	}
-	negated := func(at int) bool {
-		for k := max(0, at-3); k < at; k++ {
-			if negations[words[k]] || strings.HasSuffix(words[k], "n't") {
-				return true
-			}
-		}
-		return false
-	}
+	// negated reports whether one of the three words before at negates
+	// it ("I don't need an agent").
+	negated := func(at int) bool { return negatedIn(words[max(0, at-3):at]) }
 	for _, p := range handoffPhrases {
 		if i := phraseAt(words, p); i >= 0 && !negated(i) {
 			return true
@@ -243,7 +238,7 @@ func sentenceWantsHuman(text string) bool {
 // Menschen sprechen").
 func negatedIn(words []string) bool {
 	for _, w := range words {
-		if negations[w] {
+		if negations[w] || strings.HasSuffix(w, "n't") {
 			return true
 		}
 	}
