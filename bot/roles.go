@@ -100,6 +100,10 @@ func (s *Server) registerQueueMetrics(q *queue.Queue) {
 			Name: "switchboard_queue_unfinished_oldest_seconds",
 			Help: "Age of the oldest unfinished message, taken by a worker or not (-1: Redis unreachable).",
 		}, read(func(st queue.Stats) float64 { return st.UnfinishedAge.Seconds() })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_queue_workers",
+			Help: "Workers heard from in the last 10 s; a gateway is not ready without one (-1: Redis unreachable).",
+		}, read(func(st queue.Stats) float64 { return float64(st.Workers) })),
 	)
 }
 

@@ -17,15 +17,26 @@ import (
 
 // TestRoles: a gateway and a worker sharing a Redis answer a widget
 // conversation together; the gateway alone has no pipeline of its own
-// (its messages wait for a worker) and refuses with 503 and Retry-After
-// while Redis is unreachable; the worker serves no message route.
+// (its messages wait for a worker, and it is not ready until one runs)
+// and refuses with 503 and Retry-After while Redis is unreachable; the
+// worker serves no message route.
 func TestRoles(t *testing.T) {
 	srv := redistest.Start(t)
 	cfg := testConfig()
 	cfg.Secrets.RedisURL = "redis://" + srv.Addr
 	cfg.Redis.QueueClaimAfter = time.Second
 	gw := start(t, cfg, Options{Role: RoleGateway})
+	if code, body := readyz(t, gw.URL); code != http.StatusServiceUnavailable || !strings.Contains(body, "no queue worker") {
+		t.Errorf("gateway without a worker: /readyz %d %s, want 503 naming the missing worker", code, body)
+	}
 	wk := start(t, cfg, Options{Role: RoleWorker})
+	code, body := 0, ""
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && code != http.StatusOK; time.Sleep(100 * time.Millisecond) {
+		code, body = readyz(t, gw.URL)
+	}
+	if code != http.StatusOK {
+		t.Errorf("gateway with a worker: /readyz %d %s, want 200", code, body)
+	}
 
 	first := send(t, gw.URL, msg{"text": "How long does a refund take to reach me?"})
 	if first.Status != 200 || first.Reply == nil || first.Reply.Fallback || len(first.Reply.Citations) == 0 {
@@ -92,6 +103,18 @@ func TestRoleNeedsRedis(t *testing.T) {
 			t.Errorf("New with role %s and no Redis: no error", role)
 		}
 	}
+}
+
+// readyz returns the status and body of GET /readyz.
+func readyz(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // containsAll reports whether s contains every one of subs.

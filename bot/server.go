@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard/switchboard/adapters/web"
 	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/conversation/extractive"
+	"github.com/switchboard/switchboard/conversation/queue"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
 )
@@ -311,7 +312,8 @@ func (s *Server) gate(next http.Handler) http.Handler {
 }
 
 // Check runs the readiness checks: the store answers, knowledge is
-// loaded. It returns nil when the server can answer.
+// loaded and, on a gateway, a queue worker is alive. It returns nil when
+// the server can answer.
 func (s *Server) Check(ctx context.Context) error {
 	var errs []error
 	if s.draining.Load() {
@@ -324,6 +326,11 @@ func (s *Server) Check(ctx context.Context) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("session store: %w", err))
+	}
+	if s.gateway.gw != nil {
+		if st, reachable := s.gateway.stats(); reachable && st.Workers == 0 {
+			errs = append(errs, fmt.Errorf("no queue worker heard from in the last %v", queue.WorkerTTL))
+		}
 	}
 	return errors.Join(errs...)
 }

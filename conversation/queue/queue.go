@@ -13,6 +13,7 @@
 //	sb:{queue}:owner:<platform>:<msgid>  which job first carried a platform message id; DefaultOrderTTL (24h)
 //	sb:{gw:<gateway>}:replies    stream of deltas, replies and errors for one gateway (MAXLEN ~ 10000); RecordTTL, renewed on each event
 //	sb:{<session>}:order         hash: next (sequence numbers handed out), done (last finished); DefaultOrderTTL, renewed on each message
+//	sb:{queue}:workers           sorted set: worker name → when it last announced itself (Unix ms), every WorkerBeat; 2×WorkerTTL, renewed on each announcement
 //
 // Every key but the jobs stream has a TTL; acknowledged jobs are deleted
 // from the stream, so its length is the work not yet finished.
@@ -67,6 +68,14 @@ const (
 	DefaultRecordTTL  = time.Hour
 	DefaultOrderTTL   = 24 * time.Hour
 	group             = "workers"
+)
+
+// A running worker announces itself every WorkerBeat; a gateway counts
+// those heard from within WorkerTTL (Stats.Workers) and is not ready
+// without one, since nothing would answer what it queues.
+const (
+	WorkerBeat = 2 * time.Second
+	WorkerTTL  = 10 * time.Second
 )
 
 // ErrBusy is returned by Gateway.Handle when the oldest queued job is
@@ -148,6 +157,7 @@ func New(rdb redis.UniversalClient, opts Options) (*Queue, error) {
 
 func (q *Queue) doneKey(entry string) string  { return q.opts.Prefix + ":{queue}:done:" + entry }
 func (q *Queue) ownerKey(msgID string) string { return q.opts.Prefix + ":{queue}:owner:" + msgID }
+func (q *Queue) workersKey() string           { return q.opts.Prefix + ":{queue}:workers" }
 func (q *Queue) replyKey(gw string) string    { return q.opts.Prefix + ":{gw:" + gw + "}:replies" }
 func (q *Queue) orderKey(session string) string {
 	return q.opts.Prefix + ":{" + session + "}:order"
@@ -172,6 +182,9 @@ type Stats struct {
 	// UnfinishedAge is the age of the oldest unfinished job, taken or
 	// not. Zero when none.
 	UnfinishedAge time.Duration
+	// Workers is how many workers announced themselves in the last
+	// WorkerTTL: zero means nothing will answer what is queued.
+	Workers int64
 }
 
 // Stats reads the queue's length, pending count and ages.
@@ -182,6 +195,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	first := pipe.XRangeN(ctx, q.jobs, "-", "+", 1)
 	groups := pipe.XInfoGroups(ctx, q.jobs)
 	pending := pipe.XPending(ctx, q.jobs, group)
+	workers := pipe.ZCount(ctx, q.workersKey(), strconv.FormatInt(time.Now().Add(-WorkerTTL).UnixMilli(), 10), "+inf")
 	_, err := pipe.Exec(ctx)
 	if err != nil && !errors.Is(err, redis.Nil) && xlen.Err() != nil {
 		return st, unavailable(ctx, "read queue stats", err)
@@ -200,6 +214,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	if p, err := pending.Result(); err == nil {
 		st.Pending = p.Count
 	}
+	st.Workers = workers.Val()
 	for _, g := range groups.Val() {
 		if g.Name == group {
 			next, err := q.rdb.XRangeN(ctx, q.jobs, "("+g.LastDeliveredID, "+", 1).Result()

@@ -180,6 +180,35 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestWorkersCounted: a running worker is counted in Stats.Workers on
+// Redis, and a stopped one no longer is, at once (not after WorkerTTL).
+func TestWorkersCounted(t *testing.T) {
+	q := newQueue(t, redistest.Start(t).Client(), time.Second)
+	ctx := context.Background()
+	if st, err := q.Stats(ctx); err != nil || st.Workers != 0 {
+		t.Fatalf("no worker started: Workers = %d (err %v), want 0", st.Workers, err)
+	}
+	bot := newFakeBot()
+	w1, w2 := q.NewWorker("w1", bot, bot, 1), q.NewWorker("w2", bot, bot, 1)
+	run(t, func(ctx context.Context) { w1.Run(ctx) })
+	stop2 := run(t, func(ctx context.Context) { w2.Run(ctx) })
+	workers := func(want int64) {
+		t.Helper()
+		var st queue.Stats
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if st, _ = q.Stats(ctx); st.Workers == want {
+				return
+			}
+		}
+		t.Fatalf("Workers = %d, want %d", st.Workers, want)
+	}
+	workers(2)
+	stop2()
+	workers(1)
+	w1.Stop()
+	workers(0)
+}
+
 // TestDeadWorker: a worker that dies mid-reply leaves its job pending;
 // another claims it and answers exactly once, and the session's next
 // message, taken meanwhile by the live worker, waits for it.

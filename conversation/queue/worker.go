@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,8 @@ func (w *Worker) Stop() { w.stopOnce.Do(func() { close(w.stop) }) }
 func (w *Worker) Run(ctx context.Context) error {
 	sem := make(chan struct{}, w.slots)
 	defer w.wg.Wait()
+	stopAnnouncing := w.announce(ctx)
+	defer stopAnnouncing()
 	lastClaim := time.Time{}
 	cursor := "0-0" // XAUTOCLAIM's position in the pending list
 	for {
@@ -487,4 +490,48 @@ func (s *sender) Send(ctx context.Context, r conversation.Reply) error {
 	}
 	s.recorded = true
 	return nil
+}
+
+// announce adds the worker to the workers set now and every WorkerBeat
+// until the returned stop is called, which also takes it out of the set:
+// a worker that stops taking jobs should not keep a gateway ready.
+func (w *Worker) announce(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			w.beat(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.stop:
+				return
+			case <-time.After(WorkerBeat):
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		if err := w.q.rdb.ZRem(ctx, w.q.workersKey(), w.consumer).Err(); err != nil {
+			w.q.log.Debug("leave workers set", "consumer", w.consumer, "err", err)
+		}
+	}
+}
+
+// beat records the worker as alive, drops workers long silent and renews
+// the set's TTL. Errors are left to the job loop to report.
+func (w *Worker) beat(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, WorkerBeat)
+	defer cancel()
+	now := time.Now()
+	key := w.q.workersKey()
+	pipe := w.q.rdb.TxPipeline()
+	pipe.ZAdd(ctx, key, redis.Z{Score: float64(now.UnixMilli()), Member: w.consumer})
+	pipe.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(now.Add(-2*WorkerTTL).UnixMilli(), 10))
+	pipe.PExpire(ctx, key, 2*WorkerTTL)
+	_, _ = pipe.Exec(ctx)
 }
