@@ -21,11 +21,12 @@ var (
 		"staff", "supervisor", "manager", "advisor", "adviser",
 		"agente", "agentes", "humano", "humanos", "operador", "conseiller", "conseillere", "humain",
 		"mensch", "menschen", "mitarbeiter", "mitarbeiterin", "kundenberater", "kundenberaterin", "berater", "beraterin",
-		"sachbearbeiter", "sachbearbeiterin", "ansprechpartner", "ansprechpartnerin"}
+		"sachbearbeiter", "sachbearbeiterin", "ansprechpartner", "ansprechpartnerin",
+		"operatore", "operatori", "operatrice", "umano", "umani", "consulente"}
 	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody",
 		"support", "service", "team", "reception", "receptionist",
 		"persona", "personas", "alguien", "personne", "quelqu'un", "jemand", "jemanden", "jemandem", "kundendienst",
-		"kundenservice"}
+		"kundenservice", "qualcuno", "addetto", "assistenza"}
 )
 
 // strongVerbs are verbs of talking or being put through; weakVerbs only
@@ -35,9 +36,11 @@ var (
 var (
 	strongVerbs = []string{"talk", "speak", "chat", "connect", "transfer", "escalate", "put", "switch",
 		"forward", "pass", "hand",
-		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez"}
+		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez",
+		"parlare", "parlarmi", "passi", "passami", "passarmi", "collegare", "collegarmi", "mettermi"}
 	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call",
-		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "gib", "geben", "quiero", "necesito", "veux", "voudrais"}
+		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "gib", "geben", "quiero", "necesito", "veux", "voudrais",
+		"voglio", "vorrei", "contattare", "chiamare"}
 	// germanVerbs are German verbs of talking or being put through. German
 	// puts them last ("bitte an einen Menschen weiterleiten"), so they
 	// ask for whoever comes before them, as well as after.
@@ -49,7 +52,8 @@ var (
 var shortFiller = toWordSet("a an the please pls plz now real live actual me to with i want need can could would like "+
 	"support customer service team human agent person someone somebody representative operator staff "+
 	"talk speak chat connect transfer ok just yes an actual "+
-	"bitte sofort jetzt ein einen einem mit ich por favor ahora un una con svp s'il vous plait avec je maintenant", nil)
+	"bitte sofort jetzt ein einen einem mit ich por favor ahora un una con svp s'il vous plait avec je maintenant "+
+	"per favore subito adesso ora voglio vorrei", nil)
 
 // identityOpeners start questions about who is answering ("are you a
 // human?", "is a human reading this?"), which are not requests.
@@ -77,7 +81,7 @@ var (
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
 // negations before a request cancel it ("I don't need a human").
-var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais", nil)
+var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais non", nil)
 
 // phrases that ask for a human on their own.
 // ("customer service" and "support team" are not among them: "what are
@@ -92,6 +96,8 @@ var handoffPhrases = []string{
 	"mitarbeiter sprechen", "menschen sprechen", "mensch sprechen", "person sprechen", "mitarbeiter verbinden",
 	"menschen verbinden", "echten menschen", "echter mensch", "keinen bot", "kein bot", "keinen roboter",
 	"nicht den bot", "nicht mit dem bot",
+	"persona vera", "persona reale", "essere umano", "un umano", "operatore umano", "in contatto con",
+	"basta con il bot", "basta bot",
 }
 
 func toWordSet(s string, set map[string]bool) map[string]bool {

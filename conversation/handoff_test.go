@@ -12,6 +12,12 @@ func TestWantsHuman(t *testing.T) {
 		want bool
 	}{
 		{"I want to talk to a real person", true},
+		{"voglio parlare con un operatore", true},
+		{"posso parlare con qualcuno del servizio clienti", true},
+		{"basta con il bot, c'è un umano??", true},
+		{"operatore!", true},
+		{"non voglio parlare con un operatore", false},
+		{"qual è il numero dell'assistenza clienti?", false},
 		{"agent please", true},
 		{"HUMAN!!", true},
 		{"human", true},

@@ -279,11 +279,15 @@ var followOpeners = []string{"and", "or", "but", "also", "what about", "how abou
 	// German, French and Spanish.
 	"und", "oder", "aber", "auch", "was ist mit", "wie ist es mit", "wie sieht es mit", "dann",
 	"et", "ou", "mais", "aussi", "quid de",
-	"y", "o", "pero", "tambien", "que pasa con"}
+	"y", "o", "pero", "tambien", "que pasa con",
+	// Italian "e" only with the word after it: "e-mail" splits into "e" and "mail".
+	"e per", "e se", "e con", "e il", "e la", "e lo", "e i", "e le", "e gli", "e quanto", "e quello", "e quella",
+	"ma", "anche", "invece", "e invece"}
 
 // pronouns refer back to what the conversation is about.
 var pronouns = map[string]bool{"it": true, "that": true, "this": true, "they": true, "them": true, "those": true,
-	"these": true, "its": true, "one": true, "das": true, "dies": true, "ca": true, "cela": true, "eso": true, "esto": true}
+	"these": true, "its": true, "one": true, "das": true, "dies": true, "ca": true, "cela": true, "eso": true, "esto": true,
+	"questo": true, "quello": true}
 
 // FollowUp reports whether text reads as a follow-up that only makes
 // sense after the question before it: it opens like one ("and on

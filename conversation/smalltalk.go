@@ -59,9 +59,14 @@ var talkWords = map[string]talk{
 	"hallo": talkGreeting, "moin": talkGreeting, "servus": talkGreeting, "morgen": talkGreeting, "tag": talkGreeting,
 	"abend": talkGreeting, "gruss": talkGreeting, "grusse": talkGreeting, "gruess": talkGreeting, "gruesse": talkGreeting,
 	"danke": talkThanks, "dank": talkThanks, "geholfen": talkThanks, "dankeschon": talkThanks, "dankeschoen": talkThanks,
-	"tschuss": talkGoodbye, "tschuess": talkGoodbye, "tschau": talkGoodbye, "ciao": talkGoodbye, "wiedersehen": talkGoodbye,
+	"tschuss": talkGoodbye, "tschuess": talkGoodbye, "tschau": talkGoodbye, "wiedersehen": talkGoodbye,
 	"wiederhoren": talkGoodbye, "wiederhoeren": talkGoodbye, "bald": talkGoodbye, "schonen": talkGoodbye, "schoenen": talkGoodbye,
 	"klar": talkAck, "prima": talkAck, "verstanden": talkAck, "passt": talkAck, "gut": talkAck,
+	// Italian "ciao" opens a chat more often than it ends one (German
+	// "ciao" says goodbye, but "tschüss" is commoner).
+	"ciao": talkGreeting, "buongiorno": talkGreeting, "buonasera": talkGreeting, "salve": talkGreeting,
+	"grazie": talkThanks, "arrivederci": talkGoodbye, "presto": talkGoodbye, "perfetto": talkAck, "capito": talkAck,
+	"ottimo": talkAck, "bene": talkAck, "chiaro": talkAck, "d'accordo": talkAck, "daccordo": talkAck,
 }
 
 // talkFillers may stand next to talkWords ("hi there", "thanks a lot,
@@ -72,7 +77,8 @@ var talkFillers = toWordSet("a an the there you u all team everyone folks guys b
 	"dias tardes noches muchas mil muy amable hasta pronto de "+
 	"au beaucoup bien tres bonne journee soiree tout le monde a "+
 	"guten vielen schon schoen sehr noch auf bis dann spater spaeter herzlichen besten lieben liebe viele gott alles "+
-	"euch ihnen dir und wochenende das hat mir", nil)
+	"euch ihnen dir und wochenende das hat mir "+
+	"buona buon giornata serata mille tante molte davvero tutto va e", nil)
 
 // filler reports whether w may stand next to small talk without making
 // it a question: a filler or an acknowledgement ("good morning").
@@ -86,6 +92,7 @@ var howAreYou = []string{
 	"how are you", "how are u", "how r u", "how are you doing", "how's it going", "hows it going", "how do you do",
 	"como estas", "como esta", "que tal", "comment ca va", "comment allez vous", "ca va",
 	"wie geht es dir", "wie geht es ihnen", "wie geht's", "wie gehts", "wie geht es euch",
+	"come stai", "come sta", "come va",
 }
 
 // unhelpful are what users say when an answer missed. A message that is
@@ -100,6 +107,8 @@ var unhelpful = []string{
 	"hilft nicht", "hilft mir nicht", "falsche antwort", "nicht gefragt", "nicht meine frage", "bringt nichts",
 	"ne repond pas", "pas ce que j'ai demande", "pas ma question", "ne m'aide pas", "mauvaise reponse",
 	"no me ayuda", "no es lo que pregunte", "no es mi pregunta", "respuesta incorrecta", "no sirve",
+	"non hai risposto", "non mi hai risposto", "non risponde", "non e quello che ho chiesto", "non e la mia domanda",
+	"risposta sbagliata", "non mi aiuta", "non serve a niente",
 }
 
 // unhelpfulFillers may stand around one of unhelpful.
@@ -107,7 +116,8 @@ var unhelpfulFillers = toWordSet("no nope that thats that's this it its it's you
 	"sorry but still even totally completely really again you i am is was what "+
 	"das ist die deine antwort meine frage mir war aber leider nein "+
 	"ce c'est ca ta votre reponse ma question mais non "+
-	"eso esto es tu su respuesta mi pregunta pero", nil)
+	"eso esto es tu su respuesta mi pregunta pero "+
+	"alla mia domanda questa risposta ma", nil)
 
 // identityQuestions ask what the bot is or can do.
 var identityQuestions = []string{
@@ -117,6 +127,7 @@ var identityQuestions = []string{
 	"eres un bot", "eres un robot", "eres humano", "eres una persona", "quien eres",
 	"tu es un robot", "es tu un robot", "etes vous un robot", "qui es tu", "qui etes vous",
 	"bist du ein bot", "bist du ein roboter", "bist du ein mensch", "wer bist du",
+	"sei un bot", "sei un robot", "sei umano", "sei una persona", "chi sei", "sei una persona vera",
 }
 
 // SmallTalk returns the reply, in texts, to a message that is only small
@@ -259,9 +270,9 @@ const (
 // thanks, I'm fine").
 var (
 	yesWords = toWordSet("yes yeah yea yeh yep yup ya sure ok okay please pls plz go ahead do it y alright "+
-		"certainly absolutely definitely course si vale claro oui ja gerne bitte", nil)
+		"certainly absolutely definitely course si vale claro oui ja gerne bitte certo volentieri", nil)
 	denials = toWordSet("no nope nah not n non nein later", nil)
-	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor", nil)
+	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor grazie per", nil)
 	// answerFillers stand around a yes or a no ("go on then", "yes I
 	// would", "of course").
 	answerFillers = toWordSet("on i would like to of me be maybe", nil)

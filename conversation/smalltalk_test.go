@@ -89,6 +89,33 @@ func TestSmallTalkInGerman(t *testing.T) {
 	}
 }
 
+func TestSmallTalkInItalian(t *testing.T) {
+	it := conversation.TextsFor("it", "")
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"ciao", it.Greeting},
+		{"Buongiorno!", it.Greeting},
+		{"come va?", it.Greeting},
+		{"grazie mille", it.Thanks},
+		{"grazie, buona giornata", it.Thanks},
+		{"arrivederci", it.Goodbye},
+		{"perfetto, grazie", it.Thanks},
+		{"va bene", it.AnythingElse},
+		{"chi sei", it.Identity},
+		{"non hai risposto alla mia domanda", it.Unhelpful},
+		{"ciao, quanto costa l'abbonamento?", ""},
+		{"bagaglio smarrito", ""},
+	}
+	for _, tt := range tests {
+		got, ok := conversation.SmallTalk(tt.text, it)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("SmallTalk(%q) = %q, %v; want %q", tt.text, got, ok, tt.want)
+		}
+	}
+}
+
 func TestSmallTalkIsNotAFallback(t *testing.T) {
 	var searched []string
 	nothing := fakeSearcher{search: func(_ context.Context, q string, _ int) ([]knowledge.Snippet, error) {

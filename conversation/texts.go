@@ -67,6 +67,21 @@ var textsByLanguage = map[string]Texts{
 		Identity: "Je suis un assistant automatique : je réponds à partir des articles de notre centre d'aide et je vous indique de quel article vient chaque réponse. " +
 			"Si je ne sais pas, je le dis. Écrivez « parler à un conseiller » à tout moment pour joindre notre équipe.",
 	},
+	"it": {
+		Fallback:      "Mi dispiace, non conosco la risposta e preferisco non tirare a indovinare. Vuole che la metta in contatto con un operatore? Scriva semplicemente «parlare con un operatore».",
+		Handoff:       "Passo questa conversazione a un operatore del nostro servizio clienti. Le risponderà qui appena possibile; nel frattempo non scriverò altro.",
+		Sorry:         "Mi dispiace, non conosco la risposta. ",
+		Greeting:      "Buongiorno! Sono l'assistente del centro assistenza. Mi faccia una domanda e le risponderò con i nostri articoli.",
+		Thanks:        "Prego! Posso aiutarla in qualcos'altro?",
+		Goodbye:       "Arrivederci! Se ha un'altra domanda, mi scriva pure.",
+		Declined:      "Va bene. Posso aiutarla in qualcos'altro?",
+		AnythingElse:  "Posso aiutarla in qualcos'altro?",
+		HumanHandling: "Un operatore del nostro servizio clienti ha preso in carico questa conversazione e le risponderà qui.",
+		RateLimited:   "Sta inviando messaggi più velocemente di quanto io riesca a rispondere. Attenda un minuto e riprovi.",
+		Unhelpful:     "Mi dispiace che la risposta non l'abbia aiutata. Può riformulare la domanda, oppure posso metterla in contatto con un operatore: scriva «parlare con un operatore».",
+		Identity: "Sono un assistente automatico: rispondo con gli articoli del nostro centro assistenza e le indico da quale articolo viene ogni risposta. " +
+			"Se non so una cosa, lo dico. Scriva «parlare con un operatore» in qualsiasi momento per contattare il nostro servizio clienti.",
+	},
 	"de": {
 		Fallback:      "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
 		Handoff:       "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück.",
@@ -85,9 +100,9 @@ var textsByLanguage = map[string]Texts{
 }
 
 // TextsFor returns the Texts in the language of the user's message:
-// German, French or Spanish when it is clearly written in one of them,
+// German, French, Spanish or Italian when it is clearly written in one of them,
 // else English. A message too short to tell ("ok", "agente": two words
-// at most, and none of them German, French or Spanish) takes the
+// at most, and none of them German, French, Spanish or Italian) takes the
 // language of the earlier ones, latest first: a Spanish user who answers
 // "ok" to the offer of a human is handed over in Spanish. Failing those,
 // it is lang, the language of the knowledge (knowledge.Linguist; ""

@@ -16,9 +16,11 @@ import (
 func TestTextsInTheUsersLanguage(t *testing.T) {
 	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
 	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
-	es, fr, de := conversation.TextsFor("", "hola"), conversation.TextsFor("", "bonjour"), conversation.TextsFor("", "hallo")
-	if es.Fallback == conversation.FallbackText || fr.Fallback == conversation.FallbackText || de.Fallback == conversation.FallbackText {
-		t.Fatal("TextsFor gives the English fallback for Spanish, French or German")
+	es, fr, de, it := conversation.TextsFor("", "hola"), conversation.TextsFor("", "bonjour"), conversation.TextsFor("", "hallo"), conversation.TextsFor("", "buongiorno")
+	for _, tx := range []conversation.Texts{es, fr, de, it} {
+		if tx.Fallback == conversation.FallbackText || tx.Fallback == es.Fallback && tx != es {
+			t.Fatal("TextsFor gives the English or Spanish fallback for another language")
+		}
 	}
 	for i, tt := range []struct {
 		msgs    []string
@@ -37,6 +39,12 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 		{[]string{"Ich möchte mit einem Mitarbeiter sprechen"}, de.Handoff, true},
 		{[]string{"was ist der Sinn des Lebens?", "nein danke"}, de.Declined, false},
 		{[]string{"what is the meaning of life?"}, conversation.FallbackText, false},
+		{[]string{"buongiorno"}, it.Greeting, false},
+		{[]string{"qual è il senso della vita?"}, it.Fallback, false},
+		{[]string{"qual è il senso della vita?", "sì grazie"}, it.Handoff, true},
+		{[]string{"voglio parlare con un operatore"}, it.Handoff, true},
+		{[]string{"mi passi una persona vera per favore"}, it.Handoff, true},
+		{[]string{"sei un bot?"}, it.Identity, false},
 	} {
 		out := &recorder{}
 		for j, text := range tt.msgs {

@@ -62,7 +62,12 @@ var elisions = []string{"dell'", "nell'", "all'", "sull'", "qu'", "un'", "l'", "
 // IsStopWord reports whether the folded, lowercase word w carries no
 // topic in any of the languages told apart (see language).
 func IsStopWord(w string) bool {
-	return stopWords[w] || stopWordsDE[w] || stopWordsFR[w] || stopWordsES[w]
+	for _, stop := range stopWordsByLanguage {
+		if stop[w] {
+			return true
+		}
+	}
+	return false
 }
 
 func setOf(words string) map[string]bool {
@@ -75,7 +80,7 @@ func setOf(words string) map[string]bool {
 
 // analyze turns text into index terms: folded, lowercased, stop words
 // and single letters removed, words stemmed in the text's language (see
-// detectLanguage; English unless clearly German, French or Spanish),
+// detectLanguage; English unless clearly German, French, Spanish or Italian),
 // numbers kept whole ("9.99", "14"), and runs of CJK characters turned
 // into overlapping character bigrams.
 func analyze(text string) []string {

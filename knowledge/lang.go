@@ -4,13 +4,14 @@ import (
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/french"
 	"github.com/blevesearch/snowballstem/german"
+	"github.com/blevesearch/snowballstem/italian"
 	"github.com/blevesearch/snowballstem/spanish"
 )
 
 // A language selects the stemmer of a text. English is the default; a
-// chunk or question is taken to be German, French or Spanish when more of
-// its words are that language's function words than English ones (see
-// detectLanguage). Stop words of all four are dropped whatever the
+// chunk or question is taken to be German, French, Spanish or Italian
+// when more of its words are that language's function words than English
+// ones (see detectLanguage). Stop words of all five are dropped whatever the
 // language, so the choice only decides how words are stemmed.
 type language uint8
 
@@ -19,6 +20,7 @@ const (
 	langGerman
 	langFrench
 	langSpanish
+	langItalian
 	numLanguages
 )
 
@@ -51,7 +53,19 @@ dois doit`)
 para que como con sin se lo le les me te nos mas pero muy ya si este esta estos estas ese esa eso
 hay puedo puede quiero cuando donde cual hola gracias buenas buenos adios eres soy quien
 cuanto cuanta cuantos cuantas porque cuales tarda tardan tengo tiene necesito`)
-	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES}
+	// Italian leaves out English words ("come", "fine", "fare", "solo",
+	// "dove", "serve", "ai", "chi" of tai chi, "salve", "per", "non").
+	// Words Spanish has too ("con", "una", "mi") count for both, so that
+	// Italian-only words decide ("voglio parlare con un operatore").
+	stopWordsIT = setOf(`il gli un una con si mi ti la le lo favore di da del dello della dei degli delle al allo alla agli
+alle dal dallo dalla dai dagli dalle nel nello nella nei negli nelle sul sullo sulla sui sugli sulle
+col tra fra che ma ed anche sono sei siamo siete essere stato stata ho hai abbiamo avete hanno avere
+io tu lui lei noi voi loro mio mia miei mie tuo tua suo sua nostro nostra vostro vostra ci vi questo
+questa questi queste quello quella quelli quelle cosa quanto quanta quanti quante quando perche qual
+quale quali posso puoi puo possiamo possono devo deve devono voglio vorrei vorremmo servono bisogno
+sempre ancora gia piu molto tutto tutti tutte ogni ciao buongiorno buonasera grazie prego
+arrivederci dopo prima senza sopra sotto dentro fuori`)
+	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES, stopWordsIT}
 )
 
 // detectWords is how many words of a text detectLanguage looks at.
@@ -103,10 +117,11 @@ func detect(hits [numLanguages]int) (language, bool) {
 }
 
 // languageCodes are the ISO 639-1 codes of the languages.
-var languageCodes = [numLanguages]string{"en", "de", "fr", "es"}
+var languageCodes = [numLanguages]string{"en", "de", "fr", "es", "it"}
 
 // LanguageOf returns the language text is written in, as an ISO 639-1
-// code: "de", "fr" or "es" when it is clearly German, French or Spanish
+// code: "de", "fr", "es" or "it" when it is clearly German, French,
+// Spanish or Italian
 // by its function words (as detectLanguage decides for stemming), "en"
 // when it is not, and "" when it has no function word of any of them to
 // tell by ("ok", "agente"). One-letter words do not count: a "y" to the
@@ -167,6 +182,8 @@ func (l language) stem(w string) string {
 		french.Stem(env)
 	case langSpanish:
 		spanish.Stem(env)
+	case langItalian:
+		italian.Stem(env)
 	}
 	if s := env.Current(); s != "" {
 		return s

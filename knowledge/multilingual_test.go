@@ -16,6 +16,8 @@ func TestDetectLanguage(t *testing.T) {
 		{"Wie kann ich mein Passwort zurücksetzen?", langGerman},
 		{"Comment puis-je changer l'adresse de livraison ?", langFrench},
 		{"¿Cómo puedo cancelar mi suscripción?", langSpanish},
+		{"Posso portare il cane sul treno?", langItalian},
+		{"sei un bot?", langItalian}, // "un" is French and Spanish too
 		{"Rückerstattung", langEnglish},                                    // too short to tell
 		{"Where is the Hauptbahnhof depot?", langEnglish},                  // a foreign word in English
 		{"パスワードを忘れました", langEnglish},                                       // CJK needs no stemmer
@@ -39,6 +41,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 		{"french stems", "Les remboursements sont traités sous cinq jours", []string{"rembours", "trait", "cinq", "jour"}},
 		{"spanish", "¿Cómo cancelo mi suscripción?", []string{"cancel", "suscripcion"}},
 		{"italian elision", "dell'ordine", []string{"ordin"}},
+		{"italian stems", "Gli abbonamenti mensili sono rimborsabili entro 14 giorni", []string{"abbon", "mensil", "rimbors", "entro", "14", "giorn"}},
 		{"japanese bigrams", "パスワードを忘れた", []string{"パス", "スワ", "ワー", "ード", "ドを", "を忘", "忘れ", "れた"}},
 		{"chinese bigrams", "如何申请退款？", []string{"如何", "何申", "申请", "请退", "退款"}},
 		{"korean bigrams", "비밀번호 재설정", []string{"비밀", "밀번", "번호", "재설", "설정"}},
@@ -53,7 +56,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 	}
 }
 
-// TestMultilingualRetrieval searches a small help centre written in six
+// TestMultilingualRetrieval searches a small help centre written in seven
 // languages with questions in each: inflected, unaccented, too short to
 // tell the language, and in scripts without spaces.
 func TestMultilingualRetrieval(t *testing.T) {
@@ -74,6 +77,8 @@ func TestMultilingualRetrieval(t *testing.T) {
 		{"remboursement", "remboursement.md"},
 		{"¿Cómo cancelo mi suscripción?", "suscripcion.md"},
 		{"cuánto tardan los envíos internacionales", "envios.md"},
+		{"quanto costa l'abbonamento mensile per uno studente?", "abbonamento.md"},
+		{"abbonamenti", "abbonamento.md"},
 		{"パスワードを忘れました", "pasuwado.md"},
 		{"返品したい", "henpin.md"},
 		{"怎么申请退款", "tuikuan.md"},
