@@ -17,7 +17,7 @@ func TestDetectLanguage(t *testing.T) {
 		{"Comment puis-je changer l'adresse de livraison ?", langFrench},
 		{"¿Cómo puedo cancelar mi suscripción?", langSpanish},
 		{"Posso portare il cane sul treno?", langItalian},
-		{"sei un bot?", langItalian}, // "un" is French and Spanish too
+		{"sei un bot?", langItalian},                                       // "un" is French and Spanish too
 		{"Rückerstattung", langEnglish},                                    // too short to tell
 		{"Where is the Hauptbahnhof depot?", langEnglish},                  // a foreign word in English
 		{"パスワードを忘れました", langEnglish},                                       // CJK needs no stemmer
