@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -77,7 +78,38 @@ type ServerConfig struct {
 	DrainDelay time.Duration `yaml:"drain_delay"`
 	// ReplyTimeout bounds the production of one reply. Zero means 60s.
 	ReplyTimeout time.Duration `yaml:"reply_timeout"`
+	// TrustedProxies are the addresses (CIDR prefixes or single IPs) of
+	// reverse proxies whose X-Forwarded-For names the client. Absent
+	// means loopback and private networks (DefaultTrustedProxies); an
+	// empty list trusts none.
+	TrustedProxies *stringList `yaml:"trusted_proxies"`
 }
+
+// Proxies parses TrustedProxies (DefaultTrustedProxies when absent).
+func (c ServerConfig) Proxies() ([]netip.Prefix, error) {
+	list := DefaultTrustedProxies
+	if c.TrustedProxies != nil {
+		list = *c.TrustedProxies
+	}
+	var out []netip.Prefix
+	for _, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// DefaultTrustedProxies are the proxies trusted when the config names
+// none: loopback and private networks, where a reverse proxy or load
+// balancer in front of the bot sits, and no Internet client does.
+var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 
 // LogConfig is the structured log.
 type LogConfig struct {
@@ -154,6 +186,10 @@ type ConversationConfig struct {
 	// 20 per minute.
 	RateLimit  int           `yaml:"rate_limit"`
 	RateWindow time.Duration `yaml:"rate_window"`
+	// ClientRateLimit messages per RateWindow are allowed per network
+	// address on the widget and an open OpenAI-compatible API, whose
+	// callers name their own user. Zero means 120; negative, no limit.
+	ClientRateLimit int `yaml:"client_rate_limit"`
 	// MaxFallbacks in a row hand the session to a human. Zero means 2.
 	MaxFallbacks int `yaml:"max_fallbacks"`
 	// Workers is how many sessions are answered in parallel. Zero means
@@ -340,6 +376,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Conversation.SessionTTL, 30*time.Minute)
 	setDefault(&c.Conversation.RateLimit, 20)
 	setDefault(&c.Conversation.RateWindow, time.Minute)
+	setDefault(&c.Conversation.ClientRateLimit, 120)
 	setDefault(&c.Conversation.MaxFallbacks, 2)
 	setDefault(&c.Conversation.Workers, runtime.NumCPU())
 	setDefault(&c.Redis.Prefix, "sb")
@@ -402,6 +439,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Engine.RerankWeight < 0 || c.Engine.DeclineMargin < 0 {
 		errs = append(errs, fmt.Errorf("engine.rerank_weight %v, engine.decline_margin %v: want 0 or more", c.Engine.RerankWeight, c.Engine.DeclineMargin))
+	}
+	if _, err := c.Server.Proxies(); err != nil {
+		errs = append(errs, fmt.Errorf("server.trusted_proxies: %w", err))
 	}
 	if err := checkAddr(c.Server.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("server.addr %q: %w", c.Server.Addr, err))

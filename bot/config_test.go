@@ -75,6 +75,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"duration without unit", "server:\n  shutdown_timeout: 20\n", "a duration needs a unit"},
 		{"bad address", "server:\n  addr: not an address\n", "server.addr"},
 		{"bad port", "server:\n  addr: 127.0.0.1:99999\n", "server.addr"},
+		{"bad proxy", "server:\n  trusted_proxies: [10.0.0.0/33]\n", "server.trusted_proxies"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -188,6 +188,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		SessionTTL:          cfg.Conversation.SessionTTL,
 		RateLimit:           cfg.Conversation.RateLimit,
 		RateWindow:          cfg.Conversation.RateWindow,
+		ClientRateLimit:     cfg.Conversation.ClientRateLimit,
 		MaxFallbacks:        cfg.Conversation.MaxFallbacks,
 		Workers:             cfg.Conversation.Workers,
 		LockTTL:             cfg.Conversation.LockTTL,

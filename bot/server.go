@@ -236,7 +236,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	log.Info("adapters", "on", strings.Join(on, ", "), "off", strings.Join(off, "; "), "notes", strings.Join(notes, "; "))
 
-	s.handler = s.routes()
+	proxies, err := cfg.Server.Proxies()
+	if err != nil {
+		return nil, fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	s.handler = clientAddress(proxies, s.routes())
 	s.http = s.newHTTP()
 	ok = true
 	return s, nil

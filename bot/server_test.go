@@ -32,6 +32,8 @@ func testConfig() Config {
 	cfg.Secrets.WidgetSecret = "test-secret"
 	cfg.Secrets.AdminToken = "test-admin"
 	cfg.Server.ShutdownTimeout = 10 * time.Second
+	// Every test client is 127.0.0.1; TestClientRateLimit turns it on.
+	cfg.Conversation.ClientRateLimit = -1
 	return cfg
 }
 

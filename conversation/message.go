@@ -54,6 +54,12 @@ type Message struct {
 	UserName string
 	Text     string
 	Time     time.Time
+	// Client is the network address of a caller no platform vouches for
+	// (the web widget, an open OpenAI-compatible API); empty otherwise.
+	// Its own rate limit (Options.ClientRateLimit) counts every message
+	// from that address, whatever user or conversation it names: a
+	// visitor who changed user.id with every message was never limited.
+	Client string `json:",omitempty"`
 }
 
 // A Reply is what the bot says back to one Message.

@@ -7,10 +7,13 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultHistoryTurns    = 20
-	DefaultSessionTTL      = 30 * time.Minute
-	DefaultDedupTTL        = 24 * time.Hour
-	DefaultRateLimit       = 20
+	DefaultHistoryTurns = 20
+	DefaultSessionTTL   = 30 * time.Minute
+	DefaultDedupTTL     = 24 * time.Hour
+	DefaultRateLimit    = 20
+	// DefaultClientRateLimit is per network address: several users may
+	// share one (an office, a mobile carrier's NAT).
+	DefaultClientRateLimit = 120
 	DefaultRateWindow      = time.Minute
 	DefaultMaxFallbacks    = 3
 	DefaultWorkers         = 16
@@ -83,6 +86,10 @@ type Options struct {
 	// RateWindow is the rate limit's fixed window. Zero or less means
 	// DefaultRateWindow.
 	RateWindow time.Duration
+	// ClientRateLimit is how many messages one network address
+	// (Message.Client) may send per RateWindow. Zero means
+	// DefaultClientRateLimit; negative means no limit.
+	ClientRateLimit int
 	// MaxFallbacks is how many fallbacks in a row hand the session to a
 	// human. Zero means DefaultMaxFallbacks; negative means never.
 	MaxFallbacks int
@@ -130,6 +137,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = DefaultRateLimit
+	}
+	if o.ClientRateLimit == 0 {
+		o.ClientRateLimit = DefaultClientRateLimit
 	}
 	if o.RateWindow <= 0 {
 		o.RateWindow = DefaultRateWindow

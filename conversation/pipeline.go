@@ -60,16 +60,12 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		outcome = OutcomeHuman
 		return &Refusal{Err: ErrHumanHandling, Text: TextsFor(mg.language(), m.Text).HumanHandling}
 	}
-	if mg.opts.RateLimit > 0 {
-		ok, err := mg.opts.Store.Allow(ctx, rateKey(m.Address), mg.opts.RateLimit, mg.opts.RateWindow)
-		if err != nil {
-			return fmt.Errorf("check rate limit: %w", err)
-		}
-		if !ok {
-			outcome = OutcomeRateLimited
-			mg.opts.Metrics.rateLimited(platform)
-			return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
-		}
+	if ok, err := mg.allow(ctx, m); err != nil {
+		return err
+	} else if !ok {
+		outcome = OutcomeRateLimited
+		mg.opts.Metrics.rateLimited(platform)
+		return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
 	}
 
 	// 3. Redact; only the redacted text is used from here on.
@@ -388,6 +384,32 @@ func (mg *Manager) unlock(ctx context.Context, session string, unlock func(conte
 	if err := unlock(ctx); err != nil {
 		mg.log.Warn("unlock session", "session", session, "err", err)
 	}
+}
+
+// allow counts m against the rate limits of its user and of its client
+// address, and reports whether both allow it.
+func (mg *Manager) allow(ctx context.Context, m Message) (bool, error) {
+	type limit struct {
+		key string
+		n   int
+	}
+	limits := []limit{{rateKey(m.Address), mg.opts.RateLimit}}
+	if m.Client != "" {
+		limits = append(limits, limit{"rate:" + m.Address.Platform + ":client:" + m.Client, mg.opts.ClientRateLimit})
+	}
+	for _, l := range limits {
+		if l.n <= 0 {
+			continue
+		}
+		ok, err := mg.opts.Store.Allow(ctx, l.key, l.n, mg.opts.RateWindow)
+		if err != nil {
+			return false, fmt.Errorf("check rate limit: %w", err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // rateKey is the rate limit's key for the user behind a.

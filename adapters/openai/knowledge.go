@@ -5,11 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/switchboard/switchboard/adapters/internal/remote"
 	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
@@ -60,14 +60,6 @@ func address(key *apiKey, c call, remote string) conversation.Address {
 	return conversation.Address{Platform: Platform, Channel: channel, Thread: thread, User: user}
 }
 
-// remoteHost returns the host of a request's remote address.
-func remoteHost(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
 // serveGrounded answers a chat request through the conversation Handler.
 func (a *API) serveGrounded(w http.ResponseWriter, r *http.Request, key *apiKey, c call) {
 	if a.opts.Handler == nil {
@@ -85,7 +77,10 @@ func (a *API) serveGrounded(w http.ResponseWriter, r *http.Request, key *apiKey,
 		writeError(w, badRequest("messages", "A grounded request needs a user message with text to answer."))
 		return
 	}
-	msg := conversation.Message{Address: address(key, c, remoteHost(r)), UserName: c.user, Text: question, Time: a.opts.Now()}
+	msg := conversation.Message{Address: address(key, c, remote.Host(r)), UserName: c.user, Text: question, Time: a.opts.Now()}
+	if key == nil {
+		msg.Client = remote.Host(r) // an open API: callers pick their own user field
+	}
 	f := a.chatFormat(c)
 	sink := &replySink{}
 	var out conversation.Sender = sendFunc(sink.Send)

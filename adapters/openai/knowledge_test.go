@@ -110,6 +110,14 @@ func TestGroundedAnswer(t *testing.T) {
 	if got := open.msgs[0].Address.Channel; got != "anon" {
 		t.Errorf("channel on an open API = %q, want anon", got)
 	}
+	// The client address is counted on an open API only: a key's
+	// callers are the key holder's users.
+	if got := open.msgs[0].Client; got == "" {
+		t.Error("message on an open API has no Client address for its rate limit")
+	}
+	if got := m[0].Client; got != "" {
+		t.Errorf("message with an API key has Client %q, want none", got)
+	}
 }
 
 // TestOpenCallersDoNotShareSessions: on an API without keys, callers

@@ -57,16 +57,17 @@ func newID() string {
 // firstConversationID names the conversation a first message (one
 // without a conversation_id) starts: a random id, or, when the message
 // carries a message_id, hex(HMAC-SHA256(secret, "conversation\x00" +
-// user id + "\x00" + message_id))[:32], so that a retry of a first
+// caller + "\x00" + message_id))[:32], where caller is the user id (and
+// for the widget, the client address before it), so that a retry of a first
 // message whose reply was lost (the client never learnt the id) lands in
 // the same conversation and gets that reply. A conversation id is never
 // "conversation\x00...", so these MACs are apart from tokens.
-func firstConversationID(secret []byte, userID, messageID string) string {
+func firstConversationID(secret []byte, caller, messageID string) string {
 	if messageID == "" {
 		return newID()
 	}
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("conversation\x00" + userID + "\x00" + messageID))
+	m.Write([]byte("conversation\x00" + caller + "\x00" + messageID))
 	return hex.EncodeToString(m.Sum(nil))[:32]
 }
 

@@ -48,6 +48,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/switchboard/switchboard/adapters/internal/remote"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -326,13 +327,19 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusBadRequest, CodeMalformed, "A token was sent without a conversation_id.")
 		return
 	case req.ConversationID == "":
-		req.ConversationID = firstConversationID(a.opt.Secret, req.User.ID, req.MessageID)
+		// A retry finds its conversation by its message_id, so the id
+		// derives from the caller too: any visitor sending another's
+		// first message_id got that visitor's conversation and token.
+		req.ConversationID = firstConversationID(a.opt.Secret, remote.Host(r)+"\x00"+req.User.ID, req.MessageID)
 	case !validToken(a.opt.Secret, req.ConversationID, req.Token):
 		WriteError(w, http.StatusUnauthorized, CodeBadToken, "The conversation token is missing or wrong.")
 		return
 	}
 	token := Token(a.opt.Secret, req.ConversationID)
 	msg := a.message(req, channel)
+	if channel == ChannelWidget {
+		msg.Client = remote.Host(r) // visitors name their own user.id
+	}
 	if req.CallbackURL != "" {
 		a.acceptCallback(w, req, token, msg)
 		return

@@ -574,7 +574,9 @@ func TestDrainStopsDetachedReplies(t *testing.T) {
 // TestFirstMessageRetrySameConversation: a first message (no
 // conversation_id) retried with the same message_id lands in the same
 // conversation, so that the pipeline sees one message id; another id,
-// another user or no id starts another conversation.
+// another user, another client address or no id starts another
+// conversation: a visitor who sends another's first message_id must not
+// get that visitor's conversation and token.
 func TestFirstMessageRetrySameConversation(t *testing.T) {
 	var mu sync.Mutex
 	var ids []string
@@ -584,9 +586,12 @@ func TestFirstMessageRetrySameConversation(t *testing.T) {
 		mu.Unlock()
 		return echo(ctx, m, out)
 	}, nil)
-	conv := func(body string) string {
+	conv := func(body, addr string) string {
 		t.Helper()
-		w := post(t, a, body, nil)
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/messages", strings.NewReader(body))
+		req.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, req)
 		var r Response
 		if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || w.Code != 200 {
 			t.Fatalf("POST %s: status %d, body %s", body, w.Code, w.Body)
@@ -596,19 +601,22 @@ func TestFirstMessageRetrySameConversation(t *testing.T) {
 		}
 		return r.ConversationID
 	}
-	first := conv(`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`)
+	const home = "198.51.100.7:4000"
+	first := conv(`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`, home)
 	tests := []struct {
-		body string
-		same bool
+		body, addr string
+		same       bool
 	}{
-		{`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`, true},
-		{`{"text":"hi","message_id":"k2","user":{"id":"u1"}}`, false},
-		{`{"text":"hi","message_id":"k1","user":{"id":"u2"}}`, false},
-		{`{"text":"hi","user":{"id":"u1"}}`, false},
+		{`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`, home, true},
+		{`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`, "198.51.100.7:4711", true}, // another connection
+		{`{"text":"hi","message_id":"k2","user":{"id":"u1"}}`, home, false},
+		{`{"text":"hi","message_id":"k1","user":{"id":"u2"}}`, home, false},
+		{`{"text":"hi","message_id":"k1","user":{"id":"u1"}}`, "203.0.113.9:4000", false},
+		{`{"text":"hi","user":{"id":"u1"}}`, home, false},
 	}
 	for _, tt := range tests {
-		if got := conv(tt.body) == first; got != tt.same {
-			t.Errorf("POST %s: same conversation as the first = %v, want %v", tt.body, got, tt.same)
+		if got := conv(tt.body, tt.addr) == first; got != tt.same {
+			t.Errorf("POST %s from %s: same conversation as the first = %v, want %v", tt.body, tt.addr, got, tt.same)
 		}
 	}
 	mu.Lock()

@@ -284,7 +284,7 @@ func loadtest(ctx context.Context, o loadOptions) (loadReport, error) {
 
 	config := filepath.Join(o.Dir, "switchboard.yaml")
 	yaml := fmt.Sprintf("log:\n  level: warn\n  format: json\nserver:\n  reply_timeout: 60s\n  shutdown_timeout: 10s\n"+
-		"conversation:\n  history_turns: 200\n  rate_limit: 1000000\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
+		"conversation:\n  history_turns: 200\n  rate_limit: 1000000\n  client_rate_limit: -1\n  max_fallbacks: 1000000\n  lock_ttl: 15s\n"+
 		"redis:\n  queue_claim_after: %s\n  queue_max_age: 30s\nanswer:\n  mode: %s\n", o.ClaimAfter, o.Mode)
 	if o.Model != "" {
 		abs, err := filepath.Abs(o.Model)
