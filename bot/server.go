@@ -275,7 +275,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/sessions/{id}/release", s.serveRelease)
 	mux.HandleFunc("POST /api/v1/knowledge/reload", s.serveReload)
 	mux.HandleFunc("GET /articles/{path...}", s.serveArticle)
-	mux.HandleFunc("/", serveNotFound)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveNotFound(mux, w, r) })
 	for _, a := range s.adapters {
 		a.Register(mux)
 	}
@@ -452,9 +452,24 @@ func acceptsHTML(r *http.Request) bool {
 // nothing else.
 const articleCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
 
-// serveNotFound answers unknown routes in the error shape.
-func serveNotFound(w http.ResponseWriter, r *http.Request) {
-	web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such route: "+r.Method+" "+r.URL.Path)
+// serveNotFound answers unknown routes in the error shape: 405 with
+// Allow when the path has routes for other methods (the catch-all "/"
+// would otherwise answer those 404), else 404.
+func serveNotFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such route: "+r.Method+" "+r.URL.Path)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	web.WriteError(w, http.StatusMethodNotAllowed, web.CodeMethod, "Use "+strings.Join(allow, " or ")+".")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

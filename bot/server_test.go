@@ -621,3 +621,35 @@ func TestKnowledgeMetrics(t *testing.T) {
 	}
 	waitMetrics(t, r.URL, "switchboard_knowledge_reload_failing 0")
 }
+
+// TestWrongMethod: a route called with another method answers 405 with
+// Allow, as the README says, and an unknown path 404, both in the error
+// shape; the catch-all route answered every one 404.
+func TestWrongMethod(t *testing.T) {
+	r := start(t, testConfig(), Options{})
+	tests := []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodGet, "/api/v1/knowledge/reload", http.StatusMethodNotAllowed, "POST"},
+		{http.MethodGet, "/api/v1/sessions/s1/release", http.StatusMethodNotAllowed, "POST"},
+		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, "GET"},
+		{http.MethodDelete, "/articles/refunds.md", http.StatusMethodNotAllowed, "GET"},
+		{http.MethodGet, "/no/such/page", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, r.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eb web.ErrorBody
+		err = json.NewDecoder(resp.Body).Decode(&eb)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Allow") != tt.allow || err != nil || eb.Error.Code == "" {
+			t.Errorf("%s %s: status %d Allow %q error %+v; want %d Allow %q in the error shape",
+				tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), eb.Error, tt.status, tt.allow)
+		}
+	}
+}

@@ -15,15 +15,16 @@ const FallbackText = "I'm sorry, I don't know the answer to that, and I'd rather
 
 // strongNouns name a human agent whatever verb asks for them; weakNouns
 // ("person") only with a verb of talking ("I need a person to sign for
-// the parcel" is no request).
+// the parcel" is no request). "staff" is weak: a rota app's users "need
+// to add 350 staff".
 var (
 	strongNouns = []string{"human", "humans", "agent", "agents", "representative", "rep", "operator",
-		"staff", "supervisor", "manager", "advisor", "adviser",
+		"supervisor", "manager", "advisor", "adviser",
 		"agente", "agentes", "humano", "humanos", "operador", "conseiller", "conseillere", "humain",
 		"mensch", "menschen", "mitarbeiter", "mitarbeiterin", "kundenberater", "kundenberaterin", "berater", "beraterin",
 		"sachbearbeiter", "sachbearbeiterin", "ansprechpartner", "ansprechpartnerin",
 		"operatore", "operatori", "operatrice", "umano", "umani", "consulente"}
-	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody",
+	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody", "staff",
 		"support", "service", "team", "reception", "receptionist",
 		"persona", "personas", "alguien", "personne", "quelqu'un", "jemand", "jemanden", "jemandem", "kundendienst",
 		"kundenservice", "qualcuno", "addetto", "assistenza"}
@@ -76,6 +77,10 @@ var (
 	objectFirst = toWordSet("put pass hand switch forward transfer", nil)
 	objects     = toWordSet("me us this it", nil)
 )
+
+// possessives before a noun make it the user's own people ("my
+// manager", "our staff"), not the help centre's.
+var possessives = toWordSet("my our his her their mein meine meinem meinen unser unsere mon ma mes notre nos mi mis nuestro nuestra mio mia miei nostro nostra", nil)
 
 // determiners before a verb-looking word make it a noun ("my chat").
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
@@ -158,6 +163,9 @@ func sentenceWantsHuman(text string) bool {
 		case inList(w, weakNouns) && (i+1 == len(words) || words[i+1] != "else"):
 			// "pass the ticket on to someone else" names a third party.
 			nouns = append(nouns, i)
+		}
+		if i > 0 && possessives[words[i-1]] && len(nouns) > 0 && nouns[len(nouns)-1] == i {
+			nouns = nouns[:len(nouns)-1] // "talk to my manager" names the user's own
 		}
 	}
 	// Short messages that are only a request.

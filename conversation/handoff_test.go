@@ -13,6 +13,11 @@ func TestWantsHuman(t *testing.T) {
 	}{
 		{"I want to talk to a real person", true},
 		{"voglio parlare con un operatore", true},
+		{"need to add 350 staff from the computer, quickest way?", false},
+		{"we need more staff on saturday, how do i post an open shift", false},
+		{"can i talk to my manager in the app", false},
+		{"let me talk to your manager", true},
+		{"can i speak to a member of staff", true},
 		{"posso parlare con qualcuno del servizio clienti", true},
 		{"basta con il bot, c'è un umano??", true},
 		{"operatore!", true},
