@@ -16,6 +16,9 @@ var (
 	// ErrUnavailable means the session store cannot be reached; nothing was
 	// saved and the message can be retried.
 	ErrUnavailable = errors.New("conversation: store unavailable")
+	// ErrGone is wrapped by a Sender whose user hung up (the HTTP client
+	// closed the stream): the message counts as cancelled, not failed.
+	ErrGone = errors.New("conversation: the user's connection is gone")
 )
 
 // RateLimitedText is the honest reply for a user over the rate limit.

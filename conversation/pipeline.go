@@ -24,7 +24,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	session := m.Address.SessionID()
 	outcome := OutcomeError
 	defer func() {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrGone) {
 			outcome = OutcomeCanceled
 		}
 		mg.opts.Metrics.message(platform, outcome)
@@ -69,7 +69,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 
 	// 3. Redact; only the redacted text is used from here on.
-	text := Redact(cut(m.Text, mg.opts.MaxMessageBytes))
+	text := Redact(cut(normalize(m.Text), mg.opts.MaxMessageBytes))
 	history, err := mg.opts.Store.History(ctx, session)
 	if err != nil {
 		return fmt.Errorf("load session history: %w", err)

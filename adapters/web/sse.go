@@ -134,11 +134,11 @@ func (s *stream) eventLocked(name string, data any) error {
 	}
 	// json.Marshal output has no raw newlines, so one data line suffices.
 	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
-		s.failed = fmt.Errorf("write %s event: %w", name, err)
+		s.failed = fmt.Errorf("write %s event: %w: %w", name, conversation.ErrGone, err)
 		return s.failed
 	}
 	if err := s.rc.Flush(); err != nil {
-		s.failed = fmt.Errorf("flush %s event: %w", name, err)
+		s.failed = fmt.Errorf("flush %s event: %w: %w", name, conversation.ErrGone, err)
 		return s.failed
 	}
 	return nil

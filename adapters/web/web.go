@@ -503,7 +503,7 @@ func errorFor(err error) (int, string, string) {
 		return http.StatusServiceUnavailable, CodeUnavailable, "The bot cannot reach its session store right now; nothing was saved. Please try again shortly."
 	case errors.Is(err, conversation.ErrShutdown):
 		return http.StatusServiceUnavailable, CodeShuttingDown, "The server is shutting down; please retry in a moment."
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, conversation.ErrGone):
 		return http.StatusServiceUnavailable, CodeUnavailable, "The reply was cancelled before it was ready."
 	default:
 		return http.StatusInternalServerError, CodeInternal, "Something went wrong while answering."

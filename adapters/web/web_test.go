@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -638,5 +639,26 @@ func TestParseRequestSaysWhatIsWrong(t *testing.T) {
 		if err == nil || !strings.HasSuffix(err.Error(), want) || strings.Contains(err.Error(), "Go struct") {
 			t.Errorf("parseRequest(%s) = %v, want it to end %q", body, err, want)
 		}
+	}
+}
+
+// hungUp is a ResponseWriter whose client has gone: every write fails.
+type hungUp struct{ h http.Header }
+
+func (w hungUp) Header() http.Header     { return w.h }
+func (hungUp) Write([]byte) (int, error) { return 0, syscall.EPIPE }
+func (hungUp) WriteHeader(int)           {}
+func (hungUp) Flush()                    {}
+
+// TestStreamToHungUpClient: a reply that cannot be written because the
+// client hung up is an error wrapping conversation.ErrGone, which the
+// pipeline counts as cancelled rather than failed (and does not warn of).
+func TestStreamToHungUpClient(t *testing.T) {
+	a := newTestAdapter(t, echo, nil)
+	w := hungUp{http.Header{}}
+	s := &stream{a: a, w: w, rc: http.NewResponseController(w), convID: "c1", token: "t"}
+	err := s.Send(context.Background(), conversation.Reply{Text: "hello"})
+	if !errors.Is(err, conversation.ErrGone) {
+		t.Errorf("Send to a hung-up client = %v, want an error wrapping ErrGone", err)
 	}
 }

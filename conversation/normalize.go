@@ -1,0 +1,29 @@
+package conversation
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normalize returns a user's text as the pipeline reads it: compatibility
+// forms folded (NFKC: full-width "ｒｅｆｕｎｄ", mathematical bold
+// letters, ligatures) and invisible format characters removed (Unicode
+// category Cf: zero-width spaces and joiners, soft hyphens, byte order
+// marks, bidirectional controls). "ref\u200bund" was read as "ref" and
+// the German "und", and answered with the German fallback.
+func normalize(text string) string {
+	text = norm.NFKC.String(text)
+	if !strings.ContainsFunc(text, isFormat) {
+		return text
+	}
+	return strings.Map(func(r rune) rune {
+		if isFormat(r) {
+			return -1
+		}
+		return r
+	}, text)
+}
+
+func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
