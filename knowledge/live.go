@@ -55,8 +55,11 @@ type Live struct {
 	log  *slog.Logger
 	cur  atomic.Pointer[Index]
 
-	mu    sync.Mutex // serialises rebuilds
-	stamp uint64     // fingerprint of what the current index was built from; guarded by mu
+	mu sync.Mutex // serialises rebuilds
+	// stamp is the fingerprint last rebuilt from (or failed to be, on a
+	// look: see refresh), served the one the current index was built
+	// from; guarded by mu.
+	stamp, served uint64
 	// seen is the folder's fingerprint at the last look, and looked
 	// whether there was one; guarded by mu. See refresh.
 	seen   uint64
@@ -117,7 +120,7 @@ func OpenLiveFile(ctx context.Context, path string, opts LiveOptions) (*Live, er
 			return nil, fmt.Errorf("open knowledge index: %w", err)
 		}
 	} else {
-		l.stamp = ix.stamp // Run's first look rebuilds if the folder differs
+		l.stamp, l.served = ix.stamp, ix.stamp // Run's first look rebuilds if the folder differs
 	}
 	l.cur.Store(ix)
 	return l, nil
@@ -213,6 +216,11 @@ func (l *Live) refresh(ctx context.Context, force bool) (changed bool, n int, er
 	settling := l.looked && stamp != l.seen
 	l.seen, l.looked = stamp, true
 	if !force && stamp == l.stamp && l.cur.Load() != nil {
+		if stamp == l.served {
+			// Back to what the index was built from (a broken file
+			// removed after a forced reload failed): nothing is failing.
+			l.failing.Store(false)
+		}
 		return false, 0, nil
 	}
 	// A file still being written changes between looks: a changed folder
@@ -291,7 +299,7 @@ func (l *Live) rebuildLocked(ctx context.Context, fsys fs.FS, stamp uint64) (int
 		ix.setSource(l.dir, stamp)
 	}
 	l.cur.Store(ix)
-	l.stamp = stamp
+	l.stamp, l.served = stamp, stamp
 	l.loaded.Store(time.Now().UnixNano())
 	l.log.Info("knowledge indexed", "dir", l.dir, "chunks", ix.Len(), "took", time.Since(start).Round(time.Millisecond))
 	if l.file != "" {

@@ -468,3 +468,36 @@ func TestLiveLogsAFailureOnce(t *testing.T) {
 		t.Error("Status does not report the failing folder")
 	}
 }
+
+// TestLiveFailingClearsWhenFolderIsBack: a forced reload that fails on a
+// broken file reports failing; once the file is removed, the folder is
+// what the index serves again, and the next look clears it without a
+// rebuild (it stayed failing until some other file changed).
+func TestLiveFailingClearsWhenFolderIsBack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), "# A\n\nalpha\n")
+	live, err := OpenLive(ctx, dir, LiveOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.md")
+	writeFile(t, bad, "# Bad\n\n\x00\x01\x02 binary\n")
+	if _, err := live.Reload(ctx); err == nil {
+		t.Fatal("Reload with a binary article: no error")
+	}
+	if _, _, failing := live.Status(); !failing {
+		t.Fatal("Status after a failed reload: not failing")
+	}
+	if err := os.Remove(bad); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the first look may wait for the folder to settle
+		if _, err := live.Refresh(ctx); err != nil {
+			t.Fatalf("Refresh: %v", err)
+		}
+	}
+	if _, _, failing := live.Status(); failing {
+		t.Error("Status with the broken file removed: still failing")
+	}
+}
