@@ -121,8 +121,13 @@ type Adapter struct {
 	bgCancel context.CancelFunc
 	bgWG     sync.WaitGroup
 	mu       sync.Mutex
-	draining bool // guarded by mu
+	draining bool            // guarded by mu
+	refused  map[string]bool // guarded by mu: origins refused and logged
 }
+
+// maxRefusedLogged bounds the origins whose refusal is remembered (and
+// logged once each), so that forged Origin headers cannot grow memory.
+const maxRefusedLogged = 100
 
 // New returns the web adapter.
 func New(opt Options) (*Adapter, error) {
@@ -273,6 +278,7 @@ func (a *Adapter) replyBody(r conversation.Reply) *ReplyBody {
 // ServeHTTP serves /api/v1/messages.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !a.cors(w, r) {
+		a.logRefused(r)
 		WriteError(w, http.StatusForbidden, "origin_not_allowed", "This origin may not call the Switchboard API.")
 		return
 	}
@@ -391,11 +397,11 @@ func jsonProblem(err error) string {
 		case "slice":
 			kind = "array"
 		}
-		article := "a"
-		if kind == "object" || kind == "array" {
-			article = "an"
+		field := te.Field
+		if field == "" {
+			field = "the body"
 		}
-		return fmt.Sprintf("%s must be %s %s, not a %s.", te.Field, article, kind, te.Value)
+		return fmt.Sprintf("%s must be %s, not %s.", field, withArticle(kind), withArticle(te.Value))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return "it ends inside the JSON object."
@@ -407,9 +413,23 @@ func jsonProblem(err error) string {
 	return err.Error() + "."
 }
 
+// withArticle puts "a" or "an" before a JSON kind ("an object", "a
+// string").
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
 // parseRequest decodes and checks a message body.
 func parseRequest(body []byte) (Request, error) {
 	var req Request
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] != '{' && trimmed[0] != '[' {
+		// A form post ("text=refund+time") or plain text: say what is
+		// wanted rather than where the JSON parser tripped.
+		return req, errors.New("The body must be a JSON object such as {\"text\":\"...\"}.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&req); err != nil {
 		return req, fmt.Errorf("The body is not valid JSON of the documented shape: %s", jsonProblem(err))
@@ -464,6 +484,26 @@ func (a *Adapter) message(req Request, channel string) conversation.Message {
 
 func wantsStream(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// logRefused warns, once per origin, that a page's origin was refused: a
+// site whose origin is missing from server.allowed_origins shows its
+// visitors only "couldn't reach the assistant", and the operator had
+// nothing to go on.
+func (a *Adapter) logRefused(r *http.Request) {
+	origin := r.Header.Get("Origin")
+	a.mu.Lock()
+	if a.refused == nil {
+		a.refused = make(map[string]bool)
+	}
+	first := !a.refused[origin] && len(a.refused) < maxRefusedLogged
+	if first {
+		a.refused[origin] = true
+	}
+	a.mu.Unlock()
+	if first {
+		a.log.Warn("origin refused: add it to server.allowed_origins if the widget is on that site", "origin", origin, "remote", r.RemoteAddr)
+	}
 }
 
 // cors sets the CORS headers for an allowed Origin and reports whether the

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -246,7 +247,8 @@ func TestErrors(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	a := newTestAdapter(t, echo, nil)
+	var logs bytes.Buffer
+	a := newTestAdapter(t, echo, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	tests := []struct {
 		name, method, origin, host string
 		status                     int
@@ -295,6 +297,10 @@ func TestCORS(t *testing.T) {
 	any.ServeHTTP(w, r)
 	if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != "https://anyone.example" {
 		t.Fatalf("with \"*\": status %d, allow %q", w.Code, w.Header().Get("Access-Control-Allow-Origin"))
+	}
+	// The refused origin is logged, once for its two refusals.
+	if n := strings.Count(logs.String(), "origin refused"); n != 1 || !strings.Contains(logs.String(), "evil.example.net") {
+		t.Errorf("refused origin logged %d times, want once naming it:\n%s", n, logs.String())
 	}
 }
 
@@ -634,6 +640,8 @@ func TestParseRequestSaysWhatIsWrong(t *testing.T) {
 		`{"text":123}`:               "text must be a string, not a number.",
 		`{"text":"hi","user":"bob"}`: "user must be an object, not a string.",
 		`{"text":"hi"`:               "it ends inside the JSON object.",
+		`[{"text":"hi"}]`:            "the body must be an object, not an array.",
+		"text=refund+time%3F":        `The body must be a JSON object such as {"text":"..."}.`,
 	} {
 		_, err := parseRequest([]byte(body))
 		if err == nil || !strings.HasSuffix(err.Error(), want) || strings.Contains(err.Error(), "Go struct") {
