@@ -62,6 +62,7 @@ func TestBadRequests(t *testing.T) {
 		{"prompt an object", completionPath, `{"prompt":{"a":1}}`, "prompt", "<null>"},
 		{"completion n 3", completionPath, `{"prompt":"a","n":3}`, "n", "unsupported_parameter"},
 		{"echo", completionPath, `{"prompt":"a","echo":true}`, "echo", "unsupported_parameter"},
+		{"grounded completion", completionPath, `{"prompt":"a","switchboard":{"knowledge":true}}`, "switchboard", "unsupported_parameter"},
 		{"best_of", completionPath, `{"prompt":"a","best_of":2}`, "best_of", "unsupported_parameter"},
 		{"suffix", completionPath, `{"prompt":"a","suffix":"end"}`, "suffix", "unsupported_parameter"},
 		{"completion logprobs", completionPath, `{"prompt":"a","logprobs":2}`, "logprobs", "unsupported_parameter"},

@@ -171,6 +171,11 @@ func parseCompletion(body []byte, o Options) (call, *Error) {
 	if req.Echo {
 		return c, unsupported("echo", "'echo' is not supported by this server.")
 	}
+	if present(req.Switchboard) {
+		// Ignored, it returned the raw model's text to a client that
+		// asked for grounded answers.
+		return c, unsupported("switchboard", "'switchboard' options (grounded answers) are for /v1/chat/completions.")
+	}
 	if req.BestOf != nil && *req.BestOf != 1 {
 		return c, unsupported("best_of", "best_of must be 1: this server generates one completion per request.")
 	}

@@ -89,6 +89,8 @@ type completionRequest struct {
 	Echo   bool            `json:"echo"`
 	BestOf *int            `json:"best_of"`
 	Suffix json.RawMessage `json:"suffix"`
+	// Switchboard is refused: grounded answers are chat requests.
+	Switchboard json.RawMessage `json:"switchboard"`
 }
 
 // Usage counts tokens, as in every OpenAI response.
