@@ -158,8 +158,13 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 
 	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
+	var home http.Handler
+	if cfg.Knowledge.Dir != DefaultKnowledgeDir || opt.Knowledge != nil {
+		home = s.serveHome(base)
+	}
 	s.web, err = web.New(web.Options{
 		Handler:        handler,
+		Home:           home,
 		Secret:         []byte(cfg.Secrets.WidgetSecret),
 		AllowedOrigins: cfg.Server.AllowedOrigins,
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,

@@ -653,3 +653,37 @@ func TestWrongMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestHomePage: GET / on another help centre than the demo lists its
+// articles, linked to /articles/, with the widget, and never says
+// Parcelpoint (the demo page greeted every help centre's visitors as
+// the Parcelpoint assistant); on the demo knowledge it is the demo page.
+func TestHomePage(t *testing.T) {
+	get := func(cfg Config) string {
+		r := start(t, cfg, Options{})
+		resp, err := http.Get(r.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("GET /: status %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		return string(b)
+	}
+	page := get(testConfig())
+	for _, want := range []string{`<script src="/widget.js"`, `<a href="/articles/refunds.md">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("home page on test knowledge lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "Parcelpoint") {
+		t.Errorf("home page on test knowledge names Parcelpoint:\n%s", page)
+	}
+	demo := testConfig()
+	demo.Knowledge.Dir = DefaultKnowledgeDir
+	if page := get(demo); !strings.Contains(page, "Parcelpoint") {
+		t.Error("home page on the demo knowledge is not the Parcelpoint demo page")
+	}
+}

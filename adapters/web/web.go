@@ -76,6 +76,9 @@ const (
 type Options struct {
 	// Handler runs the conversation pipeline. Required.
 	Handler conversation.Handler
+	// Home serves GET /. Nil means the demo help page (Parcelpoint, the
+	// demo knowledge's company) with the widget.
+	Home http.Handler
 	// Secret is WIDGET_SECRET: it signs conversation tokens and verifies
 	// webhook signatures. Empty means a random secret, with a warning in
 	// the log (tokens then stop working when the process restarts).
@@ -176,7 +179,11 @@ func (a *Adapter) Name() string { return Platform }
 func (a *Adapter) Register(mux *http.ServeMux) {
 	mux.Handle("/api/v1/messages", a)
 	mux.HandleFunc("GET /widget.js", serveWidget)
-	mux.HandleFunc("GET /{$}", serveDemo)
+	if a.opt.Home != nil {
+		mux.Handle("GET /{$}", a.opt.Home)
+	} else {
+		mux.HandleFunc("GET /{$}", serveDemo)
+	}
 }
 
 // Drain waits for webhook callbacks in progress until ctx is done, then
