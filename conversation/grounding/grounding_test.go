@@ -22,6 +22,7 @@ func TestSentences(t *testing.T) {
 		{"lowercase continuation", "See the FAQ. and more text", []string{"See the FAQ. and more text"}},
 		{"markdown", "## Refunds\n\n- **Unused labels:** cancel within 30 days.\n1. Go to [Account](https://x.y/a).\n", []string{"Refunds", "Unused labels: cancel within 30 days.", "Go to Account."}},
 		{"table", "| Method | Time |\n|---|---|\n| PayPal | 3 days |", []string{"Method, Time", "PayPal: 3 days"}},
+		{"two columns, a bare number", "| Region | Public holidays |\n|---|---|\n| Scotland | 9 |", []string{"Region, Public holidays", "Scotland: Public holidays 9"}},
 		{"wide table", "| Plan | Monthly | Yearly |\n| Plus | €9.99 | €99.90 |", []string{"Plan, Monthly, Yearly", "Plus: Monthly €9.99, Yearly €99.90"}},
 		{"snake_case kept", "Set max_size to 10.", []string{"Set max_size to 10."}},
 		{"empty", " \n\n ", nil},
@@ -68,7 +69,7 @@ func TestLinesKinds(t *testing.T) {
 		{Text: "with a note", Item: true, Intro0: true},
 		{Text: "Prices:"},
 		{Text: "Plan, Price", Item: true, Header: true},
-		{Text: "Plus: €9.99", Item: true},
+		{Text: "Plus: Price €9.99", Item: true},
 		{Text: "Keys start with pp_test_, or pp_live_ in live mode."},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -215,13 +215,18 @@ func joinCells(cells []string) string {
 }
 
 // tableRow renders a table row as a sentence: "PayPal: within 3 business
-// days" for two columns; with more, each value is named by its column
-// ("Plus: Monthly price €9.99, Yearly price €99.90, ...").
+// days" for two columns, the value named by its column when it has no
+// words to say what it is ("Scotland: Public holidays 9", not
+// "Scotland: 9"); with more, each value is named by its column ("Plus:
+// Monthly price €9.99, Yearly price €99.90, ...").
 func tableRow(header, cells []string) string {
 	switch {
 	case len(cells) == 1:
 		return cells[0]
 	case len(cells) == 2:
+		if len(header) == 2 && header[1] != "" && !hasWord(cells[1]) {
+			return cells[0] + ": " + header[1] + " " + cells[1]
+		}
 		return cells[0] + ": " + cells[1]
 	}
 	parts := make([]string, 0, len(cells)-1)
@@ -235,6 +240,22 @@ func tableRow(header, cells []string) string {
 		parts = append(parts, c)
 	}
 	return cells[0] + ": " + strings.Join(parts, ", ")
+}
+
+// hasWord reports whether s has a run of three letters: "within 3 days"
+// does, "9", "£4.99" and "2 x 30 min" do not.
+func hasWord(s string) bool {
+	run := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if run++; run >= 3 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 // stripListMarker removes a leading "-", "*", "+", ">" or "1." marker.
