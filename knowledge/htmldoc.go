@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -33,7 +35,7 @@ func htmlArticle(src string) string {
 	if find(root, func(n *html.Node) bool { return n.DataAtom == atom.H1 }) == nil {
 		if t := find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
 			if title := inlineText(t); title != "" {
-				w.block("# " + title)
+				w.headingLine(1, title)
 			}
 		}
 	}
@@ -70,10 +72,11 @@ var furnitureRoles = setOf("banner contentinfo complementary navigation search d
 
 // furniture reports whether element n is page furniture that a saved
 // page or an export carries around its article: an ARIA role above, an
-// <aside> outside any article or section, or a cookie notice or breadcrumb trail by its id or class
-// ("cookie-banner", "cookieConsent", "breadcrumbs"). An article section
-// about cookies ("<section id=cookies>") is no notice, and hidden
-// elements are read: a collapsed FAQ answer is hidden until opened.
+// <aside> outside any article or section, a cookie notice ("cookie-banner",
+// "cookieConsent"), or a short element named as furniture by its id or
+// class (see furnitureNames). An article section about cookies
+// ("<section id=cookies>") is no notice, and hidden elements are read: a
+// collapsed FAQ answer is hidden until opened.
 func furniture(n *html.Node) bool {
 	if furnitureRoles[strings.ToLower(attr(n, "role"))] {
 		return true
@@ -84,9 +87,12 @@ func furniture(n *html.Node) bool {
 		// quoted as the answer to "how do I contact you".
 		return true
 	}
-	names := strings.ToLower(attr(n, "id") + " " + attr(n, "class"))
-	if strings.Contains(names, "breadcrumb") {
-		return true
+	raw := attr(n, "id") + " " + attr(n, "class")
+	names := strings.ToLower(raw)
+	if slices.ContainsFunc(nameWords(raw), func(w string) bool { return furnitureNames[w] }) {
+		// Furniture is short: a wrapper of the whole page named
+		// "page-meta" or "ratings-layout" is no vote widget.
+		return textRunes(n, maxFurnitureRunes+1) <= maxFurnitureRunes
 	}
 	if !strings.Contains(names, "cookie") {
 		return false
@@ -97,6 +103,62 @@ func furniture(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// furnitureNames are the words of the ids and classes that help-desk
+// themes (Zendesk, Freshdesk, Help Scout, Document360) give the furniture
+// inside an article's page: the breadcrumb trail, the "Was this article
+// helpful?" vote with its hidden thanks and vote counts ("article-votes",
+// "articleRatings", "article-feedback"), and the "Last updated · 4 min
+// read" line ("article-meta"). Their text was quoted as answers.
+var furnitureNames = setOf("breadcrumb breadcrumbs feedback helpful vote votes voting rating ratings meta metadata byline")
+
+// maxFurnitureRunes bounds the text of an element that furnitureNames
+// name furniture.
+const maxFurnitureRunes = 400
+
+// nameWords splits ids and class names into lowercase words at
+// punctuation and at camelCase humps ("articleRatings", "kb_Header").
+func nameWords(names string) []string {
+	var words []string
+	var b strings.Builder
+	prevLower := false
+	for _, r := range names {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			if b.Len() > 0 {
+				words = append(words, b.String())
+				b.Reset()
+			}
+			prevLower = false
+			continue
+		}
+		if unicode.IsUpper(r) && prevLower {
+			words = append(words, b.String())
+			b.Reset()
+		}
+		prevLower = unicode.IsLower(r)
+		b.WriteRune(unicode.ToLower(r))
+	}
+	if b.Len() > 0 {
+		words = append(words, b.String())
+	}
+	return words
+}
+
+// textRunes counts the runes of the text under n, up to limit.
+func textRunes(n *html.Node, limit int) int {
+	count := 0
+	var walk func(*html.Node)
+	walk = func(m *html.Node) {
+		if m.Type == html.TextNode {
+			count += utf8.RuneCountInString(strings.TrimSpace(m.Data))
+		}
+		for c := m.FirstChild; c != nil && count < limit; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return count
 }
 
 // within reports whether n has an ancestor element of one of kinds.
@@ -110,55 +172,133 @@ func within(n *html.Node, kinds ...atom.Atom) bool {
 }
 
 // An mdWriter writes Markdown blocks separated by blank lines; the
-// inline text of the block being read collects in line.
+// inline text of the block being read collects in line, its <br> line
+// breaks and links marked (see lineBreak).
 type mdWriter struct {
 	b    strings.Builder
 	line strings.Builder
+
+	level  int    // the level of the last heading written, 0 before any
+	last   string // the last heading written, as Markdown
+	reopen string // a heading to write again before more text (see blockChildren)
+
+	item   bool         // the writer reads a list item
+	pseudo *openHeading // the heading a bold lead stands for, while its block lasts (see boldLead)
 }
+
+// An openHeading is the heading that a sub-heading of the writer's
+// interrupts, to go back under when the sub-heading's scope ends.
+type openHeading struct {
+	level int
+	last  string
+}
+
+// Marks in mdWriter.line: a <br>, and the start and end of a link. Text
+// nodes cannot hold them (see node).
+const (
+	lineBreak = "\x00"
+	linkStart = "\x01"
+	linkEnd   = "\x02"
+	marks     = lineBreak + linkStart + linkEnd
+)
+
+// hardBreak ends a line that a <br> ended: a Markdown hard line break,
+// which plainText keeps as a line of its own.
+const hardBreak = "\\\n"
 
 func (w *mdWriter) String() string {
 	w.flush()
 	return w.b.String()
 }
 
-// flush ends the paragraph being read.
+// flush ends the paragraph being read: each line a <br> ended stays a
+// line ("Monday to Friday: 8am – 8pm<br>Saturday: …", an address), a
+// blank one ("<br><br>") ends the paragraph, and a line of furniture (see
+// furnitureLine) goes.
 func (w *mdWriter) flush() {
-	if t := strings.Join(strings.Fields(w.line.String()), " "); t != "" {
-		w.block(t)
+	var lines []string
+	end := func() {
+		if len(lines) > 0 {
+			w.block(strings.Join(lines, hardBreak))
+			lines = nil
+		}
 	}
+	for _, l := range strings.Split(w.line.String(), lineBreak) {
+		if furnitureLine(l) {
+			continue
+		}
+		if l = strings.Join(strings.Fields(strings.NewReplacer(linkStart, "", linkEnd, "").Replace(l)), " "); l == "" {
+			end()
+			continue
+		}
+		lines = append(lines, l)
+	}
+	end()
 	w.line.Reset()
 }
 
-// block writes one block of Markdown (lines of their own).
+// block writes one block of Markdown (lines of their own), after the
+// heading to reopen if there is one.
 func (w *mdWriter) block(md string) {
+	if w.reopen != "" {
+		h := w.reopen
+		w.reopen = ""
+		w.block(h)
+	}
 	if w.b.Len() > 0 {
 		w.b.WriteString("\n\n")
 	}
 	w.b.WriteString(md)
 }
 
+// headingLine writes a heading of level with text (and its anchor).
+func (w *mdWriter) headingLine(level int, text string) {
+	w.reopen, w.pseudo = "", nil
+	w.level, w.last = level, strings.Repeat("#", level)+" "+text
+	w.block(w.last)
+}
+
 func (w *mdWriter) node(n *html.Node) {
 	switch n.Type {
 	case html.TextNode:
-		w.line.WriteString(n.Data)
+		if strings.ContainsAny(n.Data, marks) {
+			w.line.WriteString(strings.NewReplacer(lineBreak, " ", linkStart, " ", linkEnd, " ").Replace(n.Data))
+		} else {
+			w.line.WriteString(n.Data)
+		}
 		return
 	case html.ElementNode:
 	default:
 		w.children(n)
 		return
 	}
-	switch a := n.DataAtom; {
+	switch a, role := n.DataAtom, strings.ToLower(attr(n, "role")); {
 	case skipped[a] || furniture(n):
+	case role == "tablist":
+		// Its tabs' labels are written with their panels.
+	case role == "tabpanel":
+		w.flush()
+		w.tabPanel(n)
 	case headingLevel(a) > 0:
 		w.flush()
 		w.heading(n)
 	case a == atom.Br:
-		w.line.WriteString(" ") // as a Markdown line break reads: within the paragraph
+		w.line.WriteString(lineBreak)
+	case (a == atom.B || a == atom.Strong) && w.boldLead(n):
+		w.flush()
+		w.leadHeading(inlineText(n))
+	case a == atom.A:
+		w.line.WriteString(linkStart)
+		w.children(n)
+		w.line.WriteString(linkEnd)
 	case a == atom.Img:
 		w.line.WriteString(attr(n, "alt"))
 	case a == atom.Ul || a == atom.Ol:
 		w.flush()
 		w.list(n)
+	case a == atom.Table && layoutTable(n):
+		w.flush()
+		w.layout(n)
 	case a == atom.Table:
 		w.flush()
 		w.table(n)
@@ -167,8 +307,7 @@ func (w *mdWriter) node(n *html.Node) {
 		w.block("```\n" + strings.TrimRight(textOf(n), "\n") + "\n```")
 	case isBlock(a):
 		w.flush()
-		w.children(n)
-		w.flush()
+		w.blockChildren(n)
 	default:
 		w.children(n)
 	}
@@ -187,7 +326,7 @@ func (w *mdWriter) heading(n *html.Node) {
 		if id := attr(n, "id"); htmlID.MatchString(id) {
 			t += " {#" + id + "}" // the page's own anchor, for citations
 		}
-		w.block(strings.Repeat("#", headingLevel(n.DataAtom)) + " " + t)
+		w.headingLine(headingLevel(n.DataAtom), t)
 	}
 	for ; c != nil; c = c.NextSibling {
 		w.node(c)
@@ -227,14 +366,16 @@ func (w *mdWriter) list(n *html.Node) {
 			marker = strconv.Itoa(num) + ". "
 			num++
 		}
-		item := &mdWriter{}
+		item := &mdWriter{item: true}
 		for c := li.FirstChild; c != nil; c = c.NextSibling {
 			item.node(c)
 		}
 		body := strings.Split(item.String(), "\n")
 		var text []string
 		for _, l := range body {
-			if l = strings.TrimSpace(l); l != "" {
+			// The lines of an item's <br>s go on as the item, as
+			// its other lines do.
+			if l = strings.TrimSpace(strings.TrimSuffix(l, `\`)); l != "" {
 				text = append(text, l)
 			}
 		}
@@ -255,34 +396,16 @@ func (w *mdWriter) list(n *html.Node) {
 // caption.
 func (w *mdWriter) table(n *html.Node) {
 	var rows []string
-	var walk func(*html.Node)
-	walk = func(m *html.Node) {
-		for c := m.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode {
-				continue
-			}
-			switch c.DataAtom {
-			case atom.Tr:
-				var cells []string
-				for td := c.FirstChild; td != nil; td = td.NextSibling {
-					if td.Type == html.ElementNode && (td.DataAtom == atom.Td || td.DataAtom == atom.Th) {
-						cells = append(cells, strings.ReplaceAll(inlineText(td), "|", `\|`))
-					}
-				}
-				if len(cells) > 0 {
-					rows = append(rows, "| "+strings.Join(cells, " | ")+" |")
-					if len(rows) == 1 {
-						rows = append(rows, "|"+strings.Repeat("---|", len(cells)))
-					}
-				}
-			case atom.Table:
-				// A table inside a cell is read with its cell.
-			default:
-				walk(c)
-			}
+	for _, cells := range tableRows(n) {
+		texts := make([]string, len(cells))
+		for i, td := range cells {
+			texts[i] = strings.ReplaceAll(inlineText(td), "|", `\|`)
+		}
+		rows = append(rows, "| "+strings.Join(texts, " | ")+" |")
+		if len(rows) == 1 {
+			rows = append(rows, "|"+strings.Repeat("---|", len(cells)))
 		}
 	}
-	walk(n)
 	if caption := find(n, func(m *html.Node) bool { return m.DataAtom == atom.Caption }); caption != nil {
 		if t := inlineText(caption); t != "" {
 			rows = append([]string{t}, rows...) // the line above the table
@@ -291,6 +414,38 @@ func (w *mdWriter) table(n *html.Node) {
 	if len(rows) > 0 {
 		w.block(strings.Join(rows, "\n"))
 	}
+}
+
+// tableRows returns the cells (<td>, <th>) of table n's rows that have
+// any; a table inside a cell is left to its cell.
+func tableRows(n *html.Node) [][]*html.Node {
+	var rows [][]*html.Node
+	var walk func(*html.Node)
+	walk = func(m *html.Node) {
+		for c := m.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Tr:
+				var cells []*html.Node
+				for td := c.FirstChild; td != nil; td = td.NextSibling {
+					if td.Type == html.ElementNode && (td.DataAtom == atom.Td || td.DataAtom == atom.Th) {
+						cells = append(cells, td)
+					}
+				}
+				if len(cells) > 0 {
+					rows = append(rows, cells)
+				}
+			case atom.Table:
+				// Left to its cell.
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return rows
 }
 
 // headingLevel is 1 to 6 for <h1> to <h6>, else 0.
@@ -316,8 +471,8 @@ func inlineText(n *html.Node) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
-// writeInline writes the text under m to b, a space for each block
-// boundary.
+// writeInline writes the text under m to b, a space for each block or
+// cell boundary.
 func writeInline(b *strings.Builder, m *html.Node) {
 	switch {
 	case m.Type == html.TextNode:
@@ -326,7 +481,9 @@ func writeInline(b *strings.Builder, m *html.Node) {
 	case m.Type == html.ElementNode && m.DataAtom == atom.Img:
 		b.WriteString(attr(m, "alt"))
 	default:
-		if m.Type == html.ElementNode && (isBlock(m.DataAtom) || m.DataAtom == atom.Br) {
+		if m.Type == html.ElementNode && (isBlock(m.DataAtom) || m.DataAtom == atom.Br || m.DataAtom == atom.Td || m.DataAtom == atom.Th) {
+			// A table in a table's cell is read on the cell's line,
+			// its cells apart: they were glued ("ExampleMatched?").
 			b.WriteByte(' ')
 		}
 		for c := m.FirstChild; c != nil; c = c.NextSibling {

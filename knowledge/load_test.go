@@ -259,7 +259,7 @@ func TestLoadHTMLArticle(t *testing.T) {
 		got = append(got, c.Title+" | "+c.Source+" | "+c.Text)
 	}
 	want := []string{
-		"Returns & refunds | returns.html | You have 30 days to return an item. Items must be unused.",
+		"Returns & refunds | returns.html | You have 30 days to return an item.\nItems must be unused.", // a <br> ends a line
 		"Returns & refunds | returns.html#how | 1. Log in to your account.\n2. Choose Return an item:\n- pick the item\n- pick a reason\n3. Print the label.",
 		"Returns & refunds | returns.html#refund-times | | Method | Time |\n| Card | 3–5 days |\n| Gift card \\| voucher | instantly |",
 	}
@@ -312,6 +312,129 @@ func TestLoadHTMLFurniture(t *testing.T) {
 	want := []string{"p.html#cookies | We keep analytics cookies for 13 months.\n\nYou can turn them off under Settings.\n\nTip: clearing your browser removes them too."}
 	if !slices.Equal(got, want) {
 		t.Errorf("chunks %q, want %q", got, want)
+	}
+}
+
+// Help-desk themes frame the article with more furniture: the "Was this
+// article helpful?" vote with its hidden thanks and counts, the "Last
+// updated" line, and, on old knowledge-base pages with no names to go
+// by, rows of links and a copyright notice. A sentence with links, and a
+// long section named like furniture, are article.
+func TestLoadHTMLFurnitureRows(t *testing.T) {
+	page := `<html><body><main><article><h1>Price match</h1>
+<p class="article-meta"><span>Last updated 2 May</span> · <span>4 min read</span></p>
+<p><a href="/">Home</a> &raquo; <a href="/offers">Offers</a> &raquo; Price match</p>
+<p>We match any UK shop. See <a href="/r">returns</a> or <a href="/c">contact us</a>.</p>
+<div class="ratings-table">` + strings.Repeat("<p>Star ratings come from verified buyers only.</p>", 12) + `</div>
+<p><b>Was this article helpful?</b> <a href="?y">Yes</a> / <a href="?n">No</a><br>
+<b>Related:</b> <a href="/s">Student discount</a> &middot; <a href="/r">Returns</a></p>
+</article>
+<section class="article-votes"><p>Was this article helpful?</p><button>Yes</button>
+<p hidden>Thanks for letting us know!</p><p class="vote-count">41 out of 57 found this helpful</p></section>
+<div id="articleFeedbackForm">Tell us more</div>
+</main>
+<center>Copyright &copy; 2009-2026 Acme Ltd. All rights reserved.</center></body></html>`
+	var got []string
+	for _, c := range parseMarkdown("p.html", htmlArticle(page), 2000) {
+		got = append(got, c.Text)
+	}
+	want := []string{"We match any UK shop. See returns or contact us.\n\n" +
+		strings.TrimSpace(strings.Repeat("Star ratings come from verified buyers only.\n\n", 12))}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks %q,\nwant %q", got, want)
+	}
+}
+
+func TestLinkRow(t *testing.T) {
+	link := func(s string) string { return linkStart + s + linkEnd }
+	tests := []struct {
+		name, line string
+		want       bool
+	}{
+		{"header bar", link("Home") + " | " + link("Glossary") + " | " + link("Log In"), true},
+		{"vote", "Was this article helpful? " + link("Yes") + " / " + link("No"), true},
+		{"related", "Related: " + link("Returns") + " · " + link("Refunds"), true},
+		{"breadcrumb", link("Home") + " » " + link("Offers") + " » Price match", true},
+		{"one link", "Call us: " + link("0330 123 4567"), false},
+		{"sentence", "Email " + link("help@acme.test") + " or call " + link("0330 123 4567") + ".", false},
+		{"long lead", "You can pay with any of these cards: " + link("Visa") + ", " + link("Amex"), false},
+		{"text after", link("Visa") + ", " + link("Amex") + " and cash", false},
+	}
+	for _, tt := range tests {
+		if got := linkRow(tt.line); got != tt.want {
+			t.Errorf("%s: linkRow(%q) = %v, want %v", tt.name, tt.line, got, tt.want)
+		}
+	}
+}
+
+// A <br> ends a line, in a paragraph or an <address>, and two end the
+// paragraph; in a list item it goes on as the item. In Markdown a line
+// ending in a backslash (CommonMark's hard line break) ends one too.
+func TestLoadHTMLLineBreaks(t *testing.T) {
+	page := `<html><body><h1>Contact</h1><h2>Phone</h2>
+<p>Opening hours<br>
+Monday to Friday: 8am &ndash; 8pm<br>Saturday: 9am &ndash; 6pm</p>
+<address>Acme Ltd<br>Unit 4<br>MK10 0BA</address>
+<p>Line one<br><br>Paragraph two</p>
+<ul><li><b>Standard</b><br>3&ndash;5 days</li></ul></body></html>`
+	fs := fstest.MapFS{"c.html": file(page), "m.md": file("# M\n\nOpening hours\\\nSaturday: 9am\nand more\n")}
+	cs, err := LoadFS(context.Background(), fs, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Opening hours\nMonday to Friday: 8am – 8pm\nSaturday: 9am – 6pm\n\nAcme Ltd\nUnit 4\nMK10 0BA\n\nLine one\n\nParagraph two\n\n- Standard 3–5 days",
+		"Opening hours\nSaturday: 9am and more",
+	}
+	if got := texts(cs); !slices.Equal(got, want) {
+		t.Errorf("chunks %q,\nwant %q", got, want)
+	}
+}
+
+// Old knowledge-base templates lay the page out in tables: a header bar
+// of links, a navigation column and the article in cells, the article's
+// data table inside. The article is read as its blocks, its headings as
+// sections, and a bold lead ended by a <br> as a sub-heading while its
+// block lasts; the data tables stay tables, their cells apart.
+func TestLoadHTMLLayoutTables(t *testing.T) {
+	page := `<html><head><title>Support :: Price match</title></head><body>
+<table width="100%" id="kbHeader"><tr><td><a href="/"><img src="l.gif" alt="Acme"></a></td>
+<td><a href="/">Knowledgebase Home</a> | <a href="/g">Glossary</a></td></tr></table>
+<table width="100%"><tr><td class="left"><b>Categories</b><br><a href="/1">Ordering</a><br><a href="/2">Delivery</a></td>
+<td><font size="2"><h2>Price match</h2>
+<b>Found it cheaper?</b><br>We match it.<br><br>
+<table border="1"><tr><th>Example</th><th>Matched?</th></tr><tr><td>Argos</td><td>Yes</td></tr></table>
+</font></td></tr></table>
+<table><tr><th>Plan</th><th>Includes</th></tr><tr><td>Care</td><td><table><tr><td>Repairs</td><td>Loan phone</td></tr></table></td></tr></table>
+</body></html>`
+	var got []string
+	for _, c := range parseMarkdown("p.html", htmlArticle(page), 2000) {
+		got = append(got, c.Source+" "+strings.Join(c.Section, " > ")+": "+c.Text)
+	}
+	want := []string{
+		"p.html#found-it-cheaper Price match > Found it cheaper?: We match it.\n\n| Example | Matched? |\n| Argos | Yes |",
+		"p.html#price-match-1 Price match: | Plan | Includes |\n| Care | Repairs Loan phone |",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks %q,\nwant %q", got, want)
+	}
+}
+
+// Tab panels are read after their tab's label, whether the panel names
+// its tab (aria-labelledby) or the tab its panel (aria-controls).
+func TestLoadHTMLTabPanels(t *testing.T) {
+	page := `<html><body><h1>Delivery</h1><h2 id="by-country">By country</h2>
+<div role="tablist"><button role="tab" id="t-uk" aria-controls="p-uk">UK</button><a role="tab" aria-controls="p-ie">Ireland</a></div>
+<div role="tabpanel" id="p-uk" aria-labelledby="t-uk"><p>UK delivery costs £4.</p></div>
+<div role="tabpanel" id="p-ie" hidden><p>Delivery costs €12.</p></div>
+<p>Prices include VAT.</p></body></html>`
+	var got []string
+	for _, c := range parseMarkdown("d.html", htmlArticle(page), 2000) {
+		got = append(got, c.Source+" "+strings.Join(c.Section, " > ")+": "+c.Text)
+	}
+	want := []string{"d.html#by-country By country: UK\n\nUK delivery costs £4.\n\nIreland\n\nDelivery costs €12.\n\nPrices include VAT."}
+	if !slices.Equal(got, want) {
+		t.Errorf("chunks %q,\nwant %q", got, want)
 	}
 }
 

@@ -209,6 +209,7 @@ const CodeFence = "```"
 func plainText(lines []string) string {
 	var b strings.Builder
 	blank, row, code := true, false, false
+	brk := false // the line before ended in a hard line break
 	for _, line := range pipeTables(lines) {
 		if line == CodeFence || code {
 			// A code block stays lines of their own, as written,
@@ -240,13 +241,17 @@ func plainText(lines []string) string {
 			continue
 		}
 		if !blank {
-			// A line after a table row is not part of the row.
-			if isListItem(t) || strings.HasPrefix(t, "|") || startsNumbered(t) || row {
+			// A line after a table row is not part of the row, nor
+			// one after a hard line break (an HTML article's <br>).
+			if isListItem(t) || strings.HasPrefix(t, "|") || startsNumbered(t) || row || brk {
 				b.WriteString("\n")
 			} else {
 				b.WriteString(" ")
 			}
 		}
+		// A backslash at the end of a line is CommonMark's hard line
+		// break, which the HTML reader writes for a <br>.
+		t, brk = strings.CutSuffix(t, `\`)
 		b.WriteString(cleanInline(t))
 		blank, row = false, strings.HasPrefix(t, "|")
 	}
@@ -365,7 +370,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "two-row-headers"
+const chunking = "html-layout-tables"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
