@@ -569,6 +569,35 @@ func TestFollowUpRetrieval(t *testing.T) {
 	}
 }
 
+// TestFollowUpNeedsLessConfidence: a follow-up searched with context is
+// answered at a confidence a question of its own falls back at; under
+// that share of the threshold it falls back too.
+func TestFollowUpNeedsLessConfidence(t *testing.T) {
+	for _, tt := range []struct {
+		conf     float64
+		fallback bool
+	}{{0.3, false}, {0.2, true}} {
+		r := fakeRetriever{retrieve: func(ctx context.Context, q knowledge.Query) (knowledge.Result, error) {
+			conf := tt.conf // a follow-up, with context, or a new question alone
+			if len(q.History) == 0 && strings.Contains(q.Text, "excess") {
+				conf = 0.9
+			}
+			return knowledge.Result{Snippets: []knowledge.Snippet{{Title: "Excess", Source: "excess.md#claims", Text: "x"}}, Confidence: conf}, nil
+		}}
+		mg, _ := newManager(t, conversation.Options{Searcher: r, ConfidenceThreshold: 0.44})
+		out := &recorder{}
+		for i, text := range []string{"whats the excess if i crack my phone", "and if its stolen", "is the sky blue"} {
+			if err := mg.Handle(context.Background(), msg("s", fmt.Sprint(i), text), out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := out.got()
+		if got[1].Fallback != tt.fallback || !got[2].Fallback {
+			t.Errorf("context confidence %v: follow-up fallback %v, new question fallback %v; want %v and true", tt.conf, got[1].Fallback, got[2].Fallback, tt.fallback)
+		}
+	}
+}
+
 // TestFollowUpAfterSmallTalk: a follow-up after "thanks" is searched
 // with the question before the thanks as its context.
 func TestFollowUpAfterSmallTalk(t *testing.T) {
