@@ -408,7 +408,8 @@ func (s *Server) release(ctx context.Context, id string) (string, error) {
 func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	p := r.PathValue("path")
 	ctype := map[string]string{
-		".md": "text/markdown; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+		".md": "text/markdown; charset=utf-8", ".markdown": "text/markdown; charset=utf-8", ".mdx": "text/markdown; charset=utf-8",
+		".txt":  "text/plain; charset=utf-8",
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
 		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
 	}[strings.ToLower(path.Ext(p))]

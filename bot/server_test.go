@@ -529,6 +529,8 @@ func TestArticlePage(t *testing.T) {
 	files := map[string]string{
 		"refunds.md": "# Refunds\n\nWe refund most orders, R&D kits too.\n\n## How long a refund takes\n\nRefunds arrive within 5 days:\n\n- by card\n- by PayPal\n\nOr ask the API:\n\n```sh\ncurl https://api.example.com/refunds \\\n  -H \"Key: <k>\"\n```\n",
 		"faq.yaml":   "- q: Can I pay by card?\n  a: Yes, by Visa or Mastercard.\n- q: Do you ship abroad?\n  a: Only within the EU.\n",
+		// Docusaurus's own format, with a writer's note that no reader sees.
+		"clock-in.mdx": "import TabItem from '@theme/TabItem';\n\n# Clock in\n\n<!-- Legal: no promises. -->\n\n<Tabs>\n<TabItem value=\"ios\" label=\"iOS\">\n\nTap Clock in.\n\n</TabItem>\n</Tabs>\n",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -556,6 +558,9 @@ func TestArticlePage(t *testing.T) {
 		if !strings.HasPrefix(ctype, "text/html") || !strings.Contains(page, want) {
 			t.Errorf("refunds.md for a browser: %s, lacks %q:\n%s", ctype, want, page)
 		}
+	}
+	if ctype, mdx := get("/articles/clock-in.mdx", "text/html"); !strings.HasPrefix(ctype, "text/html") || !strings.Contains(mdx, "<h2>iOS</h2>") || strings.Contains(mdx, "Legal") || strings.Contains(mdx, "import") {
+		t.Errorf("clock-in.mdx for a browser: %s, want the iOS tab headed and neither the comment nor the import:\n%s", ctype, mdx)
 	}
 	if _, faq := get("/articles/faq.yaml", "text/html"); !strings.Contains(faq, `<section id="do-you-ship-abroad">`) || !strings.Contains(faq, "<h2>Do you ship abroad?</h2>") {
 		t.Errorf("faq.yaml for a browser lacks the entry's anchor and question:\n%s", faq)

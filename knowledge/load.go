@@ -73,10 +73,10 @@ type LoadOptions struct {
 	// DefaultMaxFAQEntries.
 	MaxFAQEntries int
 	// Warn, when set, is told of a file that loads but looks wrong: one
-	// with no text to index, an FAQ that asks a question twice (both
-	// answers are quoted), or a JSON or YAML file with no question or
-	// answer in it (a site's configuration), which is left out. Nil means
-	// no one is told.
+	// with no text to index (empty, or headings or front matter only), an
+	// FAQ that asks a question twice (both answers are quoted), or a JSON
+	// or YAML file with no question or answer in it (a site's
+	// configuration), which is left out. Nil means no one is told.
 	Warn func(path, problem string)
 }
 
@@ -99,7 +99,7 @@ func (o LoadOptions) withDefaults() LoadOptions {
 // fileKind says how a file is parsed, by extension; "" means skip it.
 func fileKind(name string) string {
 	switch strings.ToLower(path.Ext(name)) {
-	case ".md", ".markdown":
+	case ".md", ".markdown", ".mdx": // .mdx: Docusaurus's Markdown with JSX
 		return "markdown"
 	case ".txt":
 		return "text"
@@ -116,9 +116,11 @@ func fileKind(name string) string {
 // Load reads every article and FAQ file under dir, recursively, and returns
 // their chunks in file order (sorted paths), then document order. Files and
 // folders whose names start with "." are skipped, and so are files of other
-// types. A file over the size limit, an invalid FAQ file or a file of
-// binary data fails the whole load with a *FileError naming it: a help centre that silently loses an
-// article answers wrongly. Reads are confined to dir (os.OpenRoot): a
+// types. A file over the size limit, an invalid FAQ file, a file of
+// binary data or one whose front matter or comment is never closed
+// (ErrBrokenMarkup, with its line) fails the whole load with a *FileError
+// naming it: a help centre that silently loses an article answers
+// wrongly. Reads are confined to dir (os.OpenRoot): a
 // symlink pointing outside it fails the load; use LoadFS with os.DirFS to
 // follow such links on purpose.
 func Load(ctx context.Context, dir string, opts LoadOptions) ([]Chunk, error) {
@@ -167,8 +169,14 @@ func (o LoadOptions) warn(name string, data []byte, cs []Chunk) {
 	if o.Warn == nil {
 		return
 	}
-	if len(cs) == 0 && len(bytes.TrimSpace(data)) > 0 {
-		o.Warn(name, "no text to index (headings only?)")
+	switch {
+	case len(cs) > 0:
+	case len(bytes.TrimSpace(data)) == 0:
+		// An empty article is one left to write, or lost in a copy; its
+		// questions are answered from the others.
+		o.Warn(name, "no text to index (the file is empty)")
+	default:
+		o.Warn(name, "no text to index (headings or front matter only?)")
 	}
 	if fileKind(name) != "json" && fileKind(name) != "yaml" {
 		return
@@ -246,17 +254,17 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	}
 	switch fileKind(name) {
 	case "markdown":
-		return parseMarkdown(name, string(data), opts.MaxChunkRunes), nil
+		return parseMarkdown(name, string(data), opts.MaxChunkRunes)
 	case "text":
-		return parseMarkdown(name, textHeadings(string(data)), opts.MaxChunkRunes), nil
+		return parseMarkdown(name, textHeadings(string(data)), opts.MaxChunkRunes)
 	case "html":
-		return parseMarkdown(name, htmlArticle(string(data)), opts.MaxChunkRunes), nil
+		return parseMarkdown(name, htmlArticle(string(data)), opts.MaxChunkRunes)
 	case "json", "yaml":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries)
 		if err != nil {
 			return nil, err
 		}
-		return faqChunks(name, entries, opts.MaxChunkRunes), nil
+		return faqChunks(name, entries, opts.MaxChunkRunes)
 	}
 	return nil, nil
 }

@@ -15,6 +15,16 @@ import (
 
 func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 
+// mustParse is parseMarkdown of text that holds no broken markup.
+func mustParse(t *testing.T, name, text string, maxRunes int) []Chunk {
+	t.Helper()
+	cs, err := parseMarkdown(name, text, maxRunes)
+	if err != nil {
+		t.Fatalf("parseMarkdown(%s): %v", name, err)
+	}
+	return cs
+}
+
 // brief is a chunk without its text, for comparing structure.
 type brief struct {
 	DocID, Title, Section, Source string
@@ -277,7 +287,7 @@ func TestLoadHTMLUnclosedHeading(t *testing.T) {
 <p>A blue light means pairing mode for 2 minutes.</p>
 <h2>Purple light</h2><p>Purple means updating firmware.</p></body></html>`
 	var got []string
-	for _, c := range parseMarkdown("x.html", htmlArticle(page), 200) {
+	for _, c := range mustParse(t, "x.html", htmlArticle(page), 200) {
 		got = append(got, c.Title+" | "+c.Source+" | "+c.Text)
 	}
 	want := []string{
@@ -306,7 +316,7 @@ func TestLoadHTMLFurniture(t *testing.T) {
 <aside class="related"><h2>Related articles</h2><ul><li><a href="/c">Contact us</a></li></ul></aside>
 </body></html>`
 	var got []string
-	for _, c := range parseMarkdown("p.html", htmlArticle(page), 200) {
+	for _, c := range mustParse(t, "p.html", htmlArticle(page), 200) {
 		got = append(got, c.Source+" | "+c.Text)
 	}
 	want := []string{"p.html#cookies | We keep analytics cookies for 13 months.\n\nYou can turn them off under Settings.\n\nTip: clearing your browser removes them too."}
@@ -624,8 +634,13 @@ func TestLoadCancelled(t *testing.T) {
 func FuzzParseMarkdown(f *testing.F) {
 	f.Add("# T\n\n## A\n\ntext\n\nB\n---\n\n```\n# x\n```\n")
 	f.Add("---\ntitle: x\n---\n# y")
+	f.Add("import Tabs from '@theme/Tabs';\n\n# T\n\n<!-- note -->\n<Tabs>\n<TabItem value=\"a\" label=\"A\">\n\nx\n\n</TabItem>\n</Tabs>\n\n=== \"B\"\n\n    y\n\n!!! note \"N\"\n    z\n")
 	f.Fuzz(func(t *testing.T, doc string) {
-		for _, c := range parseMarkdown("f.md", doc, 50) {
+		cs, err := parseMarkdown("f.md", doc, 50)
+		if err != nil && !errors.Is(err, ErrBrokenMarkup) {
+			t.Fatalf("parseMarkdown error %v, want nil or ErrBrokenMarkup", err)
+		}
+		for _, c := range cs {
 			if n := utf8.RuneCountInString(c.Text); n == 0 || n > 50 {
 				t.Fatalf("chunk of %d runes", n)
 			}
@@ -640,7 +655,11 @@ func FuzzHTMLArticle(f *testing.F) {
 	f.Add("<html><body><h1>T</h1><p>a<br>b</p><ol><li>x<ul><li>y</li></ul></li></ol><table><tr><td>a|b</td></tr></table></body></html>")
 	f.Add("<main><h2 id=\"x\">A</h2><pre>code\n</pre></main>")
 	f.Fuzz(func(t *testing.T, page string) {
-		for _, c := range parseMarkdown("f.html", htmlArticle(page), 50) {
+		cs, err := parseMarkdown("f.html", htmlArticle(page), 50)
+		if err != nil && !errors.Is(err, ErrBrokenMarkup) {
+			t.Fatalf("parseMarkdown error %v, want nil or ErrBrokenMarkup", err)
+		}
+		for _, c := range cs {
 			if n := utf8.RuneCountInString(c.Text); n == 0 || n > 50 {
 				t.Fatalf("chunk of %d runes", n)
 			}
@@ -672,21 +691,27 @@ func FuzzParseFAQ(f *testing.F) {
 }
 
 // A file that loads but looks wrong is reported to LoadOptions.Warn: an
-// article of headings only, an FAQ that asks a question twice.
+// article of headings only (or front matter only), an empty one, an FAQ
+// that asks a question twice.
 func TestLoadWarnings(t *testing.T) {
 	fs := fstest.MapFS{
 		"empty.md": file("# Gift vouchers\n\n## Buying one\n"),
 		"faq.yaml": file("- q: Do you sell toothbrushes?\n  a: Yes.\n- q: do you sell toothbrushes?\n  a: No, we stopped.\n- q: Do you open on Sundays?\n  a: No.\n"),
 		"ok.md":    file("# Fine\n\nText.\n"),
 		"blank.md": file("\n\n"),
+		"new.mdx":  file(""),
+		"front.md": file("---\ntitle: Vouchers\n---\n"),
 	}
 	var got []string
 	if _, err := LoadFS(context.Background(), fs, LoadOptions{Warn: func(path, problem string) { got = append(got, path+": "+problem) }}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"empty.md: no text to index (headings only?)",
+		"blank.md: no text to index (the file is empty)",
+		"empty.md: no text to index (headings or front matter only?)",
 		`faq.yaml: the question "do you sell toothbrushes?" is asked twice; both answers are quoted`,
+		"front.md: no text to index (headings or front matter only?)",
+		"new.mdx: no text to index (the file is empty)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings %q, want %q", got, want)

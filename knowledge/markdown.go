@@ -25,14 +25,11 @@ var (
 	mdRefLink   = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
 	// linkDefinition is the line a reference link points to.
 	linkDefinition = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:\s+\S+`)
-	// admonition is a Docusaurus or VuePress note's opening (":::tip Title")
-	// or closing (":::") line.
-	admonition  = regexp.MustCompile(`^ {0,3}:::+\s*(?:[A-Za-z][\w-]*)?(.*)$`)
-	htmlTag     = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
-	mdEmphasis  = regexp.MustCompile("(\\*\\*|__|`)")
-	mdItalic    = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
-	frontTitle  = regexp.MustCompile(`(?m)^title:[ \t]*["']?(.*?)["']?[ \t]*$`)
-	sentenceEnd = regexp.MustCompile(`[.!?]["')\]]?\s+`)
+	htmlTag        = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
+	mdEmphasis     = regexp.MustCompile("(\\*\\*|__|`)")
+	mdItalic       = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
+	frontTitle     = regexp.MustCompile(`(?m)^title:[ \t]*["']?(.*?)["']?[ \t]*$`)
+	sentenceEnd    = regexp.MustCompile(`[.!?]["')\]]?\s+`)
 )
 
 // A section is the text under one heading.
@@ -43,26 +40,33 @@ type section struct {
 }
 
 // parseMarkdown splits a Markdown (or plain text) article into chunks: one
-// section per heading, each cut to at most maxRunes runes.
-func parseMarkdown(name, text string, maxRunes int) []Chunk {
+// section per heading, each cut to at most maxRunes runes. Its error is
+// ErrBrokenMarkup at a line: front matter or a comment never closed.
+func parseMarkdown(name, text string, maxRunes int) ([]Chunk, error) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.TrimPrefix(text, "\uFEFF")
 	title := ""
-	if rest, fm, ok := cutFrontMatter(text); ok {
-		text = rest
-		if m := frontTitle.FindStringSubmatch(fm); m != nil {
-			title = strings.TrimSpace(m[1])
-		}
+	rest, fm, err := cutFrontMatter(text)
+	if err != nil {
+		return nil, err
 	}
-
+	if m := frontTitle.FindStringSubmatch(fm); m != nil {
+		title = strings.TrimSpace(m[1])
+	}
+	// Lines of the front matter come before the text's first.
+	text, err = stripComments(rest, 1+strings.Count(text[:len(text)-len(rest)], "\n"))
+	if err != nil {
+		return nil, err
+	}
 	text = htmlTables(text)
 
 	slugs := newSlugger()
 	cur := &section{}
 	sections := []*section{cur}
 	var stack []heading // open headings below the title
+	var tabs *tabGroup  // the tab group being read, nil outside one
 	inFence := ""
-	lines := strings.Split(text, "\n")
+	lines := siteBlocks(strings.Split(text, "\n"), true)
 	start := func(level int, h string) {
 		id := ""
 		if m := headingAttributes.FindStringSubmatch(h); m != nil {
@@ -81,15 +85,14 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 			}
 			return // the title section is the one already open
 		}
+		if tabs != nil && level < tabs.level {
+			tabs = nil // a heading above the group's tabs ends it
+		}
 		for len(stack) > 0 && stack[len(stack)-1].level >= level {
 			stack = stack[:len(stack)-1]
 		}
 		stack = append(stack, heading{level, h})
-		p := make([]string, len(stack))
-		for i, s := range stack {
-			p[i] = s.text
-		}
-		cur = &section{path: p, anchor: anchor}
+		cur = &section{path: headingPath(stack), anchor: anchor}
 		sections = append(sections, cur)
 	}
 	for i := 0; i < len(lines); i++ {
@@ -122,15 +125,22 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 		if linkDefinition.MatchString(line) {
 			continue // "[1]: https://…", the target of a reference link
 		}
-		if m := admonition.FindStringSubmatch(line); m != nil {
-			// ":::note Title" opens a note and ":::" closes it: only a
-			// title is text.
-			if line = strings.Trim(strings.TrimSpace(m[1]), "[]"); line == "" {
-				continue
+		if label, ok := strings.CutPrefix(line, tabMark); ok {
+			if tabs == nil {
+				tabs = openTabs(stack, cur)
 			}
-			if !strings.ContainsAny(line[len(line)-1:], ".:!?") {
-				line += ":" // the title leads into the note
+			stack = append(slices.Clone(tabs.stack), heading{tabs.level, label})
+			cur = &section{path: headingPath(stack), anchor: tabs.within.anchor}
+			sections = append(sections, cur)
+			continue
+		}
+		if line == tabsEnd {
+			if tabs != nil {
+				// The text after the group is the section's again.
+				stack, cur, tabs = tabs.stack, &section{path: tabs.within.path, anchor: tabs.within.anchor}, nil
+				sections = append(sections, cur)
 			}
+			continue
 		}
 		// Setext heading: a paragraph line underlined by === or ---.
 		if i+1 < len(lines) && strings.TrimSpace(line) != "" && !isListItem(line) && setextLine.MatchString(lines[i+1]) {
@@ -158,7 +168,7 @@ func parseMarkdown(name, text string, maxRunes int) []Chunk {
 			chunks = append(chunks, Chunk{DocID: name, Title: title, Section: s.path, Source: src, Text: t})
 		}
 	}
-	return chunks
+	return chunks, nil
 }
 
 type heading struct {
@@ -166,23 +176,38 @@ type heading struct {
 	text  string
 }
 
+// headingPath returns the texts of stack's headings.
+func headingPath(stack []heading) []string {
+	p := make([]string, len(stack))
+	for i, s := range stack {
+		p[i] = s.text
+	}
+	return p
+}
+
+// A tabGroup is a group of tabs (Docusaurus's <Tabs>, MkDocs's "===")
+// in the section within: each tab is a section below it headed by its
+// label ("Clock in and out > iOS"), so that a question about the iOS app
+// finds the iOS tab's text, which read as one paragraph of all three
+// apps had answered with the web one's. A tab's anchor is its section's:
+// a site's tabs have none of their own.
+type tabGroup struct {
+	stack  []heading // the headings open at the group
+	within *section
+	level  int // the level of the tabs' headings
+}
+
+func openTabs(stack []heading, cur *section) *tabGroup {
+	level := 1 // the title's
+	if len(stack) > 0 {
+		level = stack[len(stack)-1].level
+	}
+	return &tabGroup{stack: slices.Clone(stack), within: cur, level: level + 1}
+}
+
 func isListItem(line string) bool {
 	t := strings.TrimSpace(line)
 	return strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "+ ")
-}
-
-// cutFrontMatter splits YAML front matter ("---" ... "---") off text.
-func cutFrontMatter(text string) (rest, fm string, ok bool) {
-	if !strings.HasPrefix(text, "---\n") {
-		return text, "", false
-	}
-	body := text[4:]
-	for _, end := range []string{"\n---\n", "\n...\n"} {
-		if i := strings.Index(body, end); i >= 0 {
-			return body[i+len(end):], body[:i], true
-		}
-	}
-	return text, "", false
 }
 
 // cleanInline removes Markdown inline markup: links keep their text,
@@ -370,7 +395,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "html-layout-tables"
+const chunking = "site-syntax+html-layout-tables"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list

@@ -3,12 +3,15 @@
 //
 // # Loading
 //
-// Load reads a folder of Markdown (.md, .markdown), plain text (.txt) and
-// FAQ files (.json, .yaml, .yml lists of {question, answer}). An article's
-// title is its first "#" heading (else its file name); it is split at its
-// headings, and long sections at paragraphs and sentences, into Chunks of
-// bounded size whose Source is the file path plus the GitHub-style anchor
-// of the section. Each FAQ entry is a chunk titled by its question.
+// Load reads a folder of Markdown (.md, .markdown, and Docusaurus's .mdx),
+// plain text (.txt) and FAQ files (.json, .yaml, .yml lists of {question,
+// answer}). An article's title is its first "#" heading (else its file
+// name); it is split at its headings, and long sections at paragraphs and
+// sentences, into Chunks of bounded size whose Source is the file path
+// plus the GitHub-style anchor of the section. Each FAQ entry is a chunk
+// titled by its question. Markdown is read as a documentation site renders
+// it: comments dropped, MDX's code and component tags dropped, a tab's
+// content a section headed by its label.
 //
 // # Searching
 //

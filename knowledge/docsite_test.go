@@ -1,0 +1,125 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestLoadSiteSyntax: what Docusaurus and MkDocs render as something
+// else, or as nothing, is read as a reader sees it: comments gone, MDX's
+// code and components gone with their content kept, a tab's content a
+// section headed by its label, a note's title leading into it.
+func TestLoadSiteSyntax(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		doc  string
+		want []string // "section | source | text" per chunk
+	}{
+		{
+			name: "HTML comments (unseen12 edit-my-timesheet.md)",
+			file: "a.md",
+			doc: "<!-- Owner: docs team. -->\n\n# A\n\nStaff cannot edit clock-ins. <!-- inline --> Ask a manager.\n\n" +
+				"<!-- Legal asked us not to promise\nwhen managers respond. -->\n\nCorrections for 14 days.<!--\nmany\nlines --> Then ask.\n\n" +
+				"Write `<!-- more -->` to cut the excerpt.\n\n```html\n<!-- kept as code -->\n```\n",
+			want: []string{" | a.md | Staff cannot edit clock-ins.  Ask a manager.\n\nCorrections for 14 days. Then ask.\n\n" +
+				"Write <!-- more --> to cut the excerpt.\n\n```\n<!-- kept as code -->\n```"},
+		},
+		{
+			name: "MDX: imports, exports, components, comments (unseen12 clock-in.mdx)",
+			file: "clock-in.mdx",
+			doc: "---\ntitle: Clock in and out\n---\n\nimport Tabs from '@theme/Tabs';\nimport {\n  Badge,\n} from '@site/src/components';\nexport const toc = [\n  {value: 'x'},\n];\n\n" +
+				"# Clock in and out\n\n<PlanBadge plans={[\"Free\", \"Team\"]} />\n\nClocking in records when you start. {/* a writer's note */}\n\n" +
+				"<Tabs groupId=\"platform\">\n<TabItem value=\"web\" label=\"Web\" default>\n\nClick **Clock in**.\n\n</TabItem>\n" +
+				"<TabItem\n  value=\"ios\"\n  label=\"iOS\">\n\nTap Clock in on the Today tab.\n\n</TabItem>\n</Tabs>\n\nUp to 15 minutes early.\n\n" +
+				"## Breaks\n\n<Tabs values={[{label: 'Android', value: 'android'}]}>\n<TabItem value=\"android\">Tap Break.</TabItem>\n</Tabs>\n\nBreaks are unpaid.\n",
+			want: []string{
+				" | clock-in.mdx | Clocking in records when you start.",
+				"Web | clock-in.mdx | Click Clock in.",
+				"iOS | clock-in.mdx | Tap Clock in on the Today tab.",
+				" | clock-in.mdx | Up to 15 minutes early.",
+				"Breaks > Android | clock-in.mdx#breaks | Tap Break.",
+				"Breaks | clock-in.mdx#breaks | Breaks are unpaid.",
+			},
+		},
+		{
+			name: "prose that begins with import, and JSX-like text in code",
+			file: "b.md",
+			doc:  "# B\n\nimport your staff from a spreadsheet.\n\n```jsx\nimport Tabs from '@theme/Tabs';\n<Tabs>\n```\n",
+			want: []string{" | b.md | import your staff from a spreadsheet.\n\n```\nimport Tabs from '@theme/Tabs';\n<Tabs>\n```"},
+		},
+		{
+			name: "MkDocs notes and Docusaurus notes alike (unseen12 two-factor.md)",
+			file: "n.md",
+			doc: "# N\n\nTen backup codes.\n!!! warning \"Lost your phone?\"\n    Use a backup code.\n    Or ask the owner.\n\n" +
+				"??? tip\n    Keep them safe.\n\n    ```\n    codes.txt\n    ```\nAfter the note.\n\n" +
+				":::tip Good to know\nCodes work once.\n:::\nAfter the other note.\n\n!!! note \"\"\n    Untitled.\n",
+			want: []string{" | n.md | Ten backup codes.\n\nLost your phone? Use a backup code. Or ask the owner.\n\n" +
+				"Keep them safe.\n\n```\ncodes.txt\n```\n\nAfter the note.\n\nGood to know: Codes work once.\n\nAfter the other note.\n\nUntitled."},
+		},
+		{
+			name: "MkDocs content tabs (unseen12 overtime.md)",
+			file: "o.md",
+			doc: "# O\n\nPay rules.\n\n## Limits\n\n=== \"Team\"\n\n    One overtime rule.\n\n=== \"Business\"\n\n    Up to 20 rules.\n\n" +
+				"    !!! note\n        Per location.\n\nReporting only.\n\n=== \"A\"\n    In A.\n===! \"B\"\n    In B, a group of its own.\n",
+			want: []string{
+				" | o.md | Pay rules.",
+				"Limits > Team | o.md#limits | One overtime rule.",
+				"Limits > Business | o.md#limits | Up to 20 rules.\n\nPer location.",
+				"Limits | o.md#limits | Reporting only.",
+				"Limits > A | o.md#limits | In A.",
+				"Limits > B | o.md#limits | In B, a group of its own.",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := LoadFS(context.Background(), fstest.MapFS{tt.file: file(tt.doc)}, LoadOptions{})
+			if err != nil {
+				t.Fatalf("LoadFS: %v", err)
+			}
+			var got []string
+			for _, c := range cs {
+				got = append(got, strings.Join(c.Section, " > ")+" | "+c.Source+" | "+c.Text)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("LoadFS chunks mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestLoadBrokenMarkup: front matter or a comment that is never closed
+// fails the load with an error naming the file and the line that opens
+// it; read as text, "title: ... sidebar_position: [1" was quoted as an
+// answer (unseen12).
+func TestLoadBrokenMarkup(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"front matter", "---\ntitle: \"Broken front matter\nsidebar_position: [1\n\n# Broken\n\nText.\n", "broken.md: line 1: "},
+		{"comment", "---\ntitle: T\n---\n\n# T\n\nText.\n\n<!-- TODO: finish\n\nMore text.\n", "broken.md: line 9: "},
+		{"MDX comment", "# T\n\n{/* TODO\n", "broken.md: line 3: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadFS(context.Background(), fstest.MapFS{"ok.md": file("# OK\n\nFine.\n"), "broken.md": file(tt.doc)}, LoadOptions{})
+			var fe *FileError
+			if !errors.Is(err, ErrBrokenMarkup) || !errors.As(err, &fe) || fe.Path != "broken.md" || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("LoadFS error = %v, want ErrBrokenMarkup naming %q", err, tt.want)
+			}
+		})
+	}
+	// A first "---" line without "key:" under it is a rule, and front
+	// matter closed at the file's last line is closed.
+	for _, doc := range []string{"---\n\nJust text.\n", "---\ntitle: Closed\n---"} {
+		if _, err := LoadFS(context.Background(), fstest.MapFS{"a.md": file(doc)}, LoadOptions{}); err != nil {
+			t.Errorf("LoadFS(%q) error = %v, want none", doc, err)
+		}
+	}
+}
