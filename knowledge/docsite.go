@@ -45,9 +45,19 @@ const (
 	tabsEnd = "\x00tabs end"
 )
 
+// How many lines an MDX import or export statement, and a JSX tag, may
+// run to: past them it is read as text. They bound the work a line that
+// never ends one costs: a megabyte of "export const x = (" lines, or of
+// `<A b="` ones, is read about as fast as a megabyte of prose (0.7 s).
+const (
+	maxStatementLines = 50
+	maxTagLines       = 20
+)
+
 var (
-	// frontKey is a YAML front matter line ("title: Refunds").
-	frontKey = regexp.MustCompile(`^[A-Za-z_][\w-]*[ \t]*:`)
+	// frontKey is a YAML front matter line ("title: Refunds"); sites'
+	// keys are lowercase, a sentence's first word ("Note: ...") is not.
+	frontKey = regexp.MustCompile(`^[a-z_][\w-]*:(?:[ \t]|$)`)
 	// admonition is a Docusaurus or VuePress note's opening (":::tip
 	// Title", ":::tip[Title]") or closing (":::") line.
 	admonition = regexp.MustCompile(`^ {0,3}:::+\s*(?:[A-Za-z][\w-]*)?(.*)$`)
@@ -147,25 +157,22 @@ func stripComments(text string, firstLine int) (string, error) {
 // code span ("`<!-- more -->`" is an example, not a comment), and its
 // marks; -1 when none does.
 func openingComment(line string) (int, [2]string) {
-	best, mark := -1, [2]string{}
-	for _, m := range commentMarks {
-		from := 0
-		for {
-			j := strings.Index(line[from:], m[0])
-			if j < 0 {
-				break
+	code := false
+	for i := 0; i < len(line); i++ {
+		if line[i] == '`' {
+			code = !code
+			continue
+		}
+		if code || line[i] != '<' && line[i] != '{' {
+			continue
+		}
+		for _, m := range commentMarks {
+			if strings.HasPrefix(line[i:], m[0]) {
+				return i, m
 			}
-			j += from
-			if strings.Count(line[:j], "`")%2 == 0 {
-				if best < 0 || j < best {
-					best, mark = j, m
-				}
-				break
-			}
-			from = j + len(m[0])
 		}
 	}
-	return best, mark
+	return -1, [2]string{}
 }
 
 // siteBlocks rewrites the documentation-site blocks of lines outside code
@@ -192,7 +199,9 @@ func siteBlocks(lines []string, top bool) []string {
 				continue
 			}
 		}
-		if m := mkdocsNote.FindStringSubmatch(line); m != nil {
+		// A note or tab has indented content: without, "!!! Read this
+		// first" is a line of text.
+		if m := mkdocsNote.FindStringSubmatch(line); m != nil && hasTextAfter(indentedBody(lines, i+1)) {
 			body, next := indented(lines, i+1)
 			out = append(out, "")
 			if t := leadIn(m[1]); t != "" {
@@ -202,7 +211,7 @@ func siteBlocks(lines []string, top bool) []string {
 			i = next - 1
 			continue
 		}
-		if m := mkdocsTab.FindStringSubmatch(line); m != nil {
+		if m := mkdocsTab.FindStringSubmatch(line); m != nil && hasTextAfter(indentedBody(lines, i+1)) {
 			body, next := indented(lines, i+1)
 			out = append(out, "", tabMark+cleanInline(m[1]))
 			out = append(append(out, siteBlocks(body, false)...), "")
@@ -266,6 +275,12 @@ func indented(lines []string, from int) (body []string, next int) {
 	return body, next
 }
 
+// indentedBody returns the body indented returns.
+func indentedBody(lines []string, from int) []string {
+	body, _ := indented(lines, from)
+	return body
+}
+
 // nextIsTab reports whether the first non-blank line from lines[i] opens
 // another tab of the same group.
 func nextIsTab(lines []string, i int) bool {
@@ -284,7 +299,7 @@ func nextIsTab(lines []string, i int) bool {
 // began with the word.
 func esmEnd(lines []string, i int) (end int, ok bool) {
 	depth := 0
-	for j := i; j < len(lines) && j < i+200; j++ {
+	for j := i; j < len(lines) && j < i+maxStatementLines; j++ {
 		depth += bracketDepth(lines[j])
 		if depth > 0 {
 			continue
@@ -345,7 +360,7 @@ func jsxLines(lines []string, i int, labels map[string]string) ([]string, int) {
 func jsxTagAt(lines []string, i int, s string) (tag, after string, last int, ok bool) {
 	var b strings.Builder
 	depth, quote := 0, rune(0)
-	for last = i; last < len(lines) && last < i+50; last++ {
+	for last = i; last < len(lines) && last < i+maxTagLines; last++ {
 		if last > i {
 			s = lines[last]
 			b.WriteByte('\n')

@@ -58,9 +58,9 @@ func TestLoadSiteSyntax(t *testing.T) {
 			file: "n.md",
 			doc: "# N\n\nTen backup codes.\n!!! warning \"Lost your phone?\"\n    Use a backup code.\n    Or ask the owner.\n\n" +
 				"??? tip\n    Keep them safe.\n\n    ```\n    codes.txt\n    ```\nAfter the note.\n\n" +
-				":::tip Good to know\nCodes work once.\n:::\nAfter the other note.\n\n!!! note \"\"\n    Untitled.\n",
+				":::tip Good to know\nCodes work once.\n:::\nAfter the other note.\n\n!!! note \"\"\n    Untitled.\n\n!!! Read this first\n",
 			want: []string{" | n.md | Ten backup codes.\n\nLost your phone? Use a backup code. Or ask the owner.\n\n" +
-				"Keep them safe.\n\n```\ncodes.txt\n```\n\nAfter the note.\n\nGood to know: Codes work once.\n\nAfter the other note.\n\nUntitled."},
+				"Keep them safe.\n\n```\ncodes.txt\n```\n\nAfter the note.\n\nGood to know: Codes work once.\n\nAfter the other note.\n\nUntitled.\n\n!!! Read this first"},
 		},
 		{
 			name: "MkDocs content tabs (unseen12 overtime.md)",
@@ -115,11 +115,14 @@ func TestLoadBrokenMarkup(t *testing.T) {
 			}
 		})
 	}
-	// A first "---" line without "key:" under it is a rule, and front
-	// matter closed at the file's last line is closed.
-	for _, doc := range []string{"---\n\nJust text.\n", "---\ntitle: Closed\n---"} {
-		if _, err := LoadFS(context.Background(), fstest.MapFS{"a.md": file(doc)}, LoadOptions{}); err != nil {
-			t.Errorf("LoadFS(%q) error = %v, want none", doc, err)
+	// A first "---" line without "key:" under it is a rule, front matter
+	// closed at the file's last line is closed, and a plain-text article
+	// has no front matter to break.
+	for name, doc := range map[string]string{
+		"rule.md": "---\nNote: just text.\n", "closed.md": "---\ntitle: Closed\n---", "plain.txt": "---\ntitle: not closed\n",
+	} {
+		if _, err := LoadFS(context.Background(), fstest.MapFS{name: file(doc)}, LoadOptions{}); err != nil {
+			t.Errorf("LoadFS(%s %q) error = %v, want none", name, doc, err)
 		}
 	}
 }

@@ -153,7 +153,7 @@ var (
 // headings is an article of a help-centre export (Zendesk's {"title",
 // "body"}): it is read as an article, one section per heading, so that
 // "How to claim" is a section of its article rather than a line of it.
-func faqChunks(name string, entries []FAQEntry, maxRunes int) ([]Chunk, error) {
+func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 	slugs := newSlugger()
 	var chunks []Chunk
 	for _, e := range entries {
@@ -163,11 +163,7 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) ([]Chunk, error) {
 		if htmlMarkup.MatchString(answer) {
 			answer = htmlArticle(answer)
 			if headingMarks.MatchString(answer) {
-				cs, err := parseMarkdown(name, "# "+q+"\n\n"+headingsBelowTitle(answer), maxRunes)
-				if err != nil {
-					return nil, fmt.Errorf("answer to %q: %w", q, err)
-				}
-				for _, c := range cs {
+				for _, c := range parseArticle(name, "# "+q+"\n\n"+headingsBelowTitle(answer), maxRunes) {
 					c.Source = src
 					chunks = append(chunks, c)
 				}
@@ -178,7 +174,7 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) ([]Chunk, error) {
 			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, Text: t})
 		}
 	}
-	return chunks, nil
+	return chunks
 }
 
 // headingsBelowTitle demotes the "#" headings of an exported article's

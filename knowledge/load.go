@@ -256,15 +256,15 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	case "markdown":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes)
 	case "text":
-		return parseMarkdown(name, textHeadings(string(data)), opts.MaxChunkRunes)
+		return parseArticle(name, textHeadings(string(data)), opts.MaxChunkRunes), nil
 	case "html":
-		return parseMarkdown(name, htmlArticle(string(data)), opts.MaxChunkRunes)
+		return parseArticle(name, htmlArticle(string(data)), opts.MaxChunkRunes), nil
 	case "json", "yaml":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries)
 		if err != nil {
 			return nil, err
 		}
-		return faqChunks(name, entries, opts.MaxChunkRunes)
+		return faqChunks(name, entries, opts.MaxChunkRunes), nil
 	}
 	return nil, nil
 }

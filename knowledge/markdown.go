@@ -39,34 +39,54 @@ type section struct {
 	lines  []string
 }
 
-// parseMarkdown splits a Markdown (or plain text) article into chunks: one
-// section per heading, each cut to at most maxRunes runes. Its error is
-// ErrBrokenMarkup at a line: front matter or a comment never closed.
+// parseMarkdown splits a Markdown article into chunks: one section per
+// heading, each cut to at most maxRunes runes, read as a documentation
+// site renders it (see siteBlocks). Its error is ErrBrokenMarkup at a
+// line: front matter or a comment never closed.
 func parseMarkdown(name, text string, maxRunes int) ([]Chunk, error) {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.TrimPrefix(text, "\uFEFF")
-	title := ""
+	text = strings.TrimPrefix(strings.ReplaceAll(text, "\r\n", "\n"), "\uFEFF")
 	rest, fm, err := cutFrontMatter(text)
 	if err != nil {
 		return nil, err
 	}
-	if m := frontTitle.FindStringSubmatch(fm); m != nil {
-		title = strings.TrimSpace(m[1])
-	}
 	// Lines of the front matter come before the text's first.
-	text, err = stripComments(rest, 1+strings.Count(text[:len(text)-len(rest)], "\n"))
+	rest, err = stripComments(rest, 1+strings.Count(text[:len(text)-len(rest)], "\n"))
 	if err != nil {
 		return nil, err
 	}
-	text = htmlTables(text)
+	lines := siteBlocks(strings.Split(htmlTables(rest), "\n"), true)
+	return parseSections(name, frontMatterTitle(fm), lines, maxRunes), nil
+}
 
+// parseArticle splits an article that is Markdown without a site's
+// syntax (a plain-text article's, an HTML one's) into chunks like
+// parseMarkdown.
+func parseArticle(name, text string, maxRunes int) []Chunk {
+	text = strings.TrimPrefix(strings.ReplaceAll(text, "\r\n", "\n"), "\uFEFF")
+	rest, fm, err := cutFrontMatter(text)
+	if err != nil {
+		rest, fm = text, "" // not front matter after all: text
+	}
+	return parseSections(name, frontMatterTitle(fm), strings.Split(htmlTables(rest), "\n"), maxRunes)
+}
+
+// frontMatterTitle returns the title front matter gives, "" for none.
+func frontMatterTitle(fm string) string {
+	if m := frontTitle.FindStringSubmatch(fm); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return ""
+}
+
+// parseSections splits the lines of an article into chunks, one section
+// per heading; title is the article's unless a "#" heading gives it.
+func parseSections(name, title string, lines []string, maxRunes int) []Chunk {
 	slugs := newSlugger()
 	cur := &section{}
 	sections := []*section{cur}
 	var stack []heading // open headings below the title
 	var tabs *tabGroup  // the tab group being read, nil outside one
 	inFence := ""
-	lines := siteBlocks(strings.Split(text, "\n"), true)
 	start := func(level int, h string) {
 		id := ""
 		if m := headingAttributes.FindStringSubmatch(h); m != nil {
@@ -168,7 +188,7 @@ func parseMarkdown(name, text string, maxRunes int) ([]Chunk, error) {
 			chunks = append(chunks, Chunk{DocID: name, Title: title, Section: s.path, Source: src, Text: t})
 		}
 	}
-	return chunks, nil
+	return chunks
 }
 
 type heading struct {
