@@ -208,9 +208,9 @@ func headingPath(stack []heading) []string {
 // A tabGroup is a group of tabs (Docusaurus's <Tabs>, MkDocs's "===")
 // in the section within: each tab is a section below it headed by its
 // label ("Clock in and out > iOS"), so that a question about the iOS app
-// finds the iOS tab's text, which read as one paragraph of all three
-// apps had answered with the web one's. A tab's anchor is its section's:
-// a site's tabs have none of their own.
+// finds the iOS tab's text: with the tags dropped as HTML, the three apps'
+// steps were one section and nothing in it said which was which. A tab's
+// anchor is its section's: a site's tabs have none of their own.
 type tabGroup struct {
 	stack  []heading // the headings open at the group
 	within *section
