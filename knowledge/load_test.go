@@ -335,7 +335,7 @@ func TestLoadHTMLFurnitureRows(t *testing.T) {
 </main>
 <center>Copyright &copy; 2009-2026 Acme Ltd. All rights reserved.</center></body></html>`
 	var got []string
-	for _, c := range parseMarkdown("p.html", htmlArticle(page), 2000) {
+	for _, c := range mustParseMarkdown(t, "p.html", htmlArticle(page), 2000) {
 		got = append(got, c.Text)
 	}
 	want := []string{"We match any UK shop. See returns or contact us.\n\n" +
@@ -408,7 +408,7 @@ func TestLoadHTMLLayoutTables(t *testing.T) {
 <table><tr><th>Plan</th><th>Includes</th></tr><tr><td>Care</td><td><table><tr><td>Repairs</td><td>Loan phone</td></tr></table></td></tr></table>
 </body></html>`
 	var got []string
-	for _, c := range parseMarkdown("p.html", htmlArticle(page), 2000) {
+	for _, c := range mustParseMarkdown(t, "p.html", htmlArticle(page), 2000) {
 		got = append(got, c.Source+" "+strings.Join(c.Section, " > ")+": "+c.Text)
 	}
 	want := []string{
@@ -429,7 +429,7 @@ func TestLoadHTMLTabPanels(t *testing.T) {
 <div role="tabpanel" id="p-ie" hidden><p>Delivery costs €12.</p></div>
 <p>Prices include VAT.</p></body></html>`
 	var got []string
-	for _, c := range parseMarkdown("d.html", htmlArticle(page), 2000) {
+	for _, c := range mustParseMarkdown(t, "d.html", htmlArticle(page), 2000) {
 		got = append(got, c.Source+" "+strings.Join(c.Section, " > ")+": "+c.Text)
 	}
 	want := []string{"d.html#by-country By country: UK\n\nUK delivery costs £4.\n\nIreland\n\nDelivery costs €12.\n\nPrices include VAT."}
@@ -742,4 +742,14 @@ func TestLoadTwoRowTableHeader(t *testing.T) {
 	if len(cs) != 1 || cs[0].Text != want {
 		t.Fatalf("LoadFS text = %q, want %q", texts(cs), want)
 	}
+}
+
+// mustParseMarkdown is parseMarkdown for text that must parse.
+func mustParseMarkdown(t *testing.T, name, text string, maxRunes int) []Chunk {
+	t.Helper()
+	cs, err := parseMarkdown(name, text, maxRunes)
+	if err != nil {
+		t.Fatalf("parseMarkdown(%s): %v", name, err)
+	}
+	return cs
 }
