@@ -62,6 +62,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	cursor := "0-0" // XAUTOCLAIM's position in the pending list
 	for {
 		select {
+		case <-w.stop:
+			// Checked first: with a slot free too, select picked at
+			// random, and a stopped worker went on taking jobs.
+			return nil
+		default:
+		}
+		select {
 		case <-ctx.Done():
 			return nil
 		case <-w.stop:
