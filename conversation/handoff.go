@@ -23,11 +23,12 @@ var (
 		"agente", "agentes", "humano", "humanos", "operador", "conseiller", "conseillere", "humain",
 		"mensch", "menschen", "mitarbeiter", "mitarbeiterin", "kundenberater", "kundenberaterin", "berater", "beraterin",
 		"sachbearbeiter", "sachbearbeiterin", "ansprechpartner", "ansprechpartnerin",
-		"operatore", "operatori", "operatrice", "umano", "umani", "consulente"}
+		"operatore", "operatori", "operatrice", "umano", "umani", "consulente",
+		"atendente", "atendentes"}
 	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody", "staff",
 		"support", "service", "team", "reception", "receptionist",
 		"persona", "personas", "alguien", "personne", "quelqu'un", "jemand", "jemanden", "jemandem", "kundendienst",
-		"kundenservice", "qualcuno", "addetto", "assistenza"}
+		"kundenservice", "qualcuno", "addetto", "assistenza", "pessoa", "alguem", "atendimento"}
 )
 
 // strongVerbs are verbs of talking or being put through; weakVerbs only
@@ -38,10 +39,11 @@ var (
 	strongVerbs = []string{"talk", "speak", "chat", "connect", "transfer", "escalate", "put", "switch",
 		"forward", "pass", "hand",
 		"hablar", "pasar", "pasame", "paseme", "ponme", "pongame", "parler", "passer", "passez",
-		"parlare", "parlarmi", "passi", "passami", "passarmi", "collegare", "collegarmi", "mettermi"}
+		"parlare", "parlarmi", "passi", "passami", "passarmi", "collegare", "collegarmi", "mettermi",
+		"falar", "conversar", "transferir", "transfere", "passa"}
 	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call",
 		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "gib", "geben", "quiero", "necesito", "veux", "voudrais",
-		"voglio", "vorrei", "contattare", "chiamare"}
+		"voglio", "vorrei", "contattare", "chiamare", "quero", "queria", "preciso", "gostaria"}
 	// germanVerbs are German verbs of talking or being put through. German
 	// puts them last ("bitte an einen Menschen weiterleiten"), so they
 	// ask for whoever comes before them, as well as after.
@@ -54,7 +56,7 @@ var shortFiller = toWordSet("a an the please pls plz now real live actual me to 
 	"support customer service team human agent person someone somebody representative operator staff "+
 	"talk speak chat connect transfer ok just yes an actual "+
 	"bitte sofort jetzt ein einen einem mit ich por favor ahora un una con svp s'il vous plait avec je maintenant "+
-	"per favore subito adesso ora voglio vorrei", nil)
+	"per favore subito adesso ora voglio vorrei agora quero eu um", nil)
 
 // identityOpeners start questions about who is answering ("are you a
 // human?", "is a human reading this?"), which are not requests.
@@ -80,13 +82,13 @@ var (
 
 // possessives before a noun make it the user's own people ("my
 // manager", "our staff"), not the help centre's.
-var possessives = toWordSet("my our his her their mein meine meinem meinen unser unsere mon ma mes notre nos mi mis nuestro nuestra mio mia miei nostro nostra", nil)
+var possessives = toWordSet("my our his her their mein meine meinem meinen unser unsere mon ma mes notre nos mi mis nuestro nuestra mio mia miei nostro nostra meu minha", nil)
 
 // determiners before a verb-looking word make it a noun ("my chat").
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
 // negations before a request cancel it ("I don't need a human").
-var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais non", nil)
+var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais non nao nunca", nil)
 
 // phrases that ask for a human on their own.
 // ("customer service" and "support team" are not among them: "what are
@@ -103,6 +105,7 @@ var handoffPhrases = []string{
 	"nicht den bot", "nicht mit dem bot",
 	"persona vera", "persona reale", "essere umano", "un umano", "operatore umano", "in contatto con",
 	"basta con il bot", "basta bot",
+	"pessoa de verdade", "pessoa real", "ser humano", "atendente humano", "falar com humano", "com um humano",
 }
 
 func toWordSet(s string, set map[string]bool) map[string]bool {

@@ -13,6 +13,11 @@ func TestWantsHuman(t *testing.T) {
 	}{
 		{"I want to talk to a real person", true},
 		{"voglio parlare con un operatore", true},
+		{"quero falar com um atendente", true},
+		{"falar com humano", true},
+		{"tem alguém de verdade aí? quero falar com uma pessoa", true},
+		{"não quero falar com atendente", false},
+		{"qual o horário de atendimento?", false},
 		{"need to add 350 staff from the computer, quickest way?", false},
 		{"we need more staff on saturday, how do i post an open shift", false},
 		{"can i talk to my manager in the app", false},

@@ -296,12 +296,14 @@ var followOpeners = []string{"and", "or", "but", "also", "what about", "how abou
 	"y", "o", "pero", "tambien", "que pasa con",
 	// Italian "e" only with the word after it: "e-mail" splits into "e" and "mail".
 	"e per", "e se", "e con", "e il", "e la", "e lo", "e i", "e le", "e gli", "e quanto", "e quello", "e quella",
-	"ma", "anche", "invece", "e invece"}
+	"ma", "anche", "invece", "e invece",
+	// Portuguese "e" likewise.
+	"e o", "e a", "e os", "e as", "e no", "e na", "e para", "e quanto", "e pra", "mas", "tambem"}
 
 // pronouns refer back to what the conversation is about.
 var pronouns = map[string]bool{"it": true, "that": true, "this": true, "they": true, "them": true, "those": true,
 	"these": true, "its": true, "one": true, "das": true, "dies": true, "ca": true, "cela": true, "eso": true, "esto": true,
-	"questo": true, "quello": true}
+	"questo": true, "quello": true, "isso": true, "isto": true}
 
 // FollowUp reports whether text reads as a follow-up that only makes
 // sense after the question before it: it opens like one ("and on

@@ -67,6 +67,10 @@ var talkWords = map[string]talk{
 	"ciao": talkGreeting, "buongiorno": talkGreeting, "buonasera": talkGreeting, "salve": talkGreeting,
 	"grazie": talkThanks, "arrivederci": talkGoodbye, "presto": talkGoodbye, "perfetto": talkAck, "capito": talkAck,
 	"ottimo": talkAck, "bene": talkAck, "chiaro": talkAck, "d'accordo": talkAck, "daccordo": talkAck,
+	// Brazilian Portuguese, folded ("olá" is "ola").
+	"oi": talkGreeting, "ola": talkGreeting, "bom": talkGreeting, "boa": talkGreeting, "obrigado": talkThanks,
+	"obrigada": talkThanks, "brigado": talkThanks, "brigada": talkThanks, "valeu": talkThanks, "tchau": talkGoodbye,
+	"beleza": talkAck, "blz": talkAck, "certo": talkAck, "entendi": talkAck, "perfeito": talkAck, "otimo": talkAck,
 }
 
 // talkFillers may stand next to talkWords ("hi there", "thanks a lot,
@@ -78,7 +82,8 @@ var talkFillers = toWordSet("a an the there you u all team everyone folks guys b
 	"au beaucoup bien tres bonne journee soiree tout le monde a "+
 	"guten vielen schon schoen sehr noch auf bis dann spater spaeter herzlichen besten lieben liebe viele gott alles "+
 	"euch ihnen dir und wochenende das hat mir "+
-	"buona buon giornata serata mille tante molte davvero tutto va e", nil)
+	"buona buon giornata serata mille tante molte davvero tutto va e "+
+	"dia tarde noite muito muita pela ajuda mesmo demais entao", nil)
 
 // filler reports whether w may stand next to small talk without making
 // it a question: a filler or an acknowledgement ("good morning").
@@ -93,6 +98,7 @@ var howAreYou = []string{
 	"como estas", "como esta", "que tal", "comment ca va", "comment allez vous", "ca va",
 	"wie geht es dir", "wie geht es ihnen", "wie geht's", "wie gehts", "wie geht es euch",
 	"come stai", "come sta", "come va",
+	"tudo bem", "tudo bom", "como vai", "como voce esta", "como vc esta",
 }
 
 // unhelpful are what users say when an answer missed. A message that is
@@ -109,6 +115,7 @@ var unhelpful = []string{
 	"no me ayuda", "no es lo que pregunte", "no es mi pregunta", "respuesta incorrecta", "no sirve",
 	"non hai risposto", "non mi hai risposto", "non risponde", "non e quello che ho chiesto", "non e la mia domanda",
 	"risposta sbagliata", "non mi aiuta", "non serve a niente",
+	"nao respondeu", "nao ajudou", "nao e isso", "nao era isso", "nao foi isso que perguntei", "resposta errada",
 }
 
 // unhelpfulFillers may stand around one of unhelpful.
@@ -117,7 +124,8 @@ var unhelpfulFillers = toWordSet("no nope that thats that's this it its it's you
 	"das ist die deine antwort meine frage mir war aber leider nein "+
 	"ce c'est ca ta votre reponse ma question mais non "+
 	"eso esto es tu su respuesta mi pregunta pero "+
-	"alla mia domanda questa risposta ma", nil)
+	"alla mia domanda questa risposta ma "+
+	"voce vc minha pergunta essa resposta mas", nil)
 
 // identityQuestions ask what the bot is or can do.
 var identityQuestions = []string{
@@ -128,6 +136,8 @@ var identityQuestions = []string{
 	"tu es un robot", "es tu un robot", "etes vous un robot", "qui es tu", "qui etes vous",
 	"bist du ein bot", "bist du ein roboter", "bist du ein mensch", "wer bist du",
 	"sei un bot", "sei un robot", "sei umano", "sei una persona", "chi sei", "sei una persona vera",
+	"voce e um robo", "vc e um robo", "voce e um bot", "vc e um bot", "e um robo", "e um bot", "quem e voce", "quem e vc",
+	"voce e humano", "vc e humano",
 }
 
 // SmallTalk returns the reply, in texts, to a message that is only small
@@ -270,9 +280,9 @@ const (
 // thanks, I'm fine").
 var (
 	yesWords = toWordSet("yes yeah yea yeh yep yup ya sure ok okay please pls plz go ahead do it y alright "+
-		"certainly absolutely definitely course si vale claro oui ja gerne bitte certo volentieri", nil)
-	denials = toWordSet("no nope nah not n non nein later", nil)
-	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor grazie per", nil)
+		"certainly absolutely definitely course si vale claro oui ja gerne bitte certo volentieri sim pode", nil)
+	denials = toWordSet("no nope nah not n non nein later nao", nil)
+	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor grazie per obrigado obrigada valeu", nil)
 	// answerFillers stand around a yes or a no ("go on then", "yes I
 	// would", "of course").
 	answerFillers = toWordSet("on i would like to of me be maybe", nil)

@@ -116,6 +116,33 @@ func TestSmallTalkInItalian(t *testing.T) {
 	}
 }
 
+func TestSmallTalkInPortuguese(t *testing.T) {
+	pt := conversation.TextsFor("pt", "")
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"oi", pt.Greeting},
+		{"Bom dia!", pt.Greeting},
+		{"boa tarde", pt.Greeting},
+		{"tudo bem?", pt.Greeting},
+		{"muito obrigada", pt.Thanks},
+		{"valeu!", pt.Thanks},
+		{"tchau", pt.Goodbye},
+		{"beleza", pt.AnythingElse},
+		{"vc é um robô?", pt.Identity},
+		{"não respondeu minha pergunta", pt.Unhelpful},
+		{"oi, quanto custa o pix?", ""},
+		{"cartão bloqueado", ""},
+	}
+	for _, tt := range tests {
+		got, ok := conversation.SmallTalk(tt.text, pt)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("SmallTalk(%q) = %q, %v; want %q", tt.text, got, ok, tt.want)
+		}
+	}
+}
+
 func TestSmallTalkIsNotAFallback(t *testing.T) {
 	var searched []string
 	nothing := fakeSearcher{search: func(_ context.Context, q string, _ int) ([]knowledge.Snippet, error) {

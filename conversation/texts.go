@@ -82,6 +82,21 @@ var textsByLanguage = map[string]Texts{
 		Identity: "Sono un assistente automatico: rispondo con gli articoli del nostro centro assistenza e le indico da quale articolo viene ogni risposta. " +
 			"Se non so una cosa, lo dico. Scriva «parlare con un operatore» in qualsiasi momento per contattare il nostro servizio clienti.",
 	},
+	"pt": {
+		Fallback:      "Desculpe, não sei a resposta e prefiro não arriscar. Quer que eu transfira você para um atendente? É só escrever «falar com um atendente».",
+		Handoff:       "Vou transferir esta conversa para um atendente da nossa equipe. Ele vai responder aqui assim que possível; até lá, não vou dizer mais nada.",
+		Sorry:         "Desculpe, não sei a resposta. ",
+		Greeting:      "Olá! Sou o assistente da central de ajuda. Faça uma pergunta e eu respondo com base nos nossos artigos.",
+		Thanks:        "De nada! Posso ajudar em mais alguma coisa?",
+		Goodbye:       "Tchau! Se tiver outra dúvida, é só escrever.",
+		Declined:      "Tudo bem. Posso ajudar em mais alguma coisa?",
+		AnythingElse:  "Posso ajudar em mais alguma coisa?",
+		HumanHandling: "Um atendente da nossa equipe está cuidando desta conversa e vai responder aqui.",
+		RateLimited:   "Você está enviando mensagens mais rápido do que consigo responder. Aguarde um minuto e tente de novo.",
+		Unhelpful:     "Desculpe se a resposta não ajudou. Você pode perguntar de outro jeito, ou posso transferir você para um atendente: escreva «falar com um atendente».",
+		Identity: "Sou um assistente automático: respondo com base nos artigos da nossa central de ajuda e digo de qual artigo vem cada resposta. " +
+			"Se não souber, eu digo. Escreva «falar com um atendente» a qualquer momento para falar com a nossa equipe.",
+	},
 	"de": {
 		Fallback:      "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
 		Handoff:       "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück.",
@@ -100,9 +115,9 @@ var textsByLanguage = map[string]Texts{
 }
 
 // TextsFor returns the Texts in the language of the user's message:
-// German, French, Spanish or Italian when it is clearly written in one of them,
+// German, French, Spanish, Italian or Portuguese when it is clearly written in one of them,
 // else English. A message too short to tell ("ok", "agente": two words
-// at most, and none of them German, French, Spanish or Italian) takes the
+// at most, and none of them in another language) takes the
 // language of the earlier ones, latest first: a Spanish user who answers
 // "ok" to the offer of a human is handed over in Spanish. Failing those,
 // it is lang, the language of the knowledge (knowledge.Linguist; ""

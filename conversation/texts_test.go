@@ -17,7 +17,8 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
 	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
 	es, fr, de, it := conversation.TextsFor("", "hola"), conversation.TextsFor("", "bonjour"), conversation.TextsFor("", "hallo"), conversation.TextsFor("", "buongiorno")
-	for _, tx := range []conversation.Texts{es, fr, de, it} {
+	pt := conversation.TextsFor("pt", "")
+	for _, tx := range []conversation.Texts{es, fr, de, it, pt} {
 		if tx.Fallback == conversation.FallbackText || tx.Fallback == es.Fallback && tx != es {
 			t.Fatal("TextsFor gives the English or Spanish fallback for another language")
 		}
@@ -45,6 +46,10 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 		{[]string{"voglio parlare con un operatore"}, it.Handoff, true},
 		{[]string{"mi passi una persona vera per favore"}, it.Handoff, true},
 		{[]string{"sei un bot?"}, it.Identity, false},
+		{[]string{"quero falar com um atendente"}, pt.Handoff, true},
+		{[]string{"qual é o sentido da vida?", "sim, por favor"}, pt.Handoff, true},
+		{[]string{"vc é um robo?"}, pt.Identity, false},
+		{[]string{"obrigado pela ajuda"}, pt.Thanks, false},
 	} {
 		out := &recorder{}
 		for j, text := range tt.msgs {

@@ -80,7 +80,7 @@ func setOf(words string) map[string]bool {
 
 // analyze turns text into index terms: folded, lowercased, stop words
 // and single letters removed, words stemmed in the text's language (see
-// detectLanguage; English unless clearly German, French, Spanish or Italian),
+// detectLanguage; English unless clearly another language it reads),
 // numbers kept whole ("9.99", "14"), and runs of CJK characters turned
 // into overlapping character bigrams.
 func analyze(text string) []string {

@@ -5,13 +5,15 @@ import (
 	"github.com/blevesearch/snowballstem/french"
 	"github.com/blevesearch/snowballstem/german"
 	"github.com/blevesearch/snowballstem/italian"
+	"github.com/blevesearch/snowballstem/portuguese"
 	"github.com/blevesearch/snowballstem/spanish"
 )
 
 // A language selects the stemmer of a text. English is the default; a
-// chunk or question is taken to be German, French, Spanish or Italian
-// when more of its words are that language's function words than English
-// ones (see detectLanguage). Stop words of all five are dropped whatever the
+// chunk or question is taken to be German, French, Spanish, Italian or
+// Portuguese when more of its words are that language's function words
+// than English ones (see detectLanguage). Stop words of all six are
+// dropped whatever the
 // language, so the choice only decides how words are stemmed.
 type language uint8
 
@@ -21,6 +23,7 @@ const (
 	langFrench
 	langSpanish
 	langItalian
+	langPortuguese
 	numLanguages
 )
 
@@ -65,7 +68,14 @@ questa questi queste quello quella quelli quelle cosa quanto quanta quanti quant
 quale quali posso puoi puo possiamo possono devo deve devono voglio vorrei vorremmo servono bisogno
 sempre ancora gia piu molto tutto tutti tutte ogni ciao buongiorno buonasera grazie prego
 arrivederci dopo prima senza sopra sotto dentro fuori`)
-	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES, stopWordsIT}
+	// Portuguese leaves out "sim" (a SIM card) and "ate" (English), and
+	// counts words Spanish or Italian have too ("que", "da").
+	stopWordsPT = setOf(`os um uma uns umas de do da dos das no na nos nas ao aos pelo pela pelos pelas em por para com sem
+que se nao ou mas como quando onde qual quais quanto quanta quantos quantas porque pq eu voce vc
+voces ele ela eles elas meu minha meus minhas seu sua seus suas nosso nossa este esta isso isto esse
+essa aquele aquela ja tambem tb muito mais menos foi ser estar sao tem ter tenho posso pode podem
+quero queria preciso consigo obrigado obrigada ola oi tchau entao tudo todos todas cada algum alguma`)
+	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES, stopWordsIT, stopWordsPT}
 )
 
 // detectWords is how many words of a text detectLanguage looks at.
@@ -117,11 +127,11 @@ func detect(hits [numLanguages]int) (language, bool) {
 }
 
 // languageCodes are the ISO 639-1 codes of the languages.
-var languageCodes = [numLanguages]string{"en", "de", "fr", "es", "it"}
+var languageCodes = [numLanguages]string{"en", "de", "fr", "es", "it", "pt"}
 
 // LanguageOf returns the language text is written in, as an ISO 639-1
-// code: "de", "fr", "es" or "it" when it is clearly German, French,
-// Spanish or Italian
+// code: "de", "fr", "es", "it" or "pt" when it is clearly German, French,
+// Spanish, Italian or Portuguese
 // by its function words (as detectLanguage decides for stemming), "en"
 // when it is not, and "" when it has no function word of any of them to
 // tell by ("ok", "agente"). One-letter words do not count: a "y" to the
@@ -133,7 +143,8 @@ func LanguageOf(text string) string {
 // LanguageOr is LanguageOf for a user of knowledge written in language
 // prior (a code LanguageOf returns): when prior is not English, text is
 // taken to be English only with at least two English function words
-// more than prior's. Asked of a German help centre, "was kostet
+// more than prior's, and to be another language only with more of its
+// function words than prior's. Asked of a German help centre, "was kostet
 // express" is German, though "was" is English too.
 func LanguageOr(text, prior string) string {
 	hits := count(fold(text), 2)
@@ -142,7 +153,13 @@ func LanguageOr(text, prior string) string {
 		return ""
 	}
 	for p, code := range languageCodes {
-		if code == prior && p != int(langEnglish) && l == langEnglish && hits[langEnglish] < hits[p]+2 {
+		if code != prior || p == int(langEnglish) {
+			continue
+		}
+		if l == langEnglish && hits[langEnglish] < hits[p]+2 || l != langEnglish && hits[p] == hits[l] {
+			// A tie with another language goes to the knowledge's:
+			// "quanto tempo demora o estorno" is Italian's "quanto" as
+			// much as Portuguese's.
 			return prior
 		}
 	}
@@ -184,6 +201,8 @@ func (l language) stem(w string) string {
 		spanish.Stem(env)
 	case langItalian:
 		italian.Stem(env)
+	case langPortuguese:
+		portuguese.Stem(env)
 	}
 	if s := env.Current(); s != "" {
 		return s

@@ -17,7 +17,8 @@ func TestDetectLanguage(t *testing.T) {
 		{"Comment puis-je changer l'adresse de livraison ?", langFrench},
 		{"¿Cómo puedo cancelar mi suscripción?", langSpanish},
 		{"Posso portare il cane sul treno?", langItalian},
-		{"sei un bot?", langItalian},                                       // "un" is French and Spanish too
+		{"sei un bot?", langItalian}, // "un" is French and Spanish too
+		{"Como faço para pedir o estorno de uma compra no cartão?", langPortuguese},
 		{"Rückerstattung", langEnglish},                                    // too short to tell
 		{"Where is the Hauptbahnhof depot?", langEnglish},                  // a foreign word in English
 		{"パスワードを忘れました", langEnglish},                                       // CJK needs no stemmer
@@ -41,6 +42,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 		{"french stems", "Les remboursements sont traités sous cinq jours", []string{"rembours", "trait", "cinq", "jour"}},
 		{"spanish", "¿Cómo cancelo mi suscripción?", []string{"cancel", "suscripcion"}},
 		{"italian elision", "dell'ordine", []string{"ordin"}},
+		{"portuguese stems", "Os estornos das compras são feitos em até 7 dias úteis", []string{"estorn", "compr", "feit", "ate", "7", "dias", "ute"}},
 		{"italian stems", "Gli abbonamenti mensili sono rimborsabili entro 14 giorni", []string{"abbon", "mensil", "rimbors", "entro", "14", "giorn"}},
 		{"japanese bigrams", "パスワードを忘れた", []string{"パス", "スワ", "ワー", "ード", "ドを", "を忘", "忘れ", "れた"}},
 		{"chinese bigrams", "如何申请退款？", []string{"如何", "何申", "申请", "请退", "退款"}},
@@ -56,7 +58,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 	}
 }
 
-// TestMultilingualRetrieval searches a small help centre written in seven
+// TestMultilingualRetrieval searches a small help centre written in eight
 // languages with questions in each: inflected, unaccented, too short to
 // tell the language, and in scripts without spaces.
 func TestMultilingualRetrieval(t *testing.T) {
@@ -79,6 +81,8 @@ func TestMultilingualRetrieval(t *testing.T) {
 		{"cuánto tardan los envíos internacionales", "envios.md"},
 		{"quanto costa l'abbonamento mensile per uno studente?", "abbonamento.md"},
 		{"abbonamenti", "abbonamento.md"},
+		{"em quantos dias cai o estorno da compra?", "estorno.md"},
+		{"estornos", "estorno.md"},
 		{"パスワードを忘れました", "pasuwado.md"},
 		{"返品したい", "henpin.md"},
 		{"怎么申请退款", "tuikuan.md"},
@@ -95,6 +99,23 @@ func TestMultilingualRetrieval(t *testing.T) {
 				docs = append(docs, s.DocID)
 			}
 			t.Errorf("Search(%q) = %v, want %s first", tt.q, docs, tt.want)
+		}
+	}
+}
+
+// TestLanguageOrPrior: a message whose function words tie between two
+// languages takes the knowledge's language; clearer text keeps its own.
+func TestLanguageOrPrior(t *testing.T) {
+	tests := []struct{ text, prior, want string }{
+		{"quanto tempo demora o estorno", "pt", "pt"}, // "quanto" is Italian too
+		{"quanto tempo demora o estorno", "it", "it"},
+		{"was kostet express", "de", "de"},
+		{"quero falar com um atendente", "it", "pt"},
+		{"how long does a refund take", "pt", "en"},
+	}
+	for _, tt := range tests {
+		if got := LanguageOr(tt.text, tt.prior); got != tt.want {
+			t.Errorf("LanguageOr(%q, %q) = %q, want %q", tt.text, tt.prior, got, tt.want)
 		}
 	}
 }
