@@ -115,29 +115,42 @@ var textsByLanguage = map[string]Texts{
 }
 
 // TextsFor returns the Texts in the language of the user's message:
-// German, French, Spanish, Italian or Portuguese when it is clearly written in one of them,
-// else English. A message too short to tell ("ok", "agente": two words
-// at most, and none of them in another language) takes the
-// language of the earlier ones, latest first: a Spanish user who answers
-// "ok" to the offer of a human is handed over in Spanish. Failing those,
-// it is lang, the language of the knowledge (knowledge.Linguist; ""
-// means English), which also needs clearer English to give way to
-// (knowledge.LanguageOr): "okay danke" to a German help centre is
-// thanked in German.
+// German, French, Spanish, Italian or Portuguese when it is clearly
+// written in one of them, else English. A message too short to tell
+// ("ok", "agente": two words at most, and none of them in another
+// language) takes the language of the earlier ones, latest first: a
+// Spanish user who answers "ok" to the offer of a human is handed over in
+// Spanish. Failing those, it is lang, the language of the knowledge
+// (knowledge.Linguist; "" means English), which also needs clearer
+// English to give way to (knowledge.LanguageOr): "okay danke" to a German
+// help centre is thanked in German. A message whose words fit two
+// languages alike takes the earlier one's: "sim, por favor" after a
+// Portuguese question is Portuguese, though "por favor" is Spanish too.
 func TextsFor(lang, message string, earlier ...string) Texts {
 	if _, ok := textsByLanguage[lang]; !ok {
 		lang = "en"
 	}
-	for i := len(earlier); ; i-- {
-		said := knowledge.LanguageOr(message, lang)
-		if said != "" && (said != "en" || len(strings.Fields(message)) > 2) {
-			return textsByLanguage[said]
+	prior := lang
+	for i := len(earlier) - 1; i >= 0; i-- {
+		if said := clearLanguage(earlier[i], lang); said != "" {
+			prior = said
+			break
 		}
-		if i == 0 {
-			return textsByLanguage[lang]
-		}
-		message = earlier[i-1]
 	}
+	if said := clearLanguage(message, prior); said != "" {
+		return textsByLanguage[said]
+	}
+	return textsByLanguage[prior]
+}
+
+// clearLanguage is the language text is written in for a user of
+// knowledge in language prior, or "" when it is too short to tell.
+func clearLanguage(text, prior string) string {
+	said := knowledge.LanguageOr(text, prior)
+	if said == "en" && len(strings.Fields(text)) <= 2 {
+		return ""
+	}
+	return said
 }
 
 // IsFallback reports whether text is a fallback reply, one that hands

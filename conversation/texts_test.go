@@ -47,7 +47,7 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 		{[]string{"mi passi una persona vera per favore"}, it.Handoff, true},
 		{[]string{"sei un bot?"}, it.Identity, false},
 		{[]string{"quero falar com um atendente"}, pt.Handoff, true},
-		{[]string{"qual é o sentido da vida?", "sim, por favor"}, pt.Handoff, true},
+		{[]string{"qual é o sentido da vida para você?", "sim, por favor"}, pt.Handoff, true}, // "por favor" is Spanish too
 		{[]string{"vc é um robo?"}, pt.Identity, false},
 		{[]string{"obrigado pela ajuda"}, pt.Thanks, false},
 	} {
