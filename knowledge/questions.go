@@ -76,7 +76,8 @@ var kinds = map[string]bool{
 // strict so that a typo does not silently score nothing: unknown fields,
 // an unknown kind, an answer question without doc or facts, and empty
 // facts or history turns are errors. Every error about a line is a
-// *LineError naming it.
+// *LineError naming it. A byte order mark and text in Windows-1252
+// (Latin-1) are read as for articles.
 func ReadQuestions(r io.Reader) ([]EvalQuestion, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 4096), MaxQuestionLine)
@@ -84,7 +85,14 @@ func ReadQuestions(r io.Reader) ([]EvalQuestion, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		text := bytes.TrimSpace(sc.Bytes())
+		text := sc.Bytes()
+		if line == 1 {
+			text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf")) // Notepad's byte order mark
+		}
+		// A file saved in Latin-1 or Windows-1252 is read as the
+		// articles are (UTF8Text): decoded as UTF-8, its accented
+		// letters became U+FFFD, and replies quoting them scored wrong.
+		text = bytes.TrimSpace(UTF8Text(text))
 		if len(text) == 0 {
 			continue
 		}

@@ -36,6 +36,23 @@ func TestReadQuestions(t *testing.T) {
 	}
 }
 
+// TestReadQuestionsEncodings: a byte order mark (Notepad writes one) and a
+// file saved in Latin-1 are read, the accents kept.
+func TestReadQuestionsEncodings(t *testing.T) {
+	bom := "\xef\xbb\xbf" + `{"q": "quanto custa", "doc": "a.md", "any": ["Pagalá"], "kind": "answer"}` + "\n"
+	latin1 := `{"q": "cart` + "\xe3" + `o", "doc": "a.md", "any": ["Pagal` + "\xe1" + `"], "kind": "answer"}` + "\n"
+	for name, in := range map[string]string{"bom": bom, "latin-1": latin1} {
+		got, err := ReadQuestions(strings.NewReader(in))
+		if err != nil {
+			t.Errorf("%s: ReadQuestions: %v", name, err)
+			continue
+		}
+		if len(got) != 1 || got[0].Any[0] != "Pagalá" {
+			t.Errorf("%s: read %+v, want the fact Pagalá", name, got)
+		}
+	}
+}
+
 func TestReadQuestionsErrors(t *testing.T) {
 	const ok = `{"q": "fine", "doc": "a.md", "any": ["x"], "kind": "answer"}` + "\n"
 	tests := []struct {

@@ -331,7 +331,7 @@ func parseThresholds(list string) ([]float64, error) {
 	for _, f := range strings.Split(list, ",") {
 		t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || !(t > 0 && t <= 1) {
-			return nil, usageError{fmt.Sprintf("eval: --thresholds %q: %q is not a number in (0, 1]", list, f)}
+			return nil, usageError{fmt.Sprintf("eval: --thresholds %q: %q is not a number in (0, 1] (decimal point, commas between numbers: 0.3,0.4)", list, f)}
 		}
 		out = append(out, t)
 	}
