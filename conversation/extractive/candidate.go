@@ -19,6 +19,7 @@ type candidate struct {
 	intro     bool // ends with ':' and introduces the lines after it
 	introLine int  // for a list item or table row: the line of its intro; -1 when none
 	item      bool // a list item or table row: short, and read with its intro
+	row       bool // a table row (an item whose list starts with a header row)
 	code      bool // a line of a code block, quoted as written between fences
 	numbered  bool // a numbered list item: a step of a procedure
 	list      int  // for an item: its list (a run of item lines), unique within the snippet; -1 otherwise
@@ -89,6 +90,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 					intro:     l.ListIntro && k == len(l.Sentences)-1,
 					introLine: l.Intro,
 					item:      l.Item,
+					row:       l.Item && list >= 0 && lines[list].Header,
 					code:      l.Code,
 					numbered:  l.Numbered,
 					list:      list,

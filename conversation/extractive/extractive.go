@@ -305,6 +305,11 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 				c.selected = true
 			}
 		}
+		if !best.row && listLen(cands, best.snippet, best.list) <= maxWholeList {
+			// "The most common reasons are:" and one of four reads as
+			// if it were the only one: a short list is quoted whole.
+			selectList(cands, best.snippet, best.list)
+		}
 	}
 	if kind.steps && !best.numbered {
 		// How to do something: the steps of the best sentence's section,
@@ -392,6 +397,21 @@ const maxListLines = 8
 
 // selectList selects the first maxListLines lines of the list that
 // starts at line first of snippet; nothing when no list starts there.
+// maxWholeList is the longest bulleted list quoted whole for one of its
+// items.
+const maxWholeList = 5
+
+// listLen returns how many lines the list starting at line first has.
+func listLen(cands []*candidate, snippet, first int) int {
+	lines := map[int]bool{}
+	for _, c := range cands {
+		if c.snippet == snippet && c.list == first {
+			lines[c.line] = true
+		}
+	}
+	return len(lines)
+}
+
 func selectList(cands []*candidate, snippet, first int) {
 	for _, c := range cands {
 		if c.snippet == snippet && c.list == first && c.line < first+maxListLines {

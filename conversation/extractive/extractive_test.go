@@ -402,6 +402,27 @@ func TestNoRowSkipped(t *testing.T) {
 	}
 }
 
+// TestShortListWhole: an item of a short bulleted list comes with the
+// whole list, not its intro and that item alone ("The most common
+// reasons are:" and one of four read as if it were the only one); a
+// table row comes with its header alone.
+func TestShortListWhole(t *testing.T) {
+	list := []knowledge.Snippet{{DocID: "blocked.md", Title: "Blocked accounts", Section: "Why was my account blocked?", Source: "blocked.md#why",
+		Text: "The most common reasons are:\n\n- payments unlike your usual ones, which need a security check;\n- out-of-date details or missing documents;\n- a court order;\n- someone else using the account."}}
+	got := answer(t, conversation.Query{Question: "can a court order block my account", Snippets: list, Confidence: 1})
+	for _, want := range []string{"court order", "security check", "missing documents", "someone else"} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("reply %q lacks the list's %q", got.Text, want)
+		}
+	}
+	table := []knowledge.Snippet{{DocID: "fees.md", Title: "Fees", Section: "Withdrawals", Source: "fees.md#withdrawals",
+		Text: "Withdrawal fees:\n\n| Where | Fee |\n|---|---|\n| Our ATMs | free |\n| Other ATMs | £1.50 |\n| Abroad | £3 |"}}
+	got = answer(t, conversation.Query{Question: "fee for other atms", Snippets: table, Confidence: 1})
+	if !strings.Contains(got.Text, "£1.50") || strings.Contains(got.Text, "Abroad") {
+		t.Errorf("reply %q, want the other-ATMs row without the rest of the table", got.Text)
+	}
+}
+
 // TestCodeBlockWhole: a command is quoted whole, its lines as written,
 // between fences, after the sentence that introduces it.
 func TestCodeBlockWhole(t *testing.T) {
