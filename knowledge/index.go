@@ -430,7 +430,8 @@ func (ix *Index) Retrieve(ctx context.Context, q Query) (Result, error) {
 	}
 	ranked := ix.bm25(qt, depth)
 	if scan != nil {
-		ranked = fuse([][]hit{ranked, scan.wait()}, []float64{1, ix.dense.weight})
+		lexical := ranked
+		ranked = keepClearLead(fuse([][]hit{ranked, scan.wait()}, []float64{1, ix.dense.weight}), lexical)
 	}
 	var res Result
 	for i := 0; i < len(ranked) && i < confidenceDepth; i++ {
