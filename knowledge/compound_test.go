@@ -15,12 +15,14 @@ func TestRetrieveCompound(t *testing.T) {
 		{DocID: "wifi.md", Title: "Your Wi-Fi", Source: "wifi.md", Text: "The Wi-Fi password is printed on the back of the router."},
 		{DocID: "visits.md", Title: "Visits", Source: "visits.md", Text: "Book a check-up every 6 months."},
 		{DocID: "home.md", Title: "Working from home", Source: "home.md", Text: "Your home router works with every laptop."},
+		{DocID: "wm-7140.md", Title: "Kitbox WM-7140 washing machine", Source: "wm-7140.md", Text: "A new door seal for the WM-7140 costs £34."},
+		{DocID: "wm-7240.md", Title: "Kitbox WM-7240 washing machine", Source: "wm-7240.md", Text: "A new door seal for the WM-7240 costs £38."},
 	}
 	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for q, doc := range map[string]string{"wifi password": "wifi.md", "how often should i book a checkup": "visits.md"} {
+	for q, doc := range map[string]string{"wifi password": "wifi.md", "how often should i book a checkup": "visits.md", "door seal for the wm7140": "wm-7140.md"} {
 		r, err := ix.Retrieve(context.Background(), Query{Text: q})
 		if err != nil {
 			t.Fatal(err)
@@ -40,8 +42,8 @@ func TestRetrieveCompound(t *testing.T) {
 
 func TestHyphenated(t *testing.T) {
 	var got []string
-	hyphenated("The Wi-Fi and pay-as-you-go plan -- not this: e-bike- or 24-hour", func(c string) { got = append(got, c) })
-	want := []string{"Wi-Fi", "pay-as-you-go", "e-bike"}
+	hyphenated("The Wi-Fi and pay-as-you-go plan -- not this: e-bike- or 24-hour for the WM-7140", func(c string) { got = append(got, c) })
+	want := []string{"Wi-Fi", "pay-as-you-go", "e-bike", "24-hour", "WM-7140"}
 	if !slices.Equal(got, want) {
 		t.Errorf("hyphenated = %q, want %q", got, want)
 	}

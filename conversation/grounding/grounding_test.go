@@ -155,6 +155,7 @@ func TestTermsAndStem(t *testing.T) {
 		{"E-mail, e-mails and emails", []string{"email", "email", "email"}},
 		{"annual fee, used codes", []string{"year", "fee", "use", "code"}},
 		{"i dont know whats wrong, im stuck", []string{"wrong", "stuck"}},
+		{"door seal wm7140 or WM-7140", []string{"door", "seal", "wm", "7140", "wm", "7140"}},
 		// German, French and Spanish function words carry no content.
 		{"wie kann ich mein E-Rezept bei euch einlösen", []string{"rezept", "einlosen"}},
 		{"est-ce que je peux payer avec ma carte", []string{"payer", "cart"}},

@@ -242,6 +242,25 @@ func tableRow(header, cells []string) string {
 	return cells[0] + ": " + strings.Join(parts, ", ")
 }
 
+// alnumRuns splits a word of letters and digits at each change between
+// them ("wm7140": "wm", "7140"); it returns nil for a word of one kind.
+func alnumRuns(w string) []string {
+	var out []string
+	start, digit := 0, false
+	for i, r := range w {
+		d := unicode.IsDigit(r)
+		if i > 0 && d != digit {
+			out = append(out, w[start:i])
+			start = i
+		}
+		digit = d
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return append(out, w[start:])
+}
+
 // hasWord reports whether s has a run of three letters: "within 3 days"
 // does, "9", "£4.99" and "2 x 30 min" do not.
 func hasWord(s string) bool {
@@ -478,7 +497,7 @@ var fold = map[rune]string{
 // common one are replaced by it ("annual" by "year").
 func Terms(s string) []string {
 	words := Words(s)
-	out := words[:0]
+	out := make([]string, 0, len(words))
 	for i := 0; i < len(words); i++ {
 		w := strings.TrimSuffix(words[i], "'s")
 		if w == "e" && i+1 < len(words) && strings.HasPrefix(words[i+1], "mail") {
@@ -488,6 +507,15 @@ func Terms(s string) []string {
 		}
 		if s, ok := synonyms[w]; ok {
 			w = s
+		}
+		if parts := alnumRuns(w); parts != nil {
+			// "wm7140" is "WM-7140" (words split at hyphens).
+			for _, p := range parts {
+				if !stopWords[p] && len(p) >= 2 || isDigits(p) {
+					out = append(out, Stem(p))
+				}
+			}
+			continue
 		}
 		// German, French and Spanish function words are no content
 		// either: counted, "wie kann ich mein E-Rezept einlösen" was
