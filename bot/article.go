@@ -13,7 +13,10 @@ import (
 // the whole file from its top. A browser (one that accepts text/html) is
 // given the article as a page instead, made from the index's own chunks:
 // each cited section is a heading whose id is the anchor the citation
-// names, whatever the file's format. Other clients get the file as it is.
+// names, whatever the file's format. Other clients get the file as it
+// is, but for an FAQ or an export (.json, .yaml), whose page every client
+// gets: the file holds the drafts left out of the index. An exported
+// article that has its own page on the help centre is cited by its URL.
 
 // An articlePage is one article as a page: its title and its sections in
 // order, each with the anchor citations use.

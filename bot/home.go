@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // homePage is GET / when the knowledge is not the demo help centre: the
@@ -36,6 +38,41 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 
 type homeArticle struct{ Title, URL string }
 
+// homeArticles returns the articles of chunks, sorted by title: a file's
+// one article, or each entry of an FAQ or export, linked to its own page
+// when the export gave one, else to its section of the file's page. One
+// link per file listed every article of an export as its first.
+func homeArticles(base string, chunks []knowledge.Chunk) []homeArticle {
+	titles := map[string]int{} // titles per file
+	seen := map[[2]string]bool{}
+	for _, c := range chunks {
+		if k := [2]string{c.DocID, c.Title}; !seen[k] {
+			seen[k] = true
+			titles[c.DocID]++
+		}
+	}
+	clear(seen)
+	var out []homeArticle
+	for _, c := range chunks {
+		k := [2]string{c.DocID, c.Title}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		u := c.URL
+		switch {
+		case u != "":
+		case titles[c.DocID] > 1:
+			u = citationURL(base, c.Source)
+		default:
+			u = citationURL(base, c.DocID)
+		}
+		out = append(out, homeArticle{Title: c.Title, URL: u})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Title < out[j].Title })
+	return out
+}
+
 // serveHome lists the current index's articles, by title.
 func (s *Server) serveHome(base string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -45,14 +82,7 @@ func (s *Server) serveHome(base string) http.HandlerFunc {
 		}{Lang: "en"}
 		if ix := s.pipeline.Current(); ix != nil {
 			data.Lang = ix.Language()
-			seen := map[string]bool{}
-			for _, c := range ix.Chunks() {
-				if !seen[c.DocID] {
-					seen[c.DocID] = true
-					data.Articles = append(data.Articles, homeArticle{Title: c.Title, URL: citationURL(base, c.DocID)})
-				}
-			}
-			sort.Slice(data.Articles, func(i, j int) bool { return data.Articles[i].Title < data.Articles[j].Title })
+			data.Articles = homeArticles(base, ix.Chunks())
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

@@ -404,15 +404,17 @@ func (s *Server) release(ctx context.Context, id string) (string, error) {
 }
 
 // serveArticle publishes the knowledge folder's articles, the targets of
-// citation links. Only text formats the knowledge loader reads are served.
+// citation links. Only text formats the knowledge loader reads are served,
+// and FAQs and exports only as pages of their indexed entries.
 func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	p := r.PathValue("path")
+	ext := strings.ToLower(path.Ext(p))
 	ctype := map[string]string{
 		".md": "text/markdown; charset=utf-8", ".markdown": "text/markdown; charset=utf-8", ".mdx": "text/markdown; charset=utf-8",
 		".txt":  "text/plain; charset=utf-8",
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
 		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
-	}[strings.ToLower(path.Ext(p))]
+	}[ext]
 	if ctype == "" || s.articles == nil || !fs.ValidPath(p) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
@@ -423,7 +425,13 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b = knowledge.UTF8Text(b) // as it was read, and as the charset says
-	if !strings.HasPrefix(ctype, "text/html") && acceptsHTML(r) {
+	// An FAQ or a help-centre export is shown only as the page of what
+	// was indexed, to every client: the file as it is holds its drafts
+	// (an unannounced price rise) and its platform's internal fields, and
+	// a JSON or YAML file left out of the index (a site's configuration)
+	// is no article.
+	export := ext == ".json" || ext == ".yaml" || ext == ".yml"
+	if export || !strings.HasPrefix(ctype, "text/html") && acceptsHTML(r) {
 		if ix := s.pipeline.Current(); ix != nil {
 			if page, ok := pageOf(p, ix.Chunks()); ok {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -435,6 +443,10 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if export {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
+		return
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Vary", "Accept")

@@ -570,6 +570,49 @@ func TestArticlePage(t *testing.T) {
 	}
 }
 
+// TestExportArticles: a help-centre export's articles are cited by
+// their own pages' URLs, listed one by one on the home page (each was
+// listed as the file's first title), and the export file is served only
+// as the page of its published articles: served as it was to a client
+// that did not ask for HTML, it gave away its drafts.
+func TestExportArticles(t *testing.T) {
+	dir := t.TempDir()
+	export := `{"articles": [
+		{"id": 1, "html_url": "https://help.example.com/hc/articles/1-Lockers", "draft": false, "title": "Lockers", "body": "<p>Lockers take a one pound coin, returned when you open the locker.</p>"},
+		{"id": 2, "html_url": "https://help.example.com/hc/articles/2-Towels", "draft": false, "title": "Towels", "body": "<p>Towels can be hired at reception for two pounds.</p>"},
+		{"id": 3, "html_url": "https://help.example.com/hc/articles/3", "draft": true, "title": "Black Friday", "body": "<p>SECRET offer: join for one pound.</p>"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "articles.json"), []byte(export), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	r := start(t, cfg, Options{})
+	got := send(t, r.URL, msg{"text": "can towels be hired at reception?"})
+	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || len(got.Reply.Citations) == 0 ||
+		got.Reply.Citations[0].URL != "https://help.example.com/hc/articles/2-Towels" {
+		t.Errorf("status %d, reply %+v: want an answer cited to the article's html_url", got.Status, got.Reply)
+	}
+	get := func(p string) string {
+		t.Helper()
+		resp, err := http.Get(r.URL + p) // no Accept: text/html
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	home := get("/")
+	for _, want := range []string{`<a href="https://help.example.com/hc/articles/1-Lockers">Lockers</a>`, `<a href="https://help.example.com/hc/articles/2-Towels">Towels</a>`} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home page lacks %s:\n%s", want, home)
+		}
+	}
+	if page := get("/articles/articles.json"); strings.Contains(page, "SECRET") || strings.Contains(page, "Black Friday") || !strings.Contains(page, "<h2>Towels</h2>") {
+		t.Errorf("GET /articles/articles.json = %s, want the page of its published articles only", page)
+	}
+}
+
 // TestArticlesFollowAReplacedFolder: when the knowledge folder is
 // replaced (renamed away and a new copy put in its place, as a deploy
 // does), /articles/ serves the new files, not the folder opened at start.

@@ -262,9 +262,9 @@ func (w *mdWriter) node(n *html.Node) {
 	switch n.Type {
 	case html.TextNode:
 		if strings.ContainsAny(n.Data, marks) {
-			w.line.WriteString(strings.NewReplacer(lineBreak, " ", linkStart, " ", linkEnd, " ").Replace(n.Data))
+			w.line.WriteString(markdownText(strings.NewReplacer(lineBreak, " ", linkStart, " ", linkEnd, " ").Replace(n.Data)))
 		} else {
-			w.line.WriteString(n.Data)
+			w.line.WriteString(markdownText(n.Data))
 		}
 		return
 	case html.ElementNode:
@@ -292,7 +292,7 @@ func (w *mdWriter) node(n *html.Node) {
 		w.children(n)
 		w.line.WriteString(linkEnd)
 	case a == atom.Img:
-		w.line.WriteString(attr(n, "alt"))
+		w.line.WriteString(markdownText(attr(n, "alt")))
 	case a == atom.Ul || a == atom.Ol:
 		w.flush()
 		w.list(n)
@@ -476,10 +476,10 @@ func inlineText(n *html.Node) string {
 func writeInline(b *strings.Builder, m *html.Node) {
 	switch {
 	case m.Type == html.TextNode:
-		b.WriteString(m.Data)
+		b.WriteString(markdownText(m.Data))
 	case m.Type == html.ElementNode && skipped[m.DataAtom]:
 	case m.Type == html.ElementNode && m.DataAtom == atom.Img:
-		b.WriteString(attr(m, "alt"))
+		b.WriteString(markdownText(attr(m, "alt")))
 	default:
 		if m.Type == html.ElementNode && (isBlock(m.DataAtom) || m.DataAtom == atom.Br || m.DataAtom == atom.Td || m.DataAtom == atom.Th) {
 			// A table in a table's cell is read on the cell's line,
@@ -490,6 +490,25 @@ func writeInline(b *strings.Builder, m *html.Node) {
 			writeInline(b, c)
 		}
 	}
+}
+
+// markupLike is what the Markdown reader takes for markup in the text of
+// an HTML element, whose entities the HTML parser has decoded: a "<"
+// before a letter, "/", "!" or "?" (a tag to cleanInline, which strips
+// tags before it decodes entities) and an "&" that begins an entity.
+var markupLike = regexp.MustCompile(`<[A-Za-z/!?]|&#?[0-9A-Za-z]+;?`)
+
+// markdownText escapes decoded text for the Markdown the writer makes, as
+// entities that cleanInline decodes after it strips tags: "Use the
+// &lt;STOP&gt; button" lost "<STOP>" as a tag, and "&amp;amp;" was
+// decoded twice.
+func markdownText(s string) string {
+	return markupLike.ReplaceAllStringFunc(s, func(m string) string {
+		if m[0] == '<' {
+			return "&lt;" + m[1:]
+		}
+		return "&amp;" + m[1:]
+	})
 }
 
 // textOf is the text under n as it is, for preformatted text.

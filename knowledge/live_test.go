@@ -253,7 +253,7 @@ func TestLiveFileWithoutFolder(t *testing.T) {
 		t.Errorf("Reload = %d, %v; want %d, nil", n, err, other.Len())
 	}
 	// A broken file keeps the index.
-	writeFile(t, file, "SBKIDX03 but not really")
+	writeFile(t, file, "SBKIDX04 but not really")
 	if changed, err := live.Refresh(ctx); !errors.Is(err, ErrIndexFormat) || changed {
 		t.Errorf("Refresh(broken file) = %v, %v; want false, ErrIndexFormat", changed, err)
 	}

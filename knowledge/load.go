@@ -31,7 +31,7 @@ const (
 // Sentinel errors of Load, wrapped in a *FileError naming the file.
 var (
 	ErrFileTooLarge = errors.New("knowledge: file too large")
-	ErrInvalidFAQ   = errors.New("knowledge: invalid FAQ file")
+	ErrInvalidFAQ   = errors.New("knowledge: invalid FAQ or article export")
 	ErrTooManyFiles = errors.New("knowledge: too many files")
 	ErrNotText      = errors.New("knowledge: not a text file")
 )
@@ -52,12 +52,16 @@ type Chunk struct {
 	Title   string   // article title (first "#" heading, else from the file name); an FAQ entry's question
 	Section []string // heading path below the title ("Billing", "Invoices"); empty for the intro and FAQ entries
 	Source  string   // DocID plus "#anchor" of the section, GitHub-style
-	Text    string   // the passage, plain text
+	// URL is the article's own page on the help centre, when an export
+	// gives it (a Zendesk article's "html_url"); citations link there
+	// rather than to Source. Empty for files of the knowledge folder.
+	URL  string
+	Text string // the passage, plain text
 }
 
 // Snippet returns the chunk as a search result with the given score.
 func (c Chunk) Snippet(score float64) Snippet {
-	return Snippet{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, Text: c.Text, Score: score}
+	return Snippet{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, URL: c.URL, Text: c.Text, Score: score}
 }
 
 // LoadOptions bounds what Load reads. The zero value uses the defaults.
@@ -74,8 +78,9 @@ type LoadOptions struct {
 	MaxFAQEntries int
 	// Warn, when set, is told of a file that loads but looks wrong: one
 	// with no text to index (empty, or headings or front matter only), an
-	// FAQ that asks a question twice (both answers are quoted), or a JSON
-	// or YAML file with no question or answer in it (a site's
+	// FAQ that asks a question twice (both answers are quoted), an entry
+	// of an FAQ or export without a title or a body (left out), or a JSON
+	// or YAML file with no question or article in it (a site's
 	// configuration), which is left out. Nil means no one is told.
 	Warn func(path, problem string)
 }
@@ -116,7 +121,7 @@ func fileKind(name string) string {
 // Load reads every article and FAQ file under dir, recursively, and returns
 // their chunks in file order (sorted paths), then document order. Files and
 // folders whose names start with "." are skipped, and so are files of other
-// types. A file over the size limit, an invalid FAQ file, a file of
+// types. A file over the size limit, an invalid FAQ or export file, a file of
 // binary data or one whose front matter or comment is never closed
 // (ErrBrokenMarkup, with its line) fails the whole load with a *FileError
 // naming it: a help centre that silently loses an article answers
@@ -151,7 +156,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 		cs, err := parseFile(name, data, opts)
 		if errors.Is(err, errNotFAQ) {
 			if opts.Warn != nil {
-				opts.Warn(name, "not an FAQ file (nothing in it has a question or an answer); left out")
+				opts.Warn(name, "no FAQ entry or article in it (nothing has a question, or a title and a body); left out")
 			}
 			continue
 		}
@@ -175,6 +180,8 @@ func (o LoadOptions) warn(name string, data []byte, cs []Chunk) {
 		// An empty article is one left to write, or lost in a copy; its
 		// questions are answered from the others.
 		o.Warn(name, "no text to index (the file is empty)")
+	case fileKind(name) == "json" || fileKind(name) == "yaml":
+		o.Warn(name, "no text to index (every article a draft?)")
 	default:
 		o.Warn(name, "no text to index (headings or front matter only?)")
 	}
@@ -260,7 +267,7 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	case "html":
 		return parseArticle(name, htmlArticle(string(data)), opts.MaxChunkRunes), nil
 	case "json", "yaml":
-		entries, err := parseFAQ(name, data, opts.MaxFAQEntries)
+		entries, err := parseFAQ(name, data, opts.MaxFAQEntries, opts.Warn)
 		if err != nil {
 			return nil, err
 		}

@@ -579,11 +579,11 @@ func TestLoadErrors(t *testing.T) {
 		path    string
 	}{
 		{"file over limit", fstest.MapFS{"ok.md": file("# ok"), "big.md": file(strings.Repeat("a", 101))}, LoadOptions{MaxFileBytes: 100}, ErrFileTooLarge, "big.md"},
-		{"FAQ not a list", fstest.MapFS{"faq.yaml": file("question: a\nanswer: b\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
+		{"FAQ one entry without an answer", fstest.MapFS{"faq.yaml": file("question: a\nanswer: ''\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
 		{"FAQ two lists", fstest.MapFS{"faq.yaml": file("x: [{q: a, a: b}]\ny: [{q: c, a: d}]\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yaml"},
 		{"FAQ bad json", fstest.MapFS{"f/faq.json": file(`[{"question": "a",`)}, LoadOptions{}, ErrInvalidFAQ, "f/faq.json"},
 		{"FAQ bad yaml", fstest.MapFS{"faq.yml": file("- question: [unclosed\n")}, LoadOptions{}, ErrInvalidFAQ, "faq.yml"},
-		{"FAQ missing answer", fstest.MapFS{"faq.json": file(`[{"question": "a", "answer": "b"}, {"question": "c"}]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
+		{"FAQ no entry with an answer", fstest.MapFS{"faq.json": file(`[{"question": "a", "answer": ""}, {"question": "c"}]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
 		{"FAQ entry not object", fstest.MapFS{"faq.json": file(`[{"q": "a", "a": "b"}, "c"]`)}, LoadOptions{}, ErrInvalidFAQ, "faq.json"},
 		{"FAQ too many entries", fstest.MapFS{"faq.json": file(`[{"q":"a","a":"b"},{"q":"c","a":"d"}]`)}, LoadOptions{MaxFAQEntries: 1}, ErrInvalidFAQ, "faq.json"},
 		{"binary renamed .md", fstest.MapFS{"ok.md": file("# ok"), "logo.md": file("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}, LoadOptions{}, ErrNotText, "logo.md"},
@@ -661,7 +661,7 @@ func FuzzParseFAQ(f *testing.F) {
 		if isJSON {
 			name = "f.json"
 		}
-		entries, err := parseFAQ(name, data, 100)
+		entries, err := parseFAQ(name, data, 100, nil)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidFAQ) {
 				t.Fatalf("parseFAQ error %v is not ErrInvalidFAQ", err)

@@ -16,12 +16,12 @@ import (
 // without re-analysing it. Layout (little endian, every section padded to
 // 8 bytes so arrays can be used in place from a memory map):
 //
-//	magic "SBKIDX03", then u64 counts: chunks, terms, articles, rank,
+//	magic "SBKIDX04", then u64 counts: chunks, terms, articles, rank,
 //	typo words, blob bytes, chunk postings, article postings, typo
 //	variants; f64 options: K1, B, title, section, article and dense
 //	weights; u64 flags (bit 0: no typos); the source folder: u64
 //	fingerprint, u64 offset and length of its path in the blob; then the
-//	sections: string blob, chunk strings (5 × u32 offset and length
+//	sections: string blob, chunk strings (6 × u32 offset and length
 //	each), term strings, typo words (offset, length, term id; sorted),
 //	typo variants (u64 hash, u32 word id, u32 zero; sorted), idf (f64 per
 //	term), chunk posting offsets (u32 per term + 1) and postings (i32
@@ -31,13 +31,17 @@ import (
 //
 // Every count and offset is checked against the file size before use: an
 // index file is not trusted.
-const indexMagic = "SBKIDX03"
+const indexMagic = "SBKIDX04"
 
 // ErrIndexFormat reports a malformed or foreign index file.
 var ErrIndexFormat = errors.New("knowledge: bad index file")
 
 // MaxIndexFileBytes bounds the index files MapFile accepts.
 const MaxIndexFileBytes = 8 << 30
+
+// chunkFields is how many strings a chunk has in the file: DocID, Title,
+// Section, Source, Text and URL.
+const chunkFields = 6
 
 // sectionSep joins a chunk's heading path in the file.
 const sectionSep = "\x1f"
@@ -52,9 +56,9 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		return [2]uint32{uint32(off), uint32(len(s))}
 	}
 	source := addString(ix.source)
-	chunkStr := make([][2]uint32, 0, 5*len(ix.chunks))
+	chunkStr := make([][2]uint32, 0, chunkFields*len(ix.chunks))
 	for _, c := range ix.chunks {
-		for _, s := range []string{c.DocID, c.Title, strings.Join(c.Section, sectionSep), c.Source, c.Text} {
+		for _, s := range []string{c.DocID, c.Title, strings.Join(c.Section, sectionSep), c.Source, c.Text, c.URL} {
 			chunkStr = append(chunkStr, addString(s))
 		}
 	}
@@ -294,7 +298,7 @@ func decodeIndex(data []byte) (*Index, error) {
 		return nil, fmt.Errorf("%w: bad rank %d or %d articles for %d chunks", ErrIndexFormat, rank, nArticles, nChunks)
 	}
 	blob := r.section("strings", blobLen)
-	chunkStr := fromBytes[[2]uint32](r.section("chunks", nChunks*5*8))
+	chunkStr := fromBytes[[2]uint32](r.section("chunks", nChunks*chunkFields*8))
 	termStr := fromBytes[[2]uint32](r.section("terms", nTerms*8))
 	typo := fromBytes[[3]uint32](r.section("typo words", nTypo*12))
 	variants := fromBytes[typoVariant](r.section("typo variants", nVariants*16))
@@ -333,15 +337,15 @@ func decodeIndex(data []byte) (*Index, error) {
 	ix.weight = [numFields]float64{o.TitleWeight, o.SectionWeight, 1}
 	ix.chunks = make([]Chunk, nChunks)
 	for i := range ix.chunks {
-		var f [5]string
+		var f [chunkFields]string
 		for j := range f {
-			s, ok := str(chunkStr[5*i+j])
+			s, ok := str(chunkStr[chunkFields*i+j])
 			if !ok {
 				return nil, fmt.Errorf("%w: chunk %d string out of range", ErrIndexFormat, i)
 			}
 			f[j] = s
 		}
-		c := Chunk{DocID: f[0], Title: f[1], Source: f[3], Text: f[4]}
+		c := Chunk{DocID: f[0], Title: f[1], Source: f[3], Text: f[4], URL: f[5]}
 		if f[2] != "" {
 			c.Section = strings.Split(f[2], sectionSep)
 		}

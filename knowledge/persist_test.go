@@ -16,6 +16,7 @@ import (
 func TestSaveMapRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	chunks, qs := loadDemo(t)
+	chunks[0].URL = "https://help.example.com/hc/articles/1" // an exported article's page
 	for _, v := range []struct {
 		name string
 		opts Options

@@ -4,12 +4,15 @@
 // # Loading
 //
 // Load reads a folder of Markdown (.md, .markdown, and Docusaurus's .mdx),
-// plain text (.txt) and FAQ files (.json, .yaml, .yml lists of {question,
-// answer}). An article's title is its first "#" heading (else its file
+// plain text (.txt), HTML, and FAQ files and help-centre exports (.json,
+// .yaml, .yml lists of {question, answer} or {title, body} objects, as
+// Zendesk, Intercom, Help Scout and Freshdesk export them, drafts left
+// out). An article's title is its first "#" heading (else its file
 // name); it is split at its headings, and long sections at paragraphs and
 // sentences, into Chunks of bounded size whose Source is the file path
 // plus the GitHub-style anchor of the section. Each FAQ entry is a chunk
-// titled by its question. Markdown is read as a documentation site renders
+// titled by its question; an exported article is read as an HTML one,
+// and keeps its public URL for citations. Markdown is read as a documentation site renders
 // it: comments dropped, MDX's code and component tags dropped, a tab's
 // content a section headed by its label.
 //
@@ -44,11 +47,14 @@ package knowledge
 
 // A Snippet is one retrieved chunk of an article.
 type Snippet struct {
-	DocID  string  `json:"doc_id"`
-	Title  string  `json:"title"`
-	Source string  `json:"source"` // file path relative to the knowledge folder, "#heading-anchor" allowed
-	Text   string  `json:"text"`
-	Score  float64 `json:"score"`
+	DocID  string `json:"doc_id"`
+	Title  string `json:"title"`
+	Source string `json:"source"` // file path relative to the knowledge folder, "#heading-anchor" allowed
+	// URL is the article's page on the help centre when an export gave
+	// it (see Chunk.URL), else empty.
+	URL   string  `json:"url,omitempty"`
+	Text  string  `json:"text"`
+	Score float64 `json:"score"`
 	// Section is the heading path of the chunk below the title, joined by
 	// " > " ("Billing > Invoices"); empty for an article's introduction and
 	// for FAQ entries.
@@ -63,4 +69,6 @@ type Citation struct {
 }
 
 // Citation returns the citation for s.
-func (s Snippet) Citation() Citation { return Citation{Title: s.Title, Source: s.Source} }
+// Its URL is the article's own page when the snippet has one; else it is
+// left to the caller to make from Source.
+func (s Snippet) Citation() Citation { return Citation{Title: s.Title, Source: s.Source, URL: s.URL} }

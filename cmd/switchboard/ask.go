@@ -27,6 +27,7 @@ func init() {
 type askCitation struct {
 	Title  string `json:"title"`
 	Source string `json:"source"`
+	URL    string `json:"url,omitempty"` // an exported article's own page
 }
 
 // askAnswer is the output of `ask --json`.
@@ -122,7 +123,7 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *asJSON {
 		a := askAnswer{Reply: r.Text, Citations: []askCitation{}, Confidence: r.Confidence, Fallback: r.Fallback, Handoff: r.Handoff}
 		for _, c := range r.Citations {
-			a.Citations = append(a.Citations, askCitation{Title: c.Title, Source: c.Source})
+			a.Citations = append(a.Citations, askCitation{Title: c.Title, Source: c.Source, URL: c.URL})
 		}
 		return json.NewEncoder(stdout).Encode(a)
 	}

@@ -330,11 +330,11 @@ func (g *Generator) fromKB(r *rand.Rand) Example {
 		}
 		text += " " + s
 	}
-	snips := []knowledge.Snippet{{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, Text: text}}
+	snips := []knowledge.Snippet{{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, URL: c.URL, Text: text}}
 	for _, j := range r.Perm(len(g.chunks))[:min(len(g.chunks), 1+r.IntN(2))] {
 		if j != ci && g.chunks[j].DocID != c.DocID {
 			o := g.chunks[j]
-			snips = append(snips, knowledge.Snippet{DocID: o.DocID, Title: o.Title, Section: strings.Join(o.Section, " > "), Source: o.Source, Text: firstSentences(o.Text, 200)})
+			snips = append(snips, knowledge.Snippet{DocID: o.DocID, Title: o.Title, Section: strings.Join(o.Section, " > "), Source: o.Source, URL: o.URL, Text: firstSentences(o.Text, 200)})
 		}
 	}
 	ex := Example{FromKB: true}
