@@ -656,6 +656,8 @@ func FuzzHTMLArticle(f *testing.F) {
 func FuzzParseFAQ(f *testing.F) {
 	f.Add([]byte(`[{"question":"a","answer":"b"}]`), true)
 	f.Add([]byte("- question: a\n  answer: b\n"), false)
+	f.Add([]byte(`[{"name":"c","folders":[{"articles":[{"title":"t","description":"<p>d</p>","status":2},{"title":null,"body":"x"}]}]}]`), true)
+	f.Add([]byte(`{"articles":{"items":[{"name":"n","text":"<p>t</p>","publicUrl":"https://x/a"}]}}`), true)
 	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
 		name := "f.yaml"
 		if isJSON {
@@ -663,8 +665,9 @@ func FuzzParseFAQ(f *testing.F) {
 		}
 		entries, err := parseFAQ(name, data, 100, nil)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidFAQ) {
-				t.Fatalf("parseFAQ error %v is not ErrInvalidFAQ", err)
+			// errNotFAQ: a file with no entry in it ("0") is left out.
+			if !errors.Is(err, ErrInvalidFAQ) && !errors.Is(err, errNotFAQ) {
+				t.Fatalf("parseFAQ error %v is neither ErrInvalidFAQ nor errNotFAQ", err)
 			}
 			return
 		}
