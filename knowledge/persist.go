@@ -271,6 +271,10 @@ func decodeIndex(data []byte) (*Index, error) {
 	if !nativeLittleEndian {
 		return nil, fmt.Errorf("%w: index files need a little-endian machine", ErrIndexFormat)
 	}
+	if len(data) >= len(indexMagic) && string(data[:6]) == indexMagic[:6] && string(data[:len(indexMagic)]) != indexMagic {
+		// An upgrade changed the format: say so, not "not an index".
+		return nil, fmt.Errorf("%w: written by another version of switchboard (%s, this one reads %s): rebuild it with switchboard index", ErrIndexFormat, data[:len(indexMagic)], indexMagic)
+	}
 	if len(data) < len(indexMagic) || string(data[:len(indexMagic)]) != indexMagic {
 		return nil, fmt.Errorf("%w: not an index file (knowledge is a folder of articles, or a file written by switchboard index)", ErrIndexFormat)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,6 +102,27 @@ func TestIndexFileCorrupt(t *testing.T) {
 				t.Errorf("%s: ReadIndex error = %v, want ErrIndexFormat", name, err)
 			}
 		}
+	}
+}
+
+// TestIndexFileOldVersion: a file an older version wrote says so and how
+// to rebuild it; "not an index file" sent upgraders looking elsewhere.
+func TestIndexFileOldVersion(t *testing.T) {
+	ix := openTestKB(t, Options{})
+	path := filepath.Join(t.TempDir(), "kb.idx")
+	if err := ix.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b, "SBKIDX03")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadIndex(path); !errors.Is(err, ErrIndexFormat) || !strings.Contains(err.Error(), "rebuild it with switchboard index") {
+		t.Errorf("ReadIndex of an older version's file = %v, want ErrIndexFormat saying to rebuild it", err)
 	}
 }
 
