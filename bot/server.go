@@ -430,8 +430,11 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	// (an unannounced price rise) and its platform's internal fields, and
 	// a JSON or YAML file left out of the index (a site's configuration)
 	// is no article.
+	// A browser gets the page of what was indexed, an HTML article's
+	// too: its citations' anchors are the index's sections ("#how-repairs-work"),
+	// which the page as the help desk saved it does not have.
 	export := ext == ".json" || ext == ".yaml" || ext == ".yml"
-	if export || !strings.HasPrefix(ctype, "text/html") && acceptsHTML(r) {
+	if export || acceptsHTML(r) {
 		if ix := s.pipeline.Current(); ix != nil {
 			if page, ok := pageOf(p, ix.Chunks()); ok {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")

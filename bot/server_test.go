@@ -531,6 +531,8 @@ func TestArticlePage(t *testing.T) {
 		"faq.yaml":   "- q: Can I pay by card?\n  a: Yes, by Visa or Mastercard.\n- q: Do you ship abroad?\n  a: Only within the EU.\n",
 		// Docusaurus's own format, with a writer's note that no reader sees.
 		"clock-in.mdx": "import TabItem from '@theme/TabItem';\n\n# Clock in\n\n<!-- Legal: no promises. -->\n\n<Tabs>\n<TabItem value=\"ios\" label=\"iOS\">\n\nTap Clock in.\n\n</TabItem>\n</Tabs>\n",
+		// A page saved from a help desk: its headings have no ids.
+		"repairs.html": "<html><head><title>Repairs</title></head><body><nav>Home</nav><h1>Repairs</h1><h2>How repairs work</h2><p>We collect the item within 2 days.</p></body></html>",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -561,6 +563,9 @@ func TestArticlePage(t *testing.T) {
 	}
 	if ctype, mdx := get("/articles/clock-in.mdx", "text/html"); !strings.HasPrefix(ctype, "text/html") || !strings.Contains(mdx, "<h2>iOS</h2>") || strings.Contains(mdx, "Legal") || strings.Contains(mdx, "import") {
 		t.Errorf("clock-in.mdx for a browser: %s, want the iOS tab headed and neither the comment nor the import:\n%s", ctype, mdx)
+	}
+	if _, html := get("/articles/repairs.html", "text/html"); !strings.Contains(html, `<section id="how-repairs-work">`) || strings.Contains(html, "<nav>") {
+		t.Errorf("repairs.html for a browser: want the indexed page, with the anchor citations use and without the site's navigation:\n%s", html)
 	}
 	if _, faq := get("/articles/faq.yaml", "text/html"); !strings.Contains(faq, `<section id="do-you-ship-abroad">`) || !strings.Contains(faq, "<h2>Do you ship abroad?</h2>") {
 		t.Errorf("faq.yaml for a browser lacks the entry's anchor and question:\n%s", faq)
