@@ -70,7 +70,7 @@ func (p *pipelineFlags) pipeline(ctx context.Context, stderr io.Writer) (*bot.Pi
 		cfg.Answer.Mode = p.mode
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, usageError{err.Error()}
+		return nil, usageError{msg: err.Error()}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return bot.NewPipeline(ctx, cfg, bot.Options{Store: memstore.New(memstore.Options{Logger: log})}, conversation.Metrics{}, log)
@@ -99,7 +99,7 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	question := strings.TrimSpace(strings.Join(pos, " "))
 	if question == "" {
 		fs.Usage()
-		return usageError{"ask: no question given"}
+		return usageError{msg: "ask: no question given"}
 	}
 	p, err := pf.pipeline(ctx, stderr)
 	if err != nil {

@@ -70,7 +70,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *promptTokens <= 0 || *genTokens <= 0 || *concurrency <= 0 || *threads < 0 {
-		return usageError{"bench: --prompt-tokens, --gen-tokens and --concurrency must be positive, --threads not negative"}
+		return usageError{msg: "bench: --prompt-tokens, --gen-tokens and --concurrency must be positive, --threads not negative"}
 	}
 	m, err := loadModel(*path, *threads)
 	if err != nil {
@@ -78,7 +78,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer m.Close()
 	if *promptTokens+*genTokens > m.Config.Context {
-		return usageError{fmt.Sprintf("bench: %d prompt + %d generated tokens exceed the context length %d", *promptTokens, *genTokens, m.Config.Context)}
+		return usageError{msg: fmt.Sprintf("bench: %d prompt + %d generated tokens exceed the context length %d", *promptTokens, *genTokens, m.Config.Context)}
 	}
 
 	if *cpuProfile != "" {

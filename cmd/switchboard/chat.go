@@ -68,7 +68,7 @@ func runChat(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("chat: unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("chat: unexpected argument %q", fs.Arg(0))}
 	}
 	p, err := pf.pipeline(ctx, stderr)
 	if err != nil {

@@ -33,7 +33,7 @@ DISCORD_API_URL (optional REST base, for proxies and tests).
 func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, discordUsage)
-		return usageError{"discord: no subcommand given"}
+		return usageError{msg: "discord: no subcommand given"}
 	}
 	switch args[0] {
 	case "register":
@@ -43,7 +43,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 	}
 	fmt.Fprint(stderr, discordUsage)
-	return usageError{fmt.Sprintf("discord: unknown subcommand %q", args[0])}
+	return usageError{msg: fmt.Sprintf("discord: unknown subcommand %q", args[0])}
 }
 
 // runDiscordRegister registers the application commands (/ask), globally
@@ -56,7 +56,7 @@ func runDiscordRegister(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("discord register: unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("discord register: unexpected argument %q", fs.Arg(0))}
 	}
 	o := discord.RegisterOptions{
 		BotToken:      strings.TrimSpace(os.Getenv("DISCORD_BOT_TOKEN")),

@@ -144,7 +144,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageError{fmt.Sprintf("eval: unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("eval: unexpected argument %q", fs.Arg(0))}
 	}
 	var modes []string
 	switch *mode {
@@ -153,7 +153,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case bot.ModeExtractive, bot.ModeGenerative:
 		modes = []string{*mode}
 	default:
-		return usageError{fmt.Sprintf("eval: --mode %q: want extractive, generative or all", *mode)}
+		return usageError{msg: fmt.Sprintf("eval: --mode %q: want extractive, generative or all", *mode)}
 	}
 	thresholds, err := parseThresholds(*sweep)
 	if err != nil {
@@ -183,7 +183,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		c := cfg
 		c.Answer.Mode = m
 		if err := c.Validate(); err != nil {
-			return usageError{err.Error()}
+			return usageError{msg: err.Error()}
 		}
 		res, index, err := evalMode1(ctx, c, ix, qs, *verbose, log)
 		if errors.Is(err, bot.ErrNoModel) && *mode == modeAll {
@@ -331,7 +331,7 @@ func parseThresholds(list string) ([]float64, error) {
 	for _, f := range strings.Split(list, ",") {
 		t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || !(t > 0 && t <= 1) {
-			return nil, usageError{fmt.Sprintf("eval: --thresholds %q: %q is not a number in (0, 1] (decimal point, commas between numbers: 0.3,0.4)", list, f)}
+			return nil, usageError{msg: fmt.Sprintf("eval: --thresholds %q: %q is not a number in (0, 1] (decimal point, commas between numbers: 0.3,0.4)", list, f)}
 		}
 		out = append(out, t)
 	}

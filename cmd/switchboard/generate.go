@@ -51,13 +51,13 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("generate: unexpected argument %q (use --prompt)", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("generate: unexpected argument %q (use --prompt)", fs.Arg(0))}
 	}
 	if *prompt != "" && *idList != "" {
-		return usageError{"generate: pass --prompt or --ids, not both"}
+		return usageError{msg: "generate: pass --prompt or --ids, not both"}
 	}
 	if *maxTokens <= 0 {
-		return usageError{fmt.Sprintf("generate: --max-tokens must be positive, got %d", *maxTokens)}
+		return usageError{msg: fmt.Sprintf("generate: --max-tokens must be positive, got %d", *maxTokens)}
 	}
 	req := engine.Request{
 		Prompt:    *prompt,
@@ -69,7 +69,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *idList != "" {
 		ids, err := parseIDs(*idList)
 		if err != nil {
-			return usageError{"generate: --ids: " + err.Error()}
+			return usageError{msg: "generate: --ids: " + err.Error()}
 		}
 		req.IDs = ids
 	}

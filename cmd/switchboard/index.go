@@ -31,7 +31,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fs.Usage()
-		return usageError{"index: --out FILE is required and takes no arguments"}
+		return usageError{msg: "index: --out FILE is required and takes no arguments"}
 	}
 	start := time.Now()
 	ix, err := knowledge.Open(ctx, *dir, knowledge.LoadOptions{Warn: warnTo(stderr)}, knowledge.Options{})

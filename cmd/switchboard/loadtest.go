@@ -117,13 +117,13 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("loadtest: unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("loadtest: unexpected argument %q", fs.Arg(0))}
 	}
 	if o.Gateways < 1 || o.Gateways > 16 || o.Workers < 1 || o.Workers > 16 || o.Users < 1 || o.Users > 1000 ||
 		o.Duration <= 0 || o.Duration > 2*time.Hour || o.Outage < 0 || o.Outage > time.Minute ||
 		o.HangUps < 0 || o.HangUps > 0.5 || (o.Mode != "extractive" && o.Mode != "generative") ||
 		(o.Model != "" && o.Mode != "generative") {
-		return usageError{"loadtest: a count or duration is out of range (see --help)"}
+		return usageError{msg: "loadtest: a count or duration is out of range (see --help)"}
 	}
 	if o.Binary == "" {
 		exe, err := os.Executable()

@@ -54,9 +54,20 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // the flag set already printed the usage
 		}
-		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		if line := errorLine(err); line != "" {
+			fmt.Fprintln(os.Stderr, line)
+		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// errorLine is what main prints for err: nothing when a flag set printed
+// it already, above its usage.
+func errorLine(err error) string {
+	if u := (usageError{}); errors.As(err, &u) && u.reported {
+		return ""
+	}
+	return "switchboard: " + err.Error()
 }
 
 // exitCode is 2 for usage errors and 1 for everything else.
@@ -68,15 +79,19 @@ func exitCode(err error) int {
 	return 1
 }
 
-// usageError is a mistake on the command line.
-type usageError struct{ msg string }
+// usageError is a mistake on the command line; reported when the flag
+// set has printed it already, with the usage.
+type usageError struct {
+	msg      string
+	reported bool
+}
 
 func (e usageError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		usage(stderr)
-		return usageError{"no command given"}
+		return usageError{msg: "no command given"}
 	}
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
@@ -85,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, ok := commands[args[0]]
 	if !ok {
 		usage(stderr)
-		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+		return usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
 	}
 	return c.run(ctx, args[1:], stdout, stderr)
 }
@@ -121,7 +136,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err.Error()}
+		return usageError{msg: err.Error(), reported: true}
 	}
 	return nil
 }

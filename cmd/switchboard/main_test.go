@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"strings"
 	"testing"
 )
@@ -47,5 +48,19 @@ func TestRunDispatch(t *testing.T) {
 				t.Errorf("run(%q) wrote %q to stdout on a usage error", tt.args, stdout.String())
 			}
 		})
+	}
+}
+
+// TestErrorLinePrintedOnce: a bad flag is reported by its flag set, above
+// the usage, and main prints nothing more (it printed the error twice);
+// other errors main prints once.
+func TestErrorLinePrintedOnce(t *testing.T) {
+	var stderr strings.Builder
+	err := run(context.Background(), []string{"ask", "--bogus", "hi"}, io.Discard, &stderr)
+	if err == nil || strings.Count(stderr.String(), "-bogus") != 1 || errorLine(err) != "" {
+		t.Errorf("bad flag: stderr %q, main adds %q; want it reported once", stderr.String(), errorLine(err))
+	}
+	if got := errorLine(usageError{msg: `unknown command "x"`}); got != `switchboard: unknown command "x"` {
+		t.Errorf("errorLine(unknown command) = %q", got)
 	}
 }

@@ -53,7 +53,7 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, usage)
 		return nil
 	}
-	return usageError{"model: want a subcommand\n" + usage}
+	return usageError{msg: "model: want a subcommand\n" + usage}
 }
 
 func runModelInfo(args []string, stdout, stderr io.Writer) error {
@@ -64,7 +64,7 @@ func runModelInfo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("model info: unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("model info: unexpected argument %q", fs.Arg(0))}
 	}
 	m, err := loadModel(*path, 1)
 	if err != nil {
@@ -102,15 +102,15 @@ func runModelRandom(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out == "" {
-		return usageError{"model random: --out is required"}
+		return usageError{msg: "model random: --out is required"}
 	}
 	shape, ok := randomShapes[*shapeName]
 	if !ok {
-		return usageError{fmt.Sprintf("model random: unknown shape %q", *shapeName)}
+		return usageError{msg: fmt.Sprintf("model random: unknown shape %q", *shapeName)}
 	}
 	types := map[string]tensor.Type{"f32": tensor.F32, "f16": tensor.F16, "bf16": tensor.BF16, "q8_0": tensor.Q8_0, "q4_0": tensor.Q4_0}
 	if shape.Type, ok = types[strings.ToLower(*typeName)]; !ok {
-		return usageError{fmt.Sprintf("model random: unknown type %q", *typeName)}
+		return usageError{msg: fmt.Sprintf("model random: unknown type %q", *typeName)}
 	}
 	shape.Seed = *seed
 	if err := enginetest.WriteModel(*out, shape); err != nil {

@@ -40,10 +40,10 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	query := strings.TrimSpace(strings.Join(pos, " "))
 	if query == "" {
 		fs.Usage()
-		return usageError{"search: no query given"}
+		return usageError{msg: "search: no query given"}
 	}
 	if *k <= 0 {
-		return usageError{fmt.Sprintf("search: -k must be positive, got %d", *k)}
+		return usageError{msg: fmt.Sprintf("search: -k must be positive, got %d", *k)}
 	}
 	ix, err := openKnowledge(ctx, *dir, stderr)
 	if err != nil {

@@ -29,12 +29,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
 	}
 	switch *role {
 	case bot.RoleAll, bot.RoleGateway, bot.RoleWorker:
 	default:
-		return usageError{fmt.Sprintf("serve: unknown role %q (want all, gateway or worker)", *role)}
+		return usageError{msg: fmt.Sprintf("serve: unknown role %q (want all, gateway or worker)", *role)}
 	}
 	cfg, path, err := bot.LoadConfig(*config, getenv)
 	if err != nil {

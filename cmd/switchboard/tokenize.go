@@ -36,7 +36,7 @@ func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if len(pos) == 0 {
 		fs.Usage()
-		return usageError{"tokenize: no text given"}
+		return usageError{msg: "tokenize: no text given"}
 	}
 	text := strings.Join(pos, " ")
 	tok, err := loadTokenizer(*path)

@@ -155,16 +155,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	} else {
 		if *share < 0 || *share > 1 {
-			return usageError{fmt.Sprintf("train: --knowledge-share %g is not a fraction", *share)}
+			return usageError{msg: fmt.Sprintf("train: --knowledge-share %g is not a fraction", *share)}
 		}
 		if *drills < 0 || *drills > 1 {
-			return usageError{fmt.Sprintf("train: --drills %g is not a fraction", *drills)}
+			return usageError{msg: fmt.Sprintf("train: --drills %g is not a fraction", *drills)}
 		}
 		if *qshare < 0 || *qshare > 1 {
-			return usageError{fmt.Sprintf("train: --questions-share %g is not a fraction", *qshare)}
+			return usageError{msg: fmt.Sprintf("train: --questions-share %g is not a fraction", *qshare)}
 		}
 		if *rank < 0 || *rank > 1 {
-			return usageError{fmt.Sprintf("train: --rank %g is not a fraction", *rank)}
+			return usageError{msg: fmt.Sprintf("train: --rank %g is not a fraction", *rank)}
 		}
 		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills,
 			Questions: splitComma(*questions), QuestionShare: *qshare, Rank: *rank}
@@ -175,7 +175,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *initPath != "" {
 			for _, name := range shapeFlags {
 				if set[name] {
-					return usageError{fmt.Sprintf("train: --%s cannot be changed with --init (the model fixes it)", name)}
+					return usageError{msg: fmt.Sprintf("train: --%s cannot be changed with --init (the model fixes it)", name)}
 				}
 			}
 			m, state.Vocab, err = loadInit(*initPath)
@@ -205,7 +205,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				c.Context = *seq
 			}
 			if m, err = train.NewModel(c, *seed); err != nil {
-				return usageError{fmt.Sprintf("train: %v", err)}
+				return usageError{msg: fmt.Sprintf("train: %v", err)}
 			}
 		}
 		if *warmup >= *steps {
@@ -214,7 +214,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		tr, err = train.New(m, train.Options{Steps: *steps, Batch: *batch, Seq: *seq, LR: *lr, Warmup: *warmup, Seed: *seed, Threads: *threads,
 			ContextWeight: float32(*ctxWeight), RankWeight: float32(*rankWeight), RankScale: float32(*rankScale)})
 		if err != nil {
-			return usageError{fmt.Sprintf("train: %v", err)}
+			return usageError{msg: fmt.Sprintf("train: %v", err)}
 		}
 	}
 	defer tr.Close()
