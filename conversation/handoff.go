@@ -24,11 +24,11 @@ var (
 		"mensch", "menschen", "mitarbeiter", "mitarbeiterin", "kundenberater", "kundenberaterin", "berater", "beraterin",
 		"sachbearbeiter", "sachbearbeiterin", "ansprechpartner", "ansprechpartnerin",
 		"operatore", "operatori", "operatrice", "umano", "umani", "consulente",
-		"atendente", "atendentes"}
+		"atendente", "atendentes", "medewerker", "medewerkers", "mens"}
 	weakNouns = []string{"person", "someone", "somebody", "employee", "consultant", "anyone", "anybody", "staff",
 		"support", "service", "team", "reception", "receptionist",
 		"persona", "personas", "alguien", "personne", "quelqu'un", "jemand", "jemanden", "jemandem", "kundendienst",
-		"kundenservice", "qualcuno", "addetto", "assistenza", "pessoa", "alguem", "atendimento"}
+		"kundenservice", "qualcuno", "addetto", "assistenza", "pessoa", "alguem", "atendimento", "iemand", "persoon", "klantenservice"}
 )
 
 // strongVerbs are verbs of talking or being put through; weakVerbs only
@@ -43,11 +43,12 @@ var (
 		"falar", "conversar", "transferir", "transfere", "passa"}
 	weakVerbs = []string{"want", "need", "get", "give", "let", "see", "like", "prefer", "reach", "contact", "call",
 		"brauche", "brauchen", "mochte", "moechte", "hatte", "haette", "gib", "geben", "quiero", "necesito", "veux", "voudrais",
-		"voglio", "vorrei", "contattare", "chiamare", "quero", "queria", "preciso", "gostaria"}
+		"voglio", "vorrei", "contattare", "chiamare", "quero", "queria", "preciso", "gostaria", "wil", "wilt"}
 	// germanVerbs are German verbs of talking or being put through. German
 	// puts them last ("bitte an einen Menschen weiterleiten"), so they
 	// ask for whoever comes before them, as well as after.
-	germanVerbs = []string{"sprechen", "verbinden", "weiterleiten", "durchstellen", "reden", "ubergeben", "uebergeben"}
+	germanVerbs = []string{"sprechen", "verbinden", "weiterleiten", "durchstellen", "reden", "ubergeben", "uebergeben",
+		"spreken", "praten", "doorverbinden", "doorverbonden"} // Dutch puts them last too
 )
 
 // shortFiller may stand next to a handoff noun in a message that is only
@@ -56,7 +57,7 @@ var shortFiller = toWordSet("a an the please pls plz now real live actual me to 
 	"support customer service team human agent person someone somebody representative operator staff "+
 	"talk speak chat connect transfer ok just yes an actual "+
 	"bitte sofort jetzt ein einen einem mit ich por favor ahora un una con svp s'il vous plait avec je maintenant "+
-	"per favore subito adesso ora voglio vorrei agora quero eu um", nil)
+	"per favore subito adesso ora voglio vorrei agora quero eu um graag nu een wil", nil)
 
 // identityOpeners start questions about who is answering ("are you a
 // human?", "is a human reading this?"), which are not requests.
@@ -82,13 +83,13 @@ var (
 
 // possessives before a noun make it the user's own people ("my
 // manager", "our staff"), not the help centre's.
-var possessives = toWordSet("my our his her their mein meine meinem meinen unser unsere mon ma mes notre nos mi mis nuestro nuestra mio mia miei nostro nostra meu minha", nil)
+var possessives = toWordSet("my our his her their mein meine meinem meinen unser unsere mon ma mes notre nos mi mis nuestro nuestra mio mia miei nostro nostra meu minha mijn mn onze", nil)
 
 // determiners before a verb-looking word make it a noun ("my chat").
 var determiners = toWordSet("a an the my your our their his her this that these those live", nil)
 
 // negations before a request cancel it ("I don't need a human").
-var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais non nao nunca", nil)
+var negations = toWordSet("don't dont not no never without nobody nicht kein keine keinen nein pas jamais non nao nunca niet geen nee", nil)
 
 // phrases that ask for a human on their own.
 // ("customer service" and "support team" are not among them: "what are
@@ -106,6 +107,7 @@ var handoffPhrases = []string{
 	"persona vera", "persona reale", "essere umano", "un umano", "operatore umano", "in contatto con",
 	"basta con il bot", "basta bot",
 	"pessoa de verdade", "pessoa real", "ser humano", "atendente humano", "falar com humano", "com um humano",
+	"echt mens", "echte medewerker", "echte persoon", "aan de lijn", "met een mens",
 }
 
 func toWordSet(s string, set map[string]bool) map[string]bool {

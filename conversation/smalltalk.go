@@ -71,6 +71,10 @@ var talkWords = map[string]talk{
 	"oi": talkGreeting, "ola": talkGreeting, "bom": talkGreeting, "boa": talkGreeting, "obrigado": talkThanks,
 	"obrigada": talkThanks, "brigado": talkThanks, "brigada": talkThanks, "valeu": talkThanks, "tchau": talkGoodbye,
 	"beleza": talkAck, "blz": talkAck, "certo": talkAck, "entendi": talkAck, "perfeito": talkAck, "otimo": talkAck,
+	// Dutch.
+	"hoi": talkGreeting, "goedemorgen": talkGreeting, "goedemiddag": talkGreeting, "goedenavond": talkGreeting,
+	"bedankt": talkThanks, "dankjewel": talkThanks, "dankuwel": talkThanks, "doei": talkGoodbye, "ziens": talkGoodbye,
+	"oke": talkAck, "top": talkAck, "helder": talkAck, "duidelijk": talkAck, "begrepen": talkAck, "goed": talkAck,
 }
 
 // talkFillers may stand next to talkWords ("hi there", "thanks a lot,
@@ -83,7 +87,8 @@ var talkFillers = toWordSet("a an the there you u all team everyone folks guys b
 	"guten vielen schon schoen sehr noch auf bis dann spater spaeter herzlichen besten lieben liebe viele gott alles "+
 	"euch ihnen dir und wochenende das hat mir "+
 	"buona buon giornata serata mille tante molte davvero tutto va e "+
-	"dia tarde noite muito muita pela ajuda mesmo demais entao", nil)
+	"dia tarde noite muito muita pela ajuda mesmo demais entao "+
+	"wel heel erg hartelijk fijne tot zo jullie voor hulp is", nil)
 
 // filler reports whether w may stand next to small talk without making
 // it a question: a filler or an acknowledgement ("good morning").
@@ -99,6 +104,7 @@ var howAreYou = []string{
 	"wie geht es dir", "wie geht es ihnen", "wie geht's", "wie gehts", "wie geht es euch",
 	"come stai", "come sta", "come va",
 	"tudo bem", "tudo bom", "como vai", "como voce esta", "como vc esta",
+	"hoe gaat het", "hoe gaat het met je", "hoe gaat het met u", "hoe is het", "alles goed",
 }
 
 // unhelpful are what users say when an answer missed. A message that is
@@ -116,6 +122,7 @@ var unhelpful = []string{
 	"non hai risposto", "non mi hai risposto", "non risponde", "non e quello che ho chiesto", "non e la mia domanda",
 	"risposta sbagliata", "non mi aiuta", "non serve a niente",
 	"nao respondeu", "nao ajudou", "nao e isso", "nao era isso", "nao foi isso que perguntei", "resposta errada",
+	"helpt niet", "geen antwoord op mijn vraag", "niet wat ik vroeg", "verkeerd antwoord", "niet mijn vraag", "slaat nergens op",
 }
 
 // unhelpfulFillers may stand around one of unhelpful.
@@ -125,7 +132,8 @@ var unhelpfulFillers = toWordSet("no nope that thats that's this it its it's you
 	"ce c'est ca ta votre reponse ma question mais non "+
 	"eso esto es tu su respuesta mi pregunta pero "+
 	"alla mia domanda questa risposta ma "+
-	"voce vc minha pergunta essa resposta mas", nil)
+	"voce vc minha pergunta essa resposta mas "+
+	"dit dat is je jouw uw antwoord vraag maar", nil)
 
 // identityQuestions ask what the bot is or can do.
 var identityQuestions = []string{
@@ -138,6 +146,8 @@ var identityQuestions = []string{
 	"sei un bot", "sei un robot", "sei umano", "sei una persona", "chi sei", "sei una persona vera",
 	"voce e um robo", "vc e um robo", "voce e um bot", "vc e um bot", "e um robo", "e um bot", "quem e voce", "quem e vc",
 	"voce e humano", "vc e humano",
+	"ben je een bot", "ben jij een bot", "ben je een robot", "ben jij een robot", "ben je een mens", "ben jij een mens",
+	"wie ben jij", "wie ben je", "is dit een bot",
 }
 
 // SmallTalk returns the reply, in texts, to a message that is only small
@@ -280,9 +290,9 @@ const (
 // thanks, I'm fine").
 var (
 	yesWords = toWordSet("yes yeah yea yeh yep yup ya sure ok okay please pls plz go ahead do it y alright "+
-		"certainly absolutely definitely course si vale claro oui ja gerne bitte certo volentieri sim pode", nil)
-	denials = toWordSet("no nope nah not n non nein later nao", nil)
-	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor grazie per obrigado obrigada valeu", nil)
+		"certainly absolutely definitely course si vale claro oui ja gerne bitte certo volentieri sim pode graag", nil)
+	denials = toWordSet("no nope nah not n non nein later nao nee", nil)
+	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor grazie per obrigado obrigada valeu bedankt", nil)
 	// answerFillers stand around a yes or a no ("go on then", "yes I
 	// would", "of course").
 	answerFillers = toWordSet("on i would like to of me be maybe", nil)

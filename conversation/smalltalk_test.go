@@ -143,6 +143,33 @@ func TestSmallTalkInPortuguese(t *testing.T) {
 	}
 }
 
+func TestSmallTalkInDutch(t *testing.T) {
+	nl := conversation.TextsFor("nl", "")
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"hoi", nl.Greeting},
+		{"goedemorgen!", nl.Greeting},
+		{"hoe gaat het?", nl.Greeting},
+		{"heel erg bedankt", nl.Thanks},
+		{"dankjewel voor de hulp", nl.Thanks},
+		{"doei", nl.Goodbye},
+		{"tot ziens", nl.Goodbye},
+		{"oke top", nl.AnythingElse},
+		{"ben je een bot?", nl.Identity},
+		{"dat is niet wat ik vroeg", nl.Unhelpful},
+		{"hoi, wat kost een accu?", ""},
+		{"fiets gestolen", ""},
+	}
+	for _, tt := range tests {
+		got, ok := conversation.SmallTalk(tt.text, nl)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("SmallTalk(%q) = %q, %v; want %q", tt.text, got, ok, tt.want)
+		}
+	}
+}
+
 func TestSmallTalkIsNotAFallback(t *testing.T) {
 	var searched []string
 	nothing := fakeSearcher{search: func(_ context.Context, q string, _ int) ([]knowledge.Snippet, error) {

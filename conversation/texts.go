@@ -97,6 +97,21 @@ var textsByLanguage = map[string]Texts{
 		Identity: "Sou um assistente automático: respondo com base nos artigos da nossa central de ajuda e digo de qual artigo vem cada resposta. " +
 			"Se não souber, eu digo. Escreva «falar com um atendente» a qualquer momento para falar com a nossa equipe.",
 	},
+	"nl": {
+		Fallback:      "Sorry, het antwoord daarop weet ik niet en ik gok liever niet. Wilt u dat ik u doorverbind met een medewerker? Typ dan „medewerker spreken”.",
+		Handoff:       "Ik draag dit gesprek over aan een medewerker van onze klantenservice. U krijgt hier zo snel mogelijk antwoord; tot die tijd zeg ik niets meer.",
+		Sorry:         "Sorry, het antwoord daarop weet ik niet. ",
+		Greeting:      "Hallo! Ik ben de assistent van het helpcentrum. Stel me een vraag en ik antwoord met onze hulpartikelen.",
+		Thanks:        "Graag gedaan! Kan ik u nog ergens anders mee helpen?",
+		Goodbye:       "Tot ziens! Heeft u nog een vraag, stuur dan gerust een bericht.",
+		Declined:      "Prima. Kan ik u nog ergens anders mee helpen?",
+		AnythingElse:  "Kan ik u nog ergens anders mee helpen?",
+		HumanHandling: "Een medewerker van onze klantenservice heeft dit gesprek overgenomen en antwoordt u hier.",
+		RateLimited:   "U stuurt berichten sneller dan ik kan antwoorden. Wacht een minuut en probeer het opnieuw.",
+		Unhelpful:     "Sorry dat dit u niet verder hielp. U kunt de vraag anders stellen, of ik verbind u door met een medewerker: typ „medewerker spreken”.",
+		Identity: "Ik ben een automatische assistent: ik antwoord met de artikelen van ons helpcentrum en vertel u uit welk artikel elk antwoord komt. " +
+			"Als ik iets niet weet, zeg ik dat. Typ op elk moment „medewerker spreken” om ons team te bereiken.",
+	},
 	"de": {
 		Fallback:      "Das weiß ich leider nicht, und raten möchte ich nicht. Soll ich Sie mit einem Mitarbeiter verbinden? Schreiben Sie einfach „mit einem Mitarbeiter sprechen“.",
 		Handoff:       "Ich übergebe dieses Gespräch an einen Mitarbeiter unseres Support-Teams. Sie bekommen hier so bald wie möglich eine Antwort; bis dahin halte ich mich zurück.",
@@ -115,7 +130,7 @@ var textsByLanguage = map[string]Texts{
 }
 
 // TextsFor returns the Texts in the language of the user's message:
-// German, French, Spanish, Italian or Portuguese when it is clearly
+// German, French, Spanish, Italian, Portuguese or Dutch when it is clearly
 // written in one of them, else English. A message too short to tell
 // ("ok", "agente": two words at most, and none of them in another
 // language) takes the language of the earlier ones, latest first: a

@@ -17,8 +17,8 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
 	mg, _ := newManager(t, conversation.Options{Searcher: nothing, MaxFallbacks: 5})
 	es, fr, de, it := conversation.TextsFor("", "hola"), conversation.TextsFor("", "bonjour"), conversation.TextsFor("", "hallo"), conversation.TextsFor("", "buongiorno")
-	pt := conversation.TextsFor("pt", "")
-	for _, tx := range []conversation.Texts{es, fr, de, it, pt} {
+	pt, nl := conversation.TextsFor("pt", ""), conversation.TextsFor("nl", "")
+	for _, tx := range []conversation.Texts{es, fr, de, it, pt, nl} {
 		if tx.Fallback == conversation.FallbackText || tx.Fallback == es.Fallback && tx != es {
 			t.Fatal("TextsFor gives the English or Spanish fallback for another language")
 		}
@@ -50,6 +50,9 @@ func TestTextsInTheUsersLanguage(t *testing.T) {
 		{[]string{"qual é o sentido da vida para você?", "sim, por favor"}, pt.Handoff, true}, // "por favor" is Spanish too
 		{[]string{"vc é um robo?"}, pt.Identity, false},
 		{[]string{"obrigado pela ajuda"}, pt.Thanks, false},
+		{[]string{"ik wil een medewerker spreken"}, nl.Handoff, true},
+		{[]string{"ben je een bot?"}, nl.Identity, false},
+		{[]string{"wat is de zin van het leven?"}, nl.Fallback, false},
 	} {
 		out := &recorder{}
 		for j, text := range tt.msgs {

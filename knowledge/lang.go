@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/dutch"
 	"github.com/blevesearch/snowballstem/french"
 	"github.com/blevesearch/snowballstem/german"
 	"github.com/blevesearch/snowballstem/italian"
@@ -10,10 +11,10 @@ import (
 )
 
 // A language selects the stemmer of a text. English is the default; a
-// chunk or question is taken to be German, French, Spanish, Italian or
-// Portuguese when more of its words are that language's function words
-// than English ones (see detectLanguage). Stop words of all six are
-// dropped whatever the
+// chunk or question is taken to be German, French, Spanish, Italian,
+// Portuguese or Dutch when more of its words are that language's function
+// words than English ones (see detectLanguage). Stop words of all seven
+// are dropped whatever the
 // language, so the choice only decides how words are stemmed.
 type language uint8
 
@@ -24,6 +25,7 @@ const (
 	langSpanish
 	langItalian
 	langPortuguese
+	langDutch
 	numLanguages
 )
 
@@ -75,7 +77,13 @@ que se nao ou mas como quando onde qual quais quanto quanta quantos quantas porq
 voces ele ela eles elas meu minha meus minhas seu sua seus suas nosso nossa este esta isso isto esse
 essa aquele aquela ja tambem tb muito mais menos foi ser estar sao tem ter tenho posso pode podem
 quero queria preciso consigo obrigado obrigada ola oi tchau entao tudo todos todas cada algum alguma`)
-	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES, stopWordsIT, stopWordsPT}
+	// Dutch leaves out English words ("van", "door", "even", "want",
+	// "in", "over", "was", "die").
+	stopWordsNL = setOf(`de het een en op te met voor aan bij uit naar om dat dit deze wat wie waar wanneer hoe hoeveel
+waarom welke ik je jij jullie we wij ze zij hij mijn mn jouw uw onze hun zijn bent heb hebt heeft
+hebben kan kun kunt kunnen moet moeten wil wilt willen mag mogen zal zou worden wordt niet geen ook
+nog er dan maar omdat nu hoi bedankt dankjewel graag alstublieft alsjeblieft doei`)
+	stopWordsByLanguage = [numLanguages]map[string]bool{stopWords, stopWordsDE, stopWordsFR, stopWordsES, stopWordsIT, stopWordsPT, stopWordsNL}
 )
 
 // detectWords is how many words of a text detectLanguage looks at.
@@ -127,11 +135,11 @@ func detect(hits [numLanguages]int) (language, bool) {
 }
 
 // languageCodes are the ISO 639-1 codes of the languages.
-var languageCodes = [numLanguages]string{"en", "de", "fr", "es", "it", "pt"}
+var languageCodes = [numLanguages]string{"en", "de", "fr", "es", "it", "pt", "nl"}
 
 // LanguageOf returns the language text is written in, as an ISO 639-1
-// code: "de", "fr", "es", "it" or "pt" when it is clearly German, French,
-// Spanish, Italian or Portuguese
+// code: "de", "fr", "es", "it", "pt" or "nl" when it is clearly German,
+// French, Spanish, Italian, Portuguese or Dutch
 // by its function words (as detectLanguage decides for stemming), "en"
 // when it is not, and "" when it has no function word of any of them to
 // tell by ("ok", "agente"). One-letter words do not count: a "y" to the
@@ -203,6 +211,8 @@ func (l language) stem(w string) string {
 		italian.Stem(env)
 	case langPortuguese:
 		portuguese.Stem(env)
+	case langDutch:
+		dutch.Stem(env)
 	}
 	if s := env.Current(); s != "" {
 		return s

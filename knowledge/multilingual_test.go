@@ -19,6 +19,7 @@ func TestDetectLanguage(t *testing.T) {
 		{"Posso portare il cane sul treno?", langItalian},
 		{"sei un bot?", langItalian}, // "un" is French and Spanish too
 		{"Como faço para pedir o estorno de uma compra no cartão?", langPortuguese},
+		{"Hoeveel kost het abonnement per maand voor een e-bike?", langDutch},
 		{"Rückerstattung", langEnglish},                                    // too short to tell
 		{"Where is the Hauptbahnhof depot?", langEnglish},                  // a foreign word in English
 		{"パスワードを忘れました", langEnglish},                                       // CJK needs no stemmer
@@ -42,6 +43,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 		{"french stems", "Les remboursements sont traités sous cinq jours", []string{"rembours", "trait", "cinq", "jour"}},
 		{"spanish", "¿Cómo cancelo mi suscripción?", []string{"cancel", "suscripcion"}},
 		{"italian elision", "dell'ordine", []string{"ordin"}},
+		{"dutch stems", "De abonnementen worden maandelijks betaald", []string{"abonnement", "maandelijk", "betaald"}},
 		{"portuguese stems", "Os estornos das compras são feitos em até 7 dias úteis", []string{"estorn", "compr", "feit", "ate", "7", "dias", "ute"}},
 		{"italian stems", "Gli abbonamenti mensili sono rimborsabili entro 14 giorni", []string{"abbon", "mensil", "rimbors", "entro", "14", "giorn"}},
 		{"japanese bigrams", "パスワードを忘れた", []string{"パス", "スワ", "ワー", "ード", "ドを", "を忘", "忘れ", "れた"}},
@@ -58,7 +60,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 	}
 }
 
-// TestMultilingualRetrieval searches a small help centre written in eight
+// TestMultilingualRetrieval searches a small help centre written in nine
 // languages with questions in each: inflected, unaccented, too short to
 // tell the language, and in scripts without spaces.
 func TestMultilingualRetrieval(t *testing.T) {
@@ -83,6 +85,7 @@ func TestMultilingualRetrieval(t *testing.T) {
 		{"abbonamenti", "abbonamento.md"},
 		{"em quantos dias cai o estorno da compra?", "estorno.md"},
 		{"estornos", "estorno.md"},
+		{"hoeveel kost een diefstalmelding?", "diefstal.md"},
 		{"パスワードを忘れました", "pasuwado.md"},
 		{"返品したい", "henpin.md"},
 		{"怎么申请退款", "tuikuan.md"},
