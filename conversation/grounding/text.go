@@ -234,12 +234,17 @@ func tableRow(header, cells []string) string {
 		if c == "" {
 			continue
 		}
-		if i+1 < len(header) && header[i+1] != "" {
-			c = header[i+1] + " " + c
+		if i+1 < len(header) && header[i+1] != "" && !hasPrefixFold(c, header[i+1]) {
+			c = header[i+1] + " " + c // "Zone 2" is not "Zone Zone 2"
 		}
 		parts = append(parts, c)
 	}
 	return cells[0] + ": " + strings.Join(parts, ", ")
+}
+
+// hasPrefixFold reports whether s starts with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // alnumRuns splits a word of letters and digits at each change between
@@ -277,6 +282,9 @@ func hasWord(s string) bool {
 	return false
 }
 
+// markdownEscapable are the characters a backslash escapes in Markdown.
+const markdownEscapable = "\\`*_{}[]()#+-.!|<>"
+
 // stripListMarker removes a leading "-", "*", "+", ">" or "1." marker.
 func stripListMarker(l string) string {
 	for {
@@ -299,13 +307,16 @@ func stripListMarker(l string) string {
 
 // stripInline removes emphasis and code markers and turns [text](url)
 // into text. The text of a code span is kept as it is ("`pp_test_`"
-// stays "pp_test_").
+// stays "pp_test_"), a backslash-escaped character as the character
+// (`\*` is "*"), and a footnote mark as the mark ("Australia*": an
+// asterisk after a word with no emphasis open).
 func stripInline(s string) string {
-	if !strings.ContainsAny(s, "*_`[") {
+	if !strings.ContainsAny(s, "*_`[\\") {
 		return s
 	}
 	var b strings.Builder
 	code := false               // inside a `code span`, whose text is kept as it is
+	italic := false             // an emphasis asterisk is open
 	ident, identEnd := false, 0 // whether the word before identEnd is an identifier
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -318,7 +329,29 @@ func stripInline(s string) string {
 			continue
 		}
 		switch c {
+		case '\\':
+			if i+1 < len(s) && strings.IndexByte(markdownEscapable, s[i+1]) >= 0 {
+				i++
+				b.WriteByte(s[i])
+				continue
+			}
+			b.WriteByte(c)
+			continue
 		case '*':
+			prevWord := i > 0 && isWordByte(s[i-1])
+			nextWord := i+1 < len(s) && isWordByte(s[i+1])
+			switch {
+			case i+1 < len(s) && s[i+1] == '*':
+				i++ // bold
+			case !prevWord && nextWord:
+				italic = true
+			case prevWord && !nextWord && !italic:
+				b.WriteByte(c) // a footnote mark: "Australia*"
+			case !prevWord && !nextWord && (i+1 == len(s) || s[i+1] == ' ') && (i == 0 || s[i-1] == ' '):
+				b.WriteByte(c) // no emphasis between spaces: "marked * in the table"
+			default:
+				italic = false
+			}
 			continue
 		case '_':
 			// Only emphasis underscores: at a word edge, and not in an
