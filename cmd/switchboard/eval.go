@@ -260,6 +260,10 @@ func warnUnknownDocs(log *slog.Logger, ix *knowledge.Index, qs []knowledge.EvalQ
 func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []knowledge.EvalQuestion, verbose bool, log *slog.Logger) (evalMode, *knowledge.Index, error) {
 	drops := &evaluate.DropCounter{}
 	var choices *evaluate.ChoiceLog
+	// The evaluation's conversations are one user's, replayed at machine
+	// speed: a question with 20 earlier turns hit the per-user rate limit
+	// and aborted the run.
+	cfg.Conversation.RateLimit, cfg.Conversation.ClientRateLimit = -1, -1
 	opt := bot.Options{Store: memstore.New(memstore.Options{Logger: log}), Knowledge: ix}
 	if cfg.Answer.Mode == bot.ModeGenerative {
 		choices = &evaluate.ChoiceLog{}

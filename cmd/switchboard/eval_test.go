@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"os"
 	"path/filepath"
@@ -288,5 +289,24 @@ func TestEvalWarnsOfUnknownDocs(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "doc=shiping.md questions=1") || strings.Contains(stderr, "doc=shipping.md") {
 		t.Errorf("stderr does not name just the unknown article:\n%s", stderr)
+	}
+}
+
+// TestEvalLongHistory: a question with more earlier turns than the
+// per-user rate limit allows in a minute is evaluated; the evaluation's
+// replayed conversation hit the rate limit and aborted the whole run.
+func TestEvalLongHistory(t *testing.T) {
+	var history []string
+	for i := range 25 {
+		history = append(history, fmt.Sprintf("question number %d about refunds", i))
+	}
+	h, _ := json.Marshal(history)
+	q := filepath.Join(t.TempDir(), "q.jsonl")
+	line := `{"q": "and for paypal?", "doc": "refunds.md", "any": ["PayPal"], "kind": "answer", "history": ` + string(h) + "}\n"
+	if err := os.WriteFile(q, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", q, "--mode", "extractive"); err != nil {
+		t.Fatalf("eval of a question with 25 earlier turns: %v (stderr %s)", err, stderr)
 	}
 }
