@@ -302,7 +302,7 @@ func TestEvalLongHistory(t *testing.T) {
 	}
 	h, _ := json.Marshal(history)
 	q := filepath.Join(t.TempDir(), "q.jsonl")
-	line := `{"q": "and for paypal?", "doc": "refunds.md", "any": ["PayPal"], "kind": "answer", "history": ` + string(h) + "}\n"
+	line := `{"q": "and for paypal?", "doc": "returns.md", "any": ["PayPal"], "kind": "answer", "history": ` + string(h) + "}\n"
 	if err := os.WriteFile(q, []byte(line), 0o644); err != nil {
 		t.Fatal(err)
 	}
