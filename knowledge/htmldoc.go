@@ -417,8 +417,71 @@ func (w *mdWriter) table(n *html.Node) {
 }
 
 // tableRows returns the cells (<td>, <th>) of table n's rows that have
-// any; a table inside a cell is left to its cell.
+// any, a cell that spans columns or rows repeated in each place it
+// covers; a table inside a cell is left to its cell.
 func tableRows(n *html.Node) [][]*html.Node {
+	return expandSpans(rawTableRows(n))
+}
+
+// maxSpan bounds colspan and rowspan, so that a malformed table cannot
+// make a huge grid.
+const maxSpan = 64
+
+// expandSpans lays rows of cells out on a grid, as a browser does: a cell
+// with colspan="2" fills two columns and one with rowspan="2" the same
+// column of the next row too. Read cell by cell, "API access | No | Yes"
+// (No spanning Starter and Standard) said Standard had API access.
+func expandSpans(rows [][]*html.Node) [][]*html.Node {
+	type carry struct {
+		node *html.Node
+		left int // rows still covered below this one
+	}
+	var out [][]*html.Node
+	var pending []carry // by column: a rowspan cell from a row above
+	for _, cells := range rows {
+		var row []*html.Node
+		col := 0
+		place := func() {
+			// Columns taken by cells of rows above come first.
+			for col < len(pending) && pending[col].left > 0 {
+				row = append(row, pending[col].node)
+				pending[col].left--
+				col++
+			}
+		}
+		for _, td := range cells {
+			place()
+			cs, rs := span(td, "colspan"), span(td, "rowspan")
+			for range cs {
+				row = append(row, td)
+				for len(pending) <= col {
+					pending = append(pending, carry{})
+				}
+				pending[col] = carry{td, rs - 1}
+				col++
+			}
+		}
+		place()
+		out = append(out, row)
+	}
+	return out
+}
+
+// span returns a cell's colspan or rowspan attribute, 1 when absent or
+// not a number in 1..maxSpan.
+func span(td *html.Node, name string) int {
+	for _, a := range td.Attr {
+		if a.Key == name {
+			if n, err := strconv.Atoi(strings.TrimSpace(a.Val)); err == nil && n >= 1 {
+				return min(n, maxSpan)
+			}
+		}
+	}
+	return 1
+}
+
+// rawTableRows returns the cells of table n's rows as written.
+func rawTableRows(n *html.Node) [][]*html.Node {
 	var rows [][]*html.Node
 	var walk func(*html.Node)
 	walk = func(m *html.Node) {

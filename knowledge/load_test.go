@@ -756,3 +756,24 @@ func mustParseMarkdown(t *testing.T, name, text string, maxRunes int) []Chunk {
 	}
 	return cs
 }
+
+// TestLoadHTMLTableSpans: a cell spanning columns or rows fills each
+// place it covers; read as written, "API access: No (Starter and
+// Standard), Yes" became "Starter No, Standard Yes".
+func TestLoadHTMLTableSpans(t *testing.T) {
+	page := `<html><body><h1>Plans</h1><table>
+<tr><th>Feature</th><th>Starter</th><th>Standard</th><th>Premium</th></tr>
+<tr><th>API access</th><td colspan="2">No</td><td>Yes</td></tr>
+<tr><th rowspan="2">Bank feeds</th><td>1</td><td>5</td><td rowspan="2">Unlimited</td></tr>
+<tr><td>daily</td><td>daily</td></tr>
+</table></body></html>`
+	var text string
+	for _, c := range mustParseMarkdown(t, "plans.html", htmlArticle(page), 2000) {
+		text += c.Text + "\n"
+	}
+	for _, want := range []string{"| API access | No | No | Yes |", "| Bank feeds | 1 | 5 | Unlimited |", "| Bank feeds | daily | daily | Unlimited |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("table lacks row %q:\n%s", want, text)
+		}
+	}
+}
