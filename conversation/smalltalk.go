@@ -49,6 +49,7 @@ var talkWords = map[string]talk{
 	"nice": talkAck, "awesome": talkAck, "brilliant": talkAck, "lovely": talkAck, "alright": talkAck, "fine": talkAck,
 	"good": talkAck, "super": talkAck, "understood": talkAck, "noted": talkAck, "gotcha": talkAck, "got": talkAck,
 	"sense": talkAck, "sounds": talkAck, "fair": talkAck, "enough": talkAck,
+	"brill": talkAck, "worries": talkAck, "ta": talkThanks, "helps": talkThanks, "thankyou": talkThanks,
 	// Spanish, French and German, folded ("adiós" is "adios", "schön"
 	// "schon"), German also as typed without umlauts ("schoen").
 	"hola": talkGreeting, "buenas": talkGreeting, "buenos": talkGreeting, "gracias": talkThanks, "adios": talkGoodbye,
@@ -81,7 +82,7 @@ var talkWords = map[string]talk{
 // that's great", "have a nice day", "bis bald", "vielen Dank").
 var talkFillers = toWordSet("a an the there you u all team everyone folks guys bot so very much many lot lots "+
 	"that that's it this was is for your help again see have day night weekend care take now then and oh ah well "+
-	"just really i makes sounds "+
+	"just really i makes sounds one x xx anyway no "+
 	"dias tardes noches muchas mil muy amable hasta pronto de "+
 	"au beaucoup bien tres bonne journee soiree tout le monde a "+
 	"guten vielen schon schoen sehr noch auf bis dann spater spaeter herzlichen besten lieben liebe viele gott alles "+
@@ -178,9 +179,10 @@ func SmallTalk(text string, texts Texts) (string, bool) {
 	if isUnhelpful(words) {
 		return texts.Unhelpful, true
 	}
-	if answers(text) != neither {
+	if answers(text) != neither && !thanks(words) {
 		// "yes" or "no" to nothing the bot asked: the offer of a human is
-		// dealt with before small talk.
+		// dealt with before small talk. With thanks ("no worries,
+		// thanks anyway") it is thanked below.
 		return texts.AnythingElse, true
 	}
 	var kinds talk
@@ -203,6 +205,16 @@ func SmallTalk(text string, texts Texts) (string, bool) {
 		return texts.AnythingElse, true
 	}
 	return "", false
+}
+
+// thanks reports whether one of words thanks.
+func thanks(words []string) bool {
+	for _, w := range words {
+		if talkWords[w] == talkThanks {
+			return true
+		}
+	}
+	return false
 }
 
 // isPhrase reports whether words are one of phrases, with only fillers
@@ -295,7 +307,7 @@ var (
 	noWords = toWordSet("now thanks thank i'm im fine don't dont gracias merci danke por favor grazie per obrigado obrigada valeu bedankt", nil)
 	// answerFillers stand around a yes or a no ("go on then", "yes I
 	// would", "of course").
-	answerFillers = toWordSet("on i would like to of me be maybe", nil)
+	answerFillers = toWordSet("on i would like to of me be maybe connect transfer put through pass", nil)
 )
 
 // answers says whether text, as a whole, says yes or no.

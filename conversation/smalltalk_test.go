@@ -22,6 +22,11 @@ func TestSmallTalk(t *testing.T) {
 		{"Thank you so much, that was very helpful!", conversation.ThanksText},
 		{"ok great, cheers", conversation.ThanksText},
 		{"thanks, bye", conversation.GoodbyeText},
+		{"ah ok no worries, thanks anyway", conversation.ThanksText},
+		{"ta very much", conversation.ThanksText},
+		{"brill thanks", conversation.ThanksText},
+		{"great, that helps", conversation.ThanksText},
+		{"ok thank you so much x", conversation.ThanksText},
 		{"have a nice day, bye!", conversation.GoodbyeText},
 		{"are you a bot?", conversation.IdentityText},
 		{"hi, what can you do?", conversation.IdentityText},
@@ -228,6 +233,7 @@ func TestYesToTheOfferOfAHuman(t *testing.T) {
 		{[]string{"what is the meaning of life", "ok thanks"}, false, conversation.ThanksText},
 		{[]string{"what is the meaning of life", "y"}, true, conversation.HandoffText}, // in English: "y" is no Spanish
 		{[]string{"that didn't answer my question", "yes please"}, true, conversation.HandoffText},
+		{[]string{"that didn't answer my question", "yes please connect me"}, true, conversation.HandoffText},
 		{[]string{"yes please"}, false, conversation.AnythingElseText},
 	} {
 		out := &recorder{}

@@ -57,7 +57,9 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 			switch {
 			case !l.Item:
 				list = -1
-			case list < 0 || !lines[li-1].Item:
+			case list < 0 || !lines[li-1].Item || l.CodeStart:
+				// Two code blocks one after the other ("pip install",
+				// then the Python) are two: quoted as one, neither ran.
 				list = li
 				step = 0
 			}

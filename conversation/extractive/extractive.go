@@ -152,14 +152,14 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 	var lines []string
 	var cites []knowledge.Citation
 	seen := make(map[string]bool)
-	prevSnippet, prevLine := -1, -1
+	prevSnippet, prevLine, prevList := -1, -1, -1
 	code := false // inside a code block of the reply
 	for _, c := range picked {
 		text := c.text
 		if c.step > 0 {
 			text = fmt.Sprintf("%d. %s", c.step, text)
 		}
-		if c.code != code || code && (c.snippet != prevSnippet || c.line != prevLine+1) {
+		if c.code != code || code && (c.snippet != prevSnippet || c.line != prevLine+1 || c.list != prevList) {
 			// Code between fences, a block a run of its lines.
 			if code {
 				lines = append(lines, knowledge.CodeFence)
@@ -172,9 +172,14 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 		if c.snippet == prevSnippet && c.line == prevLine && len(lines) > 0 {
 			lines[len(lines)-1] += " " + text
 		} else {
+			if c.item && !c.row && !c.code && !c.numbered {
+				// A bulleted item keeps its bullet: without it, a list
+				// read as lines of one paragraph.
+				text = "- " + text
+			}
 			lines = append(lines, text)
 		}
-		prevSnippet, prevLine = c.snippet, c.line
+		prevSnippet, prevLine, prevList = c.snippet, c.line, c.list
 		sn := q.Snippets[c.snippet]
 		if !seen[sn.Source] {
 			seen[sn.Source] = true

@@ -410,7 +410,7 @@ func TestShortListWhole(t *testing.T) {
 	list := []knowledge.Snippet{{DocID: "blocked.md", Title: "Blocked accounts", Section: "Why was my account blocked?", Source: "blocked.md#why",
 		Text: "The most common reasons are:\n\n- payments unlike your usual ones, which need a security check;\n- out-of-date details or missing documents;\n- a court order;\n- someone else using the account."}}
 	got := answer(t, conversation.Query{Question: "can a court order block my account", Snippets: list, Confidence: 1})
-	for _, want := range []string{"court order", "security check", "missing documents", "someone else"} {
+	for _, want := range []string{"- a court order", "- payments unlike your usual ones", "- out-of-date details", "- someone else"} {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("reply %q lacks the list's %q", got.Text, want)
 		}
@@ -432,6 +432,20 @@ func TestCodeBlockWhole(t *testing.T) {
 	want := "Send the key as a bearer token:\n```\ncurl https://api.example.com/v2/invoices \\\n  -H \"Authorization: Bearer sk_live_xxx\" \\\n  -H \"Content-Type: application/json\"\n```"
 	if !strings.Contains(ans.Text, want) {
 		t.Errorf("reply %q, want the whole command:\n%s", ans.Text, want)
+	}
+}
+
+// TestCodeBlocksApart: two code blocks one after the other are quoted as
+// two ("pip install", then the Python): joined into one, neither ran.
+func TestCodeBlocksApart(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "sdk.md", Title: "SDKs", Section: "Python", Source: "sdk.md#python",
+		Text: "Install the Python client:\n\n```\npip install parcelio\n```\n\n```\nimport parcelio\nclient = parcelio.Client(\"sk_test\")\n```"}}
+	ans := answer(t, conversation.Query{Question: "python example with parcelio.Client", Snippets: snippets, Confidence: 1})
+	if strings.Contains(ans.Text, "pip install parcelio\nimport parcelio") {
+		t.Errorf("reply %q joins the two code blocks", ans.Text)
+	}
+	if !strings.Contains(ans.Text, "```\nimport parcelio\nclient = parcelio.Client(\"sk_test\")\n```") {
+		t.Errorf("reply %q, want the Python block whole between its own fences", ans.Text)
 	}
 }
 

@@ -48,6 +48,7 @@ type Line struct {
 	Numbered  bool     // the line was a numbered list item ("1. ", "2) "): a step
 	Header    bool     // the line was a table's header row (also an Item)
 	Code      bool     // the line is one of a code block (also an Item), kept as written
+	CodeStart bool     // the first line of a code block: the block before it, right above, is another
 	Intro     int      // for an item: the index of its ListIntro line; -1 when none
 	Sentences []string // cleaned sentences, at least one
 	// Context is text the line depends on without repeating it: for a
@@ -61,16 +62,20 @@ func Lines(text string) []Line {
 	var header []string // cells of the current table's header row
 	intro := -1         // index in out of the ListIntro line the current list follows
 	code := false       // inside a code block (knowledge.CodeFence)
+	start := false      // the next line of code starts its block
 	for _, raw := range strings.Split(clip(text), "\n") {
 		if strings.TrimSpace(raw) == knowledge.CodeFence {
 			code = !code
+			start = code
 			continue
 		}
 		if code {
 			// A line of code is one "sentence", as written: its
 			// indentation and dots ("api.example.com") are code.
 			if raw = strings.TrimRight(raw, " \t"); strings.TrimSpace(raw) != "" {
-				out = append(out, codeLine(raw, intro, out))
+				l := codeLine(raw, intro, out)
+				l.CodeStart, start = start, false
+				out = append(out, l)
 			}
 			continue
 		}
@@ -345,8 +350,9 @@ func stripInline(s string) string {
 				i++ // bold
 			case !prevWord && nextWord:
 				italic = true
-			case prevWord && !nextWord && !italic:
-				b.WriteByte(c) // a footnote mark: "Australia*"
+			case prevWord && !nextWord && !italic,
+				prevWord && nextWord && !italic:
+				b.WriteByte(c) // a footnote mark ("Australia*") or a grade ("A*AA")
 			case !prevWord && !nextWord && (i+1 == len(s) || s[i+1] == ' ') && (i == 0 || s[i-1] == ' '):
 				b.WriteByte(c) // no emphasis between spaces: "marked * in the table"
 			default:
