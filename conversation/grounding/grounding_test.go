@@ -24,7 +24,7 @@ func TestSentences(t *testing.T) {
 		{"table", "| Method | Time |\n|---|---|\n| PayPal | 3 days |", []string{"Method, Time", "PayPal: 3 days"}},
 		{"two columns, a bare number", "| Region | Public holidays |\n|---|---|\n| Scotland | 9 |", []string{"Region, Public holidays", "Scotland: Public holidays 9"}},
 		{"wide table", "| Plan | Monthly | Yearly |\n| Plus | €9.99 | €99.90 |", []string{"Plan, Monthly, Yearly", "Plus: Monthly €9.99, Yearly €99.90"}},
-		{"cell repeats its column", "| Country | Zone | Daily fee |\n|---|---|---|\n| Turkey* | Zone 2 | £4.99 |", []string{"Country, Zone, Daily fee", "Turkey*: Zone 2, Daily fee £4.99"}},
+		{"cell repeats its column", "| Country | Zone | Daily fee |\n|---|---|---|\n| Turkey* | Zone 2 | £4.99 |", []string{"Country, Zone, Daily fee", "Turkey*: Zone 2; Daily fee: £4.99"}},
 		{"grade with a star", "You need A*AA, or A*A*A for medicine.", []string{"You need A*AA, or A*A*A for medicine."}},
 		{"footnote and escaped marks", "Plans marked * are new.\n\n\\* Unlimited data is *fair use* only.", []string{"Plans marked * are new.", "* Unlimited data is fair use only."}},
 		{"snake_case kept", "Set max_size to 10.", []string{"Set max_size to 10."}},

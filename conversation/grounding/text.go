@@ -234,17 +234,28 @@ func tableRow(header, cells []string) string {
 		}
 		return cells[0] + ": " + cells[1]
 	}
+	// Values in words are named with a colon, one from the next by a
+	// semicolon: "BP-101: Meaning Session expired, What to do Sign in
+	// again" ran together.
+	worded := false
+	for _, c := range cells[1:] {
+		worded = worded || hasWord(c)
+	}
+	name, sep := " ", ", "
+	if worded {
+		name, sep = ": ", "; "
+	}
 	parts := make([]string, 0, len(cells)-1)
 	for i, c := range cells[1:] {
 		if c == "" {
 			continue
 		}
 		if i+1 < len(header) && header[i+1] != "" && !hasPrefixFold(c, header[i+1]) {
-			c = header[i+1] + " " + c // "Zone 2" is not "Zone Zone 2"
+			c = header[i+1] + name + c // "Zone 2" is not "Zone Zone 2"
 		}
 		parts = append(parts, c)
 	}
-	return cells[0] + ": " + strings.Join(parts, ", ")
+	return cells[0] + ": " + strings.Join(parts, sep)
 }
 
 // hasPrefixFold reports whether s starts with prefix, ignoring case.
