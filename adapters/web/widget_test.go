@@ -170,3 +170,33 @@ func TestWidgetShowsCodeAsCode(t *testing.T) {
 		t.Errorf("reply shows %q with %s <b> elements; want no fences and no markup", got[1], got[2])
 	}
 }
+
+// TestWidgetUnsentMessage: a message the server refuses (rate limited)
+// is marked as not sent, leaves the saved conversation and goes back
+// into the box; it stayed in the transcript as if asked, and showed
+// twice once sent again.
+func TestWidgetUnsentMessage(t *testing.T) {
+	bin := chromium(t)
+	a := newTestAdapter(t, func(context.Context, conversation.Message, conversation.Sender) error {
+		return conversation.ErrRateLimited
+	}, nil)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := browser(t, bin)
+	askWidget(t, ctx, srv.URL, "refund time?")
+	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
+		const r = `+root+`;
+		const u = r.querySelector('.msg.user');
+		if (!u || !u.classList.contains('failed')) return null;
+		const saved = Object.values(sessionStorage).join('');
+		return [r.querySelector('textarea').value, String(saved.includes('refund time?'))];
+	})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		t.Fatalf("the refused message was not marked as not sent: %v", err)
+	}
+	if got[0] != "refund time?" || got[1] != "false" {
+		t.Errorf("box %q, saved transcript holds it: %s; want it back in the box and not saved", got[0], got[1])
+	}
+}

@@ -39,6 +39,7 @@
     ".close{background:transparent;border:0;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:4px 8px;border-radius:6px}",
     ".log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f5f7fb}",
     ".msg{max-width:85%;padding:9px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}",
+    ".msg.failed{opacity:.55}.msg.failed .text::after{content:' (not sent)';font-style:italic}",
     ".user{align-self:flex-end;background:#1f5fd6;color:#fff;border-bottom-right-radius:4px}",
     ".bot{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-bottom-left-radius:4px}",
     ".system{align-self:center;background:#fff4e0;color:#6b4a00;font-size:13px;border-radius:8px}",
@@ -211,9 +212,19 @@
     var text = input.value.trim();
     if (!text || busy) return;
     input.value = "";
-    bubble("user", text);
-    remember({ role: "user", text: text });
-    ask(text, true);
+    var b = bubble("user", text), entry = { role: "user", text: text };
+    remember(entry);
+    ask(text, true).then(function (delivered) {
+      if (delivered) return;
+      // Not sent: it leaves the saved conversation and goes back into
+      // the box to send again; left in place, it read as asked and
+      // unanswered, and a resend showed it twice.
+      b.classList.add("failed");
+      b.setAttribute("aria-label", "Not sent: " + text);
+      var i = state.transcript.lastIndexOf(entry);
+      if (i >= 0) { state.transcript.splice(i, 1); save(); }
+      if (!input.value.trim()) input.value = text;
+    });
   }
 
   function setBusy(b) {
@@ -240,7 +251,8 @@
 
   // ask sends text (try number tries, 1 when absent, with message id id)
   // and shows the reply; mayRetry allows one new conversation after a bad
-  // token.
+  // token. It resolves to whether the bot took the message: a reply, or
+  // a human agent's conversation (409 human_handling).
   function ask(text, mayRetry, id, tries) {
     id = id || newMessageID();
     tries = tries || 1;
@@ -293,16 +305,22 @@
             return ask(text, false, id, tries);
           }
           systemNote(j.error.message);
+          return j.error.code === "human_handling";
         } else if (j && j.reply) {
           onEvent("reply", j);
         }
+        return !!reply;
       });
     }).catch(function () {
       if (!reply && !failed && tries < maxTries) return again();
       systemNote("We couldn't reach the assistant. Check your connection and try again.");
-    }).then(function () {
-      setBusy(false);
-      if (!panel.hidden) input.focus();
+      return false;
+    }).then(function (delivered) {
+      if (tries === 1) {
+        setBusy(false);
+        if (!panel.hidden) input.focus();
+      }
+      return delivered === undefined ? !!reply : delivered;
     });
   }
 
