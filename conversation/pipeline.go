@@ -298,7 +298,7 @@ var followOpeners = []string{"and", "or", "but", "also", "what about", "how abou
 	"e per", "e se", "e con", "e il", "e la", "e lo", "e i", "e le", "e gli", "e quanto", "e quello", "e quella",
 	"ma", "anche", "invece", "e invece",
 	// Portuguese "e" likewise.
-	"e o", "e a", "e os", "e as", "e no", "e na", "e para", "e quanto", "e pra", "mas", "tambem",
+	"e o", "e a", "e os", "e as", "e no", "e na", "e para", "e pra", "mas", "tambem",
 	// Dutch "en" only with the word after it: French and Spanish open
 	// questions with "en" too ("en combien de temps").
 	"en als", "en voor", "en de", "en het", "en bij", "en met", "en wat", "maar", "ook", "wat als", "hoe zit het met"}
