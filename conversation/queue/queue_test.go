@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -591,4 +592,39 @@ func TestClusterFailover(t *testing.T) {
 		t.Error("no message had to be retried: the failover did not happen while sending")
 	}
 	t.Logf("%d retries during the failover", retries)
+}
+
+// flaky fails its first call with an error the pipeline does not
+// explain, then answers.
+type flaky struct {
+	*fakeBot
+	failed atomic.Bool
+}
+
+func (f *flaky) Handle(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+	if !f.failed.Swap(true) {
+		return errors.New("save turn: something odd")
+	}
+	return f.fakeBot.Handle(ctx, m, out)
+}
+
+// TestUnexplainedErrorRetried: a job whose pipeline fails with an error
+// it does not explain is tried again by a worker, and the message gets
+// its reply; recorded at once, the error was the outcome of the message
+// and of every retry of it for good.
+func TestUnexplainedErrorRetried(t *testing.T) {
+	q := newQueue(t, redistest.Start(t).Client(), 300*time.Millisecond)
+	gw := q.NewGateway()
+	run(t, func(ctx context.Context) { gw.Run(ctx) })
+	bot := &flaky{fakeBot: newFakeBot()}
+	run(t, func(ctx context.Context) { q.NewWorker("w1", bot, bot, 1).Run(ctx) })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var rec recorder
+	if err := gw.Handle(ctx, msg("s1", "m1", "hello"), &rec); err != nil {
+		t.Fatalf("Handle: %v, want the reply of the second try", err)
+	}
+	if got, want := strings.Join(rec.replies, "|"), "re: hello"; got != want {
+		t.Errorf("replies = %q, want %q", got, want)
+	}
 }

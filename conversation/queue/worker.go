@@ -249,6 +249,13 @@ func (w *Worker) process(ctx context.Context, m redis.XMessage, claimed bool) {
 		}
 		w.conclude(ctx, &j, m.ID, ev)
 		return
+	case codeOf(err) == "internal" && w.deliveries(ctx, m.ID) < maxDeliveries:
+		// An error the pipeline did not explain may pass (a Redis reply
+		// in a failover that is no "unavailable"): recorded, it was the
+		// message's outcome for good, and its client's every retry got
+		// 500. Left pending, another worker claims it later.
+		log.Warn("job failed; left for another try", "err", err)
+		return
 	default:
 		w.conclude(ctx, &j, m.ID, event{Req: j.Req, Kind: kindError, Code: codeOf(err), Text: err.Error()})
 		return
@@ -541,4 +548,18 @@ func (w *Worker) beat(ctx context.Context) {
 	pipe.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(now.Add(-2*WorkerTTL).UnixMilli(), 10))
 	pipe.PExpire(ctx, key, 2*WorkerTTL)
 	_, _ = pipe.Exec(ctx)
+}
+
+// maxDeliveries is how many times a job that fails with an unexplained
+// error is tried before the error is its outcome.
+const maxDeliveries = 3
+
+// deliveries returns how many times entry was delivered to a worker (1
+// on the first try), or maxDeliveries when Redis cannot tell.
+func (w *Worker) deliveries(ctx context.Context, entry string) int64 {
+	p, err := w.q.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: w.q.jobs, Group: group, Start: entry, End: entry, Count: 1}).Result()
+	if err != nil || len(p) == 0 {
+		return maxDeliveries
+	}
+	return p[0].RetryCount
 }
