@@ -36,6 +36,32 @@ func chromium(t *testing.T) string {
 
 const widgetRoot = `document.querySelector('#switchboard-widget').shadowRoot`
 
+// openBrowser starts headless Chromium for the test, with a minute to run.
+func openBrowser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
 // TestWidgetInChromium opens the demo page of a real server in headless
 // Chromium, opens the widget, asks a question with the keyboard and waits
 // for a streamed reply with a citation link.
@@ -55,26 +81,7 @@ func TestWidgetInChromium(t *testing.T) {
 	})
 	r := start(t, testConfig(), Options{Answerer: slow})
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
+	ctx := openBrowser(t, bin)
 
 	// Every text the bot bubble shows is recorded, to see the reply grow
 	// piece by piece (streamed) rather than appear at once.
@@ -158,4 +165,72 @@ func TestWidgetInChromium(t *testing.T) {
 	if !hidden || focused != "launcher" {
 		t.Errorf("after Escape: panel hidden %v, focus on %q; want hidden and the launcher", hidden, focused)
 	}
+}
+
+// TestWidgetAgentReplies: in headless Chromium, a visitor asks for a
+// human; what they write next is taken (not marked unsent), the agent's
+// reply saved through the operator API appears in the widget under the
+// agent's name, once, also after a reload, and the widget says when the
+// conversation is back with the bot.
+func TestWidgetAgentReplies(t *testing.T) {
+	bin := chromium(t)
+	r := start(t, testConfig(), Options{})
+	ctx := openBrowser(t, bin)
+	box := chromedp.JSPath(widgetRoot + `.querySelector('textarea')`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(r.URL+"/"),
+		chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`)),
+		chromedp.WaitVisible(box),
+		chromedp.SendKeys(box, "I want to talk to a human please\r"),
+	)
+	if err != nil {
+		t.Fatalf("ask for a human: %v", err)
+	}
+	wait := func(what, js string) string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](widgetRoot+`.innerHTML`))
+			t.Fatalf("%s: %v\nwidget: %s", what, err, html)
+		}
+		return got
+	}
+	wait("the handoff reply", `(`+widgetRoot+`.querySelector('.msg.bot .note') || {}).textContent || null`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(box, "my parcel never came\r")); err != nil {
+		t.Fatal(err)
+	}
+	wait("the note that a human has the conversation", `(() => {
+		const s = [...`+widgetRoot+`.querySelectorAll('.msg.system')];
+		return s.length ? s[s.length-1].textContent : null })()`)
+	if failed, _ := chromedp.Run(ctx, chromedp.Evaluate[int](widgetRoot+`.querySelectorAll('.msg.failed').length`)); failed != 0 {
+		t.Errorf("%d messages marked not sent; the agent has them", failed)
+	}
+
+	conv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Object.values(sessionStorage).map(v => JSON.parse(v).conversation_id).find(Boolean) || ""`))
+	if err != nil || conv == "" {
+		t.Fatalf("no conversation id in sessionStorage: %v", err)
+	}
+	var saved map[string]any
+	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/"+conv+"/messages", "test-admin", `{"text":"Hi, Sam here. A replacement is on its way.","name":"Sam"}`, &saved); code != 201 {
+		t.Fatalf("agent reply: %d %s", code, ecode)
+	}
+	agent := `[...` + widgetRoot + `.querySelectorAll('.msg.agent')].map(b => b.querySelector('.who').textContent + ': ' + b.querySelector('.text').textContent).join('|') || null`
+	if got := wait("the agent's reply", agent); got != "Sam: Hi, Sam here. A replacement is on its way." {
+		t.Errorf("agent bubbles %q", got)
+	}
+	// After a reload the reply is shown from the saved conversation, and
+	// the polls that follow do not add it again.
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitReady(`#switchboard-widget`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4500 * time.Millisecond)
+	if got := wait("the agent's reply after a reload", agent); got != "Sam: Hi, Sam here. A replacement is on its way." {
+		t.Errorf("agent bubbles after a reload %q, want the one reply once", got)
+	}
+
+	var rel map[string]string
+	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/"+conv+"/release", "test-admin", "", &rel); code != 200 {
+		t.Fatalf("release: %d %s", code, ecode)
+	}
+	wait("the note that the bot is back", `[...`+widgetRoot+`.querySelectorAll('.msg.system')].map(s => s.textContent).find(s => s.includes('assistant again')) || null`)
 }

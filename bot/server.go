@@ -65,6 +65,7 @@ type Server struct {
 	log      *slog.Logger
 	store    conversation.Store
 	manager  *conversation.Manager
+	cite     func(source string) string // a citation's link
 	pipeline *Pipeline
 	model    *engine.Model // nil without engine.model
 	articles fs.FS         // nil: no articles to link to
@@ -158,6 +159,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 
 	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
+	s.cite = func(source string) string { return citationURL(base, source) }
 	var home http.Handler
 	if cfg.Knowledge.Dir != DefaultKnowledgeDir || opt.Knowledge != nil {
 		home = s.serveHome(base)
@@ -171,7 +173,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		MaxTextLen:     cfg.Web.MaxTextLen,
 		Tolerance:      cfg.Web.SignatureTolerance,
 		Now:            opt.Now,
-		CitationURL:    func(source string) string { return citationURL(base, source) },
+		CitationURL:    s.cite,
 		Callback: web.CallbackOptions{
 			Attempts:       cfg.Web.CallbackAttempts,
 			InitialBackoff: cfg.Web.CallbackBackoff,
@@ -179,6 +181,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			Timeout:        cfg.Web.CallbackTimeout,
 		},
 		ReplyTimeout: cfg.Server.ReplyTimeout,
+		Sessions:     s.manager,
 		Logger:       log,
 	})
 	if err != nil {
@@ -278,6 +281,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}))
 	mux.HandleFunc("POST /api/v1/sessions/{id}/release", s.serveRelease)
+	mux.HandleFunc("POST /api/v1/sessions/{id}/messages", s.serveAgentReply)
+	mux.HandleFunc("GET /api/v1/sessions/{id}/messages", s.serveSessionMessages)
 	mux.HandleFunc("POST /api/v1/knowledge/reload", s.serveReload)
 	mux.HandleFunc("GET /articles/{path...}", s.serveArticle)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveNotFound(mux, w, r) })
@@ -359,9 +364,8 @@ func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
 	if !s.operator(w, r) {
 		return
 	}
-	id := r.PathValue("id")
-	if id == "" || len(id) > 512 || strings.ContainsAny(id, "{}") {
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The session id is not valid.")
+	id, ok := sessionParam(w, r)
+	if !ok {
 		return
 	}
 	id, err := s.release(r.Context(), id)
@@ -389,10 +393,7 @@ func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
 func (s *Server) release(ctx context.Context, id string) (string, error) {
 	candidates := []string{id}
 	if !strings.Contains(id, ":") {
-		candidates = []string{
-			conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: id}.SessionID(),
-			conversation.Address{Platform: web.Platform, Channel: web.ChannelWebhook, Thread: id}.SessionID(),
-		}
+		candidates = webSessions(id)
 	}
 	for _, session := range candidates {
 		err := s.manager.Release(ctx, session)

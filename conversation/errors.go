@@ -13,6 +13,9 @@ var (
 	// ErrNotHandedOff means a session asked to be released is not in a
 	// human agent's hands (unknown, expired or already released).
 	ErrNotHandedOff = errors.New("conversation: session is not handed off")
+	// ErrNoSession means a session named by an operator has no saved
+	// turns: it never existed or it expired.
+	ErrNoSession = errors.New("conversation: no such session")
 	// ErrUnavailable means the session store cannot be reached; nothing was
 	// saved and the message can be retried.
 	ErrUnavailable = errors.New("conversation: store unavailable")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
@@ -267,6 +268,56 @@ func (mg *Manager) Handoff(ctx context.Context, a Address, reason string) error 
 	mg.opts.Metrics.handoff(a.Platform, reason)
 	mg.log.Info("handoff", "session", session, "platform", a.Platform, "reason", reason)
 	return nil
+}
+
+// AgentReply saves a human agent's message to session, for its user to
+// read (the web widget fetches it; on Slack and Discord agents write in
+// the thread themselves). An agent who writes in a session the bot still
+// owns takes it over, as a handoff with reason HandoffAgent. It returns
+// the saved turn, or ErrNoSession for a session with no saved turns.
+// text is cut to Options.MaxMessageBytes; it is not redacted, since the
+// agent means what they send.
+func (mg *Manager) AgentReply(ctx context.Context, session, name, text string) (Turn, error) {
+	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
+	if err != nil {
+		return Turn{}, fmt.Errorf("lock session: %w", err)
+	}
+	defer mg.unlock(ctx, session, unlock)
+	history, err := mg.opts.Store.History(ctx, session)
+	if err != nil {
+		return Turn{}, fmt.Errorf("load session history: %w", err)
+	}
+	if len(history) == 0 {
+		return Turn{}, ErrNoSession
+	}
+	meta, err := mg.opts.Store.Meta(ctx, session)
+	if err != nil {
+		return Turn{}, fmt.Errorf("load session meta: %w", err)
+	}
+	took := meta.State != StateHuman
+	if took {
+		meta.State, meta.HandoffAt, meta.Fallbacks = StateHuman, mg.opts.Now(), 0
+	}
+	t := Turn{Role: RoleAgent, Name: name, Text: cut(normalize(text), mg.opts.MaxMessageBytes), Time: mg.opts.Now()}
+	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.opts.SessionTTL); err != nil {
+		return Turn{}, fmt.Errorf("save agent reply: %w", err)
+	}
+	if took {
+		platform, _, _ := strings.Cut(session, ":")
+		mg.opts.Metrics.handoff(platform, HandoffAgent)
+		mg.log.Info("handoff", "session", session, "platform", platform, "reason", HandoffAgent)
+	}
+	return t, nil
+}
+
+// Meta returns the saved state of session (an Address.SessionID): the
+// zero Meta, whose State means the bot, for an unknown one.
+func (mg *Manager) Meta(ctx context.Context, session string) (Meta, error) {
+	meta, err := mg.opts.Store.Meta(ctx, session)
+	if err != nil {
+		return Meta{}, fmt.Errorf("load session meta: %w", err)
+	}
+	return meta, nil
 }
 
 // updateMeta loads session's meta under the session lock, lets change

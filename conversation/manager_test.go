@@ -940,3 +940,81 @@ func TestAnswererReadsTheSpeltQuestion(t *testing.T) {
 		t.Errorf("history %+v, want the user's own words first", h)
 	}
 }
+
+// TestAgentConversation: while a human agent owns a session, the user's
+// messages are kept (unanswered) for the agent, the agent's replies are
+// saved for the user's client to fetch, and once released the bot reads
+// on from its own last answer, not from what was said with the agent.
+func TestAgentConversation(t *testing.T) {
+	var mu sync.Mutex
+	var queries []knowledge.Query
+	r := fakeRetriever{retrieve: func(ctx context.Context, q knowledge.Query) (knowledge.Result, error) {
+		mu.Lock()
+		queries = append(queries, q)
+		mu.Unlock()
+		return knowledge.Result{Snippets: []knowledge.Snippet{{Title: "Plans", Source: "plans.md#prices", Text: "x"}}, Confidence: 0.9}, nil
+	}}
+	var handoffs sync.Map
+	mg, st := newManager(t, conversation.Options{
+		Searcher: r,
+		Metrics:  conversation.Metrics{Handoff: func(p, reason string) { handoffs.Store(p+"/"+reason, true) }},
+	})
+	ctx := context.Background()
+	out := &recorder{}
+	session := addr("s").SessionID()
+	if _, err := mg.AgentReply(ctx, session, "Sam", "hello"); !errors.Is(err, conversation.ErrNoSession) {
+		t.Fatalf("AgentReply to an unknown session = %v, want ErrNoSession", err)
+	}
+	for i, text := range []string{"how much is plus", "talk to a human please"} {
+		if err := mg.Handle(ctx, msg("s", fmt.Sprint(i), text), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := mg.Handle(ctx, msg("s", "2", "my card is 4111 1111 1111 1111, it was charged twice"), out)
+	if !errors.Is(err, conversation.ErrHumanHandling) {
+		t.Fatalf("Handle while human = %v, want ErrHumanHandling", err)
+	}
+	sam, err := mg.AgentReply(ctx, session, "Sam", "Hi, I'm Sam. I've refunded the second charge.")
+	if err != nil {
+		t.Fatalf("AgentReply: %v", err)
+	}
+	if sam.Role != conversation.RoleAgent || sam.Name != "Sam" || sam.Time.IsZero() {
+		t.Errorf("agent turn = %+v", sam)
+	}
+	hist, _ := mg.History(ctx, session)
+	var roles []string
+	for _, h := range hist {
+		roles = append(roles, h.Role)
+	}
+	if want := []string{"user", "assistant", "user", "assistant", "user", "agent"}; !cmp.Equal(roles, want) {
+		t.Fatalf("history roles = %v, want %v", roles, want)
+	}
+	if kept := hist[4].Text; strings.Contains(kept, "4111") || !strings.Contains(kept, "charged twice") {
+		t.Errorf("message kept for the agent = %q, want it redacted and kept", kept)
+	}
+	if err := mg.Release(ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	queries = nil
+	mu.Unlock()
+	if err := mg.Handle(ctx, msg("s", "3", "and per year?"), out); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(queries) == 0 || len(queries[0].History) == 0 || !strings.HasPrefix(queries[0].History[len(queries[0].History)-1], "talk to a human please") {
+		t.Errorf("follow-up after release searched with %+v, want the context of the bot's own last exchange", queries)
+	}
+
+	// An agent who writes in a session the bot owns takes it over.
+	if _, err := mg.AgentReply(ctx, session, "Sam", "Anything else I can help with?"); err != nil {
+		t.Fatal(err)
+	}
+	if meta, _ := st.Meta(ctx, session); meta.State != conversation.StateHuman {
+		t.Errorf("state after an agent wrote = %q, want human", meta.State)
+	}
+	if _, ok := handoffs.Load("web/" + conversation.HandoffAgent); !ok {
+		t.Errorf("an agent's takeover was not counted as a handoff")
+	}
+}

@@ -20,6 +20,7 @@ const (
 	HandoffAsked     = "asked"     // the user asked for a human
 	HandoffFallbacks = "fallbacks" // too many fallbacks in a row
 	HandoffRequested = "requested" // Manager.Handoff called without a reason
+	HandoffAgent     = "agent"     // an agent wrote in a session the bot owned
 )
 
 // Metrics receives the Manager's measurements, so that bot/ can feed

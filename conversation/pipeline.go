@@ -58,6 +58,11 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 	if meta.State == StateHuman {
 		outcome = OutcomeHuman
+		// The bot stays silent, but the message is the agent's to read:
+		// on the widget it is nowhere else.
+		if err := mg.keepForAgent(ctx, session, m, meta); err != nil {
+			return err
+		}
 		return &Refusal{Err: ErrHumanHandling, Text: TextsFor(mg.language(), m.Text).HumanHandling}
 	}
 	if ok, err := mg.allow(ctx, m); err != nil {
@@ -74,6 +79,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	if err != nil {
 		return fmt.Errorf("load session history: %w", err)
 	}
+	history = botTurns(history)
 
 	reply := Reply{Address: m.Address}
 	texts := TextsFor(mg.language(), text, userTexts(history, 3)...)
@@ -129,8 +135,8 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 	now := mg.opts.Now()
 	turns := []Turn{
-		{Role: "user", Text: text, MessageID: m.ID, Time: m.Time},
-		{Role: "assistant", Text: reply.Text, Citations: reply.Citations, Time: now},
+		{Role: RoleUser, Text: text, MessageID: m.ID, Time: m.Time},
+		{Role: RoleAssistant, Text: reply.Text, Citations: reply.Citations, Time: now},
 	}
 	if turns[0].Time.IsZero() {
 		turns[0].Time = now
@@ -335,6 +341,35 @@ func FollowUp(text string) bool {
 		}
 	}
 	return false
+}
+
+// keepForAgent saves a message sent while a human agent owns the session,
+// with no reply after it.
+func (mg *Manager) keepForAgent(ctx context.Context, session string, m Message, meta Meta) error {
+	t := Turn{Role: RoleUser, Text: Redact(cut(normalize(m.Text), mg.opts.MaxMessageBytes)), MessageID: m.ID, Time: m.Time}
+	if t.Time.IsZero() {
+		t.Time = mg.opts.Now()
+	}
+	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.opts.SessionTTL); err != nil {
+		return fmt.Errorf("save message for the agent: %w", err)
+	}
+	return nil
+}
+
+// botTurns returns the exchanges of history the bot took part in: a user
+// turn with the bot's reply after it, and that reply. What was said while
+// a human agent owned the session (the user's messages and the agent's)
+// is the agent's conversation; the bot, once the session is released,
+// reads on from its own last answer.
+func botTurns(history []Turn) []Turn {
+	out := make([]Turn, 0, len(history))
+	for i := 0; i+1 < len(history); i++ {
+		if history[i].Role == RoleUser && history[i+1].Role == RoleAssistant {
+			out = append(out, history[i], history[i+1])
+			i++
+		}
+	}
+	return out
 }
 
 // userTexts returns the texts of the newest n user turns, oldest first.

@@ -8,15 +8,23 @@ import (
 	"github.com/switchboard/switchboard/knowledge"
 )
 
-// A Turn is one saved message of a session, user or bot. Text is already
-// redacted of personal data.
+// A Turn is one saved message of a session: the user's, the bot's, or a
+// human agent's. A user's Text is already redacted of personal data.
 type Turn struct {
-	Role      string               `json:"role"` // "user" or "assistant"
+	Role      string               `json:"role"` // RoleUser, RoleAssistant or RoleAgent
 	Text      string               `json:"text"`
+	Name      string               `json:"name,omitempty"` // an agent's name, as the user sees it
 	MessageID string               `json:"message_id,omitempty"`
 	Citations []knowledge.Citation `json:"citations,omitempty"`
 	Time      time.Time            `json:"time"`
 }
+
+// Turn roles.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant" // the bot
+	RoleAgent     = "agent"     // a human agent, in a handed-off session
+)
 
 // Session states.
 const (

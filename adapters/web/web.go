@@ -12,6 +12,16 @@
 // or, with "Accept: text/event-stream", the events conversation, delta...,
 // reply and done.
 //
+// # Human agents
+//
+// While a human agent owns a conversation, a message sent to it is kept
+// for the agent and answered 409 human_handling; the agent's replies
+// (bot's operator API, or a thread of slack.agents_channel) are read with
+// GET /api/v1/messages?conversation_id=ID&since=T and "Authorization:
+// Bearer <token>": {"conversation_id","state","messages":[{"role","name",
+// "text","time","citations"}]}, the messages saved after T. The widget
+// polls it until the conversation is released ("state":"bot").
+//
 // # Server-to-server webhooks
 //
 // A request carrying X-Switchboard-Signature ("t=<unix>,v1=<hex of
@@ -107,6 +117,9 @@ type Options struct {
 	// a callback_url (a request's own replies are bounded by its context).
 	// Zero means no bound.
 	ReplyTimeout time.Duration
+	// Sessions reads saved conversations for GET /api/v1/messages (a
+	// human agent's replies, for the widget). Nil turns that route off.
+	Sessions Sessions
 	// Logger receives the adapter's logs. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -289,14 +302,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusForbidden, "origin_not_allowed", "This origin may not call the Switchboard API.")
 		return
 	}
-	switch r.Method {
-	case http.MethodOptions:
+	switch {
+	case r.Method == http.MethodOptions:
 		w.WriteHeader(http.StatusNoContent)
 		return
-	case http.MethodPost:
-	default:
-		w.Header().Set("Allow", "POST, OPTIONS")
-		WriteError(w, http.StatusMethodNotAllowed, CodeMethod, "Use POST.")
+	case r.Method == http.MethodGet && a.opt.Sessions != nil:
+		a.serveTranscript(w, r)
+		return
+	case r.Method != http.MethodPost:
+		w.Header().Set("Allow", a.allow())
+		WriteError(w, http.StatusMethodNotAllowed, CodeMethod, "Use "+a.allow()+".")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opt.MaxBodyBytes))
@@ -530,11 +545,19 @@ func (a *Adapter) cors(w http.ResponseWriter, r *http.Request) bool {
 	}
 	h.Set("Access-Control-Allow-Origin", origin)
 	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept, "+SignatureHeader)
+		h.Set("Access-Control-Allow-Methods", a.allow())
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept, Authorization, "+SignatureHeader)
 		h.Set("Access-Control-Max-Age", "600")
 	}
 	return true
+}
+
+// allow lists the methods of /api/v1/messages.
+func (a *Adapter) allow() string {
+	if a.opt.Sessions != nil {
+		return "GET, POST, OPTIONS"
+	}
+	return "POST, OPTIONS"
 }
 
 // errorFor maps a Handle error to a status, code and message.

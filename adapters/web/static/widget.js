@@ -11,6 +11,9 @@
  * stream ends without a reply or the server is busy (503), the same message
  * is sent again (up to 4 tries) and the server answers with the reply it
  * produced for the first try, never a second one.
+ * Once the conversation is handed to a human agent, it polls
+ * GET /api/v1/messages for the agent's replies until the conversation is
+ * handed back to the bot.
  * Everything lives in a Shadow DOM so the host page's styles cannot reach it.
  * window.Switchboard.open() / .close() / .toggle() control the panel.
  */
@@ -42,6 +45,8 @@
     ".msg.failed{opacity:.55}.msg.failed .text::after{content:' (not sent)';font-style:italic}",
     ".user{align-self:flex-end;background:#1f5fd6;color:#fff;border-bottom-right-radius:4px}",
     ".bot{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-bottom-left-radius:4px}",
+    ".agent{align-self:flex-start;background:#eef8f0;border:1px solid #cbe6d2;border-bottom-left-radius:4px}",
+    ".who{font-size:12px;font-weight:600;color:#2c6b3f;margin-bottom:2px}",
     ".system{align-self:center;background:#fff4e0;color:#6b4a00;font-size:13px;border-radius:8px}",
     ".sources{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #e6eaf2;font-size:13px;list-style:none}",
     ".sources li{margin:2px 0}",
@@ -157,8 +162,9 @@
     flush();
   }
 
-  function bubble(role, text) {
+  function bubble(role, text, name) {
     var b = el("div", { class: "msg " + role });
+    if (role === "agent") b.appendChild(el("div", { class: "who" }, name || "Support team"));
     var t = el("div", { class: "text" });
     setText(t, text || "");
     b.appendChild(t);
@@ -176,7 +182,7 @@
   log.appendChild(typing);
   if (!state.transcript.length) bubble("bot", greeting);
   state.transcript.forEach(function (m) {
-    var b = bubble(m.role, m.text);
+    var b = bubble(m.role, m.text, m.name);
     if (m.reply) renderSources(b, m.reply);
   });
 
@@ -281,6 +287,7 @@
         renderSources(b, reply);
         remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, handoff: reply.handoff } });
         scroll();
+        if (reply.handoff) watchAgent();
       } else if (name === "error") {
         failed = true;
         systemNote((data.error && data.error.message) || "Something went wrong.");
@@ -305,7 +312,9 @@
             return ask(text, false, id, tries);
           }
           systemNote(j.error.message);
-          return j.error.code === "human_handling";
+          if (j.error.code === "human_handling") watchAgent();
+          // Kept for the agent, or already received: it was sent.
+          return j.error.code === "human_handling" || j.error.code === "duplicate";
         } else if (j && j.reply) {
           onEvent("reply", j);
         }
@@ -358,6 +367,58 @@
     }
     return pump();
   }
+
+  // --- a human agent's replies -----------------------------------------
+  // While a human agent owns the conversation, ask the server every few
+  // seconds (less often in a background tab) for what was said since the
+  // last message seen, and show the agent's replies; stop when the
+  // conversation is the bot's again.
+  var polling = null, pollFailures = 0;
+
+  function watchAgent() {
+    if (!state.human) { state.human = true; save(); }
+    if (!polling) polling = setTimeout(poll, 1000);
+  }
+
+  function poll() {
+    polling = null;
+    if (!state.human || !state.conversation_id) return;
+    var url = endpoint + "?conversation_id=" + encodeURIComponent(state.conversation_id);
+    if (state.since) url += "&since=" + encodeURIComponent(state.since);
+    fetch(url, { headers: { "Authorization": "Bearer " + state.token, "Accept": "application/json" } })
+      .then(function (res) {
+        if (res.status === 401 || res.status === 404 || res.status === 405) { state.human = false; save(); return; }
+        if (!res.ok) throw new Error("status " + res.status);
+        return res.json().then(showAgent);
+      })
+      .then(function () { pollFailures = 0; }, function () { pollFailures++; })
+      .then(function () {
+        if (!state.human) return;
+        var wait = document.hidden ? 20000 : 3000;
+        polling = setTimeout(poll, Math.min(wait * Math.pow(2, pollFailures), 60000));
+      });
+  }
+
+  // showAgent shows the agent's messages of a transcript that are not
+  // on screen yet, and notices the end of the handoff.
+  function showAgent(t) {
+    var shown = {};
+    state.transcript.forEach(function (m) { if (m.role === "agent") shown[m.time] = true; });
+    (t.messages || []).forEach(function (m) {
+      if (m.role === "agent" && !shown[m.time]) {
+        bubble("agent", m.text, m.name);
+        remember({ role: "agent", text: m.text, name: m.name, time: m.time });
+      }
+      state.since = m.time;
+    });
+    if (t.state === "bot") {
+      state.human = false;
+      systemNote("You're chatting with the assistant again.");
+    }
+    save();
+  }
+
+  if (state.human) watchAgent();
 
   function mount() { document.body.appendChild(host); }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
