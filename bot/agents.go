@@ -64,7 +64,7 @@ func (s *Server) serveAgentReply(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The name is limited to %d characters of UTF-8.", maxAgentName))
 		return
 	}
-	turn, err := s.manager.AgentReply(r.Context(), session, m.Name, m.Text)
+	turn, err := s.manager.AgentReply(r.Context(), session, "", m.Name, m.Text)
 	if err != nil {
 		s.sessionError(w, session, "save the agent's reply", err)
 		return

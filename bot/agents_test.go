@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/adapters/slack"
 	"github.com/switchboard/switchboard/adapters/web"
 	"github.com/switchboard/switchboard/internal/redistest"
 )
@@ -147,5 +149,73 @@ func testAgentReplies(t *testing.T, cfg Config) {
 	}
 	if got := send(t, r.URL, msg{"text": "How much is the Plus plan per month?", "conversation_id": conv, "token": token}); got.Status != 200 || got.Reply.Handoff {
 		t.Errorf("after release: status %d %+v, want an answer", got.Status, got.Error)
+	}
+}
+
+// TestWidgetHandoffToSlack: with Slack and slack.agents_channel set, a
+// widget visitor handed to a human gets a thread in the agents' channel
+// that holds what they write next, and an agent's answer in that thread
+// (a signed Events API message) reaches the widget.
+func TestWidgetHandoffToSlack(t *testing.T) {
+	cfg, fake := slackConfig(t)
+	r := start(t, cfg, Options{})
+
+	posted := func(n int) []url.Values {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			fake.mu.Lock()
+			posts := append([]url.Values(nil), fake.posts...)
+			fake.mu.Unlock()
+			if len(posts) >= n || time.Now().After(deadline) {
+				return posts
+			}
+		}
+	}
+	first := send(t, r.URL, msg{"text": "I want to talk to a human please", "user": map[string]string{"id": "v1", "name": "Ana"}})
+	if !first.Reply.Handoff {
+		t.Fatalf("reply %+v, want a handoff", first.Reply)
+	}
+	posts := posted(1)
+	if len(posts) != 1 || posts[0].Get("channel") != "C0AGENTS" || !strings.Contains(posts[0].Get("text"), "Ana") ||
+		!strings.Contains(posts[0].Get("metadata"), first.ConversationID) {
+		t.Fatalf("agents' channel posts %v, want a notice naming Ana, its metadata the conversation", posts)
+	}
+	thread := "1700000000.000100" // every ts of the fake
+	got := send(t, r.URL, msg{"text": "my card 4111 1111 1111 1111 was charged twice", "conversation_id": first.ConversationID, "token": first.Token, "user": map[string]string{"id": "v1", "name": "Ana"}})
+	if got.Error.Code != web.CodeHumanHandling {
+		t.Fatalf("while a human has it: %d %+v", got.Status, got.Error)
+	}
+	posts = posted(2)
+	if len(posts) != 2 || posts[1].Get("thread_ts") != thread || !strings.Contains(posts[1].Get("text"), "charged twice") || strings.Contains(posts[1].Get("text"), "4111") {
+		t.Fatalf("visitor's message in the thread: %v, want it there, redacted", posts[len(posts)-1])
+	}
+
+	body, _ := json.Marshal(map[string]any{
+		"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": "EvAgent1", "event_time": 1700000001,
+		"event": map[string]any{"type": "message", "channel": "C0AGENTS", "channel_type": "channel", "user": "U1",
+			"text": "Refunded the second charge, Ana.", "ts": "1700000000.000200", "thread_ts": thread},
+		"authorizations": []map[string]any{{"team_id": "T1", "user_id": "UBOT", "is_bot": true}},
+	})
+	req, _ := http.NewRequest(http.MethodPost, r.URL+"/slack/events", strings.NewReader(string(body)))
+	ts := time.Now().Unix()
+	req.Header.Set(slack.HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(slack.HeaderSignature, slack.Sign("signing", ts, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /slack/events: %d", resp.StatusCode)
+	}
+	var tr web.Transcript
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		call(t, "GET", r.URL+"/api/v1/messages?conversation_id="+first.ConversationID, first.Token, "", &tr)
+		if n := len(tr.Messages); n > 0 && tr.Messages[n-1].Role == "agent" {
+			break
+		}
+	}
+	if n := len(tr.Messages); n == 0 || tr.Messages[n-1].Role != "agent" || tr.Messages[n-1].Text != "Refunded the second charge, Ana." || tr.Messages[n-1].Name == "" {
+		t.Errorf("widget transcript %+v, want the agent's answer from Slack, signed", tr.Messages)
 	}
 }

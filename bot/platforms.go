@@ -26,7 +26,10 @@ type Platform struct {
 type Deps struct {
 	Config  Config
 	Handler conversation.Handler // the instrumented conversation pipeline
-	Logger  *slog.Logger
+	// Desk keeps the sessions of web visitors that Slack's agents answer
+	// (the pipeline's Manager).
+	Desk   *conversation.Manager
+	Logger *slog.Logger
 
 	metrics *metrics // the server's; nil measures nothing
 }
@@ -54,6 +57,7 @@ var platforms = []Platform{
 				AppToken:        d.Config.Secrets.SlackAppToken,
 				APIURL:          d.Config.Secrets.SlackAPIURL,
 				AgentsChannel:   d.Config.Slack.AgentsChannel,
+				Desk:            d.Desk,
 				CitationBaseURL: absoluteBase(d.Config),
 				Logger:          d.Logger,
 				Metrics:         d.slackMetrics(),

@@ -73,6 +73,7 @@ func TestAbsoluteBase(t *testing.T) {
 type fakeSlackAPI struct {
 	mu    sync.Mutex
 	calls []string
+	posts []url.Values // the forms of chat.postMessage
 }
 
 func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +81,9 @@ func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/")
 	f.mu.Lock()
 	f.calls = append(f.calls, method+" "+r.Form.Get("channel"))
+	if method == "chat.postMessage" {
+		f.posts = append(f.posts, r.Form)
+	}
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if method == "chat.postEphemeral" {
@@ -87,6 +91,20 @@ func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.WriteString(w, `{"ok":true,"channel":"C1","ts":"1700000000.000100","permalink":"https://slack.example/p1","user_id":"UBOT","user":{"id":"U1","name":"ann"}}`)
+}
+
+// slackConfig is testConfig with Slack on (signing secret "signing",
+// agents' channel C0AGENTS) against a fake Slack Web API.
+func slackConfig(t *testing.T) (Config, *fakeSlackAPI) {
+	fake := &fakeSlackAPI{}
+	api := httptest.NewServer(fake)
+	t.Cleanup(api.Close)
+	cfg := testConfig()
+	cfg.Secrets.SlackBotToken = "xoxb-test"
+	cfg.Secrets.SlackSigningSecret = "signing"
+	cfg.Secrets.SlackAPIURL = api.URL + "/"
+	cfg.Slack.AgentsChannel = "C0AGENTS"
+	return cfg, fake
 }
 
 func (f *fakeSlackAPI) called(call string) bool {
@@ -160,14 +178,7 @@ func waitMetrics(t *testing.T, base string, want ...string) {
 // channel from the server: button clicks and failed API calls are counted
 // on /metrics, and a handoff notice goes to slack.agents_channel.
 func TestSlackWiring(t *testing.T) {
-	fake := &fakeSlackAPI{}
-	api := httptest.NewServer(fake)
-	t.Cleanup(api.Close)
-	cfg := testConfig()
-	cfg.Secrets.SlackBotToken = "xoxb-test"
-	cfg.Secrets.SlackSigningSecret = "signing"
-	cfg.Secrets.SlackAPIURL = api.URL + "/"
-	cfg.Slack.AgentsChannel = "C0AGENTS"
+	cfg, fake := slackConfig(t)
 	r := start(t, cfg, Options{})
 
 	clickSlack(t, r.URL, "signing", "sb_helpful", "1700000000.000002")

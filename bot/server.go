@@ -158,6 +158,26 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		log.Info("role: gateway", "id", s.gateway.gw.ID(), "queue_max_age", cfg.Redis.QueueMaxAge)
 	}
 
+	// The chat platforms come first: the web adapter tells one of them
+	// (Slack's agents' channel) about the visitors handed to a human.
+	var plats []Adapter
+	var off []string
+	var agents web.Agents
+	for _, p := range platforms {
+		if why := offReason(p, cfg.Secrets); why != "" {
+			off = append(off, p.Name+" ("+why+")")
+			continue
+		}
+		a, err := p.New(Deps{Config: cfg, Handler: handler, Desk: s.manager, Logger: log.With("adapter", p.Name), metrics: s.metrics})
+		if err != nil {
+			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
+		}
+		if ag, ok := a.(web.Agents); ok && agents == nil {
+			agents = ag
+		}
+		plats = append(plats, a)
+	}
+
 	base := strings.TrimSuffix(cfg.Server.CitationBaseURL, "/") + "/"
 	s.cite = func(source string) string { return citationURL(base, source) }
 	var home http.Handler
@@ -182,6 +202,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		},
 		ReplyTimeout: cfg.Server.ReplyTimeout,
 		Sessions:     s.manager,
+		Agents:       agents,
 		Logger:       log,
 	})
 	if err != nil {
@@ -222,18 +243,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if len(keys) == 0 {
 		notes = append(notes, "openai: SWITCHBOARD_API_KEYS unset, the API is open to anyone who can reach it")
 	}
-	var off []string
-	for _, p := range platforms {
-		if why := offReason(p, cfg.Secrets); why != "" {
-			off = append(off, p.Name+" ("+why+")")
-			continue
-		}
-		a, err := p.New(Deps{Config: cfg, Handler: handler, Logger: log.With("adapter", p.Name), metrics: s.metrics})
-		if err != nil {
-			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
-		}
-		s.adapters = append(s.adapters, a)
-	}
+	s.adapters = append(s.adapters, plats...)
 	s.adapters = append(s.adapters, opt.Adapters...)
 	if s.gateway.gw != nil {
 		s.adapters = append(s.adapters, s.gateway)

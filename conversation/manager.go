@@ -274,15 +274,26 @@ func (mg *Manager) Handoff(ctx context.Context, a Address, reason string) error 
 // read (the web widget fetches it; on Slack and Discord agents write in
 // the thread themselves). An agent who writes in a session the bot still
 // owns takes it over, as a handoff with reason HandoffAgent. It returns
-// the saved turn, or ErrNoSession for a session with no saved turns.
-// text is cut to Options.MaxMessageBytes; it is not redacted, since the
-// agent means what they send.
-func (mg *Manager) AgentReply(ctx context.Context, session, name, text string) (Turn, error) {
+// the saved turn, or ErrNoSession for a session with no saved turns. A
+// non-empty id (the platform's id of the agent's message) is saved once:
+// a redelivery returns ErrDuplicate. text is cut to
+// Options.MaxMessageBytes; it is not redacted, since the agent means what
+// they send.
+func (mg *Manager) AgentReply(ctx context.Context, session, id, name, text string) (Turn, error) {
 	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
 	if err != nil {
 		return Turn{}, fmt.Errorf("lock session: %w", err)
 	}
 	defer mg.unlock(ctx, session, unlock)
+	if id != "" {
+		first, err := mg.opts.Store.MarkSeen(ctx, RoleAgent, id, mg.opts.DedupTTL)
+		if err != nil {
+			return Turn{}, fmt.Errorf("mark agent message seen: %w", err)
+		}
+		if !first {
+			return Turn{}, ErrDuplicate
+		}
+	}
 	history, err := mg.opts.Store.History(ctx, session)
 	if err != nil {
 		return Turn{}, fmt.Errorf("load session history: %w", err)
@@ -308,6 +319,16 @@ func (mg *Manager) AgentReply(ctx context.Context, session, name, text string) (
 		mg.log.Info("handoff", "session", session, "platform", platform, "reason", HandoffAgent)
 	}
 	return t, nil
+}
+
+// SetAgentThread records where agents talk with session's user (see
+// Meta.AgentThread).
+func (mg *Manager) SetAgentThread(ctx context.Context, session, thread string) error {
+	return mg.updateMeta(ctx, session, func(meta *Meta) (bool, error) {
+		changed := meta.AgentThread != thread
+		meta.AgentThread = thread
+		return changed, nil
+	})
 }
 
 // Meta returns the saved state of session (an Address.SessionID): the

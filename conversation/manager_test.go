@@ -962,7 +962,7 @@ func TestAgentConversation(t *testing.T) {
 	ctx := context.Background()
 	out := &recorder{}
 	session := addr("s").SessionID()
-	if _, err := mg.AgentReply(ctx, session, "Sam", "hello"); !errors.Is(err, conversation.ErrNoSession) {
+	if _, err := mg.AgentReply(ctx, session, "", "Sam", "hello"); !errors.Is(err, conversation.ErrNoSession) {
 		t.Fatalf("AgentReply to an unknown session = %v, want ErrNoSession", err)
 	}
 	for i, text := range []string{"how much is plus", "talk to a human please"} {
@@ -974,19 +974,26 @@ func TestAgentConversation(t *testing.T) {
 	if !errors.Is(err, conversation.ErrHumanHandling) {
 		t.Fatalf("Handle while human = %v, want ErrHumanHandling", err)
 	}
-	sam, err := mg.AgentReply(ctx, session, "Sam", "Hi, I'm Sam. I've refunded the second charge.")
+	sam, err := mg.AgentReply(ctx, session, "", "Sam", "Hi, I'm Sam. I've refunded the second charge.")
 	if err != nil {
 		t.Fatalf("AgentReply: %v", err)
 	}
 	if sam.Role != conversation.RoleAgent || sam.Name != "Sam" || sam.Time.IsZero() {
 		t.Errorf("agent turn = %+v", sam)
 	}
+	// A platform's redelivery of the agent's message (same id) is saved once.
+	if _, err := mg.AgentReply(ctx, session, "Ev1", "Sam", "Is there anything else?"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mg.AgentReply(ctx, session, "Ev1", "Sam", "Is there anything else?"); !errors.Is(err, conversation.ErrDuplicate) {
+		t.Errorf("AgentReply redelivered = %v, want ErrDuplicate", err)
+	}
 	hist, _ := mg.History(ctx, session)
 	var roles []string
 	for _, h := range hist {
 		roles = append(roles, h.Role)
 	}
-	if want := []string{"user", "assistant", "user", "assistant", "user", "agent"}; !cmp.Equal(roles, want) {
+	if want := []string{"user", "assistant", "user", "assistant", "user", "agent", "agent"}; !cmp.Equal(roles, want) {
 		t.Fatalf("history roles = %v, want %v", roles, want)
 	}
 	if kept := hist[4].Text; strings.Contains(kept, "4111") || !strings.Contains(kept, "charged twice") {
@@ -1008,7 +1015,7 @@ func TestAgentConversation(t *testing.T) {
 	}
 
 	// An agent who writes in a session the bot owns takes it over.
-	if _, err := mg.AgentReply(ctx, session, "Sam", "Anything else I can help with?"); err != nil {
+	if _, err := mg.AgentReply(ctx, session, "", "Sam", "Anything else I can help with?"); err != nil {
 		t.Fatal(err)
 	}
 	if meta, _ := st.Meta(ctx, session); meta.State != conversation.StateHuman {

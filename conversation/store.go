@@ -38,6 +38,9 @@ type Meta struct {
 	Fallbacks int       // fallbacks in a row, reset by a grounded answer
 	Turns     int       // user messages handled
 	HandoffAt time.Time // when the session was handed off; zero if never
+	// AgentThread is where agents talk with a user whose platform has
+	// none for them (the web widget): "slack:<channel>:<thread ts>".
+	AgentThread string
 }
 
 // ErrClosed is returned by a Store's methods after Close, and by a second

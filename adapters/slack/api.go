@@ -146,8 +146,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // A part is one Slack message of a reply.
 type part struct {
-	text   string // the notification text (mrkdwn)
-	blocks []slackapi.Block
+	text     string // the notification text (mrkdwn)
+	blocks   []slackapi.Block
+	metadata *slackapi.SlackMetadata // instead of the reply part's own
 }
 
 // post posts p into channel's thread and returns its ts. The message
@@ -162,7 +163,9 @@ func (a *Adapter) post(ctx context.Context, channel, thread, id string, n int, p
 	if thread != "" {
 		opts = append(opts, slackapi.MsgOptionTS(thread))
 	}
-	if id != "" {
+	if p.metadata != nil {
+		opts = append(opts, slackapi.MsgOptionMetadata(*p.metadata))
+	} else if id != "" {
 		opts = append(opts, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
 			EventType:    replyMetadataType,
 			EventPayload: map[string]any{"message_id": id, "part": strconv.Itoa(n)},
@@ -195,14 +198,7 @@ func (a *Adapter) post(ctx context.Context, channel, thread, id string, n int, p
 // returns its ts and whether it is there; an error means the thread could
 // not be read.
 func (a *Adapter) findPart(ctx context.Context, channel, thread, id string, n int) (string, bool, error) {
-	var msgs []slackapi.Message
-	err := a.call(ctx, "conversations.replies", func(ctx context.Context) error {
-		var err error
-		msgs, _, _, err = a.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
-			ChannelID: channel, Timestamp: thread, Limit: 200, IncludeAllMetadata: true,
-		})
-		return err
-	})
+	msgs, err := a.replies(ctx, channel, thread, 200)
 	if err != nil {
 		return "", false, err
 	}
@@ -213,6 +209,20 @@ func (a *Adapter) findPart(ctx context.Context, channel, thread, id string, n in
 		}
 	}
 	return "", false, nil
+}
+
+// replies returns the first limit messages of channel's thread, its
+// parent first, with their metadata.
+func (a *Adapter) replies(ctx context.Context, channel, thread string, limit int) ([]slackapi.Message, error) {
+	var msgs []slackapi.Message
+	err := a.call(ctx, "conversations.replies", func(ctx context.Context) error {
+		var err error
+		msgs, _, _, err = a.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: thread, Limit: limit, IncludeAllMetadata: true,
+		})
+		return err
+	})
+	return msgs, err
 }
 
 // update replaces the message at ts with p.

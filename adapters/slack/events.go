@@ -118,7 +118,8 @@ func (a *Adapter) dispatch(env envelope, retry int) error {
 		a.log.Warn("undecodable slack event", "event_id", env.EventID, "err", err)
 		return nil
 	}
-	if why := ignored(ev); why != "" {
+	agents := a.inAgentThread(ev)
+	if why := ignored(ev, agents); why != "" {
 		a.log.Debug("slack event ignored", "event_id", env.EventID, "type", ev.Type, "why", why)
 		return nil
 	}
@@ -142,6 +143,9 @@ func (a *Adapter) dispatch(env envelope, retry int) error {
 		Address: conversation.Address{Platform: Platform, Tenant: team, Channel: ev.Channel, Thread: thread, User: ev.User},
 		Time:    parseTS(ev.TS),
 	}
+	if agents {
+		return a.work.Go(func(ctx context.Context) { a.relayAgent(ctx, env.EventID, ev, a.botUserID(ctx, fromEvent)) })
+	}
 	return a.work.Go(func(ctx context.Context) {
 		if ev.User == a.botUserID(ctx, fromEvent) {
 			return // the bot's own message
@@ -155,12 +159,13 @@ func (a *Adapter) dispatch(env envelope, retry int) error {
 	})
 }
 
-// ignored says why ev is not answered, or "" when it is.
-func ignored(ev event) string {
+// ignored says why ev is not answered, or "" when it is; agents (a
+// message in an agents' thread) need not be a direct message.
+func ignored(ev event, agents bool) string {
 	switch {
 	case ev.Type != "app_mention" && ev.Type != "message":
 		return "not a message"
-	case ev.Type == "message" && ev.ChannelType != "im":
+	case ev.Type == "message" && ev.ChannelType != "im" && !agents:
 		return "not a direct message (channel messages are answered through app_mention)"
 	case ev.SubType != "" && ev.SubType != "file_share" && ev.SubType != "thread_broadcast":
 		return "subtype " + ev.SubType

@@ -121,13 +121,13 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // thread returns the posted messages of a thread, with their metadata,
-// as conversations.replies does.
+// as conversations.replies does: its parent (when posted here) first.
 func (f *fakeSlack) thread(channel, ts string) []map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []map[string]any
 	for _, p := range f.posts {
-		if p.Form.Get("channel") != channel || p.Form.Get("thread_ts") != ts {
+		if p.Form.Get("channel") != channel || (p.Form.Get("thread_ts") != ts && p.TS != ts) {
 			continue
 		}
 		m := map[string]any{"type": "message", "ts": p.TS, "text": p.Form.Get("text")}

@@ -23,7 +23,7 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 		var ev event
 		_ = jsonUnmarshal(env.Event, &ev)
-		_ = ignored(ev)
+		_ = ignored(ev, false)
 		_ = parseTS(ev.TS)
 	})
 }

@@ -100,6 +100,13 @@ func (a *Adapter) interact(cb slackapi.InteractionCallback) error {
 			}); err != nil {
 				return err
 			}
+		case actionRelease:
+			session, channel, thread := act.Value, cb.Container.ChannelID, cb.Container.MessageTs
+			if err := a.work.Go(func(ctx context.Context) {
+				a.releasePressed(ctx, session, channel, thread, clicker)
+			}); err != nil {
+				return err
+			}
 		case actionHuman:
 			a.opts.Metrics.handoffButton()
 			answer := cb.Message.Text

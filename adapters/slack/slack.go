@@ -21,7 +21,8 @@
 // (chat.update, at most once per UpdateInterval) as the answer streams;
 // the final answer replaces it. The last message carries feedback buttons
 // and a "Talk to a human" button. A handoff posts a notice with a summary
-// of the conversation to Options.AgentsChannel.
+// of the conversation to Options.AgentsChannel; users of other channels
+// handed off get a thread there that agents answer them in (ToAgents).
 //
 // # Failures
 //
@@ -98,6 +99,10 @@ type Options struct {
 	// AgentsChannel is the channel id that handoff notices are posted
 	// to. Empty means no notice (the handoff still happens).
 	AgentsChannel string
+	// Desk, with AgentsChannel, lets agents answer users of other
+	// channels (the web widget) in threads of the agents' channel; see
+	// ToAgents. Nil means notices of Slack's own conversations only.
+	Desk Desk
 	// CitationBaseURL is the absolute URL ("https://help.example.com/articles/")
 	// that a citation's relative URL, or else its source, is resolved
 	// against to make a link. Empty means citations without an absolute
@@ -266,6 +271,7 @@ type Adapter struct {
 	users   *userCache
 	breaker breaker.Breaker // in front of every Web API call
 	work    *inflight.Group // replies, interactions and timers in flight
+	threads threads         // agents' threads and their sessions
 
 	mu      sync.Mutex
 	botUser string // guarded by mu: the bot's user id once known

@@ -28,7 +28,10 @@ const (
 // own id), a client that goes away does not stop the reply: deltas that cannot be
 // written are dropped, so that the reply is finished and saved for the
 // client's retry.
-func (a *Adapter) serveStream(ctx context.Context, detached bool, w http.ResponseWriter, r *http.Request, convID, token string, msg conversation.Message) {
+//
+// It returns, like serveJSON, whether the reply was a handoff and the
+// pipeline's error.
+func (a *Adapter) serveStream(ctx context.Context, detached bool, w http.ResponseWriter, r *http.Request, convID, token string, msg conversation.Message) (bool, error) {
 	s := &stream{a: a, w: w, rc: http.NewResponseController(w), convID: convID, token: token, detached: detached}
 	err := a.opt.Handler.Handle(ctx, msg, s)
 
@@ -41,16 +44,17 @@ func (a *Adapter) serveStream(ctx context.Context, detached bool, w http.Respons
 	if err != nil {
 		a.logHandleError(msg, err)
 		if r.Context().Err() != nil {
-			return // the client is gone; nobody to tell
+			return false, err // the client is gone; nobody to tell
 		}
 		if !s.started {
 			writeHandleError(w, err)
-			return
+			return false, err
 		}
 		_, code, text := errorFor(err)
 		_ = s.eventLocked(EventError, ErrorBody{Error: ErrorDetail{Code: code, Message: text}})
 	}
 	_ = s.eventLocked(EventDone, struct{}{})
+	return s.handoff, err
 }
 
 // stream is the Sender and Streamer of an SSE request. The pipeline calls
@@ -68,6 +72,7 @@ type stream struct {
 	mu      sync.Mutex
 	started bool // guarded by mu: headers and the conversation event are out
 	replied bool // guarded by mu
+	handoff bool // guarded by mu: the reply handed the conversation to a human
 	closed  bool // guarded by mu
 	failed  error
 }
@@ -96,7 +101,7 @@ func (s *stream) Send(_ context.Context, r conversation.Reply) error {
 	if err := s.startLocked(); err != nil {
 		return err
 	}
-	s.replied = true
+	s.replied, s.handoff = true, r.Handoff
 	return s.eventLocked(EventReply, Response{ConversationID: s.convID, Token: s.token, Reply: s.a.replyBody(r)})
 }
 

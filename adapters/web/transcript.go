@@ -117,3 +117,41 @@ func (a *Adapter) transcript(ctx context.Context, id string, since time.Time) (T
 	t.ConversationID = id
 	return t, err
 }
+
+// Agents is told what the agents who answer widget visitors must see
+// (the Slack adapter's agents' channel): with text empty, that the
+// visitor of session was handed to a human; else what the visitor, who,
+// wrote while a human has them.
+type Agents interface {
+	ToAgents(ctx context.Context, session, who, text string) error
+}
+
+// agentsTimeout bounds telling the agents about one message.
+const agentsTimeout = 10 * time.Second
+
+// tellAgents passes a widget message on to Options.Agents once its
+// answer is out: the handoff it led to, or the message itself when a
+// human has the conversation (the pipeline kept it, unanswered).
+func (a *Adapter) tellAgents(ctx context.Context, msg conversation.Message, handoff bool, err error) {
+	if a.opt.Agents == nil {
+		return
+	}
+	text := ""
+	switch {
+	case handoff:
+	case errors.Is(err, conversation.ErrHumanHandling):
+		text = conversation.Redact(msg.Text) // as the pipeline kept it
+	default:
+		return
+	}
+	// The visitor has their answer; their hanging up must not stop this.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), agentsTimeout)
+	defer cancel()
+	who := msg.UserName
+	if who == "" {
+		who = "Visitor"
+	}
+	if err := a.opt.Agents.ToAgents(ctx, msg.Address.SessionID(), who, text); err != nil {
+		a.log.Warn("agents not told", "session", msg.Address.SessionID(), "handoff", handoff, "err", err)
+	}
+}

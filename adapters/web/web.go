@@ -120,6 +120,11 @@ type Options struct {
 	// Sessions reads saved conversations for GET /api/v1/messages (a
 	// human agent's replies, for the widget). Nil turns that route off.
 	Sessions Sessions
+	// Agents, when set, is told of each widget visitor handed to a human
+	// and of what they write while a human has them (the Slack agents'
+	// channel). Nil tells no one: agents find them in the log and the
+	// operator API.
+	Agents Agents
 	// Logger receives the adapter's logs. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -375,11 +380,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	detached := req.MessageID != ""
 	ctx, cancel := a.replyContext(r, detached)
 	defer cancel()
+	var handoff bool
 	if wantsStream(r) {
-		a.serveStream(ctx, detached, w, r, req.ConversationID, token, msg)
-		return
+		handoff, err = a.serveStream(ctx, detached, w, r, req.ConversationID, token, msg)
+	} else {
+		handoff, err = a.serveJSON(ctx, w, req.ConversationID, token, msg)
 	}
-	a.serveJSON(ctx, w, req.ConversationID, token, msg)
+	if channel == ChannelWidget {
+		a.tellAgents(r.Context(), msg, handoff, err)
+	}
 }
 
 // replyContext returns the context a request's reply is produced in. A
@@ -598,7 +607,9 @@ func (a *Adapter) logHandleError(msg conversation.Message, err error) {
 }
 
 // serveJSON runs the pipeline in ctx and answers with one JSON object.
-func (a *Adapter) serveJSON(ctx context.Context, w http.ResponseWriter, convID, token string, msg conversation.Message) {
+// It returns whether the reply handed the conversation to a human, and
+// the pipeline's error.
+func (a *Adapter) serveJSON(ctx context.Context, w http.ResponseWriter, convID, token string, msg conversation.Message) (bool, error) {
 	var c capture
 	err := a.opt.Handler.Handle(ctx, msg, &c)
 	rep, ok := c.close()
@@ -608,11 +619,12 @@ func (a *Adapter) serveJSON(ctx context.Context, w http.ResponseWriter, convID, 
 	if err != nil {
 		a.logHandleError(msg, err)
 		writeHandleError(w, err)
-		return
+		return false, err
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(Response{ConversationID: convID, Token: token, Reply: a.replyBody(rep)})
+	return rep.Handoff, nil
 }
 
 // capture is the Sender of a JSON request: it keeps the reply. Deltas are

@@ -358,7 +358,7 @@ func (s *Store) History(ctx context.Context, session string) ([]conversation.Tur
 //
 //	KEYS: history, meta
 //	ARGV: save token ('' for none), max, ttl ms, state, fallbacks, turns,
-//	      handoff ('' for none), turn JSON...
+//	      handoff ('' for none), agent thread ('' for none), turn JSON...
 //
 // A token equal to the last applied one means this exact call was already
 // applied (a retry after a lost reply): nothing is done.
@@ -366,8 +366,8 @@ var saveScript = redis.NewScript(`
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[2], 'save') == ARGV[1] then
 	return 0
 end
-if #ARGV > 7 then
-	redis.call('RPUSH', KEYS[1], unpack(ARGV, 8))
+if #ARGV > 8 then
+	redis.call('RPUSH', KEYS[1], unpack(ARGV, 9))
 	redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 end
 redis.call('HSET', KEYS[2], 'state', ARGV[4], 'fallbacks', ARGV[5], 'turns', ARGV[6], 'save', ARGV[1])
@@ -375,6 +375,11 @@ if ARGV[7] == '' then
 	redis.call('HDEL', KEYS[2], 'handoff')
 else
 	redis.call('HSET', KEYS[2], 'handoff', ARGV[7])
+end
+if ARGV[8] == '' then
+	redis.call('HDEL', KEYS[2], 'agent_thread')
+else
+	redis.call('HSET', KEYS[2], 'agent_thread', ARGV[8])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -387,6 +392,7 @@ const (
 	fieldFallbacks = "fallbacks"
 	fieldTurns     = "turns"
 	fieldHandoff   = "handoff"
+	fieldThread    = "agent_thread"
 )
 
 // SaveTurn implements conversation.Store.
@@ -431,7 +437,7 @@ func metaArgs(token string, max int, ttl time.Duration, m conversation.Meta) []a
 	if !m.HandoffAt.IsZero() {
 		handoff = m.HandoffAt.Format(time.RFC3339Nano)
 	}
-	return []any{token, max, ms(ttl), m.State, m.Fallbacks, m.Turns, handoff}
+	return []any{token, max, ms(ttl), m.State, m.Fallbacks, m.Turns, handoff, m.AgentThread}
 }
 
 func (s *Store) runSave(ctx context.Context, what, session string, args []any) error {
@@ -471,6 +477,7 @@ func (s *Store) Meta(ctx context.Context, session string) (conversation.Meta, er
 func parseMeta(h map[string]string) (conversation.Meta, error) {
 	var m conversation.Meta
 	m.State = h[fieldState]
+	m.AgentThread = h[fieldThread]
 	for _, f := range []struct {
 		name string
 		dst  *int

@@ -1,0 +1,210 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/switchboard/switchboard/conversation"
+)
+
+// Agents' threads for users of other channels.
+//
+// A visitor the web widget hands to a human has no Slack thread of their
+// own. With Options.Desk and AgentsChannel set, the notice of their
+// handoff opens a thread in the agents' channel (its message metadata
+// names the session); what they write next is posted in it, and what an
+// agent writes in it is saved as the agent's reply, which the widget
+// shows. The notice's button hands the visitor back to the bot. The app
+// needs the message.channels event for the agents' channel.
+
+const (
+	// agentThreadType names the metadata of a thread's notice.
+	agentThreadType = "switchboard_agent_thread"
+	// actionRelease is the notice's "Hand back to the bot" button.
+	actionRelease = "sb_release"
+	// maxThreadsCached bounds the threads whose session is remembered.
+	maxThreadsCached = 1024
+)
+
+// Texts posted in an agents' thread.
+const (
+	againText   = "_The visitor was handed to a human again._"
+	expiredText = "_Not delivered: this visitor's conversation has expired._"
+	failedText  = "_Not delivered: the conversation could not be saved. Send it again in a moment._"
+)
+
+// A Desk keeps the sessions of users without a Slack thread (the web
+// widget's visitors) for the agents who answer them here: the
+// conversation.Manager.
+type Desk interface {
+	History(ctx context.Context, session string) ([]conversation.Turn, error)
+	Meta(ctx context.Context, session string) (conversation.Meta, error)
+	SetAgentThread(ctx context.Context, session, thread string) error
+	AgentReply(ctx context.Context, session, id, name, text string) (conversation.Turn, error)
+	Release(ctx context.Context, session string) error
+}
+
+// threads remembers which session an agents' thread belongs to ("" for a
+// thread of no visitor), so that conversations.replies is asked once.
+type threads struct {
+	mu      sync.Mutex
+	session map[string]string // guarded by mu: thread ts → session
+}
+
+func (t *threads) get(ts string) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.session[ts]
+	return s, ok
+}
+
+func (t *threads) put(ts, session string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.session == nil || len(t.session) >= maxThreadsCached {
+		t.session = make(map[string]string)
+	}
+	t.session[ts] = session
+}
+
+// ToAgents tells the agents' channel about session's user, who is handed
+// off on another channel: with text empty, that they were handed off (a
+// notice opening their thread, or a line in it after an earlier
+// handoff); else what they wrote, signed who. It does nothing without a
+// Desk or an agents' channel.
+func (a *Adapter) ToAgents(ctx context.Context, session, who, text string) error {
+	if a.opts.Desk == nil || a.opts.AgentsChannel == "" {
+		return nil
+	}
+	meta, err := a.opts.Desk.Meta(ctx, session)
+	if err != nil {
+		return fmt.Errorf("read session: %w", err)
+	}
+	ts, ok := strings.CutPrefix(meta.AgentThread, Platform+":"+a.opts.AgentsChannel+":")
+	if !ok {
+		if ts, err = a.openThread(ctx, session, who); err != nil {
+			return err
+		}
+	} else if text == "" {
+		text = againText
+	}
+	if text == "" {
+		return nil
+	}
+	if who != "" && text != againText {
+		text = "*" + escape(who) + ":* " + escape(text)
+	}
+	if _, err := a.post(ctx, a.opts.AgentsChannel, ts, "", 0, part{text: cutRunes(text, MaxSectionChars)}); err != nil {
+		return fmt.Errorf("post to the agents' thread: %w", err)
+	}
+	return nil
+}
+
+// openThread posts the notice that opens session's thread in the agents'
+// channel and records it in the session.
+func (a *Adapter) openThread(ctx context.Context, session, who string) (string, error) {
+	summary := ""
+	if turns, err := a.opts.Desk.History(ctx, session); err == nil && len(turns) > 0 {
+		summary = summarize(turns, 6) + "\n"
+	}
+	if who == "" {
+		who = "a website visitor"
+	}
+	text := cutRunes(fmt.Sprintf(":raising_hand: *A website visitor needs a human agent* (%s)\n%s"+
+		"Reply in this thread to answer them in the chat; they see your name.", escape(who), summary), MaxSectionChars)
+	release := slackapi.NewButtonBlockElement(actionRelease, session,
+		slackapi.NewTextBlockObject(slackapi.PlainTextType, "Hand back to the bot", true, false))
+	p := part{
+		text: text,
+		blocks: []slackapi.Block{
+			slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, false), nil, nil),
+			slackapi.NewActionBlock("agent_thread", release),
+		},
+		metadata: &slackapi.SlackMetadata{EventType: agentThreadType, EventPayload: map[string]any{"session": session}},
+	}
+	ts, err := a.post(ctx, a.opts.AgentsChannel, "", "", 0, p)
+	if err != nil {
+		return "", fmt.Errorf("post the agents' notice: %w", err)
+	}
+	a.threads.put(ts, session)
+	if err := a.opts.Desk.SetAgentThread(ctx, session, Platform+":"+a.opts.AgentsChannel+":"+ts); err != nil {
+		return "", fmt.Errorf("record the agents' thread: %w", err)
+	}
+	return ts, nil
+}
+
+// inAgentThread reports whether ev is a message in a thread of the
+// agents' channel, where agents may be answering a visitor.
+func (a *Adapter) inAgentThread(ev event) bool {
+	return a.opts.Desk != nil && a.opts.AgentsChannel != "" && ev.Type == "message" &&
+		ev.Channel == a.opts.AgentsChannel && ev.ThreadTS != "" && ev.ThreadTS != ev.TS
+}
+
+// relayAgent saves an agent's message in a visitor's thread (event id,
+// ev) as the agent's reply to the visitor. Messages in other threads are
+// left alone; one that cannot be delivered says so in the thread.
+func (a *Adapter) relayAgent(ctx context.Context, id string, ev event, bot string) {
+	if ev.User == bot {
+		return
+	}
+	session, err := a.threadSession(ctx, ev.Channel, ev.ThreadTS)
+	if err != nil {
+		a.log.Warn("agents' thread not read", "thread", ev.ThreadTS, "err", err)
+		return
+	}
+	text := PlainText(ev.Text, bot)
+	if session == "" || text == "" {
+		return
+	}
+	_, err = a.opts.Desk.AgentReply(ctx, session, id, a.users.name(ctx, ev.User), text)
+	switch {
+	case err == nil, errors.Is(err, conversation.ErrDuplicate):
+		return
+	case errors.Is(err, conversation.ErrNoSession):
+		_, _ = a.post(ctx, ev.Channel, ev.ThreadTS, "", 0, part{text: expiredText})
+	default:
+		a.log.Warn("agent's reply not saved", "session", session, "err", err)
+		_, _ = a.post(ctx, ev.Channel, ev.ThreadTS, "", 0, part{text: failedText})
+	}
+}
+
+// threadSession returns the session whose thread of channel starts at
+// ts, "" when it is no visitor's thread.
+func (a *Adapter) threadSession(ctx context.Context, channel, ts string) (string, error) {
+	if s, ok := a.threads.get(ts); ok {
+		return s, nil
+	}
+	msgs, err := a.replies(ctx, channel, ts, 1)
+	if err != nil {
+		return "", err
+	}
+	session := ""
+	if len(msgs) > 0 && msgs[0].Timestamp == ts && msgs[0].Metadata.EventType == agentThreadType {
+		session, _ = msgs[0].Metadata.EventPayload["session"].(string)
+	}
+	a.threads.put(ts, session)
+	return session, nil
+}
+
+// releasePressed hands session back to the bot after clicker pressed the
+// notice's button, and says so in the thread.
+func (a *Adapter) releasePressed(ctx context.Context, session, channel, thread, clicker string) {
+	if a.opts.Desk == nil || session == "" {
+		return
+	}
+	switch err := a.opts.Desk.Release(ctx, session); {
+	case err == nil:
+		a.log.Info("session released from the agents' channel", "session", session, "by", clicker)
+		_, _ = a.post(ctx, channel, thread, "", 0, part{text: fmt.Sprintf("_Handed back to the bot by <@%s>._", clicker)})
+	case errors.Is(err, conversation.ErrNotHandedOff):
+		_ = a.ephemeral(ctx, channel, thread, clicker, "This visitor is already with the bot.")
+	default:
+		a.log.Warn("release from the agents' channel failed", "session", session, "err", err)
+		_ = a.ephemeral(ctx, channel, thread, clicker, errorText)
+	}
+}
