@@ -199,9 +199,9 @@ func TestWidgetAgentReplies(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.SendKeys(box, "my parcel never came\r")); err != nil {
 		t.Fatal(err)
 	}
-	wait("the note that a human has the conversation", `(() => {
-		const s = [...`+widgetRoot+`.querySelectorAll('.msg.system')];
-		return s.length ? s[s.length-1].textContent : null })()`)
+	wait("the message to the agent sent", `(() => {
+		const r = `+widgetRoot+`;
+		return r.querySelectorAll('.msg.user').length == 2 && !r.querySelector('.send').disabled ? "sent" : null })()`)
 	if failed, _ := chromedp.Run(ctx, chromedp.Evaluate[int](widgetRoot+`.querySelectorAll('.msg.failed').length`)); failed != 0 {
 		t.Errorf("%d messages marked not sent; the agent has them", failed)
 	}

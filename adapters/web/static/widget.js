@@ -311,7 +311,8 @@
             delete state.conversation_id; delete state.token; save();
             return ask(text, false, id, tries);
           }
-          systemNote(j.error.message);
+          // Once is enough to say that a human has the conversation.
+          if (j.error.code !== "human_handling" || !state.human) systemNote(j.error.message);
           if (j.error.code === "human_handling") watchAgent();
           // Kept for the agent, or already received: it was sent.
           return j.error.code === "human_handling" || j.error.code === "duplicate";
