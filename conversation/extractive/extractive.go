@@ -152,9 +152,16 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 	var lines []string
 	var cites []knowledge.Citation
 	seen := make(map[string]bool)
+	labels := passageLabels(picked, q.Snippets)
 	prevSnippet, prevLine, prevList := -1, -1, -1
 	code := false // inside a code block of the reply
 	for _, c := range picked {
+		if label := labels[c.snippet]; label != "" && c.snippet != prevSnippet {
+			if code {
+				lines, code = append(lines, knowledge.CodeFence), false
+			}
+			lines = append(lines, label+":")
+		}
 		text := c.text
 		if c.step > 0 {
 			text = fmt.Sprintf("%d. %s", c.step, text)
@@ -194,6 +201,41 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 		return conversation.Answer{}, err
 	}
 	return conversation.Answer{Text: text, Citations: cites}, nil
+}
+
+// passageLabels names the passages of a reply that quotes lists (steps,
+// items or table rows) from more than one snippet: without a name, three
+// procedures from the web, Android and iOS articles read as one whose
+// steps went 1, 2, 3, 1, 2, 3, 1, 2, 3. Each snippet's passage is named
+// by its article's title, with the section where titles repeat. Nil
+// when the reply needs no names.
+func passageLabels(picked []*candidate, snippets []knowledge.Snippet) map[int]string {
+	lists := make(map[int]bool)
+	var order []int
+	for _, c := range picked {
+		if !slices.Contains(order, c.snippet) {
+			order = append(order, c.snippet)
+		}
+		if c.item || c.numbered {
+			lists[c.snippet] = true
+		}
+	}
+	if len(lists) < 2 {
+		return nil
+	}
+	titles := make(map[string]int)
+	for _, k := range order {
+		titles[snippets[k].Title]++
+	}
+	labels := make(map[int]string, len(order))
+	for _, k := range order {
+		sn := snippets[k]
+		labels[k] = sn.Title
+		if titles[sn.Title] > 1 && sn.Section != "" {
+			labels[k] += " > " + sn.Section
+		}
+	}
+	return labels
 }
 
 // stream sends text through delta one word (with its following space or

@@ -460,3 +460,36 @@ func TestPhoneNumberNotOpeningHours(t *testing.T) {
 		t.Errorf("reply %q, want the sentence with the number first", ans.Text)
 	}
 }
+
+// TestProceduresNamed: a reply quoting the procedures of several
+// articles names each one's article (the section too where titles
+// repeat); three procedures had read as one whose steps went 1, 2, 3, 1,
+// 2, 3. A reply from one article names none.
+func TestProceduresNamed(t *testing.T) {
+	swap := func(title, section, steps string) knowledge.Snippet {
+		return knowledge.Snippet{DocID: title + ".md", Title: title, Section: section, Source: title + ".md", Text: "To swap a shift:\n" + steps}
+	}
+	const web, ios = "1. Open My shifts and click the shift.\n2. Click Request swap and choose a colleague.\n3. Click Send.",
+		"1. In the Rota tab, press and hold the shift.\n2. Tap Offer swap.\n3. Pick someone from the list."
+	for _, tt := range []struct {
+		name     string
+		snippets []knowledge.Snippet
+		want     []string
+	}{
+		{"titles differ", []knowledge.Snippet{swap("Swap a shift (web)", "", web), swap("Swap a shift (iOS)", "", ios)},
+			[]string{"Swap a shift (web):\n", "Swap a shift (iOS):\n"}},
+		{"one title", []knowledge.Snippet{swap("Swapping shifts", "On the web", web), swap("Swapping shifts", "On iPhone", ios)},
+			[]string{"Swapping shifts > On the web:\n", "Swapping shifts > On iPhone:\n"}},
+		{"one article", []knowledge.Snippet{swap("Swap a shift (web)", "", web)}, nil},
+	} {
+		got := answer(t, conversation.Query{Question: "how do i swap a shift", Snippets: tt.snippets, Confidence: 1}).Text
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: reply %q lacks the name %q", tt.name, got, w)
+			}
+		}
+		if tt.want == nil && strings.Contains(got, ":\n1.") && !strings.HasPrefix(got, "To swap a shift:") {
+			t.Errorf("%s: reply %q names its one article", tt.name, got)
+		}
+	}
+}
