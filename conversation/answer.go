@@ -37,6 +37,9 @@ type Answer struct {
 	Text string
 	// Citations name the snippets the reply used, each once.
 	Citations []knowledge.Citation
+	// Links are the links of the snippets whose words the reply quotes
+	// (set by the pipeline).
+	Links []knowledge.Link
 	// Fallback is set when no grounded answer was possible; the pipeline
 	// then replies with FallbackText.
 	Fallback bool

@@ -1025,3 +1025,23 @@ func TestAgentConversation(t *testing.T) {
 		t.Errorf("an agent's takeover was not counted as a handoff")
 	}
 }
+
+// TestReplyLinks: a reply carries the links of its cited snippets whose
+// words it quotes, not those of snippets it did not use.
+func TestReplyLinks(t *testing.T) {
+	status := knowledge.Link{Text: "status page", URL: "https://status.example.com"}
+	r := fakeRetriever{retrieve: func(ctx context.Context, q knowledge.Query) (knowledge.Result, error) {
+		return knowledge.Result{Confidence: 1, Snippets: []knowledge.Snippet{
+			{Title: "Support", Source: "support.md", Text: "x", Links: []knowledge.Link{status, {Text: "incidents", URL: "https://example.com/i"}}},
+			{Title: "Other", Source: "other.md", Text: "y", Links: []knowledge.Link{{Text: "check", URL: "https://example.com/check"}}},
+		}}, nil
+	}}
+	mg, _ := newManager(t, conversation.Options{Searcher: r})
+	out := &recorder{}
+	if err := mg.Handle(context.Background(), msg("s", "1", "check the status page"), out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.got(); len(got) != 1 || !cmp.Equal(got[0].Links, []knowledge.Link{status}) {
+		t.Errorf("reply links = %+v, want only the cited snippet's link whose words it quotes", got[0].Links)
+	}
+}

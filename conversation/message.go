@@ -64,9 +64,13 @@ type Message struct {
 
 // A Reply is what the bot says back to one Message.
 type Reply struct {
-	Address    Address
-	Text       string
-	Citations  []knowledge.Citation
+	Address   Address
+	Text      string
+	Citations []knowledge.Citation
+	// Links are the links of the articles' words that Text quotes
+	// ("status page" → https://status.example.com): channels that can
+	// link words do.
+	Links      []knowledge.Link
 	Confidence float64
 	// Fallback is set when no grounded answer was possible; Text says so
 	// honestly and offers a human.

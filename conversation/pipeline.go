@@ -113,7 +113,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 			}
 		} else {
 			meta.Fallbacks = 0
-			reply.Text, reply.Citations = ans.Text, ans.Citations
+			reply.Text, reply.Citations, reply.Links = ans.Text, ans.Citations, ans.Links
 		}
 	}
 	if handoff != "" {
@@ -221,7 +221,22 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 		return Answer{Fallback: true}, conf, nil
 	}
 	ans.Text = filtered
+	ans.Links = knowledge.LinksQuoted(ans.Text, cited(snippets, ans.Citations))
 	return ans, conf, nil
+}
+
+// cited returns the snippets that citations name.
+func cited(snippets []knowledge.Snippet, citations []knowledge.Citation) []knowledge.Snippet {
+	var out []knowledge.Snippet
+	for _, s := range snippets {
+		for _, c := range citations {
+			if c.Source == s.Source {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // retrieve searches for text and reports whether the result is confident

@@ -288,8 +288,17 @@ func (w *mdWriter) node(n *html.Node) {
 		w.flush()
 		w.leadHeading(inlineText(n))
 	case a == atom.A:
+		// Written as a Markdown link, so that a reply quoting its words
+		// carries its target (see sectionLinks).
+		href, ok := markdownHref(n)
 		w.line.WriteString(linkStart)
+		if ok {
+			w.line.WriteString("[")
+		}
 		w.children(n)
+		if ok {
+			w.line.WriteString("](" + href + ")")
+		}
 		w.line.WriteString(linkEnd)
 	case a == atom.Img:
 		w.line.WriteString(markdownText(attr(n, "alt")))
@@ -525,6 +534,23 @@ func isBlock(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// markdownHref returns the target of link n written for a Markdown link,
+// and whether n can be one: it has a target other than a script or its
+// own page, and holds only inline text without brackets (a link around
+// a card of blocks is read as those blocks).
+func markdownHref(n *html.Node) (string, bool) {
+	href := strings.TrimSpace(attr(n, "href"))
+	text := inlineText(n)
+	if href == "" || href == "#" || strings.HasPrefix(strings.ToLower(href), "javascript:") ||
+		text == "" || strings.ContainsAny(text, "[]") || find(n, func(m *html.Node) bool {
+		return m != n && (isBlock(m.DataAtom) || headingLevel(m.DataAtom) > 0 || m.DataAtom == atom.Ul || m.DataAtom == atom.Ol ||
+			m.DataAtom == atom.Table || m.DataAtom == atom.Pre || m.DataAtom == atom.Br || m.DataAtom == atom.A)
+	}) != nil {
+		return "", false
+	}
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "", "\t", "").Replace(href), true
 }
 
 // inlineText is the text under n on one line, images by their alt text.

@@ -57,11 +57,13 @@ type Chunk struct {
 	// rather than to Source. Empty for files of the knowledge folder.
 	URL  string
 	Text string // the passage, plain text
+	// Links are the links of the passage's text (see Link).
+	Links []Link
 }
 
 // Snippet returns the chunk as a search result with the given score.
 func (c Chunk) Snippet(score float64) Snippet {
-	return Snippet{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, URL: c.URL, Text: c.Text, Score: score}
+	return Snippet{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, URL: c.URL, Text: c.Text, Links: c.Links, Score: score}
 }
 
 // LoadOptions bounds what Load reads. The zero value uses the defaults.
@@ -166,6 +168,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 		opts.warn(name, data, cs)
 		chunks = append(chunks, cs...)
 	}
+	resolveArticleLinks(chunks)
 	return chunks, nil
 }
 

@@ -23,13 +23,11 @@ var (
 	// htmlHeading is a heading written in HTML on a line of its own.
 	htmlHeading = regexp.MustCompile(`(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>\s*$`)
 	mdRefLink   = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
-	// linkDefinition is the line a reference link points to.
-	linkDefinition = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:\s+\S+`)
-	htmlTag        = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
-	mdEmphasis     = regexp.MustCompile("(\\*\\*|__|`)")
-	mdItalic       = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
-	frontTitle     = regexp.MustCompile(`(?m)^title:[ \t]*["']?(.*?)["']?[ \t]*$`)
-	sentenceEnd    = regexp.MustCompile(`[.!?]["')\]]?\s+`)
+	htmlTag     = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
+	mdEmphasis  = regexp.MustCompile("(\\*\\*|__|`)")
+	mdItalic    = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
+	frontTitle  = regexp.MustCompile(`(?m)^title:[ \t]*["']?(.*?)["']?[ \t]*$`)
+	sentenceEnd = regexp.MustCompile(`[.!?]["')\]]?\s+`)
 )
 
 // A section is the text under one heading.
@@ -82,6 +80,7 @@ func frontMatterTitle(fm string) string {
 // per heading; title is the article's unless a "#" heading gives it.
 func parseSections(name, title string, lines []string, maxRunes int) []Chunk {
 	slugs := newSlugger()
+	defs := make(map[string]string) // reference links' targets
 	cur := &section{}
 	sections := []*section{cur}
 	var stack []heading // open headings below the title
@@ -142,8 +141,10 @@ func parseSections(name, title string, lines []string, maxRunes int) []Chunk {
 			start(int(m[1][0]-'0'), m[2])
 			continue
 		}
-		if linkDefinition.MatchString(line) {
-			continue // "[1]: https://…", the target of a reference link
+		if m := linkTarget.FindStringSubmatch(line); m != nil {
+			// "[1]: https://…", the target of a reference link
+			defs[strings.ToLower(m[1])] = m[2]
+			continue
 		}
 		if label, ok := strings.CutPrefix(line, tabMark); ok {
 			if tabs == nil {
@@ -184,8 +185,9 @@ func parseSections(name, title string, lines []string, maxRunes int) []Chunk {
 		if s.anchor != "" {
 			src += "#" + s.anchor
 		}
+		links := sectionLinks(name, s.lines, defs)
 		for _, t := range splitText(plainText(s.lines), maxRunes) {
-			chunks = append(chunks, Chunk{DocID: name, Title: title, Section: s.path, Source: src, Text: t})
+			chunks = append(chunks, Chunk{DocID: name, Title: title, Section: s.path, Source: src, Text: t, Links: linksIn(t, links)})
 		}
 	}
 	return chunks

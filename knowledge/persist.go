@@ -16,13 +16,13 @@ import (
 // without re-analysing it. Layout (little endian, every section padded to
 // 8 bytes so arrays can be used in place from a memory map):
 //
-//	magic "SBKIDX04", then u64 counts: chunks, terms, articles, rank,
+//	magic "SBKIDX05", then u64 counts: chunks, terms, articles, rank,
 //	typo words, blob bytes, chunk postings, article postings, typo
 //	variants; f64 options: K1, B, title, section, article and dense
 //	weights; u64 flags (bit 0: no typos); the source folder: u64
 //	fingerprint, u64 offset and length of its path in the blob; then the
-//	sections: string blob, chunk strings (6 × u32 offset and length
-//	each), term strings, typo words (offset, length, term id; sorted),
+//	sections: string blob, chunk strings (7 × u32 offset and length
+//	each: DocID, Title, Section, Source, Text, URL and the links), term strings, typo words (offset, length, term id; sorted),
 //	typo variants (u64 hash, u32 word id, u32 zero; sorted), idf (f64 per
 //	term), chunk posting offsets (u32 per term + 1) and postings (i32
 //	unit, f32 saturation), the same for articles, chunk article numbers
@@ -31,7 +31,7 @@ import (
 //
 // Every count and offset is checked against the file size before use: an
 // index file is not trusted.
-const indexMagic = "SBKIDX04"
+const indexMagic = "SBKIDX05"
 
 // ErrIndexFormat reports a malformed or foreign index file.
 var ErrIndexFormat = errors.New("knowledge: bad index file")
@@ -40,11 +40,42 @@ var ErrIndexFormat = errors.New("knowledge: bad index file")
 const MaxIndexFileBytes = 8 << 30
 
 // chunkFields is how many strings a chunk has in the file: DocID, Title,
-// Section, Source, Text and URL.
-const chunkFields = 6
+// Section, Source, Text, URL and Links (see encodeLinks).
+const chunkFields = 7
 
 // sectionSep joins a chunk's heading path in the file.
 const sectionSep = "\x1f"
+
+// Links are written as one string: each link's text, URL and source
+// parted by linkFieldSep, the links by linkSep (characters a link's
+// fields never hold: see sectionLinks).
+const (
+	linkSep      = "\x1e"
+	linkFieldSep = "\x1f"
+)
+
+func encodeLinks(links []Link) string {
+	parts := make([]string, len(links))
+	for i, l := range links {
+		parts[i] = l.Text + linkFieldSep + l.URL + linkFieldSep + l.Source
+	}
+	return strings.Join(parts, linkSep)
+}
+
+// decodeLinks reads encodeLinks' string; a malformed link is skipped.
+func decodeLinks(s string) []Link {
+	if s == "" {
+		return nil
+	}
+	var out []Link
+	for _, part := range strings.Split(s, linkSep) {
+		f := strings.Split(part, linkFieldSep)
+		if len(f) == 3 {
+			out = append(out, Link{Text: strings.Clone(f[0]), URL: strings.Clone(f[1]), Source: strings.Clone(f[2])})
+		}
+	}
+	return out
+}
 
 // WriteTo writes the index in the index file format.
 func (ix *Index) WriteTo(w io.Writer) (int64, error) {
@@ -58,7 +89,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	source := addString(ix.source)
 	chunkStr := make([][2]uint32, 0, chunkFields*len(ix.chunks))
 	for _, c := range ix.chunks {
-		for _, s := range []string{c.DocID, c.Title, strings.Join(c.Section, sectionSep), c.Source, c.Text, c.URL} {
+		for _, s := range []string{c.DocID, c.Title, strings.Join(c.Section, sectionSep), c.Source, c.Text, c.URL, encodeLinks(c.Links)} {
 			chunkStr = append(chunkStr, addString(s))
 		}
 	}
@@ -349,7 +380,7 @@ func decodeIndex(data []byte) (*Index, error) {
 			}
 			f[j] = s
 		}
-		c := Chunk{DocID: f[0], Title: f[1], Source: f[3], Text: f[4], URL: f[5]}
+		c := Chunk{DocID: f[0], Title: f[1], Source: f[3], Text: f[4], URL: f[5], Links: decodeLinks(f[6])}
 		if f[2] != "" {
 			c.Section = strings.Split(f[2], sectionSep)
 		}

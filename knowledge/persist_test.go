@@ -18,6 +18,7 @@ func TestSaveMapRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	chunks, qs := loadDemo(t)
 	chunks[0].URL = "https://help.example.com/hc/articles/1" // an exported article's page
+	chunks[1].Links = []Link{{Text: "status page", URL: "https://status.example.com"}, {Text: "Refunds", Source: "refunds.md#how-long"}}
 	for _, v := range []struct {
 		name string
 		opts Options

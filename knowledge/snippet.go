@@ -59,6 +59,8 @@ type Snippet struct {
 	// " > " ("Billing > Invoices"); empty for an article's introduction and
 	// for FAQ entries.
 	Section string `json:"section,omitempty"`
+	// Links are the links of Text.
+	Links []Link `json:"links,omitempty"`
 }
 
 // A Citation names an article a reply used.

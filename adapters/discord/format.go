@@ -96,7 +96,9 @@ func linkText(s string) string {
 // Render returns the messages that carry r: its text as Discord markdown
 // and its citations, split under MaxMessageChars.
 func Render(r conversation.Reply, citationBase string) []string {
-	text := Markdown(r.Text)
+	text := citelink.LinkWords(Markdown(r.Text), citelink.ResolveLinks(r.Links, citationBase), func(l knowledge.Link) (string, string) {
+		return l.Text, "[" + linkText(l.Text) + "](<" + l.URL + ">)"
+	})
 	if cites := Citations(citelink.Resolve(r.Citations, citationBase)); cites != "" {
 		text += "\n\n" + cites
 	}

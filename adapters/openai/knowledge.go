@@ -124,7 +124,7 @@ func (a *API) serveGrounded(w http.ResponseWriter, r *http.Request, key *apiKey,
 	default:
 		reply = *sink.reply
 	}
-	g := &Grounding{Citations: reply.Citations, Fallback: reply.Fallback, Handoff: reply.Handoff}
+	g := &Grounding{Citations: reply.Citations, Links: reply.Links, Fallback: reply.Fallback, Handoff: reply.Handoff}
 	if g.Citations == nil {
 		g.Citations = []knowledge.Citation{}
 	}

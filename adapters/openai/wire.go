@@ -176,8 +176,11 @@ type TextChoice struct {
 // the conversation pipeline said besides the text.
 type Grounding struct {
 	Citations []knowledge.Citation `json:"citations"`
-	Fallback  bool                 `json:"fallback"`
-	Handoff   bool                 `json:"handoff"`
+	// Links are the links of the words the answer quotes: "url" for a
+	// web page, "source" for another article (omitted when none).
+	Links    []knowledge.Link `json:"links,omitempty"`
+	Fallback bool             `json:"fallback"`
+	Handoff  bool             `json:"handoff"`
 }
 
 // Model is one entry of GET /v1/models.

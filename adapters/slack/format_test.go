@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/knowledge"
 )
 
@@ -141,5 +142,18 @@ func checkSplit(t *testing.T, in string, max int, got []string) {
 	strip := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "```", "")), "") }
 	if strip(joined.String()) != strip(in) {
 		t.Errorf("Split lost or changed text")
+	}
+}
+
+// TestRenderLinks: the words a reply quotes from a link become a Slack
+// link, escaped as mrkdwn; one to another article needs the citation base.
+func TestRenderLinks(t *testing.T) {
+	a, _ := newTestAdapter(t, newFakeSlack(t), Options{Handler: replyWith("x"), CitationBaseURL: "https://help.example.com/articles/"})
+	r := conversation.Reply{Text: "Check the status <page> for incidents; see Rate limits.", Handoff: true,
+		Links: []knowledge.Link{{Text: "status <page>", URL: "https://status.example.com"}, {Text: "Rate limits", Source: "rate-limits.md"}}}
+	got := a.render(r, "Ev1")[0].text
+	want := "Check the <https://status.example.com|status &lt;page&gt;> for incidents; see <https://help.example.com/articles/rate-limits.md|Rate limits>."
+	if got != want {
+		t.Errorf("render = %q\nwant     %q", got, want)
 	}
 }

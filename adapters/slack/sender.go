@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/adapters/internal/citelink"
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // Texts the adapter writes itself.
@@ -234,7 +235,10 @@ func (v buttonValue) address() conversation.Address {
 
 // render turns r into the Slack messages that carry it.
 func (a *Adapter) render(r conversation.Reply, messageID string) []part {
-	sections := Split(Mrkdwn(r.Text), MaxSectionChars)
+	text := citelink.LinkWords(Mrkdwn(r.Text), citelink.ResolveLinks(r.Links, a.opts.CitationBaseURL), func(l knowledge.Link) (string, string) {
+		return escape(l.Text), Link(l.URL, l.Text)
+	})
+	sections := Split(text, MaxSectionChars)
 	if len(sections) == 0 {
 		sections = []string{"…"}
 	}

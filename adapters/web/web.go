@@ -263,11 +263,21 @@ type Response struct {
 
 // A ReplyBody is a conversation.Reply on the wire.
 type ReplyBody struct {
-	Text       string     `json:"text"`
-	Citations  []Citation `json:"citations"`
-	Confidence float64    `json:"confidence"`
-	Fallback   bool       `json:"fallback"`
-	Handoff    bool       `json:"handoff"`
+	Text      string     `json:"text"`
+	Citations []Citation `json:"citations"`
+	// Links are the links of the words Text quotes, for a client to
+	// make those words links (the widget does); omitted when none.
+	Links      []Link  `json:"links,omitempty"`
+	Confidence float64 `json:"confidence"`
+	Fallback   bool    `json:"fallback"`
+	Handoff    bool    `json:"handoff"`
+}
+
+// A Link is a link of the words Text quotes: text, as it stands in the
+// reply, and where it leads.
+type Link struct {
+	Text string `json:"text"`
+	URL  string `json:"url"`
 }
 
 // A Citation is an article a reply used.
@@ -296,6 +306,15 @@ func (a *Adapter) replyBody(r conversation.Reply) *ReplyBody {
 			u = a.opt.CitationURL(c.Source)
 		}
 		b.Citations = append(b.Citations, Citation{Title: c.Title, Source: c.Source, URL: u})
+	}
+	for _, l := range r.Links {
+		u := l.URL
+		if u == "" && a.opt.CitationURL != nil {
+			u = a.opt.CitationURL(l.Source) // another article: its page here
+		}
+		if u != "" {
+			b.Links = append(b.Links, Link{Text: l.Text, URL: u})
+		}
 	}
 	return b
 }

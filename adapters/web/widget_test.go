@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // chromium returns the path of a Chromium binary, or skips the test
@@ -52,6 +54,21 @@ func browser(t *testing.T, bin string) context.Context {
 
 // root is the widget's shadow root, in JavaScript.
 const root = `document.querySelector('#switchboard-widget').shadowRoot`
+
+// replying serves the widget's routes with a pipeline that answers every
+// message with rep, until the test ends.
+func replying(t *testing.T, rep conversation.Reply) *httptest.Server {
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		r := rep
+		r.Address = m.Address
+		return out.Send(ctx, r)
+	}, nil)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
 
 // askWidget opens the widget on the page at url and sends question.
 func askWidget(t *testing.T, ctx context.Context, url, question string) {
@@ -145,14 +162,7 @@ func TestWidgetRetriesLostReply(t *testing.T) {
 // reply read as HTML.
 func TestWidgetShowsCodeAsCode(t *testing.T) {
 	bin := chromium(t)
-	reply := "Send the key as a token:\n```\ncurl https://api.example.com \\\n  -H \"Key: <b>k</b>\"\n```\nKeys expire."
-	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
-		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: reply})
-	}, nil)
-	mux := http.NewServeMux()
-	a.Register(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := replying(t, conversation.Reply{Text: "Send the key as a token:\n```\ncurl https://api.example.com \\\n  -H \"Key: <b>k</b>\"\n```\nKeys expire."})
 	ctx := browser(t, bin)
 	askWidget(t, ctx, srv.URL, "how do i send my key?")
 	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
@@ -198,5 +208,32 @@ func TestWidgetUnsentMessage(t *testing.T) {
 	}
 	if got[0] != "refund time?" || got[1] != "false" {
 		t.Errorf("box %q, saved transcript holds it: %s; want it back in the box and not saved", got[0], got[1])
+	}
+}
+
+// TestWidgetLinksWords: the words of a reply that the article linked
+// become links (a page here for another article), once each, in place;
+// a target that is no web page stays text.
+func TestWidgetLinksWords(t *testing.T) {
+	bin := chromium(t)
+	srv := replying(t, conversation.Reply{
+		Text: "Before contacting us, check the status page. The status page lists incidents; see Rate limits and the pagemaster.",
+		Links: []knowledge.Link{{Text: "status page", URL: "https://status.example.com"}, {Text: "Rate limits", Source: "rate-limits.md"},
+			{Text: "page", URL: "javascript:alert(1)"}},
+		Citations: []knowledge.Citation{{Title: "Support", Source: "support.md"}}})
+	ctx := browser(t, bin)
+	askWidget(t, ctx, srv.URL, "is the api down?")
+	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
+		const b = [...`+root+`.querySelectorAll('.msg.bot .text')].pop();
+		const a = b ? [...b.querySelectorAll('a')] : [];
+		return a.length ? [b.textContent, ...a.map(x => x.textContent + " -> " + x.getAttribute('href'))] : null;
+	})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		t.Fatalf("no linked reply appeared: %v", err)
+	}
+	want := []string{"Before contacting us, check the status page. The status page lists incidents; see Rate limits and the pagemaster.",
+		"status page -> https://status.example.com/", "Rate limits -> " + srv.URL + "/articles/rate-limits.md"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("reply text and links (-want +got):\n%s", diff)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/bot"
 	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/conversation/memstore"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 func init() {
@@ -32,11 +33,14 @@ type askCitation struct {
 
 // askAnswer is the output of `ask --json`.
 type askAnswer struct {
-	Reply      string        `json:"reply"`
-	Citations  []askCitation `json:"citations"`
-	Confidence float64       `json:"confidence"`
-	Fallback   bool          `json:"fallback"`
-	Handoff    bool          `json:"handoff"`
+	Reply     string        `json:"reply"`
+	Citations []askCitation `json:"citations"`
+	// Links are the links of the words the reply quotes: url for a web
+	// page, source for another article (omitted when there are none).
+	Links      []knowledge.Link `json:"links,omitempty"`
+	Confidence float64          `json:"confidence"`
+	Fallback   bool             `json:"fallback"`
+	Handoff    bool             `json:"handoff"`
 }
 
 // pipelineFlags are the flags ask and chat share.
@@ -121,7 +125,7 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	r := out.reply
 	if *asJSON {
-		a := askAnswer{Reply: r.Text, Citations: []askCitation{}, Confidence: r.Confidence, Fallback: r.Fallback, Handoff: r.Handoff}
+		a := askAnswer{Reply: r.Text, Citations: []askCitation{}, Links: r.Links, Confidence: r.Confidence, Fallback: r.Fallback, Handoff: r.Handoff}
 		for _, c := range r.Citations {
 			a.Citations = append(a.Citations, askCitation{Title: c.Title, Source: c.Source, URL: c.URL})
 		}
@@ -132,8 +136,15 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// printCitations lists a reply's sources under it.
+// printCitations lists a reply's sources under it, and the links of the
+// words it quotes.
 func printCitations(w io.Writer, r conversation.Reply) {
+	if len(r.Links) > 0 {
+		fmt.Fprintln(w, "\nLinks:")
+		for _, l := range r.Links {
+			fmt.Fprintf(w, "  - %s: %s%s\n", l.Text, l.URL, l.Source)
+		}
+	}
 	if len(r.Citations) == 0 {
 		return
 	}

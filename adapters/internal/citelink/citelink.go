@@ -5,6 +5,7 @@ package citelink
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/switchboard/switchboard/knowledge"
@@ -70,4 +71,78 @@ func Refs(cs []knowledge.Citation) []Ref {
 		out = append(out, r)
 	}
 	return out
+}
+
+// ResolveLinks returns the links of a reply with absolute http(s) or
+// mailto URLs: a link to another article resolved against base like a
+// citation, and those that cannot be (no base) left out.
+func ResolveLinks(links []knowledge.Link, base string) []knowledge.Link {
+	b, err := url.Parse(base)
+	baseOK := base != "" && err == nil && (b.Scheme == "https" || b.Scheme == "http")
+	var out []knowledge.Link
+	for _, l := range links {
+		if l.URL == "" && l.Source != "" && baseOK {
+			if u, err := url.Parse(strings.TrimPrefix(l.Source, "/")); err == nil {
+				l.URL = b.ResolveReference(u).String()
+			}
+		}
+		if l.URL != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// LinkWords rewrites text (a reply in a chat platform's markup) so that
+// the first stand-alone occurrence of each link's words, outside code
+// blocks (between ``` lines) and other links' words, is written link(l):
+// find is how the words stand in text (escaped for the markup), replace
+// what takes their place.
+func LinkWords(text string, links []knowledge.Link, link func(l knowledge.Link) (find, replace string)) string {
+	type span struct {
+		start, end int
+		replace    string
+	}
+	// Code blocks are taken already.
+	var taken []span
+	for at, code := 0, false; ; code = !code {
+		i := strings.Index(text[at:], "```")
+		if i < 0 {
+			if code {
+				taken = append(taken, span{start: at, end: len(text)})
+			}
+			break
+		}
+		if code {
+			taken = append(taken, span{start: at, end: at + i})
+		}
+		at += i + 3
+	}
+	free := func(start, end int) bool {
+		for _, t := range taken {
+			if start < t.end && t.start < end {
+				return false
+			}
+		}
+		return true
+	}
+	var linked []span
+	for _, l := range links {
+		find, replace := link(l)
+		if find == "" {
+			continue
+		}
+		for at := knowledge.PhraseAt(text, find, 0); at >= 0; at = knowledge.PhraseAt(text, find, at+1) {
+			if free(at, at+len(find)) {
+				s := span{at, at + len(find), replace}
+				taken, linked = append(taken, s), append(linked, s)
+				break
+			}
+		}
+	}
+	slices.SortFunc(linked, func(a, b span) int { return b.start - a.start })
+	for _, s := range linked {
+		text = text[:s.start] + s.replace + text[s.end:]
+	}
+	return text
 }

@@ -108,3 +108,24 @@ func TestRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkWords: a reply's linked words become links where they stand
+// alone, once, outside code; a link to another article needs a base.
+func TestLinkWords(t *testing.T) {
+	links := []knowledge.Link{
+		{Text: "status page", URL: "https://status.example.com"},
+		{Text: "Rate limits", Source: "api/rate-limits.md#burst"},
+		{Text: "page", URL: "mailto:pages@example.com"},
+	}
+	text := "See the status page (not the status pages).\n```\ncurl status page\n```\nRate limits apply; the statuspage and page 2."
+	md := func(l knowledge.Link) (string, string) { return l.Text, "[" + l.Text + "](" + l.URL + ")" }
+	got := LinkWords(text, ResolveLinks(links, "https://help.example.com/articles/"), md)
+	want := "See the [status page](https://status.example.com) (not the status pages).\n```\ncurl status page\n```\n" +
+		"[Rate limits](https://help.example.com/articles/api/rate-limits.md#burst) apply; the statuspage and [page](mailto:pages@example.com) 2."
+	if got != want {
+		t.Errorf("LinkWords =\n%s\nwant\n%s", got, want)
+	}
+	if got := ResolveLinks(links, ""); len(got) != 2 || got[1].Text != "page" {
+		t.Errorf("ResolveLinks without a base = %+v, want the two absolute links only", got)
+	}
+}

@@ -50,7 +50,7 @@
     ".system{align-self:center;background:#fff4e0;color:#6b4a00;font-size:13px;border-radius:8px}",
     ".sources{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #e6eaf2;font-size:13px;list-style:none}",
     ".sources li{margin:2px 0}",
-    ".sources a{color:#1f5fd6}",
+    ".sources a,a.inline{color:#1f5fd6}",
     ".note{margin-top:6px;font-size:12px;color:#5b6475}",
     ".typing{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-radius:12px;padding:10px 12px;display:flex;gap:4px}",
     ".typing[hidden]{display:none}",
@@ -162,6 +162,38 @@
     flush();
   }
 
+  // linkWords makes the first stand-alone occurrence of each link's words
+  // in node's text (code blocks aside) a link, as the article had them.
+  function linkWords(node, links) {
+    (links || []).forEach(function (l) {
+      var href = safeURL(l.url);
+      if (!href || !l.text) return;
+      var walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT, {
+        acceptNode: function (t) { return t.parentNode.closest("pre, a") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT; }
+      });
+      for (var t = walker.nextNode(); t; t = walker.nextNode()) {
+        var at = wordAt(t.data, l.text);
+        if (at < 0) continue;
+        var rest = t.splitText(at);
+        rest.splitText(l.text.length);
+        var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", class: "inline" }, l.text);
+        rest.parentNode.replaceChild(a, rest);
+        return;
+      }
+    });
+  }
+
+  // wordAt is where phrase stands in s with no letter or digit joined to
+  // it, or -1.
+  function wordAt(s, phrase) {
+    var word = /[\p{L}\p{N}]/u;
+    for (var i = s.indexOf(phrase); i >= 0; i = s.indexOf(phrase, i + 1)) {
+      var before = s.charAt(i - 1), after = s.charAt(i + phrase.length);
+      if (!(before && word.test(before)) && !(after && word.test(after))) return i;
+    }
+    return -1;
+  }
+
   function bubble(role, text, name) {
     var b = el("div", { class: "msg " + role });
     if (role === "agent") b.appendChild(el("div", { class: "who" }, name || "Support team"));
@@ -183,7 +215,7 @@
   if (!state.transcript.length) bubble("bot", greeting);
   state.transcript.forEach(function (m) {
     var b = bubble(m.role, m.text, m.name);
-    if (m.reply) renderSources(b, m.reply);
+    if (m.reply) { linkWords(b.querySelector(".text"), m.reply.links); renderSources(b, m.reply); }
   });
 
   // --- panel ------------------------------------------------------------
@@ -284,8 +316,9 @@
         state.conversation_id = data.conversation_id; state.token = data.token;
         if (!b) b = bubble("bot", "");
         setText(b.querySelector(".text"), reply.text);
+        linkWords(b.querySelector(".text"), reply.links);
         renderSources(b, reply);
-        remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, handoff: reply.handoff } });
+        remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, links: reply.links, handoff: reply.handoff } });
         scroll();
         if (reply.handoff) watchAgent();
       } else if (name === "error") {

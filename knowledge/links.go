@@ -1,0 +1,214 @@
+package knowledge
+
+import (
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A Link is a link in an article's text: the words linked and where they
+// lead. A reply that quotes the words carries the link (conversation.Reply),
+// so "check the status page" stays something a user can click.
+type Link struct {
+	Text string `json:"text"`
+	// URL is an absolute target: a web page, "mailto:" or "tel:".
+	URL string `json:"url,omitempty"`
+	// Source is a target in the knowledge folder, written as a
+	// Citation's ("billing/refunds.md#how-long").
+	Source string `json:"source,omitempty"`
+}
+
+var (
+	// mdInlineLink is [text](target "title"); an image (a "!" before it)
+	// is no link.
+	mdInlineLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\(\s*<?([^)\s>]*)>?(?:\s+[^)]*)?\)`)
+	// mdReferenceLink is [text][label] or [text][] (the label is the text).
+	mdReferenceLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\[([^\]]*)\]`)
+	// linkTarget is the line a reference link points to: [label]: target.
+	linkTarget = regexp.MustCompile(`^ {0,3}\[([^\]]+)\]:\s+<?([^\s>]+)>?`)
+	// htmlAnchor is an HTML link in Markdown text.
+	htmlAnchor = regexp.MustCompile(`(?is)<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a\s*>`)
+)
+
+// maxLinksPerChunk bounds the links one chunk keeps.
+const maxLinksPerChunk = 32
+
+// sectionLinks returns the links of a section's lines (code excluded) of
+// article doc; defs are its reference links' targets by lower-case label.
+func sectionLinks(doc string, lines []string, defs map[string]string) []Link {
+	var out []Link
+	add := func(text, target string) {
+		text = cleanInline(text)
+		if len([]rune(text)) < 2 || strings.ContainsAny(text+target, linkSep+linkFieldSep) {
+			return
+		}
+		if l, ok := resolveLink(doc, target); ok {
+			l.Text = text
+			out = append(out, l)
+		}
+	}
+	code := false
+	for _, line := range lines {
+		if line == CodeFence {
+			code = !code
+		}
+		if code || !strings.ContainsAny(line, "[<") {
+			continue
+		}
+		for _, m := range mdInlineLink.FindAllStringSubmatch(line, -1) {
+			if m[1] == "" {
+				add(m[2], m[3])
+			}
+		}
+		for _, m := range mdReferenceLink.FindAllStringSubmatch(line, -1) {
+			label := m[3]
+			if label == "" {
+				label = m[2]
+			}
+			if target, ok := defs[strings.ToLower(label)]; ok && m[1] == "" {
+				add(m[2], target)
+			}
+		}
+		for _, m := range htmlAnchor.FindAllStringSubmatch(line, -1) {
+			add(m[3], m[1]+m[2])
+		}
+	}
+	return out
+}
+
+// resolveLink reads a link's target in article doc: an absolute web,
+// mail or phone target as it is, a relative one as a path in the
+// knowledge folder. A target outside the folder, or a site path ("/x")
+// whose site is unknown, is no link.
+func resolveLink(doc, target string) (Link, bool) {
+	u, err := url.Parse(strings.TrimSpace(target))
+	if err != nil || target == "" {
+		return Link{}, false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host == "" {
+			return Link{}, false
+		}
+		return Link{URL: u.String()}, true
+	case "mailto", "tel":
+		return Link{URL: u.String()}, true
+	case "":
+	default:
+		return Link{}, false
+	}
+	if u.Host != "" || strings.HasPrefix(u.Path, "/") {
+		return Link{}, false
+	}
+	p := doc
+	if u.Path != "" {
+		p = path.Join(path.Dir(doc), u.Path)
+		if p == ".." || strings.HasPrefix(p, "../") {
+			return Link{}, false
+		}
+	}
+	if u.Fragment != "" {
+		p += "#" + u.Fragment
+	}
+	return Link{Source: p}, true
+}
+
+// LinksQuoted returns the links of snippets whose words reply quotes,
+// once each: a link's words must stand in reply as a phrase of their own
+// (not inside a longer word).
+func LinksQuoted(reply string, snippets []Snippet) []Link {
+	var out []Link
+	for _, s := range snippets {
+		for _, l := range s.Links {
+			if !containsLink(out, l) && PhraseAt(reply, l.Text, 0) >= 0 {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// PhraseAt is where phrase stands in s, from byte i on, with no letter
+// or digit joined to either end, or -1: "Plus" stands in "on Plus, you"
+// but not in "Plusnet".
+func PhraseAt(s, phrase string, i int) int {
+	for phrase != "" && i <= len(s) {
+		j := strings.Index(s[i:], phrase)
+		if j < 0 {
+			return -1
+		}
+		start, end := i+j, i+j+len(phrase)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return start
+		}
+		i = start + 1
+	}
+	return -1
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// linksIn returns the links whose text text quotes, once each.
+func linksIn(text string, links []Link) []Link {
+	var out []Link
+	for _, l := range links {
+		if len(out) == maxLinksPerChunk {
+			break
+		}
+		if strings.Contains(text, l.Text) && !containsLink(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func containsLink(links []Link, l Link) bool {
+	for _, o := range links {
+		if o == l {
+			return true
+		}
+	}
+	return false
+}
+
+// linkExtensions are what a link to another article may leave out of
+// its file's name, as documentation sites let it ("rate-limits" for
+// rate-limits.md).
+var linkExtensions = []string{"", ".md", ".mdx", ".markdown", ".html", ".htm", "/index.md", "/README.md"}
+
+// resolveArticleLinks points each link between articles at a file the
+// chunks come from, and drops those that lead to none.
+func resolveArticleLinks(chunks []Chunk) {
+	docs := make(map[string]bool)
+	for _, c := range chunks {
+		docs[c.DocID] = true
+	}
+	for i := range chunks {
+		links := chunks[i].Links[:0]
+		for _, l := range chunks[i].Links {
+			if l.Source != "" {
+				doc, frag, _ := strings.Cut(l.Source, "#")
+				l.Source = ""
+				for _, ext := range linkExtensions {
+					if docs[doc+ext] {
+						l.Source = doc + ext
+						break
+					}
+				}
+				if l.Source == "" {
+					continue
+				}
+				if frag != "" {
+					l.Source += "#" + frag
+				}
+			}
+			links = append(links, l)
+		}
+		chunks[i].Links = links
+	}
+}

@@ -1,0 +1,90 @@
+package knowledge
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestArticleLinks: a chunk keeps the links of its text, inline,
+// reference and HTML ones, with their words as the chunk says them; a
+// link to another article names its file (a documentation site's link
+// may leave out the extension), and images, code, links out of the
+// folder, site paths and scripts are no links.
+func TestArticleLinks(t *testing.T) {
+	fsys := fstest.MapFS{
+		"docs/support.md": file("# Support\n\nCheck the [**status page**](https://status.example.com \"Status\") first, or " +
+			"[email us](mailto:help@example.com).\nSee [Rate limits](../api/rate-limits) and [bursts](../api/rate-limits.md#bursts), " +
+			"the [glossary][g] and <a href=\"faq.md\">our FAQ</a>.\n\n![the status page](status.png)\n\n" +
+			"[Outside](../../etc/passwd), [site page](/pricing), [run](javascript:alert(1)), [ghost](ghost.md).\n\n" +
+			"```\n[not a link](https://example.com)\n```\n\n[g]: https://example.com/glossary\n"),
+		"api/rate-limits.md": file("# Rate limits\n\n## Bursts\n\nUp to 10 a second.\n"),
+		"docs/faq.md":        file("# FAQ\n\nAnswers.\n"),
+	}
+	chunks, err := LoadFS(context.Background(), fsys, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Link
+	for _, c := range chunks {
+		if c.DocID == "docs/support.md" {
+			got = append(got, c.Links...)
+		}
+	}
+	want := []Link{
+		{Text: "status page", URL: "https://status.example.com"},
+		{Text: "email us", URL: "mailto:help@example.com"},
+		{Text: "Rate limits", Source: "api/rate-limits.md"},
+		{Text: "bursts", Source: "api/rate-limits.md#bursts"},
+		{Text: "glossary", URL: "https://example.com/glossary"},
+		{Text: "our FAQ", Source: "docs/faq.md"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+}
+
+// TestLinksQuoted: a reply carries the links whose words it quotes as
+// words of their own.
+func TestLinksQuoted(t *testing.T) {
+	snippets := []Snippet{{Links: []Link{{Text: "status page", URL: "https://status.example.com"}, {Text: "Plus", Source: "plans.md#plus"}}}}
+	got := LinksQuoted("Check the status page; Plusnet is not us.", snippets)
+	if want := []Link{{Text: "status page", URL: "https://status.example.com"}}; !cmp.Equal(got, want) {
+		t.Errorf("LinksQuoted = %+v, want %+v", got, want)
+	}
+}
+
+// TestHTMLArticleLinks: an HTML article's links are kept like a Markdown
+// one's, its text unchanged; a link around blocks (a card) is read as
+// its blocks, and a row of links stays furniture.
+func TestHTMLArticleLinks(t *testing.T) {
+	page := `<html><body><main><h1>Contact us</h1>
+<p>Call <a href="tel:03301234567">0330 123 4567</a>, or use the <a href="/returns">returns form</a> or the <a href="https://x.example/r?a=(1)">returns portal</a>.</p>
+<a href="/cards/1"><div><h2>Delivery</h2><p>Where is my order?</p></div></a>
+<p><a href="/">Home</a> | <a href="/help">Help</a></p></main></body></html>`
+	chunks, err := LoadFS(context.Background(), fstest.MapFS{"contact.html": file(page)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	var got []Link
+	for _, c := range chunks {
+		text += c.Text + "\n"
+		got = append(got, c.Links...)
+	}
+	want := []Link{{Text: "0330 123 4567", URL: "tel:03301234567"}, {Text: "returns portal", URL: "https://x.example/r?a=%281%29"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+	for _, w := range []string{"Call 0330 123 4567, or use the returns form or the returns portal.", "Where is my order?"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("text %q lacks %q", text, w)
+		}
+	}
+	if strings.Contains(text, "Home") || strings.Contains(text, "](") {
+		t.Errorf("text %q holds the link row or link markup", text)
+	}
+}
