@@ -126,3 +126,35 @@ func TestLoadBrokenMarkup(t *testing.T) {
 		}
 	}
 }
+
+// TestIndentedCode: a block indented four spaces after a blank line is
+// code, its lines kept; a list item's indented text, a MkDocs note's
+// body and an MDX file's indented lines are not.
+func TestIndentedCode(t *testing.T) {
+	doc := "# Shipments\n\nCreate one:\n\n    curl -X POST https://api.example.com/v2 \\\n      -d weight=2\n\n" +
+		"The response holds the label.\n\n1. Open the app.\n\n    Then tap Ship.\n\n!!! note \"Weights\"\n\n    Weigh the parcel first.\n"
+	for _, tt := range []struct {
+		name, file string
+		want       []string
+	}{
+		{"markdown", "ship.md", []string{"```\ncurl -X POST https://api.example.com/v2 \\\n  -d weight=2\n```", "\nThen tap Ship.", "\nWeigh the parcel first."}},
+		{"mdx", "ship.mdx", []string{"\ncurl -X POST https://api.example.com/v2\n-d weight=2\n"}},
+	} {
+		cs, err := LoadFS(context.Background(), fstest.MapFS{tt.file: file(doc)}, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text string
+		for _, c := range cs {
+			text += c.Text + "\n"
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: text %q lacks %q", tt.name, text, w)
+			}
+		}
+		if fences := map[string]int{"markdown": 2, "mdx": 0}[tt.name]; strings.Count(text, CodeFence) != fences {
+			t.Errorf("%s: text %q has other code than the command (want %d fences)", tt.name, text, fences)
+		}
+	}
+}

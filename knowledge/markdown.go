@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"html"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -52,7 +53,12 @@ func parseMarkdown(name, text string, maxRunes int) ([]Chunk, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Indented code is read once a site's indented blocks (MkDocs tabs
+	// and notes) are; MDX has none.
 	lines := siteBlocks(strings.Split(htmlTables(rest), "\n"), true)
+	if path.Ext(name) != ".mdx" {
+		lines = indentedCode(lines)
+	}
 	return parseSections(name, frontMatterTitle(fm), lines, maxRunes), nil
 }
 
@@ -407,6 +413,50 @@ func pipeRow(line string) string {
 	return t
 }
 
+// indentedCode rewrites CommonMark's indented code blocks as fenced ones:
+// a run of lines indented by four spaces or a tab, after a blank line,
+// that does not continue a list item (whose text is indented too) or
+// hold markup. Read as prose, a command written so lost its line breaks
+// and was quoted up to its first backslash.
+func indentedCode(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	fence := ""
+	blankBefore, inList := true, false
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if m := fenceLine.FindStringSubmatch(l); m != nil && (fence == "" || m[1] == fence) {
+			if fence == "" {
+				fence = m[1]
+			} else {
+				fence = ""
+			}
+		}
+		blank := strings.TrimSpace(l) == ""
+		if fence == "" && blankBefore && !inList && codeIndent(l) && !strings.HasPrefix(strings.TrimSpace(l), "<") {
+			body, next := indented(lines, i)
+			for body[len(body)-1] == "" {
+				body, next = body[:len(body)-1], next-1 // blank lines after the block are not its
+			}
+			out = append(append(append(out, CodeFence), body...), CodeFence)
+			i, blankBefore = next-1, false
+			continue
+		}
+		if fence == "" && !blank && !codeIndent(l) {
+			t := strings.TrimSpace(l)
+			inList = isListItem(l) || startsNumbered(t)
+		}
+		out = append(out, l)
+		blankBefore = blank
+	}
+	return out
+}
+
+// codeIndent reports whether line l, not blank, is indented as code:
+// four spaces or a tab.
+func codeIndent(l string) bool {
+	return strings.TrimSpace(l) != "" && (strings.HasPrefix(l, "    ") || strings.HasPrefix(l, "\t"))
+}
+
 func startsNumbered(t string) bool {
 	i := 0
 	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
@@ -417,7 +467,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "site-syntax+html-layout-tables"
+const chunking = "site-syntax+html-layout-tables+indented-code"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
