@@ -182,6 +182,9 @@ type ConversationConfig struct {
 	HistoryTurns int `yaml:"history_turns"`
 	// SessionTTL is how long an idle session lives. Zero means 30m.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// HandoffTTL is how long an idle session a human agent owns lives,
+	// at least SessionTTL. Zero means 24h.
+	HandoffTTL time.Duration `yaml:"handoff_ttl"`
 	// RateLimit messages per RateWindow are allowed per user. Zero means
 	// 20 per minute.
 	RateLimit  int           `yaml:"rate_limit"`
@@ -374,6 +377,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Engine.KVCache, engine.KVAuto.String())
 	setDefault(&c.Conversation.HistoryTurns, 20)
 	setDefault(&c.Conversation.SessionTTL, 30*time.Minute)
+	setDefault(&c.Conversation.HandoffTTL, 24*time.Hour)
 	setDefault(&c.Conversation.RateLimit, 20)
 	setDefault(&c.Conversation.RateWindow, time.Minute)
 	setDefault(&c.Conversation.ClientRateLimit, 120)
@@ -476,6 +480,7 @@ func (c *Config) Validate() error {
 		{"server.reply_timeout", int64(c.Server.ReplyTimeout)},
 		{"server.drain_delay", int64(c.Server.DrainDelay)},
 		{"conversation.session_ttl", int64(c.Conversation.SessionTTL)},
+		{"conversation.handoff_ttl", int64(c.Conversation.HandoffTTL)},
 		{"conversation.rate_window", int64(c.Conversation.RateWindow)},
 		{"conversation.lock_ttl", int64(c.Conversation.LockTTL)},
 		{"knowledge.poll_interval", int64(c.Knowledge.PollInterval)},

@@ -186,6 +186,7 @@ func NewPipeline(ctx context.Context, cfg Config, opt Options, hooks conversatio
 		Metrics:             hooks,
 		HistoryTurns:        cfg.Conversation.HistoryTurns,
 		SessionTTL:          cfg.Conversation.SessionTTL,
+		HandoffTTL:          cfg.Conversation.HandoffTTL,
 		RateLimit:           cfg.Conversation.RateLimit,
 		RateWindow:          cfg.Conversation.RateWindow,
 		ClientRateLimit:     cfg.Conversation.ClientRateLimit,

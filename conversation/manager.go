@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
 )
@@ -310,7 +311,7 @@ func (mg *Manager) AgentReply(ctx context.Context, session, id, name, text strin
 		meta.State, meta.HandoffAt, meta.Fallbacks = StateHuman, mg.opts.Now(), 0
 	}
 	t := Turn{Role: RoleAgent, Name: name, Text: cut(normalize(text), mg.opts.MaxMessageBytes), Time: mg.opts.Now()}
-	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.opts.SessionTTL); err != nil {
+	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return Turn{}, fmt.Errorf("save agent reply: %w", err)
 	}
 	if took {
@@ -329,6 +330,14 @@ func (mg *Manager) SetAgentThread(ctx context.Context, session, thread string) e
 		meta.AgentThread = thread
 		return changed, nil
 	})
+}
+
+// ttl is how long a session in state meta lives idle.
+func (mg *Manager) ttl(meta Meta) time.Duration {
+	if meta.State == StateHuman {
+		return mg.opts.HandoffTTL
+	}
+	return mg.opts.SessionTTL
 }
 
 // Meta returns the saved state of session (an Address.SessionID): the
@@ -358,7 +367,7 @@ func (mg *Manager) updateMeta(ctx context.Context, session string, change func(*
 	if err != nil || !changed {
 		return err
 	}
-	if err := mg.opts.Store.SetMeta(ctx, session, meta, mg.opts.SessionTTL); err != nil {
+	if err := mg.opts.Store.SetMeta(ctx, session, meta, mg.ttl(meta)); err != nil {
 		return fmt.Errorf("save session meta: %w", err)
 	}
 	return nil

@@ -1045,3 +1045,52 @@ func TestReplyLinks(t *testing.T) {
 		t.Errorf("reply links = %+v, want only the cited snippet's link whose words it quotes", got[0].Links)
 	}
 }
+
+// ttlStore records the TTL of every write.
+type ttlStore struct {
+	conversation.Store
+	mu   sync.Mutex
+	ttls []time.Duration
+}
+
+func (s *ttlStore) SaveTurn(ctx context.Context, session string, turns []conversation.Turn, meta conversation.Meta, max int, ttl time.Duration) error {
+	s.mu.Lock()
+	s.ttls = append(s.ttls, ttl)
+	s.mu.Unlock()
+	return s.Store.SaveTurn(ctx, session, turns, meta, max, ttl)
+}
+
+func (s *ttlStore) SetMeta(ctx context.Context, session string, meta conversation.Meta, ttl time.Duration) error {
+	s.mu.Lock()
+	s.ttls = append(s.ttls, ttl)
+	s.mu.Unlock()
+	return s.Store.SetMeta(ctx, session, meta, ttl)
+}
+
+// TestHandoffTTL: a session a human agent owns lives HandoffTTL idle, so
+// that a visitor who waits hours for an agent is still there; released,
+// it lives SessionTTL again.
+func TestHandoffTTL(t *testing.T) {
+	mem := memstore.New(memstore.Options{})
+	t.Cleanup(func() { mem.Close() })
+	st := &ttlStore{Store: mem}
+	mg, _ := newManager(t, conversation.Options{Store: st, SessionTTL: time.Minute, HandoffTTL: time.Hour})
+	ctx := context.Background()
+	out := &recorder{}
+	for i, text := range []string{"how much is plus", "talk to a human please", "still there?"} {
+		if err := mg.Handle(ctx, msg("s", fmt.Sprint(i), text), out); err != nil && !errors.Is(err, conversation.ErrHumanHandling) {
+			t.Fatal(err)
+		}
+	}
+	session := addr("s").SessionID()
+	if _, err := mg.AgentReply(ctx, session, "", "Sam", "Hi!"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mg.Release(ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{time.Minute, time.Hour, time.Hour, time.Hour, time.Minute}
+	if !cmp.Equal(st.ttls, want) {
+		t.Errorf("TTLs written = %v, want %v (answer, handoff, kept message, agent reply, release)", st.ttls, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 const (
 	DefaultHistoryTurns = 20
 	DefaultSessionTTL   = 30 * time.Minute
+	DefaultHandoffTTL   = 24 * time.Hour
 	DefaultDedupTTL     = 24 * time.Hour
 	DefaultRateLimit    = 20
 	// DefaultClientRateLimit is per network address: several users may
@@ -77,6 +78,11 @@ type Options struct {
 	// SessionTTL is how long an idle session (history, meta, handoff
 	// state) is kept. Zero or less means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// HandoffTTL is how long an idle session a human agent owns is kept:
+	// a visitor may wait hours for an agent, who answers a session
+	// expired after SessionTTL in vain. Zero or less means
+	// DefaultHandoffTTL; it is never shorter than SessionTTL.
+	HandoffTTL time.Duration
 	// DedupTTL is how long a platform message id is remembered. Zero or
 	// less means DefaultDedupTTL.
 	DedupTTL time.Duration
@@ -132,6 +138,10 @@ func (o Options) withDefaults() Options {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = DefaultSessionTTL
 	}
+	if o.HandoffTTL <= 0 {
+		o.HandoffTTL = DefaultHandoffTTL
+	}
+	o.HandoffTTL = max(o.HandoffTTL, o.SessionTTL)
 	if o.DedupTTL <= 0 {
 		o.DedupTTL = DefaultDedupTTL
 	}

@@ -141,7 +141,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	if turns[0].Time.IsZero() {
 		turns[0].Time = now
 	}
-	if err := mg.opts.Store.SaveTurn(ctx, session, turns, meta, mg.opts.HistoryTurns, mg.opts.SessionTTL); err != nil {
+	if err := mg.opts.Store.SaveTurn(ctx, session, turns, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return fmt.Errorf("save turn: %w", err)
 	}
 	if handoff != "" {
@@ -365,7 +365,7 @@ func (mg *Manager) keepForAgent(ctx context.Context, session string, m Message, 
 	if t.Time.IsZero() {
 		t.Time = mg.opts.Now()
 	}
-	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.opts.SessionTTL); err != nil {
+	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return fmt.Errorf("save message for the agent: %w", err)
 	}
 	return nil
