@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -217,5 +218,67 @@ func TestWidgetHandoffToSlack(t *testing.T) {
 	}
 	if n := len(tr.Messages); n == 0 || tr.Messages[n-1].Role != "agent" || tr.Messages[n-1].Text != "Refunded the second charge, Ana." || tr.Messages[n-1].Name == "" {
 		t.Errorf("widget transcript %+v, want the agent's answer from Slack, signed", tr.Messages)
+	}
+}
+
+// TestHandoffURL: with web.handoff_url set, a widget visitor's handoff
+// (with the conversation so far) and each message they send meanwhile
+// (redacted, as kept) are POSTed there, signed like callbacks.
+func TestHandoffURL(t *testing.T) {
+	events := make(chan web.AgentEvent, 4)
+	desk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := web.VerifySignature([]byte("test-secret"), body, r.Header.Get(web.SignatureHeader), time.Now(), time.Minute); err != nil {
+			t.Errorf("handoff event signature: %v", err)
+		}
+		var ev web.AgentEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Errorf("handoff event %s: %v", body, err)
+		}
+		events <- ev
+	}))
+	t.Cleanup(desk.Close)
+	cfg := testConfig()
+	cfg.Web.HandoffURL = desk.URL + "/switchboard"
+	r := start(t, cfg, Options{})
+	first := send(t, r.URL, msg{"text": "How long does a refund take to reach me?", "user": map[string]string{"id": "v1", "name": "Ana"}})
+	conv := msg{"conversation_id": first.ConversationID, "token": first.Token, "user": map[string]string{"id": "v1", "name": "Ana"}}
+	with := func(text string) msg {
+		m := msg{"text": text}
+		for k, v := range conv {
+			m[k] = v
+		}
+		return m
+	}
+	if got := send(t, r.URL, with("I want to talk to a human please")); !got.Reply.Handoff {
+		t.Fatalf("reply %+v, want a handoff", got.Reply)
+	}
+	send(t, r.URL, with("my card 4111 1111 1111 1111 was charged twice"))
+	next := func() web.AgentEvent {
+		t.Helper()
+		select {
+		case ev := <-events:
+			return ev
+		case <-time.After(5 * time.Second):
+			t.Fatal("no handoff event")
+			return web.AgentEvent{}
+		}
+	}
+	ev := next()
+	if ev.Event != "handoff" || ev.ConversationID != first.ConversationID || ev.User.Name != "Ana" || len(ev.Messages) != 4 ||
+		ev.Messages[0].Text != "How long does a refund take to reach me?" {
+		t.Errorf("first event %+v, want the handoff with the four messages so far", ev)
+	}
+	ev = next()
+	if ev.Event != "message" || !strings.Contains(ev.Text, "charged twice") || strings.Contains(ev.Text, "4111") {
+		t.Errorf("second event %+v, want the visitor's message, redacted", ev)
+	}
+}
+
+func TestHandoffURLChecked(t *testing.T) {
+	cfg := testConfig()
+	cfg.Web.HandoffURL = "desk.example.com/hook"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "web.handoff_url") {
+		t.Errorf("Validate() = %v, want web.handoff_url refused", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -235,6 +236,10 @@ type WebConfig struct {
 	CallbackBackoff    time.Duration `yaml:"callback_backoff"`
 	CallbackMaxBackoff time.Duration `yaml:"callback_max_backoff"`
 	CallbackTimeout    time.Duration `yaml:"callback_timeout"`
+	// HandoffURL is POSTed each widget visitor handed to a human and each
+	// message they send meanwhile (web.AgentEvent), signed and retried
+	// like callbacks. Empty: none.
+	HandoffURL string `yaml:"handoff_url"`
 }
 
 // SlackConfig is the Slack adapter (on when its credentials are set).
@@ -443,6 +448,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Engine.RerankWeight < 0 || c.Engine.DeclineMargin < 0 {
 		errs = append(errs, fmt.Errorf("engine.rerank_weight %v, engine.decline_margin %v: want 0 or more", c.Engine.RerankWeight, c.Engine.DeclineMargin))
+	}
+	if u := c.Web.HandoffURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("web.handoff_url %q: want an absolute http or https URL", u))
+		}
 	}
 	if _, err := c.Server.Proxies(); err != nil {
 		errs = append(errs, fmt.Errorf("server.trusted_proxies: %w", err))

@@ -203,6 +203,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		ReplyTimeout: cfg.Server.ReplyTimeout,
 		Sessions:     s.manager,
 		Agents:       agents,
+		HandoffURL:   cfg.Web.HandoffURL,
 		Logger:       log,
 	})
 	if err != nil {

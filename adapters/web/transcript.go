@@ -129,11 +129,27 @@ type Agents interface {
 // agentsTimeout bounds telling the agents about one message.
 const agentsTimeout = 10 * time.Second
 
-// tellAgents passes a widget message on to Options.Agents once its
-// answer is out: the handoff it led to, or the message itself when a
-// human has the conversation (the pipeline kept it, unanswered).
+// An AgentEvent is what Options.HandoffURL is POSTed about a widget
+// visitor: "handoff", with the conversation so far, when they are handed
+// to a human, and "message", with its text, for each message they send
+// while a human has them. Agents answer with POST
+// /api/v1/sessions/{conversation_id}/messages.
+type AgentEvent struct {
+	Event          string              `json:"event"`
+	ConversationID string              `json:"conversation_id"`
+	Session        string              `json:"session"`
+	User           User                `json:"user"`
+	Text           string              `json:"text,omitempty"`
+	Messages       []TranscriptMessage `json:"messages,omitempty"`
+	Time           time.Time           `json:"time"`
+}
+
+// tellAgents passes a widget message on to Options.Agents and
+// Options.HandoffURL once its answer is out: the handoff it led to, or
+// the message itself when a human has the conversation (the pipeline
+// kept it, unanswered).
 func (a *Adapter) tellAgents(ctx context.Context, msg conversation.Message, handoff bool, err error) {
-	if a.opt.Agents == nil {
+	if a.opt.Agents == nil && a.opt.HandoffURL == "" {
 		return
 	}
 	text := ""
@@ -147,11 +163,47 @@ func (a *Adapter) tellAgents(ctx context.Context, msg conversation.Message, hand
 	// The visitor has their answer; their hanging up must not stop this.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), agentsTimeout)
 	defer cancel()
+	session := msg.Address.SessionID()
 	who := msg.UserName
 	if who == "" {
 		who = "Visitor"
 	}
-	if err := a.opt.Agents.ToAgents(ctx, msg.Address.SessionID(), who, text); err != nil {
-		a.log.Warn("agents not told", "session", msg.Address.SessionID(), "handoff", handoff, "err", err)
+	if a.opt.HandoffURL != "" {
+		ev := AgentEvent{Event: "message", ConversationID: msg.Address.Thread, Session: session,
+			User: User{ID: msg.Address.User, Name: msg.UserName}, Text: text, Time: a.opt.Now()}
+		if handoff {
+			ev.Event = "handoff"
+		}
+		if handoff && a.opt.Sessions != nil {
+			if t, err := ReadTranscript(ctx, a.opt.Sessions, session, time.Time{}, a.opt.CitationURL); err == nil {
+				ev.Messages = t.Messages
+			}
+		}
+		a.sendAgentEvent(ev)
 	}
+	if a.opt.Agents != nil {
+		if err := a.opt.Agents.ToAgents(ctx, session, who, text); err != nil {
+			a.log.Warn("agents not told", "session", session, "handoff", handoff, "err", err)
+		}
+	}
+}
+
+// sendAgentEvent delivers ev to Options.HandoffURL in a goroutine the
+// adapter owns (Drain waits for it).
+func (a *Adapter) sendAgentEvent(ev AgentEvent) {
+	a.mu.Lock()
+	if a.draining {
+		a.mu.Unlock()
+		a.log.Warn("handoff event not sent: shutting down", "session", ev.Session, "event", ev.Event)
+		return
+	}
+	a.bgWG.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.bgWG.Done()
+		body, _ := json.Marshal(ev)
+		if err := a.deliver(a.bg, a.opt.HandoffURL, body); err != nil {
+			a.log.Warn("handoff event not delivered", "session", ev.Session, "event", ev.Event, "err", err)
+		}
+	}()
 }

@@ -122,9 +122,13 @@ type Options struct {
 	Sessions Sessions
 	// Agents, when set, is told of each widget visitor handed to a human
 	// and of what they write while a human has them (the Slack agents'
-	// channel). Nil tells no one: agents find them in the log and the
-	// operator API.
+	// channel).
 	Agents Agents
+	// HandoffURL, when set, is sent the same as an AgentEvent: POSTed,
+	// signed like a callback and retried like one, for a help desk of
+	// the operator's own. With neither, agents find handed-off visitors
+	// in the log and the operator API.
+	HandoffURL string
 	// Logger receives the adapter's logs. Nil means slog.Default().
 	Logger *slog.Logger
 }
