@@ -234,3 +234,34 @@ func TestWidgetAgentReplies(t *testing.T) {
 	}
 	wait("the note that the bot is back", `[...`+widgetRoot+`.querySelectorAll('.msg.system')].map(s => s.textContent).find(s => s.includes('assistant again')) || null`)
 }
+
+// TestWidgetHumanButton: under a fallback the widget offers a "Talk to a
+// human" button, which asks for one: the conversation is handed off.
+func TestWidgetHumanButton(t *testing.T) {
+	bin := chromium(t)
+	r := start(t, testConfig(), Options{})
+	ctx := openBrowser(t, bin)
+	box := chromedp.JSPath(widgetRoot + `.querySelector('textarea')`)
+	human := chromedp.JSPath(widgetRoot + `.querySelector('.msg.bot button.human')`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(r.URL+"/"),
+		chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`)),
+		chromedp.WaitVisible(box),
+		chromedp.SendKeys(box, "what will the weather be like on mars tomorrow\r"),
+		chromedp.WaitVisible(human),
+		chromedp.Click(human),
+	)
+	if err != nil {
+		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](widgetRoot+`.innerHTML`))
+		t.Fatalf("fallback, then the button: %v\nwidget: %s", err, html)
+	}
+	note, err := chromedp.Run(ctx, chromedp.Poll[string](`(`+widgetRoot+`.querySelector('.msg.bot .note') || {}).textContent || null`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil || !strings.Contains(note, "support team") {
+		t.Fatalf("after the button: note %q, %v; want the handoff's", note, err)
+	}
+	users, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...`+widgetRoot+`.querySelectorAll('.msg.user .text')].map(x => x.textContent)`))
+	if len(users) != 2 || users[1] != "Talk to a human" {
+		t.Errorf("the visitor's messages %q, want the button's request shown as theirs", users)
+	}
+}

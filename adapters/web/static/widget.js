@@ -52,6 +52,8 @@
     ".sources li{margin:2px 0}",
     ".sources a,a.inline{color:#1f5fd6}",
     ".note{margin-top:6px;font-size:12px;color:#5b6475}",
+    ".human{margin-top:8px;border:1px solid #1f5fd6;background:#fff;color:#1f5fd6;border-radius:8px;padding:4px 10px;font-size:13px;cursor:pointer}",
+    ".human:disabled{opacity:.5;cursor:default}",
     ".typing{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-radius:12px;padding:10px 12px;display:flex;gap:4px}",
     ".typing[hidden]{display:none}",
     ".typing span{width:7px;height:7px;border-radius:50%;background:#8a94a6;animation:sb-blink 1.2s infinite both}",
@@ -120,7 +122,9 @@
     } catch (e) { return ""; }
   }
 
-  function renderSources(bubble, reply) {
+  // renderSources lists reply's citations under it, and the note of a
+  // handoff; live, under a fallback, a button asks for a human.
+  function renderSources(bubble, reply, live) {
     var old = bubble.querySelector(".sources");
     if (old) old.remove();
     var cites = reply.citations || [];
@@ -139,6 +143,15 @@
       bubble.appendChild(list);
     }
     if (reply.handoff) bubble.appendChild(el("div", { class: "note" }, "A member of our support team will take it from here."));
+    if (live && reply.fallback && !reply.handoff && !state.human) {
+      var human = el("button", { class: "human", type: "button" }, "Talk to a human");
+      human.addEventListener("click", function () {
+        if (busy) return;
+        human.disabled = true;
+        post("Talk to a human");
+      });
+      bubble.appendChild(human);
+    }
   }
 
   // setText shows text in node as plain text, the lines of a code block
@@ -250,6 +263,11 @@
     var text = input.value.trim();
     if (!text || busy) return;
     input.value = "";
+    post(text);
+  }
+
+  // post shows text as the user's and sends it.
+  function post(text) {
     var b = bubble("user", text), entry = { role: "user", text: text };
     remember(entry);
     ask(text, true).then(function (delivered) {
@@ -317,7 +335,7 @@
         if (!b) b = bubble("bot", "");
         setText(b.querySelector(".text"), reply.text);
         linkWords(b.querySelector(".text"), reply.links);
-        renderSources(b, reply);
+        renderSources(b, reply, true);
         remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, links: reply.links, handoff: reply.handoff } });
         scroll();
         if (reply.handoff) watchAgent();
