@@ -51,18 +51,10 @@ func (o *CallbackOptions) applyDefaults() {
 // acceptCallback answers 202 and runs the message and its delivery in a
 // goroutine the adapter owns.
 func (a *Adapter) acceptCallback(w http.ResponseWriter, req Request, token string, msg conversation.Message) {
-	a.mu.Lock()
-	if a.draining {
-		a.mu.Unlock()
+	if !a.background(func(ctx context.Context) { a.runCallback(ctx, req, token, msg) }) {
 		WriteError(w, http.StatusServiceUnavailable, CodeShuttingDown, "The server is shutting down; try again shortly.")
 		return
 	}
-	a.bgWG.Add(1)
-	a.mu.Unlock()
-	go func() {
-		defer a.bgWG.Done()
-		a.runCallback(a.bg, req, token, msg)
-	}()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusAccepted)
 	_ = json.NewEncoder(w).Encode(Response{ConversationID: req.ConversationID, Token: token})

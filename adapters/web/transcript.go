@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"net/http"
 	"strings"
 	"time"
@@ -126,8 +127,9 @@ type Agents interface {
 	ToAgents(ctx context.Context, session, who, text string) error
 }
 
-// agentsTimeout bounds telling the agents about one message.
-const agentsTimeout = 10 * time.Second
+// agentsTimeout bounds telling the agents about one message, retries of
+// Options.HandoffURL included.
+const agentsTimeout = time.Minute
 
 // An AgentEvent is what Options.HandoffURL is POSTed about a widget
 // visitor: "handoff", with the conversation so far, when they are handed
@@ -145,10 +147,12 @@ type AgentEvent struct {
 }
 
 // tellAgents passes a widget message on to Options.Agents and
-// Options.HandoffURL once its answer is out: the handoff it led to, or
-// the message itself when a human has the conversation (the pipeline
-// kept it, unanswered).
-func (a *Adapter) tellAgents(ctx context.Context, msg conversation.Message, handoff bool, err error) {
+// Options.HandoffURL: the handoff it led to, or the message itself when a
+// human has the conversation (the pipeline kept it, unanswered). It runs
+// in a goroutine the adapter owns, so that the visitor's answer never
+// waits on Slack; one session's messages go in the order they came
+// (a handoff's thread is open before the next message looks for it).
+func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) {
 	if a.opt.Agents == nil && a.opt.HandoffURL == "" {
 		return
 	}
@@ -160,50 +164,65 @@ func (a *Adapter) tellAgents(ctx context.Context, msg conversation.Message, hand
 	default:
 		return
 	}
-	// The visitor has their answer; their hanging up must not stop this.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), agentsTimeout)
-	defer cancel()
 	session := msg.Address.SessionID()
-	who := msg.UserName
-	if who == "" {
-		who = "Visitor"
-	}
-	if a.opt.HandoffURL != "" {
-		ev := AgentEvent{Event: "message", ConversationID: msg.Address.Thread, Session: session,
-			User: User{ID: msg.Address.User, Name: msg.UserName}, Text: text, Time: a.opt.Now()}
-		if handoff {
-			ev.Event = "handoff"
-		}
-		if handoff && a.opt.Sessions != nil {
-			if t, err := ReadTranscript(ctx, a.opt.Sessions, session, time.Time{}, a.opt.CitationURL); err == nil {
-				ev.Messages = t.Messages
+	started := a.background(func(ctx context.Context) {
+		mu := &a.agentOrder[fnv32(session)%uint32(len(a.agentOrder))]
+		mu.Lock()
+		defer mu.Unlock()
+		ctx, cancel := context.WithTimeout(ctx, agentsTimeout)
+		defer cancel()
+		if a.opt.HandoffURL != "" {
+			ev := AgentEvent{Event: "message", ConversationID: msg.Address.Thread, Session: session,
+				User: User{ID: msg.Address.User, Name: msg.UserName}, Text: text, Time: msg.Time}
+			if handoff {
+				ev.Event = "handoff"
+				if a.opt.Sessions != nil {
+					if t, err := ReadTranscript(ctx, a.opt.Sessions, session, time.Time{}, a.opt.CitationURL); err == nil {
+						ev.Messages = t.Messages
+					}
+				}
+			}
+			body, _ := json.Marshal(ev)
+			if err := a.deliver(ctx, a.opt.HandoffURL, body); err != nil {
+				a.log.Warn("handoff event not delivered", "session", session, "event", ev.Event, "err", err)
 			}
 		}
-		a.sendAgentEvent(ev)
-	}
-	if a.opt.Agents != nil {
-		if err := a.opt.Agents.ToAgents(ctx, session, who, text); err != nil {
-			a.log.Warn("agents not told", "session", session, "handoff", handoff, "err", err)
+		if a.opt.Agents != nil {
+			who := msg.UserName
+			if who == "" {
+				who = "Visitor"
+			}
+			if err := a.opt.Agents.ToAgents(ctx, session, who, text); err != nil {
+				a.log.Warn("agents not told", "session", session, "handoff", handoff, "err", err)
+			}
 		}
+	})
+	if !started {
+		a.log.Warn("agents not told: shutting down", "session", session, "handoff", handoff)
 	}
 }
 
-// sendAgentEvent delivers ev to Options.HandoffURL in a goroutine the
-// adapter owns (Drain waits for it).
-func (a *Adapter) sendAgentEvent(ev AgentEvent) {
+// background runs f in a goroutine the adapter owns (Drain waits for
+// it, then cancels its ctx) and reports whether it did: once the adapter
+// drains, f is not run.
+func (a *Adapter) background(f func(ctx context.Context)) bool {
 	a.mu.Lock()
 	if a.draining {
 		a.mu.Unlock()
-		a.log.Warn("handoff event not sent: shutting down", "session", ev.Session, "event", ev.Event)
-		return
+		return false
 	}
 	a.bgWG.Add(1)
 	a.mu.Unlock()
 	go func() {
 		defer a.bgWG.Done()
-		body, _ := json.Marshal(ev)
-		if err := a.deliver(a.bg, a.opt.HandoffURL, body); err != nil {
-			a.log.Warn("handoff event not delivered", "session", ev.Session, "event", ev.Event, "err", err)
-		}
+		f(a.bg)
 	}()
+	return true
+}
+
+// fnv32 is the FNV-1a hash of s.
+func fnv32(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
 }

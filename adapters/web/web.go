@@ -148,6 +148,10 @@ type Adapter struct {
 	mu       sync.Mutex
 	draining bool            // guarded by mu
 	refused  map[string]bool // guarded by mu: origins refused and logged
+
+	// agentOrder keeps one session's messages to the agents in order
+	// (see tellAgents): a session always takes the same of these locks.
+	agentOrder [64]sync.Mutex
 }
 
 // maxRefusedLogged bounds the origins whose refusal is remembered (and
@@ -410,7 +414,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		handoff, err = a.serveJSON(ctx, w, req.ConversationID, token, msg)
 	}
 	if channel == ChannelWidget {
-		a.tellAgents(r.Context(), msg, handoff, err)
+		a.tellAgents(msg, handoff, err)
 	}
 }
 
