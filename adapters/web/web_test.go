@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -668,5 +669,61 @@ func TestStreamToHungUpClient(t *testing.T) {
 	err := s.Send(context.Background(), conversation.Reply{Text: "hello"})
 	if !errors.Is(err, conversation.ErrGone) {
 		t.Errorf("Send to a hung-up client = %v, want an error wrapping ErrGone", err)
+	}
+}
+
+// slowAgents is an Agents that blocks until release is closed and
+// records what it was told.
+type slowAgents struct {
+	release chan struct{}
+	mu      sync.Mutex
+	told    []string
+}
+
+func (s *slowAgents) ToAgents(ctx context.Context, session, who, text string) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.told = append(s.told, who+": "+text)
+	return nil
+}
+
+// TestAgentsToldAfterTheReply: a visitor's reply does not wait for the
+// agents to be told of their handoff and of the messages after it, and
+// the agents hear of them in order; Drain waits for them.
+func TestAgentsToldAfterTheReply(t *testing.T) {
+	agents := &slowAgents{release: make(chan struct{})}
+	handedOff := false
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		if handedOff {
+			return &conversation.Refusal{Err: conversation.ErrHumanHandling}
+		}
+		handedOff = true
+		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "Handing you over.", Handoff: true})
+	}, func(o *Options) { o.Agents = agents })
+	done := make(chan int)
+	go func() {
+		w := post(t, a, `{"text":"a human please","conversation_id":"c1","token":"`+Token(testSecret, "c1")+`","user":{"name":"Ana"}}`, nil)
+		w2 := post(t, a, `{"text":"my parcel never came","conversation_id":"c1","token":"`+Token(testSecret, "c1")+`","user":{"name":"Ana"}}`, nil)
+		done <- w.Code*1000 + w2.Code
+	}()
+	select {
+	case codes := <-done:
+		if codes != 200409 {
+			t.Fatalf("statuses %d, want 200 then 409", codes)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the replies waited for the agents")
+	}
+	close(agents.release)
+	if err := a.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Ana: ", "Ana: my parcel never came"}; !slices.Equal(agents.told, want) {
+		t.Errorf("agents told %q, want %q", agents.told, want)
 	}
 }
