@@ -237,3 +237,62 @@ func TestWidgetLinksWords(t *testing.T) {
 		t.Errorf("reply text and links (-want +got):\n%s", diff)
 	}
 }
+
+// TestWidgetSpeaksThePagesLanguage: on a German page the widget's own
+// words are German, and its "talk to a human" button asks for one in
+// German, which the bot understands.
+func TestWidgetSpeaksThePagesLanguage(t *testing.T) {
+	bin := chromium(t)
+	var mu sync.Mutex
+	var texts []string
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		mu.Lock()
+		texts = append(texts, m.Text)
+		mu.Unlock()
+		if conversation.WantsHuman(m.Text) {
+			return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "Ich übergebe an einen Mitarbeiter.", Handoff: true})
+		}
+		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "Das weiß ich leider nicht.", Fallback: true})
+	}, nil)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	mux.HandleFunc("GET /de", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><html lang="de-CH"><head><meta charset="utf-8"></head><body><script src="/widget.js"></script></body></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := browser(t, bin)
+	box := chromedp.JSPath(root + `.querySelector('textarea')`)
+	human := chromedp.JSPath(root + `.querySelector('.msg.bot button.human')`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/de"),
+		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)),
+		chromedp.WaitVisible(box),
+	)
+	if err != nil {
+		t.Fatalf("open the widget: %v", err)
+	}
+	placeholder, _ := chromedp.Run(ctx, chromedp.Evaluate[string](root+`.querySelector('textarea').placeholder`))
+	greeting, _ := chromedp.Run(ctx, chromedp.Evaluate[string](root+`.querySelector('.msg.bot .text').textContent`))
+	if err := chromedp.Do(ctx, chromedp.SendKeys(box, "Wie hoch ist die Marsmiete?\r"), chromedp.WaitVisible(human)); err != nil {
+		t.Fatalf("ask: %v", err)
+	}
+	label, _ := chromedp.Run(ctx, chromedp.Evaluate[string](root+`.querySelector('.msg.bot button.human').textContent`))
+	if err := chromedp.Do(ctx, chromedp.Click(human)); err != nil {
+		t.Fatalf("press the button: %v", err)
+	}
+	note, err := chromedp.Run(ctx, chromedp.Poll[string](`(`+root+`.querySelector('.msg.bot .note') || {}).textContent || null`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("no handoff note: %v", err)
+	}
+	if placeholder != "Ihre Frage…" || !strings.HasPrefix(greeting, "Hallo!") || label != "Mit einem Menschen sprechen" || !strings.Contains(note, "Support-Teams") {
+		t.Errorf("placeholder %q, greeting %q, button %q, note %q: want them in German", placeholder, greeting, label, note)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(texts) != 2 || texts[1] != "Ich möchte mit einem Mitarbeiter sprechen" {
+		t.Errorf("messages sent %q, want the button's German request second", texts)
+	}
+}

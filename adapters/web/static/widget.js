@@ -16,6 +16,9 @@
  * handed back to the bot.
  * Everything lives in a Shadow DOM so the host page's styles cannot reach it.
  * window.Switchboard.open() / .close() / .toggle() control the panel.
+ * Its own words come in the page's language (data-lang, else the page's
+ * lang attribute, else the browser's) when it knows it: English, German,
+ * French, Spanish, Italian, Portuguese or Dutch, as the bot's replies do.
  */
 (function () {
   "use strict";
@@ -25,8 +28,56 @@
   var cfg = (script && script.dataset) || {};
   var base = cfg.api || (script && script.src ? new URL(script.src, location.href).origin : location.origin);
   var endpoint = base.replace(/\/$/, "") + "/api/v1/messages";
-  var title = cfg.title || "Support";
-  var greeting = cfg.greeting || "Hi! Ask me a question about our help centre.";
+  // The widget's own words, by language. human is the button's label and
+  // ask what it sends: a request for a human the bot understands.
+  var words = {
+    en: { title: "Support", greeting: "Hi! Ask me a question about our help centre.", placeholder: "Type your question\u2026",
+      send: "Send", sendLabel: "Send message", form: "Send a message", message: "Your message", open: "Open chat with ",
+      close: "Close chat", closeWith: "Close chat with ", conversation: "Conversation", typing: " is typing", sources: "Sources",
+      notSent: "not sent", handoff: "A member of our support team will take it from here.", human: "Talk to a human",
+      ask: "Talk to a human", team: "Support team", back: "You're chatting with the assistant again.",
+      unreachable: "We couldn't reach the assistant. Check your connection and try again.", wrong: "Something went wrong." },
+    de: { title: "Hilfe", greeting: "Hallo! Stellen Sie mir eine Frage zu unserem Hilfe-Center.", placeholder: "Ihre Frage\u2026",
+      send: "Senden", sendLabel: "Nachricht senden", form: "Nachricht senden", message: "Ihre Nachricht", open: "Chat \u00f6ffnen mit ",
+      close: "Chat schlie\u00dfen", closeWith: "Chat schlie\u00dfen mit ", conversation: "Unterhaltung", typing: " schreibt", sources: "Quellen",
+      notSent: "nicht gesendet", handoff: "Ein Mitarbeiter unseres Support-Teams \u00fcbernimmt ab hier.", human: "Mit einem Menschen sprechen",
+      ask: "Ich m\u00f6chte mit einem Mitarbeiter sprechen", team: "Support-Team", back: "Sie chatten wieder mit dem Assistenten.",
+      unreachable: "Der Assistent ist nicht erreichbar. Pr\u00fcfen Sie Ihre Verbindung und versuchen Sie es erneut.", wrong: "Etwas ist schiefgelaufen." },
+    fr: { title: "Aide", greeting: "Bonjour\u00a0! Posez-moi une question sur notre centre d'aide.", placeholder: "Votre question\u2026",
+      send: "Envoyer", sendLabel: "Envoyer le message", form: "Envoyer un message", message: "Votre message", open: "Ouvrir la discussion avec ",
+      close: "Fermer la discussion", closeWith: "Fermer la discussion avec ", conversation: "Conversation", typing: " \u00e9crit", sources: "Sources",
+      notSent: "non envoy\u00e9", handoff: "Un membre de notre \u00e9quipe support prend le relais.", human: "Parler \u00e0 un humain",
+      ask: "Je veux parler \u00e0 un conseiller", team: "\u00c9quipe support", back: "Vous discutez de nouveau avec l'assistant.",
+      unreachable: "Impossible de joindre l'assistant. V\u00e9rifiez votre connexion et r\u00e9essayez.", wrong: "Une erreur s'est produite." },
+    es: { title: "Ayuda", greeting: "\u00a1Hola! Hazme una pregunta sobre nuestro centro de ayuda.", placeholder: "Escribe tu pregunta\u2026",
+      send: "Enviar", sendLabel: "Enviar mensaje", form: "Enviar un mensaje", message: "Tu mensaje", open: "Abrir chat con ",
+      close: "Cerrar chat", closeWith: "Cerrar chat con ", conversation: "Conversaci\u00f3n", typing: " est\u00e1 escribiendo", sources: "Fuentes",
+      notSent: "no enviado", handoff: "Una persona de nuestro equipo de soporte seguir\u00e1 desde aqu\u00ed.", human: "Hablar con una persona",
+      ask: "Quiero hablar con una persona", team: "Equipo de soporte", back: "Vuelves a hablar con el asistente.",
+      unreachable: "No pudimos contactar con el asistente. Revisa tu conexi\u00f3n e int\u00e9ntalo de nuevo.", wrong: "Algo sali\u00f3 mal." },
+    it: { title: "Assistenza", greeting: "Ciao! Fammi una domanda sul nostro centro assistenza.", placeholder: "Scrivi la tua domanda\u2026",
+      send: "Invia", sendLabel: "Invia messaggio", form: "Invia un messaggio", message: "Il tuo messaggio", open: "Apri la chat con ",
+      close: "Chiudi la chat", closeWith: "Chiudi la chat con ", conversation: "Conversazione", typing: " sta scrivendo", sources: "Fonti",
+      notSent: "non inviato", handoff: "Una persona del nostro team di assistenza continuer\u00e0 da qui.", human: "Parla con un operatore",
+      ask: "Voglio parlare con un operatore", team: "Team di assistenza", back: "Stai di nuovo parlando con l'assistente.",
+      unreachable: "Non riusciamo a raggiungere l'assistente. Controlla la connessione e riprova.", wrong: "Qualcosa \u00e8 andato storto." },
+    pt: { title: "Ajuda", greeting: "Ol\u00e1! Fa\u00e7a uma pergunta sobre a nossa central de ajuda.", placeholder: "Digite sua pergunta\u2026",
+      send: "Enviar", sendLabel: "Enviar mensagem", form: "Enviar uma mensagem", message: "Sua mensagem", open: "Abrir conversa com ",
+      close: "Fechar conversa", closeWith: "Fechar conversa com ", conversation: "Conversa", typing: " est\u00e1 digitando", sources: "Fontes",
+      notSent: "n\u00e3o enviada", handoff: "Uma pessoa da nossa equipe de suporte vai continuar daqui.", human: "Falar com um atendente",
+      ask: "Quero falar com um atendente", team: "Equipe de suporte", back: "Voc\u00ea est\u00e1 falando de novo com o assistente.",
+      unreachable: "N\u00e3o conseguimos falar com o assistente. Verifique sua conex\u00e3o e tente de novo.", wrong: "Algo deu errado." },
+    nl: { title: "Hulp", greeting: "Hallo! Stel me een vraag over ons helpcentrum.", placeholder: "Typ je vraag\u2026",
+      send: "Versturen", sendLabel: "Bericht versturen", form: "Een bericht versturen", message: "Je bericht", open: "Chat openen met ",
+      close: "Chat sluiten", closeWith: "Chat sluiten met ", conversation: "Gesprek", typing: " is aan het typen", sources: "Bronnen",
+      notSent: "niet verstuurd", handoff: "Een medewerker van ons supportteam neemt het vanaf hier over.", human: "Een medewerker spreken",
+      ask: "Ik wil een medewerker spreken", team: "Supportteam", back: "Je chat weer met de assistent.",
+      unreachable: "We kunnen de assistent niet bereiken. Controleer je verbinding en probeer het opnieuw.", wrong: "Er ging iets mis." }
+  };
+  var lang = String(cfg.lang || document.documentElement.lang || navigator.language || "en").slice(0, 2).toLowerCase();
+  var W = words[lang] || words.en;
+  var title = cfg.title || W.title;
+  var greeting = cfg.greeting || W.greeting;
   var storeKey = "switchboard:" + base;
 
   var css = [
@@ -42,7 +93,7 @@
     ".close{background:transparent;border:0;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:4px 8px;border-radius:6px}",
     ".log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f5f7fb}",
     ".msg{max-width:85%;padding:9px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}",
-    ".msg.failed{opacity:.55}.msg.failed .text::after{content:' (not sent)';font-style:italic}",
+    ".msg.failed{opacity:.55}.msg.failed .text::after{content:" + JSON.stringify(" (" + W.notSent + ")") + ";font-style:italic}",
     ".user{align-self:flex-end;background:#1f5fd6;color:#fff;border-bottom-right-radius:4px}",
     ".bot{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-bottom-left-radius:4px}",
     ".agent{align-self:flex-start;background:#eef8f0;border:1px solid #cbe6d2;border-bottom-left-radius:4px}",
@@ -78,22 +129,22 @@
   var root = host.attachShadow({ mode: "open" });
   root.appendChild(el("style", {}, css));
 
-  var launcher = el("button", { class: "launcher", type: "button", "aria-label": "Open chat with " + title, "aria-expanded": "false", "aria-controls": "sb-panel" });
+  var launcher = el("button", { class: "launcher", type: "button", "aria-label": W.open + title, "aria-expanded": "false", "aria-controls": "sb-panel" });
   launcher.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
   var panel = el("div", { class: "panel", id: "sb-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "sb-title", hidden: "" });
   var header = el("header");
   header.appendChild(el("h2", { id: "sb-title" }, title));
-  var closeBtn = el("button", { class: "close", type: "button", "aria-label": "Close chat" }, "\u00d7");
+  var closeBtn = el("button", { class: "close", type: "button", "aria-label": W.close }, "\u00d7");
   header.appendChild(closeBtn);
-  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": W.conversation });
   var typing = el("div", { class: "typing", hidden: "", role: "status" });
   typing.appendChild(el("span", { "aria-hidden": "true" }));
   typing.appendChild(el("span", { "aria-hidden": "true" }));
   typing.appendChild(el("span", { "aria-hidden": "true" }));
-  typing.appendChild(el("span", { class: "sr" }, title + " is typing"));
-  var form = el("form", { "aria-label": "Send a message" });
-  var input = el("textarea", { rows: "1", "aria-label": "Your message", placeholder: "Type your question\u2026", maxlength: "4000" });
-  var send = el("button", { class: "send", type: "submit", "aria-label": "Send message" }, "Send");
+  typing.appendChild(el("span", { class: "sr" }, title + W.typing));
+  var form = el("form", { "aria-label": W.form });
+  var input = el("textarea", { rows: "1", "aria-label": W.message, placeholder: W.placeholder, maxlength: "4000" });
+  var send = el("button", { class: "send", type: "submit", "aria-label": W.sendLabel }, W.send);
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(header);
@@ -129,7 +180,7 @@
     if (old) old.remove();
     var cites = reply.citations || [];
     if (cites.length) {
-      var list = el("ul", { class: "sources", "aria-label": "Sources" });
+      var list = el("ul", { class: "sources", "aria-label": W.sources });
       cites.forEach(function (c) {
         var li = el("li");
         var href = safeURL(c.url);
@@ -142,13 +193,13 @@
       });
       bubble.appendChild(list);
     }
-    if (reply.handoff) bubble.appendChild(el("div", { class: "note" }, "A member of our support team will take it from here."));
+    if (reply.handoff) bubble.appendChild(el("div", { class: "note" }, W.handoff));
     if (live && reply.fallback && !reply.handoff && !state.human) {
-      var human = el("button", { class: "human", type: "button" }, "Talk to a human");
+      var human = el("button", { class: "human", type: "button" }, W.human);
       human.addEventListener("click", function () {
         if (busy) return;
         human.disabled = true;
-        post("Talk to a human");
+        post(W.ask);
       });
       bubble.appendChild(human);
     }
@@ -209,7 +260,7 @@
 
   function bubble(role, text, name) {
     var b = el("div", { class: "msg " + role });
-    if (role === "agent") b.appendChild(el("div", { class: "who" }, name || "Support team"));
+    if (role === "agent") b.appendChild(el("div", { class: "who" }, name || W.team));
     var t = el("div", { class: "text" });
     setText(t, text || "");
     b.appendChild(t);
@@ -235,14 +286,14 @@
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    launcher.setAttribute("aria-label", "Close chat with " + title);
+    launcher.setAttribute("aria-label", W.closeWith + title);
     input.focus();
     scroll();
   }
   function close() {
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
-    launcher.setAttribute("aria-label", "Open chat with " + title);
+    launcher.setAttribute("aria-label", W.open + title);
     launcher.focus();
   }
   function toggle() { panel.hidden ? open() : close(); }
@@ -276,7 +327,7 @@
       // the box to send again; left in place, it read as asked and
       // unanswered, and a resend showed it twice.
       b.classList.add("failed");
-      b.setAttribute("aria-label", "Not sent: " + text);
+      b.setAttribute("aria-label", "(" + W.notSent + ") " + text);
       var i = state.transcript.lastIndexOf(entry);
       if (i >= 0) { state.transcript.splice(i, 1); save(); }
       if (!input.value.trim()) input.value = text;
@@ -341,7 +392,7 @@
         if (reply.handoff) watchAgent();
       } else if (name === "error") {
         failed = true;
-        systemNote((data.error && data.error.message) || "Something went wrong.");
+        systemNote((data.error && data.error.message) || W.wrong);
       }
     }
     return fetch(endpoint, {
@@ -374,7 +425,7 @@
       });
     }).catch(function () {
       if (!reply && !failed && tries < maxTries) return again();
-      systemNote("We couldn't reach the assistant. Check your connection and try again.");
+      systemNote(W.unreachable);
       return false;
     }).then(function (delivered) {
       if (tries === 1) {
@@ -465,7 +516,7 @@
     });
     if (t.state === "bot") {
       state.human = false;
-      systemNote("You're chatting with the assistant again.");
+      systemNote(W.back);
     }
     save();
   }
