@@ -271,6 +271,19 @@ func (mg *Manager) Handoff(ctx context.Context, a Address, reason string) error 
 	return nil
 }
 
+// An AgentDesk is what a chat adapter needs to let human agents answer,
+// from its agents' channel, users of a channel without agents of its own
+// (the web widget). The Manager is one.
+type AgentDesk interface {
+	History(ctx context.Context, session string) ([]Turn, error)
+	Meta(ctx context.Context, session string) (Meta, error)
+	SetAgentThread(ctx context.Context, session, thread string) error
+	AgentReply(ctx context.Context, session, id, name, text string) (Turn, error)
+	Release(ctx context.Context, session string) error
+}
+
+var _ AgentDesk = (*Manager)(nil)
+
 // AgentReply saves a human agent's message to session, for its user to
 // read (the web widget fetches it; on Slack and Discord agents write in
 // the thread themselves). An agent who writes in a session the bot still

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
-
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/switchboard/switchboard/adapters/internal/agentthread"
 	"github.com/switchboard/switchboard/conversation"
 )
 
@@ -27,8 +25,6 @@ const (
 	agentThreadType = "switchboard_agent_thread"
 	// actionRelease is the notice's "Hand back to the bot" button.
 	actionRelease = "sb_release"
-	// maxThreadsCached bounds the threads whose session is remembered.
-	maxThreadsCached = 1024
 )
 
 // Texts posted in an agents' thread.
@@ -37,40 +33,6 @@ const (
 	expiredText = "_Not delivered: this visitor's conversation has expired._"
 	failedText  = "_Not delivered: the conversation could not be saved. Send it again in a moment._"
 )
-
-// A Desk keeps the sessions of users without a Slack thread (the web
-// widget's visitors) for the agents who answer them here: the
-// conversation.Manager.
-type Desk interface {
-	History(ctx context.Context, session string) ([]conversation.Turn, error)
-	Meta(ctx context.Context, session string) (conversation.Meta, error)
-	SetAgentThread(ctx context.Context, session, thread string) error
-	AgentReply(ctx context.Context, session, id, name, text string) (conversation.Turn, error)
-	Release(ctx context.Context, session string) error
-}
-
-// threads remembers which session an agents' thread belongs to ("" for a
-// thread of no visitor), so that conversations.replies is asked once.
-type threads struct {
-	mu      sync.Mutex
-	session map[string]string // guarded by mu: thread ts → session
-}
-
-func (t *threads) get(ts string) (string, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s, ok := t.session[ts]
-	return s, ok
-}
-
-func (t *threads) put(ts, session string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.session == nil || len(t.session) >= maxThreadsCached {
-		t.session = make(map[string]string)
-	}
-	t.session[ts] = session
-}
 
 // ToAgents tells the agents' channel about session's user, who is handed
 // off on another channel: with text empty, that they were handed off (a
@@ -85,7 +47,7 @@ func (a *Adapter) ToAgents(ctx context.Context, session, who, text string) error
 	if err != nil {
 		return fmt.Errorf("read session: %w", err)
 	}
-	ts, ok := strings.CutPrefix(meta.AgentThread, Platform+":"+a.opts.AgentsChannel+":")
+	ts, ok := agentthread.In(meta.AgentThread, Platform, a.opts.AgentsChannel)
 	if !ok {
 		if ts, err = a.openThread(ctx, session, who); err != nil {
 			return err
@@ -131,8 +93,8 @@ func (a *Adapter) openThread(ctx context.Context, session, who string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("post the agents' notice: %w", err)
 	}
-	a.threads.put(ts, session)
-	if err := a.opts.Desk.SetAgentThread(ctx, session, Platform+":"+a.opts.AgentsChannel+":"+ts); err != nil {
+	a.threads.Put(ts, session)
+	if err := a.opts.Desk.SetAgentThread(ctx, session, agentthread.Name(Platform, a.opts.AgentsChannel, ts)); err != nil {
 		return "", fmt.Errorf("record the agents' thread: %w", err)
 	}
 	return ts, nil
@@ -176,7 +138,7 @@ func (a *Adapter) relayAgent(ctx context.Context, id string, ev event, bot strin
 // threadSession returns the session whose thread of channel starts at
 // ts, "" when it is no visitor's thread.
 func (a *Adapter) threadSession(ctx context.Context, channel, ts string) (string, error) {
-	if s, ok := a.threads.get(ts); ok {
+	if s, ok := a.threads.Get(ts); ok {
 		return s, nil
 	}
 	msgs, err := a.replies(ctx, channel, ts, 1)
@@ -187,7 +149,7 @@ func (a *Adapter) threadSession(ctx context.Context, channel, ts string) (string
 	if len(msgs) > 0 && msgs[0].Timestamp == ts && msgs[0].Metadata.EventType == agentThreadType {
 		session, _ = msgs[0].Metadata.EventPayload["session"].(string)
 	}
-	a.threads.put(ts, session)
+	a.threads.Put(ts, session)
 	return session, nil
 }
 

@@ -85,7 +85,7 @@ func TestAgentsThread(t *testing.T) {
 	}
 
 	// An agent writing to an expired conversation is told.
-	a.threads.put("1700000300.000001", "web::widget:gone-for-good")
+	a.threads.Put("1700000300.000001", "web::widget:gone-for-good")
 	agentMsg("EvA3", "1700000300.000001", "hello?")
 	waitFor(t, func() bool {
 		for _, p := range fake.of("chat.postMessage") {

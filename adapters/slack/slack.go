@@ -50,6 +50,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/switchboard/switchboard/adapters/internal/agentthread"
 	"github.com/switchboard/switchboard/adapters/internal/breaker"
 	"github.com/switchboard/switchboard/adapters/internal/inflight"
 	"github.com/switchboard/switchboard/conversation"
@@ -102,7 +103,7 @@ type Options struct {
 	// Desk, with AgentsChannel, lets agents answer users of other
 	// channels (the web widget) in threads of the agents' channel; see
 	// ToAgents. Nil means notices of Slack's own conversations only.
-	Desk Desk
+	Desk conversation.AgentDesk
 	// CitationBaseURL is the absolute URL ("https://help.example.com/articles/")
 	// that a citation's relative URL, or else its source, is resolved
 	// against to make a link. Empty means citations without an absolute
@@ -269,9 +270,9 @@ type Adapter struct {
 	log     *slog.Logger
 	api     *slackapi.Client
 	users   *userCache
-	breaker breaker.Breaker // in front of every Web API call
-	work    *inflight.Group // replies, interactions and timers in flight
-	threads threads         // agents' threads and their sessions
+	breaker breaker.Breaker   // in front of every Web API call
+	work    *inflight.Group   // replies, interactions and timers in flight
+	threads agentthread.Cache // agents' threads and their sessions
 
 	mu      sync.Mutex
 	botUser string // guarded by mu: the bot's user id once known
