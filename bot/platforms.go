@@ -84,6 +84,7 @@ var platforms = []Platform{
 				ApplicationID:   d.Config.Secrets.DiscordApplicationID,
 				APIURL:          d.Config.Secrets.DiscordAPIURL,
 				AgentsChannel:   d.Config.Discord.AgentsChannel,
+				Desk:            d.Desk,
 				UseThreads:      d.Config.Discord.UseThreads,
 				CitationBaseURL: absoluteBase(d.Config),
 				Logger:          d.Logger,

@@ -172,7 +172,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
 		}
-		if ag, ok := a.(web.Agents); ok && agents == nil {
+		channel := map[string]string{"slack": cfg.Slack.AgentsChannel, "discord": cfg.Discord.AgentsChannel}[p.Name]
+		if ag, ok := a.(web.Agents); ok && agents == nil && channel != "" {
 			agents = ag
 		}
 		plats = append(plats, a)

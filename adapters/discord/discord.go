@@ -72,6 +72,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"github.com/switchboard/switchboard/adapters/internal/agentthread"
 	"github.com/switchboard/switchboard/adapters/internal/breaker"
 	"github.com/switchboard/switchboard/adapters/internal/inflight"
 	"github.com/switchboard/switchboard/conversation"
@@ -133,6 +134,10 @@ type Options struct {
 	// AgentsChannel is the channel id that handoff notices are posted
 	// to. Empty means no notice (the handoff still happens).
 	AgentsChannel string
+	// Desk, with AgentsChannel and BotToken, lets agents answer users of
+	// other channels (the web widget) in threads of the agents' channel;
+	// see ToAgents. Nil means notices of Discord's own conversations only.
+	Desk conversation.AgentDesk
 	// CitationBaseURL is the absolute URL a citation's relative URL, or
 	// else its source, is resolved against to make a link. Empty means
 	// citations without an absolute URL show their title and source.
@@ -293,6 +298,7 @@ type Adapter struct {
 	rest    *discordgo.Session // REST calls only; the gateway has its own
 	breaker breaker.Breaker    // in front of every REST call
 	work    *inflight.Group    // replies, interactions and abandoned REST calls
+	threads agentthread.Cache  // agents' threads and their sessions
 
 	mu    sync.Mutex
 	botID string // guarded by mu: the bot's user id, from READY

@@ -285,6 +285,13 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
 		return // joins, pins, boosts, thread-created notices…
 	}
+	if a.opts.Desk != nil && a.opts.AgentsChannel != "" && m.GuildID != "" && !mentions(m, botID) {
+		// Perhaps an agent answering a visitor in their thread.
+		if err := a.work.Go(func(ctx context.Context) { a.relayAgent(ctx, m) }); err != nil {
+			a.log.Warn("discord message dropped", "message_id", m.ID, "err", err)
+		}
+		return
+	}
 	dm := m.GuildID == ""
 	if !dm && !mentions(m, botID) {
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/switchboard/switchboard/adapters/internal/agentthread"
@@ -27,48 +28,25 @@ const (
 	actionRelease = "sb_release"
 )
 
-// Texts posted in an agents' thread.
-const (
-	againText   = "_The visitor was handed to a human again._"
-	expiredText = "_Not delivered: this visitor's conversation has expired._"
-	failedText  = "_Not delivered: the conversation could not be saved. Send it again in a moment._"
-)
-
 // ToAgents tells the agents' channel about session's user, who is handed
-// off on another channel: with text empty, that they were handed off (a
-// notice opening their thread, or a line in it after an earlier
-// handoff); else what they wrote, signed who. It does nothing without a
-// Desk or an agents' channel.
+// off on another channel (see agentthread.Relay.Tell). It does nothing
+// without a Desk or an agents' channel.
 func (a *Adapter) ToAgents(ctx context.Context, session, who, text string) error {
 	if a.opts.Desk == nil || a.opts.AgentsChannel == "" {
 		return nil
 	}
-	meta, err := a.opts.Desk.Meta(ctx, session)
-	if err != nil {
-		return fmt.Errorf("read session: %w", err)
-	}
-	ts, ok := agentthread.In(meta.AgentThread, Platform, a.opts.AgentsChannel)
-	if !ok {
-		if ts, err = a.openThread(ctx, session, who); err != nil {
+	return agentthread.Relay{
+		Platform: Platform, Channel: a.opts.AgentsChannel, Desk: a.opts.Desk, Open: a.openThread,
+		Post: func(ctx context.Context, thread, text string) error {
+			_, err := a.post(ctx, a.opts.AgentsChannel, thread, "", 0, part{text: cutRunes(text, MaxSectionChars)})
 			return err
-		}
-	} else if text == "" {
-		text = againText
-	}
-	if text == "" {
-		return nil
-	}
-	if who != "" && text != againText {
-		text = "*" + escape(who) + ":* " + escape(text)
-	}
-	if _, err := a.post(ctx, a.opts.AgentsChannel, ts, "", 0, part{text: cutRunes(text, MaxSectionChars)}); err != nil {
-		return fmt.Errorf("post to the agents' thread: %w", err)
-	}
-	return nil
+		},
+		Sign: func(who, text string) string { return "*" + escape(who) + ":* " + escape(text) },
+	}.Tell(ctx, session, who, text)
 }
 
 // openThread posts the notice that opens session's thread in the agents'
-// channel and records it in the session.
+// channel.
 func (a *Adapter) openThread(ctx context.Context, session, who string) (string, error) {
 	summary := ""
 	if turns, err := a.opts.Desk.History(ctx, session); err == nil && len(turns) > 0 {
@@ -94,9 +72,6 @@ func (a *Adapter) openThread(ctx context.Context, session, who string) (string, 
 		return "", fmt.Errorf("post the agents' notice: %w", err)
 	}
 	a.threads.Put(ts, session)
-	if err := a.opts.Desk.SetAgentThread(ctx, session, agentthread.Name(Platform, a.opts.AgentsChannel, ts)); err != nil {
-		return "", fmt.Errorf("record the agents' thread: %w", err)
-	}
 	return ts, nil
 }
 
@@ -123,15 +98,9 @@ func (a *Adapter) relayAgent(ctx context.Context, id string, ev event, bot strin
 	if session == "" || text == "" {
 		return
 	}
-	_, err = a.opts.Desk.AgentReply(ctx, session, id, a.users.name(ctx, ev.User), text)
-	switch {
-	case err == nil, errors.Is(err, conversation.ErrDuplicate):
-		return
-	case errors.Is(err, conversation.ErrNoSession):
-		_, _ = a.post(ctx, ev.Channel, ev.ThreadTS, "", 0, part{text: expiredText})
-	default:
+	say := func(note string) { _, _ = a.post(ctx, ev.Channel, ev.ThreadTS, "", 0, part{text: note}) }
+	if err := agentthread.Reply(ctx, a.opts.Desk, session, id, a.users.name(ctx, ev.User), text, say); err != nil {
 		a.log.Warn("agent's reply not saved", "session", session, "err", err)
-		_, _ = a.post(ctx, ev.Channel, ev.ThreadTS, "", 0, part{text: failedText})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/adapters/internal/agentthread"
 	"github.com/switchboard/switchboard/adapters/internal/managertest"
 	"github.com/switchboard/switchboard/conversation"
 )
@@ -89,7 +90,7 @@ func TestAgentsThread(t *testing.T) {
 	agentMsg("EvA3", "1700000300.000001", "hello?")
 	waitFor(t, func() bool {
 		for _, p := range fake.of("chat.postMessage") {
-			if p.Form.Get("text") == expiredText && p.Form.Get("thread_ts") == "1700000300.000001" {
+			if p.Form.Get("text") == agentthread.ExpiredText && p.Form.Get("thread_ts") == "1700000300.000001" {
 				return true
 			}
 		}
@@ -112,7 +113,7 @@ func TestAgentsThread(t *testing.T) {
 	var released, again bool
 	for _, p := range fake.of("chat.postMessage") {
 		released = released || (strings.Contains(p.Form.Get("text"), "Handed back to the bot by <@U061F7AUR>") && p.Form.Get("thread_ts") == notice.TS)
-		again = again || (p.Form.Get("text") == againText && p.Form.Get("thread_ts") == notice.TS)
+		again = again || (p.Form.Get("text") == agentthread.AgainText && p.Form.Get("thread_ts") == notice.TS)
 	}
 	if !released || !again {
 		t.Errorf("in the thread: release said %v, second handoff said %v; want both", released, again)

@@ -6,8 +6,13 @@
 package agentthread
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/switchboard/switchboard/conversation"
 )
 
 // Name is how a session names its thread: "<platform>:<channel>:<thread>".
@@ -49,4 +54,76 @@ func (c *Cache) Put(thread, session string) {
 		c.session = make(map[string]string)
 	}
 	c.session[thread] = session
+}
+
+// Texts posted in an agents' thread (italic in Slack's and Discord's
+// markup alike).
+const (
+	AgainText   = "_The visitor was handed to a human again._"
+	ExpiredText = "_Not delivered: this visitor's conversation has expired._"
+	FailedText  = "_Not delivered: the conversation could not be saved. Send it again in a moment._"
+)
+
+// A Relay is one platform's agents' channel, as Tell needs it.
+type Relay struct {
+	Platform, Channel string
+	Desk              conversation.AgentDesk
+	// Open posts the notice of session's handoff and returns the thread
+	// it starts.
+	Open func(ctx context.Context, session, who string) (thread string, err error)
+	// Post posts text in thread.
+	Post func(ctx context.Context, thread, text string) error
+	// Sign writes what who wrote in the platform's markup.
+	Sign func(who, text string) string
+}
+
+// Tell tells the agents' channel about session's user, handed off on
+// another channel: with text empty, that they were handed off (a notice
+// opening their thread, or a line in it after an earlier handoff); else
+// what they wrote, signed who.
+func (r Relay) Tell(ctx context.Context, session, who, text string) error {
+	meta, err := r.Desk.Meta(ctx, session)
+	if err != nil {
+		return fmt.Errorf("read session: %w", err)
+	}
+	thread, ok := In(meta.AgentThread, r.Platform, r.Channel)
+	switch {
+	case !ok:
+		if thread, err = r.Open(ctx, session, who); err != nil {
+			return err
+		}
+		if err := r.Desk.SetAgentThread(ctx, session, Name(r.Platform, r.Channel, thread)); err != nil {
+			return fmt.Errorf("record the agents' thread: %w", err)
+		}
+	case text == "":
+		text = AgainText
+	}
+	switch {
+	case text == "":
+		return nil
+	case text != AgainText:
+		text = r.Sign(who, text)
+	}
+	if err := r.Post(ctx, thread, text); err != nil {
+		return fmt.Errorf("post to the agents' thread: %w", err)
+	}
+	return nil
+}
+
+// Reply saves an agent's message (the platform's id for it, the agent's
+// name, its text) as their reply to session's user; say tells the agent,
+// in the thread, when it could not be delivered. A redelivery is
+// dropped. The error is for the log.
+func Reply(ctx context.Context, desk conversation.AgentDesk, session, id, name, text string, say func(text string)) error {
+	_, err := desk.AgentReply(ctx, session, id, name, text)
+	switch {
+	case err == nil, errors.Is(err, conversation.ErrDuplicate):
+		return nil
+	case errors.Is(err, conversation.ErrNoSession):
+		say(ExpiredText)
+		return nil
+	default:
+		say(FailedText)
+		return err
+	}
 }
