@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/conversation"
@@ -165,10 +166,7 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 		return
 	}
 	session := msg.Address.SessionID()
-	started := a.background(func(ctx context.Context) {
-		mu := &a.agentOrder[fnv32(session)%uint32(len(a.agentOrder))]
-		mu.Lock()
-		defer mu.Unlock()
+	started := a.inOrder(session, func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, agentsTimeout)
 		defer cancel()
 		if a.opt.HandoffURL != "" {
@@ -200,6 +198,48 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 	if !started {
 		a.log.Warn("agents not told: shutting down", "session", session, "handoff", handoff)
 	}
+}
+
+// An orderedQueue runs its jobs one at a time, in the order they came.
+type orderedQueue struct {
+	mu      sync.Mutex
+	jobs    []func(context.Context) // guarded by mu
+	running bool                    // guarded by mu: a goroutine runs the jobs
+}
+
+// inOrder runs job in a goroutine the adapter owns, after the jobs given
+// before it with the same key, and reports whether it will run (not once
+// the adapter drains).
+func (a *Adapter) inOrder(key string, job func(ctx context.Context)) bool {
+	q := &a.agentOrder[fnv32(key)%uint32(len(a.agentOrder))]
+	q.mu.Lock()
+	q.jobs = append(q.jobs, job)
+	if q.running {
+		q.mu.Unlock()
+		return true
+	}
+	q.running = true
+	q.mu.Unlock()
+	started := a.background(func(ctx context.Context) {
+		for {
+			q.mu.Lock()
+			if len(q.jobs) == 0 {
+				q.running = false
+				q.mu.Unlock()
+				return
+			}
+			next := q.jobs[0]
+			q.jobs = q.jobs[1:]
+			q.mu.Unlock()
+			next(ctx)
+		}
+	})
+	if !started {
+		q.mu.Lock()
+		q.jobs, q.running = nil, false
+		q.mu.Unlock()
+	}
+	return started
 }
 
 // background runs f in a goroutine the adapter owns (Drain waits for

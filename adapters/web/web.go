@@ -150,8 +150,8 @@ type Adapter struct {
 	refused  map[string]bool // guarded by mu: origins refused and logged
 
 	// agentOrder keeps one session's messages to the agents in order
-	// (see tellAgents): a session always takes the same of these locks.
-	agentOrder [64]sync.Mutex
+	// (see tellAgents): a session always goes in the same of these.
+	agentOrder [64]orderedQueue
 }
 
 // maxRefusedLogged bounds the origins whose refusal is remembered (and
