@@ -1,13 +1,13 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/adapters/web"
@@ -23,11 +23,11 @@ type agentMessage struct {
 	Name string `json:"name"` // the agent's name as the user sees it
 }
 
-// serveAgentReply saves a human agent's reply to a widget conversation,
-// for the widget to show: POST /api/v1/sessions/{id}/messages with
-// {"text","name"} and "Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>".
-// A conversation the bot still owns is taken over. It answers 201 with
-// the saved message.
+// serveAgentReply saves a human agent's reply to a web conversation, for
+// the widget (or the webhook's server) to fetch: POST
+// /api/v1/sessions/{id}/messages with {"text","name"} and
+// "Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>". A conversation the
+// bot still owns is taken over. It answers 201 with the saved message.
 func (s *Server) serveAgentReply(w http.ResponseWriter, r *http.Request) {
 	if !s.operator(w, r) {
 		return
@@ -37,11 +37,11 @@ func (s *Server) serveAgentReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !strings.Contains(session, ":") {
-		session = conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: session}.SessionID()
+		session = s.webSession(r.Context(), session)
 	}
-	if !strings.HasPrefix(session, web.Platform+"::"+web.ChannelWidget+":") {
+	if !strings.HasPrefix(session, web.Platform+":") {
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed,
-			"Only widget conversations take agent replies here; answer Slack and Discord conversations in their threads.")
+			"Only web conversations take agent replies here; answer Slack and Discord conversations in their threads.")
 		return
 	}
 	var m agentMessage
@@ -89,7 +89,7 @@ func (s *Server) serveSessionMessages(w http.ResponseWriter, r *http.Request) {
 		candidates = webSessions(id)
 	}
 	for _, session := range candidates {
-		t, err := web.ReadTranscript(r.Context(), s.manager, session, time.Time{}, s.cite)
+		t, err := web.ReadTranscript(r.Context(), s.manager, session, s.cite)
 		if err != nil {
 			s.sessionError(w, session, "read the session", err)
 			return
@@ -101,6 +101,18 @@ func (s *Server) serveSessionMessages(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No session with that id has saved messages.")
+}
+
+// webSession returns the session a bare web conversation id names: the
+// widget's, or the webhooks' when only that one has saved turns.
+func (s *Server) webSession(ctx context.Context, id string) string {
+	sessions := webSessions(id)
+	if turns, err := s.manager.History(ctx, sessions[0]); err == nil && len(turns) == 0 {
+		if turns, err := s.manager.History(ctx, sessions[1]); err == nil && len(turns) > 0 {
+			return sessions[1]
+		}
+	}
+	return sessions[0]
 }
 
 // sessionParam reads and checks the {id} of an operator's session route.

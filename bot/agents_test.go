@@ -282,3 +282,38 @@ func TestHandoffURLChecked(t *testing.T) {
 		t.Errorf("Validate() = %v, want web.handoff_url refused", err)
 	}
 }
+
+// TestWebhookAgentReplies: a conversation of signed webhooks handed to a
+// human works as the widget's does: an agent's reply through the
+// operator API is read back with the conversation's token.
+func TestWebhookAgentReplies(t *testing.T) {
+	r := start(t, testConfig(), Options{})
+	body := `{"text":"I want to talk to a human please","conversation_id":"crm-42","user":{"id":"u1"}}`
+	req, _ := http.NewRequest(http.MethodPost, r.URL+"/api/v1/messages", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(web.SignatureHeader, web.Sign([]byte("test-secret"), []byte(body), time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first web.Response
+	json.NewDecoder(resp.Body).Decode(&first)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || first.Reply == nil || !first.Reply.Handoff {
+		t.Fatalf("signed handoff request: %d %+v", resp.StatusCode, first.Reply)
+	}
+	var saved map[string]any
+	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/crm-42/messages", "test-admin", `{"text":"Sam here.","name":"Sam"}`, &saved); code != 201 {
+		t.Fatalf("agent reply: %d %s", code, ecode)
+	}
+	if saved["session"] != "web::webhook:crm-42" {
+		t.Errorf("saved to %v, want the webhook conversation's session", saved["session"])
+	}
+	var tr web.Transcript
+	if code, ecode := call(t, "GET", r.URL+"/api/v1/messages?conversation_id=crm-42", first.Token, "", &tr); code != 200 {
+		t.Fatalf("GET messages: %d %s", code, ecode)
+	}
+	if n := len(tr.Messages); tr.State != "human" || n == 0 || tr.Messages[n-1].Text != "Sam here." {
+		t.Errorf("transcript %+v, want Sam's reply, in state human", tr)
+	}
+}

@@ -74,6 +74,7 @@ func (a *Adapter) runCallback(ctx context.Context, req Request, token string, ms
 	if err == nil && !ok {
 		err = errors.New("handler returned without a reply")
 	}
+	a.tellAgents(msg, err == nil && rep.Handoff, err)
 	out := Response{ConversationID: req.ConversationID, Token: token}
 	if err != nil {
 		a.logHandleError(msg, err)

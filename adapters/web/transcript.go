@@ -41,9 +41,8 @@ type TranscriptMessage struct {
 	Citations []Citation `json:"citations,omitempty"`
 }
 
-// ReadTranscript returns session's saved turns after since (all of them
-// when since is zero) and its state.
-func ReadTranscript(ctx context.Context, s Sessions, session string, since time.Time, cite func(string) string) (Transcript, error) {
+// ReadTranscript returns session's saved turns and its state.
+func ReadTranscript(ctx context.Context, s Sessions, session string, cite func(string) string) (Transcript, error) {
 	meta, err := s.Meta(ctx, session)
 	if err != nil {
 		return Transcript{}, err
@@ -57,9 +56,6 @@ func ReadTranscript(ctx context.Context, s Sessions, session string, since time.
 		t.State = conversation.StateHuman
 	}
 	for _, turn := range turns {
-		if !turn.Time.After(since) {
-			continue
-		}
 		m := TranscriptMessage{Role: turn.Role, Name: turn.Name, Text: turn.Text, Time: turn.Time}
 		for _, c := range turn.Citations {
 			u := c.URL
@@ -74,9 +70,10 @@ func ReadTranscript(ctx context.Context, s Sessions, session string, since time.
 }
 
 // serveTranscript answers GET /api/v1/messages?conversation_id=ID[&since=T]
-// with "Authorization: Bearer <token>": the widget conversation's messages
-// saved after T (RFC 3339) and its state. The widget polls it while a
-// human agent owns the conversation, for the agent's replies.
+// with "Authorization: Bearer <token>": the conversation's messages saved
+// after T (RFC 3339) and its state. The widget polls it while a human
+// agent owns the conversation, for the agent's replies; so may a
+// webhook's server.
 func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	id := q.Get("conversation_id")
@@ -112,12 +109,28 @@ func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(t)
 }
 
-// transcript reads the widget conversation id after since.
+// transcript reads conversation id, the widget's or else the webhooks'
+// (their tokens are the same), after since.
 func (a *Adapter) transcript(ctx context.Context, id string, since time.Time) (Transcript, error) {
-	session := conversation.Address{Platform: Platform, Channel: ChannelWidget, Thread: id}.SessionID()
-	t, err := ReadTranscript(ctx, a.opt.Sessions, session, since, a.opt.CitationURL)
-	t.ConversationID = id
-	return t, err
+	var t Transcript
+	for _, channel := range []string{ChannelWidget, ChannelWebhook} {
+		var err error
+		t, err = ReadTranscript(ctx, a.opt.Sessions, conversation.Address{Platform: Platform, Channel: channel, Thread: id}.SessionID(), a.opt.CitationURL)
+		if err != nil {
+			return Transcript{}, err
+		}
+		if len(t.Messages) > 0 {
+			break
+		}
+	}
+	after := t.Messages[:0]
+	for _, m := range t.Messages {
+		if m.Time.After(since) {
+			after = append(after, m)
+		}
+	}
+	t.ConversationID, t.Messages = id, after
+	return t, nil
 }
 
 // Agents is told what the agents who answer widget visitors must see
@@ -175,7 +188,7 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 			if handoff {
 				ev.Event = "handoff"
 				if a.opt.Sessions != nil {
-					if t, err := ReadTranscript(ctx, a.opt.Sessions, session, time.Time{}, a.opt.CitationURL); err == nil {
+					if t, err := ReadTranscript(ctx, a.opt.Sessions, session, a.opt.CitationURL); err == nil {
 						ev.Messages = t.Messages
 					}
 				}

@@ -413,9 +413,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		handoff, err = a.serveJSON(ctx, w, req.ConversationID, token, msg)
 	}
-	if channel == ChannelWidget {
-		a.tellAgents(msg, handoff, err)
-	}
+	a.tellAgents(msg, handoff, err)
 }
 
 // replyContext returns the context a request's reply is produced in. A
