@@ -1,0 +1,159 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/conversation"
+)
+
+// Agents is told what the agents who answer web visitors must see
+// (the Slack or Discord agents' channel): with text empty, that the
+// visitor of session was handed to a human; else what the visitor, who,
+// wrote while a human has them.
+type Agents interface {
+	ToAgents(ctx context.Context, session, who, text string) error
+}
+
+// agentsTimeout bounds telling the agents about one message, retries of
+// Options.HandoffURL included.
+const agentsTimeout = time.Minute
+
+// An AgentEvent is what Options.HandoffURL is POSTed about a widget
+// visitor: "handoff", with the conversation so far, when they are handed
+// to a human, and "message", with its text, for each message they send
+// while a human has them. Agents answer with POST
+// /api/v1/sessions/{conversation_id}/messages.
+type AgentEvent struct {
+	Event          string              `json:"event"`
+	ConversationID string              `json:"conversation_id"`
+	Session        string              `json:"session"`
+	User           User                `json:"user"`
+	Text           string              `json:"text,omitempty"`
+	Messages       []TranscriptMessage `json:"messages,omitempty"`
+	Time           time.Time           `json:"time"`
+}
+
+// tellAgents passes a widget message on to Options.Agents and
+// Options.HandoffURL: the handoff it led to, or the message itself when a
+// human has the conversation (the pipeline kept it, unanswered). It runs
+// in a goroutine the adapter owns, so that the visitor's answer never
+// waits on Slack; one session's messages go in the order they came
+// (a handoff's thread is open before the next message looks for it).
+func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) {
+	if a.opt.Agents == nil && a.opt.HandoffURL == "" {
+		return
+	}
+	text := ""
+	switch {
+	case handoff:
+	case errors.Is(err, conversation.ErrHumanHandling):
+		text = conversation.Redact(msg.Text) // as the pipeline kept it
+	default:
+		return
+	}
+	session := msg.Address.SessionID()
+	started := a.inOrder(session, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, agentsTimeout)
+		defer cancel()
+		if a.opt.HandoffURL != "" {
+			ev := AgentEvent{Event: "message", ConversationID: msg.Address.Thread, Session: session,
+				User: User{ID: msg.Address.User, Name: msg.UserName}, Text: text, Time: msg.Time}
+			if handoff {
+				ev.Event = "handoff"
+				if a.opt.Sessions != nil {
+					if t, err := ReadTranscript(ctx, a.opt.Sessions, session, a.opt.CitationURL); err == nil {
+						ev.Messages = t.Messages
+					}
+				}
+			}
+			body, _ := json.Marshal(ev)
+			if err := a.deliver(ctx, a.opt.HandoffURL, body); err != nil {
+				a.log.Warn("handoff event not delivered", "session", session, "event", ev.Event, "err", err)
+			}
+		}
+		if a.opt.Agents != nil {
+			who := msg.UserName
+			if who == "" {
+				who = "Visitor"
+			}
+			if err := a.opt.Agents.ToAgents(ctx, session, who, text); err != nil {
+				a.log.Warn("agents not told", "session", session, "handoff", handoff, "err", err)
+			}
+		}
+	})
+	if !started {
+		a.log.Warn("agents not told: shutting down", "session", session, "handoff", handoff)
+	}
+}
+
+// An orderedQueue runs its jobs one at a time, in the order they came.
+type orderedQueue struct {
+	mu      sync.Mutex
+	jobs    []func(context.Context) // guarded by mu
+	running bool                    // guarded by mu: a goroutine runs the jobs
+}
+
+// inOrder runs job in a goroutine the adapter owns, after the jobs given
+// before it with the same key, and reports whether it will run (not once
+// the adapter drains).
+func (a *Adapter) inOrder(key string, job func(ctx context.Context)) bool {
+	q := &a.agentOrder[fnv32(key)%uint32(len(a.agentOrder))]
+	q.mu.Lock()
+	q.jobs = append(q.jobs, job)
+	if q.running {
+		q.mu.Unlock()
+		return true
+	}
+	q.running = true
+	q.mu.Unlock()
+	started := a.background(func(ctx context.Context) {
+		for {
+			q.mu.Lock()
+			if len(q.jobs) == 0 {
+				q.running = false
+				q.mu.Unlock()
+				return
+			}
+			next := q.jobs[0]
+			q.jobs = q.jobs[1:]
+			q.mu.Unlock()
+			next(ctx)
+		}
+	})
+	if !started {
+		q.mu.Lock()
+		q.jobs, q.running = nil, false
+		q.mu.Unlock()
+	}
+	return started
+}
+
+// background runs f in a goroutine the adapter owns (Drain waits for
+// it, then cancels its ctx) and reports whether it did: once the adapter
+// drains, f is not run.
+func (a *Adapter) background(f func(ctx context.Context)) bool {
+	a.mu.Lock()
+	if a.draining {
+		a.mu.Unlock()
+		return false
+	}
+	a.bgWG.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.bgWG.Done()
+		f(a.bg)
+	}()
+	return true
+}
+
+// fnv32 is the FNV-1a hash of s.
+func fnv32(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
+}
