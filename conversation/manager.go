@@ -290,8 +290,8 @@ var _ AgentDesk = (*Manager)(nil)
 // owns takes it over, as a handoff with reason HandoffAgent. It returns
 // the saved turn, or ErrNoSession for a session with no saved turns. A
 // non-empty id (the platform's id of the agent's message) is saved once:
-// a redelivery returns ErrDuplicate. text is cut to
-// Options.MaxMessageBytes; it is not redacted, since the agent means what
+// a redelivery returns ErrDuplicate. text is cut to four
+// times Options.MaxMessageBytes; it is not redacted, since the agent means what
 // they send.
 func (mg *Manager) AgentReply(ctx context.Context, session, id, name, text string) (Turn, error) {
 	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
@@ -323,7 +323,7 @@ func (mg *Manager) AgentReply(ctx context.Context, session, id, name, text strin
 	if took {
 		meta.State, meta.HandoffAt, meta.Fallbacks = StateHuman, mg.opts.Now(), 0
 	}
-	t := Turn{Role: RoleAgent, Name: name, Text: cut(normalize(text), mg.opts.MaxMessageBytes), Time: mg.opts.Now()}
+	t := Turn{Role: RoleAgent, Name: name, Text: cut(normalize(text), agentBytes(mg.opts)), Time: mg.opts.Now()}
 	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return Turn{}, fmt.Errorf("save agent reply: %w", err)
 	}
@@ -344,6 +344,12 @@ func (mg *Manager) SetAgentThread(ctx context.Context, session, thread string) e
 		return changed, nil
 	})
 }
+
+// agentBytes bounds the messages of a conversation with a human agent,
+// which are read, not answered: four times MaxMessageBytes, room for as
+// many characters in any script (the bot answers from the first
+// MaxMessageBytes).
+func agentBytes(o Options) int { return 4 * o.MaxMessageBytes }
 
 // ttl is how long a session in state meta lives idle.
 func (mg *Manager) ttl(meta Meta) time.Duration {

@@ -1094,3 +1094,56 @@ func TestHandoffTTL(t *testing.T) {
 		t.Errorf("TTLs written = %v, want %v (answer, handoff, kept message, agent reply, release)", st.ttls, want)
 	}
 }
+
+// TestAgentConversationLimits: a visitor who floods a human agent is
+// rate limited like one who floods the bot (their messages were kept
+// and passed on without limit, pushing the conversation out); after a
+// release, "yes" is no answer to an offer of a human made before the
+// agent's conversation; kept and agent messages are in time order.
+func TestAgentConversationLimits(t *testing.T) {
+	nothing := fakeSearcher{search: func(context.Context, string, int) ([]knowledge.Snippet, error) { return nil, nil }}
+	mg, _ := newManager(t, conversation.Options{Searcher: nothing, RateLimit: 4, RateWindow: time.Hour})
+	ctx := context.Background()
+	out := &recorder{}
+	session := addr("s").SessionID()
+	if err := mg.Handle(ctx, msg("s", "0", "can i pay with bitcoin on mars"), out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.got(); len(got) != 1 || !got[0].Fallback {
+		t.Fatalf("reply %+v, want the fallback with its offer of a human", got)
+	}
+	if _, err := mg.AgentReply(ctx, session, "", "Sam", "Hi, Sam here. Anything else?"); err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	for i := 1; i <= 4; i++ {
+		errs = append(errs, mg.Handle(ctx, msg("s", fmt.Sprint(i), "hello?"), out))
+	}
+	if !errors.Is(errs[0], conversation.ErrHumanHandling) || !errors.Is(errs[3], conversation.ErrRateLimited) {
+		t.Errorf("messages to the agent: %v, want kept until the limit of 4, then rate limited", errs)
+	}
+	hist, _ := mg.History(ctx, session)
+	for i := 1; i < len(hist); i++ {
+		if hist[i].Time.Before(hist[i-1].Time) {
+			t.Errorf("turn %d (%s, %v) is older than the one before (%v)", i, hist[i].Role, hist[i].Time, hist[i-1].Time)
+		}
+	}
+
+	mg2, _ := newManager(t, conversation.Options{Searcher: nothing})
+	out2 := &recorder{}
+	if err := mg2.Handle(ctx, msg("s", "0", "can i pay with bitcoin on mars"), out2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mg2.AgentReply(ctx, session, "", "Sam", "Shall I close this chat?"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mg2.Release(ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	if err := mg2.Handle(ctx, msg("s", "1", "yes"), out2); err != nil {
+		t.Fatal(err)
+	}
+	if got := out2.got(); got[len(got)-1].Handoff {
+		t.Errorf("'yes' after a release handed off again: %+v", got[len(got)-1])
+	}
+}

@@ -12,7 +12,9 @@ import (
 // letters, ligatures) and invisible format characters removed (Unicode
 // category Cf: zero-width spaces and joiners, soft hyphens, byte order
 // marks, bidirectional controls). "ref\u200bund" was read as "ref" and
-// the German "und", and answered with the German fallback.
+// the German "und", and answered with the German fallback. Control
+// characters go too, but for line breaks and tabs: a terminal's escape
+// codes or a NUL in a message reached the agents as they were.
 func normalize(text string) string {
 	text = norm.NFKC.String(text)
 	if !strings.ContainsFunc(text, isFormat) {
@@ -26,4 +28,9 @@ func normalize(text string) string {
 	}, text)
 }
 
-func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
+func isFormat(r rune) bool {
+	if r < 0xa0 { // ASCII and C1: controls
+		return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r'
+	}
+	return unicode.Is(unicode.Cf, r)
+}

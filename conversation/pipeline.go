@@ -56,6 +56,15 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	if err != nil {
 		return fmt.Errorf("load session meta: %w", err)
 	}
+	// Messages to a human agent count too: they are kept and passed on
+	// to the agents, and a flood of them pushed the conversation out.
+	if ok, err := mg.allow(ctx, m); err != nil {
+		return err
+	} else if !ok {
+		outcome = OutcomeRateLimited
+		mg.opts.Metrics.rateLimited(platform)
+		return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
+	}
 	if meta.State == StateHuman {
 		outcome = OutcomeHuman
 		// The bot stays silent, but the message is the agent's to read:
@@ -65,28 +74,24 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		}
 		return &Refusal{Err: ErrHumanHandling, Text: TextsFor(mg.language(), m.Text).HumanHandling}
 	}
-	if ok, err := mg.allow(ctx, m); err != nil {
-		return err
-	} else if !ok {
-		outcome = OutcomeRateLimited
-		mg.opts.Metrics.rateLimited(platform)
-		return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
-	}
 
 	// 3. Redact; only the redacted text is used from here on.
 	text := Redact(cut(normalize(m.Text), mg.opts.MaxMessageBytes))
-	history, err := mg.opts.Store.History(ctx, session)
+	saved, err := mg.opts.Store.History(ctx, session)
 	if err != nil {
 		return fmt.Errorf("load session history: %w", err)
 	}
-	history = botTurns(history)
+	history := botTurns(saved)
 
 	reply := Reply{Address: m.Address}
 	texts := TextsFor(mg.language(), text, userTexts(history, 3)...)
 	var handoff string
 	talked := false
 	said := neither // to the offer of a human, when the last reply made one
-	if offeredHuman(history) {
+	if len(saved) > 0 && saved[len(saved)-1].Role == RoleAssistant && offeredHuman(history) {
+		// The offer must be the last thing said: not one an agent's
+		// conversation came after ("yes" after a release is no answer
+		// to an offer made before the agent took over).
 		said = answers(text)
 	}
 	if WantsHuman(text) || said == yes {
@@ -359,12 +364,11 @@ func FollowUp(text string) bool {
 }
 
 // keepForAgent saves a message sent while a human agent owns the session,
-// with no reply after it.
+// with no reply after it. It is stamped when saved, under the session
+// lock, so that the session's turns are in time order: a reader asking
+// for those after a time (GET /api/v1/messages) misses none.
 func (mg *Manager) keepForAgent(ctx context.Context, session string, m Message, meta Meta) error {
-	t := Turn{Role: RoleUser, Text: Redact(cut(normalize(m.Text), mg.opts.MaxMessageBytes)), MessageID: m.ID, Time: m.Time}
-	if t.Time.IsZero() {
-		t.Time = mg.opts.Now()
-	}
+	t := Turn{Role: RoleUser, Text: Redact(cut(normalize(m.Text), agentBytes(mg.opts))), MessageID: m.ID, Time: mg.opts.Now()}
 	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return fmt.Errorf("save message for the agent: %w", err)
 	}

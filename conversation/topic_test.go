@@ -33,12 +33,13 @@ func TestSearchedForWhatIsAsked(t *testing.T) {
 		"what is your phone number",
 		"what is the refund time for paypal", // not "what is your": a question
 		"does the policy cover theft?",
-		"paypal ref\u200bund?", // an invisible zero-width space
-		"ｐａｙｐａｌ\u3000ｒｅｆｕｎｄ？",  // full-width forms
+		"paypal ref\u200bund?",       // an invisible zero-width space
+		"ｐａｙｐａｌ\u3000ｒｅｆｕｎｄ？",        // full-width forms
+		"paypal\x1b[31m refund\x00?", // a terminal's escape code, a NUL
 	}
 	want := []string{"I'm a student, do I get a discount?", "where is my parcel", "Morning delivery, is it possible?", "refunds",
 		"refunds", "refund", "student discount", "gift cards", "returns", "phone number",
-		"what is the refund time for paypal", "does the policy cover theft?", "paypal refund?", "paypal refund?"}
+		"what is the refund time for paypal", "does the policy cover theft?", "paypal refund?", "paypal refund?", "paypal[31m refund?"}
 	for i, text := range in {
 		if err := mg.Handle(context.Background(), msg(fmt.Sprint("s", i), fmt.Sprint(i), text), &recorder{}); err != nil {
 			t.Fatal(err)
