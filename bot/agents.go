@@ -1,13 +1,13 @@
 package bot
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/adapters/web"
@@ -32,36 +32,17 @@ func (s *Server) serveAgentReply(w http.ResponseWriter, r *http.Request) {
 	if !s.operator(w, r) {
 		return
 	}
-	session, ok := sessionParam(w, r)
+	session, ok := s.sessionParam(w, r)
 	if !ok {
 		return
-	}
-	if !strings.Contains(session, ":") {
-		session = s.webSession(r.Context(), session)
 	}
 	if !strings.HasPrefix(session, web.Platform+":") {
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed,
 			"Only web conversations take agent replies here; answer Slack and Discord conversations in their threads.")
 		return
 	}
-	var m agentMessage
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes))
-	if err == nil {
-		err = json.Unmarshal(body, &m)
-	}
-	m.Text, m.Name = strings.TrimSpace(m.Text), strings.TrimSpace(m.Name)
-	switch {
-	case err != nil:
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, `The body must be a JSON object {"text": "...", "name": "..."} within the size limit.`)
-		return
-	case m.Text == "" || !utf8.ValidString(m.Text):
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty or not valid UTF-8.")
-		return
-	case utf8.RuneCountInString(m.Text) > s.cfg.Web.MaxTextLen:
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The text is over %d characters.", s.cfg.Web.MaxTextLen))
-		return
-	case utf8.RuneCountInString(m.Name) > maxAgentName || !utf8.ValidString(m.Name):
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The name is limited to %d characters of UTF-8.", maxAgentName))
+	m, ok := s.agentMessage(w, r)
+	if !ok {
 		return
 	}
 	turn, err := s.manager.AgentReply(r.Context(), session, "", m.Name, m.Text)
@@ -73,65 +54,77 @@ func (s *Server) serveAgentReply(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"session": session, "message": web.TranscriptMessage{Role: turn.Role, Name: turn.Name, Text: turn.Text, Time: turn.Time}})
 }
 
+// agentMessage reads and checks the body of an agent's reply; it answers
+// the request itself when the body is refused.
+func (s *Server) agentMessage(w http.ResponseWriter, r *http.Request) (agentMessage, bool) {
+	var m agentMessage
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Server.MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		web.WriteError(w, http.StatusRequestEntityTooLarge, web.CodeTooLarge, fmt.Sprintf("The body is over %d bytes.", tooBig.Limit))
+		return m, false
+	}
+	if err == nil {
+		err = json.Unmarshal(body, &m)
+	}
+	m.Text, m.Name = strings.TrimSpace(m.Text), strings.TrimSpace(m.Name)
+	switch {
+	case err != nil:
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, `The body must be a JSON object {"text": "...", "name": "..."}.`)
+	case m.Text == "":
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty.")
+	case utf8.RuneCountInString(m.Text) > s.cfg.Web.MaxTextLen:
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The text is over %d characters.", s.cfg.Web.MaxTextLen))
+	case utf8.RuneCountInString(m.Name) > maxAgentName || strings.ContainsFunc(m.Name, unicode.IsControl):
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The name is limited to %d characters, on one line.", maxAgentName))
+	default:
+		return m, true
+	}
+	return m, false
+}
+
 // serveSessionMessages answers GET /api/v1/sessions/{id}/messages for
 // operators: the session's saved messages (at most conversation.history_turns)
-// and its state. id is a session id or a widget's conversation id.
+// and its state. id is a session id or a web conversation id.
 func (s *Server) serveSessionMessages(w http.ResponseWriter, r *http.Request) {
 	if !s.operator(w, r) {
 		return
 	}
-	id, ok := sessionParam(w, r)
+	session, ok := s.sessionParam(w, r)
 	if !ok {
 		return
 	}
-	candidates := []string{id}
-	if !strings.Contains(id, ":") {
-		candidates = webSessions(id)
+	t, err := web.ReadTranscript(r.Context(), s.manager, session, s.cite)
+	if err != nil {
+		s.sessionError(w, session, "read the session", err)
+		return
 	}
-	for _, session := range candidates {
-		t, err := web.ReadTranscript(r.Context(), s.manager, session, s.cite)
-		if err != nil {
-			s.sessionError(w, session, "read the session", err)
-			return
-		}
-		if len(t.Messages) > 0 {
-			t.Session = session
-			writeJSON(w, http.StatusOK, t)
-			return
-		}
+	if len(t.Messages) == 0 {
+		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No session with that id has saved messages.")
+		return
 	}
-	web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No session with that id has saved messages.")
+	t.Session = session
+	writeJSON(w, http.StatusOK, t)
 }
 
-// webSession returns the session a bare web conversation id names: the
-// widget's, or the webhooks' when only that one has saved turns.
-func (s *Server) webSession(ctx context.Context, id string) string {
-	sessions := webSessions(id)
-	if turns, err := s.manager.History(ctx, sessions[0]); err == nil && len(turns) == 0 {
-		if turns, err := s.manager.History(ctx, sessions[1]); err == nil && len(turns) > 0 {
-			return sessions[1]
-		}
-	}
-	return sessions[0]
-}
-
-// sessionParam reads and checks the {id} of an operator's session route.
-func sessionParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+// sessionParam reads and checks the {id} of an operator's session route
+// and returns the session it names: a session id, or a web conversation
+// id (see web.Session). It answers the request itself when it cannot.
+func (s *Server) sessionParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > 512 || strings.ContainsAny(id, "{}") {
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The session id is not valid.")
 		return "", false
 	}
-	return id, true
-}
-
-// webSessions returns the session ids a bare web conversation id may
-// name: the widget's, then the webhooks'.
-func webSessions(id string) []string {
-	return []string{
-		conversation.Address{Platform: web.Platform, Channel: web.ChannelWidget, Thread: id}.SessionID(),
-		conversation.Address{Platform: web.Platform, Channel: web.ChannelWebhook, Thread: id}.SessionID(),
+	if strings.Contains(id, ":") {
+		return id, true
 	}
+	session, err := web.Session(r.Context(), s.manager, id)
+	if err != nil {
+		s.sessionError(w, id, "find the session", err)
+		return "", false
+	}
+	return session, true
 }
 
 // sessionError answers an operator's session route that could not do

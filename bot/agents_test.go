@@ -94,6 +94,8 @@ func testAgentReplies(t *testing.T, cfg Config) {
 		{"empty text", conv, "test-admin", `{"text":"  ","name":"Sam"}`, 400},
 		{"name too long", conv, "test-admin", `{"text":"hi","name":"` + strings.Repeat("x", 65) + `"}`, 400},
 		{"a Slack session", url.PathEscape("slack:T1:C1:1700000000.1"), "test-admin", `{"text":"hi"}`, 400},
+		{"too large", conv, "test-admin", `{"text":"` + strings.Repeat("x", 70<<10) + `"}`, 413},
+		{"name on two lines", conv, "test-admin", `{"text":"hi","name":"Bob\nEvil"}`, 400},
 		{"unknown conversation", "nobody", "test-admin", `{"text":"hi"}`, 404},
 		{"the agent's reply", conv, "test-admin", `{"text":"Hi, I'm Sam. I've sent a replacement for 88231.","name":"Sam"}`, 201},
 	} {
@@ -103,6 +105,11 @@ func testAgentReplies(t *testing.T, cfg Config) {
 	}
 	if saved.Message.Role != "agent" || saved.Message.Name != "Sam" || !strings.HasSuffix(saved.Session, conv) {
 		t.Errorf("saved = %+v, want Sam's agent message in the widget session", saved)
+	}
+	// A long reply in Cyrillic (two bytes a letter) is kept whole.
+	long := strings.Repeat("Привет ", 500) + "конец"
+	if code, ecode := call(t, "POST", sessions+conv+"/messages", "test-admin", `{"text":"`+long+`"}`, &saved); code != 201 || saved.Message.Text != long {
+		t.Errorf("long reply: %d %s, saved %d of %d characters", code, ecode, len([]rune(saved.Message.Text)), len([]rune(long)))
 	}
 
 	// The widget reads it with its own token.
@@ -119,8 +126,8 @@ func testAgentReplies(t *testing.T, cfg Config) {
 	if code != 200 {
 		t.Fatalf("widget GET: %d %s", code, ecode)
 	}
-	if tr.State != "human" || len(tr.Messages) != 2 || tr.Messages[1].Role != "agent" || tr.Messages[1].Name != "Sam" {
-		t.Errorf("widget transcript since the handoff = %+v, want the visitor's message and Sam's reply", tr)
+	if tr.State != "human" || len(tr.Messages) != 3 || tr.Messages[1].Role != "agent" || tr.Messages[1].Name != "Sam" {
+		t.Errorf("widget transcript since the handoff = %+v, want the visitor's message and Sam's two replies", tr)
 	}
 	last := tr.Messages[len(tr.Messages)-1].Time.Format(time.RFC3339Nano)
 	if tr, _, _ := widget(conv, token, last); len(tr.Messages) != 0 {
@@ -301,6 +308,11 @@ func TestWebhookAgentReplies(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || first.Reply == nil || !first.Reply.Handoff {
 		t.Fatalf("signed handoff request: %d %+v", resp.StatusCode, first.Reply)
+	}
+	// The same id on the widget, with the same token, is another session:
+	// the one a human has is still the one the id names.
+	if got := send(t, r.URL, msg{"text": "hello", "conversation_id": "crm-42", "token": first.Token}); got.Status != 200 {
+		t.Fatalf("widget message with the webhook's id: %d %+v", got.Status, got.Error)
 	}
 	var saved map[string]any
 	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/crm-42/messages", "test-admin", `{"text":"Sam here.","name":"Sam"}`, &saved); code != 201 {

@@ -371,17 +371,17 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 
 // serveRelease hands a session back to the bot:
 // POST /api/v1/sessions/{id}/release with "Authorization: Bearer
-// <SWITCHBOARD_ADMIN_TOKEN>".
+// <SWITCHBOARD_ADMIN_TOKEN>". id is a session id ("slack:T1:C1:<thread>")
+// or a web conversation id (see web.Session).
 func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
 	if !s.operator(w, r) {
 		return
 	}
-	id, ok := sessionParam(w, r)
+	id, ok := s.sessionParam(w, r)
 	if !ok {
 		return
 	}
-	id, err := s.release(r.Context(), id)
-	if err != nil {
+	if err := s.manager.Release(r.Context(), id); err != nil {
 		if errors.Is(err, conversation.ErrNotHandedOff) {
 			web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No session with that id is waiting for a human agent.")
 			return
@@ -396,24 +396,6 @@ func (s *Server) serveRelease(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("session released by operator", "session", id, "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, map[string]string{"session": id, "state": conversation.StateBot})
-}
-
-// release hands the session named id back to the bot. id is a session id
-// ("web::widget:<conversation_id>", "slack:T1:C1:<thread>") or, for the web
-// channel, the bare conversation id the widget and webhooks know; the
-// session actually released is returned.
-func (s *Server) release(ctx context.Context, id string) (string, error) {
-	candidates := []string{id}
-	if !strings.Contains(id, ":") {
-		candidates = webSessions(id)
-	}
-	for _, session := range candidates {
-		err := s.manager.Release(ctx, session)
-		if !errors.Is(err, conversation.ErrNotHandedOff) {
-			return session, err
-		}
-	}
-	return id, conversation.ErrNotHandedOff
 }
 
 // serveArticle publishes the knowledge folder's articles, the targets of

@@ -107,19 +107,48 @@ func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(t)
 }
 
-// transcript reads conversation id, the widget's or else the webhooks'
-// (their tokens are the same), after since.
-func (a *Adapter) transcript(ctx context.Context, id string, since time.Time) (Transcript, error) {
-	var t Transcript
-	for _, channel := range []string{ChannelWidget, ChannelWebhook} {
-		var err error
-		t, err = ReadTranscript(ctx, a.opt.Sessions, conversation.Address{Platform: Platform, Channel: channel, Thread: id}.SessionID(), a.opt.CitationURL)
+// Session returns the session that web conversation id names: the
+// widget's or the webhooks' (one token opens both), the one a human
+// agent has first, else the one with saved turns, else the widget's.
+func Session(ctx context.Context, s Sessions, id string) (string, error) {
+	sessions := []string{
+		conversation.Address{Platform: Platform, Channel: ChannelWidget, Thread: id}.SessionID(),
+		conversation.Address{Platform: Platform, Channel: ChannelWebhook, Thread: id}.SessionID(),
+	}
+	withTurns := ""
+	for _, session := range sessions {
+		meta, err := s.Meta(ctx, session)
 		if err != nil {
-			return Transcript{}, err
+			return "", err
 		}
-		if len(t.Messages) > 0 {
-			break
+		if meta.State == conversation.StateHuman {
+			return session, nil
 		}
+		if withTurns == "" {
+			turns, err := s.History(ctx, session)
+			if err != nil {
+				return "", err
+			}
+			if len(turns) > 0 {
+				withTurns = session
+			}
+		}
+	}
+	if withTurns != "" {
+		return withTurns, nil
+	}
+	return sessions[0], nil
+}
+
+// transcript reads conversation id (see Session) after since.
+func (a *Adapter) transcript(ctx context.Context, id string, since time.Time) (Transcript, error) {
+	session, err := Session(ctx, a.opt.Sessions, id)
+	if err != nil {
+		return Transcript{}, err
+	}
+	t, err := ReadTranscript(ctx, a.opt.Sessions, session, a.opt.CitationURL)
+	if err != nil {
+		return Transcript{}, err
 	}
 	after := t.Messages[:0]
 	for _, m := range t.Messages {
