@@ -265,3 +265,36 @@ func TestWidgetHumanButton(t *testing.T) {
 		t.Errorf("the visitor's messages %q, want the button's request shown as theirs", users)
 	}
 }
+
+// TestWidgetAgentTakesOver: an agent who takes over a conversation the
+// bot has (an operator's reply to it) reaches the open widget without
+// the visitor writing first.
+func TestWidgetAgentTakesOver(t *testing.T) {
+	bin := chromium(t)
+	r := start(t, testConfig(), Options{})
+	ctx := openBrowser(t, bin)
+	box := chromedp.JSPath(widgetRoot + `.querySelector('textarea')`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(r.URL+"/"),
+		chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`)),
+		chromedp.WaitVisible(box),
+		chromedp.SendKeys(box, "How long does a refund take to arrive?\r"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := chromedp.Run(ctx, chromedp.Poll[string](`Object.values(sessionStorage).map(v => JSON.parse(v).conversation_id).find(Boolean) || null`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("no conversation: %v", err)
+	}
+	var saved map[string]any
+	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/"+conv+"/messages", "test-admin", `{"text":"Hi, Sam here: your refund went out today.","name":"Sam"}`, &saved); code != 201 {
+		t.Fatalf("agent reply: %d %s", code, ecode)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Poll[string](`(`+widgetRoot+`.querySelector('.msg.agent .text') || {}).textContent || null`,
+		chromedp.WithPollingTimeout(40*time.Second)))
+	if err != nil || got != "Hi, Sam here: your refund went out today." {
+		t.Fatalf("agent's message in the widget %q, %v; want it within the bot-state poll", got, err)
+	}
+}

@@ -97,7 +97,10 @@ func linkText(s string) string {
 // and its citations, split under MaxMessageChars.
 func Render(r conversation.Reply, citationBase string) []string {
 	text := citelink.LinkWords(Markdown(r.Text), citelink.ResolveLinks(r.Links, citationBase), func(l knowledge.Link) (string, string) {
-		return l.Text, "[" + linkText(l.Text) + "](<" + l.URL + ">)"
+		if !strings.HasPrefix(l.URL, "https://") && !strings.HasPrefix(l.URL, "http://") {
+			return "", "" // a masked link is a web page's
+		}
+		return l.Text, "[" + linkText(l.Text) + "](<" + strings.NewReplacer("<", "%3C", ">", "%3E", " ", "%20").Replace(l.URL) + ">)"
 	})
 	if cites := Citations(citelink.Resolve(r.Citations, citationBase)); cites != "" {
 		text += "\n\n" + cites

@@ -213,10 +213,11 @@ func TestEnabledAndNew(t *testing.T) {
 // TestRenderLinks: the words a reply quotes from a link become a masked
 // link, a link to another article resolved against the citation base.
 func TestRenderLinks(t *testing.T) {
-	r := conversation.Reply{Text: "Check the status page, then see Rate limits.",
-		Links: []knowledge.Link{{Text: "status page", URL: "https://status.example.com"}, {Text: "Rate limits", Source: "rate-limits.md"}}}
+	r := conversation.Reply{Text: "Check the status page, then see Rate limits, or email us.",
+		Links: []knowledge.Link{{Text: "status page", URL: "https://status.example.com/?q=a>b"}, {Text: "Rate limits", Source: "rate-limits.md"},
+			{Text: "email us", URL: "mailto:help@example.com"}}}
 	got := Render(r, "https://help.example.com/")
-	want := []string{"Check the [status page](<https://status.example.com>), then see [Rate limits](<https://help.example.com/rate-limits.md>)."}
+	want := []string{"Check the [status page](<https://status.example.com/?q=a%3Eb>), then see [Rate limits](<https://help.example.com/rate-limits.md>), or email us."}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Render (-want +got):\n%s", diff)
 	}

@@ -124,10 +124,10 @@ func escape(s string) string {
 }
 
 // Link is a Slack link to href labelled title (<href|title>), or the
-// escaped title alone when href is not an http(s) URL.
+// escaped title alone when href is not an http(s) or mailto URL.
 func Link(href, title string) string {
 	title = strings.TrimSpace(strings.NewReplacer("|", "/", "\n", " ").Replace(title))
-	if !strings.HasPrefix(href, "https://") && !strings.HasPrefix(href, "http://") {
+	if !strings.HasPrefix(href, "https://") && !strings.HasPrefix(href, "http://") && !strings.HasPrefix(href, "mailto:") {
 		return escape(title)
 	}
 	href = strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "").Replace(href)

@@ -149,10 +149,11 @@ func checkSplit(t *testing.T, in string, max int, got []string) {
 // link, escaped as mrkdwn; one to another article needs the citation base.
 func TestRenderLinks(t *testing.T) {
 	a, _ := newTestAdapter(t, newFakeSlack(t), Options{Handler: replyWith("x"), CitationBaseURL: "https://help.example.com/articles/"})
-	r := conversation.Reply{Text: "Check the status <page> for incidents; see Rate limits.", Handoff: true,
-		Links: []knowledge.Link{{Text: "status <page>", URL: "https://status.example.com"}, {Text: "Rate limits", Source: "rate-limits.md"}}}
+	r := conversation.Reply{Text: "Check the status <page> for incidents; see Rate limits, or email us.", Handoff: true,
+		Links: []knowledge.Link{{Text: "status <page>", URL: "https://status.example.com"}, {Text: "Rate limits", Source: "rate-limits.md"},
+			{Text: "email us", URL: "mailto:help@example.com"}}}
 	got := a.render(r, "Ev1")[0].text
-	want := "Check the <https://status.example.com|status &lt;page&gt;> for incidents; see <https://help.example.com/articles/rate-limits.md|Rate limits>."
+	want := "Check the <https://status.example.com|status &lt;page&gt;> for incidents; see <https://help.example.com/articles/rate-limits.md|Rate limits>, or <mailto:help@example.com|email us>."
 	if got != want {
 		t.Errorf("render = %q\nwant     %q", got, want)
 	}

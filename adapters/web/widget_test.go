@@ -217,9 +217,9 @@ func TestWidgetUnsentMessage(t *testing.T) {
 func TestWidgetLinksWords(t *testing.T) {
 	bin := chromium(t)
 	srv := replying(t, conversation.Reply{
-		Text: "Before contacting us, check the status page. The status page lists incidents; see Rate limits and the pagemaster.",
+		Text: "Before contacting us, check the status page. The status page lists incidents; see Rate limits and the pagemaster, or email us.",
 		Links: []knowledge.Link{{Text: "status page", URL: "https://status.example.com"}, {Text: "Rate limits", Source: "rate-limits.md"},
-			{Text: "page", URL: "javascript:alert(1)"}},
+			{Text: "page", URL: "javascript:alert(1)"}, {Text: "email us", URL: "mailto:help@example.com"}},
 		Citations: []knowledge.Citation{{Title: "Support", Source: "support.md"}}})
 	ctx := browser(t, bin)
 	askWidget(t, ctx, srv.URL, "is the api down?")
@@ -231,8 +231,8 @@ func TestWidgetLinksWords(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no linked reply appeared: %v", err)
 	}
-	want := []string{"Before contacting us, check the status page. The status page lists incidents; see Rate limits and the pagemaster.",
-		"status page -> https://status.example.com/", "Rate limits -> " + srv.URL + "/articles/rate-limits.md"}
+	want := []string{"Before contacting us, check the status page. The status page lists incidents; see Rate limits and the pagemaster, or email us.",
+		"status page -> https://status.example.com/", "Rate limits -> " + srv.URL + "/articles/rate-limits.md", "email us -> mailto:help@example.com"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("reply text and links (-want +got):\n%s", diff)
 	}
@@ -256,17 +256,25 @@ func TestWidgetSpeaksThePagesLanguage(t *testing.T) {
 	}, nil)
 	mux := http.NewServeMux()
 	a.Register(mux)
-	mux.HandleFunc("GET /de", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /lang/{lang}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, `<!doctype html><html lang="de-CH"><head><meta charset="utf-8"></head><body><script src="/widget.js"></script></body></html>`)
+		io.WriteString(w, `<!doctype html><html lang="`+r.PathValue("lang")+`"><head><meta charset="utf-8"></head><body><script src="/widget.js"></script></body></html>`)
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	ctx := browser(t, bin)
 	box := chromedp.JSPath(root + `.querySelector('textarea')`)
 	human := chromedp.JSPath(root + `.querySelector('.msg.bot button.human')`)
+	// Central Yup'ik (esu) is no Spanish: the language is the tag's first
+	// part, not its first two letters.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/lang/esu"), chromedp.WaitReady("#switchboard-widget")); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := chromedp.Run(ctx, chromedp.Evaluate[string](root+`.querySelector('textarea').placeholder`)); p != "Type your question…" {
+		t.Errorf("placeholder on an esu page %q, want the English one", p)
+	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/de"),
+		chromedp.Navigate(srv.URL+"/lang/de-CH"),
 		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)),
 		chromedp.WaitVisible(box),
 	)

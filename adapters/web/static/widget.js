@@ -74,7 +74,7 @@
       ask: "Ik wil een medewerker spreken", team: "Supportteam", back: "Je chat weer met de assistent.",
       unreachable: "We kunnen de assistent niet bereiken. Controleer je verbinding en probeer het opnieuw.", wrong: "Er ging iets mis." }
   };
-  var lang = String(cfg.lang || document.documentElement.lang || navigator.language || "en").slice(0, 2).toLowerCase();
+  var lang = String(cfg.lang || document.documentElement.lang || navigator.language || "en").split(/[-_]/)[0].toLowerCase();
   var W = words[lang] || words.en;
   var title = cfg.title || W.title;
   var greeting = cfg.greeting || W.greeting;
@@ -165,11 +165,13 @@
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
-  function safeURL(u) {
+  // safeURL returns u, resolved, when it is a web page (or, with more,
+  // one of those schemes too), else "".
+  function safeURL(u, more) {
     if (!u) return "";
     try {
       var p = new URL(u, base);
-      return p.protocol === "http:" || p.protocol === "https:" ? p.href : "";
+      return p.protocol === "http:" || p.protocol === "https:" || (more || []).indexOf(p.protocol) >= 0 ? p.href : "";
     } catch (e) { return ""; }
   }
 
@@ -230,7 +232,7 @@
   // in node's text (code blocks aside) a link, as the article had them.
   function linkWords(node, links) {
     (links || []).forEach(function (l) {
-      var href = safeURL(l.url);
+      var href = safeURL(l.url, ["mailto:", "tel:"]);
       if (!href || !l.text) return;
       var walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT, {
         acceptNode: function (t) { return t.parentNode.closest("pre, a") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT; }
@@ -289,6 +291,7 @@
     launcher.setAttribute("aria-label", W.closeWith + title);
     input.focus();
     scroll();
+    if (!polling) schedule();
   }
   function close() {
     panel.hidden = true;
@@ -389,7 +392,7 @@
         renderSources(b, reply, true);
         remember({ role: "bot", text: reply.text, reply: { citations: reply.citations, links: reply.links, handoff: reply.handoff } });
         scroll();
-        if (reply.handoff) watchAgent();
+        if (reply.handoff) watchAgent(); else if (!polling) schedule();
       } else if (name === "error") {
         failed = true;
         systemNote((data.error && data.error.message) || W.wrong);
@@ -472,34 +475,44 @@
   }
 
   // --- a human agent's replies -----------------------------------------
-  // While a human agent owns the conversation, ask the server every few
-  // seconds (less often in a background tab) for what was said since the
-  // last message seen, and show the agent's replies; stop when the
-  // conversation is the bot's again.
-  var polling = null, pollFailures = 0;
+  // While a human agent has the conversation, ask the server every 3
+  // seconds (20 in a background tab) for what was said since the last
+  // message seen; while the bot has it and the panel is open, every 15,
+  // for an agent who takes the conversation over. A 401 or 404 (the
+  // conversation is gone) stops the asking.
+  var polling = null, pollFailures = 0, pollOff = false;
+
+  function schedule(delay) {
+    if (polling) clearTimeout(polling);
+    polling = null;
+    if (pollOff || !state.conversation_id || (!state.human && panel.hidden)) return;
+    if (delay == null) {
+      delay = state.human ? (document.hidden ? 20000 : 3000) : 15000;
+      delay = Math.min(delay * Math.pow(2, pollFailures), 60000);
+    }
+    polling = setTimeout(poll, delay);
+  }
 
   function watchAgent() {
     if (!state.human) { state.human = true; save(); }
-    if (!polling) polling = setTimeout(poll, 1000);
+    schedule(1000);
   }
 
   function poll() {
     polling = null;
-    if (!state.human || !state.conversation_id) return;
     var url = endpoint + "?conversation_id=" + encodeURIComponent(state.conversation_id);
     if (state.since) url += "&since=" + encodeURIComponent(state.since);
     fetch(url, { headers: { "Authorization": "Bearer " + state.token, "Accept": "application/json" } })
       .then(function (res) {
-        if (res.status === 401 || res.status === 404 || res.status === 405) { state.human = false; save(); return; }
+        if (res.status === 401 || res.status === 404 || res.status === 405) {
+          pollOff = true; state.human = false; save();
+          return;
+        }
         if (!res.ok) throw new Error("status " + res.status);
         return res.json().then(showAgent);
       })
       .then(function () { pollFailures = 0; }, function () { pollFailures++; })
-      .then(function () {
-        if (!state.human) return;
-        var wait = document.hidden ? 20000 : 3000;
-        polling = setTimeout(poll, Math.min(wait * Math.pow(2, pollFailures), 60000));
-      });
+      .then(function () { schedule(); });
   }
 
   // showAgent shows the agent's messages of a transcript that are not
@@ -514,14 +527,16 @@
       }
       state.since = m.time;
     });
-    if (t.state === "bot") {
+    if (t.state === "human") {
+      state.human = true; // an agent took the conversation over
+    } else if (state.human) {
       state.human = false;
       systemNote(W.back);
     }
     save();
   }
 
-  if (state.human) watchAgent();
+  if (state.human) watchAgent(); else schedule();
 
   function mount() { document.body.appendChild(host); }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
