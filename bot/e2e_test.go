@@ -167,12 +167,10 @@ func TestWidgetInChromium(t *testing.T) {
 	}
 }
 
-// TestWidgetAgentReplies: in headless Chromium, a visitor asks for a
-// human; what they write next is taken (not marked unsent), the agent's
-// reply saved through the operator API appears in the widget under the
-// agent's name, once, also after a reload, and the widget says when the
-// conversation is back with the bot.
-func TestWidgetAgentReplies(t *testing.T) {
+// askInWidget starts a server on the test knowledge and headless
+// Chromium, opens the widget on the demo page and asks question.
+func askInWidget(t *testing.T, question string) (*running, context.Context) {
+	t.Helper()
 	bin := chromium(t)
 	r := start(t, testConfig(), Options{})
 	ctx := openBrowser(t, bin)
@@ -181,11 +179,22 @@ func TestWidgetAgentReplies(t *testing.T) {
 		chromedp.Navigate(r.URL+"/"),
 		chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`)),
 		chromedp.WaitVisible(box),
-		chromedp.SendKeys(box, "I want to talk to a human please\r"),
+		chromedp.SendKeys(box, question+"\r"),
 	)
 	if err != nil {
-		t.Fatalf("ask for a human: %v", err)
+		t.Fatalf("ask %q in the widget: %v", question, err)
 	}
+	return r, ctx
+}
+
+// TestWidgetAgentReplies: in headless Chromium, a visitor asks for a
+// human; what they write next is taken (not marked unsent), the agent's
+// reply saved through the operator API appears in the widget under the
+// agent's name, once, also after a reload, and the widget says when the
+// conversation is back with the bot.
+func TestWidgetAgentReplies(t *testing.T) {
+	r, ctx := askInWidget(t, "I want to talk to a human please")
+	box := chromedp.JSPath(widgetRoot + `.querySelector('textarea')`)
 	wait := func(what, js string) string {
 		t.Helper()
 		got, err := chromedp.Run(ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(20*time.Second)))
@@ -238,19 +247,9 @@ func TestWidgetAgentReplies(t *testing.T) {
 // TestWidgetHumanButton: under a fallback the widget offers a "Talk to a
 // human" button, which asks for one: the conversation is handed off.
 func TestWidgetHumanButton(t *testing.T) {
-	bin := chromium(t)
-	r := start(t, testConfig(), Options{})
-	ctx := openBrowser(t, bin)
-	box := chromedp.JSPath(widgetRoot + `.querySelector('textarea')`)
+	_, ctx := askInWidget(t, "what will the weather be like on mars tomorrow")
 	human := chromedp.JSPath(widgetRoot + `.querySelector('.msg.bot button.human')`)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(r.URL+"/"),
-		chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`)),
-		chromedp.WaitVisible(box),
-		chromedp.SendKeys(box, "what will the weather be like on mars tomorrow\r"),
-		chromedp.WaitVisible(human),
-		chromedp.Click(human),
-	)
+	err := chromedp.Do(ctx, chromedp.WaitVisible(human), chromedp.Click(human))
 	if err != nil {
 		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](widgetRoot+`.innerHTML`))
 		t.Fatalf("fallback, then the button: %v\nwidget: %s", err, html)
@@ -270,19 +269,7 @@ func TestWidgetHumanButton(t *testing.T) {
 // bot has (an operator's reply to it) reaches the open widget without
 // the visitor writing first.
 func TestWidgetAgentTakesOver(t *testing.T) {
-	bin := chromium(t)
-	r := start(t, testConfig(), Options{})
-	ctx := openBrowser(t, bin)
-	box := chromedp.JSPath(widgetRoot + `.querySelector('textarea')`)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(r.URL+"/"),
-		chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`)),
-		chromedp.WaitVisible(box),
-		chromedp.SendKeys(box, "How long does a refund take to arrive?\r"),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, ctx := askInWidget(t, "How long does a refund take to arrive?")
 	conv, err := chromedp.Run(ctx, chromedp.Poll[string](`Object.values(sessionStorage).map(v => JSON.parse(v).conversation_id).find(Boolean) || null`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	if err != nil {
