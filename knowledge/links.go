@@ -24,13 +24,13 @@ type Link struct {
 var (
 	// mdInlineLink is [text](target "title"); an image (a "!" before it)
 	// is no link.
-	mdInlineLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\(\s*<?([^)\s>]*)>?(?:\s+[^)]*)?\)`)
+	mdInlineLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:[^()]|\([^()]*\))*)?\)`)
 	// mdReferenceLink is [text][label] or [text][] (the label is the text).
 	mdReferenceLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\[([^\]]*)\]`)
 	// linkTarget is the line a reference link points to: [label]: target.
 	linkTarget = regexp.MustCompile(`^ {0,3}\[([^\]]+)\]:\s+<?([^\s>]+)>?`)
 	// htmlAnchor is an HTML link in Markdown text.
-	htmlAnchor = regexp.MustCompile(`(?is)<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a\s*>`)
+	htmlAnchor = regexp.MustCompile(`(?is)<a\b(?:[^>"']|"[^"]*"|'[^']*')*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')(?:[^>"']|"[^"]*"|'[^']*')*>(.*?)</a\s*>`)
 )
 
 // maxLinksPerChunk bounds the links one chunk keeps.

@@ -88,3 +88,25 @@ func TestHTMLArticleLinks(t *testing.T) {
 		t.Errorf("text %q holds the link row or link markup", text)
 	}
 }
+
+// TestLinkTargetsWithParentheses: a target holding a pair of parentheses
+// (Wikipedia's) is read whole, a quoted attribute holding '>' does not
+// end its tag, and a script's link leaves no stray parenthesis behind.
+func TestLinkTargetsWithParentheses(t *testing.T) {
+	doc := "# Plans\n\nOpen the <a href=\"https://example.com/account\" title=\"Account > Plans\">account page</a>. " +
+		"Compare the [plan chart](https://en.wikipedia.org/wiki/Plan_(business)) first. Never click [x](javascript:alert(1)) links.\n"
+	chunks, err := LoadFS(context.Background(), fstest.MapFS{"plans.md": file(doc)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) != 1 {
+		t.Fatalf("%d chunks", len(chunks))
+	}
+	if want := "Open the account page. Compare the plan chart first. Never click x links."; chunks[0].Text != want {
+		t.Errorf("text %q, want %q", chunks[0].Text, want)
+	}
+	want := []Link{{Text: "plan chart", URL: "https://en.wikipedia.org/wiki/Plan_(business)"}, {Text: "account page", URL: "https://example.com/account"}}
+	if diff := cmp.Diff(want, chunks[0].Links); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+}

@@ -16,15 +16,18 @@ var (
 	setextLine = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
 	fenceLine  = regexp.MustCompile("^ {0,3}(```|~~~)")
 	tableRule  = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
-	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
-	mdLink     = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
+	// A link's target may hold a pair of parentheses
+	// (".../wiki/Plan_(business)").
+	mdImage = regexp.MustCompile(`!\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)`)
+	mdLink  = regexp.MustCompile(`\[([^\]]+)\]\((?:[^()]|\([^()]*\))*\)`)
 	// headingAttributes ends a heading with an id or classes, as Pandoc,
 	// kramdown and MkDocs write them ("## Returns {#returns .faq}").
 	headingAttributes = regexp.MustCompile(`\s*\{\s*(?:#([\w-]+)|\.[\w-]+)[^{}]*\}\s*$`)
 	// htmlHeading is a heading written in HTML on a line of its own.
 	htmlHeading = regexp.MustCompile(`(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>\s*$`)
 	mdRefLink   = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
-	htmlTag     = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
+	// An HTML tag's quoted attributes may hold '>' (title="A > B").
+	htmlTag     = regexp.MustCompile(`</?[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>`)
 	mdEmphasis  = regexp.MustCompile("(\\*\\*|__|`)")
 	mdItalic    = regexp.MustCompile(`(^|[^\w*])[*_]([^*_\s](?:[^*_]*[^*_\s])?)[*_]`)
 	frontTitle  = regexp.MustCompile(`(?m)^title:[ \t]*["']?(.*?)["']?[ \t]*$`)
@@ -467,7 +470,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "site-syntax+html-layout-tables+indented-code"
+const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
