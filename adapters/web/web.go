@@ -56,6 +56,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/adapters/internal/remote"
@@ -532,10 +533,24 @@ func (a *Adapter) message(req Request, channel string) conversation.Message {
 		// cannot collide.
 		ID:       req.ConversationID + ":" + id,
 		Address:  conversation.Address{Platform: Platform, Channel: channel, Thread: req.ConversationID, User: user},
-		UserName: req.User.Name,
-		Text:     req.Text,
-		Time:     a.opt.Now(),
+		UserName: oneLine(req.User.Name), // shown to agents
+
+		Text: req.Text,
+		Time: a.opt.Now(),
 	}
+}
+
+// oneLine returns s on one line, without control characters.
+func oneLine(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s))
 }
 
 func wantsStream(r *http.Request) bool {

@@ -727,3 +727,19 @@ func TestAgentsToldAfterTheReply(t *testing.T) {
 		t.Errorf("agents told %q, want %q", agents.told, want)
 	}
 }
+
+// TestUserNameOneLine: the name a visitor gives is shown to agents on
+// one line, without control characters.
+func TestUserNameOneLine(t *testing.T) {
+	var got string
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		got = m.UserName
+		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "ok"})
+	}, nil)
+	if w := post(t, a, `{"text":"hi","user":{"name":"Ana\u001b[31m\nEvil\u0000"}}`, nil); w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	if got != "Ana[31m Evil" {
+		t.Errorf("user name %q, want %q", got, "Ana[31m Evil")
+	}
+}
