@@ -2,12 +2,14 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/switchboard/switchboard/adapters/internal/agentthread"
+	"github.com/switchboard/switchboard/conversation"
 )
 
 // Agents' threads for users of other channels, as the Slack adapter has
@@ -55,6 +57,9 @@ func (a *Adapter) openThread(ctx context.Context, session, who string) (string, 
 	err := a.call(ctx, "message.create", func(o ...discordgo.RequestOption) (err error) {
 		notice, err = a.rest.ChannelMessageSendComplex(a.opts.AgentsChannel, &discordgo.MessageSend{
 			Content: cut(b.String(), MaxMessageChars), AllowedMentions: noMentions(), Flags: discordgo.MessageFlagsSuppressEmbeds,
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.Button{Label: "Hand back to the bot", Style: discordgo.SecondaryButton, CustomID: releaseID(session)},
+			}}},
 		}, o...)
 		return err
 	})
@@ -73,6 +78,33 @@ func (a *Adapter) openThread(ctx context.Context, session, who string) (string, 
 	}
 	a.threads.Put(th.ID, session)
 	return th.ID, nil
+}
+
+// releaseID is the custom id of the notice's button that hands session
+// back to the bot (at most 100 characters, as Discord allows: a web
+// session id is at most 77).
+func releaseID(session string) string { return customIDPrefix + ":" + actionRelease + ":" + session }
+
+// releasePressed hands session back to the bot after clicker pressed the
+// button of its notice, and says so in its thread (started from the
+// notice, so with the notice's id).
+func (a *Adapter) releasePressed(ctx context.Context, session, thread string, clicker *discordgo.User) {
+	if a.opts.Desk == nil {
+		return
+	}
+	who := "an agent"
+	if clicker != nil {
+		who = "<@" + clicker.ID + ">"
+	}
+	switch err := a.opts.Desk.Release(ctx, session); {
+	case err == nil:
+		a.log.Info("session released from the agents' channel", "session", session)
+		_ = a.say(ctx, thread, "_Handed back to the bot by "+who+"._")
+	case errors.Is(err, conversation.ErrNotHandedOff):
+		_ = a.say(ctx, thread, "_This visitor is already with the bot._")
+	default:
+		a.log.Warn("release from the agents' channel failed", "session", session, "err", err)
+	}
 }
 
 // say posts text in channel.

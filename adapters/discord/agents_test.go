@@ -75,4 +75,16 @@ func TestAgentsThread(t *testing.T) {
 	if got := posted(t, f, "C1"); len(got) != 0 {
 		t.Errorf("posts in C1 %+v, want none", got)
 	}
+	if !strings.Contains(string(f.requests("POST /api/v9/channels/AGENTS/messages")[0].Body), releaseID(session)) {
+		t.Errorf("the notice has no hand-back button for %s", session)
+	}
+
+	// The notice's button hands the visitor back, and says so in the
+	// thread (the notice's own id; the fake's is MSG).
+	f.dispatch("INTERACTION_CREATE", buttonBody("I1", releaseID(session)))
+	f.waitFor("the release", func() bool { m, _ := mg.Meta(ctx, session); return m.State == conversation.StateBot })
+	f.waitFor("the note of it", func() bool { return len(f.requests("POST /api/v9/channels/MSG/messages")) == 1 })
+	if got := posted(t, f, "MSG"); len(got) != 1 || !strings.Contains(got[0].Content, "Handed back to the bot by <@U2>") {
+		t.Errorf("release note %+v", got)
+	}
 }

@@ -240,6 +240,7 @@ const (
 	actionHelpful   = "up"
 	actionUnhelpful = "dn"
 	actionHuman     = "hu"
+	actionRelease   = "rel" // a web visitor's notice in the agents' channel: "sb:rel:<session>"
 	customIDPrefix  = "sb"
 )
 

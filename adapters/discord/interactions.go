@@ -163,6 +163,11 @@ func (a *Adapter) component(i *discordgo.Interaction) (*discordgo.InteractionRes
 	if !ok {
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, nil
 	}
+	if session, ok := strings.CutPrefix(data.CustomID, releaseID("")); ok && i.Message != nil {
+		thread, clicker := i.Message.ID, interactionUser(i)
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate},
+			func(ctx context.Context) { a.releasePressed(ctx, session, thread, clicker) }
+	}
 	action, addr, ok := parseCustomID(data.CustomID)
 	if !ok {
 		// Not one of ours: acknowledge without changing anything.
