@@ -219,9 +219,21 @@ func TestWidgetAgentReplies(t *testing.T) {
 	if err != nil || conv == "" {
 		t.Fatalf("no conversation id in sessionStorage: %v", err)
 	}
+	// The visitor closes the panel to wait; the launcher shows the reply
+	// came, and opening the panel shows it.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.close')`))); err != nil {
+		t.Fatal(err)
+	}
 	var saved map[string]any
 	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/"+conv+"/messages", "test-admin", `{"text":"Hi, Sam here. A replacement is on its way.","name":"Sam"}`, &saved); code != 201 {
 		t.Fatalf("agent reply: %d %s", code, ecode)
+	}
+	wait("the launcher's new-message mark", `(`+widgetRoot+`.querySelector('.launcher.unread') || {}).getAttribute?.('aria-label') || null`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(widgetRoot+`.querySelector('.launcher')`))); err != nil {
+		t.Fatal(err)
+	}
+	if unread, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](widgetRoot+`.querySelector('.launcher').classList.contains('unread')`)); unread {
+		t.Errorf("the launcher is still marked after opening")
 	}
 	agent := `[...` + widgetRoot + `.querySelectorAll('.msg.agent')].map(b => b.querySelector('.who').textContent + ': ' + b.querySelector('.text').textContent).join('|') || null`
 	if got := wait("the agent's reply", agent); got != "Sam: Hi, Sam here. A replacement is on its way." {

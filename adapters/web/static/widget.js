@@ -35,43 +35,43 @@
       send: "Send", sendLabel: "Send message", form: "Send a message", message: "Your message", open: "Open chat with ",
       close: "Close chat", closeWith: "Close chat with ", conversation: "Conversation", typing: " is typing", sources: "Sources",
       notSent: "not sent", handoff: "A member of our support team will take it from here.", human: "Talk to a human",
-      ask: "Talk to a human", team: "Support team", back: "You're chatting with the assistant again.",
+      ask: "Talk to a human", team: "Support team", unread: "new message", back: "You're chatting with the assistant again.",
       unreachable: "We couldn't reach the assistant. Check your connection and try again.", wrong: "Something went wrong." },
     de: { title: "Hilfe", greeting: "Hallo! Stellen Sie mir eine Frage zu unserem Hilfe-Center.", placeholder: "Ihre Frage\u2026",
       send: "Senden", sendLabel: "Nachricht senden", form: "Nachricht senden", message: "Ihre Nachricht", open: "Chat \u00f6ffnen mit ",
       close: "Chat schlie\u00dfen", closeWith: "Chat schlie\u00dfen mit ", conversation: "Unterhaltung", typing: " schreibt", sources: "Quellen",
       notSent: "nicht gesendet", handoff: "Ein Mitarbeiter unseres Support-Teams \u00fcbernimmt ab hier.", human: "Mit einem Menschen sprechen",
-      ask: "Ich m\u00f6chte mit einem Mitarbeiter sprechen", team: "Support-Team", back: "Sie chatten wieder mit dem Assistenten.",
+      ask: "Ich m\u00f6chte mit einem Mitarbeiter sprechen", team: "Support-Team", unread: "neue Nachricht", back: "Sie chatten wieder mit dem Assistenten.",
       unreachable: "Der Assistent ist nicht erreichbar. Pr\u00fcfen Sie Ihre Verbindung und versuchen Sie es erneut.", wrong: "Etwas ist schiefgelaufen." },
     fr: { title: "Aide", greeting: "Bonjour\u00a0! Posez-moi une question sur notre centre d'aide.", placeholder: "Votre question\u2026",
       send: "Envoyer", sendLabel: "Envoyer le message", form: "Envoyer un message", message: "Votre message", open: "Ouvrir la discussion avec ",
       close: "Fermer la discussion", closeWith: "Fermer la discussion avec ", conversation: "Conversation", typing: " \u00e9crit", sources: "Sources",
       notSent: "non envoy\u00e9", handoff: "Un membre de notre \u00e9quipe support prend le relais.", human: "Parler \u00e0 un humain",
-      ask: "Je veux parler \u00e0 un conseiller", team: "\u00c9quipe support", back: "Vous discutez de nouveau avec l'assistant.",
+      ask: "Je veux parler \u00e0 un conseiller", team: "\u00c9quipe support", unread: "nouveau message", back: "Vous discutez de nouveau avec l'assistant.",
       unreachable: "Impossible de joindre l'assistant. V\u00e9rifiez votre connexion et r\u00e9essayez.", wrong: "Une erreur s'est produite." },
     es: { title: "Ayuda", greeting: "\u00a1Hola! Hazme una pregunta sobre nuestro centro de ayuda.", placeholder: "Escribe tu pregunta\u2026",
       send: "Enviar", sendLabel: "Enviar mensaje", form: "Enviar un mensaje", message: "Tu mensaje", open: "Abrir chat con ",
       close: "Cerrar chat", closeWith: "Cerrar chat con ", conversation: "Conversaci\u00f3n", typing: " est\u00e1 escribiendo", sources: "Fuentes",
       notSent: "no enviado", handoff: "Una persona de nuestro equipo de soporte seguir\u00e1 desde aqu\u00ed.", human: "Hablar con una persona",
-      ask: "Quiero hablar con una persona", team: "Equipo de soporte", back: "Vuelves a hablar con el asistente.",
+      ask: "Quiero hablar con una persona", team: "Equipo de soporte", unread: "mensaje nuevo", back: "Vuelves a hablar con el asistente.",
       unreachable: "No pudimos contactar con el asistente. Revisa tu conexi\u00f3n e int\u00e9ntalo de nuevo.", wrong: "Algo sali\u00f3 mal." },
     it: { title: "Assistenza", greeting: "Ciao! Fammi una domanda sul nostro centro assistenza.", placeholder: "Scrivi la tua domanda\u2026",
       send: "Invia", sendLabel: "Invia messaggio", form: "Invia un messaggio", message: "Il tuo messaggio", open: "Apri la chat con ",
       close: "Chiudi la chat", closeWith: "Chiudi la chat con ", conversation: "Conversazione", typing: " sta scrivendo", sources: "Fonti",
       notSent: "non inviato", handoff: "Una persona del nostro team di assistenza continuer\u00e0 da qui.", human: "Parla con un operatore",
-      ask: "Voglio parlare con un operatore", team: "Team di assistenza", back: "Stai di nuovo parlando con l'assistente.",
+      ask: "Voglio parlare con un operatore", team: "Team di assistenza", unread: "nuovo messaggio", back: "Stai di nuovo parlando con l'assistente.",
       unreachable: "Non riusciamo a raggiungere l'assistente. Controlla la connessione e riprova.", wrong: "Qualcosa \u00e8 andato storto." },
     pt: { title: "Ajuda", greeting: "Ol\u00e1! Fa\u00e7a uma pergunta sobre a nossa central de ajuda.", placeholder: "Digite sua pergunta\u2026",
       send: "Enviar", sendLabel: "Enviar mensagem", form: "Enviar uma mensagem", message: "Sua mensagem", open: "Abrir conversa com ",
       close: "Fechar conversa", closeWith: "Fechar conversa com ", conversation: "Conversa", typing: " est\u00e1 digitando", sources: "Fontes",
       notSent: "n\u00e3o enviada", handoff: "Uma pessoa da nossa equipe de suporte vai continuar daqui.", human: "Falar com um atendente",
-      ask: "Quero falar com um atendente", team: "Equipe de suporte", back: "Voc\u00ea est\u00e1 falando de novo com o assistente.",
+      ask: "Quero falar com um atendente", team: "Equipe de suporte", unread: "nova mensagem", back: "Voc\u00ea est\u00e1 falando de novo com o assistente.",
       unreachable: "N\u00e3o conseguimos falar com o assistente. Verifique sua conex\u00e3o e tente de novo.", wrong: "Algo deu errado." },
     nl: { title: "Hulp", greeting: "Hallo! Stel me een vraag over ons helpcentrum.", placeholder: "Typ je vraag\u2026",
       send: "Versturen", sendLabel: "Bericht versturen", form: "Een bericht versturen", message: "Je bericht", open: "Chat openen met ",
       close: "Chat sluiten", closeWith: "Chat sluiten met ", conversation: "Gesprek", typing: " is aan het typen", sources: "Bronnen",
       notSent: "niet verstuurd", handoff: "Een medewerker van ons supportteam neemt het vanaf hier over.", human: "Een medewerker spreken",
-      ask: "Ik wil een medewerker spreken", team: "Supportteam", back: "Je chat weer met de assistent.",
+      ask: "Ik wil een medewerker spreken", team: "Supportteam", unread: "nieuw bericht", back: "Je chat weer met de assistent.",
       unreachable: "We kunnen de assistent niet bereiken. Controleer je verbinding en probeer het opnieuw.", wrong: "Er ging iets mis." }
   };
   var lang = String(cfg.lang || document.documentElement.lang || navigator.language || "en").split(/[-_]/)[0].toLowerCase();
@@ -86,6 +86,7 @@
     ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border-radius:50%;border:0;background:#1f5fd6;color:#fff;cursor:pointer;box-shadow:0 6px 18px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}",
     ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffb020;outline-offset:2px}",
     ".launcher svg{width:28px;height:28px;fill:currentColor}",
+    ".launcher.unread::after{content:'';position:absolute;top:4px;right:4px;width:14px;height:14px;border-radius:50%;background:#e5484d;border:2px solid #fff}",
     ".panel{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:370px;max-width:calc(100vw - 40px);height:520px;max-height:calc(100vh - 120px);background:#fff;color:#1c2330;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);display:flex;flex-direction:column;overflow:hidden;font-size:15px;line-height:1.45}",
     ".panel[hidden]{display:none}",
     "header{background:#1f5fd6;color:#fff;padding:14px 16px;display:flex;align-items:center;justify-content:space-between}",
@@ -287,6 +288,7 @@
   // --- panel ------------------------------------------------------------
   function open() {
     panel.hidden = false;
+    launcher.classList.remove("unread");
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", W.closeWith + title);
     input.focus();
@@ -524,6 +526,11 @@
       if (m.role === "agent" && !shown[m.time]) {
         bubble("agent", m.text, m.name);
         remember({ role: "agent", text: m.text, name: m.name, time: m.time });
+        if (panel.hidden) {
+          // The visitor closed the panel to wait: the launcher says so.
+          launcher.classList.add("unread");
+          launcher.setAttribute("aria-label", W.open + title + " (" + W.unread + ")");
+        }
       }
       state.since = m.time;
     });
