@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,25 @@ import (
 	"github.com/switchboard/switchboard/adapters/web"
 	"github.com/switchboard/switchboard/conversation"
 )
+
+// A desk is the conversation.AgentDesk of the agents' channels and the
+// operator API: the Manager, whose agent replies also go to the
+// callback_url of a webhook's conversation (web.Adapter.AgentReplied).
+type desk struct {
+	*conversation.Manager
+	web *web.Adapter // set once the web adapter is built
+}
+
+// AgentReply saves the agent's reply and pushes it to a webhook.
+func (d *desk) AgentReply(ctx context.Context, session, id, name, text string) (conversation.Turn, error) {
+	t, err := d.Manager.AgentReply(ctx, session, id, name, text)
+	if err == nil && d.web != nil {
+		if meta, err := d.Manager.Meta(ctx, session); err == nil {
+			d.web.AgentReplied(session, meta, t)
+		}
+	}
+	return t, err
+}
 
 // maxAgentName bounds the name an agent signs replies with.
 const maxAgentName = 64
@@ -45,7 +65,7 @@ func (s *Server) serveAgentReply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	turn, err := s.manager.AgentReply(r.Context(), session, "", m.Name, m.Text)
+	turn, err := s.desk.AgentReply(r.Context(), session, "", m.Name, m.Text)
 	if err != nil {
 		s.sessionError(w, session, "save the agent's reply", err)
 		return

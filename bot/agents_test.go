@@ -232,19 +232,17 @@ func TestWidgetHandoffToSlack(t *testing.T) {
 // (with the conversation so far) and each message they send meanwhile
 // (redacted, as kept) are POSTed there, signed like callbacks.
 func TestHandoffURL(t *testing.T) {
+	desk, posts := signedPosts(t)
 	events := make(chan web.AgentEvent, 4)
-	desk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := web.VerifySignature([]byte("test-secret"), body, r.Header.Get(web.SignatureHeader), time.Now(), time.Minute); err != nil {
-			t.Errorf("handoff event signature: %v", err)
+	go func() {
+		for body := range posts {
+			var ev web.AgentEvent
+			if err := json.Unmarshal(body, &ev); err != nil {
+				t.Errorf("handoff event %s: %v", body, err)
+			}
+			events <- ev
 		}
-		var ev web.AgentEvent
-		if err := json.Unmarshal(body, &ev); err != nil {
-			t.Errorf("handoff event %s: %v", body, err)
-		}
-		events <- ev
-	}))
-	t.Cleanup(desk.Close)
+	}()
 	cfg := testConfig()
 	cfg.Web.HandoffURL = desk.URL + "/switchboard"
 	r := start(t, cfg, Options{})
@@ -328,4 +326,68 @@ func TestWebhookAgentReplies(t *testing.T) {
 	if n := len(tr.Messages); tr.State != "human" || n == 0 || tr.Messages[n-1].Text != "Sam here." {
 		t.Errorf("transcript %+v, want Sam's reply, in state human", tr)
 	}
+}
+
+// TestWebhookCallbackGetsAgentReplies: a webhook conversation whose
+// messages name a callback_url gets a human agent's replies POSTed
+// there, signed, as {"conversation_id","token","agent":{...}}.
+func TestWebhookCallbackGetsAgentReplies(t *testing.T) {
+	crm, posts := signedPosts(t)
+	got := make(chan web.Response, 4)
+	go func() {
+		for body := range posts {
+			var resp web.Response
+			json.Unmarshal(body, &resp)
+			got <- resp
+		}
+	}()
+	r := start(t, testConfig(), Options{})
+	body := `{"text":"I want to talk to a human please","conversation_id":"crm-7","callback_url":"` + crm.URL + `/hook"}`
+	req, _ := http.NewRequest(http.MethodPost, r.URL+"/api/v1/messages", strings.NewReader(body))
+	req.Header.Set(web.SignatureHeader, web.Sign([]byte("test-secret"), []byte(body), time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("callback request: status %d", resp.StatusCode)
+	}
+	next := func() web.Response {
+		t.Helper()
+		select {
+		case r := <-got:
+			return r
+		case <-time.After(5 * time.Second):
+			t.Fatal("no callback")
+			return web.Response{}
+		}
+	}
+	if first := next(); first.Reply == nil || !first.Reply.Handoff {
+		t.Fatalf("first callback %+v, want the handoff reply", first)
+	}
+	var saved map[string]any
+	if code, ecode := call(t, "POST", r.URL+"/api/v1/sessions/crm-7/messages", "test-admin", `{"text":"Sam here, looking now.","name":"Sam"}`, &saved); code != 201 {
+		t.Fatalf("agent reply: %d %s", code, ecode)
+	}
+	pushed := next()
+	if pushed.ConversationID != "crm-7" || pushed.Token == "" || pushed.Agent == nil || pushed.Agent.Text != "Sam here, looking now." || pushed.Agent.Name != "Sam" {
+		t.Errorf("pushed %+v (agent %+v), want Sam's reply for crm-7", pushed, pushed.Agent)
+	}
+}
+
+// signedPosts is a server that receives POSTs signed with the test
+// config's WIDGET_SECRET (callbacks, handoff events) and passes on their
+// bodies; a bad signature fails the test.
+func signedPosts(t *testing.T) (*httptest.Server, <-chan []byte) {
+	bodies := make(chan []byte, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := web.VerifySignature([]byte("test-secret"), body, r.Header.Get(web.SignatureHeader), time.Now(), time.Minute); err != nil {
+			t.Errorf("signature of %s: %v", body, err)
+		}
+		bodies <- body
+	}))
+	t.Cleanup(func() { srv.Close(); close(bodies) })
+	return srv, bodies
 }

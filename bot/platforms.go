@@ -26,9 +26,9 @@ type Platform struct {
 type Deps struct {
 	Config  Config
 	Handler conversation.Handler // the instrumented conversation pipeline
-	// Desk keeps the sessions of web visitors that Slack's agents answer
-	// (the pipeline's Manager).
-	Desk   *conversation.Manager
+	// Desk keeps the sessions of web visitors that the agents' channels
+	// answer.
+	Desk   conversation.AgentDesk
 	Logger *slog.Logger
 
 	metrics *metrics // the server's; nil measures nothing

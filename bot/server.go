@@ -65,6 +65,7 @@ type Server struct {
 	log      *slog.Logger
 	store    conversation.Store
 	manager  *conversation.Manager
+	desk     *desk                      // the Manager, as the agents' channels and the operator API use it
 	cite     func(source string) string // a citation's link
 	pipeline *Pipeline
 	model    *engine.Model // nil without engine.model
@@ -132,6 +133,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	s.pipeline = p
 	s.store, s.manager, s.articles = p.Store, p.Manager, p.Articles
+	s.desk = &desk{Manager: s.manager}
 	if p.Live != nil {
 		s.metrics.registerKnowledgeMetrics(p.Live)
 	}
@@ -168,7 +170,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			off = append(off, p.Name+" ("+why+")")
 			continue
 		}
-		a, err := p.New(Deps{Config: cfg, Handler: handler, Desk: s.manager, Logger: log.With("adapter", p.Name), metrics: s.metrics})
+		a, err := p.New(Deps{Config: cfg, Handler: handler, Desk: s.desk, Logger: log.With("adapter", p.Name), metrics: s.metrics})
 		if err != nil {
 			return nil, fmt.Errorf("build %s adapter: %w", p.Name, err)
 		}
@@ -210,6 +212,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build web adapter: %w", err)
 	}
+	s.desk.web = s.web
 	s.adapters = []Adapter{s.web}
 
 	// The OpenAI-compatible API: raw generation with engine.model (the

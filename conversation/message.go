@@ -60,6 +60,10 @@ type Message struct {
 	// from that address, whatever user or conversation it names: a
 	// visitor who changed user.id with every message was never limited.
 	Client string `json:",omitempty"`
+	// ReplyTo is where replies to the user go when they are not the
+	// answer to a request: a webhook's callback_url. The session keeps
+	// the last one (Meta.ReplyTo) for a human agent's replies.
+	ReplyTo string `json:",omitempty"`
 }
 
 // A Reply is what the bot says back to one Message.

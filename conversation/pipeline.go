@@ -56,6 +56,9 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	if err != nil {
 		return fmt.Errorf("load session meta: %w", err)
 	}
+	if m.ReplyTo != "" {
+		meta.ReplyTo = m.ReplyTo
+	}
 	// Messages to a human agent count too: they are kept and passed on
 	// to the agents, and a flood of them pushed the conversation out.
 	if ok, err := mg.allow(ctx, m); err != nil {

@@ -41,6 +41,9 @@ type Meta struct {
 	// AgentThread is where agents talk with a user whose platform has
 	// none for them (the web widget): "slack:<channel>:<thread ts>".
 	AgentThread string
+	// ReplyTo is where a human agent's replies to the user are pushed:
+	// the callback_url their last message named (a webhook's), or "".
+	ReplyTo string
 }
 
 // ErrClosed is returned by a Store's methods after Close, and by a second

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/fnv"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,4 +157,28 @@ func fnv32(s string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(s))
 	return h.Sum32()
+}
+
+// AgentReplied pushes a human agent's reply t in session to the
+// callback_url of the webhook whose conversation it is (meta.ReplyTo),
+// signed and retried like a callback: {"conversation_id", "token",
+// "agent": {"role", "name", "text", "time"}}. A widget's replies are
+// fetched instead (GET /api/v1/messages).
+func (a *Adapter) AgentReplied(session string, meta conversation.Meta, t conversation.Turn) {
+	// A web session id is "web::<channel>:<conversation id>" (see
+	// conversation.Address.SessionID: no tenant).
+	id, ok := strings.CutPrefix(session, Platform+"::"+ChannelWebhook+":")
+	if !ok || meta.ReplyTo == "" {
+		return
+	}
+	body, _ := json.Marshal(Response{ConversationID: id, Token: Token(a.opt.Secret, id),
+		Agent: &TranscriptMessage{Role: t.Role, Name: t.Name, Text: t.Text, Time: t.Time}})
+	started := a.inOrder(session, func(ctx context.Context) {
+		if err := a.deliver(ctx, meta.ReplyTo, body); err != nil {
+			a.log.Warn("agent reply not delivered to the webhook", "session", session, "err", err)
+		}
+	})
+	if !started {
+		a.log.Warn("agent reply not delivered to the webhook: shutting down", "session", session)
+	}
 }

@@ -268,6 +268,9 @@ type Response struct {
 	Reply          *ReplyBody `json:"reply,omitempty"`
 	// Error is set only in callback deliveries of a failed message.
 	Error *ErrorDetail `json:"error,omitempty"`
+	// Agent is set only in callback deliveries of a human agent's reply
+	// (see Adapter.AgentReplied).
+	Agent *TranscriptMessage `json:"agent,omitempty"`
 }
 
 // A ReplyBody is a conversation.Reply on the wire.
@@ -534,9 +537,9 @@ func (a *Adapter) message(req Request, channel string) conversation.Message {
 		ID:       req.ConversationID + ":" + id,
 		Address:  conversation.Address{Platform: Platform, Channel: channel, Thread: req.ConversationID, User: user},
 		UserName: oneLine(req.User.Name), // shown to agents
-
-		Text: req.Text,
-		Time: a.opt.Now(),
+		Text:     req.Text,
+		Time:     a.opt.Now(),
+		ReplyTo:  req.CallbackURL,
 	}
 }
 

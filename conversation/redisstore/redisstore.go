@@ -358,7 +358,8 @@ func (s *Store) History(ctx context.Context, session string) ([]conversation.Tur
 //
 //	KEYS: history, meta
 //	ARGV: save token ('' for none), max, ttl ms, state, fallbacks, turns,
-//	      handoff ('' for none), agent thread ('' for none), turn JSON...
+//	      handoff ('' for none), agent thread ('' for none), reply to ('' for
+//	      none), turn JSON...
 //
 // A token equal to the last applied one means this exact call was already
 // applied (a retry after a lost reply): nothing is done.
@@ -366,8 +367,8 @@ var saveScript = redis.NewScript(`
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[2], 'save') == ARGV[1] then
 	return 0
 end
-if #ARGV > 8 then
-	redis.call('RPUSH', KEYS[1], unpack(ARGV, 9))
+if #ARGV > 9 then
+	redis.call('RPUSH', KEYS[1], unpack(ARGV, 10))
 	redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 end
 redis.call('HSET', KEYS[2], 'state', ARGV[4], 'fallbacks', ARGV[5], 'turns', ARGV[6], 'save', ARGV[1])
@@ -376,10 +377,12 @@ if ARGV[7] == '' then
 else
 	redis.call('HSET', KEYS[2], 'handoff', ARGV[7])
 end
-if ARGV[8] == '' then
-	redis.call('HDEL', KEYS[2], 'agent_thread')
-else
-	redis.call('HSET', KEYS[2], 'agent_thread', ARGV[8])
+for i, field in ipairs({'agent_thread', 'reply_to'}) do
+	if ARGV[7 + i] == '' then
+		redis.call('HDEL', KEYS[2], field)
+	else
+		redis.call('HSET', KEYS[2], field, ARGV[7 + i])
+	end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -393,6 +396,7 @@ const (
 	fieldTurns     = "turns"
 	fieldHandoff   = "handoff"
 	fieldThread    = "agent_thread"
+	fieldReplyTo   = "reply_to"
 )
 
 // SaveTurn implements conversation.Store.
@@ -437,7 +441,7 @@ func metaArgs(token string, max int, ttl time.Duration, m conversation.Meta) []a
 	if !m.HandoffAt.IsZero() {
 		handoff = m.HandoffAt.Format(time.RFC3339Nano)
 	}
-	return []any{token, max, ms(ttl), m.State, m.Fallbacks, m.Turns, handoff, m.AgentThread}
+	return []any{token, max, ms(ttl), m.State, m.Fallbacks, m.Turns, handoff, m.AgentThread, m.ReplyTo}
 }
 
 func (s *Store) runSave(ctx context.Context, what, session string, args []any) error {
@@ -477,7 +481,7 @@ func (s *Store) Meta(ctx context.Context, session string) (conversation.Meta, er
 func parseMeta(h map[string]string) (conversation.Meta, error) {
 	var m conversation.Meta
 	m.State = h[fieldState]
-	m.AgentThread = h[fieldThread]
+	m.AgentThread, m.ReplyTo = h[fieldThread], h[fieldReplyTo]
 	for _, f := range []struct {
 		name string
 		dst  *int

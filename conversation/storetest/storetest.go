@@ -211,7 +211,8 @@ func testMetaRoundTrip(t *testing.T, s conversation.Store) {
 	}
 	handoff := time.Date(2026, 11, 29, 23, 1, 2, 345678901, time.FixedZone("x", 3600))
 	metas := []conversation.Meta{
-		{State: conversation.StateHuman, Fallbacks: 2, Turns: 7, HandoffAt: handoff, AgentThread: "slack:C0AGENTS:1700000000.000100"},
+		{State: conversation.StateHuman, Fallbacks: 2, Turns: 7, HandoffAt: handoff, AgentThread: "slack:C0AGENTS:1700000000.000100",
+			ReplyTo: "https://crm.example.com/switchboard"},
 		{State: conversation.StateBot, Turns: 8}, // released: HandoffAt and the thread cleared
 		{},
 	}
