@@ -24,7 +24,7 @@ type Link struct {
 var (
 	// mdInlineLink is [text](target "title"); an image (a "!" before it)
 	// is no link.
-	mdInlineLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:[^()]|\([^()]*\))*)?\)`)
+	mdInlineLink = regexp.MustCompile(`(!?)\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:[^()]|\([^()]*\))*)?\)`)
 	// mdReferenceLink is [text][label] or [text][] (the label is the text).
 	mdReferenceLink = regexp.MustCompile(`(!?)\[([^\]]+)\]\[([^\]]*)\]`)
 	// linkTarget is the line a reference link points to: [label]: target.

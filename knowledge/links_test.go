@@ -90,11 +90,13 @@ func TestHTMLArticleLinks(t *testing.T) {
 }
 
 // TestLinkTargetsWithParentheses: a target holding a pair of parentheses
-// (Wikipedia's) is read whole, a quoted attribute holding '>' does not
-// end its tag, and a script's link leaves no stray parenthesis behind.
+// (Wikipedia's) is read whole, so is a text holding a pair of brackets,
+// a quoted attribute holding '>' does not end its tag, and a script's
+// link leaves no stray parenthesis behind.
 func TestLinkTargetsWithParentheses(t *testing.T) {
 	doc := "# Plans\n\nOpen the <a href=\"https://example.com/account\" title=\"Account > Plans\">account page</a>. " +
-		"Compare the [plan chart](https://en.wikipedia.org/wiki/Plan_(business)) first. Never click [x](javascript:alert(1)) links.\n"
+		"Compare the [plan chart](https://en.wikipedia.org/wiki/Plan_(business)) first. Never click [x](javascript:alert(1)) links. " +
+		"See [a+b [x]](https://example.com/ab).\n"
 	chunks, err := LoadFS(context.Background(), fstest.MapFS{"plans.md": file(doc)}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -102,10 +104,11 @@ func TestLinkTargetsWithParentheses(t *testing.T) {
 	if len(chunks) != 1 {
 		t.Fatalf("%d chunks", len(chunks))
 	}
-	if want := "Open the account page. Compare the plan chart first. Never click x links."; chunks[0].Text != want {
+	if want := "Open the account page. Compare the plan chart first. Never click x links. See a+b [x]."; chunks[0].Text != want {
 		t.Errorf("text %q, want %q", chunks[0].Text, want)
 	}
-	want := []Link{{Text: "plan chart", URL: "https://en.wikipedia.org/wiki/Plan_(business)"}, {Text: "account page", URL: "https://example.com/account"}}
+	want := []Link{{Text: "plan chart", URL: "https://en.wikipedia.org/wiki/Plan_(business)"}, {Text: "a+b [x]", URL: "https://example.com/ab"},
+		{Text: "account page", URL: "https://example.com/account"}}
 	if diff := cmp.Diff(want, chunks[0].Links); diff != "" {
 		t.Errorf("links (-want +got):\n%s", diff)
 	}

@@ -19,7 +19,7 @@ var (
 	// A link's target may hold a pair of parentheses
 	// (".../wiki/Plan_(business)").
 	mdImage = regexp.MustCompile(`!\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)`)
-	mdLink  = regexp.MustCompile(`\[([^\]]+)\]\((?:[^()]|\([^()]*\))*\)`)
+	mdLink  = regexp.MustCompile(`\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\((?:[^()]|\([^()]*\))*\)`)
 	// headingAttributes ends a heading with an id or classes, as Pandoc,
 	// kramdown and MkDocs write them ("## Returns {#returns .faq}").
 	headingAttributes = regexp.MustCompile(`\s*\{\s*(?:#([\w-]+)|\.[\w-]+)[^{}]*\}\s*$`)
