@@ -29,9 +29,11 @@ import (
 //
 // For each message, under the session lock:
 //
-//  1. dedup: Store.MarkSeen on the platform message id (ErrDuplicate);
-//  2. handoff state (ErrHumanHandling while a human owns the session) and
-//     the per-user rate limit (ErrRateLimited; nothing is saved);
+//  1. the per-user and per-client rate limits (ErrRateLimited; nothing
+//     is saved, and the message id is not marked seen), then dedup:
+//     Store.MarkSeen on the platform message id (ErrDuplicate);
+//  2. handoff state: while a human owns the session the message is kept
+//     for the agent, unanswered (ErrHumanHandling);
 //  3. the text is cut to MaxMessageBytes and redacted (Redact); from here
 //     on only the redacted text is used: it is what is logged, saved,
 //     searched and answered. Answering from the redacted text is the safer

@@ -1147,3 +1147,22 @@ func TestAgentConversationLimits(t *testing.T) {
 		t.Errorf("'yes' after a release handed off again: %+v", got[len(got)-1])
 	}
 }
+
+// TestRateLimitedRetried: a message refused for the rate limit is not
+// marked seen: sent again with the same id once the window has passed,
+// it is answered (it was "already received", and lost).
+func TestRateLimitedRetried(t *testing.T) {
+	mg, _ := newManager(t, conversation.Options{RateLimit: 1, RateWindow: 200 * time.Millisecond})
+	ctx := context.Background()
+	out := &recorder{}
+	if err := mg.Handle(ctx, msg("s", "1", "question"), out); err != nil {
+		t.Fatal(err)
+	}
+	if err := mg.Handle(ctx, msg("s", "2", "question"), out); !errors.Is(err, conversation.ErrRateLimited) {
+		t.Fatalf("second message = %v, want ErrRateLimited", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := mg.Handle(ctx, msg("s", "2", "question"), out); err != nil {
+		t.Errorf("the refused message sent again = %v, want it answered", err)
+	}
+}

@@ -39,7 +39,18 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 	defer mg.unlock(ctx, session, unlock)
 
-	// 1. Dedup.
+	// 1. Rate limit, then dedup: a message refused for the rate limit is
+	// not marked seen, so that its retry after Retry-After is taken
+	// (it was answered "already received" and lost). Messages to a
+	// human agent count too: they are kept and passed on to the agents,
+	// and a flood of them pushed the conversation out.
+	if ok, err := mg.allow(ctx, m); err != nil {
+		return err
+	} else if !ok {
+		outcome = OutcomeRateLimited
+		mg.opts.Metrics.rateLimited(platform)
+		return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
+	}
 	if m.ID != "" {
 		first, err := mg.opts.Store.MarkSeen(ctx, platform, m.ID, mg.opts.DedupTTL)
 		if err != nil {
@@ -51,22 +62,13 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 		}
 	}
 
-	// 2. Handoff state and rate limit.
+	// 2. Handoff state.
 	meta, err := mg.opts.Store.Meta(ctx, session)
 	if err != nil {
 		return fmt.Errorf("load session meta: %w", err)
 	}
 	if m.ReplyTo != "" {
 		meta.ReplyTo = m.ReplyTo
-	}
-	// Messages to a human agent count too: they are kept and passed on
-	// to the agents, and a flood of them pushed the conversation out.
-	if ok, err := mg.allow(ctx, m); err != nil {
-		return err
-	} else if !ok {
-		outcome = OutcomeRateLimited
-		mg.opts.Metrics.rateLimited(platform)
-		return &Refusal{Err: ErrRateLimited, Text: TextsFor(mg.language(), m.Text).RateLimited}
 	}
 	if meta.State == StateHuman {
 		outcome = OutcomeHuman
