@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"unicode"
@@ -20,6 +21,7 @@ import (
 // callback_url of a webhook's conversation (web.Adapter.AgentReplied).
 type desk struct {
 	*conversation.Manager
+	log *slog.Logger
 	web *web.Adapter // set once the web adapter is built
 }
 
@@ -27,7 +29,11 @@ type desk struct {
 func (d *desk) AgentReply(ctx context.Context, session, id, name, text string) (conversation.Turn, error) {
 	t, err := d.Manager.AgentReply(ctx, session, id, name, text)
 	if err == nil && d.web != nil {
-		if meta, err := d.Manager.Meta(ctx, session); err == nil {
+		// Saved: it goes out even if the agent's request is gone.
+		meta, err := d.Manager.Meta(context.WithoutCancel(ctx), session)
+		if err != nil {
+			d.log.Warn("agent reply not pushed: session not read", "session", session, "err", err)
+		} else {
 			d.web.AgentReplied(session, meta, t)
 		}
 	}

@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	}
 	s.pipeline = p
 	s.store, s.manager, s.articles = p.Store, p.Manager, p.Articles
-	s.desk = &desk{Manager: s.manager}
+	s.desk = &desk{Manager: s.manager, log: log}
 	if p.Live != nil {
 		s.metrics.registerKnowledgeMetrics(p.Live)
 	}

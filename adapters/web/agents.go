@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"hash/fnv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/conversation"
@@ -92,46 +90,55 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 	}
 }
 
-// An orderedQueue runs its jobs one at a time, in the order they came.
+// An orderedQueue runs one key's jobs one at a time, in the order they
+// came.
 type orderedQueue struct {
-	mu      sync.Mutex
-	jobs    []func(context.Context) // guarded by mu
-	running bool                    // guarded by mu: a goroutine runs the jobs
+	jobs    []func(context.Context) // guarded by Adapter.mu
+	running bool                    // guarded by Adapter.mu: a goroutine runs the jobs
 }
 
 // inOrder runs job in a goroutine the adapter owns, after the jobs given
-// before it with the same key, and reports whether it will run (not once
-// the adapter drains).
+// before it with the same key (a session: each has its own queue, so a
+// slow delivery delays no other session), and reports whether it will
+// run (not once the adapter drains).
 func (a *Adapter) inOrder(key string, job func(ctx context.Context)) bool {
-	q := &a.agentOrder[fnv32(key)%uint32(len(a.agentOrder))]
-	q.mu.Lock()
+	a.mu.Lock()
+	if a.draining {
+		a.mu.Unlock()
+		return false
+	}
+	if a.queues == nil {
+		a.queues = make(map[string]*orderedQueue)
+	}
+	q := a.queues[key]
+	if q == nil {
+		q = &orderedQueue{}
+		a.queues[key] = q
+	}
 	q.jobs = append(q.jobs, job)
 	if q.running {
-		q.mu.Unlock()
+		a.mu.Unlock()
 		return true
 	}
 	q.running = true
-	q.mu.Unlock()
-	started := a.background(func(ctx context.Context) {
+	a.bgWG.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.bgWG.Done()
 		for {
-			q.mu.Lock()
+			a.mu.Lock()
 			if len(q.jobs) == 0 {
-				q.running = false
-				q.mu.Unlock()
+				delete(a.queues, key)
+				a.mu.Unlock()
 				return
 			}
 			next := q.jobs[0]
 			q.jobs = q.jobs[1:]
-			q.mu.Unlock()
-			next(ctx)
+			a.mu.Unlock()
+			next(a.bg)
 		}
-	})
-	if !started {
-		q.mu.Lock()
-		q.jobs, q.running = nil, false
-		q.mu.Unlock()
-	}
-	return started
+	}()
+	return true
 }
 
 // background runs f in a goroutine the adapter owns (Drain waits for
@@ -150,13 +157,6 @@ func (a *Adapter) background(f func(ctx context.Context)) bool {
 		f(a.bg)
 	}()
 	return true
-}
-
-// fnv32 is the FNV-1a hash of s.
-func fnv32(s string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(s))
-	return h.Sum32()
 }
 
 // AgentReplied pushes a human agent's reply t in session to the

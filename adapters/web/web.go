@@ -150,9 +150,9 @@ type Adapter struct {
 	draining bool            // guarded by mu
 	refused  map[string]bool // guarded by mu: origins refused and logged
 
-	// agentOrder keeps one session's messages to the agents in order
-	// (see tellAgents): a session always goes in the same of these.
-	agentOrder [64]orderedQueue
+	// queues keep one session's messages to the agents in order (see
+	// inOrder); guarded by mu.
+	queues map[string]*orderedQueue
 }
 
 // maxRefusedLogged bounds the origins whose refusal is remembered (and

@@ -743,3 +743,38 @@ func TestUserNameOneLine(t *testing.T) {
 		t.Errorf("user name %q, want %q", got, "Ana[31m Evil")
 	}
 }
+
+// TestInOrderPerSession: one session's jobs run in order, and a job that
+// hangs (a callback URL that never answers) delays no other session's.
+func TestInOrderPerSession(t *testing.T) {
+	a := newTestAdapter(t, func(context.Context, conversation.Message, conversation.Sender) error { return nil }, nil)
+	hang, other := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	var order []int
+	a.inOrder("web::webhook:slow", func(context.Context) { <-hang })
+	for i := range 3 {
+		a.inOrder("web::webhook:fast", func(context.Context) {
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			if i == 2 {
+				close(other)
+			}
+		})
+	}
+	select {
+	case <-other:
+	case <-time.After(5 * time.Second):
+		t.Fatal("another session's jobs waited for the hung one")
+	}
+	close(hang)
+	if err := a.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(order, []int{0, 1, 2}) {
+		t.Errorf("jobs ran in the order %v, want 0, 1, 2", order)
+	}
+	if a.inOrder("web::webhook:fast", func(context.Context) {}) {
+		t.Errorf("a job was taken after Drain")
+	}
+}
