@@ -97,8 +97,8 @@ func (s *Server) agentMessage(w http.ResponseWriter, r *http.Request) (agentMess
 	switch {
 	case err != nil:
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, `The body must be a JSON object {"text": "...", "name": "..."}.`)
-	case m.Text == "":
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty.")
+	case strings.TrimSpace(conversation.Normalize(m.Text)) == "":
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty.") // or only invisible characters
 	case utf8.RuneCountInString(m.Text) > s.cfg.Web.MaxTextLen:
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The text is over %d characters.", s.cfg.Web.MaxTextLen))
 	case utf8.RuneCountInString(m.Name) > maxAgentName || strings.ContainsFunc(m.Name, unicode.IsControl):

@@ -96,6 +96,7 @@ func testAgentReplies(t *testing.T, cfg Config) {
 		{"a Slack session", url.PathEscape("slack:T1:C1:1700000000.1"), "test-admin", `{"text":"hi"}`, 400},
 		{"too large", conv, "test-admin", `{"text":"` + strings.Repeat("x", 70<<10) + `"}`, 413},
 		{"name on two lines", conv, "test-admin", `{"text":"hi","name":"Bob\nEvil"}`, 400},
+		{"invisible text", conv, "test-admin", `{"text":"\u200b\u200b\ufeff"}`, 400},
 		{"unknown conversation", "nobody", "test-admin", `{"text":"hi"}`, 404},
 		{"the agent's reply", conv, "test-admin", `{"text":"Hi, I'm Sam. I've sent a replacement for 88231.","name":"Sam"}`, 201},
 	} {

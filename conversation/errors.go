@@ -16,6 +16,9 @@ var (
 	// ErrNoSession means a session named by an operator has no saved
 	// turns: it never existed or it expired.
 	ErrNoSession = errors.New("conversation: no such session")
+	// ErrEmptyMessage means a message has no text once invisible
+	// characters are gone.
+	ErrEmptyMessage = errors.New("conversation: empty message")
 	// ErrUnavailable means the session store cannot be reached; nothing was
 	// saved and the message can be retried.
 	ErrUnavailable = errors.New("conversation: store unavailable")

@@ -296,6 +296,10 @@ var _ AgentDesk = (*Manager)(nil)
 // times Options.MaxMessageBytes; it is not redacted, since the agent means what
 // they send.
 func (mg *Manager) AgentReply(ctx context.Context, session, id, name, text string) (Turn, error) {
+	text = cut(Normalize(text), agentBytes(mg.opts))
+	if strings.TrimSpace(text) == "" {
+		return Turn{}, ErrEmptyMessage
+	}
 	unlock, err := mg.opts.Store.Lock(ctx, session, mg.opts.LockTTL)
 	if err != nil {
 		return Turn{}, fmt.Errorf("lock session: %w", err)
@@ -325,7 +329,7 @@ func (mg *Manager) AgentReply(ctx context.Context, session, id, name, text strin
 	if took {
 		meta.State, meta.HandoffAt, meta.Fallbacks = StateHuman, mg.opts.Now(), 0
 	}
-	t := Turn{Role: RoleAgent, Name: name, Text: cut(normalize(text), agentBytes(mg.opts)), Time: mg.opts.Now()}
+	t := Turn{Role: RoleAgent, Name: name, Text: text, Time: mg.opts.Now()}
 	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return Turn{}, fmt.Errorf("save agent reply: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// normalize returns a user's text as the pipeline reads it: compatibility
+// Normalize returns a user's text as the pipeline reads it: compatibility
 // forms folded (NFKC: full-width "ｒｅｆｕｎｄ", mathematical bold
 // letters, ligatures) and invisible format characters removed (Unicode
 // category Cf: zero-width spaces and joiners, soft hyphens, byte order
@@ -15,7 +15,7 @@ import (
 // the German "und", and answered with the German fallback. Control
 // characters go too, but for line breaks and tabs: a terminal's escape
 // codes or a NUL in a message reached the agents as they were.
-func normalize(text string) string {
+func Normalize(text string) string {
 	text = norm.NFKC.String(text)
 	if !strings.ContainsFunc(text, isFormat) {
 		return text

@@ -81,7 +81,7 @@ func (mg *Manager) process(ctx context.Context, m Message, out Sender, freeSlot 
 	}
 
 	// 3. Redact; only the redacted text is used from here on.
-	text := Redact(cut(normalize(m.Text), mg.opts.MaxMessageBytes))
+	text := Redact(cut(Normalize(m.Text), mg.opts.MaxMessageBytes))
 	saved, err := mg.opts.Store.History(ctx, session)
 	if err != nil {
 		return fmt.Errorf("load session history: %w", err)
@@ -373,7 +373,7 @@ func FollowUp(text string) bool {
 // lock, so that the session's turns are in time order: a reader asking
 // for those after a time (GET /api/v1/messages) misses none.
 func (mg *Manager) keepForAgent(ctx context.Context, session string, m Message, meta Meta) error {
-	t := Turn{Role: RoleUser, Text: Redact(cut(normalize(m.Text), agentBytes(mg.opts))), MessageID: m.ID, Time: mg.opts.Now()}
+	t := Turn{Role: RoleUser, Text: Redact(cut(Normalize(m.Text), agentBytes(mg.opts))), MessageID: m.ID, Time: mg.opts.Now()}
 	if err := mg.opts.Store.SaveTurn(ctx, session, []Turn{t}, meta, mg.opts.HistoryTurns, mg.ttl(meta)); err != nil {
 		return fmt.Errorf("save message for the agent: %w", err)
 	}

@@ -499,8 +499,8 @@ func parseRequest(body []byte) (Request, error) {
 	}
 	req.Text = strings.TrimSpace(req.Text)
 	switch {
-	case req.Text == "":
-		return req, errors.New("The text is empty.")
+	case strings.TrimSpace(conversation.Normalize(req.Text)) == "":
+		return req, errors.New("The text is empty.") // or only invisible characters
 	case !utf8.ValidString(req.Text):
 		return req, errors.New("The text is not valid UTF-8.")
 	case req.ConversationID != "" && !validConversationID(req.ConversationID):

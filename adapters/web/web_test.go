@@ -200,6 +200,7 @@ func TestErrors(t *testing.T) {
 		{"wrong type", `{"text":42}`, "", never, 400, CodeMalformed},
 		{"trailing data", `{"text":"hi"} {"text":"again"}`, "", never, 400, CodeMalformed},
 		{"empty text", `{"text":"   "}`, "", never, 400, CodeMalformed},
+		{"invisible text", `{"text":"\u200b\ufeff\u00ad"}`, "", never, 400, CodeMalformed},
 		{"empty body", ``, "", never, 400, CodeMalformed},
 		{"token without conversation", `{"text":"hi","token":"` + okToken + `"}`, "", never, 400, CodeMalformed},
 		{"bad conversation id", `{"text":"hi","conversation_id":"a{b}","token":"x"}`, "", never, 400, CodeMalformed},

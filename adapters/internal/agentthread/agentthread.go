@@ -117,7 +117,7 @@ func (r Relay) Tell(ctx context.Context, session, who, text string) error {
 func Reply(ctx context.Context, desk conversation.AgentDesk, session, id, name, text string, say func(text string)) error {
 	_, err := desk.AgentReply(ctx, session, id, name, text)
 	switch {
-	case err == nil, errors.Is(err, conversation.ErrDuplicate):
+	case err == nil, errors.Is(err, conversation.ErrDuplicate), errors.Is(err, conversation.ErrEmptyMessage):
 		return nil
 	case errors.Is(err, conversation.ErrNoSession):
 		say(ExpiredText)
