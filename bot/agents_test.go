@@ -320,12 +320,27 @@ func TestWebhookAgentReplies(t *testing.T) {
 	if saved["session"] != "web::webhook:crm-42" {
 		t.Errorf("saved to %v, want the webhook conversation's session", saved["session"])
 	}
-	var tr web.Transcript
-	if code, ecode := call(t, "GET", r.URL+"/api/v1/messages?conversation_id=crm-42", first.Token, "", &tr); code != 200 {
-		t.Fatalf("GET messages: %d %s", code, ecode)
+	// The webhook's server signs its query; the widget's token reads the
+	// widget's conversation of that id, not the webhook's.
+	query := "conversation_id=crm-42"
+	get, _ := http.NewRequest(http.MethodGet, r.URL+"/api/v1/messages?"+query, nil)
+	get.Header.Set(web.SignatureHeader, web.Sign([]byte("test-secret"), []byte(query), time.Now()))
+	resp, err = http.DefaultClient.Do(get)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := len(tr.Messages); tr.State != "human" || n == 0 || tr.Messages[n-1].Text != "Sam here." {
-		t.Errorf("transcript %+v, want Sam's reply, in state human", tr)
+	var tr web.Transcript
+	json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	if n := len(tr.Messages); resp.StatusCode != 200 || tr.State != "human" || n == 0 || tr.Messages[n-1].Text != "Sam here." {
+		t.Errorf("signed GET: %d %+v, want Sam's reply, in state human", resp.StatusCode, tr)
+	}
+	if code, ecode := call(t, "GET", r.URL+"/api/v1/messages?"+query, first.Token, "", &tr); code != 200 || tr.State != "bot" || len(tr.Messages) != 2 {
+		t.Errorf("GET with the token: %d %s %+v, want the widget's own two messages, the bot's", code, ecode, tr)
+	}
+	get.Header.Set(web.SignatureHeader, web.Sign([]byte("test-secret"), []byte("conversation_id=other"), time.Now()))
+	if resp, err := http.DefaultClient.Do(get); err != nil || resp.StatusCode != 401 {
+		t.Errorf("GET signed for another query: %v %v, want 401", resp.StatusCode, err)
 	}
 }
 

@@ -68,10 +68,11 @@ func ReadTranscript(ctx context.Context, s Sessions, session string, cite func(s
 }
 
 // serveTranscript answers GET /api/v1/messages?conversation_id=ID[&since=T]
-// with "Authorization: Bearer <token>": the conversation's messages saved
-// after T (RFC 3339) and its state. The widget polls it while a human
-// agent owns the conversation, for the agent's replies; so may a
-// webhook's server.
+// with "Authorization: Bearer <token>" (the widget's conversation) or the
+// query signed in X-Switchboard-Signature (the webhooks'): the
+// conversation's messages saved after T (RFC 3339) and its state. The
+// widget polls it while a human agent owns the conversation, for the
+// agent's replies; so may a webhook's server.
 func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	id := q.Get("conversation_id")
@@ -79,8 +80,17 @@ func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusBadRequest, CodeMalformed, "conversation_id is missing or not valid.")
 		return
 	}
-	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !validToken(a.opt.Secret, id, token) {
+	// A widget shows its token; a webhook's server signs the query, as it
+	// signs its messages, and reads its own conversation: one id may be
+	// both, and the widget's token must not open the webhook's.
+	channel := ChannelWidget
+	if sig := r.Header.Get(SignatureHeader); sig != "" {
+		if err := VerifySignature(a.opt.Secret, []byte(r.URL.RawQuery), sig, a.opt.Now(), a.opt.Tolerance); err != nil {
+			WriteError(w, http.StatusUnauthorized, CodeBadSignature, "The signature of the query is missing, wrong or too old.")
+			return
+		}
+		channel = ChannelWebhook
+	} else if token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); !validToken(a.opt.Secret, id, token) {
 		WriteError(w, http.StatusUnauthorized, CodeBadToken, "The conversation token (Authorization: Bearer <token>) is missing or wrong.")
 		return
 	}
@@ -92,7 +102,7 @@ func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	t, err := a.transcript(r.Context(), id, since)
+	t, err := a.transcript(r.Context(), channel, id, since)
 	if err != nil {
 		a.log.Warn("transcript not read", "conversation", id, "err", err)
 		if errors.Is(err, conversation.ErrUnavailable) {
@@ -107,9 +117,10 @@ func (a *Adapter) serveTranscript(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(t)
 }
 
-// Session returns the session that web conversation id names: the
-// widget's or the webhooks' (one token opens both), the one a human
-// agent has first, else the one with saved turns, else the widget's.
+// Session returns the session that web conversation id names for an
+// operator: the widget's or the webhooks' (one id may be both), the one
+// a human agent has first, else the one with saved turns, else the
+// widget's.
 func Session(ctx context.Context, s Sessions, id string) (string, error) {
 	sessions := []string{
 		conversation.Address{Platform: Platform, Channel: ChannelWidget, Thread: id}.SessionID(),
@@ -140,12 +151,9 @@ func Session(ctx context.Context, s Sessions, id string) (string, error) {
 	return sessions[0], nil
 }
 
-// transcript reads conversation id (see Session) after since.
-func (a *Adapter) transcript(ctx context.Context, id string, since time.Time) (Transcript, error) {
-	session, err := Session(ctx, a.opt.Sessions, id)
-	if err != nil {
-		return Transcript{}, err
-	}
+// transcript reads conversation id of channel after since.
+func (a *Adapter) transcript(ctx context.Context, channel, id string, since time.Time) (Transcript, error) {
+	session := conversation.Address{Platform: Platform, Channel: channel, Thread: id}.SessionID()
 	t, err := ReadTranscript(ctx, a.opt.Sessions, session, a.opt.CitationURL)
 	if err != nil {
 		return Transcript{}, err
