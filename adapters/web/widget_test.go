@@ -304,3 +304,51 @@ func TestWidgetSpeaksThePagesLanguage(t *testing.T) {
 		t.Errorf("messages sent %q, want the button's German request second", texts)
 	}
 }
+
+// agentSessions is a Sessions where every conversation is a human
+// agent's, with one reply of theirs.
+type agentSessions struct{}
+
+func (agentSessions) History(context.Context, string) ([]conversation.Turn, error) {
+	return []conversation.Turn{{Role: conversation.RoleAgent, Name: "Sam", Text: "Sam here.", Time: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}}, nil
+}
+
+func (agentSessions) Meta(context.Context, string) (conversation.Meta, error) {
+	return conversation.Meta{State: conversation.StateHuman}, nil
+}
+
+// TestWidgetNewConversationPolls: a widget whose conversation the server
+// no longer knows (a token refused: a new WIDGET_SECRET) stops asking
+// for it, and once a message starts another conversation that a human
+// takes, asks again and shows the agent's reply; it had stopped asking
+// for the rest of the tab's life.
+func TestWidgetNewConversationPolls(t *testing.T) {
+	bin := chromium(t)
+	a := newTestAdapter(t, func(ctx context.Context, m conversation.Message, out conversation.Sender) error {
+		return out.Send(ctx, conversation.Reply{Address: m.Address, Text: "Handing you over.", Handoff: true})
+	}, func(o *Options) { o.Sessions = agentSessions{} })
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := browser(t, bin)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	stale := `{"conversation_id":"gone","token":"00","human":true,"transcript":[]}`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`sessionStorage.setItem("switchboard:`+srv.URL+`", '`+stale+`') || true`)); err != nil {
+		t.Fatal(err)
+	}
+	// Loaded with it, the widget asks at once, is refused and stops.
+	box := chromedp.JSPath(root + `.querySelector('textarea')`)
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitReady("#switchboard-widget"), chromedp.Sleep(2*time.Second),
+		chromedp.Click(chromedp.JSPath(root+`.querySelector('.launcher')`)), chromedp.WaitVisible(box),
+		chromedp.SendKeys(box, "a human please\r")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Poll[string](`(`+root+`.querySelector('.msg.agent .text') || {}).textContent || null`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil || got != "Sam here." {
+		t.Fatalf("agent's reply in the new conversation %q, %v", got, err)
+	}
+}

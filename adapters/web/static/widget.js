@@ -300,6 +300,7 @@
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-label", W.open + title);
     launcher.focus();
+    if (!state.human) schedule(); // the bot's conversation: no more asking
   }
   function toggle() { panel.hidden ? open() : close(); }
   launcher.addEventListener("click", toggle);
@@ -415,7 +416,7 @@
       return res.json().then(function (j) {
         if (j && j.error) {
           if (res.status === 401 && j.error.code === "bad_token" && mayRetry) {
-            delete state.conversation_id; delete state.token; save();
+            newConversation();
             return ask(text, false, id, tries);
           }
           // Once is enough to say that a human has the conversation.
@@ -494,6 +495,22 @@
     }
     polling = setTimeout(poll, delay);
   }
+
+  // newConversation forgets the conversation the server no longer knows
+  // (its token is refused): the next message starts another, which a
+  // human agent may take too.
+  function newConversation() {
+    delete state.conversation_id; delete state.token; delete state.since;
+    state.human = false; pollOff = false;
+    save();
+    schedule();
+  }
+
+  // A tab brought back to the front asks at once while an agent has the
+  // conversation, not at the end of the background tab's longer wait.
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && state.human) schedule(500);
+  });
 
   function watchAgent() {
     if (!state.human) { state.human = true; save(); }
