@@ -51,7 +51,7 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 	switch {
 	case handoff:
 	case errors.Is(err, conversation.ErrHumanHandling):
-		text = conversation.Redact(msg.Text) // as the pipeline kept it
+		text = conversation.Redact(conversation.Normalize(msg.Text)) // as the pipeline kept it
 	default:
 		return
 	}
