@@ -55,12 +55,8 @@ func ReadTranscript(ctx context.Context, s Sessions, session string, cite func(s
 	}
 	for _, turn := range turns {
 		m := TranscriptMessage{Role: turn.Role, Name: turn.Name, Text: turn.Text, Time: turn.Time}
-		for _, c := range turn.Citations {
-			u := c.URL
-			if u == "" && cite != nil {
-				u = cite(c.Source)
-			}
-			m.Citations = append(m.Citations, Citation{Title: c.Title, Source: c.Source, URL: u})
+		if len(turn.Citations) > 0 {
+			m.Citations = citations(turn.Citations, cite)
 		}
 		t.Messages = append(t.Messages, m)
 	}

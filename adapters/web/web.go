@@ -61,6 +61,7 @@ import (
 
 	"github.com/switchboard/switchboard/adapters/internal/remote"
 	"github.com/switchboard/switchboard/conversation"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // Platform is the Address.Platform of web messages.
@@ -312,23 +313,32 @@ type DeltaEvent struct {
 
 func (a *Adapter) replyBody(r conversation.Reply) *ReplyBody {
 	b := &ReplyBody{Text: r.Text, Citations: []Citation{}, Confidence: r.Confidence, Fallback: r.Fallback, Handoff: r.Handoff}
-	for _, c := range r.Citations {
-		u := c.URL
-		if u == "" && a.opt.CitationURL != nil {
-			u = a.opt.CitationURL(c.Source)
-		}
-		b.Citations = append(b.Citations, Citation{Title: c.Title, Source: c.Source, URL: u})
-	}
+	b.Citations = citations(r.Citations, a.opt.CitationURL)
 	for _, l := range r.Links {
-		u := l.URL
-		if u == "" && a.opt.CitationURL != nil {
-			u = a.opt.CitationURL(l.Source) // another article: its page here
-		}
-		if u != "" {
+		if u := pageOf(l.URL, l.Source, a.opt.CitationURL); u != "" {
 			b.Links = append(b.Links, Link{Text: l.Text, URL: u})
 		}
 	}
 	return b
+}
+
+// citations puts cs on the wire, each with its page (see pageOf).
+func citations(cs []knowledge.Citation, cite func(source string) string) []Citation {
+	out := make([]Citation, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, Citation{Title: c.Title, Source: c.Source, URL: pageOf(c.URL, c.Source, cite)})
+	}
+	return out
+}
+
+// pageOf is where a citation or a link goes: its own URL, else the page
+// of its source (an article of the knowledge folder) that cite names;
+// "" when neither.
+func pageOf(url, source string, cite func(source string) string) string {
+	if url == "" && cite != nil {
+		return cite(source)
+	}
+	return url
 }
 
 // ServeHTTP serves /api/v1/messages.
