@@ -18,8 +18,8 @@ import (
 // (empty, or not an absolute http(s) URL), cs itself is returned.
 // Otherwise Resolve returns a new slice and leaves cs as it is.
 func Resolve(cs []knowledge.Citation, base string) []knowledge.Citation {
-	b, err := url.Parse(base)
-	if base == "" || err != nil || (b.Scheme != "https" && b.Scheme != "http") {
+	resolve := against(base)
+	if resolve == nil {
 		return cs
 	}
 	out := make([]knowledge.Citation, len(cs))
@@ -28,12 +28,29 @@ func Resolve(cs []knowledge.Citation, base string) []knowledge.Citation {
 		if ref == "" {
 			ref = strings.TrimPrefix(c.Source, "/")
 		}
-		if u, err := url.Parse(ref); err == nil && ref != "" {
-			c.URL = b.ResolveReference(u).String()
+		if u := resolve(ref); u != "" {
+			c.URL = u
 		}
 		out[i] = c
 	}
 	return out
+}
+
+// against returns a function that resolves a reference (a URL, or a
+// source path without its leading slash) against base, "" for one that
+// does not parse; nil when base is no http(s) URL.
+func against(base string) func(ref string) string {
+	b, err := url.Parse(base)
+	if base == "" || err != nil || (b.Scheme != "https" && b.Scheme != "http") {
+		return nil
+	}
+	return func(ref string) string {
+		u, err := url.Parse(ref)
+		if err != nil || ref == "" {
+			return ""
+		}
+		return b.ResolveReference(u).String()
+	}
 }
 
 // A Ref is one citation as a chat message shows it.
@@ -77,14 +94,11 @@ func Refs(cs []knowledge.Citation) []Ref {
 // mailto URLs: a link to another article resolved against base like a
 // citation, and those that cannot be (no base) left out.
 func ResolveLinks(links []knowledge.Link, base string) []knowledge.Link {
-	b, err := url.Parse(base)
-	baseOK := base != "" && err == nil && (b.Scheme == "https" || b.Scheme == "http")
+	resolve := against(base)
 	var out []knowledge.Link
 	for _, l := range links {
-		if l.URL == "" && l.Source != "" && baseOK {
-			if u, err := url.Parse(strings.TrimPrefix(l.Source, "/")); err == nil {
-				l.URL = b.ResolveReference(u).String()
-			}
+		if l.URL == "" && l.Source != "" && resolve != nil {
+			l.URL = resolve(strings.TrimPrefix(l.Source, "/"))
 		}
 		if l.URL != "" {
 			out = append(out, l)
