@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -123,7 +124,7 @@ func LinksQuoted(reply string, snippets []Snippet) []Link {
 	var out []Link
 	for _, s := range snippets {
 		for _, l := range s.Links {
-			if !containsLink(out, l) && PhraseAt(reply, l.Text, 0) >= 0 {
+			if !slices.Contains(out, l) && PhraseAt(reply, l.Text, 0) >= 0 {
 				out = append(out, l)
 			}
 		}
@@ -160,20 +161,11 @@ func linksIn(text string, links []Link) []Link {
 		if len(out) == maxLinksPerChunk {
 			break
 		}
-		if strings.Contains(text, l.Text) && !containsLink(out, l) {
+		if strings.Contains(text, l.Text) && !slices.Contains(out, l) {
 			out = append(out, l)
 		}
 	}
 	return out
-}
-
-func containsLink(links []Link, l Link) bool {
-	for _, o := range links {
-		if o == l {
-			return true
-		}
-	}
-	return false
 }
 
 // linkExtensions are what a link to another article may leave out of
