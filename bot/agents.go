@@ -97,8 +97,8 @@ func (s *Server) agentMessage(w http.ResponseWriter, r *http.Request) (agentMess
 	switch {
 	case err != nil:
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, `The body must be a JSON object {"text": "...", "name": "..."}.`)
-	case strings.TrimSpace(conversation.Normalize(m.Text)) == "":
-		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty.") // or only invisible characters
+	case m.Text == "":
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty.")
 	case utf8.RuneCountInString(m.Text) > s.cfg.Web.MaxTextLen:
 		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, fmt.Sprintf("The text is over %d characters.", s.cfg.Web.MaxTextLen))
 	case utf8.RuneCountInString(m.Name) > maxAgentName || strings.ContainsFunc(m.Name, unicode.IsControl):
@@ -157,6 +157,8 @@ func (s *Server) sessionParam(w http.ResponseWriter, r *http.Request) (string, b
 // what ("read the session").
 func (s *Server) sessionError(w http.ResponseWriter, session, what string, err error) {
 	switch {
+	case errors.Is(err, conversation.ErrEmptyMessage):
+		web.WriteError(w, http.StatusBadRequest, web.CodeMalformed, "The text is empty.") // only invisible characters
 	case errors.Is(err, conversation.ErrNoSession):
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No session with that id has saved messages; it may have expired.")
 	case errors.Is(err, conversation.ErrUnavailable):
