@@ -96,7 +96,7 @@ func (l *ChoiceLog) last(mark int) (extractive.Choice, bool) {
 type ChoiceScores struct {
 	Questions int // answer questions with a right sentence among the candidates
 	Lexical   int // of them, the ones whose best lexical score was right
-	Model     int // the ones whose best model score was right
+	Model     int // the ones whose best model score (of those it rated) was right
 	Chosen    int // the ones whose chosen sentence was right
 }
 
@@ -112,16 +112,17 @@ func (s *ChoiceScores) add(q knowledge.EvalQuestion, c extractive.Choice) {
 		return
 	}
 	s.Questions++
-	best := 0
+	// The model's choice is among the sentences it rated (NaN: not rated).
+	best := -1
 	for i, m := range c.Model {
-		if m > c.Model[best] {
+		if !math.IsNaN(m) && (best < 0 || m > c.Model[best]) {
 			best = i
 		}
 	}
 	if right[0] {
 		s.Lexical++ // Sentences come best lexical score first
 	}
-	if best < len(right) && right[best] {
+	if best >= 0 && best < len(right) && right[best] {
 		s.Model++
 	}
 	if c.Chosen >= 0 && c.Chosen < len(right) && right[c.Chosen] {

@@ -3,6 +3,7 @@ package evaluate
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -241,6 +242,8 @@ func TestRunScoresChoices(t *testing.T) {
 		{Q: "declined", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
 		{Q: "by sentence", Doc: "plans.md", Answer: plus, Kind: knowledge.KindAnswer},
 		{Q: "none right", Doc: "plans.md", Any: []string{"19.99"}, Kind: knowledge.KindAnswer},
+		// The model did not read the right sentence: not its choice.
+		{Q: "unrated", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer},
 		// The history turn's choice is not the question's.
 		{Q: "no choice", Doc: "plans.md", Any: []string{"9.99"}, Kind: knowledge.KindAnswer, History: []string{"both right"}},
 		{Q: "weather", Kind: knowledge.KindOutOfScope},
@@ -253,13 +256,14 @@ func TestRunScoresChoices(t *testing.T) {
 		"declined":      choice([]string{plus}, []float64{-1}, -1),
 		"by sentence":   choice([]string{plus, basic}, []float64{-1, -2}, 0),
 		"none right":    choice([]string{plus, basic}, []float64{-1, -2}, 0),
+		"unrated":       choice([]string{plus, basic}, []float64{math.NaN(), -2}, 0),
 		"weather":       choice([]string{basic}, []float64{-1}, 0),
 	}}
 	rep, err := Run(context.Background(), h, qs, Options{Choices: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ChoiceScores{Questions: 5, Lexical: 4, Model: 4, Chosen: 4}
+	want := ChoiceScores{Questions: 6, Lexical: 5, Model: 4, Chosen: 5}
 	if rep.Choices == nil || *rep.Choices != want {
 		t.Errorf("choices %+v, want %+v", rep.Choices, want)
 	}

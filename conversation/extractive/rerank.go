@@ -26,7 +26,10 @@ type Choice struct {
 // scale, higher meaning more likely (for a language model, the mean
 // log-probability per token of writing the sentence as the reply; see the
 // generative package). The sentences are of q.Snippets; snippet is the
-// index of each one's snippet.
+// index of each one's snippet. A score of NaN means the Reranker did not
+// rate that sentence (it did not fit in front of the model): it keeps its
+// lexical place, as if the model rated it best, and it is not counted as
+// the model's choice.
 type Reranker func(ctx context.Context, q conversation.Query, sentences []string, snippet []int) (scores []float64, decline float64, err error)
 
 // Reranking weights: a Reranker's choice is made among the RerankTop
@@ -77,7 +80,9 @@ func (a *Answerer) rerank(ctx context.Context, q conversation.Query, cands []*ca
 	}
 	hi := math.Inf(-1)
 	for _, s := range scores {
-		hi = max(hi, s)
+		if !math.IsNaN(s) {
+			hi = max(hi, s)
+		}
 	}
 	lexical := make([]float64, len(top))
 	for i, c := range top {
@@ -87,12 +92,15 @@ func (a *Answerer) rerank(ctx context.Context, q conversation.Query, cands []*ca
 	// the runners-up it dislikes drop out of the reply too.
 	chosen := 0
 	for i, c := range top {
-		c.score += a.opts.RerankWeight * lexical[0] * (scores[i] - hi)
+		if !math.IsNaN(scores[i]) {
+			c.score += a.opts.RerankWeight * lexical[0] * (scores[i] - hi)
+		}
 		if c.score > top[chosen].score {
 			chosen = i
 		}
 	}
-	declined = decline > hi+a.opts.DeclineMargin
+	// A model that rated no sentence has not read enough to decline.
+	declined = !math.IsInf(hi, -1) && decline > hi+a.opts.DeclineMargin
 	if a.opts.OnChoice != nil {
 		c := Choice{Question: q.Question, Sentences: texts, Lexical: lexical, Model: scores, Decline: decline, Chosen: chosen}
 		if declined {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -222,5 +223,69 @@ func TestConstrainedPromptHoldsEverySentence(t *testing.T) {
 	}
 	if !slices.ContainsFunc(sc.offered, func(c string) bool { return strings.Contains(c, "€9.99") }) {
 		t.Errorf("offered %q: the best sentence, deep in a long snippet, is missing", sc.offered)
+	}
+}
+
+// TestConstrainedUnratedKeepTheirPlace checks that a sentence the prompt
+// had no room for is reported as not rated (NaN), not as the model's
+// favourite, and is neither pushed down nor up by the model's scores.
+func TestConstrainedUnratedKeepTheirPlace(t *testing.T) {
+	var long []string
+	for i := range 8 {
+		long = append(long, fmt.Sprintf("Plan detail number %d: the plan costs what %s it says.", i, strings.Repeat("the price list on the plan page ", 4)))
+	}
+	// The best-ranked snippet fills the prompt; the best sentence is in
+	// the last one.
+	snippets := []knowledge.Snippet{
+		{Title: "Plan details", Source: "details.md", Text: strings.Join(long, " ")},
+		{Title: "Plus", Source: "plus.md", Text: "The Plus plan costs €9.99 a month."},
+		{Title: "Basic", Source: "basic.md", Text: "The Basic plan costs €4.99 a month."},
+	}
+	sc := &fakeScorer{score: prefer("Plan detail")}
+	opts := confident
+	var choices []extractive.Choice
+	opts.OnChoice = func(c extractive.Choice) { choices = append(choices, c) }
+	opts.Budget = 320
+	a := newAnswerer(t, sc, opts)
+	q := conversation.Query{Question: "what does the basic plan cost per month?", Snippets: snippets, Confidence: 0.9}
+	if _, err := a.Answer(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if len(choices) != 1 {
+		t.Fatalf("%d choices, want 1", len(choices))
+	}
+	c := choices[0]
+	unrated := 0
+	for i, s := range c.Sentences {
+		offered := slices.ContainsFunc(sc.offered, func(o string) bool { return strings.HasPrefix(o, s+" [") })
+		if math.IsNaN(c.Model[i]) == offered {
+			t.Errorf("sentence %q: offered %v, model score %v", s, offered, c.Model[i])
+		}
+		if !offered {
+			unrated++
+		}
+	}
+	if unrated == 0 || unrated == len(c.Sentences) {
+		t.Fatalf("%d of %d sentences unrated; the test needs some of each: %q", unrated, len(c.Sentences), c.Sentences)
+	}
+	if !math.IsNaN(c.Model[0]) {
+		t.Fatalf("the best lexical sentence %q was rated; the test needs it unrated", c.Sentences[0])
+	}
+	if c.Chosen != 0 {
+		t.Errorf("chose %d of %q, not the unrated lexical best", c.Chosen, c.Sentences)
+	}
+
+	// Beside unrated sentences, the model's scores still move the ones
+	// it rated.
+	choices = nil
+	sc.score = prefer("€4.99")
+	q.Question = "what does the plus plan or the basic plan cost per month?"
+	q.Snippets = []knowledge.Snippet{snippets[1], snippets[2], snippets[0]}
+	if _, err := a.Answer(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	c = choices[0]
+	if !slices.ContainsFunc(c.Model, math.IsNaN) || c.Chosen < 0 || !strings.Contains(c.Sentences[c.Chosen], "€4.99") {
+		t.Errorf("model prefers Basic: chose %d of %q (model %v)", c.Chosen, c.Sentences, c.Model)
 	}
 }

@@ -135,7 +135,7 @@ func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
 		q.Snippets, snippet = excerpts(q.Snippets, sentences, snippet)
 		p := a.Prompt(q)
 		// What the budget left out of the prompt is not the model's to
-		// rate: it keeps its lexical place (the best model score).
+		// rate: its score is NaN, and it keeps its lexical place.
 		var conts []string
 		var rated []int
 		for i, s := range sentences {
@@ -155,16 +155,9 @@ func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
 		if err != nil {
 			return nil, 0, err
 		}
-		hi := 0.0
-		if len(rated) > 0 {
-			hi = math.Inf(-1)
-		}
-		for j := range rated {
-			hi = max(hi, scores[j].Mean())
-		}
 		means := make([]float64, len(sentences))
 		for i := range means {
-			means[i] = hi
+			means[i] = math.NaN()
 		}
 		for j, i := range rated {
 			means[i] = scores[j].Mean()
