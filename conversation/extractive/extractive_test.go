@@ -435,6 +435,20 @@ func TestCodeBlockWhole(t *testing.T) {
 	}
 }
 
+// TestCodeOnlyWhenAsked: an example request holds the words of many
+// questions; it answers one that asks for code, and a sentence answers
+// one that does not.
+func TestCodeOnlyWhenAsked(t *testing.T) {
+	snippets := []knowledge.Snippet{{DocID: "shipments.md", Title: "Shipments", Section: "Create a shipment", Source: "shipments.md#create",
+		Text: "The parcel weight must be between 1 and 31500 grams.\n\n```\ncurl https://api.example.com/v2/shipments \\\n  -d '{\"parcel\": {\"weight\": 1200, \"length\": 30}}'\n```"}}
+	if ans := answer(t, conversation.Query{Question: "max parcel weight?", Snippets: snippets, Confidence: 1}); !strings.HasPrefix(ans.Text, "The parcel weight must be") || strings.Contains(ans.Text, "curl") {
+		t.Errorf("reply %q, want the sentence, not the example request", ans.Text)
+	}
+	if ans := answer(t, conversation.Query{Question: "curl example with the parcel weight", Snippets: snippets, Confidence: 1}); !strings.Contains(ans.Text, "curl https://api.example.com/v2/shipments") {
+		t.Errorf("reply %q, want the example request", ans.Text)
+	}
+}
+
 // TestCodeBlocksApart: two code blocks one after the other are quoted as
 // two ("pip install", then the Python): joined into one, neither ran.
 func TestCodeBlocksApart(t *testing.T) {

@@ -11,7 +11,15 @@ import (
 type question struct {
 	quantity quantity // the kind of figure asked for
 	steps    bool     // how to do something: a procedure
+	code     bool     // code: a command, an example request, a snippet
 }
+
+// codeCues mark questions asking for code. Without one, a line of code
+// counts for less (codeWeight).
+var codeCues = []string{"code", "example", "examples", "sample", "snippet", "curl", "command", "commands",
+	"request", "install", "installation", "sdk", "library", "client", "script", "cli", "terminal", "shell",
+	"bash", "python", "node", "nodejs", "javascript", "js", "typescript", "ts", "go", "golang", "ruby", "php",
+	"java", "kotlin", "swift", "c#", "json", "yaml", "xml", "html", "css", "sql", "syntax"}
 
 // stepsCues mark questions asking how to do something.
 var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how would i", "how do you",
@@ -25,6 +33,12 @@ func ask(text string) question {
 	for _, c := range stepsCues {
 		if strings.Contains(q, " "+c+" ") {
 			k.steps = true
+			break
+		}
+	}
+	for _, c := range codeCues {
+		if strings.Contains(q, " "+c+" ") {
+			k.code = true
 			break
 		}
 	}
