@@ -340,15 +340,17 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 		if htmlMarkup.MatchString(answer) {
 			answer = htmlArticle(answer)
 			if headingMarks.MatchString(answer) {
-				for _, c := range parseArticle(name, "# "+q+"\n\n"+headingsBelowTitle(answer), maxRunes) {
+				for _, c := range parseArticle(name, e.URL, "# "+q+"\n\n"+headingsBelowTitle(answer), maxRunes) {
 					c.Source, c.URL = src, e.URL
 					chunks = append(chunks, c)
 				}
 				continue
 			}
 		}
-		for _, t := range splitText(plainText(strings.Split(answer, "\n")), maxRunes) {
-			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, URL: e.URL, Text: t})
+		lines := strings.Split(answer, "\n")
+		links := sectionLinks(name, e.URL, lines, nil)
+		for _, t := range splitText(plainText(lines), maxRunes) {
+			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, URL: e.URL, Text: t, Links: linksIn(t, links)})
 		}
 	}
 	return chunks

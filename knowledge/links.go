@@ -38,15 +38,16 @@ var (
 const maxLinksPerChunk = 32
 
 // sectionLinks returns the links of a section's lines (code excluded) of
-// article doc; defs are its reference links' targets by lower-case label.
-func sectionLinks(doc string, lines []string, defs map[string]string) []Link {
+// article doc, whose page on the web is base ("" when unknown); defs are
+// its reference links' targets by lower-case label.
+func sectionLinks(doc, base string, lines []string, defs map[string]string) []Link {
 	var out []Link
 	add := func(text, target string) {
 		text = cleanInline(text)
 		if len([]rune(text)) < 2 || strings.ContainsAny(text+target, linkSep+linkFieldSep) {
 			return
 		}
-		if l, ok := resolveLink(doc, target); ok {
+		if l, ok := resolveLink(doc, base, target); ok {
 			l.Text = text
 			out = append(out, l)
 		}
@@ -83,11 +84,17 @@ func sectionLinks(doc string, lines []string, defs map[string]string) []Link {
 // resolveLink reads a link's target in article doc: an absolute web,
 // mail or phone target as it is, a relative one as a path in the
 // knowledge folder. A target outside the folder, or a site path ("/x")
-// whose site is unknown, is no link.
-func resolveLink(doc, target string) (Link, bool) {
+// whose site is unknown, is no link. An article exported from a help
+// centre knows its page (base, its "html_url"): there a relative target
+// or a site path ("/hc/en-us/articles/123") is a page of that site, as
+// the help centre's own links mean it.
+func resolveLink(doc, base, target string) (Link, bool) {
 	u, err := url.Parse(strings.TrimSpace(target))
 	if err != nil || target == "" {
 		return Link{}, false
+	}
+	if b, err := url.Parse(base); base != "" && err == nil && u.Scheme == "" {
+		u = b.ResolveReference(u)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":

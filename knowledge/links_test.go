@@ -113,3 +113,37 @@ func TestLinkTargetsWithParentheses(t *testing.T) {
 		t.Errorf("links (-want +got):\n%s", diff)
 	}
 }
+
+// TestExportLinks: an article of a help-centre export knows its page
+// (html_url), so its links to the help centre's own pages, site paths
+// and relative ones alike, lead there; an entry without headings keeps
+// its links too, and a script's link is still none.
+func TestExportLinks(t *testing.T) {
+	export := `{"articles": [
+{"id": 1, "title": "Refunds", "html_url": "https://help.example.com/hc/en-us/articles/1-Refunds",
+ "body": "<p>Refunds arrive within 5 days. Check the <a href=\"https://status.example.com\">status page</a>, <a href=\"/hc/en-us/articles/2-Contact\">contact us</a> or read <a href=\"3-Fees#cards\">card fees</a>. Never <a href=\"javascript:alert(1)\">click here</a>.</p>"},
+{"id": 2, "title": "Contact", "html_url": "https://help.example.com/hc/en-us/articles/2-Contact",
+ "body": "<h2>Phone</h2><p>Call us, or see <a href=\"/hc/en-us/articles/1-Refunds\">our refund policy</a>.</p>"},
+{"id": 3, "title": "Fees", "body": "<p>See the <a href=\"/fees\">fee table</a> and the <a href=\"https://example.com/fees\">price list</a>.</p>"}]}`
+	chunks, err := LoadFS(context.Background(), fstest.MapFS{"articles.json": file(export)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]Link{}
+	for _, c := range chunks {
+		got[c.Title] = append(got[c.Title], c.Links...)
+	}
+	want := map[string][]Link{
+		"Refunds": {
+			{Text: "status page", URL: "https://status.example.com"},
+			{Text: "contact us", URL: "https://help.example.com/hc/en-us/articles/2-Contact"},
+			{Text: "card fees", URL: "https://help.example.com/hc/en-us/articles/3-Fees#cards"},
+		},
+		"Contact": {{Text: "our refund policy", URL: "https://help.example.com/hc/en-us/articles/1-Refunds"}},
+		// No page of its own: a site path leads nowhere known.
+		"Fees": {{Text: "price list", URL: "https://example.com/fees"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+}

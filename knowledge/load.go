@@ -266,9 +266,9 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	case "markdown":
 		return parseMarkdown(name, string(data), opts.MaxChunkRunes)
 	case "text":
-		return parseArticle(name, textHeadings(string(data)), opts.MaxChunkRunes), nil
+		return parseArticle(name, "", textHeadings(string(data)), opts.MaxChunkRunes), nil
 	case "html":
-		return parseArticle(name, htmlArticle(string(data)), opts.MaxChunkRunes), nil
+		return parseArticle(name, "", htmlArticle(string(data)), opts.MaxChunkRunes), nil
 	case "json", "yaml":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries, opts.Warn)
 		if err != nil {

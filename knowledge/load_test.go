@@ -277,7 +277,7 @@ func TestLoadHTMLUnclosedHeading(t *testing.T) {
 <p>A blue light means pairing mode for 2 minutes.</p>
 <h2>Purple light</h2><p>Purple means updating firmware.</p></body></html>`
 	var got []string
-	for _, c := range parseArticle("x.html", htmlArticle(page), 200) {
+	for _, c := range parseArticle("x.html", "", htmlArticle(page), 200) {
 		got = append(got, c.Title+" | "+c.Source+" | "+c.Text)
 	}
 	want := []string{
@@ -306,7 +306,7 @@ func TestLoadHTMLFurniture(t *testing.T) {
 <aside class="related"><h2>Related articles</h2><ul><li><a href="/c">Contact us</a></li></ul></aside>
 </body></html>`
 	var got []string
-	for _, c := range parseArticle("p.html", htmlArticle(page), 200) {
+	for _, c := range parseArticle("p.html", "", htmlArticle(page), 200) {
 		got = append(got, c.Source+" | "+c.Text)
 	}
 	want := []string{"p.html#cookies | We keep analytics cookies for 13 months.\n\nYou can turn them off under Settings.\n\nTip: clearing your browser removes them too."}
@@ -645,7 +645,7 @@ func FuzzHTMLArticle(f *testing.F) {
 	f.Add("<html><body><h1>T</h1><p>a<br>b</p><ol><li>x<ul><li>y</li></ul></li></ol><table><tr><td>a|b</td></tr></table></body></html>")
 	f.Add("<main><h2 id=\"x\">A</h2><pre>code\n</pre></main>")
 	f.Fuzz(func(t *testing.T, page string) {
-		for _, c := range parseArticle("f.html", htmlArticle(page), 50) {
+		for _, c := range parseArticle("f.html", "", htmlArticle(page), 50) {
 			if n := utf8.RuneCountInString(c.Text); n == 0 || n > 50 {
 				t.Fatalf("chunk of %d runes", n)
 			}

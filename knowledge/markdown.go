@@ -62,19 +62,20 @@ func parseMarkdown(name, text string, maxRunes int) ([]Chunk, error) {
 	if path.Ext(name) != ".mdx" {
 		lines = indentedCode(lines)
 	}
-	return parseSections(name, frontMatterTitle(fm), lines, maxRunes), nil
+	return parseSections(name, "", frontMatterTitle(fm), lines, maxRunes), nil
 }
 
 // parseArticle splits an article that is Markdown without a site's
 // syntax (a plain-text article's, an HTML one's) into chunks like
-// parseMarkdown.
-func parseArticle(name, text string, maxRunes int) []Chunk {
+// parseMarkdown. Base is the article's own page on the web, when known
+// (an export's): its relative links lead there (see resolveLink).
+func parseArticle(name, base, text string, maxRunes int) []Chunk {
 	text = strings.TrimPrefix(strings.ReplaceAll(text, "\r\n", "\n"), "\uFEFF")
 	rest, fm, err := cutFrontMatter(text)
 	if err != nil {
 		rest, fm = text, "" // not front matter after all: text
 	}
-	return parseSections(name, frontMatterTitle(fm), strings.Split(htmlTables(rest), "\n"), maxRunes)
+	return parseSections(name, base, frontMatterTitle(fm), strings.Split(htmlTables(rest), "\n"), maxRunes)
 }
 
 // frontMatterTitle returns the title front matter gives, "" for none.
@@ -87,7 +88,8 @@ func frontMatterTitle(fm string) string {
 
 // parseSections splits the lines of an article into chunks, one section
 // per heading; title is the article's unless a "#" heading gives it.
-func parseSections(name, title string, lines []string, maxRunes int) []Chunk {
+// Base is the article's page on the web, or "" (see parseArticle).
+func parseSections(name, base, title string, lines []string, maxRunes int) []Chunk {
 	slugs := newSlugger()
 	defs := make(map[string]string) // reference links' targets
 	cur := &section{}
@@ -194,7 +196,7 @@ func parseSections(name, title string, lines []string, maxRunes int) []Chunk {
 		if s.anchor != "" {
 			src += "#" + s.anchor
 		}
-		links := sectionLinks(name, s.lines, defs)
+		links := sectionLinks(name, base, s.lines, defs)
 		for _, t := range splitText(plainText(s.lines), maxRunes) {
 			chunks = append(chunks, Chunk{DocID: name, Title: title, Section: s.path, Source: src, Text: t, Links: linksIn(t, links)})
 		}
@@ -470,7 +472,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses"
+const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
