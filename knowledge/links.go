@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"cmp"
+	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -210,4 +212,78 @@ func resolveArticleLinks(chunks []Chunk) {
 		}
 		chunks[i].Links = links
 	}
+}
+
+// referenceCue is a word that, before an article's title, makes the title
+// a reference to that article: "see Privacy, CCTV and your data for how
+// long recordings are kept". Without a cue, a title is often just words
+// ("refunds").
+var referenceCue = regexp.MustCompile(`(?i)\b(?:see|read|check|visit|siehe|voir|consultez|consulte|zie|lees|vedi|ver|veja)\s+(?:the\s+|our\s+|article\s+|the\s+article\s+)?["“„«]?\s*`)
+
+// linkReferences links the titles of articles that chunks refer to in
+// plain words (after a referenceCue) to those articles, so that a reply
+// quoting "see Refunds and deposits" lets the user open it. A title two
+// articles share, or a chunk's own article, is not linked.
+func linkReferences(chunks []Chunk) {
+	targets := articleTargets(chunks)
+	if len(targets) < 2 {
+		return
+	}
+	// The longest title first: "see Refunds and deposits" refers to that
+	// article, not to "Refunds".
+	titles := slices.SortedFunc(maps.Keys(targets), func(a, b string) int {
+		return cmp.Or(len(b)-len(a), strings.Compare(a, b))
+	})
+	for i := range chunks {
+		c := &chunks[i]
+		for _, m := range referenceCue.FindAllStringIndex(c.Text, -1) {
+			rest := c.Text[m[1]:]
+			i := slices.IndexFunc(titles, func(t string) bool {
+				return len(rest) >= len(t) && strings.EqualFold(rest[:len(t)], t) && PhraseAt(rest, rest[:len(t)], 0) == 0
+			})
+			if i < 0 || titles[i] == c.Title || len(c.Links) >= maxLinksPerChunk {
+				continue
+			}
+			l := targets[titles[i]]
+			l.Text = rest[:len(titles[i])]
+			if !slices.ContainsFunc(c.Links, func(x Link) bool { return x.Text == l.Text }) {
+				c.Links = append(c.Links, l)
+			}
+		}
+	}
+}
+
+// articleTargets maps each article title to a link to the article: its
+// page when an export names it, else its file, or its entry of a file
+// that holds several articles. Titles of more than one article are left
+// out.
+func articleTargets(chunks []Chunk) map[string]Link {
+	titles := map[string]map[string]bool{} // titles by file
+	for _, c := range chunks {
+		if titles[c.DocID] == nil {
+			titles[c.DocID] = map[string]bool{}
+		}
+		titles[c.DocID][c.Title] = true
+	}
+	targets := map[string]Link{}
+	shared := map[string]bool{}
+	for _, c := range chunks {
+		if c.Title == "" || shared[c.Title] {
+			continue
+		}
+		to := Link{Source: c.DocID}
+		switch {
+		case c.URL != "":
+			to = Link{URL: c.URL}
+		case len(titles[c.DocID]) > 1:
+			to = Link{Source: c.Source}
+		}
+		if prev, ok := targets[c.Title]; ok && prev != to {
+			delete(targets, c.Title)
+			shared[c.Title] = true
+			continue
+		}
+		targets[c.Title] = to
+	}
+	return targets
 }

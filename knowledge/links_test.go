@@ -147,3 +147,45 @@ func TestExportLinks(t *testing.T) {
 		t.Errorf("links (-want +got):\n%s", diff)
 	}
 }
+
+// TestReferenceLinks: an article that refers to another by its title
+// after "see" (or "read", "check", "siehe"…) links the title to it, the
+// longest title that fits; a title without such a word, the article's
+// own, one two articles share, or one that runs into a longer word is
+// not linked.
+func TestReferenceLinks(t *testing.T) {
+	fsys := fstest.MapFS{
+		"access.md": file("# Access and security\n\nEntrances are covered by CCTV (see *Privacy, CCTV and your data* for how long recordings are kept). " +
+			"Lost fobs: see refunds and deposits. Refunds are rare. Read Refunds first. See Access and security. " +
+			"Check Opening hours. See Refundsworth. Visit Fees.\n"),
+		"privacy.md":  file("# Privacy, CCTV and your data\n\nRecordings are kept for 30 days.\n"),
+		"refunds.md":  file("# Refunds and deposits\n\nDeposits come back within 14 days.\n"),
+		"refund.md":   file("# Refunds\n\nSee the Refunds and deposits article.\n"),
+		"hours.md":    file("# Opening hours\n\nWe open at 8.\n"),
+		"hours-2.md":  file("# Opening hours\n\nWeekends: 10 to 4.\n"),
+		"export.json": file(`{"articles": [{"title": "Fees", "html_url": "https://help.example.com/fees", "body": "<p>See Privacy, CCTV and your data.</p>"}]}`),
+	}
+	chunks, err := LoadFS(context.Background(), fsys, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]Link{}
+	for _, c := range chunks {
+		if len(c.Links) > 0 {
+			got[c.DocID] = append(got[c.DocID], c.Links...)
+		}
+	}
+	want := map[string][]Link{
+		"access.md": {
+			{Text: "Privacy, CCTV and your data", Source: "privacy.md"},
+			{Text: "refunds and deposits", Source: "refunds.md"},
+			{Text: "Refunds", Source: "refund.md"},
+			{Text: "Fees", URL: "https://help.example.com/fees"},
+		},
+		"refund.md":   {{Text: "Refunds and deposits", Source: "refunds.md"}},
+		"export.json": {{Text: "Privacy, CCTV and your data", Source: "privacy.md"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+}

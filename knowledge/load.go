@@ -169,6 +169,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 		chunks = append(chunks, cs...)
 	}
 	resolveArticleLinks(chunks)
+	linkReferences(chunks)
 	return chunks, nil
 }
 
