@@ -24,7 +24,14 @@ var codeCues = []string{"code", "example", "examples", "sample", "snippet", "cur
 // stepsCues mark questions asking how to do something.
 var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how would i", "how do you",
 	"how do we", "how can we", "what do i do", "what should i do", "what do i need to do", "what do i have to do",
-	"where do i", "where can i", "steps", "step by step", "procedure", "process for"}
+	"where do i", "where can i", "steps", "step by step", "procedure", "process for",
+	// German, French, Spanish, Italian, Portuguese, Dutch (folded: "como faco")
+	"wie kann ich", "wie mache ich", "wie funktioniert", "wie geht", "was muss ich", "was soll ich", "schritte",
+	"comment", "que faire", "etapes", "demarche",
+	"como puedo", "como hago", "como se", "como funciona", "que tengo que", "que debo", "pasos",
+	"come posso", "come faccio", "come si", "come funziona", "cosa devo", "passaggi",
+	"como faco", "como posso", "como eu", "o que fazer", "o que devo", "passo a passo",
+	"hoe kan ik", "hoe moet ik", "hoe werkt", "wat moet ik", "stappen"}
 
 // ask returns the kind of answer text asks for.
 func ask(text string) question {
@@ -66,13 +73,30 @@ var quantityCues = []struct {
 }{
 	{duration, []string{"how long", "how soon", "how fast", "how quickly", "how often", "when", "time",
 		"what hours", "until", "till", "deadline", "expire", "expires", "valid", "last", "days", "hours", "weeks",
-		"months", "open", "opening", "late", "early"}},
+		"months", "open", "opening", "late", "early",
+		"wie lange", "wann", "dauert", "dauer", "frist", "gultig", "wie schnell", "wie oft", "uhrzeit", "geoffnet", "offnungszeiten",
+		"combien de temps", "quand", "delai", "delais", "duree", "dure", "valable", "a quelle heure", "horaires", "ouvert",
+		"cuanto tiempo", "cuando", "plazo", "tarda", "tardan", "dura", "valido", "valida", "a que hora", "horario", "abierto",
+		"quanto tempo", "quando", "entro quando", "scadenza", "a che ora", "orari", "orario", "aperto",
+		"prazo", "demora", "que horas", "aberto",
+		"hoe lang", "wanneer", "termijn", "duurt", "geldig", "hoe laat", "hoe snel", "openingstijden"}},
 	{money, []string{"how much", "cost", "costs", "price", "prices", "fee", "fees", "amount", "amounts", "value",
 		"values", "worth", "discount", "discounts", "expensive", "cheap", "cheapest", "euro", "euros", "pounds", "dollars", "per year",
-		"per month", "a month", "a year", "annual", "yearly", "monthly"}},
-	{phone, []string{"phone", "telephone", "call", "ring", "nr", "hotline", "whatsapp"}},
+		"per month", "a month", "a year", "annual", "yearly", "monthly",
+		"kostet", "kosten", "preis", "preise", "gebuhr", "gebuhren", "teuer", "gunstig", "rabatt", "pro monat", "im monat", "pro jahr",
+		"coute", "coutent", "cout", "prix", "tarif", "tarifs", "frais", "cher", "remise", "par mois", "par an",
+		"cuesta", "cuestan", "precio", "precios", "coste", "costo", "tarifa", "comision", "cargo", "caro", "descuento", "al mes", "por mes",
+		"costa", "costano", "prezzo", "prezzi", "tariffa", "commissione", "sconto", "al mese",
+		"custa", "custam", "custo", "preco", "taxa", "cobra", "cobram", "desconto",
+		"kost", "prijs", "prijzen", "tarief", "korting", "per maand", "per jaar"}},
+	{phone, []string{"phone", "telephone", "call", "ring", "nr", "hotline", "whatsapp",
+		"telefon", "telefonnummer", "anrufen", "appeler", "telefono", "llamar", "chiamare", "telefone", "ligar",
+		"telefoonnummer", "bellen"}},
 	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
-		"largest", "size", "weight", "percent", "age", "old"}},
+		"largest", "size", "weight", "percent", "age", "old",
+		"wie viele", "wie viel", "maximal", "hochstens", "mindestens", "grenze", "combien", "plafond", "limite",
+		"cuantos", "cuantas", "maximo", "minimo", "quanti", "quante", "massimo", "quantos", "quantas", "teto",
+		"hoeveel", "maximaal", "minimaal", "limiet"}},
 }
 
 // asksQuantity returns the kind of figure question asks for.
@@ -96,6 +120,19 @@ var durationUnits = map[string]bool{
 	"weeks": true, "month": true, "months": true, "year": true, "years": true, "immediately": true,
 	"instantly": true, "today": true, "tomorrow": true, "monday": true, "tuesday": true, "wednesday": true,
 	"thursday": true, "friday": true, "saturday": true, "sunday": true,
+	// German, French, Spanish, Italian, Portuguese, Dutch, folded ("dias")
+	"minuten": true, "stunde": true, "stunden": true, "tage": true, "tagen": true, "woche": true, "wochen": true,
+	"monat": true, "monate": true, "monaten": true, "jahr": true, "jahre": true, "jahren": true, "werktag": true,
+	"werktage": true, "werktagen": true, "sofort": true, "heute": true,
+	"heure": true, "heures": true, "jour": true, "jours": true, "semaine": true, "semaines": true, "mois": true,
+	"ans": true, "annee": true, "annees": true, "immediatement": true,
+	"minuto": true, "minutos": true, "hora": true, "horas": true, "dia": true, "dias": true, "semana": true,
+	"semanas": true, "mes": true, "meses": true, "ano": true, "anos": true, "inmediatamente": true, "hoy": true,
+	"minuti": true, "ora": true, "giorno": true, "giorni": true, "settimana": true, "settimane": true,
+	"mese": true, "mesi": true, "anno": true, "anni": true, "subito": true, "oggi": true,
+	"imediatamente": true, "hoje": true,
+	"minuut": true, "uur": true, "dag": true, "dagen": true, "weken": true, "maand": true, "maanden": true,
+	"jaar": true, "werkdag": true, "werkdagen": true, "meteen": true, "vandaag": true,
 }
 
 var (
@@ -111,8 +148,10 @@ var (
 // costsNothing reports whether text says something is free: an answer
 // to a question about a price, if a weaker one than a price.
 func costsNothing(text string) bool {
-	low := strings.ToLower(text)
-	for _, p := range []string{"free", "no extra cost", "no cost", "no charge", "at no"} {
+	low := strings.Join(grounding.Words(text), " ") // folded: "grátis" is "gratis"
+	for _, p := range []string{"free", "no extra cost", "no cost", "no charge", "at no",
+		"gratis", "kostenlos", "kostenfrei", "gratuit", "gratuito", "gratuita", "kosteloos", "sans frais",
+		"sin coste", "sin costo", "senza costi", "sem custo"} {
 		if strings.Contains(low, p) {
 			return true
 		}
