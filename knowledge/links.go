@@ -238,14 +238,14 @@ func linkReferences(chunks []Chunk) {
 		c := &chunks[i]
 		for _, m := range referenceCue.FindAllStringIndex(c.Text, -1) {
 			rest := c.Text[m[1]:]
-			i := slices.IndexFunc(titles, func(t string) bool {
+			n := slices.IndexFunc(titles, func(t string) bool {
 				return len(rest) >= len(t) && strings.EqualFold(rest[:len(t)], t) && PhraseAt(rest, rest[:len(t)], 0) == 0
 			})
-			if i < 0 || titles[i] == c.Title || len(c.Links) >= maxLinksPerChunk {
+			if n < 0 || titles[n] == c.Title || len(c.Links) >= maxLinksPerChunk {
 				continue
 			}
-			l := targets[titles[i]]
-			l.Text = rest[:len(titles[i])]
+			l := targets[titles[n]]
+			l.Text = rest[:len(titles[n])]
 			if !slices.ContainsFunc(c.Links, func(x Link) bool { return x.Text == l.Text }) {
 				c.Links = append(c.Links, l)
 			}
