@@ -2,7 +2,6 @@ package knowledge
 
 import (
 	"cmp"
-	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -229,15 +228,21 @@ func linkReferences(chunks []Chunk) {
 	if len(targets) < 2 {
 		return
 	}
-	// The longest title first: "see Refunds and deposits" refers to that
-	// article, not to "Refunds".
-	titles := slices.SortedFunc(maps.Keys(targets), func(a, b string) int {
-		return cmp.Or(len(b)-len(a), strings.Compare(a, b))
-	})
+	// Titles by their first word, longest first: "see Refunds and
+	// deposits" refers to that article, not to "Refunds".
+	byWord := map[string][]string{}
+	for t := range targets {
+		w := firstWord(t)
+		byWord[w] = append(byWord[w], t)
+	}
+	for _, ts := range byWord {
+		slices.SortFunc(ts, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	}
 	for i := range chunks {
 		c := &chunks[i]
 		for _, m := range referenceCue.FindAllStringIndex(c.Text, -1) {
 			rest := c.Text[m[1]:]
+			titles := byWord[firstWord(rest)]
 			n := slices.IndexFunc(titles, func(t string) bool {
 				return len(rest) >= len(t) && strings.EqualFold(rest[:len(t)], t) && PhraseAt(rest, rest[:len(t)], 0) == 0
 			})
@@ -251,6 +256,15 @@ func linkReferences(chunks []Chunk) {
 			}
 		}
 	}
+}
+
+// firstWord is the first word of s, lower-case.
+func firstWord(s string) string {
+	end := strings.IndexFunc(s, func(r rune) bool { return !isWordRune(r) })
+	if end < 0 {
+		end = len(s)
+	}
+	return strings.ToLower(s[:end])
 }
 
 // articleTargets maps each article title to a link to the article: its
