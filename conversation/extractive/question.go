@@ -19,7 +19,7 @@ type question struct {
 var codeCues = []string{"code", "example", "examples", "sample", "snippet", "curl", "command", "commands",
 	"request", "install", "installation", "sdk", "library", "client", "script", "cli", "terminal", "shell",
 	"bash", "python", "node", "nodejs", "javascript", "js", "typescript", "ts", "go", "golang", "ruby", "php",
-	"java", "kotlin", "swift", "c#", "json", "yaml", "xml", "html", "css", "sql", "syntax"}
+	"java", "kotlin", "swift", "csharp", "json", "yaml", "xml", "html", "css", "sql", "syntax"}
 
 // stepsCues mark questions asking how to do something.
 var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how would i", "how do you",
