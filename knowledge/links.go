@@ -1,7 +1,8 @@
 package knowledge
 
 import (
-	"cmp"
+	"context"
+	"fmt"
 	"net/url"
 	"path"
 	"regexp"
@@ -96,6 +97,9 @@ func resolveLink(doc, base, target string) (Link, bool) {
 	}
 	if b, err := url.Parse(base); base != "" && err == nil && u.Scheme == "" {
 		u = b.ResolveReference(u)
+		if u.String() == b.String() {
+			return Link{}, false // "#": the article's own page, a script's hook
+		}
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
@@ -217,61 +221,64 @@ func resolveArticleLinks(chunks []Chunk) {
 // a reference to that article: "see Privacy, CCTV and your data for how
 // long recordings are kept". Without a cue, a title is often just words
 // ("refunds").
-var referenceCue = regexp.MustCompile(`(?i)\b(?:see|read|check|visit|siehe|voir|consultez|consulte|zie|lees|vedi|ver|veja)\s+(?:the\s+|our\s+|article\s+|the\s+article\s+)?["“„«]?\s*`)
+var referenceCue = regexp.MustCompile(`(?i)\b(?:see|read|check|visit|siehe|voir|consultez|consulte|zie|lees|vedi|ver|veja)\s+(?:(?:the|our)\s+)?(?:article\s+)?["“„«]?\s*`)
+
+// maxTitleBytes bounds the titles that references are looked for by.
+const maxTitleBytes = 200
 
 // linkReferences links the titles of articles that chunks refer to in
-// plain words (after a referenceCue) to those articles, so that a reply
-// quoting "see Refunds and deposits" lets the user open it. A title two
-// articles share, or a chunk's own article, is not linked.
-func linkReferences(chunks []Chunk) {
-	targets := articleTargets(chunks)
-	if len(targets) < 2 {
-		return
-	}
-	// Titles by their first word, longest first: "see Refunds and
-	// deposits" refers to that article, not to "Refunds".
-	byWord := map[string][]string{}
-	for t := range targets {
-		w := firstWord(t)
-		byWord[w] = append(byWord[w], t)
-	}
-	for _, ts := range byWord {
-		slices.SortFunc(ts, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+// plain words (after a referenceCue, outside code) to those articles, so
+// that a reply quoting "see Refunds and deposits" lets the user open it.
+// A title two articles share (in any case), or a chunk's own article, is
+// not linked.
+func linkReferences(ctx context.Context, chunks []Chunk) error {
+	titles := newTitleIndex(chunks)
+	if len(titles.targets) < 2 {
+		return nil
 	}
 	for i := range chunks {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("link references: %w", err)
+			}
+		}
 		c := &chunks[i]
-		for _, m := range referenceCue.FindAllStringIndex(c.Text, -1) {
-			rest := c.Text[m[1]:]
-			titles := byWord[firstWord(rest)]
-			n := slices.IndexFunc(titles, func(t string) bool {
-				return len(rest) >= len(t) && strings.EqualFold(rest[:len(t)], t) && PhraseAt(rest, rest[:len(t)], 0) == 0
-			})
-			if n < 0 || titles[n] == c.Title || len(c.Links) >= maxLinksPerChunk {
+		own := strings.ToLower(c.Title)
+		code := false
+		for _, line := range strings.Split(c.Text, "\n") {
+			if line == CodeFence {
+				code = !code
+			}
+			if code || line == CodeFence {
 				continue
 			}
-			l := targets[titles[n]]
-			l.Text = rest[:len(titles[n])]
-			if !slices.ContainsFunc(c.Links, func(x Link) bool { return x.Text == l.Text }) {
-				c.Links = append(c.Links, l)
+			for _, m := range referenceCue.FindAllStringIndex(line, -1) {
+				text, to, ok := titles.at(line[m[1]:])
+				if !ok || strings.ToLower(text) == own || len(c.Links) >= maxLinksPerChunk ||
+					slices.ContainsFunc(c.Links, func(x Link) bool { return x.Text == text }) {
+					continue
+				}
+				to.Text = text
+				c.Links = append(c.Links, to)
 			}
 		}
 	}
+	return nil
 }
 
-// firstWord is the first word of s, lower-case.
-func firstWord(s string) string {
-	end := strings.IndexFunc(s, func(r rune) bool { return !isWordRune(r) })
-	if end < 0 {
-		end = len(s)
-	}
-	return strings.ToLower(s[:end])
+// A titleIndex finds the article a text starts with the title of.
+type titleIndex struct {
+	targets map[string]Link  // by lower-case title
+	lengths map[string][]int // the titles' lengths in bytes by their first word, longest first
 }
 
-// articleTargets maps each article title to a link to the article: its
-// page when an export names it, else its file, or its entry of a file
-// that holds several articles. Titles of more than one article are left
+// newTitleIndex indexes the titles of the chunks' articles, each with a
+// link to its article: its page when an export names it, else its file,
+// or its entry of a file that holds several articles. A title of more
+// than one article, one too long to be written out in a reference, or
+// one shorter than two characters or without a letter or digit, is left
 // out.
-func articleTargets(chunks []Chunk) map[string]Link {
+func newTitleIndex(chunks []Chunk) titleIndex {
 	titles := map[string]map[string]bool{} // titles by file
 	for _, c := range chunks {
 		if titles[c.DocID] == nil {
@@ -279,10 +286,12 @@ func articleTargets(chunks []Chunk) map[string]Link {
 		}
 		titles[c.DocID][c.Title] = true
 	}
-	targets := map[string]Link{}
+	ix := titleIndex{targets: map[string]Link{}, lengths: map[string][]int{}}
 	shared := map[string]bool{}
 	for _, c := range chunks {
-		if c.Title == "" || shared[c.Title] {
+		key := strings.ToLower(c.Title)
+		if shared[key] || len(c.Title) > maxTitleBytes || strings.ContainsAny(c.Title, linkSep+linkFieldSep) ||
+			strings.IndexFunc(c.Title, isWordRune) < 0 || utf8.RuneCountInString(c.Title) < 2 {
 			continue
 		}
 		to := Link{Source: c.DocID}
@@ -292,12 +301,45 @@ func articleTargets(chunks []Chunk) map[string]Link {
 		case len(titles[c.DocID]) > 1:
 			to = Link{Source: c.Source}
 		}
-		if prev, ok := targets[c.Title]; ok && prev != to {
-			delete(targets, c.Title)
-			shared[c.Title] = true
+		if prev, ok := ix.targets[key]; ok && prev != to {
+			delete(ix.targets, key)
+			shared[key] = true
 			continue
 		}
-		targets[c.Title] = to
+		ix.targets[key] = to
 	}
-	return targets
+	for key := range ix.targets {
+		w := firstWord(key)
+		ix.lengths[w] = append(ix.lengths[w], len(key))
+	}
+	for w, ls := range ix.lengths {
+		slices.Sort(ls)
+		slices.Reverse(ls)
+		ix.lengths[w] = slices.Compact(ls)
+	}
+	return ix
+}
+
+// at returns the longest title that text starts with, as text writes it,
+// and the link to its article: "see Refunds and deposits" refers to that
+// article, not to "Refunds".
+func (ix titleIndex) at(text string) (string, Link, bool) {
+	for _, n := range ix.lengths[firstWord(text)] {
+		if n > len(text) {
+			continue
+		}
+		if to, ok := ix.targets[strings.ToLower(text[:n])]; ok && PhraseAt(text, text[:n], 0) == 0 {
+			return text[:n], to, true
+		}
+	}
+	return "", Link{}, false
+}
+
+// firstWord is the first word of s, lower-case.
+func firstWord(s string) string {
+	end := strings.IndexFunc(s, func(r rune) bool { return !isWordRune(r) })
+	if end < 0 {
+		end = len(s)
+	}
+	return strings.ToLower(s[:end])
 }

@@ -117,11 +117,12 @@ func TestLinkTargetsWithParentheses(t *testing.T) {
 // TestExportLinks: an article of a help-centre export knows its page
 // (html_url), so its links to the help centre's own pages, site paths
 // and relative ones alike, lead there; an entry without headings keeps
-// its links too, and a script's link is still none.
+// its links too, and a script's link, or one to the page itself ("#"),
+// is still none.
 func TestExportLinks(t *testing.T) {
 	export := `{"articles": [
 {"id": 1, "title": "Refunds", "html_url": "https://help.example.com/hc/en-us/articles/1-Refunds",
- "body": "<p>Refunds arrive within 5 days. Check the <a href=\"https://status.example.com\">status page</a>, <a href=\"/hc/en-us/articles/2-Contact\">contact us</a> or read <a href=\"3-Fees#cards\">card fees</a>. Never <a href=\"javascript:alert(1)\">click here</a>.</p>"},
+ "body": "<p>Refunds arrive within 5 days. Check the <a href=\"https://status.example.com\">status page</a>, <a href=\"/hc/en-us/articles/2-Contact\">contact us</a> or read <a href=\"3-Fees#cards\">card fees</a>. Never <a href=\"javascript:alert(1)\">click here</a>. <a href=\"#\">Chat with us</a>.</p>"},
 {"id": 2, "title": "Contact", "html_url": "https://help.example.com/hc/en-us/articles/2-Contact",
  "body": "<h2>Phone</h2><p>Call us, or see <a href=\"/hc/en-us/articles/1-Refunds\">our refund policy</a>.</p>"},
 {"id": 3, "title": "Fees", "body": "<p>See the <a href=\"/fees\">fee table</a> and the <a href=\"https://example.com/fees\">price list</a>.</p>"}]}`
@@ -149,20 +150,27 @@ func TestExportLinks(t *testing.T) {
 }
 
 // TestReferenceLinks: an article that refers to another by its title
-// after "see" (or "read", "check", "siehe"…) links the title to it, the
-// longest title that fits; a title without such a word, the article's
-// own, one two articles share, or one that runs into a longer word is
-// not linked.
+// after "see" (or "read the article", "check", "siehe"…) links the title
+// to it, the longest title that fits; a title without such a word, the
+// article's own, one two articles share in any case, one that runs into
+// a longer word, one in code, or one of a single character or of
+// punctuation is not linked.
 func TestReferenceLinks(t *testing.T) {
 	fsys := fstest.MapFS{
 		"access.md": file("# Access and security\n\nEntrances are covered by CCTV (see *Privacy, CCTV and your data* for how long recordings are kept). " +
 			"Lost fobs: see refunds and deposits. Refunds are rare. Read Refunds first. See Access and security. " +
-			"Check Opening hours. See Refundsworth. Visit Fees.\n"),
+			"Check Opening hours. Visit Fees. Read the article Wi-Fi and printing. Check X. See ...\n\n" +
+			"```\n# see Printing guide for the token\n```\n"),
 		"privacy.md":  file("# Privacy, CCTV and your data\n\nRecordings are kept for 30 days.\n"),
 		"refunds.md":  file("# Refunds and deposits\n\nDeposits come back within 14 days.\n"),
 		"refund.md":   file("# Refunds\n\nSee the Refunds and deposits article.\n"),
 		"hours.md":    file("# Opening hours\n\nWe open at 8.\n"),
-		"hours-2.md":  file("# Opening hours\n\nWeekends: 10 to 4.\n"),
+		"hours-2.md":  file("# Opening Hours\n\nWeekends: 10 to 4.\n"),
+		"hour.md":     file("# Opening hour\n\nThe first hour.\n"),
+		"wifi.md":     file("# Wi-Fi and printing\n\nThe network is Guest.\n"),
+		"guide.md":    file("# Printing guide\n\nPrint from the app.\n"),
+		"x.md":        file("# X\n\nX marks the spot.\n"),
+		"dots.md":     file("# ...\n\nNothing.\n"),
 		"export.json": file(`{"articles": [{"title": "Fees", "html_url": "https://help.example.com/fees", "body": "<p>See Privacy, CCTV and your data.</p>"}]}`),
 	}
 	chunks, err := LoadFS(context.Background(), fsys, LoadOptions{})
@@ -181,6 +189,7 @@ func TestReferenceLinks(t *testing.T) {
 			{Text: "refunds and deposits", Source: "refunds.md"},
 			{Text: "Refunds", Source: "refund.md"},
 			{Text: "Fees", URL: "https://help.example.com/fees"},
+			{Text: "Wi-Fi and printing", Source: "wifi.md"},
 		},
 		"refund.md":   {{Text: "Refunds and deposits", Source: "refunds.md"}},
 		"export.json": {{Text: "Privacy, CCTV and your data", Source: "privacy.md"}},

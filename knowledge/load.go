@@ -169,7 +169,9 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 		chunks = append(chunks, cs...)
 	}
 	resolveArticleLinks(chunks)
-	linkReferences(chunks)
+	if err := linkReferences(ctx, chunks); err != nil {
+		return nil, err
+	}
 	return chunks, nil
 }
 
