@@ -318,6 +318,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	if best.score < a.opts.MinScore {
 		return nil, 0, nil
 	}
+	if !kind.code {
+		best = preferProse(cands)
+	}
 	if a.opts.Rerank != nil {
 		chosen, declined, err := a.rerank(ctx, q, cands)
 		if err != nil {

@@ -437,7 +437,7 @@ func TestCodeBlockWhole(t *testing.T) {
 
 // TestCodeOnlyWhenAsked: an example request holds the words of many
 // questions; it answers one that asks for code, and a sentence answers
-// one that does not.
+// one that does not, unless nothing but code answers it.
 func TestCodeOnlyWhenAsked(t *testing.T) {
 	snippets := []knowledge.Snippet{{DocID: "shipments.md", Title: "Shipments", Section: "Create a shipment", Source: "shipments.md#create",
 		Text: "The parcel weight must be between 1 and 31500 grams.\n\n```\ncurl https://api.example.com/v2/shipments \\\n  -d '{\"parcel\": {\"weight\": 1200, \"length\": 30}}'\n```"}}
@@ -446,6 +446,12 @@ func TestCodeOnlyWhenAsked(t *testing.T) {
 	}
 	if ans := answer(t, conversation.Query{Question: "curl example with the parcel weight", Snippets: snippets, Confidence: 1}); !strings.Contains(ans.Text, "curl https://api.example.com/v2/shipments") {
 		t.Errorf("reply %q, want the example request", ans.Text)
+	}
+	// Where only code answers, it is quoted, not a fallback.
+	balance := []knowledge.Snippet{{DocID: "balance.md", Title: "Balance", Source: "balance.md",
+		Text: "Get your balance:\n\n```\ncurl https://api.example.com/v1/balance -u sk_test_123:\n```"}}
+	if ans := answer(t, conversation.Query{Question: "how do I get my account balance?", Snippets: balance, Confidence: 1}); ans.Fallback || !strings.Contains(ans.Text, "curl https://api.example.com/v1/balance") {
+		t.Errorf("reply %q (fallback %v), want the command", ans.Text, ans.Fallback)
 	}
 }
 

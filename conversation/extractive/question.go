@@ -19,7 +19,7 @@ type question struct {
 var codeCues = []string{"code", "example", "examples", "sample", "snippet", "curl", "command", "commands",
 	"request", "install", "installation", "sdk", "library", "client", "script", "cli", "terminal", "shell",
 	"bash", "python", "node", "nodejs", "javascript", "js", "typescript", "ts", "go", "golang", "ruby", "php",
-	"java", "kotlin", "swift", "csharp", "json", "yaml", "xml", "html", "css", "sql", "syntax"}
+	"java", "kotlin", "swift", "csharp", "dotnet", "json", "yaml", "xml", "html", "css", "sql", "syntax"}
 
 // stepsCues mark questions asking how to do something.
 var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how would i", "how do you",
@@ -27,7 +27,8 @@ var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how
 	"where do i", "where can i", "steps", "step by step", "procedure", "process for",
 	// German, French, Spanish, Italian, Portuguese, Dutch (folded: "como faco")
 	"wie kann ich", "wie mache ich", "wie funktioniert", "wie geht", "was muss ich", "was soll ich", "schritte",
-	"comment", "que faire", "etapes", "demarche",
+	"comment faire", "comment je", "comment on", "comment puis", "comment activer", "comment changer",
+	"que faire", "etapes", "demarche",
 	"como puedo", "como hago", "como se", "como funciona", "que tengo que", "que debo", "pasos",
 	"come posso", "come faccio", "come si", "come funziona", "cosa devo", "passaggi",
 	"como faco", "como posso", "como eu", "o que fazer", "o que devo", "passo a passo",
@@ -49,6 +50,9 @@ func ask(text string) question {
 			break
 		}
 	}
+	// Words lose "#", "+" and a leading ".": C# is "c".
+	low := strings.ToLower(text)
+	k.code = k.code || strings.Contains(low, "c#") || strings.Contains(low, "c++") || strings.Contains(low, ".net")
 	// "I want to delete my account, how?"
 	k.steps = k.steps || strings.HasSuffix(q, " how ")
 	return k
@@ -85,9 +89,9 @@ var quantityCues = []struct {
 		"per month", "a month", "a year", "annual", "yearly", "monthly",
 		"kostet", "kosten", "preis", "preise", "gebuhr", "gebuhren", "teuer", "gunstig", "rabatt", "pro monat", "im monat", "pro jahr",
 		"coute", "coutent", "cout", "prix", "tarif", "tarifs", "frais", "cher", "remise", "par mois", "par an",
-		"cuesta", "cuestan", "precio", "precios", "coste", "costo", "tarifa", "comision", "cargo", "caro", "descuento", "al mes", "por mes",
-		"costa", "costano", "prezzo", "prezzi", "tariffa", "commissione", "sconto", "al mese",
-		"custa", "custam", "custo", "preco", "taxa", "cobra", "cobram", "desconto",
+		"cuesta", "cuestan", "precio", "precios", "coste", "costo", "tarifa", "comision", "caro", "descuento", "al mes", "por mes",
+		"quanto costa", "costano", "prezzo", "prezzi", "tariffa", "commissione", "sconto", "al mese",
+		"custa", "custam", "custo", "preco", "taxa", "cobram", "desconto",
 		"kost", "prijs", "prijzen", "tarief", "korting", "per maand", "per jaar"}},
 	{phone, []string{"phone", "telephone", "call", "ring", "nr", "hotline", "whatsapp",
 		"telefon", "telefonnummer", "anrufen", "appeler", "telefono", "llamar", "chiamare", "telefone", "ligar",
@@ -128,7 +132,7 @@ var durationUnits = map[string]bool{
 	"ans": true, "annee": true, "annees": true, "immediatement": true,
 	"minuto": true, "minutos": true, "hora": true, "horas": true, "dia": true, "dias": true, "semana": true,
 	"semanas": true, "mes": true, "meses": true, "ano": true, "anos": true, "inmediatamente": true, "hoy": true,
-	"minuti": true, "ora": true, "giorno": true, "giorni": true, "settimana": true, "settimane": true,
+	"minuti": true, "giorno": true, "giorni": true, "settimana": true, "settimane": true,
 	"mese": true, "mesi": true, "anno": true, "anni": true, "subito": true, "oggi": true,
 	"imediatamente": true, "hoje": true,
 	"minuut": true, "uur": true, "dag": true, "dagen": true, "weken": true, "maand": true, "maanden": true,

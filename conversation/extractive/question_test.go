@@ -34,6 +34,20 @@ func TestAskInOtherLanguages(t *testing.T) {
 			t.Errorf("hasFigure(%q, %d) = false", tt.figure, tt.quantity)
 		}
 	}
+	// English words that other languages' cues spell alike ask nothing.
+	for _, q := range []string{"Do you deliver to Costa Rica?", "Is COBRA coverage included?", "Why was my comment removed?"} {
+		if k := ask(q); k.quantity != noQuantity || k.steps {
+			t.Errorf("ask(%q) = %+v, want no kind", q, k)
+		}
+	}
+	if k := ask("What is the maximum cargo weight?"); k.quantity != count {
+		t.Errorf("cargo weight: %+v, want a count", k)
+	}
+	for _, q := range []string{"How do I call it from C#?", "is there a .NET version", "C++ version?"} {
+		if !ask(q).code {
+			t.Errorf("ask(%q) does not ask for code", q)
+		}
+	}
 	if !costsNothing("Die Rücksendung ist kostenlos.") || !costsNothing("O envio é grátis.") {
 		t.Error("costsNothing misses a free return in German or free shipping in Portuguese")
 	}

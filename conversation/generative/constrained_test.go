@@ -138,10 +138,15 @@ func TestConstrainedDeclines(t *testing.T) {
 func TestConstrainedModelFailures(t *testing.T) {
 	q := conversation.Query{Question: "what does the plus plan cost per month?", Snippets: prices, Confidence: 0.9}
 	// Too long for the model's context: the lexical choice answers.
+	// The model rated nothing, so nothing is its choice.
 	long := &fakeScorer{err: fmt.Errorf("score: %w", engine.ErrContext)}
-	ans, err := newAnswerer(t, long, generative.Options{}).Answer(context.Background(), q)
+	var choices []extractive.Choice
+	ans, err := newAnswerer(t, long, generative.Options{OnChoice: func(c extractive.Choice) { choices = append(choices, c) }}).Answer(context.Background(), q)
 	if err != nil || ans.Fallback || !strings.Contains(ans.Text, "€9.99") {
 		t.Errorf("context overflow: %+v, %v; want the lexical answer", ans, err)
+	}
+	if len(choices) != 1 || slices.ContainsFunc(choices[0].Model, func(m float64) bool { return !math.IsNaN(m) }) {
+		t.Errorf("context overflow: choices %+v, want one with no sentence rated", choices)
 	}
 	// Any other failure: the fallback answerer.
 	broken := &fakeScorer{err: errors.New("weights on fire")}

@@ -145,19 +145,19 @@ func (a *Answerer) reranker(sc engine.Scorer) extractive.Reranker {
 			}
 		}
 		conts = append(conts, prompt.Unknown)
+		means := make([]float64, len(sentences))
+		for i := range means {
+			means[i] = math.NaN()
+		}
 		scores, err := sc.Score(ctx, a.request(p), conts)
 		if errors.Is(err, engine.ErrContext) {
 			// A sentence too long for the model's context: choose
 			// lexically rather than fail the turn.
 			a.opts.Logger.Debug("sentences too long to score; choosing lexically", "err", err)
-			return make([]float64, len(sentences)), math.Inf(-1), nil
+			return means, math.Inf(-1), nil
 		}
 		if err != nil {
 			return nil, 0, err
-		}
-		means := make([]float64, len(sentences))
-		for i := range means {
-			means[i] = math.NaN()
 		}
 		for j, i := range rated {
 			means[i] = scores[j].Mean()
