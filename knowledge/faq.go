@@ -317,19 +317,15 @@ func field(m map[string]any, names ...string) string {
 	return ""
 }
 
-var (
-	// htmlMarkup is a tag that says a text is HTML.
-	htmlMarkup = regexp.MustCompile(`(?i)</?(?:p|div|br|ul|ol|li|table|tr|h[1-6]|strong|em|a)\b[^>]*>`)
-	// headingMarks begin a Markdown heading line; in an answer a heading
-	// is a line of its own.
-	headingMarks = regexp.MustCompile(`(?m)^#{1,6} `)
-)
+// htmlMarkup is a tag that says a text is HTML.
+var htmlMarkup = regexp.MustCompile(`(?i)</?(?:p|div|br|ul|ol|li|table|tr|h[1-6]|strong|em|a)\b[^>]*>`)
 
 // faqChunks makes chunks of FAQ entries: each titled by its question and
-// anchored by the question's slug. An entry whose answer is HTML with
-// headings is an article of a help-centre export (Zendesk's {"title",
-// "body"}): it is read as an article, one section per heading, so that
-// "How to claim" is a section of its article rather than a line of it.
+// anchored by the question's slug. An answer is read as an article's
+// Markdown (HTML as help-centre exports write it, Zendesk's {"title",
+// "body"}, converted first): one section per heading, so that "How to
+// claim" is a section of its article rather than a line of it, and code
+// blocks and reference links read as in an article.
 func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 	slugs := newSlugger()
 	var chunks []Chunk
@@ -338,19 +334,11 @@ func faqChunks(name string, entries []FAQEntry, maxRunes int) []Chunk {
 		src := name + "#" + slugs.slug(q)
 		answer := e.Answer
 		if htmlMarkup.MatchString(answer) {
-			answer = htmlArticle(answer)
-			if headingMarks.MatchString(answer) {
-				for _, c := range parseArticle(name, e.URL, "# "+q+"\n\n"+headingsBelowTitle(answer), maxRunes) {
-					c.Source, c.URL = src, e.URL
-					chunks = append(chunks, c)
-				}
-				continue
-			}
+			answer = headingsBelowTitle(htmlArticle(answer))
 		}
-		lines := strings.Split(answer, "\n")
-		links := sectionLinks(name, e.URL, lines, nil)
-		for _, t := range splitText(plainText(lines), maxRunes) {
-			chunks = append(chunks, Chunk{DocID: name, Title: q, Source: src, URL: e.URL, Text: t, Links: linksIn(t, links)})
+		for _, c := range parseSections(name, e.URL, q, strings.Split(htmlTables(answer), "\n"), maxRunes) {
+			c.Source, c.URL = src, e.URL
+			chunks = append(chunks, c)
 		}
 	}
 	return chunks

@@ -198,3 +198,28 @@ func TestReferenceLinks(t *testing.T) {
 		t.Errorf("links (-want +got):\n%s", diff)
 	}
 }
+
+// TestFAQMarkdownAnswers: a Markdown answer of a YAML or JSON FAQ reads as
+// an article's text does: a fenced block with a language is code between
+// fences (its link no link), and a reference link leads to its target,
+// whose definition line is no text.
+func TestFAQMarkdownAnswers(t *testing.T) {
+	faq := "faq:\n  - question: How do I install the client?\n    answer: |\n      Install it:\n\n" +
+		"      ```bash\n      pip install parcelio  # [docs](https://x.example/docs)\n      ```\n\n" +
+		"      Read the [setup guide][g] next.\n\n      [g]: https://example.com/guide\n"
+	chunks, err := LoadFS(context.Background(), fstest.MapFS{"faq.yaml": file(faq)}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) != 1 {
+		t.Fatalf("%d chunks, want 1: %+v", len(chunks), chunks)
+	}
+	c := chunks[0]
+	want := "Install it:\n\n```\npip install parcelio  # [docs](https://x.example/docs)\n```\n\nRead the setup guide next."
+	if c.Text != want {
+		t.Errorf("text %q, want %q", c.Text, want)
+	}
+	if links := []Link{{Text: "setup guide", URL: "https://example.com/guide"}}; !cmp.Equal(c.Links, links) {
+		t.Errorf("links %+v, want %+v", c.Links, links)
+	}
+}
