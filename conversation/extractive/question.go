@@ -37,25 +37,25 @@ var stepsCues = []string{"how do i", "how can i", "how to", "how should i", "how
 // ask returns the kind of answer text asks for.
 func ask(text string) question {
 	q := " " + strings.Join(grounding.Words(text), " ") + " "
-	k := question{quantity: asksQuantity(text)}
-	for _, c := range stepsCues {
-		if strings.Contains(q, " "+c+" ") {
-			k.steps = true
-			break
-		}
-	}
-	for _, c := range codeCues {
-		if strings.Contains(q, " "+c+" ") {
-			k.code = true
-			break
-		}
-	}
 	// Words lose "#", "+" and a leading ".": C# is "c".
 	low := strings.ToLower(text)
-	k.code = k.code || strings.Contains(low, "c#") || strings.Contains(low, "c++") || strings.Contains(low, ".net")
-	// "I want to delete my account, how?"
-	k.steps = k.steps || strings.HasSuffix(q, " how ")
-	return k
+	return question{
+		quantity: asksQuantity(text),
+		// "I want to delete my account, how?"
+		steps: hasCue(q, stepsCues) || strings.HasSuffix(q, " how "),
+		code:  hasCue(q, codeCues) || strings.Contains(low, "c#") || strings.Contains(low, "c++") || strings.Contains(low, ".net"),
+	}
+}
+
+// hasCue reports whether the words q (space-joined, with a space at each
+// end) hold one of cues as whole words.
+func hasCue(q string, cues []string) bool {
+	for _, c := range cues {
+		if strings.Contains(q, " "+c+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // A quantity is the kind of figure a question asks for.
@@ -110,10 +110,8 @@ func asksQuantity(question string) quantity {
 		return money
 	}
 	for _, k := range quantityCues {
-		for _, c := range k.cues {
-			if strings.Contains(q, " "+c+" ") {
-				return k.kind
-			}
+		if hasCue(q, k.cues) {
+			return k.kind
 		}
 	}
 	return noQuantity
