@@ -99,6 +99,11 @@ func analyzeWords(text string, fn func(term, word string)) {
 	})
 }
 
+// analysis names the way text is analysed into terms; change it when
+// that changes, so that index files written before are rebuilt
+// (fingerprint), as for chunking.
+const analysis = "german-vowels"
+
 // emitTerms turns one raw word into its terms, stemming in language lang.
 func emitTerms(w string, cjk bool, lang language, fn func(string)) {
 	if cjk {
@@ -109,9 +114,12 @@ func emitTerms(w string, cjk bool, lang language, fn func(string)) {
 		fn(w)
 		return
 	}
-	if w, ok := contentWord(w); ok {
-		fn(lang.stem(w))
+	w, ok := contentWord(w)
+	if !ok || lang == langGerman && w != germanVowels(w) && IsStopWord(germanVowels(w)) {
+		// "fuer" and "koennen" are "für" and "können".
+		return
 	}
+	fn(lang.stem(w))
 }
 
 // contentWord strips a raw folded word of apostrophes, a possessive "'s"

@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"strings"
+
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
 	"github.com/blevesearch/snowballstem/french"
@@ -199,6 +201,9 @@ func (l language) stem(w string) string {
 	if l == langEnglish {
 		return stem(w)
 	}
+	if l == langGerman {
+		w = germanVowels(w)
+	}
 	env := snowballstem.NewEnv(w)
 	switch l {
 	case langGerman:
@@ -218,4 +223,24 @@ func (l language) stem(w string) string {
 		return s
 	}
 	return w
+}
+
+// germanVowels writes the umlauts that German typed without them spells
+// "ae", "oe" and "ue" ("fuehrerschein", "gepaeck") as folding writes ä,
+// ö and ü (a, o, u), in the question and the articles alike, so that
+// "muenchen" finds "München". A "ue" after "q" is no umlaut ("quelle").
+// Words that have the letters without an umlaut ("steuer", "dauer")
+// change the same way wherever they are written.
+func germanVowels(w string) string {
+	if !strings.Contains(w, "ae") && !strings.Contains(w, "oe") && !strings.Contains(w, "ue") {
+		return w
+	}
+	b := make([]byte, 0, len(w))
+	for i := 0; i < len(w); i++ {
+		b = append(b, w[i])
+		if i+1 < len(w) && w[i+1] == 'e' && (w[i] == 'a' || w[i] == 'o' || w[i] == 'u' && (i == 0 || w[i-1] != 'q')) {
+			i++
+		}
+	}
+	return string(b)
 }

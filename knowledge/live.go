@@ -380,11 +380,12 @@ func fileStamp(path string) (uint64, error) {
 // fingerprint hashes the names, sizes, modification times and identities
 // (fileID: an edit that kept the size and set the modification time back
 // went unseen) of the loadable files of fsys, the folder dir (the same files Load reads),
-// and chunking, so that an index file written before the way articles
-// are cut changed is rebuilt like one of a changed folder.
+// chunking and analysis, so that an index file written before the way
+// articles are cut or analysed changed is rebuilt like one of a changed
+// folder.
 func fingerprint(fsys fs.FS, dir string) (uint64, error) {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s\x00", chunking)
+	fmt.Fprintf(h, "%s\x00%s\x00", chunking, analysis)
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
