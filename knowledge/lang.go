@@ -244,3 +244,22 @@ func germanVowels(w string) string {
 	}
 	return string(b)
 }
+
+// Term returns the term the index holds for one folded word in the
+// language lang (a code LanguageOf returns; English for any other), or ""
+// for a stop word: the stem a search of text in that language looks up.
+func Term(lang, word string) string {
+	if isNumber(word) {
+		return word
+	}
+	w, ok := contentWord(word)
+	if !ok {
+		return ""
+	}
+	for l, code := range languageCodes {
+		if code == lang {
+			return language(l).stem(w)
+		}
+	}
+	return langEnglish.stem(w)
+}

@@ -30,15 +30,16 @@ type candidate struct {
 	selected  bool
 }
 
-// candidates splits the top snippets into sentences, headings excluded.
-func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
+// candidates splits the top snippets into sentences, headings excluded,
+// reading their terms in the language lang.
+func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*candidate {
 	var out []*candidate
 	for i, s := range snippets {
 		if i >= a.opts.Snippets {
 			break
 		}
 		pos := 0
-		heading := grounding.TermSet(s.Title + "\n" + s.Section)
+		heading := grounding.TermSetIn(s.Title+"\n"+s.Section, lang)
 		lines := grounding.Lines(s.Text)
 		list, step := -1, 0
 		// asked holds the terms of a question the article asks ("Can I
@@ -75,7 +76,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 			leadsIn := !l.Item && li+1 < len(lines) && lines[li+1].Numbered
 			context := heading
 			if l.Context != "" {
-				context = grounding.TermSet(s.Title + "\n" + s.Section + "\n" + l.Context)
+				context = grounding.TermSetIn(s.Title+"\n"+s.Section+"\n"+l.Context, lang)
 			}
 			for k, text := range l.Sentences {
 				if asked != nil {
@@ -86,7 +87,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet) []*candidate {
 					line:      li,
 					pos:       pos,
 					text:      text,
-					terms:     grounding.TermSet(text),
+					terms:     grounding.TermSetIn(text, lang),
 					context:   context,
 					numbers:   len(grounding.Numbers(text)) > 0,
 					intro:     l.ListIntro && k == len(l.Sentences)-1,

@@ -5,6 +5,7 @@
 package extractive
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -266,7 +267,8 @@ func stream(ctx context.Context, text string, delta func(string) error) error {
 // pick returns the chosen sentences in snippet and reading order, and the
 // share of the question they cover.
 func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate, float64, error) {
-	qterms := grounding.TermSet(q.Question)
+	lang := a.language(q.Question, q.Snippets)
+	qterms := grounding.TermSetIn(q.Question, lang)
 	if len(qterms) == 0 {
 		return nil, 0, nil
 	}
@@ -275,7 +277,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	ctxTerms := make(map[string]bool)
 	for i := len(q.History) - 1; i >= 0; i-- {
 		if q.History[i].Role == "user" {
-			for t := range grounding.TermSet(q.History[i].Text) {
+			for t := range grounding.TermSetIn(q.History[i].Text, lang) {
 				if !qterms[t] {
 					ctxTerms[t] = true
 				}
@@ -283,7 +285,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			break
 		}
 	}
-	cands := a.candidates(q.Snippets)
+	cands := a.candidates(q.Snippets, lang)
 	if len(cands) == 0 {
 		return nil, 0, nil
 	}
@@ -439,6 +441,24 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	}
 
 	return out, got / total, nil
+}
+
+// language returns the language in which the question and the sentences
+// are read: the question's (knowledge.LanguageOr), taking the snippets'
+// language as the prior, so that a German question is matched to German
+// sentences with German stems, and an English one asked of a help centre
+// written in English and Spanish is read as English.
+func (a *Answerer) language(question string, snippets []knowledge.Snippet) string {
+	var b strings.Builder
+	for i, s := range snippets {
+		if i >= a.opts.Snippets {
+			break
+		}
+		b.WriteString(s.Text)
+		b.WriteByte('\n')
+	}
+	prior := cmp.Or(knowledge.LanguageOf(b.String()), "en")
+	return cmp.Or(knowledge.LanguageOr(question, prior), prior)
 }
 
 // maxListLines is the most lines of one list (items, table rows or

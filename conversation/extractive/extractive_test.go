@@ -513,3 +513,28 @@ func TestProceduresNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerReadsTheSnippetsLanguage: a question and the sentence that
+// answers it in other forms of its words ("Fahrrad", "Fahrräder";
+// "échanger", "échanges") meet through the stems of the articles' language, as
+// retrieval's do; English's light stemming left them apart, and the
+// reply fell back.
+func TestAnswerReadsTheSnippetsLanguage(t *testing.T) {
+	tests := []struct {
+		q, text, want string
+	}{
+		{"was kostet der transport von einem fahrrad",
+			"Kinderwagen und Rollstühle nehmen wir kostenlos mit. Fahrräder transportieren wir für 9 € pro Fahrt auf dem Heckträger.",
+			"9 €"},
+		{"je peux échanger un article ?",
+			"Votre commande est expédiée sous 2 jours. Les échanges sont gratuits pendant 30 jours.",
+			"30 jours"},
+	}
+	for _, tt := range tests {
+		got := answer(t, conversation.Query{Question: tt.q, Confidence: 1,
+			Snippets: []knowledge.Snippet{{DocID: "a.md", Title: "Service", Source: "a.md", Text: tt.text}}})
+		if got.Fallback || !strings.Contains(got.Text, tt.want) {
+			t.Errorf("%q: got %q (fallback %v), want the sentence with %q", tt.q, got.Text, got.Fallback, tt.want)
+		}
+	}
+}

@@ -9,7 +9,8 @@ import (
 )
 
 // The answerer's tables learned from configs/train over the terms it
-// reads (grounding.Terms) by knowledge.LearnAssociations and
+// reads (grounding.TermsIn, each language its own way) by
+// knowledge.LearnAssociations and
 // knowledge.LearnRepeats; TestLearnedTables regenerates them with
 // -update.
 var (

@@ -545,7 +545,18 @@ var fold = map[rune]string{
 // stemmed, in order (with repeats). Numbers are kept as terms. "e-mail"
 // is one term, "email", and a few words that mean the same as a more
 // common one are replaced by it ("annual" by "year").
-func Terms(s string) []string {
+func Terms(s string) []string { return TermsIn(s, "en") }
+
+// TermsIn is Terms for text in the language lang (a code
+// knowledge.LanguageOf returns): words of a language other than English
+// are stemmed as the knowledge index stems them (knowledge.Term), so that
+// "Fahrräder" meets "Fahrrad" and "reservieren" "reserviert", which
+// English's light stemming leaves apart.
+func TermsIn(s, lang string) []string {
+	stem := Stem
+	if lang != "" && lang != "en" {
+		stem = func(w string) string { return knowledge.Term(lang, w) }
+	}
 	words := Words(s)
 	out := make([]string, 0, len(words))
 	for i := 0; i < len(words); i++ {
@@ -573,15 +584,21 @@ func Terms(s string) []string {
 		if stopWords[w] || knowledge.IsStopWord(w) || len(w) < 2 && !isDigits(w) {
 			continue
 		}
-		out = append(out, Stem(w))
+		if t := stem(w); t != "" {
+			out = append(out, t)
+		}
 	}
 	return out
 }
 
 // TermSet returns the distinct content terms of s.
-func TermSet(s string) map[string]bool {
+func TermSet(s string) map[string]bool { return TermSetIn(s, "en") }
+
+// TermSetIn returns the distinct content terms of s in the language lang
+// (TermsIn).
+func TermSetIn(s, lang string) map[string]bool {
 	set := make(map[string]bool)
-	for _, t := range Terms(s) {
+	for _, t := range TermsIn(s, lang) {
 		set[t] = true
 	}
 	return set

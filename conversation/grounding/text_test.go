@@ -1,0 +1,27 @@
+package grounding_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/switchboard/switchboard/conversation/grounding"
+)
+
+// TestTermsIn: other forms of a word are one term in their language's
+// stems, numbers stay terms, and English is read as Terms reads it.
+func TestTermsIn(t *testing.T) {
+	tests := []struct{ a, b, lang string }{
+		{"Fahrräder und Rückerstattungen, 3 Tage", "Fahrrad und Rückerstattung, 3 Tagen", "de"},
+		{"échanger l'article", "les échanges d'articles", "fr"},
+		{"reembolsos de pedidos", "reembolso del pedido", "es"},
+	}
+	for _, tt := range tests {
+		if a, b := grounding.TermsIn(tt.a, tt.lang), grounding.TermsIn(tt.b, tt.lang); !slices.Equal(a, b) {
+			t.Errorf("TermsIn(%q) = %q, TermsIn(%q) = %q; want the same %s terms", tt.a, a, tt.b, b, tt.lang)
+		}
+	}
+	const en = "Refunds are sent in 3 days"
+	if got, want := grounding.TermsIn(en, "en"), grounding.Terms(en); !slices.Equal(got, want) {
+		t.Errorf("English TermsIn = %q, Terms = %q", got, want)
+	}
+}
