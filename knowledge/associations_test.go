@@ -34,7 +34,9 @@ func trainingPairs(t *testing.T) []QAPair {
 func TestLearnedTables(t *testing.T) {
 	pairs := trainingPairs(t)
 	const how = "run go test ./knowledge -run TestLearnedTables -update"
-	golden.Check(t, "associations.txt", ByLanguage(pairs, func(_ string, p []QAPair) Associations { return LearnAssociations(p, QuestionTerms, IndexTerms, LearnOptions{}) }), *update, how)
+	golden.Check(t, "associations.txt", ByLanguage(pairs, func(_ string, p []QAPair) Associations {
+		return LearnAssociations(p, QuestionTerms, IndexTerms, LearnOptions{})
+	}), *update, how)
 	golden.Check(t, "repeats.txt", ByLanguage(pairs, func(_ string, p []QAPair) Repeats { return LearnRepeats(p, QuestionTerms, IndexTerms, LearnOptions{}) }), *update, how)
 }
 
