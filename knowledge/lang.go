@@ -40,7 +40,11 @@ const (
 // under the threshold with the right section found first ("was kostet
 // eine Mahnung" 0.43); with them, 22 of its 94 questions were answered
 // right against 17 (2 more wrongly), the Spanish scooter set's 48 of 70
-// against 47, and no English set changed.
+// against 47, and no English set changed. So are the forms chat gives
+// them ("jai", "cest", "ca", "hab", "nen") and the pronouns and verbs
+// questions wrap a topic in ("estoy", "voy", "algo"): on the German,
+// French and Spanish dev and training sets 10 more questions were
+// answered right, 1 more wrongly.
 var (
 	stopWordsDE = setOf(`aber alle allem allen aller alles als auch auf aus bei bis bist bitte damit
 dann das dass dem den denn der des dich dir du durch ein eine einem einen einer eines er es etwas
@@ -50,16 +54,16 @@ nun nur ob oder ohne sehr sein seine sich sie sind soll um und uns unser unsere 
 wenn wer wie wieder wir wird werden wo wurde zu zum zur moin servus tschuss
 viel viele wieviel wieviele hoch lange oft schnell dauert dauern eigentlich genau mal gibt gibts
 bekomme bekommt kriege kriegt brauche welche welcher welches welchen wann warum wieso weshalb
-woher wohin denn doch schon`)
+woher wohin denn doch schon hab habt nen ner`)
 	stopWordsFR = setOf(`au aux avec ce ces cet cette chez dans de des du elle en et eux il ils je la
 le les leur leurs lui ma mais mes moi mon ne ni nos notre nous ou par pas puis qu que qui sa se ses
 sous sur ta te tes toi ton tu un une vos votre vous ete etre avoir ai avez sont suis bonjour merci
 svp bonsoir salut est combien quand pourquoi quel quelle quels quelles faut peux peut
-dois doit`)
+dois doit jai cest ca`)
 	stopWordsES = setOf(`el la los las un una unos unas y o de del al en es mi mis tu tus su sus por
 para que como con sin se lo le les me te nos mas pero muy ya si este esta estos estas ese esa eso
 hay puedo puede quiero cuando donde cual hola gracias buenas buenos adios eres soy quien
-cuanto cuanta cuantos cuantas porque cuales tarda tardan tengo tiene necesito`)
+cuanto cuanta cuantos cuantas porque cuales tarda tardan tengo tiene necesito estoy yo voy algo`)
 	// Italian leaves out English words ("come", "fine", "fare", "solo",
 	// "dove", "serve", "ai", "chi" of tai chi, "salve", "per", "non").
 	// Words Spanish has too ("con", "una", "mi") count for both, so that
