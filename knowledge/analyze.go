@@ -115,7 +115,7 @@ func emitTerms(w string, cjk bool, lang language, fn func(string)) {
 		return
 	}
 	w, ok := contentWord(w)
-	if !ok || lang == langGerman && w != germanVowels(w) && IsStopWord(germanVowels(w)) {
+	if !ok || stopWordsOnly[lang][w] || lang == langGerman && w != germanVowels(w) && IsStopWord(germanVowels(w)) {
 		// "fuer" and "koennen" are "für" and "können".
 		return
 	}

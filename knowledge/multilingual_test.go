@@ -49,6 +49,8 @@ func TestAnalyzeLanguages(t *testing.T) {
 		{"french as chat writes it", "jai un colis abimé, cest normal ca ?", []string{"colis", "abim", "normal"}},
 		{"german as chat writes it", "hab nen Gutschein bekommen", []string{"gutschein", "bekomm"}},
 		{"spanish wrapping words", "estoy buscando algo para mi hijo", []string{"busc", "hij"}},
+		{"dutch function words english has", "Ik ben de sleutel van mijn fiets kwijt", []string{"sleutel", "fiet", "kwijt"}},
+		{"english keeps them", "I left my bag in the van", []string{"left", "bag", "van"}},
 		{"dutch stems", "De abonnementen worden maandelijks betaald", []string{"abonnement", "maandelijk", "betaald"}},
 		{"portuguese stems", "Os estornos das compras são feitos em até 7 dias úteis", []string{"estorn", "compr", "feit", "ate", "7", "dias", "ute"}},
 		{"italian stems", "Gli abbonamenti mensili sono rimborsabili entro 14 giorni", []string{"abbon", "mensil", "rimbors", "entro", "14", "giorn"}},
