@@ -25,3 +25,20 @@ func TestTermsIn(t *testing.T) {
 		t.Errorf("English TermsIn = %q, Terms = %q", got, want)
 	}
 }
+
+// FuzzTermsIn: any text in any language is read without a panic, into
+// non-empty terms.
+func FuzzTermsIn(f *testing.F) {
+	for _, s := range []string{"Fahrräder und Rückerstattungen", "j'ai un colis abîmé", "パスワード", "ge\u0301bucht 3 €", "'''", "gexxt"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, lang := range []string{"en", "de", "fr", "es", "it", "pt", "nl", ""} {
+			for _, term := range grounding.TermsIn(s, lang) {
+				if term == "" {
+					t.Fatalf("TermsIn(%q, %q) holds an empty term", s, lang)
+				}
+			}
+		}
+	})
+}
