@@ -102,7 +102,7 @@ func analyzeWords(text string, fn func(term, word string)) {
 // analysis names the way text is analysed into terms; change it when
 // that changes, so that index files written before are rebuilt
 // (fingerprint), as for chunking.
-const analysis = "german-vowels+german-participles"
+const analysis = "german-vowels+stop-words-by-language"
 
 // emitTerms turns one raw word into its terms, stemming in language lang.
 func emitTerms(w string, cjk bool, lang language, fn func(string)) {
@@ -115,11 +115,25 @@ func emitTerms(w string, cjk bool, lang language, fn func(string)) {
 		return
 	}
 	w, ok := contentWord(w)
-	if !ok || stopWordsOnly[lang][w] || lang == langGerman && w != germanVowels(w) && IsStopWord(germanVowels(w)) {
-		// "fuer" and "koennen" are "für" and "können".
+	if !ok || isStopWordIn(lang, w) {
 		return
 	}
 	fn(lang.stem(w))
+}
+
+// isStopWordIn reports whether the content word w (not a stop word of
+// any language) is one in text analysed as language l: one of its
+// stopWordsOnly or chatWords, or in German one once its umlauts are read
+// ("koennen" is "können").
+func isStopWordIn(l language, w string) bool {
+	if stopWordsOnly[l][w] || chatWords[l][w] {
+		return true
+	}
+	if l == langGerman {
+		v := germanVowels(w)
+		return v != w && (IsStopWord(v) || chatWords[l][v])
+	}
+	return false
 }
 
 // contentWord strips a raw folded word of apostrophes, a possessive "'s"

@@ -444,20 +444,31 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 }
 
 // language returns the language in which the question and the sentences
-// are read: the question's (knowledge.LanguageOr), taking the snippets'
-// language as the prior, so that a German question is matched to German
-// sentences with German stems, and an English one asked of a help centre
-// written in English and Spanish is read as English.
+// are read: the one most of the snippets read are written in (English on
+// a tie), so that a German question is matched to German sentences with
+// German stems. An English help centre's sentences are read as English
+// whatever the question's words ("hay fever" holds Spanish "hay"), and a
+// question clearly in English asked of articles in another language is
+// read as English (knowledge.LanguageOr), as before.
 func (a *Answerer) language(question string, snippets []knowledge.Snippet) string {
-	var b strings.Builder
+	votes := make(map[string]int)
 	for i, s := range snippets {
 		if i >= a.opts.Snippets {
 			break
 		}
-		b.WriteString(s.Text)
-		b.WriteByte('\n')
+		if l := knowledge.LanguageOf(s.Text); l != "" {
+			votes[l]++
+		}
 	}
-	prior := cmp.Or(knowledge.LanguageOf(b.String()), "en")
+	prior := "en"
+	for _, l := range slices.Sorted(maps.Keys(votes)) {
+		if votes[l] > votes[prior] {
+			prior = l
+		}
+	}
+	if prior == "en" {
+		return prior
+	}
 	return cmp.Or(knowledge.LanguageOr(question, prior), prior)
 }
 

@@ -538,3 +538,17 @@ func TestAnswerReadsTheSnippetsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerReadsEnglishAsEnglish: a question about an English help
+// centre is read as English though a word of it is another language's
+// function word ("hay" in Spanish): read as Spanish, "delivery" did not
+// meet "Deliveries", and the reply fell back.
+func TestAnswerReadsEnglishAsEnglish(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "delivery.md", Title: "Medicines", Source: "delivery.md", Text: "Deliveries of medicines take 2 days. We send them by courier."},
+	}
+	got := answer(t, conversation.Query{Question: "hay fever meds, delivery?", Confidence: 1, Snippets: snippets})
+	if got.Fallback || !strings.Contains(got.Text, "2 days") {
+		t.Errorf("got %q (fallback %v), want the sentence with 2 days", got.Text, got.Fallback)
+	}
+}

@@ -9,10 +9,12 @@ import (
 )
 
 // The answerer's tables learned from configs/train over the terms it
-// reads (grounding.TermsIn, each language its own way) by
-// knowledge.LearnAssociations and
+// reads English with (grounding.Terms) by knowledge.LearnAssociations and
 // knowledge.LearnRepeats; TestLearnedTables regenerates them with
-// -update.
+// -update. Learned with each language's own stems, the other languages'
+// entries filled gaps of English's under the same spelling ("part",
+// "pass", "comment") and changed English replies; those languages'
+// entries (from one training centre each) now meet few of their terms.
 var (
 	//go:embed associations.txt
 	associationsFile string
