@@ -29,10 +29,8 @@ type QAPair struct {
 // them, the language with most pairs first: a term learned in it keeps
 // its entry. Learned together, German, French and Spanish questions
 // moved the English tables' averages and shared terms (numbers), and
-// English sets lost answers that the German one gained. learn is given
-// the language's code, to read the pairs as that language's text is
-// read.
-func ByLanguage[T ~map[string]V, V any](pairs []QAPair, learn func(lang string, pairs []QAPair) T) T {
+// English sets lost answers that the German one gained.
+func ByLanguage[T ~map[string]V, V any](pairs []QAPair, learn func([]QAPair) T) T {
 	var text = map[string]*strings.Builder{}
 	for _, p := range pairs {
 		if text[p.Source] == nil {
@@ -53,7 +51,7 @@ func ByLanguage[T ~map[string]V, V any](pairs []QAPair, learn func(lang string, 
 	})
 	out := T{}
 	for _, l := range order {
-		for term, v := range learn(l, groups[l]) {
+		for term, v := range learn(groups[l]) {
 			if _, ok := out[term]; !ok {
 				out[term] = v
 			}

@@ -23,10 +23,10 @@ func TestLearnedTables(t *testing.T) {
 		t.Fatalf("%d training pairs; want the training centres' thousands", len(pairs))
 	}
 	const how = "run go test ./conversation/extractive -run TestLearnedTables -update"
-	golden.Check(t, "associations.txt", knowledge.ByLanguage(pairs, func(_ string, p []knowledge.QAPair) knowledge.Associations {
+	golden.Check(t, "associations.txt", knowledge.ByLanguage(pairs, func(p []knowledge.QAPair) knowledge.Associations {
 		return knowledge.LearnAssociations(p, grounding.Terms, grounding.Terms, knowledge.LearnOptions{})
 	}), *update, how)
-	golden.Check(t, "repeats.txt", knowledge.ByLanguage(pairs, func(_ string, p []knowledge.QAPair) knowledge.Repeats {
+	golden.Check(t, "repeats.txt", knowledge.ByLanguage(pairs, func(p []knowledge.QAPair) knowledge.Repeats {
 		return knowledge.LearnRepeats(p, grounding.Terms, grounding.Terms, knowledge.LearnOptions{})
 	}), *update, how)
 }
