@@ -274,20 +274,13 @@ func germanVowels(w string) string {
 // language lang (a code LanguageOf returns; English for any other), or ""
 // for a stop word: the stem a search of text in that language looks up.
 func Term(lang, word string) string {
-	if isNumber(word) {
-		return word
-	}
-	w, ok := contentWord(word)
-	if !ok {
-		return ""
-	}
-	for l, code := range languageCodes {
+	l := langEnglish
+	for i, code := range languageCodes {
 		if code == lang {
-			if isStopWordIn(language(l), w) {
-				return ""
-			}
-			return language(l).stem(w)
+			l = language(i)
 		}
 	}
-	return langEnglish.stem(w)
+	var term string
+	emitTerms(word, false, l, func(t string) { term = t })
+	return term
 }
