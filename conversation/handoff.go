@@ -136,15 +136,22 @@ func WantsHuman(text string) bool {
 	// is not read as a negated request.
 	// Users rarely capitalise, so any '.', '!', '?' or ';' ends a clause.
 	clauses := strings.FieldsFunc(text, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == ';' || r == '\n' })
+	m := matcher{real: realWordsIn[knowledge.LanguageOf(text)]}
 	for _, s := range clauses {
-		if sentenceWantsHuman(s) {
+		if m.sentenceWantsHuman(s) {
 			return true
 		}
 	}
 	return false
 }
 
-func sentenceWantsHuman(text string) bool {
+// A matcher finds keywords in the words of one message, allowing for
+// spelling slips but not for the real words of the message's language.
+type matcher struct {
+	real map[string]bool // words of the message's language one slip from a keyword
+}
+
+func (m matcher) sentenceWantsHuman(text string) bool {
 	words := grounding.Words(text)
 	if len(words) == 0 || len(words) > 60 {
 		return false
@@ -153,7 +160,7 @@ func sentenceWantsHuman(text string) bool {
 	for _, o := range identityOpeners {
 		if strings.HasPrefix(lower, " "+o+" ") {
 			// "Are you able to connect me to a human?" is still a request.
-			if !(hasRequestVerb(words) && strings.Contains(lower, " me ")) {
+			if !(m.hasRequestVerb(words) && strings.Contains(lower, " me ")) {
 				return false
 			}
 		}
@@ -162,10 +169,10 @@ func sentenceWantsHuman(text string) bool {
 	strong := make(map[int]bool)
 	for i, w := range words {
 		switch {
-		case inList(w, strongNouns):
+		case m.inList(w, strongNouns):
 			nouns = append(nouns, i)
 			strong[i] = true
-		case inList(w, weakNouns) && (i+1 == len(words) || words[i+1] != "else"):
+		case m.inList(w, weakNouns) && (i+1 == len(words) || words[i+1] != "else"):
 			// "pass the ticket on to someone else" names a third party.
 			nouns = append(nouns, i)
 		}
@@ -177,7 +184,7 @@ func sentenceWantsHuman(text string) bool {
 	if len(nouns) > 0 && len(words) <= 5 {
 		only := true
 		for _, w := range words {
-			if !shortFiller[w] && !inList(w, strongNouns) && !inList(w, weakNouns) {
+			if !shortFiller[w] && !m.inList(w, strongNouns) && !m.inList(w, weakNouns) {
 				only = false
 				break
 			}
@@ -190,7 +197,7 @@ func sentenceWantsHuman(text string) bool {
 	// it ("I don't need an agent").
 	negated := func(at int) bool { return negatedIn(words[max(0, at-3):at]) }
 	for _, p := range handoffPhrases {
-		if i := phraseAt(words, p); i >= 0 && !negated(i) {
+		if i := m.phraseAt(words, p); i >= 0 && !negated(i) {
 			return true
 		}
 	}
@@ -202,7 +209,7 @@ func sentenceWantsHuman(text string) bool {
 		}
 		modal := false
 		for v := n + 1; v < len(words) && v <= n+4; v++ {
-			if modal && isVerb(words[v], strongVerbs) {
+			if modal && m.isVerb(words[v], strongVerbs) {
 				return true
 			}
 			if !canTalkFiller[words[v]] {
@@ -214,7 +221,7 @@ func sentenceWantsHuman(text string) bool {
 	// A German verb of talking with someone to talk to up to four words
 	// before it: "ich möchte mit einem Kundenberater sprechen".
 	for i, w := range words {
-		if !isVerb(w, germanVerbs) {
+		if !m.isVerb(w, germanVerbs) {
 			continue
 		}
 		for _, n := range nouns {
@@ -229,7 +236,7 @@ func sentenceWantsHuman(text string) bool {
 		if negated(i) {
 			continue
 		}
-		sv, wv := isVerb(w, strongVerbs) || isVerb(w, germanVerbs), isVerb(w, weakVerbs)
+		sv, wv := m.isVerb(w, strongVerbs) || m.isVerb(w, germanVerbs), m.isVerb(w, weakVerbs)
 		if !sv && !wv || i > 0 && determiners[words[i-1]] {
 			continue // "my chat with support" names a thing
 		}
@@ -264,9 +271,9 @@ func negatedIn(words []string) bool {
 	return false
 }
 
-func hasRequestVerb(words []string) bool {
+func (m matcher) hasRequestVerb(words []string) bool {
 	for _, w := range words {
-		if isVerb(w, strongVerbs) || isVerb(w, germanVerbs) {
+		if m.isVerb(w, strongVerbs) || m.isVerb(w, germanVerbs) {
 			return true
 		}
 	}
@@ -275,9 +282,9 @@ func hasRequestVerb(words []string) bool {
 
 // isVerb reports whether w is one of verbs, inflected or slightly
 // misspelt.
-func isVerb(w string, verbs []string) bool {
+func (m matcher) isVerb(w string, verbs []string) bool {
 	for _, v := range verbs {
-		if w == v || w == v+"ing" || w == v+"ed" || near(w, v) {
+		if w == v || w == v+"ing" || w == v+"ed" || m.near(w, v) {
 			return true
 		}
 	}
@@ -285,9 +292,9 @@ func isVerb(w string, verbs []string) bool {
 }
 
 // inList reports whether w is one of list or a spelling slip of one.
-func inList(w string, list []string) bool {
+func (m matcher) inList(w string, list []string) bool {
 	for _, n := range list {
-		if w == n || near(w, n) {
+		if w == n || m.near(w, n) {
 			return true
 		}
 	}
@@ -296,12 +303,12 @@ func inList(w string, list []string) bool {
 
 // phraseAt returns the index of the first word of phrase p in words,
 // allowing a spelling slip in each word, or -1.
-func phraseAt(words []string, p string) int {
+func (m matcher) phraseAt(words []string, p string) int {
 	pw := strings.Fields(p)
 	for i := 0; i+len(pw) <= len(words); i++ {
 		ok := true
 		for k, w := range pw {
-			if words[i+k] != w && !near(words[i+k], w) {
+			if words[i+k] != w && !m.near(words[i+k], w) {
 				ok = false
 				break
 			}
@@ -316,7 +323,9 @@ func phraseAt(words []string, p string) int {
 // realWords are English words one slip from a keyword, found among the
 // 60,000 commonest words of an English vocabulary (GloVe's): they are
 // what the user meant: "can people still get their stuff out" asks for
-// no staff, and "I managed to pay" for no manager.
+// no staff, and "I managed to pay" for no manager. They are never
+// slips; the other languages' real words (realWordsIn) are not slips in
+// a message written in that language.
 var realWords = toWordSet("stuff stiff manage managed manages manger humane peak sneak steak spear speck "+
 	"each beach teach breach react peach preach refer contract employed employer constant "+
 	"witch stitch swatch twitch superior supervise supervised supervises supervision "+
@@ -325,11 +334,18 @@ var realWords = toWordSet("stuff stiff manage managed manages manger humane peak
 // near reports whether w is a spelling slip of keyword k: one edit
 // (insertion, deletion, substitution or swap of neighbours) for keywords
 // of five to eight letters, two for longer ones. Shorter keywords must
-// match exactly, since one edit turns them into other words.
-func near(w, k string) bool {
-	if realWords[w] {
+// match exactly, since one edit turns them into other words. A real word
+// (realWords, m.real) is what the user meant.
+func (m matcher) near(w, k string) bool {
+	if realWords[w] || m.real[w] {
 		return false
 	}
+	return slip(w, k)
+}
+
+// slip is near without the exceptions: whether w is within the edits
+// allowed of k.
+func slip(w, k string) bool {
 	allowed := 0
 	switch {
 	case len(k) >= 9:

@@ -99,6 +99,16 @@ func TestWantsHuman(t *testing.T) {
 		{"which devices let me save stuff offline", false},
 		{"i managed to speak to the bank", false},
 		{"get me a staf member", true}, // still a slip
+		// So are the real words of the message's language ("pagar" is
+		// no slip of "pasar", "mano" none of "umano", "argent" none of
+		// "agent"), but not the
+		// forms of a keyword ("pasarme").
+		{"se puede pagar el pase en efectivo en recepcion?", false},
+		{"se me olvido pagar la maleta de mano, cuanto me van a cobrar en el aeropuerto?", false},
+		{"je veux payer en argent comptant", false},
+		{"puedes pasarme con un agente por favor", true},
+		{"pasame con una persona", true},
+		{"quiero hablar con un agnete", true},
 		// A third party, and a service named by a verb of talking.
 		{"my friend wants to pass the ticket on to someone else, is that allowed", false},
 		{"do free users get chat support too", false},
