@@ -152,7 +152,17 @@ type matcher struct {
 }
 
 func (m matcher) sentenceWantsHuman(text string) bool {
-	words := grounding.Words(text)
+	// part[i] is the index of the first word of word i's part of the
+	// sentence between commas.
+	var words []string
+	var part []int
+	for _, p := range strings.Split(text, ",") {
+		start := len(words)
+		for _, w := range grounding.Words(p) {
+			words = append(words, w)
+			part = append(part, start)
+		}
+	}
 	if len(words) == 0 || len(words) > 60 {
 		return false
 	}
@@ -194,8 +204,9 @@ func (m matcher) sentenceWantsHuman(text string) bool {
 		}
 	}
 	// negated reports whether one of the three words before at negates
-	// it ("I don't need an agent").
-	negated := func(at int) bool { return negatedIn(words[max(0, at-3):at]) }
+	// it ("I don't need an agent"), after a comma only: "não quero robô,
+	// quero atendimento humano" asks for a human.
+	negated := func(at int) bool { return negatedIn(words[max(part[at], at-3):at]) }
 	for _, p := range handoffPhrases {
 		if i := m.phraseAt(words, p); i >= 0 && !negated(i) {
 			return true

@@ -109,6 +109,10 @@ func TestWantsHuman(t *testing.T) {
 		{"puedes pasarme con un agente por favor", true},
 		{"pasame con una persona", true},
 		{"quiero hablar con un agnete", true},
+		// A negation reaches no further back than a comma.
+		{"nao quero robo, quero atendimento humano", true},
+		{"no, i want a human", true},
+		{"no, I don't need an agent", false},
 		// A third party, and a service named by a verb of talking.
 		{"my friend wants to pass the ticket on to someone else, is that allowed", false},
 		{"do free users get chat support too", false},
