@@ -29,6 +29,10 @@ type Query struct {
 	// produced; the concatenation of the pieces is the streamed text. An
 	// error from Delta stops answering and is returned wrapped.
 	Delta func(piece string) error
+	// Similarities, when not nil, rates how close in meaning each of
+	// texts is to Question, in [-1, 1] (see knowledge.Comparer); the
+	// pipeline sets it when its Searcher can.
+	Similarities func(texts []string) []float64
 }
 
 // An Answer is an Answerer's reply to a Query.

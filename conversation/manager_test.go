@@ -941,6 +941,40 @@ func TestAnswererReadsTheSpeltQuestion(t *testing.T) {
 	}
 }
 
+// comparer is a Searcher that is also a knowledge.Comparer: it rates a
+// text by whether it holds the question.
+type comparer struct{ fakeRetriever }
+
+func (comparer) Similarities(question string, texts []string) []float64 {
+	out := make([]float64, len(texts))
+	for i, t := range texts {
+		if strings.Contains(t, question) {
+			out[i] = 1
+		}
+	}
+	return out
+}
+
+// TestAnswererComparesMeaning: with a Searcher that is a Comparer, the
+// Answerer can rate texts against the question as the search read it.
+func TestAnswererComparesMeaning(t *testing.T) {
+	var got []float64
+	answerer := conversation.AnswererFunc(func(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
+		if q.Similarities == nil {
+			return conversation.Answer{}, errors.New("no Similarities in the query")
+		}
+		got = q.Similarities([]string{"a: how do i cancel", "b: something else"})
+		return conversation.Answer{Text: "ok"}, nil
+	})
+	mg, _ := newManager(t, conversation.Options{Searcher: comparer{confident().(fakeRetriever)}, Answerer: answerer})
+	if err := mg.Handle(context.Background(), msg("s", "1", "how do i cancel"), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != 1 || got[1] != 0 {
+		t.Errorf("Similarities = %v, want [1 0]", got)
+	}
+}
+
 // TestAgentConversation: while a human agent owns a session, the user's
 // messages are kept (unanswered) for the agent, the agent's replies are
 // saved for the user's client to fetch, and once released the bot reads

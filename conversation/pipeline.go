@@ -211,6 +211,9 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 		text = sp.Spell(text)
 	}
 	q := Query{Question: text, History: history, Snippets: snippets, Confidence: conf}
+	if c, ok := mg.opts.Searcher.(knowledge.Comparer); ok {
+		q.Similarities = func(texts []string) []float64 { return c.Similarities(text, texts) }
+	}
 	if st, ok := out.(Streamer); ok {
 		q.Delta = func(piece string) error { return st.Delta(ctx, addr, piece) }
 	}

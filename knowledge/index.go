@@ -44,6 +44,15 @@ type Linguist interface {
 	Language() string
 }
 
+// A Comparer rates how close in meaning texts are to a question, beyond
+// the words they share. The conversation pipeline checks a Searcher for
+// it, and its answerer uses it to choose among the retrieved sentences.
+type Comparer interface {
+	// Similarities returns, for each of texts, its similarity in meaning
+	// to question, in [-1, 1]; 0 when either has no word to tell by.
+	Similarities(question string, texts []string) []float64
+}
+
 // DefaultK is the number of snippets returned when k <= 0.
 const DefaultK = 5
 
@@ -167,6 +176,7 @@ var (
 	_ Retriever = (*Index)(nil)
 	_ Speller   = (*Index)(nil)
 	_ Linguist  = (*Index)(nil)
+	_ Comparer  = (*Index)(nil)
 )
 
 // Open loads the knowledge folder dir and indexes it. The index

@@ -76,6 +76,7 @@ var (
 	_ Retriever = (*Live)(nil)
 	_ Speller   = (*Live)(nil)
 	_ Linguist  = (*Live)(nil)
+	_ Comparer  = (*Live)(nil)
 )
 
 // OpenLive loads and indexes dir. Call Run to follow changes.
@@ -163,6 +164,11 @@ func (l *Live) Spell(text string) string { return l.cur.Load().Spell(text) }
 
 // Language implements Linguist for the current index.
 func (l *Live) Language() string { return l.cur.Load().Language() }
+
+// Similarities implements Comparer with the current index.
+func (l *Live) Similarities(question string, texts []string) []float64 {
+	return l.cur.Load().Similarities(question, texts)
+}
 
 // Reload rebuilds the index from the folder (or rereads the index file,
 // when Live follows only that) and swaps it in, whether or not anything

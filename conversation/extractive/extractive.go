@@ -311,6 +311,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	creditNeighbours(cands, terms, weight, qterms)
+	weighMeaning(cands, q.Similarities)
 	var best *candidate
 	for _, c := range cands {
 		if best == nil || c.score > best.score {

@@ -206,6 +206,33 @@ func TestNeighbourCredit(t *testing.T) {
 	}
 }
 
+// TestSimilarityInMeaning: of two sentences that share the same question
+// word, the one closer in meaning to the question (Query.Similarities)
+// is the reply.
+func TestSimilarityInMeaning(t *testing.T) {
+	snippets := []knowledge.Snippet{{Title: "Courses", Source: "courses.md",
+		Text: "The course starts every Monday. The course is led by two tutors."}}
+	for _, near := range []string{"Monday", "tutors"} {
+		q := conversation.Query{Question: "tell me about the course teachers", Snippets: snippets, Confidence: 0.9,
+			Similarities: func(texts []string) []float64 {
+				out := make([]float64, len(texts))
+				for i, s := range texts {
+					if strings.Contains(s, near) {
+						out[i] = 0.8
+					}
+				}
+				return out
+			}}
+		ans, err := extractive.New(extractive.Options{MaxSentences: 1}).Answer(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(ans.Text, near) {
+			t.Errorf("reply %q, want the sentence rated nearer in meaning (%q)", ans.Text, near)
+		}
+	}
+}
+
 // TestSameQuestionSameReply: two sentences that match the question
 // equally well tie exactly, whatever order the terms are summed in, so
 // the reply never changes between calls.
