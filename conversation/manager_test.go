@@ -942,13 +942,19 @@ func TestAnswererReadsTheSpeltQuestion(t *testing.T) {
 }
 
 // comparer is a Searcher that is also a knowledge.Comparer: it rates a
-// text by whether it holds the question.
-type comparer struct{ fakeRetriever }
+// text 1 when it holds the last line of the question, and keeps the
+// questions it was asked.
+type comparer struct {
+	fakeRetriever
+	asked *[]string
+}
 
-func (comparer) Similarities(question string, texts []string) []float64 {
+func (c comparer) Similarities(question string, texts []string) []float64 {
+	*c.asked = append(*c.asked, question)
+	lines := strings.Split(question, "\n")
 	out := make([]float64, len(texts))
 	for i, t := range texts {
-		if strings.Contains(t, question) {
+		if strings.Contains(t, lines[len(lines)-1]) {
 			out[i] = 1
 		}
 	}
@@ -956,7 +962,8 @@ func (comparer) Similarities(question string, texts []string) []float64 {
 }
 
 // TestAnswererComparesMeaning: with a Searcher that is a Comparer, the
-// Answerer can rate texts against the question as the search read it.
+// Answerer can rate texts against the question as the search read it,
+// and against the question before it too for a follow-up.
 func TestAnswererComparesMeaning(t *testing.T) {
 	var got []float64
 	answerer := conversation.AnswererFunc(func(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
@@ -966,12 +973,20 @@ func TestAnswererComparesMeaning(t *testing.T) {
 		got = q.Similarities([]string{"a: how do i cancel", "b: something else"})
 		return conversation.Answer{Text: "ok"}, nil
 	})
-	mg, _ := newManager(t, conversation.Options{Searcher: comparer{confident().(fakeRetriever)}, Answerer: answerer})
-	if err := mg.Handle(context.Background(), msg("s", "1", "how do i cancel"), &recorder{}); err != nil {
+	var asked []string
+	mg, _ := newManager(t, conversation.Options{Searcher: comparer{confident().(fakeRetriever), &asked}, Answerer: answerer})
+	ctx := context.Background()
+	if err := mg.Handle(ctx, msg("s", "1", "how do i cancel"), &recorder{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0] != 1 || got[1] != 0 {
 		t.Errorf("Similarities = %v, want [1 0]", got)
+	}
+	if err := mg.Handle(ctx, msg("s", "2", "and on plus?"), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 2 || asked[0] != "how do i cancel" || !strings.HasPrefix(asked[1], "how do i cancel\n") || !strings.HasSuffix(asked[1], "\nand on plus?") {
+		t.Errorf("questions compared %q, want the question, then the follow-up after the question before it", asked)
 	}
 }
 

@@ -212,7 +212,16 @@ func (mg *Manager) answer(ctx context.Context, addr Address, text string, histor
 	}
 	q := Query{Question: text, History: history, Snippets: snippets, Confidence: conf}
 	if c, ok := mg.opts.Searcher.(knowledge.Comparer); ok {
-		q.Similarities = func(texts []string) []float64 { return c.Similarities(text, texts) }
+		// A follow-up ("and for a week?") means what it asks of the
+		// question before it and the section that answered it. On the
+		// training help centres this answered 6 more of 4,888 questions
+		// right and 12 fewer wrongly than the follow-up alone; on the
+		// dev sets 5 more and 13 fewer.
+		asked := text
+		if prev := contextTexts(history, 1); len(prev) > 0 && FollowUp(text) {
+			asked = prev[0] + "\n" + text
+		}
+		q.Similarities = func(texts []string) []float64 { return c.Similarities(asked, texts) }
 	}
 	if st, ok := out.(Streamer); ok {
 		q.Delta = func(piece string) error { return st.Delta(ctx, addr, piece) }
