@@ -39,9 +39,6 @@ const (
 	minRank            = 8 // fewer dimensions (fewer than 32 chunks) are noise
 )
 
-// denseConfidenceScale maps a dense cosine onto the confidence scale.
-const denseConfidenceScale = 1.0
-
 // denseModel holds the LSA projection and chunk vectors. Immutable once
 // made (newDenseModel).
 type denseModel struct {
