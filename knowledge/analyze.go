@@ -195,6 +195,9 @@ func isNumber(w string) bool {
 // sound mark of "パスワード", the iteration mark of "人々"), so words are
 // approximated by bigrams.
 func isCJK(r rune) bool {
+	if r < 0x1100 { // below Hangul Jamo, the first of them: Latin and the like
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
 		r == 'ー' || r == 'ｰ' || r == '々' || r == '〆'
 }

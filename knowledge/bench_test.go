@@ -248,3 +248,25 @@ func dirBytes(dir string) int64 {
 	})
 	return n
 }
+
+// BenchmarkSimilarities rates 20 sentences against a question, as the
+// extractive answerer does with the sentences of four snippets.
+func BenchmarkSimilarities(b *testing.B) {
+	for _, n := range benchSizes[:2] {
+		chunks, queries := syntheticCorpus(n)
+		ix, err := Build(context.Background(), chunks, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sentences []string
+		for _, c := range chunks[:20] {
+			ws := strings.Fields(c.Text)
+			sentences = append(sentences, strings.Join(ws[:15], " "))
+		}
+		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
+			for i := range b.N {
+				ix.Similarities(queries[i%len(queries)], sentences)
+			}
+		})
+	}
+}
