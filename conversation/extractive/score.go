@@ -97,20 +97,25 @@ func weighMeaning(cands []*candidate, similar func([]string) []float64) {
 	if similar == nil {
 		return
 	}
-	texts := make([]string, len(cands))
+	var matched []*candidate
+	var texts []string
 	top := 0.0
-	for i, c := range cands {
-		texts[i] = c.text
-		top = max(top, c.score)
+	for _, c := range cands {
+		if c.score > 0 {
+			matched = append(matched, c)
+			texts = append(texts, c.text)
+			top = max(top, c.score)
+		}
 	}
-	sims := similar(texts)
-	if len(sims) != len(cands) {
+	if len(matched) == 0 {
 		return
 	}
-	for i, c := range cands {
-		if c.score > 0 {
-			c.score += meaningWeight * top * sims[i]
-		}
+	sims := similar(texts)
+	if len(sims) != len(matched) {
+		return
+	}
+	for i, c := range matched {
+		c.score += meaningWeight * top * sims[i]
 	}
 }
 
