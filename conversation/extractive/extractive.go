@@ -169,9 +169,9 @@ func New(opts Options) *Answerer {
 // It adds up to MaxSentences-1 further sentences that score nearly as
 // well or continue it, and cites their snippets. It streams the reply
 // word by word through q.Delta. With no sentence matching well enough,
-// or the chosen ones covering too little of the question (more is asked
-// when q.Confidence is below WeakConfidence), it returns a Fallback
-// answer.
+// the chosen ones covering too little of the question (more is asked
+// when q.Confidence is below WeakConfidence), or the reply unlikely to
+// be right (MinAnswerability), it returns a Fallback answer.
 func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversation.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return conversation.Answer{}, err
