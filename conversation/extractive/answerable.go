@@ -30,6 +30,40 @@ type Signals struct {
 	HasNumbers             bool // the best sentence holds a number
 }
 
+// signals describes the reply of the chosen sentences (covered: the
+// terms they and their headings hold) with best the best of them.
+func signals(confidence float64, best *candidate, cands []*candidate, terms []string, weight map[string]float64,
+	qterms map[string]bool, covered map[string]float64, kind question) Signals {
+	s := Signals{Confidence: confidence, Best: best.score, Terms: len(qterms), Snippet: best.snippet,
+		AsksFigure: kind.quantity != noQuantity, HasNumbers: best.numbers}
+	retrieved := make(map[string]bool)
+	for _, c := range cands {
+		for t := range c.terms {
+			retrieved[t] = true
+		}
+		for t := range c.context {
+			retrieved[t] = true
+		}
+	}
+	var got, missAll float64
+	for _, t := range terms {
+		if !qterms[t] {
+			continue
+		}
+		w := weight[t]
+		s.Total += w
+		got += w * covered[t]
+		if covered[t] == 0 {
+			s.MissingMax = max(s.MissingMax, w)
+		}
+		if !retrieved[t] {
+			missAll += w
+		}
+	}
+	s.Coverage, s.MissingMax, s.MissingAll = got/s.Total, s.MissingMax/s.Total, missAll/s.Total
+	return s
+}
+
 // features are the inputs of the logistic model, in the order of
 // featureNames. None grows with the size of the knowledge: a term's
 // weight does (rarity), so the best score counts only as a share of the

@@ -482,40 +482,6 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	return out, signals(q.Confidence, best, cands, terms, weight, qterms, covered, kind), nil
 }
 
-// signals describes the reply of the chosen sentences (covered: the
-// terms they and their headings hold) with best the best of them.
-func signals(confidence float64, best *candidate, cands []*candidate, terms []string, weight map[string]float64,
-	qterms map[string]bool, covered map[string]float64, kind question) Signals {
-	s := Signals{Confidence: confidence, Best: best.score, Terms: len(qterms), Snippet: best.snippet,
-		AsksFigure: kind.quantity != noQuantity, HasNumbers: best.numbers}
-	retrieved := make(map[string]bool)
-	for _, c := range cands {
-		for t := range c.terms {
-			retrieved[t] = true
-		}
-		for t := range c.context {
-			retrieved[t] = true
-		}
-	}
-	var got, missAll float64
-	for _, t := range terms {
-		if !qterms[t] {
-			continue
-		}
-		w := weight[t]
-		s.Total += w
-		got += w * covered[t]
-		if covered[t] == 0 {
-			s.MissingMax = max(s.MissingMax, w)
-		}
-		if !retrieved[t] {
-			missAll += w
-		}
-	}
-	s.Coverage, s.MissingMax, s.MissingAll = got/s.Total, s.MissingMax/s.Total, missAll/s.Total
-	return s
-}
-
 // language returns the language in which the question and the sentences
 // are read: the one most of the snippets read are written in (English on
 // a tie), so that a German question is matched to German sentences with
