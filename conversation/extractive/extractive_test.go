@@ -172,16 +172,18 @@ func TestAnswerStops(t *testing.T) {
 	}
 }
 
-// TestWeakRetrievalNeedsCoverage checks that a question retrieval is
-// unsure of is answered only when the chosen sentences cover enough of
-// it, while the same question retrieved confidently is answered.
+// TestWeakRetrievalNeedsCoverage checks that the embedded answerability
+// model refuses a reply that covers part of a question retrieval is
+// unsure of, and gives the same reply to the question retrieved
+// confidently.
 func TestWeakRetrievalNeedsCoverage(t *testing.T) {
-	const q = "plus locker for my helmet, scarf, gloves and umbrella"
+	const q = "plus locker for my helmet"
+	rated := func(texts []string) []float64 { return make([]float64, len(texts)) }
 	for _, tt := range []struct {
 		conf     float64
 		fallback bool
-	}{{1, false}, {0.35, true}} {
-		got := answer(t, conversation.Query{Question: q, Snippets: kb, Confidence: tt.conf})
+	}{{1, false}, {0.4, true}} {
+		got := answer(t, conversation.Query{Question: q, Snippets: kb, Confidence: tt.conf, Similarities: rated})
 		if got.Fallback != tt.fallback {
 			t.Errorf("Answer(%q) with confidence %.2f = %+v, want Fallback %v", q, tt.conf, got, tt.fallback)
 		}
