@@ -19,7 +19,7 @@ type Signals struct {
 	Confidence float64 // retrieval's (Query.Confidence)
 	Coverage   float64 // the share of the question the chosen sentences and their headings cover
 	Best       float64 // the best sentence's score
-	Total      float64 // the weight of all the question's terms (a sentence holding all scores about this)
+	Total      float64 // the weight of all the question's terms: about the score of a sentence holding them all
 	// MissingMax is the largest share of the question's weight that one
 	// term the reply lacks carries; MissingAll the share of the terms
 	// that no retrieved sentence or heading holds.
@@ -36,14 +36,13 @@ func signals(confidence float64, best *candidate, cands []*candidate, terms []st
 	qterms map[string]bool, covered map[string]float64, kind question) Signals {
 	s := Signals{Confidence: confidence, Best: best.score, Terms: len(qterms), Snippet: best.snippet,
 		AsksFigure: kind.quantity != noQuantity, HasNumbers: best.numbers}
-	retrieved := make(map[string]bool)
-	for _, c := range cands {
-		for t := range c.terms {
-			retrieved[t] = true
+	retrieved := func(t string) bool {
+		for _, c := range cands {
+			if c.terms[t] || c.context[t] {
+				return true
+			}
 		}
-		for t := range c.context {
-			retrieved[t] = true
-		}
+		return false
 	}
 	var got, missAll float64
 	for _, t := range terms {
@@ -56,7 +55,7 @@ func signals(confidence float64, best *candidate, cands []*candidate, terms []st
 		if covered[t] == 0 {
 			s.MissingMax = max(s.MissingMax, w)
 		}
-		if !retrieved[t] {
+		if !retrieved(t) {
 			missAll += w
 		}
 	}
