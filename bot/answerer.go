@@ -49,7 +49,7 @@ func LoadModel(cfg Config, log *slog.Logger) (*engine.Model, error) {
 func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, onChoice func(extractive.Choice), log *slog.Logger) (conversation.Answerer, error) {
 	switch cfg.Answer.Mode {
 	case ModeExtractive:
-		return extractive.New(extractive.Options{}), nil
+		return extractive.New(extractive.Options{MinAnswerability: cfg.Answer.MinAnswerability}), nil
 	case ModeGenerative:
 		if model == nil {
 			return nil, ErrNoModel
@@ -60,9 +60,10 @@ func NewAnswerer(ctx context.Context, cfg Config, model engine.Generator, onChoi
 			Logger:    log,
 			Free:      cfg.Engine.Decoding == DecodingFree,
 
-			RerankWeight:  cfg.Engine.RerankWeight,
-			DeclineMargin: cfg.Engine.DeclineMargin,
-			OnChoice:      onChoice,
+			RerankWeight:     cfg.Engine.RerankWeight,
+			DeclineMargin:    cfg.Engine.DeclineMargin,
+			MinAnswerability: cfg.Answer.MinAnswerability,
+			OnChoice:         onChoice,
 		}
 		if m, ok := model.(*engine.Model); ok {
 			// The prompt, measured in the model's own tokens, leaves a

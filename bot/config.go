@@ -147,6 +147,11 @@ type AnswerConfig struct {
 	Threshold float64 `yaml:"threshold"`
 	// TopK is the number of snippets retrieved. Zero means 4.
 	TopK int `yaml:"top_k"`
+	// MinAnswerability is the least probability, by the answerer's
+	// learned check of each reply (extractive.Answerability), that a
+	// reply is right; below it the bot falls back. Zero means the
+	// default, 0.4; negative turns the check off; above 1 is invalid.
+	MinAnswerability float64 `yaml:"min_answerability"`
 }
 
 // EngineConfig is the decoder of generative mode.
@@ -462,6 +467,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Answer.Threshold < 0 || c.Answer.Threshold > 1 {
 		errs = append(errs, fmt.Errorf("answer.threshold %v: want 0..1", c.Answer.Threshold))
+	}
+	if c.Answer.MinAnswerability > 1 {
+		errs = append(errs, fmt.Errorf("answer.min_answerability %v: want at most 1 (negative: no check)", c.Answer.MinAnswerability))
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

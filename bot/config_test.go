@@ -67,6 +67,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown field", "server:\n  adress: ':1'\n", "adress"},
 		{"bad mode", "answer:\n  mode: psychic\n", "answer.mode"},
 		{"bad threshold", "answer:\n  threshold: 2\n", "answer.threshold"},
+		{"bad min answerability", "answer:\n  min_answerability: 1.5\n", "answer.min_answerability"},
 		{"bad duration", "conversation:\n  session_ttl: soon\n", "time.Duration"},
 		{"negative", "conversation:\n  workers: -3\n", "conversation.workers"},
 		{"bad level", "log:\n  level: loud\n", "log.level"},

@@ -156,6 +156,27 @@ func TestAnswerWithCitation(t *testing.T) {
 	}
 }
 
+// TestMinAnswerability: answer.min_answerability reaches the answerer.
+// Asking near certainty of every reply, the bot falls back on a question
+// it answers by default, and with the check off it answers it too.
+func TestMinAnswerability(t *testing.T) {
+	for _, tt := range []struct {
+		min      float64
+		fallback bool
+	}{{0, false}, {-1, false}, {0.99, true}} {
+		cfg := testConfig()
+		cfg.Answer.MinAnswerability = tt.min
+		r := start(t, cfg, Options{})
+		got := send(t, r.URL, msg{"text": "How long does a refund take to reach me?"})
+		if got.Status != 200 || got.Reply == nil {
+			t.Fatalf("min_answerability %v: status %d %+v", tt.min, got.Status, got.Error)
+		}
+		if got.Reply.Fallback != tt.fallback {
+			t.Errorf("min_answerability %v: reply %+v, want fallback %v", tt.min, got.Reply, tt.fallback)
+		}
+	}
+}
+
 // TestHTMLArticle: an HTML article in the knowledge folder is answered
 // from and cited like a Markdown one, and served sandboxed, so that a
 // script in an exported page cannot run on the bot's origin; an article

@@ -76,6 +76,10 @@ type Options struct {
 	// constrained decoding; zero means extractive's defaults, which were
 	// chosen for the built-in model.
 	RerankWeight, DeclineMargin float64
+	// MinAnswerability is the extractive check of each reply
+	// (extractive.Options.MinAnswerability) for constrained decoding and
+	// the default Fallback; zero means extractive's default.
+	MinAnswerability float64
 	// OnChoice, when set, is told of every choice of constrained
 	// decoding (see extractive.Options.OnChoice).
 	OnChoice func(extractive.Choice)
@@ -102,7 +106,7 @@ func New(opts Options) (*Answerer, error) {
 		opts.MaxTokens = DefaultMaxTokens
 	}
 	if opts.Fallback == nil {
-		opts.Fallback = extractive.New(extractive.Options{})
+		opts.Fallback = extractive.New(extractive.Options{MinAnswerability: opts.MinAnswerability})
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -110,8 +114,8 @@ func New(opts Options) (*Answerer, error) {
 	opts.Logger = opts.Logger.WithGroup("generative")
 	a := &Answerer{opts: opts}
 	if sc, ok := opts.Generator.(engine.Scorer); ok && !opts.Free {
-		a.constrained = extractive.New(extractive.Options{Rerank: a.reranker(sc),
-			RerankWeight: opts.RerankWeight, DeclineMargin: opts.DeclineMargin, OnChoice: opts.OnChoice})
+		a.constrained = extractive.New(extractive.Options{Rerank: a.reranker(sc), RerankWeight: opts.RerankWeight,
+			DeclineMargin: opts.DeclineMargin, MinAnswerability: opts.MinAnswerability, OnChoice: opts.OnChoice})
 	}
 	return a, nil
 }
