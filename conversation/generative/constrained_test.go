@@ -135,6 +135,28 @@ func TestConstrainedDeclines(t *testing.T) {
 	}
 }
 
+// TestConstrainedMinAnswerability: constrained decoding checks its reply
+// as the extractive answerer does (Options.MinAnswerability), for the
+// knowledge index's queries (Similarities set).
+func TestConstrainedMinAnswerability(t *testing.T) {
+	rated := func(texts []string) []float64 { return make([]float64, len(texts)) }
+	q := conversation.Query{Question: "what does the Plus plan cost per month?", Snippets: prices, Confidence: 0.9, Similarities: rated}
+	for _, tt := range []struct {
+		min      float64
+		fallback bool
+	}{{-1, false}, {0.99, true}} {
+		opts := confident
+		opts.MinAnswerability = tt.min
+		ans, err := newAnswerer(t, &fakeScorer{score: prefer("Plus plan")}, opts).Answer(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Fallback != tt.fallback {
+			t.Errorf("MinAnswerability %v: reply %+v, want fallback %v", tt.min, ans, tt.fallback)
+		}
+	}
+}
+
 func TestConstrainedModelFailures(t *testing.T) {
 	q := conversation.Query{Question: "what does the plus plan cost per month?", Snippets: prices, Confidence: 0.9}
 	// Too long for the model's context: the lexical choice answers.
