@@ -22,6 +22,10 @@ type Agents interface {
 // Options.HandoffURL included.
 const agentsTimeout = time.Minute
 
+// transcriptTimeout bounds reading a handoff's transcript, which the
+// visitor's reply waits for.
+const transcriptTimeout = 5 * time.Second
+
 // An AgentEvent is what Options.HandoffURL is POSTed about a widget
 // visitor: "handoff", with the conversation so far, when they are handed
 // to a human, and "message", with its text, for each message they send
@@ -56,6 +60,19 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 		return
 	}
 	session := msg.Address.SessionID()
+	// The handoff's transcript is read now, not when the job runs: by
+	// then the visitor's next message may be in the history too, and the
+	// agents got it twice (in the transcript and as its own event).
+	var transcript []TranscriptMessage
+	if handoff && a.opt.HandoffURL != "" && a.opt.Sessions != nil {
+		ctx, cancel := context.WithTimeout(a.bg, transcriptTimeout)
+		if t, err := ReadTranscript(ctx, a.opt.Sessions, session, a.opt.CitationURL); err == nil {
+			transcript = t.Messages
+		} else {
+			a.log.Warn("handoff transcript not read", "session", session, "err", err)
+		}
+		cancel()
+	}
 	started := a.inOrder(session, func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, agentsTimeout)
 		defer cancel()
@@ -63,12 +80,7 @@ func (a *Adapter) tellAgents(msg conversation.Message, handoff bool, err error) 
 			ev := AgentEvent{Event: "message", ConversationID: msg.Address.Thread, Session: session,
 				User: User{ID: msg.Address.User, Name: msg.UserName}, Text: text, Time: msg.Time}
 			if handoff {
-				ev.Event = "handoff"
-				if a.opt.Sessions != nil {
-					if t, err := ReadTranscript(ctx, a.opt.Sessions, session, a.opt.CitationURL); err == nil {
-						ev.Messages = t.Messages
-					}
-				}
+				ev.Event, ev.Messages = "handoff", transcript
 			}
 			body, _ := json.Marshal(ev)
 			if err := a.deliver(ctx, a.opt.HandoffURL, body); err != nil {
