@@ -200,10 +200,9 @@ func ReadAnswerability(r io.Reader) (Answerability, error) {
 //go:embed answerability.txt
 var answerabilityFile string
 
-var learnedAnswerability = sync.OnceValue(func() *Answerability {
-	w := mustRead(ReadAnswerability(strings.NewReader(answerabilityFile)))
-	return &w
+var learnedAnswerability = sync.OnceValue(func() Answerability {
+	return mustRead(ReadAnswerability(strings.NewReader(answerabilityFile)))
 })
 
-// LearnedAnswerability returns the embedded model.
-func LearnedAnswerability() *Answerability { return learnedAnswerability() }
+// LearnedAnswerability returns a copy of the embedded model.
+func LearnedAnswerability() Answerability { return learnedAnswerability() }

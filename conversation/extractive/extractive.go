@@ -133,7 +133,8 @@ func New(opts Options) *Answerer {
 		opts.MinAnswerability = DefaultMinAnswerability
 	}
 	if opts.Answerability == nil {
-		opts.Answerability = LearnedAnswerability()
+		w := LearnedAnswerability()
+		opts.Answerability = &w
 	}
 	return &Answerer{opts: opts, assoc: learnedAssociations(), repeats: learnedRepeats()}
 }
