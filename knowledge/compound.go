@@ -20,19 +20,24 @@ import (
 // measured on the evaluation sets, held-out lost 3 of 74 answers.
 
 // compounds maps the joined form of each hyphenated compound in the
-// index's chunks ("wifi") to the compound's index terms ("wi", "fi"),
-// leaving out joined forms the index holds as words of their own.
+// index's chunks ("wifi") to the compound, leaving out joined forms the
+// index holds as words of their own.
 type compounds struct {
 	once sync.Once
-	m    map[string][]string
+	m    map[string]compound
 }
 
-// compound returns the terms of the compound that the folded word joins,
-// or nil.
-func (ix *Index) compound(word string) []string {
+// A compound is a hyphenated compound of the articles.
+type compound struct {
+	written string   // folded, as the articles write it: "wi-fi"
+	terms   []string // its index terms: "wi", "fi"
+}
+
+// compound returns the compound that the folded word joins, if any.
+func (ix *Index) compound(word string) (compound, bool) {
 	c := &ix.compounds
 	c.once.Do(func() {
-		c.m = make(map[string][]string)
+		c.m = make(map[string]compound)
 		for _, ch := range ix.chunks {
 			for _, text := range [...]string{ch.Title, strings.Join(ch.Section, " "), ch.Text} {
 				hyphenated(text, func(comp string) {
@@ -42,13 +47,14 @@ func (ix *Index) compound(word string) []string {
 						return
 					}
 					if terms := analyze(comp); len(terms) > 0 && !ix.holds(analyze(joined)) {
-						c.m[joined] = terms
+						c.m[joined] = compound{written: comp, terms: terms}
 					}
 				})
 			}
 		}
 	})
-	return c.m[word]
+	comp, ok := c.m[word]
+	return comp, ok
 }
 
 // hyphenated calls fn with each compound of letters and digits joined by

@@ -499,8 +499,8 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				put(term, w, w)
 				return
 			}
-			if parts := ix.compound(word); parts != nil {
-				for _, p := range parts {
+			if comp, ok := ix.compound(word); ok {
+				for _, p := range comp.terms {
 					put(p, w, w)
 				}
 				return

@@ -236,14 +236,15 @@ func EditDistance(a, b string, limit int) int {
 	return min(prev[len(rb)], far)
 }
 
-// Spell returns text with every word that the knowledge does not use,
-// but that is a likely slip of one it does, replaced by that word
-// ("cancle" → "cancel"): the text as the search read it. The answerer
-// matches the question's words against sentences itself, and a
-// misspelt word there matched nothing even when the search had found
-// the right article.
+// Spell returns text as the search read it: every word that the
+// knowledge does not use, but that is a likely slip of one it does,
+// replaced by that word ("cancle" → "cancel"), and a word that joins the
+// parts of a compound the articles hyphenate written as they write it
+// ("wifi" → "wi-fi"). The answerer matches the question's words against
+// sentences itself, and a misspelt or joined word there matched nothing
+// even when the search had found the right article.
 func (ix *Index) Spell(text string) string {
-	if ix.typos == nil || len(text) > MaxQueryBytes {
+	if len(text) > MaxQueryBytes {
 		return text
 	}
 	lang := detectLanguage(fold(text))
@@ -251,15 +252,23 @@ func (ix *Index) Spell(text string) string {
 	last := 0
 	eachWord(text, func(start, end int) {
 		w, ok := contentWord(fold(text[start:end]))
-		if !ok || isNumber(w) || utf8.RuneCountInString(w) < minSpellRunes {
+		if !ok || isNumber(w) {
 			return
 		}
 		if _, known := ix.terms[lang.stem(w)]; known {
 			return
 		}
-		if fix := ix.typos.correct(w); fix.term != "" && fix.likely {
+		fixed := ""
+		if comp, ok := ix.compound(w); ok {
+			fixed = comp.written
+		} else if ix.typos != nil && utf8.RuneCountInString(w) >= minSpellRunes {
+			if fix := ix.typos.correct(w); fix.term != "" && fix.likely {
+				fixed = fix.word
+			}
+		}
+		if fixed != "" {
 			b.WriteString(text[last:start])
-			b.WriteString(fix.word)
+			b.WriteString(fixed)
 			last = end
 		}
 	})

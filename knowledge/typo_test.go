@@ -190,7 +190,8 @@ func TestUnlikelyCorrectionWeights(t *testing.T) {
 
 func TestSpell(t *testing.T) {
 	chunks := []Chunk{{DocID: "a.md", Title: "Plans", Source: "a.md",
-		Text: "You can cancel your subscription at any time. Your password must have 10 characters. You can share your plan."}}
+		Text: "You can cancel your subscription at any time. Your password must have 10 characters. You can share your plan. " +
+			"Your Wi-Fi name is on the router's sticker. Sign up for the E-Bike plan."}}
 	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +202,10 @@ func TestSpell(t *testing.T) {
 		"can I cancel it":                 "can I cancel it",       // spelt right
 		"how tall is the shard":           "how tall is the shard", // too short to correct: "shard" is a word too
 		"Wie kündige ich?":                "Wie kündige ich?",
+		// Written as the articles hyphenate it, so that the answerer
+		// finds the word in the sentences as the search did.
+		"where is my wifi name": "where is my wi-fi name",
+		"Ebike or signup?":      "e-bike or signup?", // "signup" is no compound: "sign up" has no hyphen
 	} {
 		if got := ix.Spell(in); got != want {
 			t.Errorf("Spell(%q) = %q, want %q", in, got, want)
