@@ -311,10 +311,6 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	if len(cands) == 0 {
 		return nil, Signals{}, nil
 	}
-	weight := rarity(cands, qterms, ctxTerms, a.repeats)
-	// Sums over the terms run in one order, so that equal scores stay
-	// equal and the same question always gets the same reply.
-	terms := slices.Sorted(maps.Keys(weight))
 	kind := ask(q.Question)
 	if kind.quantity == noQuantity && !kind.steps {
 		// A follow-up ("and for the yearly plan?") asks what the question
@@ -326,6 +322,13 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			}
 		}
 	}
+	if kind.quantity == phone {
+		namePhoneNumbers(cands, q.Question, lang, qterms)
+	}
+	weight := rarity(cands, qterms, ctxTerms, a.repeats)
+	// Sums over the terms run in one order, so that equal scores stay
+	// equal and the same question always gets the same reply.
+	terms := slices.Sorted(maps.Keys(weight))
 	for _, c := range cands {
 		c.score = a.score(c, terms, weight, kind, qterms)
 		if aboutTheArticle.MatchString(c.text) {

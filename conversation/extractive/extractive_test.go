@@ -510,6 +510,23 @@ func TestPhoneNumberNotOpeningHours(t *testing.T) {
 	}
 }
 
+// TestPhoneNumberWithoutItsName: a sentence that holds a phone number
+// answers "phone number?" without saying either word; the check of the
+// reply had sent the question to the fallback.
+func TestPhoneNumberWithoutItsName(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "contact.md", Title: "Contact us", Section: "Phone", Source: "contact.md#phone",
+			Text: "Call us on 0161 496 0720. Calls are charged at your standard local rate."},
+		{DocID: "contact.md", Title: "Contact us", Section: "Opening hours", Source: "contact.md#opening-hours",
+			Text: "Our shop in Leeds is open from 9am to 6pm, Monday to Saturday."},
+	}
+	rated := func(texts []string) []float64 { return make([]float64, len(texts)) }
+	ans := answer(t, conversation.Query{Question: "phone number?", Snippets: snippets, Confidence: 0.7, Similarities: rated})
+	if ans.Fallback || !strings.HasPrefix(ans.Text, "Call us on 0161 496 0720.") {
+		t.Errorf("reply %+v, want the sentence with the number", ans)
+	}
+}
+
 // TestProceduresNamed: a reply quoting the procedures of several
 // articles names each one's article (the section too where titles
 // repeat); three procedures had read as one whose steps went 1, 2, 3, 1,
