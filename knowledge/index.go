@@ -160,6 +160,7 @@ type Index struct {
 	stamp     uint64       // fingerprint of source when it was loaded
 	scratch   sync.Pool    // *scratch sized for this index
 	compounds compounds    // joined hyphenated words, read from chunks on first use
+	phones    phones       // which chunks hold a phone number, read on first use
 	language  struct {     // the language of most chunks, read on first use
 		once sync.Once
 		code string
@@ -471,6 +472,9 @@ type queryTerm struct {
 	// ranking only, and only where of is not.
 	associate bool
 	of        int32
+	// phone marks a word of a question for a phone number that names
+	// one ("number"): a chunk holding a phone number holds it too.
+	phone bool
 }
 
 // Weights of conversation context: the previous turn, and the one before.
@@ -493,10 +497,19 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 		}
 		out = append(out, qt)
 	}
+	var phoneTerms []string
+	asksPhone := false
 	add := func(text string, w float64) {
 		analyzeWords(clipQuery(text), func(term, word string) {
+			if w == 1 && phoneAsks[word] {
+				asksPhone = true
+			}
+			named := w == 1 && phoneNames[word]
 			if _, ok := ix.terms[term]; ok {
 				put(term, w, w)
+				if named {
+					phoneTerms = append(phoneTerms, term)
+				}
 				return
 			}
 			if comp, ok := ix.compound(word); ok {
@@ -515,7 +528,8 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 			// another one than the knowledge it is about.
 			term = ix.otherStem(term, word)
 			corrected, cover := w, w
-			if _, ok := ix.terms[term]; !ok && ix.typos != nil {
+			// A phone number's name is no slip: "nr" is not "no".
+			if _, ok := ix.terms[term]; !ok && ix.typos != nil && !named {
 				if fix := ix.typos.correct(word); fix.term != "" {
 					term = fix.term
 					corrected = w * fix.weight()
@@ -523,9 +537,17 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				}
 			}
 			put(term, corrected, cover)
+			if named {
+				phoneTerms = append(phoneTerms, term)
+			}
 		})
 	}
 	add(withoutAskWords(q.Text), 1)
+	if asksPhone {
+		for _, t := range phoneTerms {
+			out[seen[t]].phone = true
+		}
+	}
 	ix.weighRepeats(out)
 	for i, w := range historyWeights {
 		if j := len(q.History) - 1 - i; j >= 0 {
@@ -786,7 +808,7 @@ func (ix *Index) coverage(qt []queryTerm, doc int32) float64 {
 		}
 		w := t.cover * t.idf
 		all += w
-		if t.id >= 0 && ix.byChunk.contains(t.id, doc) {
+		if t.id >= 0 && ix.byChunk.contains(t.id, doc) || t.phone && ix.holdsPhone(doc) {
 			have += w
 		} else {
 			absent = append(absent, w)

@@ -1,10 +1,10 @@
 package extractive
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
+	"github.com/switchboard/switchboard/knowledge"
 )
 
 // A question is the kind of answer a question asks for.
@@ -137,16 +137,6 @@ var durationUnits = map[string]bool{
 	"jaar": true, "werkdag": true, "werkdagen": true, "meteen": true, "vandaag": true,
 }
 
-var (
-	// phoneNumber is seven or more digits in one run, spaces, dashes,
-	// dots, brackets and a leading + allowed between them.
-	phoneNumber = regexp.MustCompile(`\+?\(?[0-9](?:[ ()./-]{0,2}[0-9]){6,}`)
-	// clockTime is a time of day ("08:00"): the hours "from 08:00 to
-	// 20:00" held seven digits and read as a phone number, and were the
-	// reply to "phone number?", the number itself in the next sentence.
-	clockTime = regexp.MustCompile(`\b[0-9]{1,2}[:.][0-9]{2}\b`)
-)
-
 // costsNothing reports whether text says something is free: an answer
 // to a question about a price, if a weaker one than a price.
 func costsNothing(text string) bool {
@@ -168,7 +158,7 @@ func hasFigure(text string, k quantity) bool {
 	case money:
 		return strings.ContainsAny(text, "€$£%")
 	case phone:
-		return phoneNumber.MatchString(clockTime.ReplaceAllString(text, " "))
+		return knowledge.HasPhoneNumber(text)
 	case duration:
 		if strings.Contains(text, ":") && nums && strings.IndexFunc(text, func(r rune) bool { return r == ':' }) >= 0 {
 			// "09:00–17:00" reads as a time
@@ -202,7 +192,7 @@ func hasFigure(text string, k quantity) bool {
 func namePhoneNumbers(cands []*candidate, question, lang string, qterms map[string]bool) {
 	named := make(map[string]bool)
 	for _, w := range grounding.Words(question) {
-		if !phoneNames[w] {
+		if !knowledge.NamesPhone(w) {
 			continue
 		}
 		for t := range grounding.TermSetIn(w, lang) {
@@ -221,8 +211,3 @@ func namePhoneNumbers(cands []*candidate, question, lang string, qterms map[stri
 		}
 	}
 }
-
-// phoneNames are the words that name a phone number, folded.
-var phoneNames = map[string]bool{"phone": true, "telephone": true, "number": true, "nr": true, "hotline": true,
-	"telefon": true, "telefonnummer": true, "nummer": true, "numero": true, "telefono": true,
-	"telefone": true, "telefoonnummer": true}
