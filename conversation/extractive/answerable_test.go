@@ -41,7 +41,6 @@ func model(t *testing.T, weights map[string]float64) *extractive.Answerability {
 func TestAnswerabilityGate(t *testing.T) {
 	// Right only when the reply holds (nearly) the whole question.
 	strict := model(t, map[string]float64{"bias": -8, "coverage": 10})
-	rated := func(texts []string) []float64 { return make([]float64, len(texts)) }
 	const whole, part = "how much does Plus cost a month", "how much does Plus cost for a dog"
 	tests := []struct {
 		name     string
@@ -50,10 +49,10 @@ func TestAnswerabilityGate(t *testing.T) {
 		min      float64
 		fallback bool
 	}{
-		{"whole question held", whole, rated, 0, false},
-		{"part of the question held", part, rated, 0, true},
+		{"whole question held", whole, unrelated, 0, false},
+		{"part of the question held", part, unrelated, 0, true},
 		{"retrieval the model does not know", part, nil, 0, false},
-		{"no minimum", part, rated, -1, false},
+		{"no minimum", part, unrelated, -1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

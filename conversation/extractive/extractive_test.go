@@ -44,6 +44,11 @@ var (
 		Text: "Choose Sandbox to test. Sandbox keys start with pp_test_, live keys with pp_live_."}}
 )
 
+// unrelated rates every text as unrelated in meaning to the question:
+// a Query.Similarities that turns the answerability check on and adds
+// nothing else.
+func unrelated(texts []string) []float64 { return make([]float64, len(texts)) }
+
 func answer(t *testing.T, q conversation.Query) conversation.Answer {
 	t.Helper()
 	got, err := extractive.New(extractive.Options{}).Answer(context.Background(), q)
@@ -178,12 +183,11 @@ func TestAnswerStops(t *testing.T) {
 // confidently.
 func TestWeakRetrievalNeedsCoverage(t *testing.T) {
 	const q = "plus locker for my helmet"
-	rated := func(texts []string) []float64 { return make([]float64, len(texts)) }
 	for _, tt := range []struct {
 		conf     float64
 		fallback bool
 	}{{1, false}, {0.4, true}} {
-		got := answer(t, conversation.Query{Question: q, Snippets: kb, Confidence: tt.conf, Similarities: rated})
+		got := answer(t, conversation.Query{Question: q, Snippets: kb, Confidence: tt.conf, Similarities: unrelated})
 		if got.Fallback != tt.fallback {
 			t.Errorf("Answer(%q) with confidence %.2f = %+v, want Fallback %v", q, tt.conf, got, tt.fallback)
 		}
@@ -520,8 +524,7 @@ func TestPhoneNumberWithoutItsName(t *testing.T) {
 		{DocID: "contact.md", Title: "Contact us", Section: "Opening hours", Source: "contact.md#opening-hours",
 			Text: "Our shop in Leeds is open from 9am to 6pm, Monday to Saturday."},
 	}
-	rated := func(texts []string) []float64 { return make([]float64, len(texts)) }
-	ans := answer(t, conversation.Query{Question: "phone number?", Snippets: snippets, Confidence: 0.7, Similarities: rated})
+	ans := answer(t, conversation.Query{Question: "phone number?", Snippets: snippets, Confidence: 0.7, Similarities: unrelated})
 	if ans.Fallback || !strings.HasPrefix(ans.Text, "Call us on 0161 496 0720.") {
 		t.Errorf("reply %+v, want the sentence with the number", ans)
 	}
