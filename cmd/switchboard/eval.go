@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -96,16 +97,17 @@ type evalThreshold struct {
 
 // evalMode is the outcome of one answer mode in `eval --json`.
 type evalMode struct {
-	Answer     evalScore     `json:"answer"`
-	Answered   int           `json:"answered"` // answer questions answered, right or wrong
-	Wrong      int           `json:"wrong"`    // answer questions answered wrongly: answered less answer.passed
-	OutOfScope evalScore     `json:"out_of_scope"`
-	Handoff    evalScore     `json:"handoff"`
-	Injection  evalScore     `json:"injection"`
-	Grounded   evalGrounded  `json:"grounded"`
-	LatencyMS  evalLatency   `json:"latency_ms"`
-	Choices    *evalChoices  `json:"choices,omitempty"`  // generative mode, constrained
-	Failures   []evalFailure `json:"failures,omitempty"` // with -v
+	Answer     evalScore       `json:"answer"`
+	Answered   int             `json:"answered"` // answer questions answered, right or wrong
+	Wrong      int             `json:"wrong"`    // answer questions answered wrongly: answered less answer.passed
+	OutOfScope evalScore       `json:"out_of_scope"`
+	Handoff    evalScore       `json:"handoff"`
+	Injection  evalScore       `json:"injection"`
+	Grounded   evalGrounded    `json:"grounded"`
+	LatencyMS  evalLatency     `json:"latency_ms"`
+	Choices    *evalChoices    `json:"choices,omitempty"`  // generative mode, constrained
+	Failures   []evalFailure   `json:"failures,omitempty"` // with -v
+	latencies  []time.Duration // of each question, for the sum of several sets
 }
 
 // evalRetrieval is `eval --retrieval --json`'s retrieval block.
@@ -129,7 +131,7 @@ type evalOutput struct {
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "[--config F] [--knowledge DIR] [--questions FILE] [--mode extractive|generative|all] [--model PATH] [--retrieval] [--thresholds T,...] [--json] [-v]", stderr)
+	fs := newFlags("eval", "[--config F] [--knowledge DIR --questions FILE | --sets DIR,...] [--mode extractive|generative|all] [--model PATH] [--retrieval] [--thresholds T,...] [--json] [-v]", stderr)
 	config := fs.String("config", "", "configuration file (default "+bot.DefaultConfigPath+" when present, else the built-in defaults)")
 	dir := fs.String("knowledge", "", "knowledge folder (default: the configuration's knowledge.dir, "+bot.DefaultKnowledgeDir+")")
 	questions := fs.String("questions", "configs/eval/questions.jsonl", "evaluation set, one JSON object a line: {\"q\",\"doc\",\"any\" (facts; or \"answer\", the sentence),\"kind\",\"history\"}")
@@ -138,6 +140,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	retrieval := fs.Bool("retrieval", false, "also print recall@1, recall@5 and MRR of the right article on the answer questions")
 	asJSON := fs.Bool("json", false, "print one JSON object: {questions, knowledge, count, modes: {MODE: {answer, answered, wrong, out_of_scope, handoff, injection, grounded, latency_ms, choices}}, skipped, retrieval, thresholds}")
 	verbose := fs.Bool("v", false, "list every failed question (question, expected, reply, citations)")
+	sets := fs.String("sets", "", "score several sets instead of one, then their sum: comma-separated folders, or globs of them (configs/dev/*), each holding knowledge/ and questions.jsonl")
 	sweep := fs.String("thresholds", "", "also score each retrieval-confidence threshold (answer.threshold) in this comma-separated list, each in (0, 1]: answers right and wrong and out-of-scope fallback, to choose one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -159,52 +162,84 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	qs, err := knowledge.LoadQuestions(*questions)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
 	cfg, _, err := bot.LoadConfig(*config, getenv)
 	if err != nil {
 		return err
-	}
-	if *dir != "" {
-		cfg.Knowledge.Dir = *dir
 	}
 	if *model != "" {
 		cfg.Engine.Model = *model
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opt := evalOptions{modes: modes, all: *mode == modeAll, thresholds: thresholds, retrieval: *retrieval, verbose: *verbose, log: log}
+	if *sets != "" {
+		named := false
+		fs.Visit(func(f *flag.Flag) { named = named || f.Name == "knowledge" || f.Name == "questions" })
+		if named {
+			return usageError{msg: "eval: --sets names the knowledge and questions of each set; leave out --knowledge and --questions"}
+		}
+		return runEvalSets(ctx, cfg, *sets, opt, *asJSON, stdout)
+	}
+	if *dir != "" {
+		cfg.Knowledge.Dir = *dir
+	}
+	qs, err := knowledge.LoadQuestions(*questions)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	out, ran, err := evalSet(ctx, cfg, *questions, qs, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, out)
+	}
+	return printEval(stdout, out, ran)
+}
 
-	out := evalOutput{Questions: *questions, Knowledge: cfg.Knowledge.Dir, Count: len(qs),
+// evalOptions are what `eval` scores on each set of questions.
+type evalOptions struct {
+	modes      []string
+	all        bool // --mode all: a mode without a model is skipped, not an error
+	thresholds []float64
+	retrieval  bool
+	verbose    bool
+	log        *slog.Logger
+}
+
+// evalSet scores the questions qs (read from the file questions) against
+// cfg's knowledge in each answer mode of opt, and returns the report and
+// the modes that ran.
+func evalSet(ctx context.Context, cfg bot.Config, questions string, qs []knowledge.EvalQuestion, opt evalOptions) (evalOutput, []string, error) {
+	out := evalOutput{Questions: questions, Knowledge: cfg.Knowledge.Dir, Count: len(qs),
 		Modes: map[string]evalMode{}, Skipped: map[string]string{}}
 	var ran []string
 	var ix *knowledge.Index // built by the first mode, shared by the next
-	for _, m := range modes {
+	for _, m := range opt.modes {
 		c := cfg
 		c.Answer.Mode = m
 		if err := c.Validate(); err != nil {
-			return usageError{msg: err.Error()}
+			return out, nil, usageError{msg: err.Error()}
 		}
-		res, index, err := evalMode1(ctx, c, ix, qs, *verbose, log)
-		if errors.Is(err, bot.ErrNoModel) && *mode == modeAll {
+		res, index, err := evalMode1(ctx, c, ix, qs, opt.verbose, opt.log)
+		if errors.Is(err, bot.ErrNoModel) && opt.all {
 			out.Skipped[m] = "no model: set engine.model or pass --model"
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("eval %s: %w", m, err)
+			return out, nil, fmt.Errorf("eval %s: %w", m, err)
 		}
 		ix = index
 		out.Modes[m] = res
 		ran = append(ran, m)
 	}
-	warnUnknownDocs(log, ix, qs)
+	warnUnknownDocs(opt.log, ix, qs)
 	for _, m := range ran {
-		for _, t := range thresholds {
+		for _, t := range opt.thresholds {
 			c := cfg
 			c.Answer.Mode, c.Answer.Threshold = m, t
-			res, _, err := evalMode1(ctx, c, ix, qs, false, log)
+			res, _, err := evalMode1(ctx, c, ix, qs, false, opt.log)
 			if err != nil {
-				return fmt.Errorf("eval %s at threshold %v: %w", m, t, err)
+				return out, nil, fmt.Errorf("eval %s at threshold %v: %w", m, t, err)
 			}
 			if out.Thresholds == nil {
 				out.Thresholds = map[string][]evalThreshold{}
@@ -212,19 +247,21 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			out.Thresholds[m] = append(out.Thresholds[m], evalThreshold{Threshold: t, Answer: res.Answer, Answered: res.Answered, OutOfScope: res.OutOfScope})
 		}
 	}
-	if *retrieval && ix != nil {
+	if opt.retrieval && ix != nil {
 		rs, err := knowledge.EvalRetrieval(ctx, ix, qs)
 		if err != nil {
-			return fmt.Errorf("eval: %w", err)
+			return out, nil, fmt.Errorf("eval: %w", err)
 		}
 		out.Retrieval = &evalRetrieval{Questions: rs.Questions, Recall1: rs.Recall1, Recall5: rs.Recall5, MRR: rs.MRR}
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	return printEval(stdout, out, ran)
+	return out, ran, nil
+}
+
+// writeJSON writes v as `eval --json` does: indented, one object.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // warnUnknownDocs logs each article that answer questions name and the
@@ -279,7 +316,6 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 	if err != nil {
 		return evalMode{}, nil, err
 	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	res := evalMode{
 		Answer:     newEvalScore(rep.Answer),
 		Answered:   rep.Answered,
@@ -289,6 +325,9 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 		Injection:  newEvalScore(rep.Injection),
 		Grounded:   evalGrounded{Sentences: rep.Sentences, Dropped: rep.Dropped, Rate: rep.Grounded()},
 		LatencyMS:  evalLatency{P50: ms(rep.LatencyP50), P99: ms(rep.LatencyP99)},
+	}
+	for _, r := range rep.Results {
+		res.latencies = append(res.latencies, r.Latency)
 	}
 	if c := rep.Choices; c != nil && c.Questions > 0 {
 		res.Choices = &evalChoices{Questions: c.Questions, Lexical: c.Lexical, Model: c.Model, Chosen: c.Chosen}
@@ -307,6 +346,9 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 	}
 	return res, p.Index, nil
 }
+
+// ms is d in milliseconds, as `eval --json` gives latencies.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // score formats an evalScore for the readable report.
 func score(s evalScore) string {
@@ -346,6 +388,12 @@ func parseThresholds(list string) ([]float64, error) {
 // per mode that ran, then the skipped modes, retrieval and failures.
 func printEval(w io.Writer, out evalOutput, ran []string) error {
 	fmt.Fprintf(w, "%d questions from %s, knowledge %s\n\n", out.Count, out.Questions, out.Knowledge)
+	return printEvalBody(w, out, ran)
+}
+
+// printEvalBody is printEval without its first line, which names the
+// questions and knowledge.
+func printEvalBody(w io.Writer, out evalOutput, ran []string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	fmt.Fprint(tw, "metric")
 	for _, m := range ran {
@@ -415,17 +463,23 @@ func printEval(w io.Writer, out evalOutput, ran []string) error {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s failures (%d):\n", m, len(fs))
-		for _, f := range fs {
-			fmt.Fprintf(w, "- [%s] %q", f.Kind, f.Q)
-			if len(f.History) > 0 {
-				fmt.Fprintf(w, " after %q", f.History)
-			}
-			fmt.Fprintf(w, ": %s\n", f.Why)
-			if f.Kind == knowledge.KindAnswer {
-				fmt.Fprintf(w, "    expected: %q in %s\n", f.Any, f.Doc)
-			}
-			fmt.Fprintf(w, "    got: %q (fallback %v, handoff %v)\n    citations: %v\n", f.Reply, f.Fallback, f.Handoff, f.Citations)
-		}
+		printFailures(w, fs)
 	}
 	return nil
+}
+
+// printFailures lists failed questions: what was asked, why it failed,
+// what was expected and what the bot replied.
+func printFailures(w io.Writer, fs []evalFailure) {
+	for _, f := range fs {
+		fmt.Fprintf(w, "- [%s] %q", f.Kind, f.Q)
+		if len(f.History) > 0 {
+			fmt.Fprintf(w, " after %q", f.History)
+		}
+		fmt.Fprintf(w, ": %s\n", f.Why)
+		if f.Kind == knowledge.KindAnswer {
+			fmt.Fprintf(w, "    expected: %q in %s\n", f.Any, f.Doc)
+		}
+		fmt.Fprintf(w, "    got: %q (fallback %v, handoff %v)\n    citations: %v\n", f.Reply, f.Fallback, f.Handoff, f.Citations)
+	}
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -307,5 +310,124 @@ func TestEvalLongHistory(t *testing.T) {
 	}
 	if _, stderr, err := runEvalCmd(t, "--knowledge", evalKB, "--questions", q, "--mode", "extractive"); err != nil {
 		t.Fatalf("eval of a question with 25 earlier turns: %v (stderr %s)", err, stderr)
+	}
+}
+
+// newEvalSets makes, under a temporary folder, two sets of the eval
+// fixture: "a" with all its questions and "b" with its first four, and a
+// folder that is no set ("notes", no questions); it returns the folder.
+func newEvalSets(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	qs, err := os.ReadFile(evalQuestions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(qs)), "\n")
+	for name, text := range map[string]string{"a": strings.Join(lines, ""), "b": strings.Join(lines[:4], "")} {
+		dir := filepath.Join(root, name)
+		if err := os.CopyFS(filepath.Join(dir, "knowledge"), os.DirFS(evalKB)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "questions.jsonl"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(root, "notes", "knowledge"), os.DirFS(evalKB)); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestEvalSets checks that --sets scores each set as eval scores it
+// alone, and that the total is their sum.
+func TestEvalSets(t *testing.T) {
+	root := newEvalSets(t)
+	stdout, stderr, err := runEvalCmd(t, "--sets", filepath.Join(root, "*"), "--mode", "extractive", "--thresholds", "0.3,0.9", "--retrieval", "--json")
+	if err != nil {
+		t.Fatalf("eval --sets: %v (stderr %s)", err, stderr)
+	}
+	var out evalSetsOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+	}
+	if len(out.Sets) != 2 {
+		t.Fatalf("%d sets, want a and b (notes has no questions)", len(out.Sets))
+	}
+	var count, right, total, wrong, oos, sentences int
+	var ret int
+	var recall1 float64
+	for i, name := range []string{"a", "b"} {
+		set := out.Sets[i]
+		dir := filepath.Join(root, name)
+		alone, _, err := runEvalCmd(t, "--knowledge", filepath.Join(dir, "knowledge"), "--questions", filepath.Join(dir, "questions.jsonl"),
+			"--mode", "extractive", "--thresholds", "0.3,0.9", "--retrieval", "--json")
+		if err != nil {
+			t.Fatalf("eval %s alone: %v", name, err)
+		}
+		var one evalOutput
+		if err := json.Unmarshal([]byte(alone), &one); err != nil {
+			t.Fatal(err)
+		}
+		got, want := set.Modes[bot.ModeExtractive], one.Modes[bot.ModeExtractive]
+		same := func(a, b evalScore) bool { return a.Passed == b.Passed && a.Total == b.Total }
+		sweep := func(o evalOutput) (n []int) {
+			for _, r := range o.Thresholds[bot.ModeExtractive] {
+				n = append(n, r.Answer.Passed, r.Answered, r.OutOfScope.Passed)
+			}
+			return n
+		}
+		if set.Count != one.Count || !same(got.Answer, want.Answer) || got.Wrong != want.Wrong || !same(got.OutOfScope, want.OutOfScope) ||
+			got.Grounded.Sentences != want.Grounded.Sentences || !slices.Equal(sweep(set), sweep(one)) || len(sweep(one)) != 6 {
+			t.Errorf("set %s: %+v\nalone: %+v", name, set, one)
+		}
+		count += set.Count
+		right, total, wrong = right+got.Answer.Passed, total+got.Answer.Total, wrong+got.Wrong
+		oos += got.OutOfScope.Passed
+		sentences += got.Grounded.Sentences
+		ret += set.Retrieval.Questions
+		recall1 += set.Retrieval.Recall1 * float64(set.Retrieval.Questions)
+	}
+	sum := out.Total.Modes[bot.ModeExtractive]
+	if out.Total.Count != count || sum.Answer.Passed != right || sum.Answer.Total != total || sum.Wrong != wrong ||
+		sum.OutOfScope.Passed != oos || sum.Grounded.Sentences != sentences {
+		t.Errorf("total %+v: want count %d, %d/%d right, %d wrong, %d out of scope, %d sentences", out.Total, count, right, total, wrong, oos, sentences)
+	}
+	if sum.Answer.Rate == nil || *sum.Answer.Rate != float64(right)/float64(total) {
+		t.Errorf("total answer rate %v, want %d/%d", sum.Answer.Rate, right, total)
+	}
+	sweep := out.Total.Thresholds[bot.ModeExtractive]
+	if len(sweep) != 2 || sweep[0].Threshold != 0.3 ||
+		sweep[1].Answer.Passed != out.Sets[0].Thresholds[bot.ModeExtractive][1].Answer.Passed+out.Sets[1].Thresholds[bot.ModeExtractive][1].Answer.Passed {
+		t.Errorf("total sweep %+v is not the sum of the sets'", sweep)
+	}
+	if r := out.Total.Retrieval; r == nil || r.Questions != ret || math.Abs(r.Recall1-recall1/float64(ret)) > 1e-9 {
+		t.Errorf("total retrieval %+v: want %d questions, recall@1 %v", r, ret, recall1/float64(ret))
+	}
+
+	text, _, err := runEvalCmd(t, "--sets", filepath.Join(root, "a")+","+filepath.Join(root, "b"), "--mode", "extractive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`(?m)^total +extractive +%d/%d +%d +%d/`, right, total, wrong, oos); !regexp.MustCompile(want).MatchString(text) {
+		t.Errorf("readable report has no row matching %s:\n%s", want, text)
+	}
+}
+
+func TestEvalSetsErrors(t *testing.T) {
+	root := newEvalSets(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sets", filepath.Join(root, "notes")}, "holds no knowledge/ folder and questions.jsonl"},
+		{[]string{"--sets", filepath.Join(root, "x*")}, "matches no folder"},
+		{[]string{"--sets", filepath.Join(root, "a"), "--questions", evalQuestions}, "leave out --knowledge and --questions"},
+		{[]string{"--sets", " , "}, "names no set"},
+	} {
+		_, _, err := runEvalCmd(t, append(tt.args, "--mode", "extractive")...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("eval %q: error %v, want one saying %q", tt.args, err, tt.want)
+		}
 	}
 }
