@@ -111,3 +111,24 @@ func TestAskGenerative(t *testing.T) {
 		t.Fatalf("answer %+v: want a reply, cited unless it is a fallback", a)
 	}
 }
+
+// TestAskListItemAfterItsIntro checks a reply of the demo help centre
+// whose runner-up sentence is a list item: it comes after its list's
+// intro, not as a bare "- Your plan restarts…" opening the reply.
+func TestAskListItemAfterItsIntro(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ask", "--knowledge", "../../configs/knowledge", "--json", "how do i pause my plan"}, &stdout, &stderr); err != nil {
+		t.Fatalf("ask: %v (stderr %s)", err, stderr.String())
+	}
+	var a askAnswer
+	if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
+		t.Fatal(err)
+	}
+	item := strings.Index(a.Reply, "Your plan restarts automatically")
+	if item < 0 || !strings.Contains(a.Reply, "To pause, go to Account > Subscription > Pause plan") {
+		t.Fatalf("reply %q: want the instruction and the item on restarting", a.Reply)
+	}
+	if intro := strings.Index(a.Reply, "you can pause a monthly plan:"); intro < 0 || intro > item {
+		t.Errorf("reply %q: the item comes without its list's intro before it", a.Reply)
+	}
+}

@@ -201,7 +201,7 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 		if c.snippet == prevSnippet && c.line == prevLine && len(lines) > 0 {
 			lines[len(lines)-1] += " " + text
 		} else {
-			if c.item && !c.row && !c.code && !c.numbered {
+			if c.item && !c.row && !c.code && !c.numbered && !alone(c, picked) {
 				// A bulleted item keeps its bullet: without it, a list
 				// read as lines of one paragraph.
 				text = "- " + text
@@ -223,6 +223,20 @@ func (a *Answerer) Answer(ctx context.Context, q conversation.Query) (conversati
 		return conversation.Answer{}, err
 	}
 	return conversation.Answer{Text: text, Citations: cites}, nil
+}
+
+// alone reports whether the list item c is quoted without its intro and
+// without another item of its list (a sentence of its own line is no
+// other item): it then reads as a sentence, and a
+// bullet would open a reply with a list of one ("- Belgium – 850
+// lockers").
+func alone(c *candidate, picked []*candidate) bool {
+	for _, o := range picked {
+		if o.snippet == c.snippet && o.line != c.line && (o.list == c.list || o.intro && o.line == c.introLine) {
+			return false
+		}
+	}
+	return true
 }
 
 // passageLabels names the passages of a reply that quotes lists (steps,
@@ -378,11 +392,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	case best.introLine >= 0:
 		// A list item or table row reads better after its intro ("You
 		// pay per parcel when you create the label:").
-		for _, c := range cands {
-			if c.snippet == best.snippet && c.line == best.introLine && c.intro {
-				c.selected = true
-			}
-		}
+		selectIntro(cands, best)
 		if !best.row && listLen(cands, best.snippet, best.list) <= maxWholeList {
 			// "The most common reasons are:" and one of four reads as
 			// if it were the only one: a short list is quoted whole.
@@ -430,6 +440,11 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 				// "1. Sign in to the portal." alone starts a procedure
 				// and leaves the reader there.
 				selectList(cands, c.snippet, c.list)
+			case c.introLine >= 0:
+				// A list item reads as the list's, after its intro, as
+				// the best sentence's does: "- Your plan restarts at the
+				// end of the pause" alone opened a reply.
+				selectIntro(cands, c)
 			}
 		}
 	}
@@ -459,6 +474,15 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	}
 	slices.SortStableFunc(out, func(x, y *candidate) int { return lead(x) - lead(y) })
 	return out, signals(q.Confidence, best, cands, terms, weight, qterms, covered, kind), nil
+}
+
+// selectIntro selects the intro of the list item or table row item.
+func selectIntro(cands []*candidate, item *candidate) {
+	for _, c := range cands {
+		if c.snippet == item.snippet && c.line == item.introLine && c.intro {
+			c.selected = true
+		}
+	}
 }
 
 // language returns the language in which the question and the sentences

@@ -3,6 +3,7 @@ package extractive_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -599,5 +600,30 @@ func TestAnswerReadsEnglishAsEnglish(t *testing.T) {
 	got := answer(t, conversation.Query{Question: "hay fever meds, delivery?", Confidence: 1, Snippets: snippets})
 	if got.Fallback || !strings.Contains(got.Text, "2 days") {
 		t.Errorf("got %q (fallback %v), want the sentence with 2 days", got.Text, got.Fallback)
+	}
+}
+
+// TestListItemBullets checks that a list item keeps its bullet where the
+// reply quotes its list (its intro or another item), and reads as a
+// sentence where it is quoted alone: a reply opening "- Belgium – 850
+// lockers" is a list of one.
+func TestListItemBullets(t *testing.T) {
+	countries := []knowledge.Snippet{{DocID: "lockers.md", Title: "Lockers", Section: "Lockers by country", Source: "lockers.md#countries",
+		Text: "- Belgium – 850 lockers\n- Netherlands – 1,900 lockers\n- Luxembourg – 60 lockers"}}
+	tests := []struct {
+		name, q  string
+		snippets []knowledge.Snippet
+		want     string // a line of the reply
+	}{
+		{"an item alone", "how many lockers in belgium", countries, "Belgium – 850 lockers"},
+		{"an item after its intro", "can i pay with paypal", payments, "- PayPal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := answer(t, conversation.Query{Question: tt.q, Snippets: tt.snippets, Confidence: 1})
+			if !slices.Contains(strings.Split(got.Text, "\n"), tt.want) {
+				t.Errorf("Answer(%q) = %q, want the line %q", tt.q, got.Text, tt.want)
+			}
+		})
 	}
 }
