@@ -446,6 +446,11 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 				// end of the pause" alone opened a reply.
 				selectIntro(cands, c)
 			}
+			if refersBack(c.text) {
+				// "For example, …" or "They …" alone leans on a sentence
+				// the reply leaves out: quote the one it leans on.
+				selectPrevious(cands, c)
+			}
 		}
 	}
 	fillLists(cands)
@@ -474,6 +479,15 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	}
 	slices.SortStableFunc(out, func(x, y *candidate) int { return lead(x) - lead(y) })
 	return out, signals(q.Confidence, best, cands, terms, weight, qterms, covered, kind), nil
+}
+
+// selectPrevious selects the sentence before c in its line.
+func selectPrevious(cands []*candidate, c *candidate) {
+	for _, p := range cands {
+		if p.snippet == c.snippet && p.line == c.line && p.pos == c.pos-1 {
+			p.selected = true
+		}
+	}
 }
 
 // selectIntro selects the intro of the list item or table row item.
@@ -581,7 +595,8 @@ func refersBack(sentence string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	return backReferences[words[0]] || slices.Contains(words, "them")
+	return backReferences[words[0]] || slices.Contains(words, "them") ||
+		len(words) > 1 && words[0] == "for" && (words[1] == "example" || words[1] == "instance")
 }
 
 // fillLists selects the lines between two selected lines of one list,

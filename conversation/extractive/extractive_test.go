@@ -627,3 +627,20 @@ func TestListItemBullets(t *testing.T) {
 		})
 	}
 }
+
+// TestRunnerUpLeansOnTheSentenceBefore checks that a runner-up which
+// leans on the sentence before it ("For example, …", "They …") comes
+// with that sentence: alone, it illustrated nothing the reply said.
+func TestRunnerUpLeansOnTheSentenceBefore(t *testing.T) {
+	refunds := []knowledge.Snippet{{DocID: "refunds.md", Title: "Refunds", Section: "Timing", Source: "refunds.md#timing",
+		Text: "A card refund takes 5 business days to arrive.\n\n" +
+			"Gift cards are never paid out in cash. For example, a card refund for a gift card order takes 2 days to arrive, on the gift card."}}
+	got := answer(t, conversation.Query{Question: "how long does a card refund take to arrive", Snippets: refunds, Confidence: 1})
+	example := strings.Index(got.Text, "For example, a card refund")
+	if example < 0 {
+		t.Fatalf("reply %q: want the example as a runner-up", got.Text)
+	}
+	if before := strings.Index(got.Text, "Gift cards are never paid out in cash."); before < 0 || before > example {
+		t.Errorf("reply %q: the example comes without the sentence it leans on before it", got.Text)
+	}
+}
