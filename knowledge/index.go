@@ -501,7 +501,7 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 	asksPhone := false
 	add := func(text string, w float64) {
 		analyzeWords(clipQuery(text), func(term, word string) {
-			if w == 1 && phoneAsks[word] {
+			if w == 1 && AsksPhone(word) {
 				asksPhone = true
 			}
 			named := w == 1 && phoneNames[word]

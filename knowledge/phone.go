@@ -16,11 +16,14 @@ func NamesPhone(word string) bool { return phoneNames[word] }
 var phoneNames = setOf(`phone telephone number nr hotline telefon telefonnummer rufnummer nummer numero telefono
 telefone telefoonnummer`)
 
-// phoneAsks are the folded words that ask for one: a question must hold
-// one of them, so that "order number" or "number of guests" asks for no
-// phone number.
-var phoneAsks = setOf(`phone telephone call ring hotline telefon telefonnummer rufnummer anrufen appeler telephone
-telefono llamar chiamare telefone ligar telefoonnummer bellen`)
+// AsksPhone reports whether the folded word asks for a phone number
+// ("phone", "call", "hotline"): a question must hold one, so that "order
+// number" or "number of guests" asks for no phone number. The search and
+// the answerer both read questions so.
+func AsksPhone(word string) bool { return phoneAsks[word] }
+
+var phoneAsks = setOf(`phone telephone call ring hotline whatsapp telefon telefonnummer rufnummer anrufen
+appeler telefono llamar chiamare telefone ligar telefoonnummer bellen`)
 
 // phones records which chunks hold a phone number.
 type phones struct {

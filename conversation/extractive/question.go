@@ -1,6 +1,7 @@
 package extractive
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
@@ -93,9 +94,7 @@ var quantityCues = []struct {
 		"quanto costa", "costano", "prezzo", "prezzi", "tariffa", "commissione", "sconto", "al mese",
 		"custa", "custam", "custo", "preco", "taxa", "cobram", "desconto",
 		"kost", "prijs", "prijzen", "tarief", "korting", "per maand", "per jaar"}},
-	{phone, []string{"phone", "telephone", "call", "ring", "nr", "hotline", "whatsapp",
-		"telefon", "telefonnummer", "anrufen", "appeler", "telefono", "llamar", "chiamare", "telefone", "ligar",
-		"telefoonnummer", "bellen"}},
+	{phone, nil}, // the words with which the search reads a question as asking for one: knowledge.AsksPhone
 	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
 		"largest", "size", "weight", "percent", "age", "old",
 		"wie viele", "wie viel", "maximal", "hochstens", "mindestens", "grenze", "combien", "plafond", "limite",
@@ -109,8 +108,9 @@ func asksQuantity(question string) quantity {
 	if strings.ContainsAny(question, "€$£") {
 		return money
 	}
+	words := strings.Fields(q)
 	for _, k := range quantityCues {
-		if hasCue(q, k.cues) {
+		if hasCue(q, k.cues) || k.kind == phone && slices.ContainsFunc(words, knowledge.AsksPhone) {
 			return k.kind
 		}
 	}

@@ -25,6 +25,8 @@ func TestAskInOtherLanguages(t *testing.T) {
 		{"como faço para cancelar o pix agendado", noQuantity, true, ""},
 		{"come posso cambiare il biglietto", noQuantity, true, ""},
 		{"what does it cost", money, false, "It costs £5."},
+		{"can i whatsapp you", phone, false, "WhatsApp us on +44 7700 900123."},
+		{"wo finde ich meine bestell nr", noQuantity, false, ""},
 	} {
 		k := ask(tt.q)
 		if k.quantity != tt.quantity || k.steps != tt.steps {
