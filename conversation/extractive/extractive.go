@@ -585,10 +585,11 @@ var backReferences = map[string]bool{"it": true, "its": true, "this": true, "tha
 
 // refersBack reports whether sentence leans on the one before it: it
 // begins with a back-reference ("They arrive within 5 days.") or an
-// example of what that one said ("For example, …"), or says "them" ("Don't leave them behind for the next occupant.", quoted
-// alone for "I'm moving house next month"). On the evaluation sets it
-// changes few replies, and two answers of some 4,800: one became right,
-// and one wrong, whose right sentence the one before displaced.
+// example of what that one said ("For example, …"), or says "them"
+// ("Don't leave them behind for the next occupant.", quoted alone for
+// "I'm moving house next month"). On the evaluation sets it changes few
+// replies, and two answers of some 4,800: one became right, and one
+// wrong, whose right sentence the one before displaced.
 func refersBack(sentence string) bool {
 	words := grounding.Words(sentence)
 	if len(words) == 0 {
