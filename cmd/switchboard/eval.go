@@ -232,7 +232,7 @@ func evalSet(ctx context.Context, cfg bot.Config, questions string, qs []knowled
 		out.Modes[m] = res
 		ran = append(ran, m)
 	}
-	warnUnknownDocs(opt.log, ix, qs)
+	warnUnknownDocs(opt.log.With("knowledge", cfg.Knowledge.Dir), ix, qs)
 	for _, m := range ran {
 		for _, t := range opt.thresholds {
 			c := cfg

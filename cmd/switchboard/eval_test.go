@@ -289,7 +289,7 @@ func TestEvalWarnsOfUnknownDocs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("eval: %v (stderr %s)", err, stderr)
 	}
-	if !strings.Contains(stderr, "doc=shiping.md questions=1") || strings.Contains(stderr, "doc=shipping.md") {
+	if !strings.Contains(stderr, "knowledge="+evalKB+" doc=shiping.md questions=1") || strings.Contains(stderr, "doc=shipping.md") {
 		t.Errorf("stderr does not name just the unknown article:\n%s", stderr)
 	}
 }
