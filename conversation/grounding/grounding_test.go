@@ -55,6 +55,25 @@ func TestLinesContext(t *testing.T) {
 	}
 }
 
+// TestLinesTableAfterAParagraph: the paragraph right before a table
+// introduces it, as a line ending with ':' does; a heading or a list
+// item before one does not.
+func TestLinesTableAfterAParagraph(t *testing.T) {
+	lines := grounding.Lines("Every locker has three sizes. Your parcel must fit.\n\n| Size | Max |\n|---|---|\n| Small | 8 cm |")
+	if len(lines) != 3 || !lines[0].ListIntro {
+		t.Fatalf("Lines = %+v, want the paragraph as the table's intro", lines)
+	}
+	if row := lines[2]; row.Intro != 0 || row.Context != "Your parcel must fit. Size, Max" {
+		t.Errorf("table row = %+v, want intro 0 and the intro and header as context", row)
+	}
+	for _, text := range []string{"## Sizes\n| Size | Max |\n| Small | 8 cm |", "- a note\n\n| Size | Max |\n| Small | 8 cm |"} {
+		lines := grounding.Lines(text)
+		if row := lines[len(lines)-1]; lines[0].ListIntro || row.Intro != -1 {
+			t.Errorf("Lines(%q) = %+v, want no intro", text, lines)
+		}
+	}
+}
+
 func TestLinesKinds(t *testing.T) {
 	lines := grounding.Lines("To cancel:\n1. Open **Account**.\n2. Tap `Cancel_plan_`.\n- with a note\n\nPrices:\n| Plan | Price |\n|---|---|\n| Plus | €9.99 |\nKeys start with `pp_test_`, or pp_live_ in _live_ mode.")
 	type kind struct {

@@ -43,7 +43,7 @@ func Sentences(text string) []string {
 // A Line is one line of Markdown text with its sentences.
 type Line struct {
 	Heading   bool     // the line was a "#" heading
-	ListIntro bool     // the line's last sentence ends with ':' (a list or table follows)
+	ListIntro bool     // the line's last sentence ends with ':' (a list or table follows), or a table follows it
 	Item      bool     // the line was a list item ("- ", "* ", "1. ") or a table row
 	Numbered  bool     // the line was a numbered list item ("1. ", "2) "): a step
 	Header    bool     // the line was a table's header row (also an Item)
@@ -99,6 +99,12 @@ func Lines(text string) []Line {
 				isHeader = true
 				header = cells
 				raw = joinCells(cells)
+				if prev := len(out) - 1; intro < 0 && prev >= 0 && !out[prev].Item && !out[prev].Heading {
+					// The paragraph right before a table introduces it
+					// ("Every locker has three compartment sizes."), as
+					// one ending with ':' does.
+					out[prev].ListIntro, intro = true, prev
+				}
 				break
 			}
 			raw = tableRow(header, cells)
