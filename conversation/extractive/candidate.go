@@ -78,6 +78,10 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*cand
 			if l.Context != "" {
 				context = grounding.TermSetIn(s.Title+"\n"+s.Section+"\n"+l.Context, lang)
 			}
+			// A line ending with ':' introduces its list with its last
+			// sentence; a paragraph before a table ("Every locker has
+			// three compartment sizes. Your parcel must fit…") with all.
+			colon := strings.HasSuffix(l.Sentences[len(l.Sentences)-1], ":")
 			for k, text := range l.Sentences {
 				if asked != nil {
 					context = union(context, asked)
@@ -90,7 +94,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*cand
 					terms:     grounding.TermSetIn(text, lang),
 					context:   context,
 					numbers:   len(grounding.Numbers(text)) > 0,
-					intro:     l.ListIntro && k == len(l.Sentences)-1,
+					intro:     l.ListIntro && (k == len(l.Sentences)-1 || !colon),
 					introLine: l.Intro,
 					item:      l.Item,
 					row:       l.Item && list >= 0 && lines[list].Header,

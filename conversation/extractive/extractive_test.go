@@ -644,3 +644,19 @@ func TestRunnerUpLeansOnTheSentenceBefore(t *testing.T) {
 		t.Errorf("reply %q: the example comes without the sentence it leans on before it", got.Text)
 	}
 }
+
+// TestTableAfterItsParagraph checks that a sentence of the paragraph
+// right before a table brings the table, as a line ending with ':'
+// does: "Every locker has three compartment sizes." alone told the
+// asker of sizes nothing.
+func TestTableAfterItsParagraph(t *testing.T) {
+	sizes := []knowledge.Snippet{{DocID: "send.md", Title: "Sending a parcel", Section: "Sizes and weights", Source: "send.md#sizes",
+		Text: "Every locker has three compartment sizes. Your parcel must fit with the door closed.\n\n" +
+			"| Size | Maximum dimensions |\n|---|---|\n| Small | 8 × 38 × 64 cm |\n| Medium | 19 × 38 × 64 cm |\n| Large | 39 × 38 × 64 cm |"}}
+	got := answer(t, conversation.Query{Question: "what compartment sizes are there", Snippets: sizes, Confidence: 1})
+	for _, want := range []string{"Every locker has three compartment sizes.", "8 × 38 × 64 cm", "19 × 38 × 64 cm", "39 × 38 × 64 cm"} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("reply %q lacks %q", got.Text, want)
+		}
+	}
+}
