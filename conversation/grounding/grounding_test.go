@@ -28,6 +28,8 @@ func TestSentences(t *testing.T) {
 		{"grade with a star", "You need A*AA, or A*A*A for medicine.", []string{"You need A*AA, or A*A*A for medicine."}},
 		{"footnote and escaped marks", "Plans marked * are new.\n\n\\* Unlimited data is *fair use* only.", []string{"Plans marked * are new.", "* Unlimited data is fair use only."}},
 		{"snake_case kept", "Set max_size to 10.", []string{"Set max_size to 10."}},
+		{"lowercase in a bracket goes on", "A rate of 24.94% p.a. (variable), so 24.9% APR. (Rates vary.)",
+			[]string{"A rate of 24.94% p.a. (variable), so 24.9% APR.", "(Rates vary.)"}},
 		{"empty", " \n\n ", nil},
 	}
 	for _, tt := range tests {

@@ -457,9 +457,11 @@ func splitSentences(l string) []string {
 		if c == '.' && isAbbreviation(l[start:i]) {
 			continue
 		}
-		// The next sentence should start with something sentence-like.
+		// The next sentence should start with something sentence-like,
+		// inside a bracket or quote too: "24.94% p.a. (variable), your
+		// rate is…" goes on.
 		k := j
-		for k < len(l) && l[k] == ' ' {
+		for k < len(l) && strings.IndexByte(" (\"'[", l[k]) >= 0 {
 			k++
 		}
 		if k < len(l) {
