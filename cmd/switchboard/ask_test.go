@@ -132,3 +132,26 @@ func TestAskListItemAfterItsIntro(t *testing.T) {
 		t.Errorf("reply %q: the item comes without its list's intro before it", a.Reply)
 	}
 }
+
+// TestAskTableNotTheArticlesContents checks the demo's reply to a
+// question the paragraph before a table answers with the table: the
+// sizes, not "This article covers labels, packaging, sizes…", which
+// shares the question's words and answers nothing.
+func TestAskTableNotTheArticlesContents(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ask", "--knowledge", "../../configs/knowledge", "--json", "what sizes of parcels can i send"}, &stdout, &stderr); err != nil {
+		t.Fatalf("ask: %v (stderr %s)", err, stderr.String())
+	}
+	var a askAnswer
+	if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"8 × 38 × 64 cm", "19 × 38 × 64 cm", "39 × 38 × 64 cm"} {
+		if !strings.Contains(a.Reply, want) {
+			t.Errorf("reply %q lacks the size %q", a.Reply, want)
+		}
+	}
+	if strings.Contains(a.Reply, "This article") {
+		t.Errorf("reply %q quotes what the article covers", a.Reply)
+	}
+}

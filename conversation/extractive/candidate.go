@@ -26,6 +26,7 @@ type candidate struct {
 	steps     bool // the last sentence before a numbered list (its intro or lead-in)
 	step      int  // on the first sentence of a numbered item: its number in the list; else 0
 	question  bool // ends with '?': it asks, and the sentences after it answer
+	about     bool // says what the article covers (aboutTheArticle)
 	score     float64
 	selected  bool
 }

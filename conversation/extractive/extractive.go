@@ -346,6 +346,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		c.score = a.score(c, terms, weight, kind, qterms)
 		if aboutTheArticle.MatchString(c.text) {
 			c.score *= aboutWeight
+			c.about = true
 		}
 	}
 	creditNeighbours(cands, terms, weight, qterms)
@@ -416,6 +417,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		if n >= a.opts.MaxSentences {
 			break
 		}
+		if c.about {
+			continue // what the article covers adds nothing to an answer from it
+		}
 		if c.snippet == best.snippet && c.line == best.line && c.pos == best.pos+1 && c.score >= 0.4*best.score ||
 			c.snippet == best.snippet && c.line == best.line && c.pos == best.pos-1 && (c.score >= 0.6*best.score || refersBack(best.text)) {
 			c.selected = true
@@ -429,7 +433,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		if n >= a.opts.MaxSentences || c.score < 0.75*best.score {
 			break
 		}
-		if !c.selected && !duplicate(c, cands) {
+		if !c.selected && !c.about && !duplicate(c, cands) {
 			c.selected = true
 			n++
 			switch {
