@@ -116,14 +116,7 @@ func TestAskGenerative(t *testing.T) {
 // whose runner-up sentence is a list item: it comes after its list's
 // intro, not as a bare "- Your plan restarts…" opening the reply.
 func TestAskListItemAfterItsIntro(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"ask", "--knowledge", "../../configs/knowledge", "--json", "how do i pause my plan"}, &stdout, &stderr); err != nil {
-		t.Fatalf("ask: %v (stderr %s)", err, stderr.String())
-	}
-	var a askAnswer
-	if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
-		t.Fatal(err)
-	}
+	a := askDemo(t, "how do i pause my plan")
 	item := strings.Index(a.Reply, "Your plan restarts automatically")
 	if item < 0 || !strings.Contains(a.Reply, "To pause, go to Account > Subscription > Pause plan") {
 		t.Fatalf("reply %q: want the instruction and the item on restarting", a.Reply)
@@ -138,14 +131,7 @@ func TestAskListItemAfterItsIntro(t *testing.T) {
 // sizes, not "This article covers labels, packaging, sizes…", which
 // shares the question's words and answers nothing.
 func TestAskTableNotTheArticlesContents(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"ask", "--knowledge", "../../configs/knowledge", "--json", "what sizes of parcels can i send"}, &stdout, &stderr); err != nil {
-		t.Fatalf("ask: %v (stderr %s)", err, stderr.String())
-	}
-	var a askAnswer
-	if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
-		t.Fatal(err)
-	}
+	a := askDemo(t, "what sizes of parcels can i send")
 	for _, want := range []string{"8 × 38 × 64 cm", "19 × 38 × 64 cm", "39 × 38 × 64 cm"} {
 		if !strings.Contains(a.Reply, want) {
 			t.Errorf("reply %q lacks the size %q", a.Reply, want)
@@ -154,4 +140,19 @@ func TestAskTableNotTheArticlesContents(t *testing.T) {
 	if strings.Contains(a.Reply, "This article") {
 		t.Errorf("reply %q quotes what the article covers", a.Reply)
 	}
+}
+
+// askDemo asks question of the demo help centre (configs/knowledge)
+// through the whole pipeline.
+func askDemo(t *testing.T, question string) askAnswer {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ask", "--knowledge", "../../configs/knowledge", "--json", question}, &stdout, &stderr); err != nil {
+		t.Fatalf("ask %q: %v (stderr %s)", question, err, stderr.String())
+	}
+	var a askAnswer
+	if err := json.Unmarshal(stdout.Bytes(), &a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
