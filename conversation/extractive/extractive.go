@@ -380,15 +380,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		// The lines after a list intro are the list.
 		selectList(cands, best.snippet, best.line+1)
 	case best.numbered:
-		// A step of a procedure: the whole procedure, after the
-		// sentence that leads into it. Asked for or not, "4. Choose a
-		// new password" alone sends the reader into the middle of it.
-		selectList(cands, best.snippet, best.list)
-		for _, c := range cands {
-			if c.snippet == best.snippet && c.line == best.list-1 && (c.intro || c.steps) {
-				c.selected = true
-			}
-		}
+		selectProcedure(cands, best)
 	case best.introLine >= 0:
 		// A list item or table row reads better after its intro ("You
 		// pay per parcel when you create the label:").
@@ -439,10 +431,10 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			switch {
 			case c.intro:
 				selectList(cands, c.snippet, c.line+1)
-			case c.step == 1:
-				// "1. Sign in to the portal." alone starts a procedure
-				// and leaves the reader there.
-				selectList(cands, c.snippet, c.list)
+			case c.numbered:
+				// "2. Tap Cancel plan." alone leaves the reader in the
+				// middle of a procedure, as it would the best sentence.
+				selectProcedure(cands, c)
 			case c.introLine >= 0:
 				// A list item reads as the list's, after its intro, as
 				// the best sentence's does: "- Your plan restarts at the
@@ -482,6 +474,18 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	}
 	slices.SortStableFunc(out, func(x, y *candidate) int { return lead(x) - lead(y) })
 	return out, signals(q.Confidence, best, cands, terms, weight, qterms, covered, kind), nil
+}
+
+// selectProcedure selects the whole procedure of step, a numbered list
+// item, after the sentence that leads into it. Asked for or not, "4.
+// Choose a new password" alone sends the reader into the middle of it.
+func selectProcedure(cands []*candidate, step *candidate) {
+	selectList(cands, step.snippet, step.list)
+	for _, c := range cands {
+		if c.snippet == step.snippet && c.line == step.list-1 && (c.intro || c.steps) {
+			c.selected = true
+		}
+	}
 }
 
 // selectPrevious selects the sentence before c in its line.

@@ -660,3 +660,25 @@ func TestTableAfterItsParagraph(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerUpLaterStepBringsItsProcedure checks that a runner-up that
+// is a later step of a numbered procedure comes with the whole procedure, as the
+// best sentence does: "2. Tap Cancel plan." alone left the reader in the
+// middle of it, without the screen it is on.
+func TestRunnerUpLaterStepBringsItsProcedure(t *testing.T) {
+	plans := []knowledge.Snippet{
+		{DocID: "plans.md", Title: "Your plan", Section: "Cancelling", Source: "plans.md#cancelling",
+			Text: "You can cancel your paid plan at any time, without a cancellation fee."},
+		{DocID: "plans.md", Title: "Your plan", Section: "Steps", Source: "plans.md#steps",
+			Text: "Here is what to do:\n\n1. Open the app and go to Account > Subscription.\n2. Tap Cancel plan.\n3. Tap Confirm cancellation."},
+	}
+	got := answer(t, conversation.Query{Question: "i want to cancel my plan", Snippets: plans, Confidence: 1})
+	step2 := strings.Index(got.Text, "Tap Cancel plan.")
+	if step2 < 0 {
+		t.Fatalf("reply %q: want the step as a runner-up", got.Text)
+	}
+	step1 := strings.Index(got.Text, "1. Open the app and go to Account > Subscription.")
+	if step1 < 0 || step1 > step2 || !strings.Contains(got.Text, "3. Tap Confirm cancellation.") {
+		t.Errorf("reply %q: the step comes without its procedure", got.Text)
+	}
+}
