@@ -416,6 +416,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			c.snippet == best.snippet && c.line == best.line && c.pos == best.pos-1 && (c.score >= 0.6*best.score || refersBack(best.text)) {
 			c.selected = true
 			n++
+			selectFor(cands, c)
 		}
 	}
 	// Then the runners-up that score nearly as well.
@@ -428,24 +429,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		if !c.selected && !c.about && !duplicate(c, cands) {
 			c.selected = true
 			n++
-			switch {
-			case c.intro:
-				selectList(cands, c.snippet, c.line+1)
-			case c.numbered:
-				// "2. Tap Cancel plan." alone leaves the reader in the
-				// middle of a procedure, as it would the best sentence.
-				selectProcedure(cands, c)
-			case c.introLine >= 0:
-				// A list item reads as the list's, after its intro, as
-				// the best sentence's does: "- Your plan restarts at the
-				// end of the pause" alone opened a reply.
-				selectIntro(cands, c)
-			}
-			if refersBack(c.text) {
-				// "For example, …" or "They …" alone leans on a sentence
-				// the reply leaves out: quote the one it leans on.
-				selectPrevious(cands, c)
-			}
+			selectFor(cands, c)
 		}
 	}
 	fillLists(cands)
@@ -474,6 +458,27 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	}
 	slices.SortStableFunc(out, func(x, y *candidate) int { return lead(x) - lead(y) })
 	return out, signals(q.Confidence, best, cands, terms, weight, qterms, covered, kind), nil
+}
+
+// selectFor selects what c, a sentence added to the best one, needs
+// to be read: its list after an intro ("Unused sends do not roll over.
+// Each extra parcel costs:" ended a reply), its whole procedure for a
+// step ("2. Tap Cancel plan." alone leaves the reader in the middle of
+// it), its intro for a list item ("- Your plan restarts at the end of
+// the pause" alone opened a reply), and the sentence before it when it
+// leans on that one ("For example, …", "They …").
+func selectFor(cands []*candidate, c *candidate) {
+	switch {
+	case c.intro:
+		selectList(cands, c.snippet, c.line+1)
+	case c.numbered:
+		selectProcedure(cands, c)
+	case c.introLine >= 0:
+		selectIntro(cands, c)
+	}
+	if refersBack(c.text) {
+		selectPrevious(cands, c)
+	}
 }
 
 // selectProcedure selects the whole procedure of step, a numbered list

@@ -682,3 +682,21 @@ func TestRunnerUpLaterStepBringsItsProcedure(t *testing.T) {
 		t.Errorf("reply %q: the step comes without its procedure", got.Text)
 	}
 }
+
+// TestNextSentenceIntroBringsItsList checks that the sentence after the
+// best one, when it introduces a list, comes with the list: "Unused
+// sends do not roll over. Each extra parcel costs:" ended a reply.
+func TestNextSentenceIntroBringsItsList(t *testing.T) {
+	plans := []knowledge.Snippet{{DocID: "plans.md", Title: "Plans", Section: "Pay as you go", Source: "plans.md#pay-as-you-go",
+		Text: "Pay as you go has no monthly fee. You pay per parcel when you create the label:\n\n" +
+			"- €5.49 for a parcel within the same country\n- €8.99 for a parcel to another country"}}
+	got := answer(t, conversation.Query{Question: "does pay as you go have a monthly fee", Snippets: plans, Confidence: 1})
+	if !strings.Contains(got.Text, "when you create the label:") {
+		t.Fatalf("reply %q: want the intro after the best sentence (the test's premise)", got.Text)
+	}
+	for _, want := range []string{"€5.49 for a parcel within the same country", "€8.99 for a parcel to another country"} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("reply %q ends with an intro without its list (%q)", got.Text, want)
+		}
+	}
+}
