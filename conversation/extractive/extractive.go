@@ -382,14 +382,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	case best.numbered:
 		selectProcedure(cands, best)
 	case best.introLine >= 0:
-		// A list item or table row reads better after its intro ("You
-		// pay per parcel when you create the label:").
-		selectIntro(cands, best)
-		if !best.row && listLen(cands, best.snippet, best.list) <= maxWholeList {
-			// "The most common reasons are:" and one of four reads as
-			// if it were the only one: a short list is quoted whole.
-			selectList(cands, best.snippet, best.list)
-		}
+		selectItem(cands, best)
 	}
 	if kind.steps && !best.numbered {
 		// How to do something: the steps of the best sentence's section,
@@ -474,10 +467,21 @@ func selectFor(cands []*candidate, c *candidate) {
 	case c.numbered:
 		selectProcedure(cands, c)
 	case c.introLine >= 0:
-		selectIntro(cands, c)
+		selectItem(cands, c)
 	}
 	if refersBack(c.text) {
 		selectPrevious(cands, c)
+	}
+}
+
+// selectItem selects the intro of item, a list item or table row, which
+// reads better after it ("You pay per parcel when you create the
+// label:"), and the rest of a short list: "The most common reasons
+// are:" and one of four reads as if it were the only one.
+func selectItem(cands []*candidate, item *candidate) {
+	selectIntro(cands, item)
+	if !item.row && listLen(cands, item.snippet, item.list) <= maxWholeList {
+		selectList(cands, item.snippet, item.list)
 	}
 }
 

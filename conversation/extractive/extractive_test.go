@@ -700,3 +700,22 @@ func TestNextSentenceIntroBringsItsList(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerUpItemOfAShortList checks that a list item added to the best
+// sentence comes with the rest of its short list, as the best
+// sentence's item does: "There are three roles:" and one role read as
+// if it were the only one.
+func TestRunnerUpItemOfAShortList(t *testing.T) {
+	users := []knowledge.Snippet{{DocID: "business.md", Title: "Business accounts", Section: "Users and roles", Source: "business.md#users",
+		Text: "A Business account includes up to 10 users. Extra users cost €3 a month each. There are three roles:\n\n" +
+			"- Owner: 1 per business account, the user who manages the other users.\n- Admin: manages users, but not billing.\n- Member: creates labels."}}
+	got := answer(t, conversation.Query{Question: "how many users can one business account have", Snippets: users, Confidence: 1})
+	if !strings.HasPrefix(got.Text, "A Business account includes up to 10 users.") || !strings.Contains(got.Text, "Owner: 1 per business account") {
+		t.Fatalf("reply %q: want the best sentence and a role as a runner-up (the test's premise)", got.Text)
+	}
+	for _, want := range []string{"Admin: manages users", "Member: creates labels."} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("reply %q quotes one item of a short list (lacks %q)", got.Text, want)
+		}
+	}
+}
