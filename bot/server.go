@@ -411,6 +411,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		".md": "text/markdown; charset=utf-8", ".markdown": "text/markdown; charset=utf-8", ".mdx": "text/markdown; charset=utf-8",
 		".txt":  "text/plain; charset=utf-8",
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
+		".csv": "text/csv; charset=utf-8", ".tsv": "text/tab-separated-values; charset=utf-8",
 		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
 	}[ext]
 	if ctype == "" || s.articles == nil || !fs.ValidPath(p) {
@@ -426,12 +427,12 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	// An FAQ or a help-centre export is shown only as the page of what
 	// was indexed, to every client: the file as it is holds its drafts
 	// (an unannounced price rise) and its platform's internal fields, and
-	// a JSON or YAML file left out of the index (a site's configuration)
+	// a JSON, YAML or CSV file left out of the index (a site's configuration)
 	// is no article.
 	// A browser gets the page of what was indexed, an HTML article's
 	// too: its citations' anchors are the index's sections ("#how-repairs-work"),
 	// which the page as the help desk saved it does not have.
-	export := ext == ".json" || ext == ".yaml" || ext == ".yml"
+	export := knowledge.IsFAQ(p)
 	if export || acceptsHTML(r) {
 		if ix := s.pipeline.Current(); ix != nil {
 			if page, ok := pageOf(p, ix.Chunks()); ok {

@@ -596,6 +596,36 @@ func TestArticlePage(t *testing.T) {
 	}
 }
 
+// TestCSVFAQPage: an FAQ kept as a spreadsheet answers and is served
+// as an export is, only as the page of its published entries: the file
+// as it is holds its drafts.
+func TestCSVFAQPage(t *testing.T) {
+	dir := t.TempDir()
+	faq := "Question,Answer,Draft\n" +
+		"Can towels be hired?,\"Yes, towels can be hired at reception for two pounds.\",false\n" +
+		"Black Friday?,SECRET offer: join for one pound.,true\n"
+	if err := os.WriteFile(filepath.Join(dir, "faq.csv"), []byte(faq), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Knowledge.Dir = dir
+	r := start(t, cfg, Options{})
+	got := send(t, r.URL, msg{"text": "can i hire a towel at reception?"})
+	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || len(got.Reply.Citations) == 0 ||
+		got.Reply.Citations[0].Source != "faq.csv#can-towels-be-hired" {
+		t.Errorf("status %d, reply %+v: want an answer cited to the CSV's entry", got.Status, got.Reply)
+	}
+	resp, err := http.Get(r.URL + "/articles/faq.csv") // no Accept: text/html
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || strings.Contains(string(page), "SECRET") || !strings.Contains(string(page), "Yes, towels can be hired at reception") {
+		t.Errorf("GET /articles/faq.csv = %d %s, want the page of its published entries only", resp.StatusCode, page)
+	}
+}
+
 // TestExportArticles: a help-centre export's articles are cited by
 // their own pages' URLs, listed one by one on the home page (each was
 // listed as the file's first title), and the export file is served only

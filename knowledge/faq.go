@@ -68,7 +68,8 @@ var errNotFAQ = errors.New("knowledge: no question or article in the file")
 // utf8BOM begins files saved by Windows tools; encoding/json rejects it.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// parseFAQ reads a JSON or YAML FAQ file or help-centre export: a list of
+// parseFAQ reads a JSON, YAML or CSV FAQ file or help-centre export (see
+// csvEntries for CSV): a list of
 // entries (objects with a title-like and a body-like field, see
 // questionKeys and answerKeys), or an object holding such a list under
 // one of entryListKeys, as deep as groups of groups go, or as its only
@@ -79,9 +80,15 @@ func parseFAQ(name string, data []byte, maxEntries int, warn func(path, problem 
 	data = bytes.TrimPrefix(data, utf8BOM)
 	var raw any
 	var err error
-	if fileKind(name) == "json" {
+	switch fileKind(name) {
+	case "json":
 		err = json.Unmarshal(data, &raw)
-	} else {
+	case "csv":
+		raw, err = csvEntries(data)
+		if errors.Is(err, errNotFAQ) || errors.Is(err, ErrInvalidFAQ) {
+			return nil, err
+		}
+	default:
 		err = yaml.Unmarshal(data, &raw)
 	}
 	if err != nil {

@@ -116,8 +116,22 @@ func fileKind(name string) string {
 		return "json"
 	case ".yaml", ".yml":
 		return "yaml"
+	case ".csv", ".tsv":
+		return "csv"
 	}
 	return ""
+}
+
+// IsFAQ reports whether the file name is an FAQ or help-centre export
+// (JSON, YAML or CSV) rather than an article: its entries are what is
+// indexed, and the file as it is holds drafts and the platform's
+// internal fields.
+func IsFAQ(name string) bool {
+	switch fileKind(name) {
+	case "json", "yaml", "csv":
+		return true
+	}
+	return false
 }
 
 // Load reads every article and FAQ file under dir, recursively, and returns
@@ -186,12 +200,12 @@ func (o LoadOptions) warn(name string, data []byte, cs []Chunk) {
 		// An empty article is one left to write, or lost in a copy; its
 		// questions are answered from the others.
 		o.Warn(name, "no text to index (the file is empty)")
-	case fileKind(name) == "json" || fileKind(name) == "yaml":
+	case IsFAQ(name):
 		o.Warn(name, "no text to index (every article a draft?)")
 	default:
 		o.Warn(name, "no text to index (headings or front matter only?)")
 	}
-	if fileKind(name) != "json" && fileKind(name) != "yaml" {
+	if !IsFAQ(name) {
 		return
 	}
 	// An entry's chunks share its source; two entries asking the same
@@ -272,7 +286,7 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 		return parseArticle(name, "", textHeadings(string(data)), opts.MaxChunkRunes), nil
 	case "html":
 		return parseArticle(name, "", htmlArticle(string(data)), opts.MaxChunkRunes), nil
-	case "json", "yaml":
+	case "json", "yaml", "csv":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries, opts.Warn)
 		if err != nil {
 			return nil, err
