@@ -68,14 +68,32 @@ func csvEntries(data []byte) ([]any, error) {
 	return list, nil
 }
 
-// csvSeparator returns the separator that splits data's first line into
-// the most columns: a comma, a semicolon or a tab.
+// csvSeparator returns the separator of data's columns: a comma, a
+// semicolon or a tab, whichever splits its first rows into the same
+// number of columns, two or more ("Was kostet der Versand?;4,95 €" holds
+// a comma too), else the one that splits the first row most.
 func csvSeparator(data []byte) rune {
-	line, _, _ := bytes.Cut(data, []byte("\n"))
-	best, most := ',', bytes.Count(line, []byte(","))
-	for _, sep := range []rune{';', '\t'} {
-		if n := bytes.Count(line, []byte(string(sep))); n > most {
-			best, most = sep, n
+	best, bestRank := ',', -1
+	for _, sep := range []rune{',', ';', '\t'} {
+		r := csv.NewReader(bytes.NewReader(data))
+		r.Comma, r.FieldsPerRecord, r.LazyQuotes = sep, -1, true
+		first, even := 0, true
+		for i := 0; i < 20; i++ {
+			row, err := r.Read()
+			if err != nil {
+				break
+			}
+			if i == 0 {
+				first = len(row)
+			}
+			even = even && len(row) == first
+		}
+		rank := first
+		if even && first >= 2 {
+			rank += 1000
+		}
+		if rank > bestRank {
+			best, bestRank = sep, rank
 		}
 	}
 	return best
@@ -83,18 +101,24 @@ func csvSeparator(data []byte) rune {
 
 // columnKey is a column's name as an entry's field: lowercase, words
 // joined by '_' ("Public URL" is "public_url"), "Article title" is
-// "title", and "Questions", "Answers" and "Response" name the question
-// and the answer.
+// "title", and "Questions", "Response" and their names in the languages
+// the bot speaks ("Frage", "Réponse") name the question and the answer.
 func columnKey(name string) string {
 	k := strings.TrimPrefix(strings.Join(strings.Fields(strings.ToLower(name)), "_"), "article_")
-	switch k {
-	case "questions":
+	switch {
+	case questionColumns[k]:
 		return "question"
-	case "answers", "response":
+	case answerColumns[k]:
 		return "answer"
 	}
 	return k
 }
+
+var (
+	questionColumns = setOf(`questions frage fragen pregunta preguntas vraag vragen domanda domande pergunta perguntas`)
+	answerColumns   = setOf(`answers response antwort antworten réponse reponse réponses reponses respuesta respuestas
+antwoord antwoorden risposta risposte resposta respostas`)
+)
 
 func isQuestionKey(k string) bool { return slices.Contains(titleKeys, k) }
 func isAnswerKey(k string) bool   { return slices.Contains(answerKeys, k) }
