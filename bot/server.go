@@ -412,6 +412,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		".txt":  "text/plain; charset=utf-8",
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
 		".csv": "text/csv; charset=utf-8", ".tsv": "text/tab-separated-values; charset=utf-8",
+		".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
 	}[ext]
 	if ctype == "" || s.articles == nil || !fs.ValidPath(p) {
@@ -423,7 +424,9 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
 	}
-	b = knowledge.UTF8Text(b) // as it was read, and as the charset says
+	if ext != ".docx" { // a zip archive: its bytes are not text
+		b = knowledge.UTF8Text(b) // as it was read, and as the charset says
+	}
 	// An FAQ or a help-centre export is shown only as the page of what
 	// was indexed, to every client: the file as it is holds its drafts
 	// (an unannounced price rise) and its platform's internal fields, and

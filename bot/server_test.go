@@ -560,6 +560,14 @@ func TestArticlePage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A Word document, as pandoc writes one.
+	word, err := os.ReadFile("../knowledge/testdata/docx/returns.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "returns.docx"), word, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg := testConfig()
 	cfg.Knowledge.Dir = dir
 	r := start(t, cfg, Options{})
@@ -593,6 +601,12 @@ func TestArticlePage(t *testing.T) {
 	}
 	if ctype, raw := get("/articles/refunds.md", "*/*"); !strings.HasPrefix(ctype, "text/markdown") || raw != files["refunds.md"] {
 		t.Errorf("refunds.md for another client: %s %q, want the file", ctype, raw)
+	}
+	if _, page := get("/articles/returns.docx", "text/html"); !strings.Contains(page, `<section id="refund-times">`) || !strings.Contains(page, "<h1>Returns and refunds</h1>") {
+		t.Errorf("returns.docx for a browser: want the page of its sections:\n%s", page)
+	}
+	if ctype, raw := get("/articles/returns.docx", "*/*"); !strings.Contains(ctype, "wordprocessingml") || raw != string(word) {
+		t.Errorf("returns.docx for another client: %s, %d bytes; want the Word file (%d bytes)", ctype, len(raw), len(word))
 	}
 }
 

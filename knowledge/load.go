@@ -118,6 +118,8 @@ func fileKind(name string) string {
 		return "yaml"
 	case ".csv", ".tsv":
 		return "csv"
+	case ".docx":
+		return "docx"
 	}
 	return ""
 }
@@ -273,6 +275,13 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 
 // parseFile turns one file into chunks according to its kind.
 func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
+	if fileKind(name) == "docx" { // a zip archive, binary by nature
+		md, err := docxArticle(data)
+		if err != nil {
+			return nil, err
+		}
+		return parseMarkdown(name, md, opts.MaxChunkRunes)
+	}
 	data = UTF8Text(data)
 	if binaryData(data) {
 		// An image or a PDF saved as .md read as text makes chunks of

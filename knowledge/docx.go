@@ -1,0 +1,417 @@
+package knowledge
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ErrInvalidDocument is a .docx file that is no Word document: not a
+// zip archive, or one without a readable word/document.xml.
+var ErrInvalidDocument = errors.New("knowledge: invalid Word document")
+
+// maxDocxPart bounds what one part of a .docx archive may unpack to: a
+// file of a few hundred kilobytes must not unpack to gigabytes.
+const maxDocxPart = 32 << 20
+
+// docxArticle returns a Word document (.docx) as the Markdown the loader
+// reads: a paragraph in a heading style ("Heading 2", or any style with
+// an outline level) is a heading of its level and "Title" the article's
+// title, a numbered or bulleted paragraph a list item (numbered as Word
+// numbers it), a table a table, a hyperlink to a web page a link, and a
+// line break a line of its own. Deleted text of tracked changes is left
+// out; field codes are not text.
+func docxArticle(data []byte) (string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+	}
+	doc, err := docxPart(zr, "word/document.xml")
+	if err != nil {
+		return "", err
+	}
+	// Styles, numbering and links are optional parts; without them
+	// the text is still read.
+	styles, _ := docxPart(zr, "word/styles.xml")
+	numbering, _ := docxPart(zr, "word/numbering.xml")
+	rels, _ := docxPart(zr, "word/_rels/document.xml.rels")
+	w := &docxWriter{
+		headings: docxHeadings(styles),
+		ordered:  docxOrdered(numbering),
+		links:    docxLinks(rels),
+		counters: make(map[string]int),
+	}
+	if err := w.read(doc); err != nil {
+		return "", fmt.Errorf("%w: word/document.xml: %v", ErrInvalidDocument, err)
+	}
+	return w.out.String(), nil
+}
+
+// docxPart returns the unpacked part name of the archive; a missing part
+// is an error.
+func docxPart(zr *zip.Reader, name string) ([]byte, error) {
+	for _, f := range zr.File {
+		if f.Name != name {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidDocument, name, err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, maxDocxPart+1))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidDocument, name, err)
+		}
+		if len(b) > maxDocxPart {
+			return nil, fmt.Errorf("%w: %s unpacks to more than %d MiB", ErrInvalidDocument, name, maxDocxPart>>20)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("%w: no %s in it", ErrInvalidDocument, name)
+}
+
+// xmlAttr returns the value of the attribute of start with the local name
+// local (w:val, r:id), whatever its namespace.
+func xmlAttr(start xml.StartElement, local string) string {
+	for _, a := range start.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// docxHeadings maps paragraph style ids to heading levels: "heading N"
+// (the built-in styles keep their English names whatever Word's
+// language, while their ids are translated: German Word's is
+// "berschrift1"), "Title" as level 1, and any style with an outline
+// level.
+func docxHeadings(styles []byte) map[string]int {
+	levels := make(map[string]int)
+	d := xml.NewDecoder(bytes.NewReader(styles))
+	id := ""
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return levels
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch start.Name.Local {
+		case "style":
+			id = xmlAttr(start, "styleId")
+		case "name":
+			name := strings.ToLower(xmlAttr(start, "val"))
+			if n, ok := strings.CutPrefix(name, "heading "); ok {
+				if lvl, err := strconv.Atoi(n); err == nil && lvl >= 1 && lvl <= 6 {
+					levels[id] = lvl
+				}
+			} else if name == "title" {
+				levels[id] = 1
+			}
+		case "outlineLvl":
+			if lvl, err := strconv.Atoi(xmlAttr(start, "val")); err == nil && lvl >= 0 && lvl < 6 && levels[id] == 0 {
+				levels[id] = lvl + 1
+			}
+		}
+	}
+}
+
+// docxOrdered maps a list's numId and level ("3/0") to whether its items
+// are numbered rather than bulleted.
+func docxOrdered(numbering []byte) map[string]bool {
+	abstract := make(map[string]bool) // "abstractNumId/ilvl" → numbered
+	numAbstract := make(map[string]string)
+	d := xml.NewDecoder(bytes.NewReader(numbering))
+	var absID, lvl, numID string
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch start.Name.Local {
+		case "abstractNum":
+			absID = xmlAttr(start, "abstractNumId")
+		case "lvl":
+			lvl = xmlAttr(start, "ilvl")
+		case "numFmt":
+			f := xmlAttr(start, "val")
+			abstract[absID+"/"+lvl] = f != "bullet" && f != "none"
+		case "num":
+			numID = xmlAttr(start, "numId")
+		case "abstractNumId":
+			numAbstract[numID] = xmlAttr(start, "val")
+		}
+	}
+	ordered := make(map[string]bool)
+	for num, abs := range numAbstract {
+		for l := range 9 {
+			ordered[num+"/"+strconv.Itoa(l)] = abstract[abs+"/"+strconv.Itoa(l)]
+		}
+	}
+	return ordered
+}
+
+// docxLinks maps relationship ids to the web pages they link.
+func docxLinks(rels []byte) map[string]string {
+	links := make(map[string]string)
+	d := xml.NewDecoder(bytes.NewReader(rels))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return links
+		}
+		if start, ok := tok.(xml.StartElement); ok && start.Name.Local == "Relationship" && xmlAttr(start, "TargetMode") == "External" {
+			links[xmlAttr(start, "Id")] = xmlAttr(start, "Target")
+		}
+	}
+}
+
+// A docxWriter turns document.xml into Markdown.
+type docxWriter struct {
+	headings map[string]int
+	ordered  map[string]bool
+	links    map[string]string
+	counters map[string]int // the last number of each numbered list level, by "numId/ilvl"
+
+	out     strings.Builder
+	written bool // out holds a block
+	inList  bool // the last block written is a list item
+
+	// The paragraph being read: its text, style and list ("" for none).
+	para              strings.Builder
+	style, num, level string
+	inText            bool // inside w:t
+	skip              int  // inside what is not text: deleted text, a text box's fallback copy
+
+	// The hyperlink being read, if any: its words and target.
+	link   strings.Builder
+	href   string
+	inLink bool
+
+	// Tables: depth > 1 is a table in a cell, read as the cell's text.
+	depth int
+	cell  strings.Builder
+	row   []string
+	rows  [][]string
+}
+
+func (w *docxWriter) read(doc []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			w.start(t)
+		case xml.EndElement:
+			w.end(t.Name.Local)
+		case xml.CharData:
+			if w.inText && w.skip == 0 {
+				w.text(string(t))
+			}
+		}
+	}
+}
+
+func (w *docxWriter) start(t xml.StartElement) {
+	switch t.Name.Local {
+	case "del", "Fallback":
+		w.skip++
+	case "t":
+		w.inText = true
+	case "tab":
+		w.text(" ")
+	case "br", "cr":
+		if xmlAttr(t, "type") != "page" {
+			w.text("\n")
+		}
+	case "pStyle":
+		w.style = xmlAttr(t, "val")
+	case "numId":
+		w.num = xmlAttr(t, "val")
+	case "ilvl":
+		w.level = xmlAttr(t, "val")
+	case "hyperlink":
+		w.inLink, w.href = true, w.links[xmlAttr(t, "id")]
+		w.link.Reset()
+	case "tbl":
+		w.depth++
+		if w.depth == 1 {
+			w.rows = nil
+		}
+	case "tr":
+		if w.depth == 1 {
+			w.row = nil
+		}
+	case "tc":
+		if w.depth == 1 {
+			w.cell.Reset()
+		}
+	}
+}
+
+func (w *docxWriter) end(name string) {
+	switch name {
+	case "del", "Fallback":
+		w.skip--
+	case "t":
+		w.inText = false
+	case "hyperlink":
+		w.inLink = false
+		text := w.link.String()
+		if strings.TrimSpace(text) != "" && (strings.HasPrefix(w.href, "http://") || strings.HasPrefix(w.href, "https://") || strings.HasPrefix(w.href, "mailto:")) {
+			text = "[" + text + "](" + w.href + ")"
+		}
+		w.para.WriteString(text)
+	case "p":
+		w.paragraph()
+	case "tc":
+		if w.depth == 1 {
+			w.row = append(w.row, strings.TrimSpace(w.cell.String()))
+		}
+	case "tr":
+		if w.depth == 1 {
+			w.rows = append(w.rows, w.row)
+		}
+	case "tbl":
+		if w.depth == 1 {
+			w.table()
+		}
+		w.depth--
+	}
+}
+
+func (w *docxWriter) text(s string) {
+	if w.inLink {
+		w.link.WriteString(s)
+	} else {
+		w.para.WriteString(s)
+	}
+}
+
+// paragraph writes the paragraph just read, as a heading, a list item or
+// text; in a table, it joins its cell's text.
+func (w *docxWriter) paragraph() {
+	text := strings.TrimSpace(w.para.String())
+	style, num, level := w.style, w.num, w.level
+	w.para.Reset()
+	w.style, w.num, w.level = "", "", ""
+	if w.depth > 0 {
+		if text != "" {
+			if w.cell.Len() > 0 {
+				w.cell.WriteString(" ")
+			}
+			w.cell.WriteString(strings.Join(strings.Fields(text), " "))
+		}
+		return
+	}
+	if text == "" {
+		return
+	}
+	if lvl := w.headings[style]; lvl > 0 {
+		w.block(strings.Repeat("#", lvl) + " " + strings.Join(strings.Fields(text), " "))
+		return
+	}
+	if num != "" && num != "0" {
+		w.item(num, level, strings.Join(strings.Fields(text), " "))
+		return
+	}
+	// A line break in a paragraph ("Phone: …", "E-mail: …") is
+	// CommonMark's hard break, a line of its own.
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	w.block(strings.Join(lines, "\\\n"))
+}
+
+// item writes a list item of list num at level (Word's ilvl, "0" the
+// outermost): numbered as Word numbers it, where a list goes on after a
+// paragraph between its items and a deeper level starts again under
+// each item.
+func (w *docxWriter) item(num, level, text string) {
+	depth, _ := strconv.Atoi(level)
+	depth = max(0, min(depth, 8))
+	for l := depth + 1; l < 9; l++ {
+		delete(w.counters, num+"/"+strconv.Itoa(l))
+	}
+	marker := "- "
+	if key := num + "/" + strconv.Itoa(depth); w.ordered[key] {
+		w.counters[key]++
+		marker = strconv.Itoa(w.counters[key]) + ". "
+	}
+	if w.written {
+		if w.inList {
+			w.out.WriteString("\n")
+		} else {
+			w.out.WriteString("\n\n")
+		}
+	}
+	w.out.WriteString(strings.Repeat("  ", depth) + marker + text)
+	w.written, w.inList = true, true
+}
+
+// block writes a heading or paragraph, a blank line before it.
+func (w *docxWriter) block(s string) {
+	if w.written {
+		w.out.WriteString("\n\n")
+	}
+	w.out.WriteString(s)
+	w.written, w.inList = true, false
+}
+
+// table writes the table just read. A table of one column, which Word
+// documents use as a box around a note, is its paragraphs.
+func (w *docxWriter) table() {
+	cols := 0
+	for _, r := range w.rows {
+		cols = max(cols, len(r))
+	}
+	if cols == 1 {
+		for _, r := range w.rows {
+			if r[0] != "" {
+				w.block(r[0])
+			}
+		}
+		return
+	}
+	if cols == 0 {
+		return
+	}
+	var b strings.Builder
+	for i, r := range w.rows {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("|")
+		for c := range cols {
+			cell := ""
+			if c < len(r) {
+				cell = strings.ReplaceAll(r[c], "|", "/")
+			}
+			b.WriteString(" " + cell + " |")
+		}
+		if i == 0 {
+			b.WriteString("\n|" + strings.Repeat("---|", cols))
+		}
+	}
+	w.block(b.String())
+}
