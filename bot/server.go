@@ -420,7 +420,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := fs.ReadFile(s.articles, p)
-	if err != nil || len(b) > knowledge.DefaultMaxFileBytes {
+	if err != nil || int64(len(b)) > knowledge.FileLimit(p, knowledge.DefaultMaxFileBytes) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
 	}

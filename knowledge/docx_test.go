@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -147,6 +148,24 @@ func TestDocxArticle(t *testing.T) {
 		"- Schweiz: Zoll fällt an"
 	if got != want {
 		t.Errorf("docxArticle =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestLargeDocx: a Word document over the articles' size limit loads,
+// since its size is mostly its pictures.
+func TestLargeDocx(t *testing.T) {
+	picture := make([]byte, 2<<20) // random: deflate cannot shrink it
+	rand.NewChaCha8([32]byte{1}).Read(picture)
+	data := docx(t, map[string]string{
+		"word/document.xml":     `<w:document ` + wordNS + `><w:body><w:p><w:r><w:t>Returns are free.</w:t></w:r></w:p></w:body></w:document>`,
+		"word/media/image1.png": string(picture),
+	})
+	if len(data) <= DefaultMaxFileBytes {
+		t.Fatalf("test document of %d bytes is under the limit", len(data))
+	}
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"returns.docx": &fstest.MapFile{Data: data}}, LoadOptions{})
+	if err != nil || len(cs) != 1 || cs[0].Text != "Returns are free." {
+		t.Errorf("a %d-byte Word document: %+v, %v; want its text", len(data), cs, err)
 	}
 }
 

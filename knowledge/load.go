@@ -124,6 +124,16 @@ func fileKind(name string) string {
 	return ""
 }
 
+// FileLimit is the size limit of the file name, given the limit of
+// articles: a Word document is mostly its images, so it may be as large
+// as its text may unpack to (its parts are bounded when read).
+func FileLimit(name string, limit int64) int64 {
+	if fileKind(name) == "docx" {
+		return max(limit, maxDocxPart)
+	}
+	return limit
+}
+
 // IsFAQ reports whether the file name is an FAQ or help-centre export
 // (JSON, YAML or CSV) rather than an article: its entries are what is
 // indexed, and the file as it is holds drafts and the platform's
@@ -167,7 +177,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]Chunk, error) 
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("load knowledge: %w", err)
 		}
-		data, err := readLimited(fsys, name, opts.MaxFileBytes)
+		data, err := readLimited(fsys, name, FileLimit(name, opts.MaxFileBytes))
 		if err != nil {
 			return nil, &FileError{Path: name, Err: err}
 		}
