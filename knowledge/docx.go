@@ -94,17 +94,8 @@ func xmlAttr(start xml.StartElement, local string) string {
 // level.
 func docxHeadings(styles []byte) map[string]int {
 	levels := make(map[string]int)
-	d := xml.NewDecoder(bytes.NewReader(styles))
 	id := ""
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return levels
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
+	eachStart(styles, func(start xml.StartElement) {
 		switch start.Name.Local {
 		case "style":
 			id = xmlAttr(start, "styleId")
@@ -122,7 +113,8 @@ func docxHeadings(styles []byte) map[string]int {
 				levels[id] = lvl + 1
 			}
 		}
-	}
+	})
+	return levels
 }
 
 // docxOrdered maps a list's numId and level ("3/0") to whether its items
@@ -130,17 +122,8 @@ func docxHeadings(styles []byte) map[string]int {
 func docxOrdered(numbering []byte) map[string]bool {
 	abstract := make(map[string]bool) // "abstractNumId/ilvl" → numbered
 	numAbstract := make(map[string]string)
-	d := xml.NewDecoder(bytes.NewReader(numbering))
 	var absID, lvl, numID string
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			break
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
+	eachStart(numbering, func(start xml.StartElement) {
 		switch start.Name.Local {
 		case "abstractNum":
 			absID = xmlAttr(start, "abstractNumId")
@@ -154,7 +137,7 @@ func docxOrdered(numbering []byte) map[string]bool {
 		case "abstractNumId":
 			numAbstract[numID] = xmlAttr(start, "val")
 		}
-	}
+	})
 	ordered := make(map[string]bool)
 	for num, abs := range numAbstract {
 		for l := range 9 {
@@ -167,14 +150,26 @@ func docxOrdered(numbering []byte) map[string]bool {
 // docxLinks maps relationship ids to the web pages they link.
 func docxLinks(rels []byte) map[string]string {
 	links := make(map[string]string)
-	d := xml.NewDecoder(bytes.NewReader(rels))
+	eachStart(rels, func(start xml.StartElement) {
+		if start.Name.Local == "Relationship" && xmlAttr(start, "TargetMode") == "External" {
+			links[xmlAttr(start, "Id")] = xmlAttr(start, "Target")
+		}
+	})
+	return links
+}
+
+// eachStart calls fn with each start element of the XML part data, up to
+// the end or the first error: the optional parts are read as far as
+// they can be.
+func eachStart(data []byte, fn func(xml.StartElement)) {
+	d := xml.NewDecoder(bytes.NewReader(data))
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return links
+			return
 		}
-		if start, ok := tok.(xml.StartElement); ok && start.Name.Local == "Relationship" && xmlAttr(start, "TargetMode") == "External" {
-			links[xmlAttr(start, "Id")] = xmlAttr(start, "Target")
+		if start, ok := tok.(xml.StartElement); ok {
+			fn(start)
 		}
 	}
 }
