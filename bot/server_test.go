@@ -610,43 +610,20 @@ func TestArticlePage(t *testing.T) {
 	}
 }
 
-// TestCSVFAQPage: an FAQ kept as a spreadsheet answers and is served
-// as an export is, only as the page of its published entries: the file
-// as it is holds its drafts.
-func TestCSVFAQPage(t *testing.T) {
-	dir := t.TempDir()
-	faq := "Question,Answer,Draft\n" +
-		"Can towels be hired?,\"Yes, towels can be hired at reception for two pounds.\",false\n" +
-		"Black Friday?,SECRET offer: join for one pound.,true\n"
-	if err := os.WriteFile(filepath.Join(dir, "faq.csv"), []byte(faq), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := testConfig()
-	cfg.Knowledge.Dir = dir
-	r := start(t, cfg, Options{})
-	got := send(t, r.URL, msg{"text": "can i hire a towel at reception?"})
-	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || len(got.Reply.Citations) == 0 ||
-		got.Reply.Citations[0].Source != "faq.csv#can-towels-be-hired" {
-		t.Errorf("status %d, reply %+v: want an answer cited to the CSV's entry", got.Status, got.Reply)
-	}
-	resp, err := http.Get(r.URL + "/articles/faq.csv") // no Accept: text/html
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	page, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || strings.Contains(string(page), "SECRET") || !strings.Contains(string(page), "Yes, towels can be hired at reception") {
-		t.Errorf("GET /articles/faq.csv = %d %s, want the page of its published entries only", resp.StatusCode, page)
-	}
-}
-
 // TestExportArticles: a help-centre export's articles are cited by
 // their own pages' URLs, listed one by one on the home page (each was
 // listed as the file's first title), and the export file is served only
 // as the page of its published articles: served as it was to a client
-// that did not ask for HTML, it gave away its drafts.
+// that did not ask for HTML, it gave away its drafts. An FAQ kept as a
+// spreadsheet is served so too.
 func TestExportArticles(t *testing.T) {
 	dir := t.TempDir()
+	faq := "Question,Answer,Draft\n" +
+		"Can I bring a guest?,\"Yes, a member can bring one guest a month, free.\",false\n" +
+		"Summer sale?,SECRET summer offer: no joining fee.,true\n"
+	if err := os.WriteFile(filepath.Join(dir, "faq.csv"), []byte(faq), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	export := `{"articles": [
 		{"id": 1, "html_url": "https://help.example.com/hc/articles/1-Lockers", "draft": false, "title": "Lockers", "body": "<p>Lockers take a one pound coin, returned when you open the locker.</p>"},
 		{"id": 2, "html_url": "https://help.example.com/hc/articles/2-Towels", "draft": false, "title": "Towels", "body": "<p>Towels can be hired at reception for two pounds.</p>"},
@@ -680,6 +657,14 @@ func TestExportArticles(t *testing.T) {
 	}
 	if page := get("/articles/articles.json"); strings.Contains(page, "SECRET") || strings.Contains(page, "Black Friday") || !strings.Contains(page, "<h2>Towels</h2>") {
 		t.Errorf("GET /articles/articles.json = %s, want the page of its published articles only", page)
+	}
+	got = send(t, r.URL, msg{"text": "can i bring a guest with me?"})
+	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || len(got.Reply.Citations) == 0 ||
+		got.Reply.Citations[0].Source != "faq.csv#can-i-bring-a-guest" {
+		t.Errorf("status %d, reply %+v: want an answer cited to the spreadsheet's entry", got.Status, got.Reply)
+	}
+	if page := get("/articles/faq.csv"); strings.Contains(page, "SECRET") || !strings.Contains(page, "a member can bring one guest a month") {
+		t.Errorf("GET /articles/faq.csv = %s, want the page of its published entries only", page)
 	}
 }
 
