@@ -350,7 +350,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	creditNeighbours(cands, terms, weight, qterms)
-	weighMeaning(cands, q.Similarities)
+	weighMeaning(cands, q.Snippets, q.Similarities)
 	var best *candidate
 	for _, c := range cands {
 		if best == nil || c.score > best.score {

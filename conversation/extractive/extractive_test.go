@@ -240,6 +240,43 @@ func TestSimilarityInMeaning(t *testing.T) {
 	}
 }
 
+// TestStepMeansWithItsHeading: a step or list item is compared in
+// meaning with its section's heading before it, since the heading says
+// what the steps do: "Open the app and go to Account > Subscription."
+// alone is no nearer "cancel" than the sentence about resuming a
+// cancelled plan, and the demo answered "how do i cancel my
+// subscription" with that sentence before the steps.
+func TestStepMeansWithItsHeading(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{Title: "Cancelling your plan", Section: "Changed your mind?", Source: "plan.md#changed-your-mind",
+			Text: "Until the end of your paid period you can tap Resume plan under Account > Subscription."},
+		{Title: "Cancelling your plan", Section: "Cancel your plan", Source: "plan.md#cancel-your-plan",
+			Text: "1. Open the app and go to Account > Subscription.\n2. Tap Cancel plan.\n3. Tap Confirm."},
+	}
+	q := conversation.Query{Question: "how do i cancel my subscription", Snippets: snippets, Confidence: 0.9,
+		Similarities: func(texts []string) []float64 {
+			// A latent space in which "cancel" carries the meaning,
+			// and resuming a cancelled plan is near it.
+			out := make([]float64, len(texts))
+			for i, s := range texts {
+				switch {
+				case strings.Contains(strings.ToLower(s), "cancel"):
+					out[i] = 0.9
+				case strings.Contains(s, "Resume plan"):
+					out[i] = 0.8
+				}
+			}
+			return out
+		}}
+	ans, err := extractive.New(extractive.Options{MinAnswerability: -1}).Answer(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Text, "1. Open the app and go to Account > Subscription.") {
+		t.Errorf("reply %q, want the steps first", ans.Text)
+	}
+}
+
 // TestSameQuestionSameReply: two sentences that match the question
 // equally well tie exactly, whatever order the terms are summed in, so
 // the reply never changes between calls.
