@@ -42,6 +42,7 @@ func docxArticle(data []byte) (string, error) {
 	rels, _ := docxPart(zr, "word/_rels/document.xml.rels")
 	w := &docxWriter{
 		headings: docxHeadings(styles),
+		lists:    docxStyleLists(styles),
 		ordered:  docxOrdered(numbering),
 		links:    docxLinks(rels),
 		counters: make(map[string]int),
@@ -117,6 +118,23 @@ func docxHeadings(styles []byte) map[string]int {
 	return levels
 }
 
+// docxStyleLists maps paragraph style ids to the list (numId) their
+// paragraphs are items of: Word's "List Bullet" and "List Number" styles
+// number their paragraphs themselves, without a numPr of their own.
+func docxStyleLists(styles []byte) map[string]string {
+	lists := make(map[string]string)
+	id := ""
+	eachStart(styles, func(start xml.StartElement) {
+		switch start.Name.Local {
+		case "style":
+			id = xmlAttr(start, "styleId")
+		case "numId":
+			lists[id] = xmlAttr(start, "val")
+		}
+	})
+	return lists
+}
+
 // docxOrdered maps a list's numId and level ("3/0") to whether its items
 // are numbered rather than bulleted.
 func docxOrdered(numbering []byte) map[string]bool {
@@ -177,6 +195,7 @@ func eachStart(data []byte, fn func(xml.StartElement)) {
 // A docxWriter turns document.xml into Markdown.
 type docxWriter struct {
 	headings map[string]int
+	lists    map[string]string // style id → the list its paragraphs are items of ("List Bullet")
 	ordered  map[string]bool
 	links    map[string]string
 	counters map[string]int // the last number of each numbered list level, by "numId/ilvl"
@@ -188,8 +207,9 @@ type docxWriter struct {
 	// The paragraph being read: its text, style and list ("" for none).
 	para              strings.Builder
 	style, num, level string
-	inText            bool // inside w:t
-	skip              int  // inside what is not text: deleted text, a text box's fallback copy
+	inText            bool        // inside w:t
+	outer             []outerPara // the paragraphs a text box's paragraph is in
+	skip              int         // inside what is not text: deleted text, a text box's fallback copy
 
 	// The hyperlink being read, if any: its words and target.
 	link   strings.Builder
@@ -202,6 +222,10 @@ type docxWriter struct {
 	row   []string
 	rows  [][]string
 }
+
+// An outerPara is what was read of a paragraph when a text box's
+// paragraph began inside it.
+type outerPara struct{ text, style, num, level string }
 
 func (w *docxWriter) read(doc []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(doc))
@@ -228,6 +252,12 @@ func (w *docxWriter) read(doc []byte) error {
 
 func (w *docxWriter) start(t xml.StartElement) {
 	switch t.Name.Local {
+	case "p":
+		// A paragraph in a paragraph is a text box's: it is written
+		// as its own, and the one around it goes on after it.
+		w.outer = append(w.outer, outerPara{w.para.String(), w.style, w.num, w.level})
+		w.para.Reset()
+		w.style, w.num, w.level = "", "", ""
 	case "del", "Fallback":
 		w.skip++
 	case "t":
@@ -278,6 +308,12 @@ func (w *docxWriter) end(name string) {
 		w.para.WriteString(text)
 	case "p":
 		w.paragraph()
+		if n := len(w.outer); n > 0 {
+			o := w.outer[n-1]
+			w.outer = w.outer[:n-1]
+			w.para.WriteString(o.text)
+			w.style, w.num, w.level = o.style, o.num, o.level
+		}
 	case "tc":
 		if w.depth == 1 {
 			w.row = append(w.row, strings.TrimSpace(w.cell.String()))
@@ -324,6 +360,9 @@ func (w *docxWriter) paragraph() {
 	if lvl := w.headings[style]; lvl > 0 {
 		w.block(strings.Repeat("#", lvl) + " " + strings.Join(strings.Fields(text), " "))
 		return
+	}
+	if num == "" {
+		num = w.lists[style]
 	}
 	if num != "" && num != "0" {
 		w.item(num, level, strings.Join(strings.Fields(text), " "))

@@ -82,7 +82,7 @@ const wordNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006
 
 // TestDocxArticle: what Word writes and pandoc does not: a German
 // Word's translated heading style ids, lists numbered and bulleted as
-// numbering.xml says, tracked deletions, a text box's fallback copy, a
+// numbering.xml says, a list style's items, tracked deletions, a text box's fallback copy, a
 // note in a one-column table, a table in a cell.
 func TestDocxArticle(t *testing.T) {
 	styles := `<w:styles ` + wordNS + `>
@@ -90,6 +90,7 @@ func TestDocxArticle(t *testing.T) {
 <w:style w:type="paragraph" w:styleId="berschrift1"><w:name w:val="heading 1"/></w:style>
 <w:style w:type="paragraph" w:styleId="berschrift2"><w:name w:val="heading 2"/></w:style>
 <w:style w:type="paragraph" w:styleId="Wichtig"><w:name w:val="Wichtig"/><w:pPr><w:outlineLvl w:val="2"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="Aufzhlungszeichen"><w:name w:val="List Bullet"/><w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr></w:style>
 </w:styles>`
 	numbering := `<w:numbering ` + wordNS + `>
 <w:abstractNum w:abstractNumId="7"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/></w:lvl><w:lvl w:ilvl="1"><w:numFmt w:val="bullet"/></w:lvl></w:abstractNum>
@@ -118,14 +119,15 @@ func TestDocxArticle(t *testing.T) {
 		p("", "1", "0", r("Öffnen Sie die App.")) +
 		p("", "1", "1", r("auch im Browser")) +
 		p("", "1", "0", r("Tippen Sie auf Sendungen.")) +
-		p("", "", "", `<w:r><mc:AlternateContent><mc:Choice><w:txbxContent>`+p("", "", "", r("Hinweis im Kasten"))+`</w:txbxContent></mc:Choice><mc:Fallback><w:t>Hinweis im Kasten</w:t></mc:Fallback></mc:AlternateContent></w:r>`) +
+		p("", "", "", r("Bitte beachten Sie: ")+`<w:r><mc:AlternateContent><mc:Choice><w:txbxContent>`+p("", "", "", r("Hinweis im Kasten"))+`</w:txbxContent></mc:Choice><mc:Fallback><w:t>Hinweis im Kasten</w:t></mc:Fallback></mc:AlternateContent></w:r>`+r("Pakete werden nicht am Sonntag zugestellt.")) +
 		p("berschrift2", "", "", r("Kosten")) +
 		`<w:tbl><w:tr><w:tc>` + p("", "", "", r("Land")) + `</w:tc><w:tc>` + p("", "", "", r("Preis")) + `</w:tc></w:tr>` +
 		`<w:tr><w:tc>` + p("", "", "", r("Österreich")) + `</w:tc><w:tc>` + p("", "", "", r("4,95 €")) +
 		`<w:tbl><w:tr><w:tc>` + p("", "", "", r("ab 50 € frei")) + `</w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl>` +
 		`<w:tbl><w:tr><w:tc>` + p("", "", "", r("Feiertage verzögern die Lieferung.")) + `</w:tc></w:tr></w:tbl>` +
 		p("Wichtig", "", "", r("Zoll")) +
-		p("", "2", "0", r("Schweiz: Zoll fällt an"))
+		p("", "2", "0", r("Schweiz: Zoll fällt an")) +
+		p("Aufzhlungszeichen", "", "", r("Norwegen: Zoll fällt an"))
 	data := docx(t, map[string]string{
 		"word/document.xml":            `<w:document ` + wordNS + `><w:body>` + body + `</w:body></w:document>`,
 		"word/styles.xml":              styles,
@@ -141,11 +143,12 @@ func TestDocxArticle(t *testing.T) {
 		"# Paket verfolgen\n\n" +
 		"1. Öffnen Sie die App.\n  - auch im Browser\n2. Tippen Sie auf Sendungen.\n\n" +
 		"Hinweis im Kasten\n\n" +
+		"Bitte beachten Sie: Pakete werden nicht am Sonntag zugestellt.\n\n" +
 		"## Kosten\n\n" +
 		"| Land | Preis |\n|---|---|\n| Österreich | 4,95 € ab 50 € frei |\n\n" +
 		"Feiertage verzögern die Lieferung.\n\n" +
 		"### Zoll\n\n" +
-		"- Schweiz: Zoll fällt an"
+		"- Schweiz: Zoll fällt an\n- Norwegen: Zoll fällt an"
 	if got != want {
 		t.Errorf("docxArticle =\n%s\nwant\n%s", got, want)
 	}
