@@ -118,9 +118,14 @@ type Outcome struct {
 
 // Learning settings of LearnAnswerability: batch gradient descent on the
 // mean log-loss with a little L2, from zero weights. Deterministic, so
-// the embedded model is what its test regenerates.
+// the embedded model is what its test regenerates. 4,000 steps reach the
+// optimum (20,000 move no weight by more than 0.005); the 400 used until
+// then stopped short of it, and the fit that did gave, at the same
+// threshold, 2 fewer right answers and 4 fewer wrong ones on the dev
+// sets, 2 and 7 fewer on the training centres, with 1 and 2 more
+// out-of-scope questions sent to the fallback.
 const (
-	learnSteps = 400
+	learnSteps = 4000
 	learnRate  = 1.0
 	learnL2    = 1e-3
 )
