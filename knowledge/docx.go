@@ -40,9 +40,10 @@ func docxArticle(data []byte) (string, error) {
 	styles, _ := docxPart(zr, "word/styles.xml")
 	numbering, _ := docxPart(zr, "word/numbering.xml")
 	rels, _ := docxPart(zr, "word/_rels/document.xml.rels")
+	headings, lists := docxStyles(styles)
 	w := &docxWriter{
-		headings: docxHeadings(styles),
-		lists:    docxStyleLists(styles),
+		headings: headings,
+		lists:    lists,
 		ordered:  docxOrdered(numbering),
 		links:    docxLinks(rels),
 		counters: make(map[string]int),
@@ -88,13 +89,15 @@ func xmlAttr(start xml.StartElement, local string) string {
 	return ""
 }
 
-// docxHeadings maps paragraph style ids to heading levels: "heading N"
-// (the built-in styles keep their English names whatever Word's
-// language, while their ids are translated: German Word's is
-// "berschrift1"), "Title" as level 1, and any style with an outline
-// level.
-func docxHeadings(styles []byte) map[string]int {
-	levels := make(map[string]int)
+// docxStyles reads the paragraph styles: the heading level of each
+// style id, from "heading N" (the built-in styles keep their English
+// names whatever Word's language, while their ids are translated: German
+// Word's is "berschrift1"), "Title" as level 1, or an outline level; and
+// the list (numId) a style's paragraphs are items of, as Word's "List
+// Bullet" and "List Number" styles number their paragraphs themselves,
+// without a numPr of their own.
+func docxStyles(styles []byte) (levels map[string]int, lists map[string]string) {
+	levels, lists = make(map[string]int), make(map[string]string)
 	id := ""
 	eachStart(styles, func(start xml.StartElement) {
 		switch start.Name.Local {
@@ -113,26 +116,11 @@ func docxHeadings(styles []byte) map[string]int {
 			if lvl, err := strconv.Atoi(xmlAttr(start, "val")); err == nil && lvl >= 0 && lvl < 6 && levels[id] == 0 {
 				levels[id] = lvl + 1
 			}
-		}
-	})
-	return levels
-}
-
-// docxStyleLists maps paragraph style ids to the list (numId) their
-// paragraphs are items of: Word's "List Bullet" and "List Number" styles
-// number their paragraphs themselves, without a numPr of their own.
-func docxStyleLists(styles []byte) map[string]string {
-	lists := make(map[string]string)
-	id := ""
-	eachStart(styles, func(start xml.StartElement) {
-		switch start.Name.Local {
-		case "style":
-			id = xmlAttr(start, "styleId")
 		case "numId":
 			lists[id] = xmlAttr(start, "val")
 		}
 	})
-	return lists
+	return levels, lists
 }
 
 // docxOrdered maps a list's numId and level ("3/0") to whether its items
