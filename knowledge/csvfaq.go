@@ -18,11 +18,17 @@ import (
 // may link its page and be a draft as in JSON. A file of two columns
 // whose first row names neither is a headerless list of questions and
 // answers, as Dialogflow takes them. Commas, semicolons (Excel where the
-// decimal mark is a comma) and tabs all separate columns: the one that
-// splits the first row most is used.
+// decimal mark is a comma) and tabs all separate columns (see
+// csvSeparator), and Excel's "sep=;" first line names the one used.
 func csvEntries(data []byte) ([]any, error) {
+	sep, ok := declaredSeparator(data)
+	if ok {
+		_, data, _ = bytes.Cut(data, []byte("\n"))
+	} else {
+		sep = csvSeparator(data)
+	}
 	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = csvSeparator(data)
+	r.Comma = sep
 	// A short row leaves its last columns empty. Quotes are read
 	// strictly: a quote left open would swallow the rows after it into
 	// one answer, silently.
@@ -66,6 +72,17 @@ func csvEntries(data []byte) ([]any, error) {
 		}
 	}
 	return list, nil
+}
+
+// declaredSeparator returns the separator a first line such as "sep=;"
+// names, as Excel writes and reads it.
+func declaredSeparator(data []byte) (rune, bool) {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	v, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("sep="))
+	if !ok || len(v) != 1 || v[0] == '"' || v[0] == '\r' || v[0] == '\n' {
+		return 0, false
+	}
+	return rune(v[0]), true
 }
 
 // csvSeparator returns the separator of data's columns: a comma, a

@@ -35,6 +35,9 @@ func TestLoadCSVFAQ(t *testing.T) {
 		// Excel where the decimal mark is a comma separates with ';'.
 		{"faq.csv", []byte("Frage;Antwort\nWas kostet der Versand?;Der Versand kostet 4,95 €.\n"),
 			[]entry{{"Was kostet der Versand?", "Der Versand kostet 4,95 €.", ""}}},
+		// Excel's line naming the separator.
+		{"faq.csv", []byte("sep=;\r\nQuestion;Answer\r\nDo you ship abroad?;No, only within the EU.\r\n"),
+			[]entry{{"Do you ship abroad?", "No, only within the EU.", ""}}},
 		{"faq.csv", []byte("Questions,Response\nDo you ship abroad?,Only within the EU.\n"),
 			[]entry{{"Do you ship abroad?", "Only within the EU.", ""}}},
 		// Two columns whose first row names neither: no header.
