@@ -413,6 +413,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
 		".csv": "text/csv; charset=utf-8", ".tsv": "text/tab-separated-values; charset=utf-8",
 		".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
 	}[ext]
 	if ctype == "" || s.articles == nil || !fs.ValidPath(p) {
@@ -424,7 +425,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusNotFound, web.CodeNotFound, "No such article.")
 		return
 	}
-	if ext != ".docx" { // a zip archive: its bytes are not text
+	if knowledge.IsText(p) { // not an Office document's zip archive
 		b = knowledge.UTF8Text(b) // as it was read, and as the charset says
 	}
 	// An FAQ or a help-centre export is shown only as the page of what

@@ -615,13 +615,21 @@ func TestArticlePage(t *testing.T) {
 // listed as the file's first title), and the export file is served only
 // as the page of its published articles: served as it was to a client
 // that did not ask for HTML, it gave away its drafts. An FAQ kept as a
-// spreadsheet is served so too.
+// spreadsheet, CSV or Excel, is served so too.
 func TestExportArticles(t *testing.T) {
 	dir := t.TempDir()
 	faq := "Question,Answer,Draft\n" +
 		"Can I bring a guest?,\"Yes, a member can bring one guest a month, free.\",false\n" +
 		"Summer sale?,SECRET summer offer: no joining fee.,true\n"
 	if err := os.WriteFile(filepath.Join(dir, "faq.csv"), []byte(faq), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An Excel workbook with a draft row, as SheetJS writes one.
+	workbook, err := os.ReadFile("../knowledge/testdata/xlsx/faq.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cafe.xlsx"), workbook, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	export := `{"articles": [
@@ -665,6 +673,14 @@ func TestExportArticles(t *testing.T) {
 	}
 	if page := get("/articles/faq.csv"); strings.Contains(page, "SECRET") || !strings.Contains(page, "a member can bring one guest a month") {
 		t.Errorf("GET /articles/faq.csv = %s, want the page of its published entries only", page)
+	}
+	got = send(t, r.URL, msg{"text": "can i bring my dog to the cafe"})
+	if got.Status != 200 || got.Reply == nil || got.Reply.Fallback || len(got.Reply.Citations) == 0 ||
+		got.Reply.Citations[0].URL != "https://help.example.com/dogs" {
+		t.Errorf("status %d, reply %+v: want an answer cited to the workbook row's URL", got.Status, got.Reply)
+	}
+	if page := get("/articles/cafe.xlsx"); strings.Contains(page, "Boxing Day") || !strings.Contains(page, "Under-fives go free.") {
+		t.Errorf("GET /articles/cafe.xlsx = %s, want the page of its published rows only", page)
 	}
 }
 

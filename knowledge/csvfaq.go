@@ -41,6 +41,12 @@ func csvEntries(data []byte) ([]any, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrInvalidFAQ, err)
 	}
+	return rowEntries(rows)
+}
+
+// rowEntries reads the rows of a spreadsheet (see csvEntries) as FAQ
+// entries.
+func rowEntries(rows [][]string) ([]any, error) {
 	if len(rows) == 0 {
 		return nil, errNotFAQ
 	}

@@ -15,8 +15,9 @@ import (
 // zip archive, or one without a readable word/document.xml.
 var ErrInvalidDocument = errors.New("knowledge: invalid Word document")
 
-// maxDocxPart bounds what one part of a .docx archive may unpack to: a
-// file of a few hundred kilobytes must not unpack to gigabytes.
+// maxDocxPart bounds what one part of a .docx or .xlsx archive may
+// unpack to: a file of a few hundred kilobytes must not unpack to
+// gigabytes.
 const maxDocxPart = 32 << 20
 
 // docxArticle returns a Word document (.docx) as the Markdown the loader
@@ -31,15 +32,15 @@ func docxArticle(data []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 	}
-	doc, err := docxPart(zr, "word/document.xml")
+	doc, err := zipPart(zr, "word/document.xml")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 	}
 	// Styles, numbering and links are optional parts; without them
 	// the text is still read.
-	styles, _ := docxPart(zr, "word/styles.xml")
-	numbering, _ := docxPart(zr, "word/numbering.xml")
-	rels, _ := docxPart(zr, "word/_rels/document.xml.rels")
+	styles, _ := zipPart(zr, "word/styles.xml")
+	numbering, _ := zipPart(zr, "word/numbering.xml")
+	rels, _ := zipPart(zr, "word/_rels/document.xml.rels")
 	headings, lists := docxStyles(styles)
 	w := &docxWriter{
 		headings: headings,
@@ -54,28 +55,28 @@ func docxArticle(data []byte) (string, error) {
 	return w.out.String(), nil
 }
 
-// docxPart returns the unpacked part name of the archive; a missing part
-// is an error.
-func docxPart(zr *zip.Reader, name string) ([]byte, error) {
+// zipPart returns the unpacked part name of an Office archive (a Word
+// document, an Excel workbook); a missing part is an error.
+func zipPart(zr *zip.Reader, name string) ([]byte, error) {
 	for _, f := range zr.File {
 		if f.Name != name {
 			continue
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidDocument, name, err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, maxDocxPart+1))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidDocument, name, err)
+			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		if len(b) > maxDocxPart {
-			return nil, fmt.Errorf("%w: %s unpacks to more than %d MiB", ErrInvalidDocument, name, maxDocxPart>>20)
+			return nil, fmt.Errorf("%s unpacks to more than %d MiB", name, maxDocxPart>>20)
 		}
 		return b, nil
 	}
-	return nil, fmt.Errorf("%w: no %s in it", ErrInvalidDocument, name)
+	return nil, fmt.Errorf("no %s in it", name)
 }
 
 // xmlAttr returns the value of the attribute of start with the local name

@@ -60,8 +60,8 @@ func TestLoadDocx(t *testing.T) {
 	}
 }
 
-// docx builds a .docx archive of the given parts.
-func docx(t *testing.T, parts map[string]string) []byte {
+// officeZip builds an Office archive (.docx, .xlsx) of the given parts.
+func officeZip(t *testing.T, parts map[string]string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
@@ -128,7 +128,7 @@ func TestDocxArticle(t *testing.T) {
 		p("Wichtig", "", "", r("Zoll")) +
 		p("", "2", "0", r("Schweiz: Zoll fällt an")) +
 		p("Aufzhlungszeichen", "", "", r("Norwegen: Zoll fällt an"))
-	data := docx(t, map[string]string{
+	data := officeZip(t, map[string]string{
 		"word/document.xml":            `<w:document ` + wordNS + `><w:body>` + body + `</w:body></w:document>`,
 		"word/styles.xml":              styles,
 		"word/numbering.xml":           numbering,
@@ -159,7 +159,7 @@ func TestDocxArticle(t *testing.T) {
 func TestLargeDocx(t *testing.T) {
 	picture := make([]byte, 2<<20) // random: deflate cannot shrink it
 	rand.NewChaCha8([32]byte{1}).Read(picture)
-	data := docx(t, map[string]string{
+	data := officeZip(t, map[string]string{
 		"word/document.xml":     `<w:document ` + wordNS + `><w:body><w:p><w:r><w:t>Returns are free.</w:t></w:r></w:p></w:body></w:document>`,
 		"word/media/image1.png": string(picture),
 	})
@@ -178,8 +178,8 @@ func TestLargeDocx(t *testing.T) {
 func TestDocxErrors(t *testing.T) {
 	for name, data := range map[string][]byte{
 		"not a zip":     []byte("Returns are free."),
-		"no document":   docx(t, map[string]string{"word/styles.xml": "<w:styles/>"}),
-		"malformed XML": docx(t, map[string]string{"word/document.xml": `<w:document ` + wordNS + `><w:body><w:p>`}),
+		"no document":   officeZip(t, map[string]string{"word/styles.xml": "<w:styles/>"}),
+		"malformed XML": officeZip(t, map[string]string{"word/document.xml": `<w:document ` + wordNS + `><w:body><w:p>`}),
 	} {
 		_, err := LoadFS(context.Background(), fstest.MapFS{"policy.docx": &fstest.MapFile{Data: data}}, LoadOptions{})
 		var fe *FileError

@@ -68,8 +68,8 @@ var errNotFAQ = errors.New("knowledge: no question or article in the file")
 // utf8BOM begins files saved by Windows tools; encoding/json rejects it.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// parseFAQ reads a JSON, YAML or CSV FAQ file or help-centre export (see
-// csvEntries for CSV): a list of
+// parseFAQ reads a JSON, YAML, CSV or Excel FAQ file or help-centre
+// export (see csvEntries and xlsxEntries for spreadsheets): a list of
 // entries (objects with a title-like and a body-like field, see
 // questionKeys and answerKeys), or an object holding such a list under
 // one of entryListKeys, as deep as groups of groups go, or as its only
@@ -83,8 +83,12 @@ func parseFAQ(name string, data []byte, maxEntries int, warn func(path, problem 
 	switch fileKind(name) {
 	case "json":
 		err = json.Unmarshal(data, &raw)
-	case "csv":
-		raw, err = csvEntries(data)
+	case "csv", "xlsx":
+		if fileKind(name) == "csv" {
+			raw, err = csvEntries(data)
+		} else {
+			raw, err = xlsxEntries(data)
+		}
 		if errors.Is(err, errNotFAQ) || errors.Is(err, ErrInvalidFAQ) {
 			return nil, err
 		}

@@ -120,6 +120,8 @@ func fileKind(name string) string {
 		return "csv"
 	case ".docx":
 		return "docx"
+	case ".xlsx":
+		return "xlsx"
 	}
 	return ""
 }
@@ -135,15 +137,25 @@ func FileLimit(name string, limit int64) int64 {
 }
 
 // IsFAQ reports whether the file name is an FAQ or help-centre export
-// (JSON, YAML or CSV) rather than an article: its entries are what is
-// indexed, and the file as it is holds drafts and the platform's
-// internal fields.
+// (JSON, YAML, CSV or Excel) rather than an article: its entries are
+// what is indexed, and the file as it is holds drafts and the
+// platform's internal fields.
 func IsFAQ(name string) bool {
 	switch fileKind(name) {
-	case "json", "yaml", "csv":
+	case "json", "yaml", "csv", "xlsx":
 		return true
 	}
 	return false
+}
+
+// IsText reports whether the file name is read as text, rather than
+// unpacked as an Office archive (.docx, .xlsx) is.
+func IsText(name string) bool {
+	switch fileKind(name) {
+	case "docx", "xlsx", "":
+		return false
+	}
+	return true
 }
 
 // Load reads every article and FAQ file under dir, recursively, and returns
@@ -285,12 +297,19 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 
 // parseFile turns one file into chunks according to its kind.
 func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
-	if fileKind(name) == "docx" { // a zip archive, binary by nature
+	switch fileKind(name) { // zip archives, binary by nature
+	case "docx":
 		md, err := docxArticle(data)
 		if err != nil {
 			return nil, err
 		}
 		return parseMarkdown(name, md, opts.MaxChunkRunes)
+	case "xlsx":
+		entries, err := parseFAQ(name, data, opts.MaxFAQEntries, opts.Warn)
+		if err != nil {
+			return nil, err
+		}
+		return faqChunks(name, entries, opts.MaxChunkRunes), nil
 	}
 	data = UTF8Text(data)
 	if binaryData(data) {
