@@ -777,3 +777,27 @@ func TestLoadHTMLTableSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadMarkdownEscapes: Markdown that an editor exported (Google
+// Docs, Notion, pandoc) escapes punctuation with backslashes; the text is
+// the characters ("\*Returns\*" had become "\Returns\", "£3\.95" kept
+// its backslash and matched no "3.95"), while a code span keeps its
+// backslashes and an escaped pipe stays a pipe inside its table cell.
+func TestLoadMarkdownEscapes(t *testing.T) {
+	doc := "# Returns\n\nYou can return items within 30 days \\(except earrings\\)\\. Use the \\*Returns\\* page\\.\n\n" +
+		"Return shipping costs £3\\.95 \\- paid by you\\. Run `dir C:\\.\\temp` to see the files\\.\n\n" +
+		"| Item | Note |\n|---|---|\n| Cable | USB\\-C \\| Lightning |\n"
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"r.md": file(doc)}, LoadOptions{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("%+v, %v", cs, err)
+	}
+	for _, want := range []string{
+		"You can return items within 30 days (except earrings). Use the *Returns* page.",
+		"Return shipping costs £3.95 - paid by you. Run dir C:\\.\\temp to see the files.",
+		"| Cable | USB-C \\| Lightning |",
+	} {
+		if !strings.Contains(cs[0].Text, want) {
+			t.Errorf("text %q lacks %q", cs[0].Text, want)
+		}
+	}
+}

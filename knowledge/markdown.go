@@ -245,8 +245,11 @@ func isListItem(line string) bool {
 
 // cleanInline removes Markdown inline markup: links keep their text,
 // images their alt text; emphasis, code ticks and HTML tags go (a tag
-// that ends a block leaves a space), and HTML entities are decoded.
+// that ends a block leaves a space), HTML entities are decoded, and a
+// backslash-escaped character is the character ("\*" an asterisk, not
+// emphasis).
 func cleanInline(s string) string {
+	s = hideEscapes(s)
 	s = mdImage.ReplaceAllString(s, "$1")
 	s = mdLink.ReplaceAllString(s, "$1")
 	s = mdRefLink.ReplaceAllString(s, "$1")
@@ -255,8 +258,53 @@ func cleanInline(s string) string {
 	s = html.UnescapeString(s)
 	s = mdEmphasis.ReplaceAllString(s, "")
 	s = mdItalic.ReplaceAllString(s, "$1$2")
-	return strings.TrimSpace(s)
+	return restoreEscapes(strings.TrimSpace(s))
 }
+
+// escapeBase is where hideEscapes puts an escaped character: ASCII
+// punctuation shifted into Unicode's private use area, which no rule
+// of markup matches.
+const escapeBase = 0xE000
+
+// hideEscapes turns CommonMark's backslash escapes ("\*", "\.", "\(")
+// into private-use characters, so that the markup rules leave them
+// alone: exporters that write Markdown (Google Docs, Notion, Obsidian,
+// pandoc) escape punctuation, and "\*Returns\*" became "\Returns\",
+// "3\.95" kept its backslash. A code span's backslashes are its text,
+// and an escaped pipe stays escaped, a pipe inside a table cell.
+func hideEscapes(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	code := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '`' {
+			code = !code
+		}
+		if c == '\\' && !code && i+1 < len(s) && s[i+1] != '|' && strings.IndexByte(asciiPunct, s[i+1]) >= 0 {
+			i++
+			b.WriteRune(escapeBase + rune(s[i]))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// restoreEscapes turns what hideEscapes hid back into the characters.
+func restoreEscapes(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= escapeBase && r < escapeBase+128 {
+			return r - escapeBase
+		}
+		return r
+	}, s)
+}
+
+// asciiPunct are the characters a backslash escapes in CommonMark.
+const asciiPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 // CodeFence opens and closes a code block in a chunk's text: its lines
 // are kept as written, each a line of its own.
@@ -472,7 +520,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links+reference-links+faq-markdown"
+const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links+reference-links+faq-markdown+markdown-escapes"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
