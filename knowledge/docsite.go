@@ -13,7 +13,8 @@ import (
 // MDX's "{/* */}"), MDX's import and export lines and JSX components
 // (Docusaurus's <Tabs> and <TabItem label="iOS">), and notes and tabs
 // (Docusaurus's ":::tip Title", MkDocs's `!!! note "Title"` and
-// `=== "iOS"`, their content indented). Read as text, a writer's comment
+// `=== "iOS"`, their content indented; GitBook's `{% hint %}` and
+// `{% tab title="iOS" %}`; Obsidian's `> [!tip] Title`). Read as text, a writer's comment
 // ("<!-- Legal asked us not to promise when managers respond. -->") was
 // quoted to customers, and a tab's content lost the label that said which
 // app it was about.
@@ -66,6 +67,14 @@ var (
 	mkdocsNote = regexp.MustCompile(`^ {0,3}(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"(.*)")?[ \t]*$`)
 	// mkdocsTab opens an MkDocs content tab (`=== "iOS"`).
 	mkdocsTab = regexp.MustCompile(`^ {0,3}===[!+]?[ \t]+"(.*)"[ \t]*$`)
+	// liquidTags is a line of GitBook's (Liquid) block tags only:
+	// `{% hint style="info" %}`, `{% endhint %}`, `{% tabs %}`.
+	liquidTags = regexp.MustCompile(`^[ \t]*(?:\{%-?[^%]*-?%\}[ \t]*)+$`)
+	// liquidTab opens a GitBook tab: `{% tab title="iOS" %}`.
+	liquidTab = regexp.MustCompile(`^[ \t]*\{%-?\s*tab\s+title="([^"]*)"\s*-?%\}[ \t]*$`)
+	// calloutMark opens an Obsidian callout, a note written as a
+	// quote: `> [!tip] Title`.
+	calloutMark = regexp.MustCompile(`^([ \t]*>[ \t]*)\[![\w-]+\][+-]?[ \t]*(.*)$`)
 	// jsxTag begins a line with a JSX component's tag (capitalised, as
 	// MDX tells them from HTML's) or a fragment's.
 	jsxTag = regexp.MustCompile(`^[ \t]*</?(?:[A-Z][\w.]*|>)`)
@@ -234,6 +243,25 @@ func siteBlocks(lines []string, top bool) []string {
 			var kept []string
 			kept, i = jsxLines(lines, i, labels)
 			out = append(out, kept...)
+			continue
+		}
+		if liquidTags.MatchString(line) {
+			// GitBook's tags render as boxes and tabs: a tab opens
+			// a section headed by its title, the end of the tabs
+			// closes them, and the other tags are paragraph breaks.
+			switch m := liquidTab.FindStringSubmatch(line); {
+			case m != nil:
+				out = append(out, "", tabMark+cleanInline(m[1]))
+			case strings.Contains(line, "endtabs"):
+				out = append(out, "", tabsEnd)
+			default:
+				out = append(out, "")
+			}
+			continue
+		}
+		if m := calloutMark.FindStringSubmatch(line); m != nil {
+			// Its title leads into the note, as a Docusaurus note's does.
+			out = append(out, m[1]+leadIn(m[2]))
 			continue
 		}
 		out = append(out, line)

@@ -76,6 +76,25 @@ func TestLoadSiteSyntax(t *testing.T) {
 				"Limits > B | o.md#limits | In B, a group of its own.",
 			},
 		},
+		{
+			name: "GitBook hints and tabs",
+			file: "g.md",
+			doc: "# G\n\nRefunds take 5 days.\n\n{% hint style=\"warning\" %}\nGift cards are never refunded.\n{% endhint %}\n\n" +
+				"## Apps\n\n{% tabs %}\n{% tab title=\"iOS\" %}\nTap Refund.\n{% endtab %}\n\n{% tab title=\"Android\" %}\nTap the menu, then Refund.\n{% endtab %}\n{% endtabs %}\n\nBoth apps are free.\n",
+			want: []string{
+				" | g.md | Refunds take 5 days.\n\nGift cards are never refunded.",
+				"Apps > iOS | g.md#apps | Tap Refund.",
+				"Apps > Android | g.md#apps | Tap the menu, then Refund.",
+				"Apps | g.md#apps | Both apps are free.",
+			},
+		},
+		{
+			name: "Obsidian callouts, wiki links, highlights and struck-out text",
+			file: "ob.md",
+			doc: "# Ob\n\nSee [[Payment methods]], [[shipping#Costs|our shipping page]] and [[#Fees]]. ![[logo.png]]\n\n" +
+				"> [!tip] Good to know\n> Refunds take ==5 days==.\n\n> [!note]\n> No title.\n\nPlus costs ~~£10~~ £8 a month.\n",
+			want: []string{" | ob.md | See Payment methods, our shipping page and Fees.\n\nGood to know: Refunds take 5 days.\n\nNo title.\n\nPlus costs £8 a month."},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

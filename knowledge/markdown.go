@@ -26,6 +26,14 @@ var (
 	// htmlHeading is a heading written in HTML on a line of its own.
 	htmlHeading = regexp.MustCompile(`(?i)^ {0,3}<h([1-6])\b[^>]*>(.*?)</h[1-6]\s*>\s*$`)
 	mdRefLink   = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
+	// wikiLink is Obsidian's link to a note, `[[Payment methods]]` or
+	// `[[shipping#Costs|our shipping page]]`, or, with "!", its embed of
+	// a file.
+	wikiLink = regexp.MustCompile(`(!?)\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]`)
+	// mdHighlight is a highlight (`==text==`); mdStrike struck-out
+	// text (`~~£10~~ £8`), no longer so.
+	mdHighlight = regexp.MustCompile(`==([^=\s](?:[^=]*[^=\s])?)==`)
+	mdStrike    = regexp.MustCompile(`~~[^~]+~~[ \t]?`)
 	// An HTML tag's quoted attributes may hold '>' (title="A > B").
 	htmlTag     = regexp.MustCompile(`</?[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>`)
 	mdEmphasis  = regexp.MustCompile("(\\*\\*|__|`)")
@@ -243,13 +251,15 @@ func isListItem(line string) bool {
 	return strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "+ ")
 }
 
-// cleanInline removes Markdown inline markup: links keep their text,
-// images their alt text; emphasis, code ticks and HTML tags go (a tag
-// that ends a block leaves a space), HTML entities are decoded, and a
+// cleanInline removes Markdown inline markup: links keep their text
+// (Obsidian's [[wiki links]] too), images their alt text; emphasis,
+// highlights, code ticks and HTML tags go (a tag that ends a block leaves
+// a space), struck-out text goes, HTML entities are decoded, and a
 // backslash-escaped character is the character ("\*" an asterisk, not
 // emphasis).
 func cleanInline(s string) string {
 	s = hideEscapes(s)
+	s = wikiLink.ReplaceAllStringFunc(s, wikiText)
 	s = mdImage.ReplaceAllString(s, "$1")
 	s = mdLink.ReplaceAllString(s, "$1")
 	s = mdRefLink.ReplaceAllString(s, "$1")
@@ -258,7 +268,30 @@ func cleanInline(s string) string {
 	s = html.UnescapeString(s)
 	s = mdEmphasis.ReplaceAllString(s, "")
 	s = mdItalic.ReplaceAllString(s, "$1$2")
+	s = mdHighlight.ReplaceAllString(s, "$1")
+	s = mdStrike.ReplaceAllString(s, "")
 	return restoreEscapes(strings.TrimSpace(s))
+}
+
+// wikiText is the text a wiki link shows: its alias, else the note it
+// names ("shipping#Costs" shows "shipping > Costs"); an embedded file
+// shows nothing.
+func wikiText(m string) string {
+	g := wikiLink.FindStringSubmatch(m)
+	switch {
+	case g[1] == "!":
+		return ""
+	case strings.TrimSpace(g[3]) != "":
+		return strings.TrimSpace(g[3])
+	}
+	note, heading, _ := strings.Cut(g[2], "#")
+	if note = strings.TrimSpace(note); heading != "" {
+		if note == "" {
+			return strings.TrimSpace(heading)
+		}
+		return note + " > " + strings.TrimSpace(heading)
+	}
+	return note
 }
 
 // escapeBase is where hideEscapes puts an escaped character: ASCII
@@ -520,7 +553,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links+reference-links+faq-markdown+markdown-escapes"
+const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links+reference-links+faq-markdown+markdown-escapes+gitbook-obsidian"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
