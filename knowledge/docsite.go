@@ -87,7 +87,7 @@ var (
 	esmModule = regexp.MustCompile(`['"][^'"\n]+['"][ \t]*;?[ \t]*$`)
 	// jsxAttr is a tab's label or value attribute, quoted or a string
 	// in braces.
-	jsxAttr = regexp.MustCompile(`\b(label|value)=(?:"([^"]*)"|'([^']*)'|\{\s*["'` + "`" + `]([^"'` + "`" + `]*)["'` + "`" + `]\s*\})`)
+	jsxAttr = regexp.MustCompile(`\b(label|value|title)=(?:"([^"]*)"|'([^']*)'|\{\s*["'` + "`" + `]([^"'` + "`" + `]*)["'` + "`" + `]\s*\})`)
 	// tabsValue is one tab of Docusaurus's older <Tabs values={[{label:
 	// 'iOS', value: 'ios'}]}>, whose <TabItem> has no label.
 	tabsValue = regexp.MustCompile(`\{[^{}]*\}`)
@@ -373,7 +373,7 @@ func jsxLines(lines []string, i int, labels map[string]string) ([]string, int) {
 		if !ok {
 			break // "<Foo" never closed: text, for cleanInline
 		}
-		out = append(out, tabLine(tag, labels))
+		out = append(out, tabLine(tag, labels)...)
 		rest, i = strings.TrimLeft(after, " \t"), last
 	}
 	if strings.TrimSpace(rest) != "" {
@@ -415,18 +415,27 @@ func jsxTagAt(lines []string, i int, s string) (tag, after string, last int, ok 
 	return "", "", i, false
 }
 
-// tabLine returns what stands for a JSX tag: a tab's mark for
-// <TabItem>, the group's end for </Tabs>, a blank line (the end of a
-// paragraph) for any other.
-func tabLine(tag string, labels map[string]string) string {
+// tabLine returns the lines that stand for a JSX tag: a tab's mark for
+// <TabItem label="iOS"> (Docusaurus, Starlight) or <Tab title="iOS">
+// (Mintlify), the group's end for </Tabs>, and for any other a blank
+// line (the end of a paragraph), then the title of a component that has
+// one, leading into its content: Mintlify's <Accordion title="Can I
+// cancel?">, <Step title="Install the app">, Starlight's <Aside
+// title="Did you know?">. An accordion's title is an FAQ's question;
+// left out, its answer answered nothing.
+func tabLine(tag string, labels map[string]string) []string {
 	name := ""
 	if m := jsxName.FindStringSubmatch(tag); m != nil {
 		name = m[1]
 	}
 	closing := strings.HasPrefix(tag, "</")
+	attrs := map[string]string{}
+	for _, m := range jsxAttr.FindAllStringSubmatch(tag, -1) {
+		attrs[m[1]] = m[2] + m[3] + m[4]
+	}
 	switch {
 	case name == "Tabs" && closing:
-		return tabsEnd
+		return []string{tabsEnd}
 	case name == "Tabs":
 		for _, v := range tabsValue.FindAllString(tag, -1) {
 			f := map[string]string{}
@@ -437,12 +446,11 @@ func tabLine(tag string, labels map[string]string) string {
 				labels[f["value"]] = f["label"]
 			}
 		}
-	case name == "TabItem" && !closing:
-		attrs := map[string]string{}
-		for _, m := range jsxAttr.FindAllStringSubmatch(tag, -1) {
-			attrs[m[1]] = m[2] + m[3] + m[4]
-		}
+	case (name == "TabItem" || name == "Tab") && !closing:
 		label := attrs["label"]
+		if label == "" {
+			label = attrs["title"]
+		}
 		if label == "" {
 			label = labels[attrs["value"]]
 		}
@@ -450,10 +458,14 @@ func tabLine(tag string, labels map[string]string) string {
 			label = attrs["value"]
 		}
 		if label = cleanInline(label); label != "" {
-			return tabMark + label
+			return []string{tabMark + label}
+		}
+	case !closing && attrs["title"] != "":
+		if t := leadIn(cleanInline(attrs["title"])); t != "" {
+			return []string{"", t}
 		}
 	}
-	return ""
+	return []string{""}
 }
 
 // fenceAfter returns the code fence open after line ("" for none), given

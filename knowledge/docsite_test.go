@@ -77,6 +77,18 @@ func TestLoadSiteSyntax(t *testing.T) {
 			},
 		},
 		{
+			name: "Mintlify components: accordions, steps, tabs by title",
+			file: "m.mdx",
+			doc: "# M\n\n<AccordionGroup>\n<Accordion title=\"Can I cancel at any time?\">\n  Yes, from Settings > Billing.\n</Accordion>\n" +
+				"<Accordion title=\"Do you refund unused months?\">No, plans end at the end of the month.</Accordion>\n</AccordionGroup>\n\n" +
+				"<Steps>\n<Step title=\"Open Settings\">\n  It is in the menu.\n</Step>\n</Steps>\n\n## Apps\n\n<Tabs>\n<Tab title=\"iOS\">\nTap Cancel.\n</Tab>\n</Tabs>\n\nDone.\n",
+			want: []string{
+				" | m.mdx | Can I cancel at any time? Yes, from Settings > Billing.\n\nDo you refund unused months? No, plans end at the end of the month.\n\nOpen Settings: It is in the menu.",
+				"Apps > iOS | m.mdx#apps | Tap Cancel.",
+				"Apps | m.mdx#apps | Done.",
+			},
+		},
+		{
 			name: "GitBook hints and tabs",
 			file: "g.md",
 			doc: "# G\n\nRefunds take 5 days.\n\n{% hint style=\"warning\" %}\nGift cards are never refunded.\n{% endhint %}\n\n" +
