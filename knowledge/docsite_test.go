@@ -89,6 +89,12 @@ func TestLoadSiteSyntax(t *testing.T) {
 			},
 		},
 		{
+			name: "HTML's collapsed answers in Markdown: <details><summary>",
+			file: "d.md",
+			doc:  "# D\n\n<details><summary>Do you ship abroad?</summary>Only within the EU.</details>\n",
+			want: []string{" | d.md | Do you ship abroad? Only within the EU."},
+		},
+		{
 			name: "GitBook hints and tabs",
 			file: "g.md",
 			doc: "# G\n\nRefunds take 5 days.\n\n{% hint style=\"warning\" %}\nGift cards are never refunded.\n{% endhint %}\n\n" +

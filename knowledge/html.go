@@ -12,7 +12,7 @@ import (
 // pipeline reads row by row under the header.
 var (
 	htmlTable = regexp.MustCompile(`(?is)<table\b[^>]*>.*?</table\s*>`)
-	htmlBreak = regexp.MustCompile(`(?i)<(?:br|hr|/p|/div|/li|/h[1-6]|/td|/th|/tr|/dt|/dd)\b[^>]*>`)
+	htmlBreak = regexp.MustCompile(`(?i)<(?:br|hr|/p|/div|/li|/h[1-6]|/td|/th|/tr|/dt|/dd|/summary|/details)\b[^>]*>`)
 )
 
 // htmlTables rewrites the HTML tables of Markdown text outside code
