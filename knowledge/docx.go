@@ -93,17 +93,21 @@ func xmlAttr(start xml.StartElement, local string) string {
 // docxStyles reads the paragraph styles: the heading level of each
 // style id, from "heading N" (the built-in styles keep their English
 // names whatever Word's language, while their ids are translated: German
-// Word's is "berschrift1"), "Title" as level 1, or an outline level; and
+// Word's is "berschrift1"), "Title" as level 1, an outline level, or the
+// style it is based on; and
 // the list (numId) a style's paragraphs are items of, as Word's "List
 // Bullet" and "List Number" styles number their paragraphs themselves,
 // without a numPr of their own.
 func docxStyles(styles []byte) (levels map[string]int, lists map[string]string) {
 	levels, lists = make(map[string]int), make(map[string]string)
+	based := make(map[string]string) // a style's parent: w:basedOn
 	id := ""
 	eachStart(styles, func(start xml.StartElement) {
 		switch start.Name.Local {
 		case "style":
 			id = xmlAttr(start, "styleId")
+		case "basedOn":
+			based[id] = xmlAttr(start, "val")
 		case "name":
 			name := strings.ToLower(xmlAttr(start, "val"))
 			if n, ok := strings.CutPrefix(name, "heading "); ok {
@@ -121,6 +125,26 @@ func docxStyles(styles []byte) (levels map[string]int, lists map[string]string) 
 			lists[id] = xmlAttr(start, "val")
 		}
 	})
+	// A style based on a heading ("Policy heading", based on Heading 2)
+	// is that heading, unless it says otherwise; so for lists.
+	for id := range based {
+		p, seen := id, 0
+		for levels[id] == 0 && seen < 10 {
+			if p = based[p]; p == "" {
+				break
+			}
+			levels[id] = levels[p]
+			seen++
+		}
+		p, seen = id, 0
+		for lists[id] == "" && seen < 10 {
+			if p = based[p]; p == "" {
+				break
+			}
+			lists[id] = lists[p]
+			seen++
+		}
+	}
 	return levels, lists
 }
 

@@ -81,7 +81,8 @@ func officeZip(t *testing.T, parts map[string]string) []byte {
 const wordNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"`
 
 // TestDocxArticle: what Word writes and pandoc does not: a German
-// Word's translated heading style ids, lists numbered and bulleted as
+// Word's translated heading style ids and a style based on one, lists
+// numbered and bulleted as
 // numbering.xml says, a list style's items, tracked deletions, a text box's fallback copy, a
 // note in a one-column table, a table in a cell.
 func TestDocxArticle(t *testing.T) {
@@ -90,6 +91,7 @@ func TestDocxArticle(t *testing.T) {
 <w:style w:type="paragraph" w:styleId="berschrift1"><w:name w:val="heading 1"/></w:style>
 <w:style w:type="paragraph" w:styleId="berschrift2"><w:name w:val="heading 2"/></w:style>
 <w:style w:type="paragraph" w:styleId="Wichtig"><w:name w:val="Wichtig"/><w:pPr><w:outlineLvl w:val="2"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="Richtlinie"><w:name w:val="Richtlinie"/><w:basedOn w:val="berschrift2"/></w:style>
 <w:style w:type="paragraph" w:styleId="Aufzhlungszeichen"><w:name w:val="List Bullet"/><w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr></w:style>
 </w:styles>`
 	numbering := `<w:numbering ` + wordNS + `>
@@ -120,7 +122,7 @@ func TestDocxArticle(t *testing.T) {
 		p("", "1", "1", r("auch im Browser")) +
 		p("", "1", "0", r("Tippen Sie auf Sendungen.")) +
 		p("", "", "", r("Bitte beachten Sie: ")+`<w:r><mc:AlternateContent><mc:Choice><w:txbxContent>`+p("", "", "", r("Hinweis im Kasten"))+`</w:txbxContent></mc:Choice><mc:Fallback><w:t>Hinweis im Kasten</w:t></mc:Fallback></mc:AlternateContent></w:r>`+r("Pakete werden nicht am Sonntag zugestellt.")) +
-		p("berschrift2", "", "", r("Kosten")) +
+		p("Richtlinie", "", "", r("Kosten")) +
 		`<w:tbl><w:tr><w:tc>` + p("", "", "", r("Land")) + `</w:tc><w:tc>` + p("", "", "", r("Preis")) + `</w:tc></w:tr>` +
 		`<w:tr><w:tc>` + p("", "", "", r("Österreich")) + `</w:tc><w:tc>` + p("", "", "", r("4,95 €")) +
 		`<w:tbl><w:tr><w:tc>` + p("", "", "", r("ab 50 € frei")) + `</w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl>` +
