@@ -222,7 +222,7 @@ type docxWriter struct {
 	style, num, level string
 	inText            bool        // inside w:t
 	outer             []outerPara // the paragraphs a text box's paragraph is in
-	skip              int         // inside what is not text: deleted text, a text box's fallback copy
+	skip              int         // inside what is not text: deleted or moved-away text, a text box's fallback copy
 
 	// The hyperlink being read, if any: its words and target.
 	link   strings.Builder
@@ -271,7 +271,7 @@ func (w *docxWriter) start(t xml.StartElement) {
 		w.outer = append(w.outer, outerPara{w.para.String(), w.style, w.num, w.level})
 		w.para.Reset()
 		w.style, w.num, w.level = "", "", ""
-	case "del", "Fallback":
+	case "del", "moveFrom", "Fallback":
 		w.skip++
 	case "t":
 		w.inText = true
@@ -308,7 +308,7 @@ func (w *docxWriter) start(t xml.StartElement) {
 
 func (w *docxWriter) end(name string) {
 	switch name {
-	case "del", "Fallback":
+	case "del", "moveFrom", "Fallback":
 		w.skip--
 	case "t":
 		w.inText = false

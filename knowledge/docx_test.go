@@ -115,7 +115,7 @@ func TestDocxArticle(t *testing.T) {
 	}
 	r := func(text string) string { return `<w:r><w:t xml:space="preserve">` + text + `</w:t></w:r>` }
 	body := p("Titel", "", "", r("Versand")) +
-		p("", "", "", r("Wir liefern in ")+`<w:del><w:r><w:delText>drei</w:delText></w:r></w:del><w:ins>`+r("zwei")+`</w:ins>`+r(" Tagen. Mehr auf der ")+
+		p("", "", "", r("Wir liefern in ")+`<w:del><w:r><w:delText>drei</w:delText></w:r></w:del><w:ins>`+r("zwei")+`</w:ins><w:moveFrom>`+r(" Werktagen")+`</w:moveFrom>`+r(" Tagen. Mehr auf der ")+
 			`<w:hyperlink r:id="rId9">`+r("Versandseite")+`</w:hyperlink>`+r(".")) +
 		p("berschrift1", "", "", r("Paket verfolgen")) +
 		p("", "1", "0", r("Öffnen Sie die App.")) +
