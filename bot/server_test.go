@@ -560,14 +560,7 @@ func TestArticlePage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A Word document, as pandoc writes one.
-	word, err := os.ReadFile("../knowledge/testdata/docx/returns.docx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "returns.docx"), word, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	word := copyFile(t, "../knowledge/testdata/docx/returns.docx", filepath.Join(dir, "returns.docx")) // as pandoc writes one
 	cfg := testConfig()
 	cfg.Knowledge.Dir = dir
 	r := start(t, cfg, Options{})
@@ -610,6 +603,19 @@ func TestArticlePage(t *testing.T) {
 	}
 }
 
+// copyFile copies the file from to the path to and returns its bytes.
+func copyFile(t *testing.T, from, to string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestExportArticles: a help-centre export's articles are cited by
 // their own pages' URLs, listed one by one on the home page (each was
 // listed as the file's first title), and the export file is served only
@@ -625,13 +631,7 @@ func TestExportArticles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An Excel workbook with a draft row, as SheetJS writes one.
-	workbook, err := os.ReadFile("../knowledge/testdata/xlsx/faq.xlsx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cafe.xlsx"), workbook, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, "../knowledge/testdata/xlsx/faq.xlsx", filepath.Join(dir, "cafe.xlsx"))
 	export := `{"articles": [
 		{"id": 1, "html_url": "https://help.example.com/hc/articles/1-Lockers", "draft": false, "title": "Lockers", "body": "<p>Lockers take a one pound coin, returned when you open the locker.</p>"},
 		{"id": 2, "html_url": "https://help.example.com/hc/articles/2-Towels", "draft": false, "title": "Towels", "body": "<p>Towels can be hired at reception for two pounds.</p>"},
