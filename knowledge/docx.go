@@ -42,14 +42,9 @@ func docxArticle(data []byte) (string, error) {
 	numbering, _ := zipPart(zr, "word/numbering.xml")
 	rels, _ := zipPart(zr, "word/_rels/document.xml.rels")
 	headings, lists := docxStyles(styles)
-	w := &docxWriter{
-		headings: headings,
-		lists:    lists,
-		ordered:  docxOrdered(numbering),
-		links:    docxLinks(rels),
-		counters: make(map[string]int),
-	}
-	if err := w.read(doc); err != nil {
+	w := newOfficeWriter(docxOrdered(numbering))
+	w.headings, w.lists, w.links = headings, lists, docxLinks(rels)
+	if err := (&docxReader{officeWriter: w}).read(doc); err != nil {
 		return "", fmt.Errorf("%w: word/document.xml: %v", ErrInvalidDocument, err)
 	}
 	return w.out.String(), nil
@@ -205,42 +200,13 @@ func eachStart(data []byte, fn func(xml.StartElement)) {
 	}
 }
 
-// A docxWriter turns document.xml into Markdown.
-type docxWriter struct {
-	headings map[string]int
-	lists    map[string]string // style id → the list its paragraphs are items of ("List Bullet")
-	ordered  map[string]bool
-	links    map[string]string
-	counters map[string]int // the last number of each numbered list level, by "numId/ilvl"
-
-	out     strings.Builder
-	written bool // out holds a block
-	inList  bool // the last block written is a list item
-
-	// The paragraph being read: its text, style and list ("" for none).
-	para              strings.Builder
-	style, num, level string
-	inText            bool        // inside w:t
-	outer             []outerPara // the paragraphs a text box's paragraph is in
-	skip              int         // inside what is not text: deleted or moved-away text, a text box's fallback copy
-
-	// The hyperlink being read, if any: its words and target.
-	link   strings.Builder
-	href   string
-	inLink bool
-
-	// Tables: depth > 1 is a table in a cell, read as the cell's text.
-	depth int
-	cell  strings.Builder
-	row   []string
-	rows  [][]string
+// A docxReader reads document.xml into an officeWriter.
+type docxReader struct {
+	*officeWriter
+	inText bool // inside w:t, whose characters are the text
 }
 
-// An outerPara is what was read of a paragraph when a text box's
-// paragraph began inside it.
-type outerPara struct{ text, style, num, level string }
-
-func (w *docxWriter) read(doc []byte) error {
+func (r *docxReader) read(doc []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	for {
 		tok, err := d.Token()
@@ -252,29 +218,26 @@ func (w *docxWriter) read(doc []byte) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			w.start(t)
+			r.start(t)
 		case xml.EndElement:
-			w.end(t.Name.Local)
+			r.end(t.Name.Local)
 		case xml.CharData:
-			if w.inText && w.skip == 0 {
-				w.text(string(t))
+			if r.inText {
+				r.text(string(t))
 			}
 		}
 	}
 }
 
-func (w *docxWriter) start(t xml.StartElement) {
+func (r *docxReader) start(t xml.StartElement) {
+	w := r.officeWriter
 	switch t.Name.Local {
 	case "p":
-		// A paragraph in a paragraph is a text box's: it is written
-		// as its own, and the one around it goes on after it.
-		w.outer = append(w.outer, outerPara{w.para.String(), w.style, w.num, w.level})
-		w.para.Reset()
-		w.style, w.num, w.level = "", "", ""
+		w.openPara()
 	case "del", "moveFrom", "Fallback":
 		w.skip++
 	case "t":
-		w.inText = true
+		r.inText = true
 	case "tab":
 		w.text(" ")
 	case "br", "cr":
@@ -282,183 +245,41 @@ func (w *docxWriter) start(t xml.StartElement) {
 			w.text("\n")
 		}
 	case "pStyle":
-		w.style = xmlAttr(t, "val")
+		w.heading = w.headings[xmlAttr(t, "val")]
+		if w.list == "" {
+			w.list = w.lists[xmlAttr(t, "val")]
+		}
 	case "numId":
-		w.num = xmlAttr(t, "val")
+		w.list = xmlAttr(t, "val")
 	case "ilvl":
-		w.level = xmlAttr(t, "val")
+		w.level, _ = strconv.Atoi(xmlAttr(t, "val"))
 	case "hyperlink":
-		w.inLink, w.href = true, w.links[xmlAttr(t, "id")]
-		w.link.Reset()
+		w.openLink(w.links[xmlAttr(t, "id")])
 	case "tbl":
-		w.depth++
-		if w.depth == 1 {
-			w.rows = nil
-		}
+		w.openTable()
 	case "tr":
-		if w.depth == 1 {
-			w.row = nil
-		}
+		w.openRow()
 	case "tc":
-		if w.depth == 1 {
-			w.cell.Reset()
-		}
+		w.openCell()
 	}
 }
 
-func (w *docxWriter) end(name string) {
+func (r *docxReader) end(name string) {
+	w := r.officeWriter
 	switch name {
 	case "del", "moveFrom", "Fallback":
 		w.skip--
 	case "t":
-		w.inText = false
+		r.inText = false
 	case "hyperlink":
-		w.inLink = false
-		text := w.link.String()
-		if strings.TrimSpace(text) != "" && (strings.HasPrefix(w.href, "http://") || strings.HasPrefix(w.href, "https://") || strings.HasPrefix(w.href, "mailto:")) {
-			text = "[" + text + "](" + w.href + ")"
-		}
-		w.para.WriteString(text)
+		w.closeLink()
 	case "p":
-		w.paragraph()
-		if n := len(w.outer); n > 0 {
-			o := w.outer[n-1]
-			w.outer = w.outer[:n-1]
-			w.para.WriteString(o.text)
-			w.style, w.num, w.level = o.style, o.num, o.level
-		}
+		w.closePara()
 	case "tc":
-		if w.depth == 1 {
-			w.row = append(w.row, strings.TrimSpace(w.cell.String()))
-		}
+		w.closeCell()
 	case "tr":
-		if w.depth == 1 {
-			w.rows = append(w.rows, w.row)
-		}
+		w.closeRow()
 	case "tbl":
-		if w.depth == 1 {
-			w.table()
-		}
-		w.depth--
+		w.closeTable()
 	}
-}
-
-func (w *docxWriter) text(s string) {
-	if w.inLink {
-		w.link.WriteString(s)
-	} else {
-		w.para.WriteString(s)
-	}
-}
-
-// paragraph writes the paragraph just read, as a heading, a list item or
-// text; in a table, it joins its cell's text.
-func (w *docxWriter) paragraph() {
-	text := strings.TrimSpace(w.para.String())
-	style, num, level := w.style, w.num, w.level
-	w.para.Reset()
-	w.style, w.num, w.level = "", "", ""
-	if w.depth > 0 {
-		if text != "" {
-			if w.cell.Len() > 0 {
-				w.cell.WriteString(" ")
-			}
-			w.cell.WriteString(strings.Join(strings.Fields(text), " "))
-		}
-		return
-	}
-	if text == "" {
-		return
-	}
-	if lvl := w.headings[style]; lvl > 0 {
-		w.block(strings.Repeat("#", lvl) + " " + strings.Join(strings.Fields(text), " "))
-		return
-	}
-	if num == "" {
-		num = w.lists[style]
-	}
-	if num != "" && num != "0" {
-		w.item(num, level, strings.Join(strings.Fields(text), " "))
-		return
-	}
-	// A line break in a paragraph ("Phone: …", "E-mail: …") is
-	// CommonMark's hard break, a line of its own.
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
-	}
-	w.block(strings.Join(lines, "\\\n"))
-}
-
-// item writes a list item of list num at level (Word's ilvl, "0" the
-// outermost): numbered as Word numbers it, where a list goes on after a
-// paragraph between its items and a deeper level starts again under
-// each item.
-func (w *docxWriter) item(num, level, text string) {
-	depth, _ := strconv.Atoi(level)
-	depth = max(0, min(depth, 8))
-	for l := depth + 1; l < 9; l++ {
-		delete(w.counters, num+"/"+strconv.Itoa(l))
-	}
-	marker := "- "
-	if key := num + "/" + strconv.Itoa(depth); w.ordered[key] {
-		w.counters[key]++
-		marker = strconv.Itoa(w.counters[key]) + ". "
-	}
-	if w.written {
-		if w.inList {
-			w.out.WriteString("\n")
-		} else {
-			w.out.WriteString("\n\n")
-		}
-	}
-	w.out.WriteString(strings.Repeat("  ", depth) + marker + text)
-	w.written, w.inList = true, true
-}
-
-// block writes a heading or paragraph, a blank line before it.
-func (w *docxWriter) block(s string) {
-	if w.written {
-		w.out.WriteString("\n\n")
-	}
-	w.out.WriteString(s)
-	w.written, w.inList = true, false
-}
-
-// table writes the table just read. A table of one column, which Word
-// documents use as a box around a note, is its paragraphs.
-func (w *docxWriter) table() {
-	cols := 0
-	for _, r := range w.rows {
-		cols = max(cols, len(r))
-	}
-	if cols == 1 {
-		for _, r := range w.rows {
-			if r[0] != "" {
-				w.block(r[0])
-			}
-		}
-		return
-	}
-	if cols == 0 {
-		return
-	}
-	var b strings.Builder
-	for i, r := range w.rows {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString("|")
-		for c := range cols {
-			cell := ""
-			if c < len(r) {
-				cell = strings.ReplaceAll(r[c], "|", "/")
-			}
-			b.WriteString(" " + cell + " |")
-		}
-		if i == 0 {
-			b.WriteString("\n|" + strings.Repeat("---|", cols))
-		}
-	}
-	w.block(b.String())
 }

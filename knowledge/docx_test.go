@@ -195,7 +195,7 @@ func FuzzDocxDocument(f *testing.F) {
 	f.Add([]byte(`<w:document><w:body><w:p><w:r><w:t>a</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p/></w:tc></w:tr></w:tbl></w:body></w:document>`))
 	f.Add([]byte(`<w:p><w:pPr><w:numPr><w:ilvl w:val="99"/><w:numId w:val="1"/></w:numPr></w:pPr></w:p></w:tbl></w:tbl>`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		w := &docxWriter{headings: map[string]int{}, ordered: map[string]bool{"1/0": true}, links: map[string]string{}, counters: map[string]int{}}
-		_ = w.read(doc) // must not panic
+		w := newOfficeWriter(map[string]bool{"1/0": true})
+		_ = (&docxReader{officeWriter: w}).read(doc) // must not panic
 	})
 }
