@@ -413,6 +413,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		".json": "application/json", ".yaml": "text/plain; charset=utf-8", ".yml": "text/plain; charset=utf-8",
 		".csv": "text/csv; charset=utf-8", ".tsv": "text/tab-separated-values; charset=utf-8",
 		".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		".odt":  "application/vnd.oasis.opendocument.text",
 		".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
 	}[ext]

@@ -561,6 +561,7 @@ func TestArticlePage(t *testing.T) {
 		}
 	}
 	word := copyFile(t, "../knowledge/testdata/docx/returns.docx", filepath.Join(dir, "returns.docx")) // as pandoc writes one
+	odt := copyFile(t, "../knowledge/testdata/odt/returns.odt", filepath.Join(dir, "policy.odt"))
 	cfg := testConfig()
 	cfg.Knowledge.Dir = dir
 	r := start(t, cfg, Options{})
@@ -600,6 +601,12 @@ func TestArticlePage(t *testing.T) {
 	}
 	if ctype, raw := get("/articles/returns.docx", "*/*"); !strings.Contains(ctype, "wordprocessingml") || raw != string(word) {
 		t.Errorf("returns.docx for another client: %s, %d bytes; want the Word file (%d bytes)", ctype, len(raw), len(word))
+	}
+	if _, page := get("/articles/policy.odt", "text/html"); !strings.Contains(page, `<section id="refund-times">`) {
+		t.Errorf("policy.odt for a browser: want the page of its sections:\n%s", page)
+	}
+	if ctype, raw := get("/articles/policy.odt", "*/*"); !strings.Contains(ctype, "opendocument.text") || raw != string(odt) {
+		t.Errorf("policy.odt for another client: %s, %d bytes; want the file (%d bytes)", ctype, len(raw), len(odt))
 	}
 }
 

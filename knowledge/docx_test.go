@@ -7,27 +7,36 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 )
 
-// TestLoadDocx reads a Word document written by pandoc as its Markdown
-// reads: a section per heading, the steps and the table as written, a
-// link kept with its words, and each line of an address its own.
-func TestLoadDocx(t *testing.T) {
-	data, err := os.ReadFile("testdata/docx/returns.docx")
+// TestLoadOfficeDocuments reads a Word document and an OpenDocument
+// text written by pandoc from one Markdown file as that file reads: a
+// section per heading, the steps and the table as written, a link kept
+// with its words, and each line of an address its own.
+func TestLoadOfficeDocuments(t *testing.T) {
+	for _, name := range []string{"docx/returns.docx", "odt/returns.odt"} {
+		t.Run(name, func(t *testing.T) { testLoadOffice(t, name) })
+	}
+}
+
+func testLoadOffice(t *testing.T, name string) {
+	data, err := os.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := LoadFS(context.Background(), fstest.MapFS{"returns.docx": &fstest.MapFile{Data: data}}, LoadOptions{})
+	file := path.Base(name)
+	cs, err := LoadFS(context.Background(), fstest.MapFS{file: &fstest.MapFile{Data: data}}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sections := map[string]Chunk{}
 	for _, c := range cs {
-		if c.Title != "Returns and refunds" || c.DocID != "returns.docx" {
+		if c.Title != "Returns and refunds" || c.DocID != file {
 			t.Errorf("chunk %q of %q: want the title and file of the document", c.Source, c.Title)
 		}
 		sections[strings.Join(c.Section, " > ")] = c
@@ -174,19 +183,25 @@ func TestLargeDocx(t *testing.T) {
 	}
 }
 
-// TestDocxErrors: a .docx that is no Word document fails the load with
-// an error naming it, as a broken FAQ does, rather than being indexed
-// as noise or left out without a word.
+// TestDocxErrors: a .docx or .odt that is no such document fails the
+// load with an error naming it, as a broken FAQ does, rather than being
+// indexed as noise or left out without a word.
 func TestDocxErrors(t *testing.T) {
-	for name, data := range map[string][]byte{
-		"not a zip":     []byte("Returns are free."),
-		"no document":   officeZip(t, map[string]string{"word/styles.xml": "<w:styles/>"}),
-		"malformed XML": officeZip(t, map[string]string{"word/document.xml": `<w:document ` + wordNS + `><w:body><w:p>`}),
+	for _, tc := range []struct {
+		file, what string
+		data       []byte
+	}{
+		{"policy.docx", "not a zip", []byte("Returns are free.")},
+		{"policy.docx", "no document", officeZip(t, map[string]string{"word/styles.xml": "<w:styles/>"})},
+		{"policy.docx", "malformed XML", officeZip(t, map[string]string{"word/document.xml": `<w:document ` + wordNS + `><w:body><w:p>`})},
+		{"policy.odt", "not a zip", []byte("Returns are free.")},
+		{"policy.odt", "no content", officeZip(t, map[string]string{"styles.xml": "<office:document-styles/>"})},
+		{"policy.odt", "malformed XML", officeZip(t, map[string]string{"content.xml": `<office:document-content><office:body><text:p>`})},
 	} {
-		_, err := LoadFS(context.Background(), fstest.MapFS{"policy.docx": &fstest.MapFile{Data: data}}, LoadOptions{})
+		_, err := LoadFS(context.Background(), fstest.MapFS{tc.file: &fstest.MapFile{Data: tc.data}}, LoadOptions{})
 		var fe *FileError
-		if !errors.As(err, &fe) || fe.Path != "policy.docx" || !errors.Is(err, ErrInvalidDocument) {
-			t.Errorf("%s: %v; want an invalid document error naming policy.docx", name, err)
+		if !errors.As(err, &fe) || fe.Path != tc.file || !errors.Is(err, ErrInvalidDocument) {
+			t.Errorf("%s, %s: %v; want an invalid document error naming it", tc.file, tc.what, err)
 		}
 	}
 }

@@ -120,6 +120,8 @@ func fileKind(name string) string {
 		return "csv"
 	case ".docx":
 		return "docx"
+	case ".odt":
+		return "odt"
 	case ".xlsx":
 		return "xlsx"
 	}
@@ -127,10 +129,11 @@ func fileKind(name string) string {
 }
 
 // FileLimit is the size limit of the file name, given the limit of
-// articles: a Word document is mostly its images, so it may be as large
-// as its text may unpack to (its parts are bounded when read).
+// articles: a Word or OpenDocument text is mostly its images, so it may
+// be as large as its text may unpack to (its parts are bounded when
+// read).
 func FileLimit(name string, limit int64) int64 {
-	if fileKind(name) == "docx" {
+	if k := fileKind(name); k == "docx" || k == "odt" {
 		return max(limit, maxDocxPart)
 	}
 	return limit
@@ -149,10 +152,10 @@ func IsFAQ(name string) bool {
 }
 
 // IsText reports whether the file name is read as text, rather than
-// unpacked as an Office archive (.docx, .xlsx) is.
+// unpacked as an office archive (.docx, .odt, .xlsx) is.
 func IsText(name string) bool {
 	switch fileKind(name) {
-	case "docx", "xlsx", "":
+	case "docx", "odt", "xlsx", "":
 		return false
 	}
 	return true
@@ -298,8 +301,12 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 // parseFile turns one file into chunks according to its kind.
 func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	switch fileKind(name) { // zip archives, binary by nature
-	case "docx":
-		md, err := docxArticle(data)
+	case "docx", "odt":
+		article := docxArticle
+		if fileKind(name) == "odt" {
+			article = odtArticle
+		}
+		md, err := article(data)
 		if err != nil {
 			return nil, err
 		}
