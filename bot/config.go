@@ -133,8 +133,8 @@ type KnowledgeConfig struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// MaxFileBytes is the largest article or FAQ file read. A larger one
 	// fails the load, naming it, rather than be silently left out. Zero
-	// means 1 MiB (knowledge.DefaultMaxFileBytes). A Word or OpenDocument text may
-	// be larger (knowledge.FileLimit).
+	// means 1 MiB (knowledge.DefaultMaxFileBytes). A Word or OpenDocument
+	// text may be larger (knowledge.FileLimit).
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
 }
 
