@@ -50,17 +50,14 @@ func rowEntries(rows [][]string) ([]any, error) {
 	if len(rows) == 0 {
 		return nil, errNotFAQ
 	}
-	header := make([]string, len(rows[0]))
-	for i, h := range rows[0] {
-		header[i] = columnKey(h)
-	}
-	if !slices.ContainsFunc(header, isQuestionKey) || !slices.ContainsFunc(header, isAnswerKey) {
-		if len(header) != 2 {
-			return nil, errNotFAQ
-		}
+	header, at := faqHeader(rows)
+	switch {
+	case header != nil:
+		rows = rows[at+1:]
+	case len(rows[0]) == 2:
 		header = []string{"question", "answer"}
-	} else {
-		rows = rows[1:]
+	default:
+		return nil, errNotFAQ
 	}
 	var list []any
 	for _, row := range rows {
@@ -78,6 +75,27 @@ func rowEntries(rows [][]string) ([]any, error) {
 		}
 	}
 	return list, nil
+}
+
+// headerRows is how far down a spreadsheet its header row is looked
+// for: a sheet made by hand often opens with its title ("Acme FAQ, last
+// updated May") and a blank row.
+const headerRows = 5
+
+// faqHeader returns the columns of the first row among the first
+// headerRows that names a question and an answer column, as entry
+// fields, and its index; nil when none does.
+func faqHeader(rows [][]string) ([]string, int) {
+	for at := 0; at < len(rows) && at < headerRows; at++ {
+		header := make([]string, len(rows[at]))
+		for i, h := range rows[at] {
+			header[i] = columnKey(h)
+		}
+		if slices.ContainsFunc(header, isQuestionKey) && slices.ContainsFunc(header, isAnswerKey) {
+			return header, at
+		}
+	}
+	return nil, 0
 }
 
 // declaredSeparator returns the separator a first line such as "sep=;"

@@ -35,6 +35,9 @@ func TestLoadCSVFAQ(t *testing.T) {
 		// Excel where the decimal mark is a comma separates with ';'.
 		{"faq.csv", []byte("Frage;Antwort\nWas kostet der Versand?;Der Versand kostet 4,95 €.\n"),
 			[]entry{{"Was kostet der Versand?", "Der Versand kostet 4,95 €.", ""}}},
+		// A sheet made by hand: its title and a blank row above the header.
+		{"faq.csv", []byte("Acme FAQ (updated May),,\n,,\nQuestion,Answer,Owner\nDo you ship abroad?,\"No, only within the EU.\",Sam\n"),
+			[]entry{{"Do you ship abroad?", "No, only within the EU.", ""}}},
 		// Excel's line naming the separator.
 		{"faq.csv", []byte("sep=;\r\nQuestion;Answer\r\nDo you ship abroad?;No, only within the EU.\r\n"),
 			[]entry{{"Do you ship abroad?", "No, only within the EU.", ""}}},
