@@ -4,21 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 )
-
-// ErrInvalidDocument is a .docx file that is no Word document: not a
-// zip archive, or one without a readable word/document.xml.
-var ErrInvalidDocument = errors.New("knowledge: invalid Word document")
-
-// maxDocxPart bounds what one part of a .docx or .xlsx archive may
-// unpack to: a file of a few hundred kilobytes must not unpack to
-// gigabytes.
-const maxDocxPart = 32 << 20
 
 // docxArticle returns a Word document (.docx) as the Markdown the loader
 // reads: a paragraph in a heading style ("Heading 2", or any style with
@@ -48,41 +38,6 @@ func docxArticle(data []byte) (string, error) {
 		return "", fmt.Errorf("%w: word/document.xml: %v", ErrInvalidDocument, err)
 	}
 	return w.out.String(), nil
-}
-
-// zipPart returns the unpacked part name of an Office archive (a Word
-// document, an Excel workbook); a missing part is an error.
-func zipPart(zr *zip.Reader, name string) ([]byte, error) {
-	for _, f := range zr.File {
-		if f.Name != name {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, maxDocxPart+1))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		if len(b) > maxDocxPart {
-			return nil, fmt.Errorf("%s unpacks to more than %d MiB", name, maxDocxPart>>20)
-		}
-		return b, nil
-	}
-	return nil, fmt.Errorf("no %s in it", name)
-}
-
-// xmlAttr returns the value of the attribute of start with the local name
-// local (w:val, r:id), whatever its namespace.
-func xmlAttr(start xml.StartElement, local string) string {
-	for _, a := range start.Attr {
-		if a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
 }
 
 // docxStyles reads the paragraph styles: the heading level of each
@@ -182,22 +137,6 @@ func docxLinks(rels []byte) map[string]string {
 		}
 	})
 	return links
-}
-
-// eachStart calls fn with each start element of the XML part data, up to
-// the end or the first error: the optional parts are read as far as
-// they can be.
-func eachStart(data []byte, fn func(xml.StartElement)) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return
-		}
-		if start, ok := tok.(xml.StartElement); ok {
-			fn(start)
-		}
-	}
 }
 
 // A docxReader reads document.xml into an officeWriter.

@@ -134,7 +134,7 @@ func fileKind(name string) string {
 // read).
 func FileLimit(name string, limit int64) int64 {
 	if k := fileKind(name); k == "docx" || k == "odt" {
-		return max(limit, maxDocxPart)
+		return max(limit, maxOfficePart)
 	}
 	return limit
 }

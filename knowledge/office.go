@@ -1,9 +1,76 @@
 package knowledge
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
+
+// ErrInvalidDocument is a .docx or .odt file that is no such document:
+// not a zip archive, or one without a readable document part
+// (word/document.xml, content.xml).
+var ErrInvalidDocument = errors.New("knowledge: invalid Word or OpenDocument file")
+
+// maxOfficePart bounds what one part of an office archive (.docx, .odt,
+// .xlsx) may unpack to: a file of a few hundred kilobytes must not unpack
+// to gigabytes.
+const maxOfficePart = 32 << 20
+
+// zipPart returns the unpacked part name of an Office archive (a Word
+// document, an Excel workbook); a missing part is an error.
+func zipPart(zr *zip.Reader, name string) ([]byte, error) {
+	for _, f := range zr.File {
+		if f.Name != name {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, maxOfficePart+1))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		if len(b) > maxOfficePart {
+			return nil, fmt.Errorf("%s unpacks to more than %d MiB", name, maxOfficePart>>20)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("no %s in it", name)
+}
+
+// xmlAttr returns the value of the attribute of start with the local name
+// local (w:val, r:id), whatever its namespace.
+func xmlAttr(start xml.StartElement, local string) string {
+	for _, a := range start.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// eachStart calls fn with each start element of the XML part data, up to
+// the end or the first error: the optional parts are read as far as
+// they can be.
+func eachStart(data []byte, fn func(xml.StartElement)) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			fn(start)
+		}
+	}
+}
 
 // An officeWriter writes an office document (Word's .docx, OpenDocument's
 // .odt) as the Markdown the loader reads, told by a reader of the
