@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 )
@@ -146,26 +145,11 @@ type docxReader struct {
 }
 
 func (r *docxReader) read(doc []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(doc))
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil
+	return walkXML(doc, r.start, r.end, func(t []byte) {
+		if r.inText {
+			r.text(string(t))
 		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			r.start(t)
-		case xml.EndElement:
-			r.end(t.Name.Local)
-		case xml.CharData:
-			if r.inText {
-				r.text(string(t))
-			}
-		}
-	}
+	})
 }
 
 func (r *docxReader) start(t xml.StartElement) {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 )
@@ -61,29 +60,13 @@ type odtReader struct {
 }
 
 func (r *odtReader) read(content []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(content))
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil
+	return walkXML(content, r.start, r.end, func(t []byte) {
+		if r.text > 0 {
+			// Whitespace in OpenDocument text collapses, as in HTML;
+			// text:s and text:line-break are spaces and breaks.
+			r.officeWriter.text(collapseSpace(string(t)))
 		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			r.start(t)
-		case xml.EndElement:
-			r.end(t.Name.Local)
-		case xml.CharData:
-			if r.text > 0 {
-				// Whitespace in OpenDocument text collapses, as in
-				// HTML; text:s and text:line-break are spaces and
-				// breaks.
-				r.officeWriter.text(collapseSpace(string(t)))
-			}
-		}
-	}
+	})
 }
 
 // collapseSpace turns each run of whitespace in s into one space, at its

@@ -72,6 +72,30 @@ func eachStart(data []byte, fn func(xml.StartElement)) {
 	}
 }
 
+// walkXML reads a document part to its end, telling start, end and
+// chars of its elements and characters in order; it fails on XML that
+// is not well formed.
+func walkXML(part []byte, start func(xml.StartElement), end func(name string), chars func([]byte)) error {
+	d := xml.NewDecoder(bytes.NewReader(part))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			start(t)
+		case xml.EndElement:
+			end(t.Name.Local)
+		case xml.CharData:
+			chars(t)
+		}
+	}
+}
+
 // An officeWriter writes an office document (Word's .docx, OpenDocument's
 // .odt) as the Markdown the loader reads, told by a reader of the
 // document's XML what it meets: paragraphs (a heading's level, a list

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"path"
 	"strconv"
 	"strings"
@@ -70,37 +69,30 @@ func sharedStrings(part []byte) []string {
 	var out []string
 	var b strings.Builder
 	in, skip := false, 0
-	d := xml.NewDecoder(bytes.NewReader(part))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return out
+	_ = walkXML(part, func(t xml.StartElement) {
+		switch t.Name.Local {
+		case "si":
+			b.Reset()
+		case "t":
+			in = true
+		case "rPh":
+			skip++
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "si":
-				b.Reset()
-			case "t":
-				in = true
-			case "rPh":
-				skip++
-			}
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "si":
-				out = append(out, b.String())
-			case "t":
-				in = false
-			case "rPh":
-				skip--
-			}
-		case xml.CharData:
-			if in && skip == 0 {
-				b.Write(t)
-			}
+	}, func(name string) {
+		switch name {
+		case "si":
+			out = append(out, b.String())
+		case "t":
+			in = false
+		case "rPh":
+			skip--
 		}
-	}
+	}, func(t []byte) {
+		if in && skip == 0 {
+			b.Write(t)
+		}
+	}) // read as far as it goes: a string missing is an empty cell
+	return out
 }
 
 // readSheet returns a sheet's cells by row, each at the column its
@@ -110,46 +102,36 @@ func readSheet(sheet []byte, shared []string) ([][]string, error) {
 	var row []string
 	var val strings.Builder
 	col, typ, in := 0, "", false
-	d := xml.NewDecoder(bytes.NewReader(sheet))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			if err == io.EOF {
-				return rows, nil
-			}
-			return nil, err
+	err := walkXML(sheet, func(t xml.StartElement) {
+		switch t.Name.Local {
+		case "row":
+			row = nil
+		case "c":
+			col, typ = cellColumn(xmlAttr(t, "r"), len(row)), xmlAttr(t, "t")
+			val.Reset()
+		case "v", "t":
+			in = true
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "row":
-				row = nil
-			case "c":
-				col, typ = cellColumn(xmlAttr(t, "r"), len(row)), xmlAttr(t, "t")
-				val.Reset()
-			case "v", "t":
-				in = true
-			}
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "row":
-				rows = append(rows, row)
-			case "c":
-				if col < 16384 { // Excel's last column, XFD
-					for len(row) <= col {
-						row = append(row, "")
-					}
-					row[col] = cellValue(val.String(), typ, shared)
+	}, func(name string) {
+		switch name {
+		case "row":
+			rows = append(rows, row)
+		case "c":
+			if col < 16384 { // Excel's last column, XFD
+				for len(row) <= col {
+					row = append(row, "")
 				}
-			case "v", "t":
-				in = false
+				row[col] = cellValue(val.String(), typ, shared)
 			}
-		case xml.CharData:
-			if in {
-				val.Write(t)
-			}
+		case "v", "t":
+			in = false
 		}
-	}
+	}, func(t []byte) {
+		if in {
+			val.Write(t)
+		}
+	})
+	return rows, err
 }
 
 // cellColumn returns the column of a cell reference ("AB12" is 27), or
