@@ -1,8 +1,6 @@
 package knowledge
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/xml"
 	"fmt"
 	"strconv"
@@ -17,13 +15,9 @@ import (
 // line break a line of its own. Deleted text of tracked changes is left
 // out; field codes are not text.
 func docxArticle(data []byte) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	zr, doc, err := openDocument(data, "word/document.xml")
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
-	}
-	doc, err := zipPart(zr, "word/document.xml")
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+		return "", err
 	}
 	// Styles, numbering and links are optional parts; without them
 	// the text is still read.

@@ -1,8 +1,6 @@
 package knowledge
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/xml"
 	"fmt"
 	"strconv"
@@ -16,13 +14,9 @@ import (
 // a link to a web page a link, and a line break a line of its own.
 // Tracked changes' deleted text, comments and footnotes are left out.
 func odtArticle(data []byte) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	zr, content, err := openDocument(data, "content.xml")
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
-	}
-	content, err := zipPart(zr, "content.xml")
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+		return "", err
 	}
 	styles, _ := zipPart(zr, "styles.xml") // the named list styles; optional
 	w := newOfficeWriter(odtOrdered(content, styles))

@@ -21,6 +21,20 @@ var ErrInvalidDocument = errors.New("knowledge: invalid Word or OpenDocument fil
 // to gigabytes.
 const maxOfficePart = 32 << 20
 
+// openDocument opens an office document's archive and reads its main
+// part (word/document.xml, content.xml).
+func openDocument(data []byte, main string) (*zip.Reader, []byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+	}
+	part, err := zipPart(zr, main)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+	}
+	return zr, part, nil
+}
+
 // zipPart returns the unpacked part name of an Office archive (a Word
 // document, an Excel workbook); a missing part is an error.
 func zipPart(zr *zip.Reader, name string) ([]byte, error) {
