@@ -363,3 +363,21 @@ func headingsBelowTitle(md string) string {
 }
 
 var h1Mark = regexp.MustCompile(`(?m)^# `)
+
+// qaMark begins a line of an FAQ written as "Q: …" and "A: …" (or
+// "Question:" and "Answer:", bold or not).
+var (
+	qMark = regexp.MustCompile(`(?m)^([ \t>]*)(?:\*\*|__)?(?:Q|Question)(?:[:.](?:\*\*|__)?|(?:\*\*|__)?[:.])[ \t]+`)
+	aMark = regexp.MustCompile(`(?m)^([ \t>]*)(?:\*\*|__)?(?:A|Answer)(?:[:.](?:\*\*|__)?|(?:\*\*|__)?[:.])[ \t]+`)
+)
+
+// withoutQAMarks removes the marks of an FAQ written as "Q: Can I pause?"
+// and "A: Yes, for 3 months.", in an article that has both: a reply
+// quoted "A: Yes, for 3 months." An article with only one kind keeps it
+// ("A: Zone 1" in a list of zones).
+func withoutQAMarks(text string) string {
+	if !qMark.MatchString(text) || !aMark.MatchString(text) {
+		return text
+	}
+	return aMark.ReplaceAllString(qMark.ReplaceAllString(text, "$1"), "$1")
+}

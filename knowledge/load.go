@@ -310,7 +310,7 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 		if err != nil {
 			return nil, err
 		}
-		return parseMarkdown(name, md, opts.MaxChunkRunes)
+		return parseMarkdown(name, withoutQAMarks(md), opts.MaxChunkRunes)
 	case "xlsx":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries, opts.Warn)
 		if err != nil {
@@ -326,11 +326,11 @@ func parseFile(name string, data []byte, opts LoadOptions) ([]Chunk, error) {
 	}
 	switch fileKind(name) {
 	case "markdown":
-		return parseMarkdown(name, string(data), opts.MaxChunkRunes)
+		return parseMarkdown(name, withoutQAMarks(string(data)), opts.MaxChunkRunes)
 	case "text":
-		return parseArticle(name, "", textHeadings(string(data)), opts.MaxChunkRunes), nil
+		return parseArticle(name, "", textHeadings(withoutQAMarks(string(data))), opts.MaxChunkRunes), nil
 	case "html":
-		return parseArticle(name, "", htmlArticle(string(data)), opts.MaxChunkRunes), nil
+		return parseArticle(name, "", withoutQAMarks(htmlArticle(string(data))), opts.MaxChunkRunes), nil
 	case "json", "yaml", "csv":
 		entries, err := parseFAQ(name, data, opts.MaxFAQEntries, opts.Warn)
 		if err != nil {

@@ -801,3 +801,33 @@ func TestLoadMarkdownEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadQAMarks: an FAQ written as "Q: …" and "A: …" lines is read
+// without its marks (a reply quoted "A: Yes, for up to 3 months."); an
+// article with only one kind of mark keeps it.
+func TestLoadQAMarks(t *testing.T) {
+	fsys := fstest.MapFS{
+		"faq.txt":  file("Frequently asked questions\n\nQ: Can I pause my plan?\nA: Yes, for up to 3 months.\n\nQ. Do you ship abroad?\nA. Only within the EU.\n"),
+		"faq.md":   file("# FAQ\n\n**Q:** Can I pay by card?\n**A:** Yes, by Visa or Mastercard.\n\n**Question:** Is there an app?\n\n**Answer:** Yes, for iOS and Android.\n"),
+		"zones.md": file("# Zones\n\nA: Zone 1, central London.\n"),
+	}
+	cs, err := LoadFS(context.Background(), fsys, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := map[string]string{}
+	for _, c := range cs {
+		text[c.DocID] += c.Text + "\n"
+	}
+	for doc, want := range map[string][]string{
+		"faq.txt":  {"Can I pause my plan? Yes, for up to 3 months.", "Do you ship abroad? Only within the EU."},
+		"faq.md":   {"Can I pay by card? Yes, by Visa or Mastercard.", "Is there an app?", "Yes, for iOS and Android."},
+		"zones.md": {"A: Zone 1, central London."},
+	} {
+		for _, w := range want {
+			if !strings.Contains(text[doc], w) {
+				t.Errorf("%s: %q lacks %q", doc, text[doc], w)
+			}
+		}
+	}
+}

@@ -84,8 +84,9 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*cand
 			// three compartment sizes. Your parcel must fit…") with all.
 			colon := strings.HasSuffix(l.Sentences[len(l.Sentences)-1], ":")
 			for k, text := range l.Sentences {
+				ctx := context
 				if asked != nil {
-					context = union(context, asked)
+					ctx = union(context, asked)
 				}
 				c := &candidate{
 					snippet:   i,
@@ -93,7 +94,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*cand
 					pos:       pos,
 					text:      text,
 					terms:     grounding.TermSetIn(text, lang),
-					context:   context,
+					context:   ctx,
 					numbers:   len(grounding.Numbers(text)) > 0,
 					intro:     l.ListIntro && (k == len(l.Sentences)-1 || !colon),
 					introLine: l.Intro,

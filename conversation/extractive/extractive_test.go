@@ -756,3 +756,16 @@ func TestRunnerUpItemOfAShortList(t *testing.T) {
 		}
 	}
 }
+
+// TestAskedQuestionEndsAtTheNext: in an FAQ whose questions and answers
+// share their lines ("Can I pause my plan? Yes, …"), a question's words
+// belong to its own answer, not to the next question's: the answer
+// about shipping was quoted as a runner-up to "can i pause my plan".
+func TestAskedQuestionEndsAtTheNext(t *testing.T) {
+	faq := []knowledge.Snippet{{DocID: "faq.txt", Title: "Frequently asked questions", Source: "faq.txt",
+		Text: "Can I pause my plan? Yes, for up to 3 months, once a year.\n\nDo you ship abroad? Only within the EU. Shipping to Norway is not possible."}}
+	got := answer(t, conversation.Query{Question: "can i pause my plan", Snippets: faq, Confidence: 1})
+	if !strings.Contains(got.Text, "Yes, for up to 3 months") || strings.Contains(got.Text, "Only within the EU") {
+		t.Errorf("reply %q, want the pause answer alone", got.Text)
+	}
+}
