@@ -364,7 +364,7 @@ func headingsBelowTitle(md string) string {
 
 var h1Mark = regexp.MustCompile(`(?m)^# `)
 
-// qaMark begins a line of an FAQ written as "Q: …" and "A: …" (or
+// qMark and aMark begin the lines of an FAQ written as "Q: …" and "A: …" (or
 // "Question:" and "Answer:", bold or not).
 var (
 	qMark = regexp.MustCompile(`(?m)^([ \t>]*)(?:\*\*|__)?(?:Q|Question)(?:[:.](?:\*\*|__)?|(?:\*\*|__)?[:.])[ \t]+`)
