@@ -66,6 +66,32 @@ var skipped = map[atom.Atom]bool{
 	atom.Nav: true, atom.Header: true, atom.Footer: true, atom.Button: true, atom.Form: true, atom.Svg: true,
 }
 
+// disclosure reports whether button n opens and closes a panel, as an
+// FAQ's accordion does (aria-expanded, aria-controls, or a class that
+// says so): its words are the panel's question or title, where any
+// other button's ("Print", "Was this helpful? Yes") are no article text.
+func disclosure(n *html.Node) bool {
+	if uiWords[strings.ToLower(childText(n))] {
+		return false // "Show more" opens text, it does not title it
+	}
+	if attr(n, "aria-expanded") != "" || attr(n, "aria-controls") != "" {
+		return true
+	}
+	class := strings.ToLower(attr(n, "class"))
+	for _, w := range []string{"accordion", "collaps", "expand", "toggle", "faq", "question"} {
+		if strings.Contains(class, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// uiWords are what a button that opens a panel says when it does not
+// title it.
+var uiWords = map[string]bool{"": true, "show more": true, "show less": true, "read more": true, "more": true,
+	"less": true, "expand": true, "collapse": true, "expand all": true, "collapse all": true, "menu": true,
+	"toggle navigation": true, "open": true, "close": true, "+": true, "-": true}
+
 // furnitureRoles are the ARIA roles of page furniture: the site's
 // header, footer and sidebar, menus, search and pop-ups.
 var furnitureRoles = setOf("banner contentinfo complementary navigation search dialog alertdialog menu menubar")
@@ -273,6 +299,12 @@ func (w *mdWriter) node(n *html.Node) {
 		return
 	}
 	switch a, role := n.DataAtom, strings.ToLower(attr(n, "role")); {
+	case a == atom.Button && disclosure(n):
+		// An accordion's button is its question: "Can I pause my
+		// plan?", then the panel it opens answers it.
+		w.flush()
+		w.line.WriteString(markdownText(childText(n)))
+		w.flush()
 	case skipped[a] || furniture(n):
 	case role == "tablist":
 		// Its tabs' labels are written with their panels.

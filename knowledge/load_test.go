@@ -831,3 +831,21 @@ func TestLoadQAMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadHTMLAccordion: an FAQ page's accordion titles its panels with
+// buttons; their words are the questions, where other buttons' ("Show
+// more", "Print") are no article text. Left out, "Yes, for up to 3
+// months." answered nothing.
+func TestLoadHTMLAccordion(t *testing.T) {
+	page := `<html><head><title>FAQ</title></head><body><h1>FAQ</h1><div class="accordion">` +
+		`<button class="accordion-toggle" aria-expanded="false" aria-controls="p1">Can I pause my plan?</button><div id="p1" hidden><p>Yes, for up to 3 months.</p></div>` +
+		`<button class="faq-question">Do you ship abroad?</button><div><p>Only within the EU.</p></div>` +
+		`<button aria-expanded="false">Show more</button><button class="print">Print</button></div></body></html>`
+	cs, err := LoadFS(context.Background(), fstest.MapFS{"faq.html": file(page)}, LoadOptions{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("%+v, %v", cs, err)
+	}
+	if want := "Can I pause my plan?\n\nYes, for up to 3 months.\n\nDo you ship abroad?\n\nOnly within the EU."; cs[0].Text != want {
+		t.Errorf("text %q, want %q", cs[0].Text, want)
+	}
+}

@@ -553,7 +553,7 @@ func startsNumbered(t string) bool {
 
 // chunking names the way articles are cut into chunks; change it when
 // that changes (see fingerprint).
-const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links+reference-links+faq-markdown+markdown-escapes+gitbook-obsidian+jsx-titles+summary-break+qa-marks"
+const chunking = "site-syntax+html-layout-tables+indented-code+link-parentheses+export-links+reference-links+faq-markdown+markdown-escapes+gitbook-obsidian+jsx-titles+summary-break+qa-marks+accordion-buttons"
 
 // splitText cuts text into pieces of at most maxRunes runes, packing whole
 // paragraphs greedily, then lines of a paragraph that is too long (list
