@@ -12,11 +12,11 @@ import (
 // csvEntries reads a CSV or TSV FAQ as the entries of a JSON one: a
 // spreadsheet of questions and answers is how many teams keep their FAQ
 // (Dialogflow's FAQ documents, QnA Maker's TSV, a help desk's article
-// export saved from Excel). The first row names the columns, matched as
-// a JSON entry's fields are ("Question", "Answer", "Title", "Body",
-// "URL"; HubSpot's "Article title" and "Article body" too), so an entry
-// may link its page and be a draft as in JSON. A file of two columns
-// whose first row names neither is a headerless list of questions and
+// export saved from Excel). A header row (see faqHeader) names the
+// columns, matched as a JSON entry's fields are ("Question", "Answer",
+// "Title", "Body", "URL"; HubSpot's "Article title" and "Article body"
+// too), so an entry may link its page and be a draft as in JSON. A file
+// of two columns with no such row is a headerless list of questions and
 // answers, as Dialogflow takes them. Commas, semicolons (Excel where the
 // decimal mark is a comma) and tabs all separate columns (see
 // csvSeparator), and Excel's "sep=;" first line names the one used.
