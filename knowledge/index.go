@@ -524,6 +524,14 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				}
 				return
 			}
+			if isNumber(term) {
+				// A number the knowledge never writes is the asker's
+				// own measure ("im 76", "20 mins ago"), which the
+				// articles state as a limit ("aged 74 or under"): it
+				// says nothing of whether they cover the question.
+				put(term, w, 0)
+				return
+			}
 			// A question too short to tell its language may be in
 			// another one than the knowledge it is about.
 			term = ix.otherStem(term, word)

@@ -395,3 +395,30 @@ func TestRetrieveRepeats(t *testing.T) {
 		t.Errorf("Retrieve(%q).Confidence = %.2f, want below 0.5 (the articles have no sauna)", oos, c)
 	}
 }
+
+// TestRetrieveAskersNumber: a number the knowledge never writes ("im
+// 76") is the asker's own measure and lowers no confidence; a number it
+// writes ("error 404") still counts, present or absent.
+func TestRetrieveAskersNumber(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "annual.md", Title: "Annual cover", Source: "annual.md", Text: "An annual policy is available to travellers aged 74 or under."},
+		{DocID: "errors.md", Title: "Error codes", Source: "errors.md", Text: "Error 404 means the page has moved."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	confidence := func(q string) float64 {
+		r, err := ix.Retrieve(context.Background(), Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Confidence
+	}
+	if got, want := confidence("im 76, can i buy an annual policy"), confidence("can i buy an annual policy"); got != want {
+		t.Errorf("confidence with the asker's age %.2f, without %.2f: want the same", got, want)
+	}
+	if got := confidence("annual policy 404"); got > 0.9 {
+		t.Errorf("confidence of a question with a number of another article %.2f, want it counted against", got)
+	}
+}

@@ -324,6 +324,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	if len(cands) == 0 {
 		return nil, Signals{}, nil
 	}
+	if dropAskersNumbers(qterms, cands) == 0 {
+		return nil, Signals{}, nil
+	}
 	kind := ask(q.Question)
 	if kind.quantity == noQuantity && !kind.steps {
 		// A follow-up ("and for the yearly plan?") asks what the question

@@ -68,6 +68,7 @@ const (
 	duration            // how long, when, until, expire
 	count               // how many, limit, maximum
 	phone               // a phone number
+	age                 // someone's age: an age limit
 )
 
 // quantityCues mark questions whose answer is a figure, by kind; the
@@ -102,13 +103,20 @@ var quantityCues = []struct {
 		"hoeveel", "maximaal", "minimaal", "limiet"}},
 }
 
-// asksQuantity returns the kind of figure question asks for.
+// asksQuantity returns the kind of figure question asks for. A currency
+// sign, an age and a length of time the question states come before
+// the cues: "im 17, how much does it cost" asks about the age limit.
 func asksQuantity(question string) quantity {
-	q := " " + strings.Join(grounding.Words(question), " ") + " "
-	if strings.ContainsAny(question, "€$£") {
+	words := grounding.Words(question)
+	q := " " + strings.Join(words, " ") + " "
+	switch {
+	case strings.ContainsAny(question, "€$£"):
 		return money
+	case hasCue(q, ageCues) || statesAge(words):
+		return age
+	case statesDuration(words):
+		return duration
 	}
-	words := strings.Fields(q)
 	for _, k := range quantityCues {
 		if hasCue(q, k.cues) || k.kind == phone && slices.ContainsFunc(words, knowledge.AsksPhone) {
 			return k.kind
@@ -159,6 +167,8 @@ func hasFigure(text string, k quantity) bool {
 		return strings.ContainsAny(text, "€$£%")
 	case phone:
 		return knowledge.HasPhoneNumber(text)
+	case age:
+		return statesAgeLimit(text)
 	case duration:
 		if strings.Contains(text, ":") && nums && strings.IndexFunc(text, func(r rune) bool { return r == ':' }) >= 0 {
 			// "09:00–17:00" reads as a time
@@ -211,3 +221,19 @@ func namePhoneNumbers(cands []*candidate, question, lang string, qterms map[stri
 		}
 	}
 }
+
+// statesDuration reports whether words hold a number followed by a unit
+// of time ("ordered it 20 mins ago", "seit 4 monaten"): a question that
+// says how long something has been asks about a time limit ("within 1
+// hour") even when it says neither "how long" nor "when".
+func statesDuration(words []string) bool {
+	for i := 0; i+1 < len(words); i++ {
+		if isDigits(words[i]) && (durationUnits[words[i+1]] || shortTimeUnits[words[i+1]]) {
+			return true
+		}
+	}
+	return false
+}
+
+// shortTimeUnits are units of time people abbreviate.
+var shortTimeUnits = map[string]bool{"min": true, "mins": true, "hr": true, "hrs": true, "h": true, "std": true, "wks": true}

@@ -54,3 +54,48 @@ func TestAskInOtherLanguages(t *testing.T) {
 		t.Error("costsNothing misses a free return in German or free shipping in Portuguese")
 	}
 }
+
+// TestStatedMeasures: a question that states someone's age asks about an
+// age limit, and one that states a length of time about a time limit,
+// in the six languages; numbers that measure something else state no
+// age.
+func TestStatedMeasures(t *testing.T) {
+	for _, tt := range []struct {
+		q    string
+		want quantity
+	}{
+		{"im 76 can i get an annual policy", age},
+		{"my son is 20 and at uni, can he go on our family policy", age},
+		{"does my 12 yr old need a helmet", age},
+		{"minimum age to be a member", age},
+		{"meine tochter ist 15 und will alleine fahren, geht das?", age},
+		{"mi padre tiene 70 años y quiere apuntarse", age},
+		{"ma fille a 16 ans, peut-elle ouvrir un compte", age},
+		{"mag mijn zoon van 15 zelf een abonnement nemen", age},
+		{"meu filho tem 14 anos, ele pode ter conta?", age},
+		{"how much to wall mount a 55 inch tv", money},
+		{"kan een tv van 75 inch naar een afhaalpunt", noQuantity},
+		{"stuck in traffic, gonna be 15 mins late, is that ok?", duration},
+		{"i ordered the wrong laptop by mistake 20 mins ago, can i cancel it", duration},
+		{"hab meinen lappen erst seit 4 monaten, kann ich mich anmelden", duration},
+		{"my case is 26 kg, is that ok", noQuantity},
+	} {
+		if got := ask(tt.q).quantity; got != tt.want {
+			t.Errorf("ask(%q).quantity = %d, want %d", tt.q, got, tt.want)
+		}
+	}
+	for text, want := range map[string]bool{
+		"Annual cover is available to travellers aged 74 or under at the start date.": true,
+		"You must be 18 or over and a UK resident to trade in.":                       true,
+		"Group classes are for students aged 16 and over.":                            true,
+		"Sie müssen mindestens 21 Jahre alt sein.":                                    true,
+		"For children under 13, a parent must be at home during the lesson.":          true,
+		"Films rated 18+ need ID at the door.":                                        true,
+		"Your policy runs for 12 months from the start date.":                         false,
+		"Orders over £40 ship free.":                                                  false,
+	} {
+		if got := hasFigure(text, age); got != want {
+			t.Errorf("hasFigure(%q, age) = %v, want %v", text, got, want)
+		}
+	}
+}
