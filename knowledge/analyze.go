@@ -102,7 +102,7 @@ func analyzeWords(text string, fn func(term, word string)) {
 // analysis names the way text is analysed into terms; change it when
 // that changes, so that index files written before are rebuilt
 // (fingerprint), as for chunking.
-const analysis = "german-vowels+stop-words-by-language"
+const analysis = "german-vowels+stop-words-by-language+german-possessives"
 
 // emitTerms turns one raw word into its terms, stemming in language lang.
 func emitTerms(w string, cjk bool, lang language, fn func(string)) {

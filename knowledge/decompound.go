@@ -21,16 +21,20 @@ var linking = []string{"es", "en", "s", "n", "e", ""}
 // splitCompound returns the two parts of the German term t when it is
 // a compound of terms has holds, longer right part first; nil otherwise.
 func splitCompound(t string, has func(string) bool) []string {
+	return split(t, func(left, right string) bool { return has(left) && has(right) })
+}
+
+// split returns the first two parts of t, longer right part first, that
+// both (each at least compoundMin letters, the linking letters cut from
+// the left) accepts; nil when none.
+func split(t string, both func(left, right string) bool) []string {
 	if len(t) < 2*compoundMin {
 		return nil
 	}
 	for i := compoundMin; i <= len(t)-compoundMin; i++ {
 		left, right := t[:i], t[i:]
-		if !has(right) {
-			continue
-		}
 		for _, l := range linking {
-			if stem, ok := strings.CutSuffix(left, l); ok && len(stem) >= compoundMin && has(stem) {
+			if stem, ok := strings.CutSuffix(left, l); ok && len(stem) >= compoundMin && both(stem, right) {
 				return []string{stem, right}
 			}
 		}
@@ -78,12 +82,22 @@ func splitCompounds(analysed []chunkTerms) {
 }
 
 // germanCompound returns the parts of the folded question word when the
-// knowledge is German and the word a compound of its terms; nil
-// otherwise. English knowledge is left alone: "homework" is no "home"
-// and "work".
+// knowledge is German and the word a compound of its terms, or of one of
+// them and a word it lacks; nil otherwise. English knowledge is left
+// alone: "homework" is no "home" and "work".
 func (ix *Index) germanCompound(word string) []string {
 	if ix.Language() != "de" {
 		return nil
 	}
-	return splitCompound(langGerman.stem(word), ix.holdsTerm)
+	t := langGerman.stem(word)
+	if parts := splitCompound(t, ix.holdsTerm); parts != nil {
+		return parts
+	}
+	// A compound one of whose longer parts the knowledge holds is
+	// searched as its parts too: "Telefonnummer" for the "Telefon" of
+	// "Kundenservice-Telefon", where no "Nummer" is written. The part the
+	// knowledge lacks counts against the confidence, as the whole word
+	// did; searched whole, it found nothing.
+	known := func(p string) bool { return len(p) > compoundMin && ix.holdsTerm(p) }
+	return split(t, func(left, right string) bool { return known(left) || known(right) })
 }

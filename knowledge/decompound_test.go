@@ -50,3 +50,27 @@ func TestGermanCompounds(t *testing.T) {
 		t.Errorf("English knowledge split %q into %v", "homework", parts)
 	}
 }
+
+// TestGermanCompoundHalfKnown: a question's compound of which the
+// knowledge holds one part ("Telefonnummer" for "Kundenservice-Telefon")
+// finds it, and the part it lacks still counts against the confidence.
+func TestGermanCompoundHalfKnown(t *testing.T) {
+	chunks := []Chunk{
+		{DocID: "kontakt.md", Title: "Kontakt", Source: "kontakt.md", Text: "| Kanal | Zeiten | Kontakt |\n| --- | --- | --- |\n| Kundenservice-Telefon | Mo bis So, 7 bis 23 Uhr | 030 555 48 00 |"},
+		{DocID: "tarife.md", Title: "Tarife", Source: "tarife.md", Text: "Jede Minute kostet 0,29 €. Die Versicherung ist im Preis enthalten."},
+	}
+	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Retrieve(context.Background(), Query{Text: "wie ist eure telefonnummer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Snippets) == 0 || r.Snippets[0].DocID != "kontakt.md" {
+		t.Errorf("Retrieve(wie ist eure telefonnummer) = %+v, want kontakt.md first", r.Snippets)
+	}
+	if r.Confidence > 0.9 {
+		t.Errorf("confidence %.2f, want the missing part counted", r.Confidence)
+	}
+}

@@ -45,7 +45,7 @@ const (
 var (
 	stopWordsDE = setOf(`aber alle allem allen aller alles als auch auf aus bei bis bist bitte damit
 dann das dass dem den denn der des dich dir du durch ein eine einem einen einer eines er es etwas
-euch euer habe haben hallo danke ich ihm ihn ihnen ihr ihre im ist ja jede jedem jeden jeder jedes
+euch euer eure eurem euren eurer eures dein deine deinem deinen deiner deines habe haben hallo danke ich ihm ihn ihnen ihr ihre im ist ja jede jedem jeden jeder jedes
 kann kein keine konnen konnte mein meine meinem meinen meiner mich mir muss nach nicht nichts noch
 nun nur ob oder ohne sehr sein seine sich sie sind soll um und uns unser unsere vom von vor weil
 wenn wer wie wieder wir wird werden wo wurde zu zum zur moin servus tschuss
