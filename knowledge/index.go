@@ -152,16 +152,16 @@ type Index struct {
 	byArticle *inverted        // units: articles (chunks sharing a DocID)
 	article   []int32          // chunk -> article number
 	weight    [numFields]float64
-	typos     *typoIndex   // nil when Options.NoTypos
-	assoc     Associations // nil: the learned searchAssociations
-	repeats   Repeats      // nil: the learned searchRepeats
-	dense     *denseModel  // nil when dense vectors are off
-	source    string       // the folder the chunks were loaded from, absolute; "" when unknown
-	stamp     uint64       // fingerprint of source when it was loaded
-	scratch   sync.Pool    // *scratch sized for this index
-	compounds compounds    // joined hyphenated words, read from chunks on first use
-	phones    phones       // which chunks hold a phone number, read on first use
-	language  struct {     // the language of most chunks, read on first use
+	typos     *typoIndex    // nil when Options.NoTypos
+	assoc     Associations  // nil: the learned searchAssociations
+	repeats   Repeats       // nil: the learned searchRepeats
+	dense     *denseModel   // nil when dense vectors are off
+	source    string        // the folder the chunks were loaded from, absolute; "" when unknown
+	stamp     uint64        // fingerprint of source when it was loaded
+	scratch   sync.Pool     // *scratch sized for this index
+	compounds compounds     // joined hyphenated words, read from chunks on first use
+	contacts  contactChunks // which chunks hold a phone number or an e-mail address, read on first use
+	language  struct {      // the language of most chunks, read on first use
 		once sync.Once
 		code string
 	}
@@ -472,9 +472,10 @@ type queryTerm struct {
 	// ranking only, and only where of is not.
 	associate bool
 	of        int32
-	// phone marks a word of a question for a phone number that names
-	// one ("number"): a chunk holding a phone number holds it too.
-	phone bool
+	// contacts marks, a bit for each Contact, a word of a question for
+	// a contact detail that names one ("number", "address"): a chunk
+	// holding such a detail holds it too.
+	contacts uint8
 }
 
 // Weights of conversation context: the previous turn, and the one before.
@@ -497,19 +498,27 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 		}
 		out = append(out, qt)
 	}
-	var phoneTerms []string
-	asksPhone := false
+	var named [numContacts][]string // the terms naming each kind of contact detail
+	var words []string              // the question's words
 	add := func(text string, w float64) {
 		analyzeWords(clipQuery(text), func(term, word string) {
-			if w == 1 && AsksPhone(word) {
-				asksPhone = true
+			names := false
+			if w == 1 {
+				words = append(words, word)
+				for c := range numContacts {
+					names = names || c.Names(word)
+				}
 			}
-			named := w == 1 && phoneNames[word]
+			name := func(term string) {
+				for c := range numContacts {
+					if names && c.Names(word) {
+						named[c] = append(named[c], term)
+					}
+				}
+			}
 			if _, ok := ix.terms[term]; ok {
 				put(term, w, w)
-				if named {
-					phoneTerms = append(phoneTerms, term)
-				}
+				name(term)
 				return
 			}
 			if comp, ok := ix.compound(word); ok {
@@ -536,8 +545,8 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 			// another one than the knowledge it is about.
 			term = ix.otherStem(term, word)
 			corrected, cover := w, w
-			// A phone number's name is no slip: "nr" is not "no".
-			if _, ok := ix.terms[term]; !ok && ix.typos != nil && !named {
+			// A contact detail's name is no slip: "nr" is not "no".
+			if _, ok := ix.terms[term]; !ok && ix.typos != nil && !names {
 				if fix := ix.typos.correct(word); fix.term != "" {
 					term = fix.term
 					corrected = w * fix.weight()
@@ -545,15 +554,15 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				}
 			}
 			put(term, corrected, cover)
-			if named {
-				phoneTerms = append(phoneTerms, term)
-			}
+			name(term)
 		})
 	}
 	add(withoutAskWords(q.Text), 1)
-	if asksPhone {
-		for _, t := range phoneTerms {
-			out[seen[t]].phone = true
+	for c := range numContacts {
+		if c.AskedIn(words) {
+			for _, t := range named[c] {
+				out[seen[t]].contacts |= 1 << c
+			}
 		}
 	}
 	ix.weighRepeats(out)
@@ -816,7 +825,7 @@ func (ix *Index) coverage(qt []queryTerm, doc int32) float64 {
 		}
 		w := t.cover * t.idf
 		all += w
-		if t.id >= 0 && ix.byChunk.contains(t.id, doc) || t.phone && ix.holdsPhone(doc) {
+		if t.id >= 0 && ix.byChunk.contains(t.id, doc) || ix.holdsNamed(t.contacts, doc) {
 			have += w
 		} else {
 			absent = append(absent, w)

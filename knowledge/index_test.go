@@ -404,17 +404,7 @@ func TestRetrieveAskersNumber(t *testing.T) {
 		{DocID: "annual.md", Title: "Annual cover", Source: "annual.md", Text: "An annual policy is available to travellers aged 74 or under."},
 		{DocID: "errors.md", Title: "Error codes", Source: "errors.md", Text: "Error 404 means the page has moved."},
 	}
-	ix, err := Build(context.Background(), chunks, Options{Dense: DenseOptions{Off: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	confidence := func(q string) float64 {
-		r, err := ix.Retrieve(context.Background(), Query{Text: q})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Confidence
-	}
+	confidence := confidenceIn(t, chunks)
 	if got, want := confidence("im 76, can i buy an annual policy"), confidence("can i buy an annual policy"); got != want {
 		t.Errorf("confidence with the asker's age %.2f, without %.2f: want the same", got, want)
 	}

@@ -338,8 +338,8 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 			}
 		}
 	}
-	if kind.quantity == phone {
-		namePhoneNumbers(cands, q.Question, lang, qterms)
+	if c, ok := kind.quantity.contact(); ok {
+		nameContacts(cands, c, q.Question, lang, qterms)
 	}
 	weight := rarity(cands, qterms, ctxTerms, a.repeats)
 	// Sums over the terms run in one order, so that equal scores stay

@@ -791,3 +791,19 @@ func TestAskersAgeFindsTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailAddressWithoutItsName: "what is your email address" is answered
+// by the sentence that holds the address, not by one that says "email"
+// about something else.
+func TestEmailAddressWithoutItsName(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "orders.md", Title: "Your orders", Section: "Receipts", Source: "orders.md#receipts",
+			Text: "We email you a receipt for every order."},
+		{DocID: "contact.md", Title: "Contact us", Section: "Write to us", Source: "contact.md#write-to-us",
+			Text: "Write to care@panfresh.co.uk and we aim to reply within 24 hours."},
+	}
+	ans := answer(t, conversation.Query{Question: "what is your email address", Snippets: snippets, Confidence: 1, Similarities: unrelated})
+	if ans.Fallback || !strings.HasPrefix(ans.Text, "Write to care@panfresh.co.uk") {
+		t.Errorf("reply %+v, want the sentence with the address", ans)
+	}
+}

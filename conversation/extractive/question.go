@@ -1,7 +1,6 @@
 package extractive
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
@@ -68,6 +67,7 @@ const (
 	duration            // how long, when, until, expire
 	count               // how many, limit, maximum
 	phone               // a phone number
+	email               // an e-mail address
 	age                 // someone's age: an age limit
 )
 
@@ -95,7 +95,10 @@ var quantityCues = []struct {
 		"quanto costa", "costano", "prezzo", "prezzi", "tariffa", "commissione", "sconto", "al mese",
 		"custa", "custam", "custo", "preco", "taxa", "cobram", "desconto",
 		"kost", "prijs", "prijzen", "tarief", "korting", "per maand", "per jaar"}},
-	{phone, nil}, // the words with which the search reads a question as asking for one: knowledge.AsksPhone
+	// Contact details: the words with which the search reads a question
+	// as asking for one (knowledge.Contact.AskedBy).
+	{phone, nil},
+	{email, nil},
 	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
 		"largest", "size", "weight", "percent", "age", "old",
 		"wie viele", "wie viel", "maximal", "hochstens", "mindestens", "grenze", "combien", "plafond", "limite",
@@ -118,7 +121,7 @@ func asksQuantity(question string) quantity {
 		return duration
 	}
 	for _, k := range quantityCues {
-		if hasCue(q, k.cues) || k.kind == phone && slices.ContainsFunc(words, knowledge.AsksPhone) {
+		if c, ok := k.kind.contact(); ok && c.AskedIn(words) || hasCue(q, k.cues) {
 			return k.kind
 		}
 	}
@@ -165,8 +168,9 @@ func hasFigure(text string, k quantity) bool {
 	switch k {
 	case money:
 		return strings.ContainsAny(text, "€$£%")
-	case phone:
-		return knowledge.HasPhoneNumber(text)
+	case phone, email:
+		c, _ := k.contact()
+		return c.In(text)
 	case age:
 		return statesAgeLimit(text)
 	case duration:
@@ -188,21 +192,33 @@ func hasFigure(text string, k quantity) bool {
 	return nums
 }
 
-// namePhoneNumbers lets a candidate that holds a phone number hold the
-// words of question that name one ("phone", "number", "hotline"): "Call
-// us on 0161 496 0720" answers "phone number?" without either word, and
-// the reply fell back. They count as a heading's words do, less than
-// written: held in full, "teléfono" no longer told the booking line's
-// row ("Teléfono de reservas | 910 48 27 00") from the WhatsApp one.
+// contact returns the kind of contact detail k is, if it is one.
+func (k quantity) contact() (knowledge.Contact, bool) {
+	switch k {
+	case phone:
+		return knowledge.Phone, true
+	case email:
+		return knowledge.Email, true
+	}
+	return 0, false
+}
+
+// nameContacts lets a candidate that holds a contact detail of kind c
+// hold the words of question that name one ("phone", "number",
+// "hotline"; "email", "address"): "Call us on 0161 496 0720" answers
+// "phone number?" without either word, and the reply fell back. They
+// count as a heading's words do, less than written: held in full,
+// "teléfono" no longer told the booking line's row ("Teléfono de
+// reservas | 910 48 27 00") from the WhatsApp one.
 //
-// Only phone numbers: with every kind of figure so named ("fee" held by
-// every price, "time" by every duration), the dev sets answered 5 more
-// questions right and 17 more wrongly; with the verbs too ("call",
+// Only contact details: with every kind of figure so named ("fee" held
+// by every price, "time" by every duration), the dev sets answered 5
+// more questions right and 17 more wrongly; with the verbs too ("call",
 // "ring"), "is the number free to call" was answered with the number.
-func namePhoneNumbers(cands []*candidate, question, lang string, qterms map[string]bool) {
+func nameContacts(cands []*candidate, c knowledge.Contact, question, lang string, qterms map[string]bool) {
 	named := make(map[string]bool)
 	for _, w := range grounding.Words(question) {
-		if !knowledge.NamesPhone(w) {
+		if !c.Names(w) {
 			continue
 		}
 		for t := range grounding.TermSetIn(w, lang) {
@@ -214,10 +230,10 @@ func namePhoneNumbers(cands []*candidate, question, lang string, qterms map[stri
 	if len(named) == 0 {
 		return
 	}
-	for _, c := range cands {
-		if !c.question && hasFigure(c.text, phone) {
+	for _, cand := range cands {
+		if !cand.question && c.In(cand.text) {
 			// The context is shared with the section's other lines.
-			c.context = union(c.context, named)
+			cand.context = union(cand.context, named)
 		}
 	}
 }

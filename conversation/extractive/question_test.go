@@ -27,6 +27,9 @@ func TestAskInOtherLanguages(t *testing.T) {
 		{"what does it cost", money, false, "It costs £5."},
 		{"can i whatsapp you", phone, false, "WhatsApp us on +44 7700 900123."},
 		{"wo finde ich meine bestell nr", noQuantity, false, ""},
+		{"c'est quoi votre adresse mail ?", email, false, "Écrivez à aide@exemple.fr."},
+		{"email de contacto", email, false, "Escríbenos a ayuda@ejemplo.es."},
+		{"can you scan my post and email it to me", noQuantity, false, ""},
 	} {
 		k := ask(tt.q)
 		if k.quantity != tt.quantity || k.steps != tt.steps {
