@@ -500,8 +500,11 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 	}
 	var named [numContacts][]string // the terms naming each kind of contact detail
 	var words []string              // the question's words
+	var measures map[string]bool
 	add := func(text string, w float64) {
-		analyzeWords(clipQuery(text), func(term, word string) {
+		text = clipQuery(text)
+		measures = Measures(text)
+		analyzeWords(text, func(term, word string) {
 			names := false
 			if w == 1 {
 				words = append(words, word)
@@ -533,12 +536,8 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				}
 				return
 			}
-			if isNumber(term) {
-				// A number the knowledge never writes is the asker's
-				// own measure ("im 76", "20 mins ago"), which the
-				// articles state as a limit ("aged 74 or under"): it
-				// says nothing of whether they cover the question.
-				put(term, w, 0)
+			if measures[word] {
+				put(term, w, 0) // see Measures
 				return
 			}
 			// A question too short to tell its language may be in

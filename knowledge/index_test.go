@@ -398,7 +398,8 @@ func TestRetrieveRepeats(t *testing.T) {
 
 // TestRetrieveAskersNumber: a number the knowledge never writes ("im
 // 76") is the asker's own measure and lowers no confidence; a number it
-// writes ("error 404") still counts, present or absent.
+// writes ("error 404") still counts, present or absent, and so does one
+// that is part of a name ("AP-7500").
 func TestRetrieveAskersNumber(t *testing.T) {
 	chunks := []Chunk{
 		{DocID: "annual.md", Title: "Annual cover", Source: "annual.md", Text: "An annual policy is available to travellers aged 74 or under."},
@@ -410,5 +411,8 @@ func TestRetrieveAskersNumber(t *testing.T) {
 	}
 	if got := confidence("annual policy 404"); got > 0.9 {
 		t.Errorf("confidence of a question with a number of another article %.2f, want it counted against", got)
+	}
+	if got := confidence("annual policy for the AP-7500"); got > 0.9 {
+		t.Errorf("confidence of a question with a model number the knowledge lacks %.2f, want it counted against", got)
 	}
 }

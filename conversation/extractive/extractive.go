@@ -324,7 +324,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	if len(cands) == 0 {
 		return nil, Signals{}, nil
 	}
-	if dropAskersNumbers(qterms, cands) == 0 {
+	if dropMeasures(qterms, q.Question, cands) == 0 {
 		return nil, Signals{}, nil
 	}
 	kind := ask(q.Question)

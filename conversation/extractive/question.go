@@ -253,3 +253,12 @@ func statesDuration(words []string) bool {
 
 // shortTimeUnits are units of time people abbreviate.
 var shortTimeUnits = map[string]bool{"min": true, "mins": true, "hr": true, "hrs": true, "h": true, "std": true, "wks": true}
+
+func isDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return w != ""
+}

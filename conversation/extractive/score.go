@@ -45,29 +45,19 @@ func rarity(cands []*candidate, qterms, context map[string]bool, repeats knowled
 	return w
 }
 
-// dropAskersNumbers removes from qterms the numbers that no candidate
-// holds and returns how many terms are left. Such a number is the
-// asker's own measure ("im 76", "ordered it 20 mins ago", "my case
-// weighs 26 kilo"), which the articles state as a limit ("aged 74 or
-// under", "within 1 hour"): counted, it was the question's rarest term,
-// missing from every sentence, and the reply fell back. A number the
-// snippets do hold (a plan's name, "error 404") still counts.
-func dropAskersNumbers(qterms map[string]bool, cands []*candidate) int {
+// dropMeasures removes from qterms the numbers that question writes as
+// measures (knowledge.Measures: "im 76", "ordered it 20 mins ago") and
+// no candidate holds, and returns how many terms are left. A number the
+// snippets do hold, or one that is part of a name ("WM-7500"), still
+// counts.
+func dropMeasures(qterms map[string]bool, question string, cands []*candidate) int {
+	measures := knowledge.Measures(question)
 	for t := range qterms {
-		if isDigits(t) && !slices.ContainsFunc(cands, func(c *candidate) bool { return c.terms[t] || c.context[t] }) {
+		if measures[t] && !slices.ContainsFunc(cands, func(c *candidate) bool { return c.terms[t] || c.context[t] }) {
 			delete(qterms, t)
 		}
 	}
 	return len(qterms)
-}
-
-func isDigits(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] < '0' || w[i] > '9' {
-			return false
-		}
-	}
-	return w != ""
 }
 
 // aboutTheArticle begins a sentence that says what an article covers
