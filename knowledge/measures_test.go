@@ -15,7 +15,8 @@ func TestMeasures(t *testing.T) {
 		"whats the warranty on the WM-7500":       nil,
 		"form P60, gig2 and the 2-year contract":  nil,
 		"error 404 on the über-3 page, 12 times?": {"404", "12"},
-		"": nil,
+		"and for 12": {"12"},
+		"":           nil,
 	} {
 		got := slices.Sorted(maps.Keys(Measures(text)))
 		slices.Sort(want)
