@@ -3,6 +3,7 @@ package knowledge
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,4 +25,19 @@ func TestMeasures(t *testing.T) {
 			t.Errorf("Measures(%q) = %q, want %q", text, got, want)
 		}
 	}
+}
+
+// FuzzMeasures: any question reads without a panic, and every measure is
+// a run of digits that the question holds.
+func FuzzMeasures(f *testing.F) {
+	for _, s := range []string{"im 76", "WM-7500", "£1,250.50", "and for 12", "12.", "ü3", "-5-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for m := range Measures(text) {
+			if !strings.Contains(text, m) || !isDigitAt(m, 0) || !isDigitAt(m, len(m)-1) {
+				t.Errorf("Measures(%q) holds %q", text, m)
+			}
+		}
+	})
 }
