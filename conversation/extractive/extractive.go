@@ -339,8 +339,9 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 		}
 	}
 	if c, ok := kind.quantity.contact(); ok {
-		nameContacts(cands, c, q.Question, lang, qterms)
+		nameFigures(cands, q.Question, lang, qterms, c.Names, c.In)
 	}
+	nameFigures(cands, q.Question, lang, qterms, func(w string) bool { return hoursWords[w] }, clockTime.MatchString)
 	weight := rarity(cands, qterms, ctxTerms, a.repeats)
 	// Sums over the terms run in one order, so that equal scores stay
 	// equal and the same question always gets the same reply.

@@ -807,3 +807,19 @@ func TestEmailAddressWithoutItsName(t *testing.T) {
 		t.Errorf("reply %+v, want the sentence with the address", ans)
 	}
 }
+
+// TestTimesOfDayAnswerHours: "chat hours" is answered first by the
+// sentence that gives the chat's times of day, not by one that happens
+// to say "hours".
+func TestTimesOfDayAnswerHours(t *testing.T) {
+	snippets := []knowledge.Snippet{
+		{DocID: "refunds.md", Title: "Refunds", Section: "When you get your money", Source: "refunds.md#when",
+			Text: "Refunds reach your card within 48 hours."},
+		{DocID: "contact.md", Title: "Contact us", Section: "Talk to us", Source: "contact.md#talk-to-us",
+			Text: "Our chat team is available from 8am to 10pm, 7 days a week."},
+	}
+	ans := answer(t, conversation.Query{Question: "chat hours", Snippets: snippets, Confidence: 1, Similarities: unrelated})
+	if ans.Fallback || !strings.HasPrefix(ans.Text, "Our chat team is available from 8am to 10pm") {
+		t.Errorf("reply %+v, want the chat's hours first", ans)
+	}
+}
