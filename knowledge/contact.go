@@ -1,26 +1,31 @@
 package knowledge
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 )
 
-// A question for a phone number or an e-mail address names it with
-// words the sentence that gives it rarely holds: "phone number?" is
-// answered by "Call us on 0161 496 0720", "email address for support"
-// by "You can email care@panfresh.co.uk", whose chunks held neither
-// "number" nor "address", so the confidence of the search was under the
-// threshold with the right section found first. When a question asks
-// for a contact detail, its names for one ("phone", "number", "nr";
-// "email", "address") count as found in a chunk that holds one.
+// A question for a phone number, an e-mail address or opening hours
+// names it with words the sentence that gives it rarely holds: "phone
+// number?" is answered by "Call us on 0161 496 0720", "email address
+// for support" by "You can email care@panfresh.co.uk", "chat hours" by
+// "Our chat team is available from 8am to 10pm", whose chunks held
+// neither "number", "address" nor "hours", so the confidence of the
+// search was under the threshold with the right section found first.
+// When a question asks for a contact detail, its names for one ("phone",
+// "number", "nr"; "email", "address"; "hours", "open", "shut") count as
+// found in a chunk that holds one.
 
-// A Contact is a kind of contact detail.
+// A Contact is a kind of contact detail: how to reach the help centre's
+// people, and when.
 type Contact int
 
 const (
 	Phone Contact = iota // a phone number
 	Email                // an e-mail address
+	Hours                // opening hours: times of day
 	numContacts
 )
 
@@ -43,7 +48,25 @@ endereco emailadres mailadres adres`),
 		asks: setOf(`email mail courriel correo`),
 		in:   HasEmailAddress,
 	},
+	Hours: {
+		names: hoursWords,
+		asks:  hoursWords,
+		in:    clockTime.MatchString,
+	},
 }
+
+// hoursWords name opening hours ("chat hours", "what time do you shut"),
+// which a time of day gives. Not "time": "what time does the tube start
+// running" was read as asking for the opening hours of a help centre
+// that gives some, and answered with them.
+var hoursWords = setOf(`hours hour open opening opens close closing closes shut
+offnungszeiten geoffnet offen erreichbar horaires horaire ouvert ouverts ferme heures
+horario horarios abierto abren cierran orari orario aperto aperti aberto abertos
+openingstijden geopend bereikbaar`)
+
+// clockTime matches a time of day: "8am", "10 pm", "08:00", "9:00–17:30",
+// "7 Uhr", "9h30".
+var clockTime = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|uhr)\b|\b\d{1,2}[:h]\d{2}\b`)
 
 // addressWords make an e-mail word ask for an address ("email address",
 // "adresse mail", "email de contacto"); emailAddressWords ask for one on
@@ -71,7 +94,7 @@ func (c Contact) In(text string) bool { return contactWords[c].in(text) }
 // questions so.
 func (c Contact) AskedIn(words []string) bool {
 	asks := contactWords[c].asks
-	if c == Phone {
+	if c != Email {
 		return slices.ContainsFunc(words, func(w string) bool { return asks[w] })
 	}
 	email, address := false, false

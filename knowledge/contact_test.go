@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// TestContactIn: which texts hold a phone number or an e-mail address.
+// TestContactIn: which texts hold a phone number, an e-mail address or
+// a time of day.
 func TestContactIn(t *testing.T) {
 	for _, tt := range []struct {
 		c    Contact
@@ -29,6 +30,12 @@ func TestContactIn(t *testing.T) {
 		{Email, "name@localhost", false},
 		{Email, "Call us on 0161 496 0720.", false},
 		{Email, "", false},
+		{Hours, "Our chat team is available from 8am to 10pm.", true},
+		{Hours, "Open 9:00–17:30, Saturday 10:00–16:00.", true},
+		{Hours, "Täglich von 7 bis 23 Uhr.", true},
+		{Hours, "Ouvert de 9h30 à 18h.", true},
+		{Hours, "Lost phones: 24 hours a day.", false},
+		{Hours, "It costs £3.95 and takes 2 days.", false},
 	} {
 		if got := tt.c.In(tt.text); got != tt.want {
 			t.Errorf("Contact(%d).In(%q) = %v, want %v", tt.c, tt.text, got, tt.want)
@@ -105,5 +112,22 @@ func confidenceIn(t *testing.T, chunks []Chunk) func(q string) float64 {
 			t.Fatal(err)
 		}
 		return r.Confidence
+	}
+}
+
+// TestHoursQuestionConfidence: a question for opening hours is answered
+// by a chunk that gives times of day without saying "hours".
+func TestHoursQuestionConfidence(t *testing.T) {
+	conf := confidenceIn(t, []Chunk{
+		{DocID: "contact.md", Title: "Contact us", Source: "contact.md",
+			Text: "Our chat team is available from 8am to 10pm, 7 days a week."},
+		{DocID: "refunds.md", Title: "Refunds", Source: "refunds.md",
+			Text: "Refunds reach your card within 48 hours."},
+	})
+	if c := conf("chat hours"); c < 0.9 {
+		t.Errorf("confidence of %q = %.2f, want the chat's times of day to hold %q", "chat hours", c, "hours")
+	}
+	if c := conf("what time does the tube start"); c >= 0.5 {
+		t.Errorf("confidence of %q = %.2f: a time of day says nothing of the tube", "what time does the tube start", c)
 	}
 }

@@ -341,7 +341,7 @@ func (a *Answerer) pick(ctx context.Context, q conversation.Query) ([]*candidate
 	if c, ok := kind.quantity.contact(); ok {
 		nameFigures(cands, q.Question, lang, qterms, c.Names, c.In)
 	}
-	nameFigures(cands, q.Question, lang, qterms, func(w string) bool { return hoursWords[w] }, clockTime.MatchString)
+	nameFigures(cands, q.Question, lang, qterms, knowledge.Hours.Names, knowledge.Hours.In)
 	weight := rarity(cands, qterms, ctxTerms, a.repeats)
 	// Sums over the terms run in one order, so that equal scores stay
 	// equal and the same question always gets the same reply.

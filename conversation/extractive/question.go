@@ -1,7 +1,6 @@
 package extractive
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/switchboard/switchboard/conversation/grounding"
@@ -268,20 +267,3 @@ func isDigits(w string) bool {
 	}
 	return w != ""
 }
-
-// hoursWords name opening hours ("chat hours", "what time do you shut"),
-// which a time of day gives (clockTime; see nameFigures).
-var hoursWords = map[string]bool{
-	"hours": true, "hour": true, "open": true, "opening": true, "opens": true, "close": true, "closing": true,
-	"closes": true, "shut": true, "time": true, "times": true,
-	"offnungszeiten": true, "geoffnet": true, "offen": true, "uhrzeit": true, "erreichbar": true,
-	"horaires": true, "horaire": true, "ouvert": true, "ouverts": true, "ferme": true, "heures": true,
-	"horario": true, "horarios": true, "abierto": true, "abren": true, "cierran": true,
-	"orari": true, "orario": true, "aperto": true, "aperti": true,
-	"aberto": true, "abertos": true,
-	"openingstijden": true, "geopend": true, "bereikbaar": true,
-}
-
-// clockTime matches a time of day: "8am", "10 pm", "08:00", "9:00–17:30",
-// "7 Uhr", "9h30".
-var clockTime = regexp.MustCompile(`(?i)\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|uhr)\b|\b\d{1,2}[:h]\d{2}\b`)

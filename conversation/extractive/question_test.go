@@ -102,18 +102,3 @@ func TestStatedMeasures(t *testing.T) {
 		}
 	}
 }
-
-func TestClockTime(t *testing.T) {
-	for text, want := range map[string]bool{
-		"Our chat team is available from 8am to 10pm.": true,
-		"Open 9:00–17:30, Saturday 10:00–16:00.":       true,
-		"Täglich von 7 bis 23 Uhr.":                    true,
-		"Ouvert de 9h30 à 18h.":                        true,
-		"Lost phones: 24 hours a day.":                 false,
-		"It costs £3.95 and takes 2 days.":             false,
-	} {
-		if got := clockTime.MatchString(text); got != want {
-			t.Errorf("clockTime matches %q: %v, want %v", text, got, want)
-		}
-	}
-}
