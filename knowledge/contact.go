@@ -77,7 +77,7 @@ var (
 )
 
 // Names reports whether the folded word names a detail of kind c
-// ("phone", "number", "nr"; "email", "address").
+// ("phone", "number", "nr"; "email", "address"; "hours", "open").
 func (c Contact) Names(word string) bool { return contactWords[c].names[word] }
 
 // In reports whether text holds a detail of kind c.
@@ -90,8 +90,8 @@ func (c Contact) In(text string) bool { return contactWords[c].in(text) }
 // a word for an address ("email address", "adresse mail"), or by an
 // e-mail word that ends the question ("whats your support email"):
 // "can you scan my post and email it to me" asks for a service, and was
-// read as asking for an address. The search and the answerer both read
-// questions so.
+// read as asking for an address. Opening hours are asked for by any of
+// their words. The search and the answerer both read questions so.
 func (c Contact) AskedIn(words []string) bool {
 	asks := contactWords[c].asks
 	if c != Email {

@@ -160,7 +160,7 @@ type Index struct {
 	stamp     uint64        // fingerprint of source when it was loaded
 	scratch   sync.Pool     // *scratch sized for this index
 	compounds compounds     // joined hyphenated words, read from chunks on first use
-	contacts  contactChunks // which chunks hold a phone number or an e-mail address, read on first use
+	contacts  contactChunks // which chunks hold each kind of contact detail, read on first use
 	language  struct {      // the language of most chunks, read on first use
 		once sync.Once
 		code string

@@ -25,8 +25,8 @@ var ageVerbs = map[string]bool{
 }
 
 // weakAgeVerbs state an age only after a person ("mijn zoon van 15",
-// "ma fille a 16 ans") or before a word for years: "a" and "van" say
-// much else ("a 55 inch tv", "tv van 75 inch").
+// "el pequeño de 14") or before a word for years ("ma fille a 16 ans"):
+// "a", "van" and "de" say much else ("a 55 inch tv", "tv van 75 inch").
 var weakAgeVerbs = map[string]bool{"a": true, "ai": true, "ha": true, "ho": true, "van": true, "faz": true, "de": true}
 
 // people are who a stated age belongs to, in the six languages.
@@ -125,7 +125,9 @@ var ageWords = map[string]bool{
 // "16 and older", "18+".
 var ageLimit = regexp.MustCompile(`(?i)\b\d{1,2}(?:\+|\s+(?:or|and)\s+(?:over|older|above|under|younger)\b)`)
 
-// statesAgeLimit reports whether text states an age.
+// statesAgeLimit reports whether text states an age, as the articles
+// state limits: a number a person's age could be, with a word for an age
+// or for people of one ("aged", "children", "Jahre"), or "18+".
 func statesAgeLimit(text string) bool {
 	if ageLimit.MatchString(text) {
 		return true

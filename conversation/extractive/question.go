@@ -96,7 +96,7 @@ var quantityCues = []struct {
 		"custa", "custam", "custo", "preco", "taxa", "cobram", "desconto",
 		"kost", "prijs", "prijzen", "tarief", "korting", "per maand", "per jaar"}},
 	// Contact details: the words with which the search reads a question
-	// as asking for one (knowledge.Contact.AskedBy).
+	// as asking for one (knowledge.Contact.AskedIn).
 	{phone, nil},
 	{email, nil},
 	{count, []string{"how many", "how big", "how heavy", "limit", "maximum", "max", "minimum", "min", "biggest",
