@@ -80,6 +80,18 @@ var (
 // ("phone", "number", "nr"; "email", "address"; "hours", "open").
 func (c Contact) Names(word string) bool { return contactWords[c].names[word] }
 
+// contactsNamed returns the kinds of contact detail the folded word
+// names, a bit each (queryTerm.contacts).
+func contactsNamed(word string) uint8 {
+	var names uint8
+	for c := range numContacts {
+		if c.Names(word) {
+			names |= 1 << c
+		}
+	}
+	return names
+}
+
 // In reports whether text holds a detail of kind c.
 func (c Contact) In(text string) bool { return contactWords[c].in(text) }
 

@@ -498,30 +498,21 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 		}
 		out = append(out, qt)
 	}
-	var named [numContacts][]string // the terms naming each kind of contact detail
-	var words []string              // the question's words
+	var words []string                // the question's own words
+	namedBy := make(map[string]uint8) // term: the kinds of contact detail its word names, a bit each
 	var measures map[string]bool
 	add := func(text string, w float64) {
 		text = clipQuery(text)
 		measures = Measures(text)
 		analyzeWords(text, func(term, word string) {
-			names := false
+			var names uint8
 			if w == 1 {
 				words = append(words, word)
-				for c := range numContacts {
-					names = names || c.Names(word)
-				}
-			}
-			name := func(term string) {
-				for c := range numContacts {
-					if names && c.Names(word) {
-						named[c] = append(named[c], term)
-					}
-				}
+				names = contactsNamed(word)
 			}
 			if _, ok := ix.terms[term]; ok {
 				put(term, w, w)
-				name(term)
+				namedBy[term] |= names
 				return
 			}
 			if comp, ok := ix.compound(word); ok {
@@ -545,7 +536,7 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 			term = ix.otherStem(term, word)
 			corrected, cover := w, w
 			// A contact detail's name is no slip: "nr" is not "no".
-			if _, ok := ix.terms[term]; !ok && ix.typos != nil && !names {
+			if _, ok := ix.terms[term]; !ok && ix.typos != nil && names == 0 {
 				if fix := ix.typos.correct(word); fix.term != "" {
 					term = fix.term
 					corrected = w * fix.weight()
@@ -553,16 +544,18 @@ func (ix *Index) queryTerms(q Query) []queryTerm {
 				}
 			}
 			put(term, corrected, cover)
-			name(term)
+			namedBy[term] |= names
 		})
 	}
 	add(withoutAskWords(q.Text), 1)
+	var asked uint8
 	for c := range numContacts {
 		if c.AskedIn(words) {
-			for _, t := range named[c] {
-				out[seen[t]].contacts |= 1 << c
-			}
+			asked |= 1 << c
 		}
+	}
+	for t, names := range namedBy {
+		out[seen[t]].contacts = names & asked
 	}
 	ix.weighRepeats(out)
 	for i, w := range historyWeights {

@@ -73,9 +73,9 @@ func statesAge(words []string) bool {
 			return true
 		case yearWords[next] && (after == "old" || after == "alt" || after == "oud" || ageVerbs[prev] || weakAgeVerbs[prev]):
 			return true
-		case ageVerbs[prev] && !notAge[next] && !yearWords[next] && !durationUnits[next]:
+		case ageVerbs[prev] && !measuresElse(next) && !yearWords[next]:
 			return true
-		case weakAgeVerbs[prev] && i > 1 && people[words[i-2]] && !notAge[next] && !durationUnits[next]:
+		case weakAgeVerbs[prev] && i > 1 && people[words[i-2]] && !measuresElse(next):
 			return true
 		}
 	}
@@ -83,14 +83,21 @@ func statesAge(words []string) bool {
 }
 
 // notAge are words after a number that measure something else than an
-// age: "is 15 mins late", "im 20 kg over".
+// age ("im 20 kg over"), besides units of time ("is 15 mins late":
+// durationUnits, shortTimeUnits).
 var notAge = map[string]bool{
-	"min": true, "mins": true, "h": true, "hr": true, "hrs": true, "std": true, "kg": true, "kilo": true,
+	"kg": true, "kilo": true,
 	"kilos": true, "g": true, "cm": true, "mm": true, "m": true, "km": true, "miles": true, "mb": true, "gb": true,
 	"euro": true, "euros": true, "eur": true, "pounds": true, "quid": true, "dollars": true, "percent": true,
 	"p": true, "k": true, "x": true, "am": true, "pm": true, "uhr": true, "items": true, "people": true,
 	"times": true, "of": true, "inch": true, "inches": true, "zoll": true, "pouces": true, "pulgadas": true,
 	"pollici": true, "polegadas": true, "out": true, "st": true, "nd": true, "rd": true, "th": true,
+}
+
+// measuresElse reports whether the word after a number makes it measure
+// something else than an age.
+func measuresElse(unit string) bool {
+	return notAge[unit] || durationUnits[unit] || shortTimeUnits[unit]
 }
 
 // ageNumber reports whether w is a number that could be a person's age.

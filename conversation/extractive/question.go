@@ -249,7 +249,7 @@ func nameFigures(cands []*candidate, question, lang string, qterms map[string]bo
 // hour") even when it says neither "how long" nor "when".
 func statesDuration(words []string) bool {
 	for i := 0; i+1 < len(words); i++ {
-		if isDigits(words[i]) && (durationUnits[words[i+1]] || shortTimeUnits[words[i+1]]) {
+		if grounding.IsDigits(words[i]) && (durationUnits[words[i+1]] || shortTimeUnits[words[i+1]]) {
 			return true
 		}
 	}
@@ -258,12 +258,3 @@ func statesDuration(words []string) bool {
 
 // shortTimeUnits are units of time people abbreviate.
 var shortTimeUnits = map[string]bool{"min": true, "mins": true, "hr": true, "hrs": true, "h": true, "std": true, "wks": true}
-
-func isDigits(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] < '0' || w[i] > '9' {
-			return false
-		}
-	}
-	return w != ""
-}

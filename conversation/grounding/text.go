@@ -580,7 +580,7 @@ func TermsIn(s, lang string) []string {
 		if parts := alnumRuns(w); parts != nil {
 			// "wm7140" is "WM-7140" (words split at hyphens).
 			for _, p := range parts {
-				if !stopWords[p] && len(p) >= 2 || isDigits(p) {
+				if !stopWords[p] && len(p) >= 2 || IsDigits(p) {
 					out = append(out, Stem(p))
 				}
 			}
@@ -589,7 +589,7 @@ func TermsIn(s, lang string) []string {
 		// German, French and Spanish function words are no content
 		// either: counted, "wie kann ich mein E-Rezept einlösen" was
 		// about "wie", "kann" and "ich" as much as the prescription.
-		if stopWords[w] || knowledge.IsStopWord(w) || len(w) < 2 && !isDigits(w) {
+		if stopWords[w] || knowledge.IsStopWord(w) || len(w) < 2 && !IsDigits(w) {
 			continue
 		}
 		if t := stem(w); t != "" {
@@ -612,7 +612,8 @@ func TermSetIn(s, lang string) map[string]bool {
 	return set
 }
 
-func isDigits(w string) bool {
+// IsDigits reports whether w is a run of ASCII digits.
+func IsDigits(w string) bool {
 	if w == "" {
 		return false
 	}
@@ -629,7 +630,7 @@ func isDigits(w string) bool {
 // nothing more aggressive (a question and an article use the same
 // vocabulary far more often than derived forms).
 func Stem(w string) string {
-	if len(w) <= 3 || isDigits(w) {
+	if len(w) <= 3 || IsDigits(w) {
 		return w
 	}
 	switch {
