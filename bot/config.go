@@ -146,7 +146,7 @@ type AnswerConfig struct {
 	// back. Zero means the knowledge package's default; negative is
 	// invalid.
 	Threshold float64 `yaml:"threshold"`
-	// TopK is the number of snippets retrieved. Zero means 4.
+	// TopK is the number of snippets retrieved. Zero means 5.
 	TopK int `yaml:"top_k"`
 	// MinAnswerability is the least probability, by the answerer's
 	// learned check of each reply (extractive.Answerability), that a
@@ -382,7 +382,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Knowledge.PollInterval, knowledge.DefaultPollInterval)
 	setDefault(&c.Knowledge.MaxFileBytes, knowledge.DefaultMaxFileBytes)
 	setDefault(&c.Answer.Mode, ModeExtractive)
-	setDefault(&c.Answer.TopK, 4)
+	setDefault(&c.Answer.TopK, 5)
 	setDefault(&c.Engine.MaxTokens, 256)
 	setDefault(&c.Engine.Decoding, DecodingConstrained)
 	setDefault(&c.Engine.KVCache, engine.KVAuto.String())

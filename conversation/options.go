@@ -18,7 +18,7 @@ const (
 	DefaultRateWindow      = time.Minute
 	DefaultMaxFallbacks    = 3
 	DefaultWorkers         = 16
-	DefaultTopK            = 4
+	DefaultTopK            = 5
 	DefaultLockTTL         = 2 * time.Minute
 	DefaultMaxMessageBytes = 4096
 
