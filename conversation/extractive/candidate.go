@@ -9,12 +9,15 @@ import (
 
 // A candidate is one sentence of one snippet.
 type candidate struct {
-	snippet   int // rank of its snippet
-	line      int // line number within the snippet
-	pos       int // sentence number within the snippet
-	text      string
-	terms     map[string]bool
-	context   map[string]bool // terms of the snippet's title and section and of a table header
+	snippet int // rank of its snippet
+	line    int // line number within the snippet
+	pos     int // sentence number within the snippet
+	text    string
+	terms   map[string]bool
+	context map[string]bool // terms of the snippet's title and section and of a table header
+	// own is the terms of the heading that is the sentence's own: its
+	// section's, or the title's in a snippet without sections.
+	own       map[string]bool
 	numbers   bool
 	intro     bool // ends with ':' and introduces the lines after it
 	introLine int  // for a list item or table row: the line of its intro; -1 when none
@@ -41,6 +44,10 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*cand
 		}
 		pos := 0
 		heading := grounding.TermSetIn(s.Title+"\n"+s.Section, lang)
+		own := heading
+		if s.Section != "" {
+			own = grounding.TermSetIn(s.Section, lang)
+		}
 		lines := grounding.Lines(s.Text)
 		list, step := -1, 0
 		// asked holds the terms of a question the article asks ("Can I
@@ -95,6 +102,7 @@ func (a *Answerer) candidates(snippets []knowledge.Snippet, lang string) []*cand
 					text:      text,
 					terms:     grounding.TermSetIn(text, lang),
 					context:   ctx,
+					own:       own,
 					numbers:   len(grounding.Numbers(text)) > 0,
 					intro:     l.ListIntro && (k == len(l.Sentences)-1 || !colon),
 					introLine: l.Intro,

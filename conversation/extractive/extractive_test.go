@@ -277,6 +277,41 @@ func TestStepMeansWithItsHeading(t *testing.T) {
 	}
 }
 
+// TestStepsUnderAnotherTask: a procedure's steps count the question's
+// terms as theirs when their own section's heading names them, not when
+// only the article's title does: the demo answered "how do i pause my
+// plan" with the steps of "Cancel your plan", whose article is
+// "Cancelling or pausing your plan", over the section that says how to
+// pause.
+func TestStepsUnderAnotherTask(t *testing.T) {
+	title := "Cancelling or pausing your plan"
+	// Retrieval ranks the section on pausing first; steps under a
+	// heading that names the task would not lose for their rank.
+	snippets := []knowledge.Snippet{
+		{Title: title, Section: "Pause instead of cancel", Source: "plan.md#pause-instead-of-cancel",
+			Text: "A pause lasts 1, 2 or 3 months.\n\nTo pause, go to Account > Subscription > Pause plan and confirm."},
+		{Title: title, Section: "Cancel your plan", Source: "plan.md#cancel-your-plan",
+			Text: "1. Open the app and go to Account > Subscription.\n2. Tap Cancel plan.\n3. Tap Confirm cancellation."},
+	}
+	q := conversation.Query{Question: "how do i pause my plan", Snippets: snippets, Confidence: 0.9}
+	ans, err := extractive.New(extractive.Options{MinAnswerability: -1}).Answer(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pause, cancel := strings.Index(ans.Text, "To pause, go to"), strings.Index(ans.Text, "Tap Cancel plan")
+	if pause < 0 || cancel >= 0 && cancel < pause {
+		t.Errorf("reply %q, want how to pause, before any steps to cancel", ans.Text)
+	}
+	// Steps under a section of their own task still count its words.
+	q.Question = "how do i cancel my plan"
+	if ans, err = extractive.New(extractive.Options{MinAnswerability: -1}).Answer(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Text, "1. Open the app and go to Account > Subscription.") {
+		t.Errorf("reply %q, want the steps to cancel first", ans.Text)
+	}
+}
+
 // TestSameQuestionSameReply: two sentences that match the question
 // equally well tie exactly, whatever order the terms are summed in, so
 // the reply never changes between calls.

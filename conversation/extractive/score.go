@@ -265,17 +265,20 @@ func (a *Answerer) score(c *candidate, terms []string, weight map[string]float64
 	return sum / (1 + 0.15*float64(c.snippet))
 }
 
-// underHeading reports whether a step and its headings together hold
-// every term of the question. A procedure's steps rarely repeat its
+// underHeading reports whether a step and its own heading (its
+// section's, or the title where the snippet has no section) together
+// hold every term of the question. A procedure's steps rarely repeat its
 // heading ("Reset a forgotten password", then "1. Open the app"), so for
 // a how-to question such a step counts the heading's terms fully, and
 // the rank of its section in retrieval does not count against it: a
 // section that only mentions the task ("… or reset your password") is
 // often retrieved first, and answering with it left the user without
-// the steps.
+// the steps. An article's title heads all its sections: under
+// "Cancelling or pausing your plan", the steps of "Cancel your plan" are
+// not how to pause.
 func underHeading(c *candidate, qterms map[string]bool) bool {
 	for t := range qterms {
-		if !c.terms[t] && !c.context[t] {
+		if !c.terms[t] && !c.own[t] {
 			return false
 		}
 	}
