@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard/switchboard/conversation"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/knowledge"
 )
@@ -382,7 +383,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Knowledge.PollInterval, knowledge.DefaultPollInterval)
 	setDefault(&c.Knowledge.MaxFileBytes, knowledge.DefaultMaxFileBytes)
 	setDefault(&c.Answer.Mode, ModeExtractive)
-	setDefault(&c.Answer.TopK, 5)
+	setDefault(&c.Answer.TopK, conversation.DefaultTopK)
 	setDefault(&c.Engine.MaxTokens, 256)
 	setDefault(&c.Engine.Decoding, DecodingConstrained)
 	setDefault(&c.Engine.KVCache, engine.KVAuto.String())

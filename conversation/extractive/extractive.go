@@ -21,19 +21,19 @@ import (
 // Defaults for Options.
 const (
 	DefaultMaxSentences = 3
-	// DefaultSnippets is all five that the Manager retrieves by default
-	// (conversation.DefaultTopK). Four, with sentences chosen by meaning
-	// too (meaningWeight), had answered 20 more of the dev sets' 3,422
-	// questions right than three and 15 fewer wrongly; reading two
-	// answered 58 fewer right. Five, with answerability relearned for it,
-	// answered the 36 dev sets' 3,642 answer questions 1,727 times right
-	// (four: 1,702) and 460 times wrongly (466), with one more of 440 out-of-scope
-	// questions answered; the training centres 2,386 of 4,888 right
-	// (2,377), 891 wrong (889) and four more of 642 out-of-scope answered;
-	// the demo one more right and one fewer wrong; held-out 2 fewer right
-	// of 74 (54), both falling back. Six answered 1,724 and 461 on dev,
-	// 903 wrong on the training centres.
-	DefaultSnippets = 5
+	// DefaultSnippets is all that the Manager retrieves by default
+	// (conversation.DefaultTopK, five). Four, with sentences chosen by
+	// meaning too (meaningWeight), had answered 20 more of the dev sets'
+	// 3,422 questions right than three and 15 fewer wrongly; reading two
+	// answered 58 fewer right. Five, with answerability relearned for
+	// it, answered the 36 dev sets' 3,642 answer questions 1,727 times
+	// right (four: 1,702) and 460 times wrongly (466), with one more of
+	// 440 out-of-scope questions answered; the training centres 2,386 of
+	// 4,888 right (2,377), 891 wrong (889) and four more of 642
+	// out-of-scope answered; the demo one more right and one fewer wrong;
+	// held-out 2 fewer right of 74 (54), both falling back. Six answered
+	// 1,724 and 461 on dev, 903 wrong on the training centres.
+	DefaultSnippets = conversation.DefaultTopK
 	// DefaultMinScore is the least score a best sentence needs: about one
 	// matched distinctive content term.
 	DefaultMinScore = 0.5
