@@ -43,6 +43,7 @@ type trainState struct {
 	Knowledge      []string
 	KnowledgeShare float64  `json:",omitempty"` // 0: synth's default
 	Drills         float64  `json:",omitempty"` // synth.Options.Drills: 0 its default, negative none
+	Copies         float64  `json:",omitempty"` // synth.Options.Copies
 	Questions      []string `json:",omitempty"`
 	QuestionShare  float64  `json:",omitempty"` // 0: synth's default
 	Rank           float64  `json:",omitempty"` // fraction of examples learnt as choices
@@ -91,6 +92,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
 	drills := fs.Float64("drills", 0.7, "fraction of synthetic examples with earlier questions about the same snippets in their history, every answer learnt (0: none)")
+	copies := fs.Float64("copies", 0, "fraction of --knowledge examples that are copy drills: any sentence of the snippets asked for by some of its own words, after earlier such turns (0: none; questions by heading, answered by a snippet's first sentence, only)")
 	ctxWeight := fs.Float64("context-weight", 0, "loss weight of the prompt's tokens against 1 for the answer's (language modelling on every position; 0: answers only)")
 	rank := fs.Float64("rank", 0, "fraction of examples learnt as a choice among the replies constrained decoding offers (the article's sentences and \"I don't know\"), with a ranking loss")
 	rankWeight := fs.Float64("rank-weight", 1, "weight of the ranking loss against the language-modelling loss")
@@ -145,7 +147,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// The checkpoint fixes the model and the data: say which flags
 		// of this run it overrides, rather than let them seem to apply.
 		var ignored []string
-		for _, name := range append(shapeFlags, "init", "batch", "seq", "lr", "warmup", "seed", "knowledge", "knowledge-share", "questions", "questions-share", "drills") {
+		for _, name := range append(shapeFlags, "init", "batch", "seq", "lr", "warmup", "seed", "knowledge", "knowledge-share", "questions", "questions-share", "drills", "copies") {
 			if set[name] {
 				ignored = append(ignored, "--"+name)
 			}
@@ -160,13 +162,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *drills < 0 || *drills > 1 {
 			return usageError{msg: fmt.Sprintf("train: --drills %g is not a fraction", *drills)}
 		}
+		if *copies < 0 || *copies > 1 {
+			return usageError{msg: fmt.Sprintf("train: --copies %g is not a fraction", *copies)}
+		}
 		if *qshare < 0 || *qshare > 1 {
 			return usageError{msg: fmt.Sprintf("train: --questions-share %g is not a fraction", *qshare)}
 		}
 		if *rank < 0 || *rank > 1 {
 			return usageError{msg: fmt.Sprintf("train: --rank %g is not a fraction", *rank)}
 		}
-		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills,
+		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills, Copies: *copies,
 			Questions: splitComma(*questions), QuestionShare: *qshare, Rank: *rank}
 		if *drills == 0 {
 			state.Drills = -1
@@ -229,7 +234,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Prompts leave room for the answer in the training sequence.
 	budget := min(tr.Opts.Seq, tr.Model.Config.Context) - answerRoom
 	gen, err := synth.New(ctx, synth.Options{Seed: state.DataSeed, Knowledge: state.Knowledge, KnowledgeShare: state.KnowledgeShare, Drills: state.Drills,
-		Questions: state.Questions, QuestionShare: state.QuestionShare,
+		Copies: state.Copies, Questions: state.Questions, QuestionShare: state.QuestionShare,
 		Budget: budget, Count: func(s string) int { return len(tok.Encode(s)) }})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)

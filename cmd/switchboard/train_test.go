@@ -83,6 +83,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{"--knowledge-share", "1.5"},
 		{"--questions-share", "-0.1"},
 		{"--rank", "2"},
+		{"--copies", "1.2"},
 		{"--steps", "x"},
 	} {
 		var stdout, stderr bytes.Buffer
