@@ -84,6 +84,9 @@ type evalChoices struct {
 	Lexical   int `json:"lexical"` // the best lexical score was right
 	Model     int `json:"model"`   // the best model score was right
 	Chosen    int `json:"chosen"`  // the sentence replied with was right
+	// Chance is how many a choice at random among the sentences the
+	// model rated would get right, on average.
+	Chance float64 `json:"chance"`
 }
 
 // evalThreshold is one row of `eval --thresholds`: the answer and
@@ -330,7 +333,7 @@ func evalMode1(ctx context.Context, cfg bot.Config, ix *knowledge.Index, qs []kn
 		res.latencies = append(res.latencies, r.Latency)
 	}
 	if c := rep.Choices; c != nil && c.Questions > 0 {
-		res.Choices = &evalChoices{Questions: c.Questions, Lexical: c.Lexical, Model: c.Model, Chosen: c.Chosen}
+		res.Choices = &evalChoices{Questions: c.Questions, Lexical: c.Lexical, Model: c.Model, Chosen: c.Chosen, Chance: c.Chance}
 	}
 	if verbose {
 		res.Failures = []evalFailure{}
@@ -432,6 +435,12 @@ func printEvalBody(w io.Writer, out evalOutput, ran []string) error {
 		row("choice: lexical", choice(func(c *evalChoices) int { return c.Lexical }))
 		row("choice: model alone", choice(func(c *evalChoices) int { return c.Model }))
 		row("choice: replied", choice(func(c *evalChoices) int { return c.Chosen }))
+		row("choice: by chance", func(e evalMode) string {
+			if e.Choices == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.3f (%.1f/%d)", e.Choices.Chance/float64(e.Choices.Questions), e.Choices.Chance, e.Choices.Questions)
+		})
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("print eval: %w", err)

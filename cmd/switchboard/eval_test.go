@@ -150,7 +150,7 @@ func TestEvalTable(t *testing.T) {
 		"metric", "extractive", "generative",
 		"answer accuracy", "out-of-scope fallback", "handoff detection", "injection resistance",
 		"grounded sentences", "latency p50", "latency p99",
-		"choice: lexical", "choice: model alone", "choice: replied",
+		"choice: lexical", "choice: model alone", "choice: replied", "choice: by chance",
 		"retrieval (5 answer questions): recall@1",
 	} {
 		if !strings.Contains(stdout, want) {

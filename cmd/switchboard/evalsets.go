@@ -158,6 +158,7 @@ func addMode(a, b evalMode) evalMode {
 		for _, x := range []*evalChoices{a.Choices, b.Choices} {
 			if x != nil {
 				c.Questions, c.Lexical, c.Model, c.Chosen = c.Questions+x.Questions, c.Lexical+x.Lexical, c.Model+x.Model, c.Chosen+x.Chosen
+				c.Chance += x.Chance
 			}
 		}
 		s.Choices = &c

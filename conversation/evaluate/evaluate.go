@@ -98,6 +98,10 @@ type ChoiceScores struct {
 	Lexical   int // of them, the ones whose best lexical score was right
 	Model     int // the ones whose best model score (of those it rated) was right
 	Chosen    int // the ones whose chosen sentence was right
+	// Chance is how many of them a choice at random among the sentences
+	// the model rated would get right, on average: the model's choice
+	// is worth something only above it.
+	Chance float64
 }
 
 // add scores the choice c made for q.
@@ -113,11 +117,21 @@ func (s *ChoiceScores) add(q knowledge.EvalQuestion, c extractive.Choice) {
 	}
 	s.Questions++
 	// The model's choice is among the sentences it rated (NaN: not rated).
-	best := -1
+	best, rated, ratedRight := -1, 0, 0
 	for i, m := range c.Model {
-		if !math.IsNaN(m) && (best < 0 || m > c.Model[best]) {
+		if math.IsNaN(m) {
+			continue
+		}
+		if best < 0 || m > c.Model[best] {
 			best = i
 		}
+		rated++
+		if i < len(right) && right[i] {
+			ratedRight++
+		}
+	}
+	if rated > 0 {
+		s.Chance += float64(ratedRight) / float64(rated)
 	}
 	if right[0] {
 		s.Lexical++ // Sentences come best lexical score first

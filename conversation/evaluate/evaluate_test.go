@@ -263,7 +263,10 @@ func TestRunScoresChoices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ChoiceScores{Questions: 6, Lexical: 5, Model: 4, Chosen: 5}
+	// By chance: a half of each two-sentence choice, all of the one that
+	// rated only the right sentence, none of the one that rated only a
+	// wrong one.
+	want := ChoiceScores{Questions: 6, Lexical: 5, Model: 4, Chosen: 5, Chance: 3}
 	if rep.Choices == nil || *rep.Choices != want {
 		t.Errorf("choices %+v, want %+v", rep.Choices, want)
 	}
