@@ -28,7 +28,7 @@ func (g *Generator) fromCopy(r *rand.Rand) Example {
 	var all []placed
 	for _, ci := range r.Perm(len(g.chunks))[:min(len(g.chunks), 2+r.IntN(2))] {
 		c := g.chunks[ci]
-		ss := sentences(c.Text)
+		ss := sentences(g.scramble(r, c.Text))
 		start := r.IntN(len(ss))
 		text := ss[start]
 		for _, s := range ss[start+1:] {
@@ -73,6 +73,46 @@ func (g *Generator) fromCopy(r *rand.Rand) Example {
 		ex.Answer, ex.Unanswerable = fmt.Sprintf("%s [%d]", target.text, k+1), false
 	}
 	return ex
+}
+
+// scrambled is the share of a copy drill's words replaced by others.
+const scrambled = 0.25
+
+// scramble returns text with a share of its words (of four letters or
+// more) replaced by words of other articles, and of its digits by other
+// digits: the model cannot have learnt such text by heart, so it learns
+// to copy what its prompt says. Without it, the drills over the
+// training articles taught them by heart, and the sentences of unseen
+// ones were written at 4 to 5 nats a token after 1,400 steps.
+func (g *Generator) scramble(r *rand.Rand, text string) string {
+	var b strings.Builder
+	word := func(w string) {
+		if len([]rune(w)) >= 4 && len(g.words) > 0 && r.Float64() < scrambled {
+			w = g.words[r.IntN(len(g.words))]
+		}
+		b.WriteString(w)
+	}
+	start := -1
+	for i, c := range text {
+		switch {
+		case unicode.IsLetter(c):
+			if start < 0 {
+				start = i
+			}
+			continue
+		case start >= 0:
+			word(text[start:i])
+			start = -1
+		}
+		if unicode.IsDigit(c) && r.Float64() < scrambled {
+			c = rune('0' + r.IntN(10))
+		}
+		b.WriteRune(c)
+	}
+	if start >= 0 {
+		word(text[start:])
+	}
+	return b.String()
 }
 
 // wordsQuestion asks for sentence s by one to three of its words, the

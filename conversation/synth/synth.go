@@ -96,6 +96,7 @@ type Example struct {
 type Generator struct {
 	opts    Options
 	chunks  []knowledge.Chunk // from Options.Knowledge, usable ones only
+	words   []string          // their content words, for copy drills
 	folders []folder          // the same chunks, folder by folder
 	curated []curated
 	lost    []Question
@@ -136,6 +137,17 @@ func New(ctx context.Context, o Options) (*Generator, error) {
 		}
 		g.chunks = append(g.chunks, f.chunks...)
 		g.folders = append(g.folders, f)
+	}
+	if o.Copies > 0 {
+		seen := map[string]bool{}
+		for _, c := range g.chunks {
+			for _, w := range contentWords(c.Text) {
+				if !seen[w] {
+					seen[w] = true
+					g.words = append(g.words, w)
+				}
+			}
+		}
 	}
 	if err := g.loadQuestions(ctx); err != nil {
 		return nil, err
