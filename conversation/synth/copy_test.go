@@ -1,6 +1,8 @@
 package synth
 
 import (
+	"github.com/switchboard/switchboard/knowledge"
+
 	"slices"
 	"strings"
 	"testing"
@@ -9,11 +11,12 @@ import (
 // TestCopyDrills checks the copy drills: every answer, and every answer
 // of the history, is a sentence of the snippet its marker names, asked
 // for by words of its own; answers are spread over the snippets'
-// sentences, not only their first; an unanswerable one is Unknown, asked
-// with words of no snippet's sentence alone.
+// sentences, not only their first, and most were changed from the
+// articles' (scrambled) so they cannot be known by heart; an
+// unanswerable one is Unknown.
 func TestCopyDrills(t *testing.T) {
 	g := newGen(t, Options{Seed: 5, Knowledge: []string{demoKB}, KnowledgeShare: 1, Copies: 1})
-	var later, unknown, drills int
+	var later, unknown, drills, changed int
 	for i := range int64(400) {
 		ex := g.Example(i)
 		msgs := ex.Prompt.Messages
@@ -46,10 +49,14 @@ func TestCopyDrills(t *testing.T) {
 			if !strings.HasPrefix(ex.Prompt.Snippets[k].Text, sentence) {
 				later++
 			}
+			if !slices.ContainsFunc(g.chunks, func(c knowledge.Chunk) bool { return strings.Contains(c.Text, sentence) }) {
+				changed++
+			}
 		}
 	}
-	if later < 200 || unknown == 0 || drills < 200 {
-		t.Errorf("%d answers not a snippet's first sentence, %d unanswerable, %d earlier turns in 400 examples: want most, some and many", later, unknown, drills)
+	if later < 200 || unknown == 0 || drills < 200 || changed < 200 {
+		t.Errorf("%d answers not a snippet's first sentence, %d changed from the articles', %d unanswerable, %d earlier turns in 400 examples: want most, most, some and many",
+			later, changed, unknown, drills)
 	}
 }
 
