@@ -57,7 +57,8 @@ func loadDevSets(list string) ([]*devSet, error) {
 // line to w and a row to tsv: step, set, answers right and in all,
 // out-of-scope fallbacks and in all, and of the choices with a right
 // sentence among the candidates, how many the lexical scores, the model
-// alone and the reply got right.
+// alone and the reply got right, and how many a random choice among the
+// sentences the model rated would get right on average.
 func (d *devSet) eval(ctx context.Context, path string, step int, w, tsv io.Writer) error {
 	cfg := d.cfg
 	cfg.Engine.Model = path
@@ -71,9 +72,9 @@ func (d *devSet) eval(ctx context.Context, path string, step int, w, tsv io.Writ
 	if res.Choices != nil {
 		c = *res.Choices
 	}
-	fmt.Fprintf(w, "\ndev %s at step %d: answers %s, out of scope %s; choices with a right sentence %d: model alone %d, lexical %d, replied %d\n",
-		d.name, step, score(res.Answer), score(res.OutOfScope), c.Questions, c.Model, c.Lexical, c.Chosen)
-	fmt.Fprintf(tsv, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", step, d.name, res.Answer.Passed, res.Answer.Total,
-		res.OutOfScope.Passed, res.OutOfScope.Total, c.Questions, c.Lexical, c.Model, c.Chosen)
+	fmt.Fprintf(w, "\ndev %s at step %d: answers %s, out of scope %s; choices with a right sentence %d: model alone %d (by chance %.1f), lexical %d, replied %d\n",
+		d.name, step, score(res.Answer), score(res.OutOfScope), c.Questions, c.Model, c.Chance, c.Lexical, c.Chosen)
+	fmt.Fprintf(tsv, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\n", step, d.name, res.Answer.Passed, res.Answer.Total,
+		res.OutOfScope.Passed, res.OutOfScope.Total, c.Questions, c.Lexical, c.Model, c.Chosen, c.Chance)
 	return nil
 }

@@ -321,9 +321,15 @@ func TestTrainDevSets(t *testing.T) {
 	for i, row := range rows {
 		f := strings.Split(row, "\t")
 		// step, set, answers right and in all (the fixture has 5), out of
-		// scope right and in all (1), then the choice counts.
-		if len(f) != 10 || f[0] != strconv.Itoa(i+1) || f[1] != "eval" || f[3] != "5" || f[5] != "1" {
+		// scope right and in all (1), then the choice counts and what
+		// chance would get right of them.
+		if len(f) != 11 || f[0] != strconv.Itoa(i+1) || f[1] != "eval" || f[3] != "5" || f[5] != "1" {
 			t.Errorf("dev.tsv row %q", row)
+			continue
+		}
+		questions, _ := strconv.Atoi(f[6])
+		if chance, err := strconv.ParseFloat(f[10], 64); err != nil || chance < 0 || chance > float64(questions) {
+			t.Errorf("dev.tsv row %q: by chance %q of %d questions", row, f[10], questions)
 		}
 	}
 	stderr.Reset()
