@@ -29,6 +29,9 @@ func (g *Generator) fromCopy(r *rand.Rand) Example {
 	for _, ci := range r.Perm(len(g.chunks))[:min(len(g.chunks), 2+r.IntN(2))] {
 		c := g.chunks[ci]
 		ss := sentences(g.scramble(r, c.Text))
+		if len(ss) == 0 {
+			continue
+		}
 		start := r.IntN(len(ss))
 		text := ss[start]
 		for _, s := range ss[start+1:] {
@@ -43,6 +46,9 @@ func (g *Generator) fromCopy(r *rand.Rand) Example {
 		for _, s := range sentences(text) {
 			all = append(all, placed{s, k})
 		}
+	}
+	if len(all) == 0 {
+		return g.fromCentre(r)
 	}
 	texts := make([]string, len(all))
 	for i, p := range all {
