@@ -28,22 +28,11 @@ func (g *Generator) fromCopy(r *rand.Rand) Example {
 	var all []placed
 	for _, ci := range r.Perm(len(g.chunks))[:min(len(g.chunks), 2+r.IntN(2))] {
 		c := g.chunks[ci]
-		ss := sentences(g.scramble(r, c.Text))
-		if len(ss) == 0 {
-			continue
-		}
+		ss := sentences(c.Text) // never empty (New keeps such chunks only)
 		start := r.IntN(len(ss))
-		text := ss[start]
-		for _, s := range ss[start+1:] {
-			if len(text)+len(s) > 300 {
-				break
-			}
-			text += " " + s
-		}
 		k := len(snips)
-		snips = append(snips, knowledge.Snippet{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "),
-			Source: c.Source, URL: c.URL, Text: text})
-		for _, s := range sentences(text) {
+		snips = append(snips, chunkSnippet(c, g.scramble(r, joinUpTo(ss[start:], 300))))
+		for _, s := range sentences(snips[k].Text) {
 			all = append(all, placed{s, k})
 		}
 	}
@@ -128,17 +117,20 @@ func wordsQuestion(r *rand.Rand, s string, others []string) string {
 	if len(words) == 0 {
 		return s
 	}
-	held := func(w string) int {
-		n := 0
-		for _, o := range others {
-			if o != s && slices.Contains(contentWords(o), w) {
-				n++
+	held := make(map[string]int, len(words)) // how many other sentences hold each word
+	for _, o := range others {
+		if o == s {
+			continue
+		}
+		theirs := contentWords(o)
+		for _, w := range words {
+			if slices.Contains(theirs, w) {
+				held[w]++
 			}
 		}
-		return n
 	}
 	r.Shuffle(len(words), func(i, j int) { words[i], words[j] = words[j], words[i] })
-	slices.SortStableFunc(words, func(a, b string) int { return held(a) - held(b) })
+	slices.SortStableFunc(words, func(a, b string) int { return held[a] - held[b] })
 	words = words[:min(len(words), 1+r.IntN(3))]
 	r.Shuffle(len(words), func(i, j int) { words[i], words[j] = words[j], words[i] })
 	return fmt.Sprintf(pick(r, copyAsks), strings.Join(words, " "))
@@ -152,8 +144,7 @@ var copyAsks = []string{"%s?", "what about %s?", "%s - how does that work?", "qu
 // lower-case, without the commonest ones.
 func contentWords(s string) []string {
 	var out []string
-	for _, f := range strings.FieldsFunc(s, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }) {
-		w := strings.ToLower(f)
+	for _, w := range words(s) {
 		if len([]rune(w)) >= 4 && !copyStop[w] && !slices.Contains(out, w) {
 			out = append(out, w)
 		}

@@ -346,18 +346,11 @@ func (g *Generator) fromKB(r *rand.Rand) Example {
 	c := g.chunks[ci]
 	sents := sentences(c.Text)
 	// Keep snippets short: the first sentences up to ~300 bytes.
-	text := sents[0]
-	for _, s := range sents[1:] {
-		if len(text)+len(s) > 300 {
-			break
-		}
-		text += " " + s
-	}
-	snips := []knowledge.Snippet{{DocID: c.DocID, Title: c.Title, Section: strings.Join(c.Section, " > "), Source: c.Source, URL: c.URL, Text: text}}
+	snips := []knowledge.Snippet{chunkSnippet(c, joinUpTo(sents, 300))}
 	for _, j := range r.Perm(len(g.chunks))[:min(len(g.chunks), 1+r.IntN(2))] {
 		if j != ci && g.chunks[j].DocID != c.DocID {
 			o := g.chunks[j]
-			snips = append(snips, knowledge.Snippet{DocID: o.DocID, Title: o.Title, Section: strings.Join(o.Section, " > "), Source: o.Source, URL: o.URL, Text: firstSentences(o.Text, 200)})
+			snips = append(snips, chunkSnippet(o, firstSentences(o.Text, 200)))
 		}
 	}
 	ex := Example{FromKB: true}
@@ -450,6 +443,12 @@ func firstSentences(text string, maxBytes int) string {
 	if len(ss) == 0 {
 		return strings.TrimSpace(text)
 	}
+	return joinUpTo(ss, maxBytes)
+}
+
+// joinUpTo joins the first of ss (whatever its length) and as many of
+// those after it as fit in maxBytes.
+func joinUpTo(ss []string, maxBytes int) string {
 	out := ss[0]
 	for _, s := range ss[1:] {
 		if len(out)+len(s) > maxBytes {
@@ -458,6 +457,14 @@ func firstSentences(text string, maxBytes int) string {
 		out += " " + s
 	}
 	return out
+}
+
+// chunkSnippet is chunk c as a snippet whose text is text, a part of
+// c's (its links, which point into c's text, are left out).
+func chunkSnippet(c knowledge.Chunk, text string) knowledge.Snippet {
+	s := c.Snippet(0)
+	s.Text, s.Links = text, nil
+	return s
 }
 
 // Choices returns the replies constrained decoding would offer for ex:
