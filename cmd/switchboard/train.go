@@ -47,6 +47,7 @@ type trainState struct {
 	Questions      []string `json:",omitempty"`
 	QuestionShare  float64  `json:",omitempty"` // 0: synth's default
 	Rank           float64  `json:",omitempty"` // fraction of examples learnt as choices
+	Repeats        float64  `json:",omitempty"` // fraction of examples that are repeat drills
 }
 
 // Fine-tuning defaults (--init): a few hundred steps at a lower peak
@@ -92,6 +93,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bpeTexts := fs.Int("bpe-texts", 20000, "generated dialogues the tokenizer is learnt from")
 	f16 := fs.Bool("f16", true, "store matrices as F16 in the GGUF (F32 otherwise)")
 	drills := fs.Float64("drills", 0.7, "fraction of synthetic examples with earlier questions about the same snippets in their history, every answer learnt (0: none)")
+	repeats := fs.Float64("repeats", 0, "fraction of examples that are repeat drills: random tokens said twice, the second time learnt, which teaches the model to copy from its context (0: none)")
 	copies := fs.Float64("copies", 0, "fraction of --knowledge examples that are copy drills: any sentence of the snippets asked for by some of its own words, after earlier such turns (0: none; questions by heading, answered by a snippet's first sentence, only)")
 	ctxWeight := fs.Float64("context-weight", 0, "loss weight of the prompt's tokens against 1 for the answer's (language modelling on every position; 0: answers only)")
 	rank := fs.Float64("rank", 0, "fraction of examples learnt as a choice among the replies constrained decoding offers (the article's sentences and \"I don't know\"), with a ranking loss")
@@ -147,7 +149,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// The checkpoint fixes the model and the data: say which flags
 		// of this run it overrides, rather than let them seem to apply.
 		var ignored []string
-		for _, name := range append(shapeFlags, "init", "batch", "seq", "lr", "warmup", "seed", "knowledge", "knowledge-share", "questions", "questions-share", "drills", "copies") {
+		for _, name := range append(shapeFlags, "init", "batch", "seq", "lr", "warmup", "seed", "knowledge", "knowledge-share", "questions", "questions-share", "drills", "copies", "repeats") {
 			if set[name] {
 				ignored = append(ignored, "--"+name)
 			}
@@ -171,8 +173,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *rank < 0 || *rank > 1 {
 			return usageError{msg: fmt.Sprintf("train: --rank %g is not a fraction", *rank)}
 		}
+		if *repeats < 0 || *repeats > 1 {
+			return usageError{msg: fmt.Sprintf("train: --repeats %g is not a fraction", *repeats)}
+		}
 		state = trainState{DataSeed: *seed, Knowledge: splitComma(*knowledgeDirs), KnowledgeShare: *share, Drills: *drills, Copies: *copies,
-			Questions: splitComma(*questions), QuestionShare: *qshare, Rank: *rank}
+			Questions: splitComma(*questions), QuestionShare: *qshare, Rank: *rank, Repeats: *repeats}
 		if *drills == 0 {
 			state.Drills = -1
 		}
@@ -246,7 +251,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintln(stderr)
 	}
-	ds := dialogues{gen: gen, tok: tok, rank: state.Rank, seq: tr.Opts.Seq, seed: state.DataSeed}
+	ds := dialogues{gen: gen, tok: tok, rank: state.Rank, repeats: state.Repeats, seq: tr.Opts.Seq, seed: state.DataSeed}
 	c := tr.Model.Config
 	fmt.Fprintf(stderr, "model: %d parameters (dim %d, %d layers, %d heads, %d kv heads, ff %d, vocab %d, context %d); batch %d × %d tokens\n",
 		len(tr.Model.Params), c.Dim, c.Layers, c.Heads, c.KVHeads, c.FF, c.Vocab, c.Context, tr.Opts.Batch, tr.Opts.Seq)
@@ -512,11 +517,12 @@ func learnVocab(ctx context.Context, st trainState, n, size int, stderr io.Write
 // a share of them (rank) as a choice among the replies constrained
 // decoding would offer, learnt with the trainer's ranking loss.
 type dialogues struct {
-	gen  *synth.Generator
-	tok  *tokenizer.Tokenizer
-	rank float64
-	seq  int
-	seed uint64
+	gen     *synth.Generator
+	tok     *tokenizer.Tokenizer
+	rank    float64
+	repeats float64
+	seq     int
+	seed    uint64
 }
 
 // maxReplies is the most replies of a choice: as many as constrained
@@ -527,6 +533,9 @@ func (d dialogues) Example(i int64) (train.Example, error) {
 	ex := d.gen.Example(i)
 	// A stream of its own, so that the share does not change the data.
 	r := rand.New(rand.NewPCG(d.seed^0x72616e6b, uint64(i)))
+	if d.repeats > 0 && r.Float64() < d.repeats {
+		return repeatDrill(r, d.tok, d.seq), nil
+	}
 	if d.rank > 0 && r.Float64() < d.rank {
 		prompt, learn, replies, right, err := ex.ChoiceTokens(d.tok, engine.ChatML)
 		if err != nil {
@@ -541,6 +550,33 @@ func (d dialogues) Example(i int64) (train.Example, error) {
 		return train.Example{}, err
 	}
 	return train.Example{Tokens: ids, Loss: learn}, nil
+}
+
+// repeatDrill is a run of random tokens said twice, between
+// <|im_start|> and <|im_end|>, the second time learnt. Nothing but the
+// first time predicts the second, so the model lowers its loss only by
+// copying from its context. The run's length varies from an eighth to
+// half the row: with one length the model learnt to copy the token a
+// fixed distance back instead (perfect at that length, useless at any
+// other), which is not reading.
+func repeatDrill(r *rand.Rand, tok *tokenizer.Tokenizer, seq int) train.Example {
+	start, _ := tok.ID(train.TokenImStart)
+	end, _ := tok.ID(train.TokenImEnd)
+	n := seq/8 + r.IntN(max(1, (seq-1)/2-seq/8+1))
+	run := make([]int, n)
+	for j := range run {
+		// Ordinary tokens only: control tokens are never text.
+		for run[j] = r.IntN(tok.Len()); tok.IsControl(run[j]); run[j] = r.IntN(tok.Len()) {
+		}
+	}
+	toks := append([]int{start}, run...)
+	toks = append(toks, end)
+	toks = append(toks, run...)
+	loss := make([]bool, len(toks))
+	for j := n + 3; j < len(toks); j++ {
+		loss[j] = true
+	}
+	return train.Example{Tokens: toks, Loss: loss}
 }
 
 // fitChoice cuts a choice to at most maxReplies replies that fit a row of

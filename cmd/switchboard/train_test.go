@@ -84,6 +84,7 @@ func TestTrainRejectsBadFlags(t *testing.T) {
 		{"--questions-share", "-0.1"},
 		{"--rank", "2"},
 		{"--copies", "1.2"},
+		{"--repeats", "-0.5"},
 		{"--steps", "x"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -236,19 +237,7 @@ func TestTrainInitDefaultReadsBuiltin(t *testing.T) {
 // replies constrained decoding offers, the right one being the answer,
 // "I don't know" always among them, cut to fit their rows.
 func TestDialoguesRank(t *testing.T) {
-	_, vocab, err := loadInit("default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.New(vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, err := synth.New(context.Background(), synth.Options{Seed: 3, Knowledge: []string{filepath.Join("testdata", "eval", "knowledge")},
-		Budget: 300, Count: func(s string) int { return len(tok.Encode(s)) }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	gen, tok := testGenerator(t)
 	end, _ := tok.ID("<|im_end|>")
 	unknown := append(tok.Encode(synth.Unknown), end)
 	for _, seq := range []int{384, 1024} {
@@ -376,4 +365,82 @@ func TestTrainRefusesBeforeTraining(t *testing.T) {
 			t.Errorf("%s: trained before failing:\n%s", name, stderr.String())
 		}
 	}
+}
+
+// TestDialoguesRepeats: with --repeats, that share of examples is a run
+// of ordinary tokens said twice between <|im_start|> and <|im_end|>,
+// fitting the row, with only the second saying learnt, of more than one
+// length, and the rest are the dialogues they would have been.
+func TestDialoguesRepeats(t *testing.T) {
+	gen, tok := testGenerator(t)
+	start, _ := tok.ID("<|im_start|>")
+	end, _ := tok.ID("<|im_end|>")
+	const seq = 128
+	plain := dialogues{gen: gen, tok: tok, seq: seq, seed: 3}
+	d := dialogues{gen: gen, tok: tok, repeats: 0.5, seq: seq, seed: 3}
+	drills := 0
+	lengths := make(map[int]bool)
+	for i := range int64(60) {
+		ex, err := d.Example(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := (len(ex.Tokens) - 2) / 2
+		if len(ex.Tokens) < 2 || ex.Tokens[0] != start || ex.Tokens[n+1] != end {
+			want, err := plain.Example(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ex.Tokens, want.Tokens) || !slices.Equal(ex.Loss, want.Loss) {
+				t.Errorf("example %d: neither a repeat drill nor the dialogue", i)
+			}
+			continue
+		}
+		drills++
+		lengths[n] = true
+		run := ex.Tokens[1 : n+1]
+		if !slices.Equal(run, ex.Tokens[n+2:]) {
+			t.Errorf("example %d: the run is not said twice", i)
+		}
+		for _, id := range run {
+			if tok.IsControl(id) {
+				t.Errorf("example %d: control token %d in the run", i, id)
+			}
+		}
+		for j, learnt := range ex.Loss {
+			if learnt != (j >= n+3) {
+				t.Errorf("example %d: token %d learnt = %v", i, j, learnt)
+				break
+			}
+		}
+		if rows := ex.Rows(); rows > seq {
+			t.Errorf("example %d: %d rows in a row of %d", i, rows, seq)
+		}
+	}
+	if drills < 20 || drills > 40 {
+		t.Errorf("%d of 60 examples are repeat drills, want about half", drills)
+	}
+	if len(lengths) < 10 {
+		t.Errorf("repeat drills of %d lengths, want many: one length teaches copying from a fixed distance", len(lengths))
+	}
+}
+
+// testGenerator returns a generator of dialogues about the eval
+// testdata's knowledge, and the built-in model's tokenizer.
+func testGenerator(t *testing.T) (*synth.Generator, *tokenizer.Tokenizer) {
+	t.Helper()
+	_, vocab, err := loadInit("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.New(vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := synth.New(context.Background(), synth.Options{Seed: 3, Knowledge: []string{filepath.Join("testdata", "eval", "knowledge")},
+		Budget: 300, Count: func(s string) int { return len(tok.Encode(s)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen, tok
 }
