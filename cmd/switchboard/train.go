@@ -530,12 +530,12 @@ type dialogues struct {
 const maxReplies = extractive.RerankTop + 1
 
 func (d dialogues) Example(i int64) (train.Example, error) {
-	ex := d.gen.Example(i)
 	// A stream of its own, so that the share does not change the data.
 	r := rand.New(rand.NewPCG(d.seed^0x72616e6b, uint64(i)))
 	if d.repeats > 0 && r.Float64() < d.repeats {
-		return repeatDrill(r, d.tok, d.seq), nil
+		return repeatDrill(r, d.tok, d.seq), nil // no dialogue to generate
 	}
+	ex := d.gen.Example(i)
 	if d.rank > 0 && r.Float64() < d.rank {
 		prompt, learn, replies, right, err := ex.ChoiceTokens(d.tok, engine.ChatML)
 		if err != nil {
